@@ -1,0 +1,107 @@
+import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+
+/** The typed handle every service uses; a transaction handle has the same type. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+/** An open database: the drizzle handle plus what the server needs to run and stop it. */
+export interface Database {
+  readonly db: Db;
+  readonly kind: DatabaseKind;
+  /** Throws when the database does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** The underlying driver client, for LISTEN/NOTIFY and the tests. */
+  readonly driver: PostgresDriver | PgliteDriver;
+}
+
+export interface PostgresDriver {
+  readonly kind: 'postgres';
+  readonly sql: import('postgres').Sql;
+}
+export interface PgliteDriver {
+  readonly kind: 'pglite';
+  readonly pglite: import('@electric-sql/pglite').PGlite;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; absent means PGlite. */
+  readonly url?: string | undefined;
+  /** PGlite's folder; `memory://` keeps it in memory (tests). */
+  readonly dataDir?: string;
+  readonly poolSize?: number;
+  /** Called with every SQL statement drizzle sends (statement counting in tests). */
+  readonly onQuery?: (query: string) => void;
+}
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+function drizzleLogger(onQuery: ((query: string) => void) | undefined): DrizzleLogger | false {
+  if (!onQuery) return false;
+  return { logQuery: (query: string) => onQuery(query) };
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const { default: postgres } = await import('postgres');
+    const { drizzle } = await import('drizzle-orm/postgres-js');
+    const client = postgres(options.url, {
+      max: options.poolSize ?? 10,
+      onnotice: () => undefined,
+      connection: { application_name: 'pulse' },
+    });
+    const db = drizzle(client, { schema, logger: drizzleLogger(options.onQuery) });
+    return {
+      db: db as unknown as Db,
+      kind: 'postgres',
+      driver: { kind: 'postgres', sql: client },
+      ping: async () => {
+        await client`select 1`;
+      },
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const dataDir = options.dataDir ?? 'memory://';
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir);
+  const db = drizzle(pglite, { schema, logger: drizzleLogger(options.onQuery) });
+  return {
+    db: db as unknown as Db,
+    kind: 'pglite',
+    driver: { kind: 'pglite', pglite },
+    ping: async () => {
+      await pglite.query('select 1');
+    },
+    close: () => pglite.close(),
+  };
+}
+
+/** Applies the committed drizzle-kit migrations; several processes starting at once take turns. */
+export async function migrateDatabase(database: Database): Promise<void> {
+  if (database.driver.kind === 'postgres') {
+    const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+    const reserved = await database.driver.sql.reserve();
+    try {
+      await reserved`select pg_advisory_lock(7318008001)`;
+      await migrate(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    } finally {
+      await reserved`select pg_advisory_unlock(7318008001)`.catch(() => undefined);
+      reserved.release();
+    }
+    return;
+  }
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  await migrate(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+}
+
+export { sql };

@@ -1,0 +1,11 @@
+/** Every table, for drizzle-kit and for the typed database handle. */
+export * from '../modules/organizations/organizations.table.js';
+export * from '../modules/users/users.table.js';
+export * from '../modules/pipelines/pipelines.table.js';
+export * from '../modules/accounts/accounts.table.js';
+export * from '../modules/contacts/contacts.table.js';
+export * from '../modules/leads/leads.table.js';
+export * from '../modules/deals/deals.table.js';
+export * from '../modules/activities/activities.table.js';
+export * from '../modules/notes/notes.table.js';
+export * from '../modules/timeline/timeline.table.js';

@@ -1,0 +1,1 @@
+export async function loadDemo(_: unknown): Promise<{email: string; password: string}> { throw new Error('todo'); }

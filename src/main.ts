@@ -1,0 +1,54 @@
+import { ConfigError, loadConfig } from './config.js';
+import { migrateDatabase, openDatabase } from './db/database.js';
+import { startServer } from './server/server.js';
+import { createLogger } from './shared/logger.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Pulse cannot start: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  await migrateDatabase(database);
+  logger.info('database ready', { kind: database.kind, ...(database.kind === 'pglite' ? { dataDir: config.dataDir } : {}) });
+
+  if (process.argv.includes('--demo')) {
+    const { loadDemo } = await import('./demo/demo.js');
+    const signIn = await loadDemo({ db: database.db, config, logger });
+    process.stdout.write(`\nDemo organisation ready. Sign in with:\n  email:    ${signIn.email}\n  password: ${signIn.password}\n\n`);
+  }
+
+  const server = await startServer({ config, database, db: database.db, logger }, { port: config.port });
+  process.stdout.write(`Pulse is serving GraphQL on ${server.url}/graphql (WebSocket: ${server.url.replace('http', 'ws')}/graphql)\n`);
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    try {
+      await server.stop();
+      await database.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error('stop failed', { error });
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Pulse failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, numeric, pgTable, text } from 'drizzle-orm/pg-core';
+import { recordColumns } from '../../db/columns.js';
+import { recordKeys } from '../../db/record-keys.js';
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    ...recordColumns(),
+    name: text('name').notNull(),
+    website: text('website'),
+    phone: text('phone'),
+    industry: text('industry'),
+    accountType: text('account_type'),
+    annualRevenue: numeric('annual_revenue', { precision: 18, scale: 2 }),
+    employees: integer('employees'),
+    street: text('street'),
+    city: text('city'),
+    state: text('state'),
+    postalCode: text('postal_code'),
+    country: text('country'),
+    description: text('description'),
+  },
+  (t) => [
+    ...recordKeys('accounts', t),
+    index('accounts_created_idx').on(t.organizationId, t.createdAt, t.id),
+    index('accounts_name_idx').on(t.organizationId, sql`lower(${t.name})`),
+    index('accounts_owner_idx').on(t.organizationId, t.ownerId),
+  ],
+);
+
+export type AccountRow = typeof accounts.$inferSelect;

@@ -1,0 +1,143 @@
+import { and, eq, gte, ilike, inArray, lt, notInArray, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/database.js';
+import type { ActivityOrderField, CreateActivityInput, QueryActivitiesArgs, UpdateActivityInput } from '../../generated/graphql.js';
+import { badInput } from '../../shared/errors.js';
+import type { Connection, SortKey } from '../../shared/pagination.js';
+import { nonNegativeInt } from '../../shared/validation.js';
+import type { Session } from '../auth/session.js';
+import type { Viewer } from '../auth/viewer.js';
+import { normaliseFields, rules, type FieldRules } from '../records/field-rules.js';
+import { commonConditions, containsPattern, listRecords } from '../records/record-list.js';
+import { ownerFor } from '../records/record-owner.js';
+import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
+import { relatedColumnOf, relatedColumnsFor, relatedRefOf, type RelatedColumns } from '../records/related-record.js';
+import { appendTimeline } from '../timeline/timeline.service.js';
+import { ACTIVITY } from './activities.kind.js';
+import { activities, type ActivityRow } from './activities.table.js';
+
+const FIELDS: FieldRules = {
+  subject: rules.required(255),
+  description: rules.text(32_000),
+  status: rules.passthrough(),
+  priority: rules.passthrough(),
+  dueAt: rules.passthrough(),
+  startAt: rules.passthrough(),
+  endAt: rules.passthrough(),
+  location: rules.text(255),
+  callDirection: rules.passthrough(),
+  callDurationSeconds: (field, value) => (value === null ? null : nonNegativeInt(field, value as number, 7 * 24 * 3600)),
+  tags: rules.tags(),
+};
+
+const DONE = ['COMPLETED', 'CANCELLED'];
+
+/** Rules that depend on several fields: meetings need a time span, calls a direction only. */
+function checkShape(activity: { type: string; startAt: Date | null; endAt: Date | null; callDirection: string | null; callDurationSeconds: number | null }) {
+  if (activity.type === 'MEETING') {
+    if (!activity.startAt) throw badInput('startAt', 'A meeting needs startAt');
+    if (!activity.endAt) throw badInput('endAt', 'A meeting needs endAt');
+  }
+  if (activity.startAt && activity.endAt && activity.endAt <= activity.startAt) throw badInput('endAt', 'endAt must be after startAt');
+  if (activity.type !== 'CALL' && (activity.callDirection || activity.callDurationSeconds !== null)) {
+    throw badInput('callDirection', 'Only calls have a direction and a duration');
+  }
+}
+
+async function noteOnRelatedTimeline(tx: Db, viewer: Viewer, row: ActivityRow, kind: string, verb: string): Promise<void> {
+  const related = relatedRefOf(row);
+  if (!related) return;
+  await appendTimeline(tx, viewer.organizationId, viewer.userId, [
+    { recordType: related.type, recordId: related.id, kind, summary: `${row.type.charAt(0)}${row.type.slice(1).toLowerCase()} ${verb}: ${row.subject}`, data: { activityId: row.id } },
+  ]);
+}
+
+export async function createActivity(s: Session, input: CreateActivityInput): Promise<ActivityRow> {
+  const values: Record<string, unknown> = normaliseFields(FIELDS, input, s.viewer, 'create');
+  values['status'] ??= 'NOT_STARTED';
+  values['priority'] ??= 'NORMAL';
+  if (DONE.includes(values['status'] as string)) values['completedAt'] = new Date();
+  checkShape({
+    type: input.type,
+    startAt: (values['startAt'] as Date | null) ?? null,
+    endAt: (values['endAt'] as Date | null) ?? null,
+    callDirection: (values['callDirection'] as string | null) ?? null,
+    callDurationSeconds: (values['callDurationSeconds'] as number | null) ?? null,
+  });
+  return s.db.transaction(async (tx) => {
+    const related = input.relatedTo ? await relatedColumnsFor(tx, s.viewer, input.relatedTo) : {};
+    const owner = await ownerFor(tx, s.viewer, input.ownerId, 'create');
+    const row = await insertRecord(tx, s.viewer, ACTIVITY, { ...values, ...related, ...owner, type: input.type });
+    await noteOnRelatedTimeline(tx, s.viewer, row, 'ACTIVITY_ADDED', 'scheduled');
+    return row;
+  });
+}
+
+export async function updateActivity(s: Session, input: UpdateActivityInput): Promise<ActivityRow> {
+  const values: Record<string, unknown> = normaliseFields(FIELDS, input, s.viewer, 'update');
+  if (input.status === null) throw badInput('status', 'status cannot be cleared');
+  if (input.priority === null) throw badInput('priority', 'priority cannot be cleared');
+  return s.db.transaction(async (tx) => {
+    const row = await lockForUpdate(tx, s.viewer, ACTIVITY, input.id, input.expectedVersion);
+    const merged = { ...row, ...values } as ActivityRow;
+    checkShape(merged);
+    if (values['status'] !== undefined && values['status'] !== row.status) {
+      values['completedAt'] = DONE.includes(values['status'] as string) ? new Date() : null;
+    }
+    const related: Partial<RelatedColumns> =
+      input.relatedTo === undefined
+        ? {}
+        : input.relatedTo === null
+          ? { leadId: null, contactId: null, accountId: null, dealId: null }
+          : await relatedColumnsFor(tx, s.viewer, input.relatedTo);
+    const owner = await ownerFor(tx, s.viewer, input.ownerId, 'update');
+    const { row: updated, changes } = await saveChanges(tx, s.viewer, ACTIVITY, row, { ...values, ...related, ...owner });
+    if (changes.some((change) => change.field === 'status') && updated.status === 'COMPLETED') {
+      await noteOnRelatedTimeline(tx, s.viewer, updated, 'ACTIVITY_COMPLETED', 'completed');
+    }
+    return updated;
+  });
+}
+
+export const deleteActivity = (s: Session, id: string): Promise<ActivityRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, ACTIVITY, id, true));
+export const restoreActivity = (s: Session, id: string): Promise<ActivityRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, ACTIVITY, id, false));
+
+/** Lead conversion: the lead's activities now belong to the contact it became. */
+export async function moveActivitiesFromLead(tx: Db, viewer: Viewer, leadId: string, contactId: string): Promise<void> {
+  await tx
+    .update(activities)
+    .set({ leadId: null, contactId, updatedAt: new Date(), version: sql`${activities.version} + 1` })
+    .where(and(eq(activities.organizationId, viewer.organizationId), eq(activities.leadId, leadId)));
+}
+
+const SORTS: Record<ActivityOrderField, { key: Omit<SortKey, 'direction'>; value: (row: ActivityRow) => unknown }> = {
+  CREATED_AT: { key: { column: activities.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
+  UPDATED_AT: { key: { column: activities.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
+  DUE_AT: { key: { column: activities.dueAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.dueAt },
+  START_AT: { key: { column: activities.startAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.startAt },
+};
+
+export function listActivities(s: Session, args: QueryActivitiesArgs): Promise<Connection<ActivityRow>> {
+  const filter = args.filter;
+  const conditions: (SQL | undefined)[] = commonConditions(activities, filter);
+  if (filter?.type) conditions.push(inArray(activities.type, [...filter.type]));
+  if (filter?.status) conditions.push(inArray(activities.status, [...filter.status]));
+  if (filter?.relatedTo) conditions.push(eq(relatedColumnOf(activities, filter.relatedTo.type), filter.relatedTo.id));
+  if (filter?.overdue != null) {
+    const overdue = and(eq(activities.type, 'TASK'), notInArray(activities.status, DONE), lt(activities.dueAt, new Date())) as SQL;
+    conditions.push(filter.overdue ? overdue : sql`not coalesce(${overdue}, false)`);
+  }
+  if (filter?.dueAfter) conditions.push(gte(activities.dueAt, filter.dueAfter));
+  if (filter?.dueBefore) conditions.push(lt(activities.dueAt, filter.dueBefore));
+  if (filter?.startAfter) conditions.push(gte(activities.startAt, filter.startAfter));
+  if (filter?.startBefore) conditions.push(lt(activities.startAt, filter.startBefore));
+  if (filter?.search && filter.search.trim() !== '') conditions.push(ilike(activities.subject, containsPattern(filter.search)));
+  const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
+  return listRecords(s.db, s.viewer, 'activities', activities, {
+    conditions,
+    sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },
+    sortValue: sort.value,
+    first: args.first,
+    after: args.after,
+  });
+}
+

@@ -1,0 +1,50 @@
+import { and, eq, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import { forbidden } from '../../shared/errors.js';
+import type { Viewer } from './viewer.js';
+
+/**
+ * The one access function. Every read path (queries, relation loaders, subscriptions, reports,
+ * exports) filters with `readScope`, and every write checks `assertCan`; when profiles, the role
+ * hierarchy and private sharing arrive, only this file has to change.
+ */
+
+export type CrmModule = 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities' | 'notes';
+export type RecordAction = 'read' | 'create' | 'update' | 'delete';
+export type Setting = 'users' | 'organization' | 'pipelines';
+
+interface ScopedTable {
+  readonly organizationId: PgColumn;
+}
+
+/** The WHERE condition limiting `table` of `module` to what the viewer may read. */
+export function readScope(viewer: Viewer, _module: CrmModule | 'users' | 'pipelines' | 'timeline', table: ScopedTable): SQL {
+  return eq(table.organizationId, viewer.organizationId);
+}
+
+/** `readScope` narrowed to one record. */
+export function recordScope(
+  viewer: Viewer,
+  module: CrmModule | 'users' | 'pipelines' | 'timeline',
+  table: ScopedTable & { readonly id: PgColumn },
+  id: string,
+): SQL {
+  return and(readScope(viewer, module, table), eq(table.id, id)) as SQL;
+}
+
+export function canAct(viewer: Viewer, _action: RecordAction, _module: CrmModule): boolean {
+  // For now every active user reads and writes the organisation's records.
+  return viewer.organizationId !== '';
+}
+
+export function assertCan(viewer: Viewer, action: RecordAction, module: CrmModule): void {
+  if (!canAct(viewer, action, module)) throw forbidden(`You may not ${action} ${module}`);
+}
+
+export function canManage(viewer: Viewer, _setting: Setting): boolean {
+  return viewer.role === 'ADMIN';
+}
+
+export function assertManages(viewer: Viewer, setting: Setting): void {
+  if (!canManage(viewer, setting)) throw forbidden(`Only administrators may manage ${setting}`);
+}

@@ -1,0 +1,122 @@
+import { and, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/database.js';
+import type { ContactOrderField, CreateContactInput, QueryContactsArgs, UpdateContactInput } from '../../generated/graphql.js';
+import { addressChanges } from '../../shared/address.js';
+import { conflict } from '../../shared/errors.js';
+import type { Connection, SortKey } from '../../shared/pagination.js';
+import { LEAD_SOURCES } from '../../shared/picklists.js';
+import { readScope } from '../auth/access.js';
+import type { Session } from '../auth/session.js';
+import type { Viewer } from '../auth/viewer.js';
+import { ACCOUNT } from '../accounts/accounts.kind.js';
+import { lockEmail } from '../records/duplicate-lock.js';
+import { normaliseFields, rules, type FieldRules } from '../records/field-rules.js';
+import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
+import { ownerFor } from '../records/record-owner.js';
+import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
+import { CONTACT } from './contacts.kind.js';
+import { contacts, type ContactRow } from './contacts.table.js';
+
+const FIELDS: FieldRules = {
+  firstName: rules.text(100),
+  lastName: rules.required(100),
+  email: rules.email,
+  phone: rules.phone,
+  mobile: rules.phone,
+  title: rules.text(150),
+  department: rules.text(150),
+  leadSource: rules.picklist(LEAD_SOURCES),
+  description: rules.text(32_000),
+  tags: rules.tags(),
+};
+
+/** A live contact of the organisation with this email, if any. */
+export async function findContactByEmail(tx: Db, viewer: Viewer, email: string, exceptId?: string): Promise<ContactRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(contacts)
+    .where(
+      and(
+        eq(contacts.organizationId, viewer.organizationId),
+        sql`lower(${contacts.email}) = ${email.toLowerCase()}`,
+        isNull(contacts.deletedAt),
+        exceptId ? ne(contacts.id, exceptId) : undefined,
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+async function assertUniqueEmail(tx: Db, viewer: Viewer, email: unknown, exceptId?: string): Promise<void> {
+  if (typeof email !== 'string') return;
+  await lockEmail(tx, viewer.organizationId, email);
+  const existing = await findContactByEmail(tx, viewer, email, exceptId);
+  if (existing) {
+    throw conflict(`A contact with email ${email} already exists: ${existing.firstName ?? ''} ${existing.lastName}`.replace('  ', ' '), {
+      field: 'email',
+      existingType: 'CONTACT',
+      existingId: existing.id,
+    });
+  }
+}
+
+/** Creates a contact inside the caller's transaction (used by lead conversion too). */
+export async function insertContact(
+  tx: Db,
+  viewer: Viewer,
+  input: CreateContactInput,
+  options: { checkDuplicate: boolean; summary?: string; timelineData?: Record<string, unknown> } = { checkDuplicate: true },
+): Promise<ContactRow> {
+  const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, viewer, 'create'), ...addressChanges(input.address) };
+  if (options.checkDuplicate && !input.allowDuplicate) await assertUniqueEmail(tx, viewer, values['email']);
+  if (input.accountId) await assertReference(tx, viewer, ACCOUNT, input.accountId, 'accountId');
+  const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
+  return insertRecord(tx, viewer, CONTACT, { ...values, ...owner, accountId: input.accountId ?? null }, options.summary, options.timelineData);
+}
+
+export const createContact = (s: Session, input: CreateContactInput): Promise<ContactRow> =>
+  s.db.transaction((tx) => insertContact(tx, s.viewer, input));
+
+export async function updateContact(s: Session, input: UpdateContactInput): Promise<ContactRow> {
+  const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, s.viewer, 'update'), ...addressChanges(input.address) };
+  return s.db.transaction(async (tx) => {
+    const row = await lockForUpdate(tx, s.viewer, CONTACT, input.id, input.expectedVersion);
+    if (values['email'] !== undefined && values['email'] !== row.email && !input.allowDuplicate) {
+      await assertUniqueEmail(tx, s.viewer, values['email'], row.id);
+    }
+    if (input.accountId) await assertReference(tx, s.viewer, ACCOUNT, input.accountId, 'accountId');
+    const owner = await ownerFor(tx, s.viewer, input.ownerId, 'update');
+    const account = input.accountId === undefined ? {} : { accountId: input.accountId };
+    return (await saveChanges(tx, s.viewer, CONTACT, row, { ...values, ...owner, ...account })).row;
+  });
+}
+
+export const deleteContact = (s: Session, id: string): Promise<ContactRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, CONTACT, id, true));
+export const restoreContact = (s: Session, id: string): Promise<ContactRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, CONTACT, id, false));
+
+const SORTS: Record<ContactOrderField, { key: Omit<SortKey, 'direction'>; value: (row: ContactRow) => unknown }> = {
+  CREATED_AT: { key: { column: contacts.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
+  UPDATED_AT: { key: { column: contacts.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
+  LAST_NAME: { key: { column: contacts.lastName, nullable: false }, value: (row) => row.lastName },
+  EMAIL: { key: { column: contacts.email, nullable: true }, value: (row) => row.email },
+};
+
+export function listContacts(s: Session, args: QueryContactsArgs): Promise<Connection<ContactRow>> {
+  const filter = args.filter;
+  const conditions: (SQL | undefined)[] = commonConditions(contacts, filter);
+  if (filter?.accountId) conditions.push(eq(contacts.accountId, filter.accountId));
+  if (filter?.leadSource) conditions.push(inArray(contacts.leadSource, [...filter.leadSource]));
+  if (filter?.email) conditions.push(sql`lower(${contacts.email}) = ${filter.email.trim().toLowerCase()}`);
+  conditions.push(searchAny([contacts.firstName, contacts.lastName, contacts.email, contacts.phone, contacts.mobile], filter?.search));
+  const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
+  return listRecords(s.db, s.viewer, 'contacts', contacts, {
+    conditions,
+    sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },
+    sortValue: sort.value,
+    first: args.first,
+    after: args.after,
+  });
+}
+
+/** Contacts of several accounts, oldest first, for the per-request loader. */
+export const contactsOfAccountsScope = (viewer: Viewer): SQL => and(readScope(viewer, 'contacts', contacts), isNull(contacts.deletedAt)) as SQL;

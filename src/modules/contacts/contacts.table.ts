@@ -1,0 +1,41 @@
+import { sql } from 'drizzle-orm';
+import { foreignKey, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { recordColumns } from '../../db/columns.js';
+import { recordKeys } from '../../db/record-keys.js';
+import { accounts } from '../accounts/accounts.table.js';
+
+export const contacts = pgTable(
+  'contacts',
+  {
+    ...recordColumns(),
+    firstName: text('first_name'),
+    lastName: text('last_name').notNull(),
+    email: text('email'),
+    phone: text('phone'),
+    mobile: text('mobile'),
+    title: text('title'),
+    department: text('department'),
+    accountId: uuid('account_id'),
+    leadSource: text('lead_source'),
+    street: text('street'),
+    city: text('city'),
+    state: text('state'),
+    postalCode: text('postal_code'),
+    country: text('country'),
+    description: text('description'),
+  },
+  (t) => [
+    ...recordKeys('contacts', t),
+    foreignKey({
+      name: 'contacts_account_fk',
+      columns: [t.organizationId, t.accountId],
+      foreignColumns: [accounts.organizationId, accounts.id],
+    }),
+    index('contacts_created_idx').on(t.organizationId, t.createdAt, t.id),
+    index('contacts_account_idx').on(t.organizationId, t.accountId),
+    index('contacts_owner_idx').on(t.organizationId, t.ownerId),
+    index('contacts_email_idx').on(t.organizationId, sql`lower(${t.email})`),
+  ],
+);
+
+export type ContactRow = typeof contacts.$inferSelect;

@@ -1,0 +1,128 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { ConvertLeadInput } from '../../generated/graphql.js';
+import { conflict } from '../../shared/errors.js';
+import { CONVERTED_LEAD_STATUS } from '../../shared/picklists.js';
+import { ACCOUNT } from '../accounts/accounts.kind.js';
+import { findAccountByName, insertAccount } from '../accounts/accounts.service.js';
+import type { AccountRow } from '../accounts/accounts.table.js';
+import { moveActivitiesFromLead } from '../activities/activities.service.js';
+import { assertCan } from '../auth/access.js';
+import type { Session } from '../auth/session.js';
+import { insertContact } from '../contacts/contacts.service.js';
+import type { ContactRow } from '../contacts/contacts.table.js';
+import { insertDeal } from '../deals/deals.service.js';
+import type { DealRow } from '../deals/deals.table.js';
+import { moveNotesFromLead } from '../notes/notes.service.js';
+import { assertReference, lockRecord } from '../records/record-store.js';
+import { appendTimeline } from '../timeline/timeline.service.js';
+import { LEAD } from './leads.kind.js';
+import { leads, type LeadRow } from './leads.table.js';
+
+export interface ConversionResult {
+  readonly lead: LeadRow;
+  readonly contact: ContactRow;
+  readonly account: AccountRow | null;
+  readonly deal: DealRow | null;
+}
+
+/**
+ * Lead -> contact + account (+ deal), all in one transaction: any failure, including a lost
+ * connection, leaves the lead as it was and nothing else behind.
+ */
+export async function convertLead(s: Session, input: ConvertLeadInput): Promise<ConversionResult> {
+  assertCan(s.viewer, 'update', 'leads');
+  assertCan(s.viewer, 'create', 'contacts');
+  return s.db.transaction(async (tx) => {
+    const lead = await lockRecord(tx, s.viewer, LEAD, input.id);
+    if (lead.deletedAt) throw conflict('This lead is in the recycle bin; restore it before converting it');
+    if (lead.convertedAt) throw conflict('This lead has already been converted', { reason: 'LEAD_CONVERTED', contactId: lead.convertedContactId });
+    const fromLead = { leadId: lead.id };
+
+    let account: AccountRow | null = null;
+    if (input.accountId) {
+      account = await assertReference(tx, s.viewer, ACCOUNT, input.accountId, 'accountId');
+    } else if (lead.company) {
+      account =
+        (await findAccountByName(tx, s.viewer, lead.company)) ??
+        (await insertAccount(
+          tx,
+          s.viewer,
+          {
+            name: lead.company,
+            website: lead.website,
+            phone: lead.phone,
+            industry: lead.industry,
+            annualRevenue: lead.annualRevenue,
+            employees: lead.employees,
+            address: { street: lead.street, city: lead.city, state: lead.state, postalCode: lead.postalCode, country: lead.country },
+            ownerId: lead.ownerId,
+          },
+          'Account created from a converted lead',
+          fromLead,
+        ));
+    }
+
+    const contact = await insertContact(
+      tx,
+      s.viewer,
+      {
+        firstName: lead.firstName,
+        lastName: lead.lastName,
+        email: lead.email,
+        phone: lead.phone,
+        mobile: lead.mobile,
+        title: lead.title,
+        accountId: account?.id ?? null,
+        leadSource: lead.leadSource,
+        address: { street: lead.street, city: lead.city, state: lead.state, postalCode: lead.postalCode, country: lead.country },
+        description: lead.description,
+        tags: lead.tags,
+        ownerId: lead.ownerId,
+      },
+      { checkDuplicate: false, summary: 'Contact created from a converted lead', timelineData: fromLead },
+    );
+
+    const deal = input.createDeal
+      ? await insertDeal(
+          tx,
+          s.viewer,
+          {
+            ...input.createDeal,
+            accountId: account?.id ?? null,
+            contactId: contact.id,
+            leadSource: lead.leadSource,
+            ownerId: lead.ownerId,
+          },
+          fromLead,
+        )
+      : null;
+
+    await moveActivitiesFromLead(tx, s.viewer, lead.id, contact.id);
+    await moveNotesFromLead(tx, s.viewer, lead.id, contact.id);
+
+    const [converted] = await tx
+      .update(leads)
+      .set({
+        status: CONVERTED_LEAD_STATUS,
+        convertedAt: new Date(),
+        convertedContactId: contact.id,
+        convertedAccountId: account?.id ?? null,
+        convertedDealId: deal?.id ?? null,
+        updatedAt: new Date(),
+        version: sql`${leads.version} + 1`,
+      })
+      .where(and(eq(leads.organizationId, s.viewer.organizationId), eq(leads.id, lead.id)))
+      .returning();
+    if (!converted) throw conflict('The lead changed while it was being converted');
+    await appendTimeline(tx, s.viewer.organizationId, s.viewer.userId, [
+      {
+        recordType: 'LEAD',
+        recordId: lead.id,
+        kind: 'CONVERTED',
+        summary: `Converted to contact ${[contact.firstName, contact.lastName].filter(Boolean).join(' ')}${account ? ` at ${account.name}` : ''}${deal ? ` with deal ${deal.name}` : ''}`,
+        data: { contactId: contact.id, accountId: account?.id ?? null, dealId: deal?.id ?? null },
+      },
+    ]);
+    return { lead: converted, contact, account, deal };
+  });
+}

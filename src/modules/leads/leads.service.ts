@@ -1,0 +1,132 @@
+import { and, eq, inArray, isNotNull, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/database.js';
+import type { CreateLeadInput, LeadOrderField, QueryLeadsArgs, UpdateLeadInput } from '../../generated/graphql.js';
+import { addressChanges } from '../../shared/address.js';
+import { conflict } from '../../shared/errors.js';
+import type { Connection, SortKey } from '../../shared/pagination.js';
+import { CONVERTED_LEAD_STATUS, DEFAULT_LEAD_STATUS, INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES } from '../../shared/picklists.js';
+import type { Session } from '../auth/session.js';
+import type { Viewer } from '../auth/viewer.js';
+import { findContactByEmail } from '../contacts/contacts.service.js';
+import { lockEmail } from '../records/duplicate-lock.js';
+import { normaliseFields, rules, type FieldRules } from '../records/field-rules.js';
+import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
+import { ownerFor } from '../records/record-owner.js';
+import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
+import { LEAD } from './leads.kind.js';
+import { leads, type LeadRow } from './leads.table.js';
+
+/** Statuses a user may set; Converted is reserved to `convertLead`. */
+const SETTABLE_STATUSES = LEAD_STATUSES.filter((status) => status !== CONVERTED_LEAD_STATUS);
+
+const FIELDS: FieldRules = {
+  firstName: rules.text(100),
+  lastName: rules.required(100),
+  email: rules.email,
+  phone: rules.phone,
+  mobile: rules.phone,
+  company: rules.text(200),
+  title: rules.text(150),
+  industry: rules.picklist(INDUSTRIES),
+  annualRevenue: rules.money,
+  employees: rules.count,
+  website: rules.website,
+  leadSource: rules.picklist(LEAD_SOURCES),
+  status: rules.requiredPicklist(SETTABLE_STATUSES),
+  description: rules.text(32_000),
+  tags: rules.tags(),
+};
+
+async function findLeadByEmail(tx: Db, viewer: Viewer, email: string, exceptId?: string): Promise<LeadRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(leads)
+    .where(
+      and(
+        eq(leads.organizationId, viewer.organizationId),
+        sql`lower(${leads.email}) = ${email.toLowerCase()}`,
+        isNull(leads.deletedAt),
+        isNull(leads.convertedAt),
+        exceptId ? ne(leads.id, exceptId) : undefined,
+      ),
+    )
+    .limit(1);
+  return row;
+}
+
+/** A lead duplicates an open lead or a contact with the same email. */
+async function assertNotDuplicate(tx: Db, viewer: Viewer, email: unknown, exceptId?: string): Promise<void> {
+  if (typeof email !== 'string') return;
+  await lockEmail(tx, viewer.organizationId, email);
+  const lead = await findLeadByEmail(tx, viewer, email, exceptId);
+  if (lead) {
+    throw conflict(`A lead with email ${email} already exists: ${[lead.firstName, lead.lastName].filter(Boolean).join(' ')}`, {
+      field: 'email',
+      existingType: 'LEAD',
+      existingId: lead.id,
+    });
+  }
+  const contact = await findContactByEmail(tx, viewer, email);
+  if (contact) {
+    throw conflict(`A contact with email ${email} already exists: ${[contact.firstName, contact.lastName].filter(Boolean).join(' ')}`, {
+      field: 'email',
+      existingType: 'CONTACT',
+      existingId: contact.id,
+    });
+  }
+}
+
+export async function insertLead(tx: Db, viewer: Viewer, input: CreateLeadInput): Promise<LeadRow> {
+  const values: Record<string, unknown> = {
+    ...normaliseFields(FIELDS, { ...input, status: input.status ?? DEFAULT_LEAD_STATUS }, viewer, 'create'),
+    ...addressChanges(input.address),
+  };
+  if (!input.allowDuplicate) await assertNotDuplicate(tx, viewer, values['email']);
+  const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
+  return insertRecord(tx, viewer, LEAD, { ...values, ...owner });
+}
+
+export const createLead = (s: Session, input: CreateLeadInput): Promise<LeadRow> => s.db.transaction((tx) => insertLead(tx, s.viewer, input));
+
+export async function updateLead(s: Session, input: UpdateLeadInput): Promise<LeadRow> {
+  const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, s.viewer, 'update'), ...addressChanges(input.address) };
+  return s.db.transaction(async (tx) => {
+    const row = await lockForUpdate(tx, s.viewer, LEAD, input.id, input.expectedVersion);
+    if (row.convertedAt) throw conflict('This lead has been converted and can no longer be edited', { reason: 'LEAD_CONVERTED' });
+    if (values['email'] !== undefined && values['email'] !== row.email && !input.allowDuplicate) {
+      await assertNotDuplicate(tx, s.viewer, values['email'], row.id);
+    }
+    const owner = await ownerFor(tx, s.viewer, input.ownerId, 'update');
+    return (await saveChanges(tx, s.viewer, LEAD, row, { ...values, ...owner })).row;
+  });
+}
+
+export const deleteLead = (s: Session, id: string): Promise<LeadRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, LEAD, id, true));
+export const restoreLead = (s: Session, id: string): Promise<LeadRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, LEAD, id, false));
+
+const SORTS: Record<LeadOrderField, { key: Omit<SortKey, 'direction'>; value: (row: LeadRow) => unknown }> = {
+  CREATED_AT: { key: { column: leads.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
+  UPDATED_AT: { key: { column: leads.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
+  LAST_NAME: { key: { column: leads.lastName, nullable: false }, value: (row) => row.lastName },
+  COMPANY: { key: { column: leads.company, nullable: true }, value: (row) => row.company },
+  ANNUAL_REVENUE: { key: { column: leads.annualRevenue, nullable: true }, value: (row) => row.annualRevenue },
+};
+
+export function listLeads(s: Session, args: QueryLeadsArgs): Promise<Connection<LeadRow>> {
+  const filter = args.filter;
+  const conditions: (SQL | undefined)[] = commonConditions(leads, filter);
+  if (filter?.status) conditions.push(inArray(leads.status, [...filter.status]));
+  if (filter?.leadSource) conditions.push(inArray(leads.leadSource, [...filter.leadSource]));
+  if (filter?.industry) conditions.push(inArray(leads.industry, [...filter.industry]));
+  if (filter?.email) conditions.push(sql`lower(${leads.email}) = ${filter.email.trim().toLowerCase()}`);
+  if (filter?.converted != null) conditions.push(filter.converted ? isNotNull(leads.convertedAt) : isNull(leads.convertedAt));
+  conditions.push(searchAny([leads.firstName, leads.lastName, leads.email, leads.company, leads.phone, leads.mobile], filter?.search));
+  const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
+  return listRecords(s.db, s.viewer, 'leads', leads, {
+    conditions,
+    sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },
+    sortValue: sort.value,
+    first: args.first,
+    after: args.after,
+  });
+}

@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Db } from '../../db/database.js';
+import { conflict, DomainError, notFound } from '../../shared/errors.js';
+import { assertCan, recordScope, type CrmModule } from '../auth/access.js';
+import type { Viewer } from '../auth/viewer.js';
+import { appendTimeline, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
+
+/**
+ * The write mechanics every CRM record shares: lock, optimistic version check, diff, update with
+ * version bump, recycle bin, and the timeline entries that go with each, in the caller's
+ * transaction. Modules keep their own validation and rules.
+ */
+
+export type RecordTable = PgTable & {
+  readonly organizationId: PgColumn;
+  readonly id: PgColumn;
+  readonly version: PgColumn;
+  readonly updatedAt: PgColumn;
+  readonly deletedAt: PgColumn;
+};
+
+export interface BaseRow {
+  readonly organizationId: string;
+  readonly id: string;
+  readonly version: number;
+  readonly deletedAt: Date | null;
+}
+
+export interface RecordKind<T extends RecordTable> {
+  readonly module: CrmModule;
+  readonly table: T;
+  /** What people call one record, for messages: "Lead". */
+  readonly label: string;
+  /** Where changes are written on the timeline; null for records without one of their own. */
+  readonly timelineType: TimelineRecordType | null;
+}
+
+type RowOf<T extends RecordTable> = T['$inferSelect'] & BaseRow;
+
+/** Reads one record the viewer may see, locked for the rest of the transaction. */
+export async function lockRecord<T extends RecordTable>(tx: Db, viewer: Viewer, kind: RecordKind<T>, id: string): Promise<RowOf<T>> {
+  const [row] = await tx
+    .select()
+    .from(kind.table as PgTable)
+    .where(recordScope(viewer, kind.module, kind.table, id))
+    .for('update');
+  if (!row) throw notFound(kind.label);
+  return row as RowOf<T>;
+}
+
+/** Locks a live (not deleted) record the viewer may change, at the version the client read. */
+export async function lockForUpdate<T extends RecordTable>(
+  tx: Db,
+  viewer: Viewer,
+  kind: RecordKind<T>,
+  id: string,
+  expectedVersion: number,
+): Promise<RowOf<T>> {
+  assertCan(viewer, 'update', kind.module);
+  const row = await lockRecord(tx, viewer, kind, id);
+  if (row.deletedAt) throw new DomainError('NOT_FOUND', `${kind.label} is in the recycle bin; restore it first`);
+  if (row.version !== expectedVersion) {
+    throw conflict(`${kind.label} was changed by someone else (version ${row.version}, you sent ${expectedVersion}); reload it and try again`, {
+      currentVersion: row.version,
+    });
+  }
+  return row;
+}
+
+const comparable = (value: unknown): unknown => {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return value ?? null;
+};
+
+/** The fields whose value `changes` would really change. */
+export function diff(row: Record<string, unknown>, changes: Record<string, unknown>): FieldChange[] {
+  const result: FieldChange[] = [];
+  for (const [field, newValue] of Object.entries(changes)) {
+    if (newValue === undefined) continue;
+    const oldValue = row[field];
+    if (comparable(oldValue) === comparable(newValue)) continue;
+    result.push({ field, oldValue: comparable(oldValue) ?? null, newValue: comparable(newValue) ?? null });
+  }
+  return result.map((change) =>
+    Array.isArray(changes[change.field]) ? { ...change, oldValue: row[change.field] ?? [], newValue: changes[change.field] } : change,
+  );
+}
+
+const words = (field: string): string => field.replace(/Id$/, '').replace(/([A-Z])/g, ' $1').toLowerCase().trim();
+
+export function describeChanges(changes: readonly FieldChange[]): string {
+  const [only] = changes;
+  if (changes.length === 1 && only) {
+    const show = (value: unknown): string => (value === null || value === '' ? 'empty' : `"${String(value)}"`);
+    const name = words(only.field);
+    return `${name.charAt(0).toUpperCase()}${name.slice(1)} changed from ${show(only.oldValue)} to ${show(only.newValue)}`;
+  }
+  const names = changes.map((change) => words(change.field));
+  return `Changed ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/**
+ * Writes the changed fields with a version bump and an UPDATED timeline entry. Nothing changed:
+ * the row comes back untouched and no version is spent.
+ */
+export async function saveChanges<T extends RecordTable>(
+  tx: Db,
+  viewer: Viewer,
+  kind: RecordKind<T>,
+  row: RowOf<T>,
+  changes: Record<string, unknown>,
+  timelineData: Record<string, unknown> = {},
+): Promise<{ row: RowOf<T>; changes: FieldChange[] }> {
+  const changed = diff(row as Record<string, unknown>, changes);
+  if (changed.length === 0) return { row, changes: changed };
+  const values: Record<string, unknown> = { updatedAt: new Date(), version: sql`${kind.table.version} + 1` };
+  for (const change of changed) values[change.field] = changes[change.field];
+  const [updated] = await tx
+    .update(kind.table as PgTable)
+    // The column set of a generic table is not known statically; `values` holds only its fields.
+    .set(values as never)
+    .where(and(eq(kind.table.organizationId, viewer.organizationId), eq(kind.table.id, row.id)))
+    .returning();
+  if (kind.timelineType) {
+    await appendTimeline(tx, viewer.organizationId, viewer.userId, [
+      { recordType: kind.timelineType, recordId: row.id, kind: 'UPDATED', summary: describeChanges(changed), data: { changes: changed, ...timelineData } },
+    ]);
+  }
+  return { row: updated as RowOf<T>, changes: changed };
+}
+
+/** Moves a record to the recycle bin (or brings it back), with a timeline entry. */
+export async function setDeleted<T extends RecordTable>(tx: Db, viewer: Viewer, kind: RecordKind<T>, id: string, deleted: boolean): Promise<RowOf<T>> {
+  assertCan(viewer, deleted ? 'delete' : 'update', kind.module);
+  const [row] = await tx
+    .update(kind.table as PgTable)
+    .set({ deletedAt: deleted ? new Date() : null, updatedAt: new Date(), version: sql`${kind.table.version} + 1` } as never)
+    .where(and(recordScope(viewer, kind.module, kind.table, id), deleted ? isNull(kind.table.deletedAt) : isNotNull(kind.table.deletedAt)))
+    .returning();
+  if (!row) {
+    const existing = await lockRecord(tx, viewer, kind, id);
+    throw new DomainError('BAD_USER_INPUT', existing.deletedAt ? `${kind.label} is already in the recycle bin` : `${kind.label} is not in the recycle bin`, {
+      field: 'id',
+    });
+  }
+  if (kind.timelineType) {
+    await appendTimeline(tx, viewer.organizationId, viewer.userId, [
+      {
+        recordType: kind.timelineType,
+        recordId: id,
+        kind: deleted ? 'DELETED' : 'RESTORED',
+        summary: deleted ? `${kind.label} moved to the recycle bin` : `${kind.label} restored from the recycle bin`,
+      },
+    ]);
+  }
+  return row as RowOf<T>;
+}
+
+/** Inserts a record owned by `ownerId` (already checked) with a CREATED timeline entry. */
+export async function insertRecord<T extends RecordTable>(
+  tx: Db,
+  viewer: Viewer,
+  kind: RecordKind<T>,
+  values: Record<string, unknown>,
+  summary = `${kind.label} created`,
+  timelineData: Record<string, unknown> = {},
+): Promise<RowOf<T>> {
+  assertCan(viewer, 'create', kind.module);
+  const [row] = await tx
+    .insert(kind.table as PgTable)
+    .values({ createdById: viewer.userId, ownerId: viewer.userId, ...values, organizationId: viewer.organizationId, id: randomUUID() } as never)
+    .returning();
+  const created = row as RowOf<T>;
+  if (kind.timelineType) {
+    await appendTimeline(tx, viewer.organizationId, viewer.userId, [
+      { recordType: kind.timelineType, recordId: created.id, kind: 'CREATED', summary, data: timelineData },
+    ]);
+  }
+  return created;
+}
+
+/** Checks a record named in an input (e.g. `accountId`) exists for the viewer and is not deleted. */
+export async function assertReference<T extends RecordTable>(tx: Db, viewer: Viewer, kind: RecordKind<T>, id: string, field: string): Promise<RowOf<T>> {
+  const [row] = await tx
+    .select()
+    .from(kind.table as PgTable)
+    .where(and(recordScope(viewer, kind.module, kind.table, id), isNull(kind.table.deletedAt)));
+  if (!row) throw new DomainError('NOT_FOUND', `${field}: ${kind.label} not found`, { field });
+  return row as RowOf<T>;
+}

@@ -1,0 +1,113 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
+import type { Db } from '../../db/database.js';
+import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
+import { normaliseEmail, requiredText } from '../../shared/validation.js';
+import { assertManages, readScope, recordScope } from '../auth/access.js';
+import type { Session } from '../auth/session.js';
+import { ROLES, type Role, type Viewer } from '../auth/viewer.js';
+import { invitations, loginIdentities, users, type UserRow } from './users.table.js';
+
+const INVITATION_DAYS = 7;
+
+export interface InviteResult {
+  readonly user: UserRow;
+  readonly invitationToken: string;
+  readonly invitationExpiresAt: Date;
+}
+
+export const hashInvitationToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+export function listUsers(s: Session, includeInactive: boolean): Promise<UserRow[]> {
+  const scope = readScope(s.viewer, 'users', users);
+  return s.db
+    .select()
+    .from(users)
+    .where(includeInactive ? scope : and(scope, eq(users.active, true)))
+    .orderBy(desc(users.active), asc(users.name), asc(users.id));
+}
+
+export async function getUser(s: Session, id: string): Promise<UserRow> {
+  const [row] = await s.db.select().from(users).where(recordScope(s.viewer, 'users', users, id));
+  if (!row) throw notFound('User');
+  return row;
+}
+
+function role(value: string): Role {
+  if (!ROLES.includes(value as Role)) throw badInput('role', `role must be one of ${ROLES.join(', ')}`);
+  return value as Role;
+}
+
+/** Inserts a user and the global email mapping; a taken email is a CONFLICT, race-free via the primary key. */
+export async function insertUser(
+  tx: Db,
+  values: { organizationId: string; name: string; email: string; role: Role; passwordHash: string | null },
+): Promise<UserRow> {
+  const [user] = await tx.insert(users).values({ ...values, id: randomUUID() }).onConflictDoNothing().returning();
+  const taken = conflict(`A user with email ${values.email} already exists`, { field: 'email' });
+  if (!user) throw taken;
+  const claimed = await tx
+    .insert(loginIdentities)
+    .values({ email: values.email, organizationId: values.organizationId, userId: user.id })
+    .onConflictDoNothing()
+    .returning({ email: loginIdentities.email });
+  // The caller's transaction rolls the user back with this error.
+  if (claimed.length === 0) throw taken;
+  return user;
+}
+
+export async function inviteUser(s: Session, input: { name: string; email: string; role: string }): Promise<InviteResult> {
+  assertManages(s.viewer, 'users');
+  const name = requiredText('name', input.name, 200);
+  const email = normaliseEmail('email', input.email);
+  const userRole = role(input.role);
+  const invitationToken = randomBytes(32).toString('base64url');
+  const invitationExpiresAt = new Date(Date.now() + INVITATION_DAYS * 24 * 3600 * 1000);
+  const user = await s.db.transaction(async (tx) => {
+    const created = await insertUser(tx, { organizationId: s.viewer.organizationId, name, email, role: userRole, passwordHash: null });
+    await tx.insert(invitations).values({
+      tokenHash: hashInvitationToken(invitationToken),
+      organizationId: s.viewer.organizationId,
+      userId: created.id,
+      expiresAt: invitationExpiresAt,
+    });
+    return created;
+  });
+  return { user, invitationToken, invitationExpiresAt };
+}
+
+export async function deactivateUser(s: Session, id: string): Promise<UserRow> {
+  assertManages(s.viewer, 'users');
+  if (id === s.viewer.userId) throw badInput('id', 'You cannot deactivate yourself');
+  return s.db.transaction(async (tx) => {
+    const [target] = await tx.select().from(users).where(recordScope(s.viewer, 'users', users, id)).for('update');
+    if (!target) throw notFound('User');
+    if (!target.active) return target;
+    if (target.role === 'ADMIN') {
+      const [others] = await tx
+        .select({ n: sql<number>`count(*)::int` })
+        .from(users)
+        .where(and(readScope(s.viewer, 'users', users), eq(users.role, 'ADMIN'), eq(users.active, true), ne(users.id, id)));
+      if ((others?.n ?? 0) === 0) throw conflict('The last active administrator cannot be deactivated');
+    }
+    const [updated] = await tx
+      .update(users)
+      .set({ active: false, deactivatedAt: new Date() })
+      .where(recordScope(s.viewer, 'users', users, id))
+      .returning();
+    if (!updated) throw notFound('User');
+    return updated;
+  });
+}
+
+/** Checks that `ownerId` names an active user of the viewer's organisation. */
+export async function assertAssignableOwner(tx: Db, viewer: Viewer, ownerId: string, field = 'ownerId'): Promise<string> {
+  if (ownerId === viewer.userId) return ownerId;
+  const [owner] = await tx
+    .select({ id: users.id, active: users.active })
+    .from(users)
+    .where(recordScope(viewer, 'users', users, ownerId));
+  if (!owner) throw new DomainError('NOT_FOUND', `${field}: User not found`, { field });
+  if (!owner.active) throw badInput(field, `${field} names a deactivated user`);
+  return ownerId;
+}

@@ -1,0 +1,45 @@
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { DomainError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+
+/** Codes graphql-js and Apollo attach to errors about the request itself; safe to show as they are. */
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+function originalOf(error: GraphQLError): unknown {
+  let current: unknown = error.originalError;
+  // Resolver errors may be wrapped more than once (e.g. by DataLoader or graphql-ws).
+  while (current && typeof current === 'object' && 'originalError' in current && (current as GraphQLError).originalError) {
+    current = (current as GraphQLError).originalError;
+  }
+  return current;
+}
+
+/**
+ * The one place an error becomes what a client sees: domain errors keep their code and details,
+ * request errors their message, and anything else is logged with its stack and shown only as
+ * INTERNAL_SERVER_ERROR (no SQL, no stack, no driver message).
+ */
+export function formatError(logger: Logger, error: GraphQLError): GraphQLFormattedError {
+  const original = originalOf(error);
+  const base = { ...(error.locations ? { locations: error.locations } : {}), ...(error.path ? { path: error.path } : {}) };
+  if (original instanceof DomainError) {
+    return { message: original.message, ...base, extensions: { ...original.details, code: original.code } };
+  }
+  const code = error.extensions?.['code'];
+  if (!original && typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
+    return { message: error.message, ...base, extensions: { code } };
+  }
+  if (original instanceof Error && (original as { extensions?: { code?: unknown } }).extensions?.code === 'BAD_USER_INPUT') {
+    return { message: original.message, ...base, extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  logger.error('unexpected error', { error: original ?? error, path: error.path?.join('.') });
+  return { message: 'Internal server error', ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

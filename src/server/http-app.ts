@@ -1,0 +1,34 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { AppDeps } from './context.js';
+
+/** Bearer tokens, not cookies, carry identity, so any origin may call the API from a browser. */
+function cors(req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
+  res.setHeader('Vary', 'Origin');
+  res.setHeader('Access-Control-Allow-Headers', 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name');
+  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+  res.setHeader('Access-Control-Max-Age', '600');
+  if (req.method === 'OPTIONS') {
+    res.status(204).end();
+    return;
+  }
+  next();
+}
+
+/** The Express app with the plain HTTP routes; the GraphQL route is mounted by the server. */
+export function createHttpApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(cors);
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await deps.database.ping();
+      res.json({ status: 'ok', database: deps.database.kind });
+    } catch (error) {
+      deps.logger.warn('health check failed', { error });
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+  return app;
+}

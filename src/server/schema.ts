@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import type { Resolvers } from '../generated/graphql.js';
+import { accountResolvers } from '../modules/accounts/accounts.resolvers.js';
+import { activityResolvers } from '../modules/activities/activities.resolvers.js';
+import { authResolvers } from '../modules/auth/auth.resolvers.js';
+import { contactResolvers } from '../modules/contacts/contacts.resolvers.js';
+import { dealResolvers } from '../modules/deals/deals.resolvers.js';
+import { leadResolvers } from '../modules/leads/leads.resolvers.js';
+import { noteResolvers } from '../modules/notes/notes.resolvers.js';
+import { organizationResolvers } from '../modules/organizations/organizations.resolvers.js';
+import { pipelineResolvers } from '../modules/pipelines/pipelines.resolvers.js';
+import { recordTypeName } from '../modules/records/record.resolvers.js';
+import { timelineResolvers } from '../modules/timeline/timeline.resolvers.js';
+import { userResolvers } from '../modules/users/users.resolvers.js';
+import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
+
+export const SCHEMA_FOLDER = fileURLToPath(new URL('../../schema', import.meta.url));
+
+/** The SDL files, in a stable order: base first, then by name. */
+export function readTypeDefs(): string[] {
+  const files = readdirSync(SCHEMA_FOLDER)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort((a, b) => (a === 'base.graphql' ? -1 : b === 'base.graphql' ? 1 : a.localeCompare(b)));
+  return files.map((file) => readFileSync(join(SCHEMA_FOLDER, file), 'utf8'));
+}
+
+const sharedResolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  Date: DateScalar,
+  Decimal: DecimalScalar,
+  JSON: JSONScalar,
+  RelatedRecord: { __resolveType: (row) => recordTypeName(row) },
+  CrmRecord: { __resolveType: (row) => recordTypeName(row) },
+};
+
+export const moduleResolvers: Resolvers[] = [
+  sharedResolvers,
+  authResolvers,
+  organizationResolvers,
+  userResolvers,
+  pipelineResolvers,
+  accountResolvers,
+  contactResolvers,
+  leadResolvers,
+  dealResolvers,
+  activityResolvers,
+  noteResolvers,
+  timelineResolvers,
+];
+
+export function buildSchema(): GraphQLSchema {
+  return makeExecutableSchema({
+    typeDefs: readTypeDefs(),
+    // graphql-tools merges the per-module maps type by type.
+    resolvers: moduleResolvers as never,
+    resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
+  });
+}
