@@ -1,0 +1,68 @@
+import { afterAll, beforeAll } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.js';
+import { startServer, type PulseServer } from '../../src/server/server.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { GraphQLClient } from './graphql-client.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export interface TestServer {
+  readonly server: PulseServer;
+  readonly testDatabase: TestDatabase;
+  readonly config: Config;
+  readonly url: string;
+  readonly wsUrl: string;
+  /** A client with no token; `.as(token)` for a signed-in one. */
+  readonly client: GraphQLClient;
+  /** Runs `work` and returns how many SQL statements the server sent meanwhile. */
+  countStatements(work: () => Promise<unknown>): Promise<{ count: number; statements: string[] }>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  let recording: string[] | null = null;
+  const testDatabase = await createTestDatabase((query) => recording?.push(query));
+  const config = loadConfig({
+    JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    PULSE_DATA_DIR: '/tmp/pulse-test-unused',
+    ...env,
+  });
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(
+    { config, database: testDatabase.database, db: testDatabase.database.db, logger },
+    { port: 0, host: '127.0.0.1' },
+  );
+  return {
+    server,
+    testDatabase,
+    config,
+    url: server.url,
+    wsUrl: `${server.url.replace('http', 'ws')}/graphql`,
+    client: new GraphQLClient(`${server.url}/graphql`),
+    countStatements: async (work) => {
+      recording = [];
+      try {
+        await work();
+        return { count: recording.length, statements: recording };
+      } finally {
+        recording = null;
+      }
+    },
+  };
+}
+
+/** Starts one server + database for the test file and stops both after it. */
+export function useTestServer(env: Record<string, string> = {}): () => TestServer {
+  let current: TestServer | undefined;
+  beforeAll(async () => {
+    current = await startTestServer(env);
+  });
+  afterAll(async () => {
+    if (!current) return;
+    await current.server.stop();
+    await current.testDatabase.drop();
+  });
+  return () => {
+    if (!current) throw new Error('the test server is not started yet');
+    return current;
+  };
+}
