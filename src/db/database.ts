@@ -54,7 +54,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const { default: postgres } = await import('postgres');
     const { drizzle } = await import('drizzle-orm/postgres-js');
     const client = postgres(options.url, {
-      max: options.poolSize ?? 10,
+      // At least two: migrations hold an advisory lock on one connection while migrating on another.
+      max: Math.max(2, options.poolSize ?? 10),
       onnotice: () => undefined,
       connection: { application_name: 'pulse' },
     });
