@@ -1,0 +1,115 @@
+import postgres from 'postgres';
+import { describe, expect, it } from 'vitest';
+import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
+import { createAccount, createActivity, createLead, createNote } from './factories/records.factory.js';
+import { unique } from './factories/unique.js';
+import { useTestServer } from './helpers/test-server.js';
+import { usesPostgres } from './helpers/test-database.js';
+
+const server = useTestServer();
+
+const CONVERT = `mutation($input: ConvertLeadInput!) {
+  convertLead(input: $input) {
+    lead { status convertedAt version convertedContact { id } convertedAccount { id } convertedDeal { id } }
+    contact { id firstName lastName email account { id name } notes { body } activities { subject } }
+    account { id name }
+    deal { id name amount stage { name } contact { id } account { id } }
+  }
+}`;
+
+async function counts(admin: SignedInUser) {
+  return admin.client.ok(`{ contacts { totalCount } accounts { totalCount } deals { totalCount } }`);
+}
+
+describe('lead conversion', () => {
+  it('turns a lead into a contact, an account and a deal, moving its notes and activities', async () => {
+    const admin = await signUpOrganization(server().client);
+    const company = unique('Globex');
+    const lead = await createLead(admin.client, { company });
+    await createNote(admin.client, { type: 'LEAD', id: lead.id }, 'met at the fair');
+    await createActivity(admin.client, { relatedTo: { type: 'LEAD', id: lead.id }, subject: 'follow up' });
+    const { convertLead } = await admin.client.ok(CONVERT, {
+      input: { id: lead.id, createDeal: { name: 'Globex rollout', amount: '6500.00', closingDate: '2026-12-31' } },
+    });
+    expect(convertLead.lead).toMatchObject({
+      status: 'Converted',
+      convertedContact: { id: convertLead.contact.id },
+      convertedAccount: { id: convertLead.account.id },
+      convertedDeal: { id: convertLead.deal.id },
+    });
+    expect(convertLead.contact).toMatchObject({ email: lead.email, account: { name: company }, notes: [{ body: 'met at the fair' }], activities: [{ subject: 'follow up' }] });
+    expect(convertLead.deal).toMatchObject({ amount: '6500.00', stage: { name: 'Qualification' }, contact: { id: convertLead.contact.id }, account: { id: convertLead.account.id } });
+    const { lead: read } = await admin.client.ok(`{ lead(id: "${lead.id}") { notes { body } activities { subject } timeline { nodes { kind } } } }`);
+    expect(read.notes).toEqual([]);
+    expect(read.activities).toEqual([]);
+    expect(read.timeline.nodes[0].kind).toBe('CONVERTED');
+    // A converted lead can no longer be edited or converted again.
+    await admin.client.fails('CONFLICT', `mutation { updateLead(input: {id: "${lead.id}", expectedVersion: ${convertLead.lead.version}, title: "x"}) { id } }`);
+    await admin.client.fails('CONFLICT', CONVERT, { input: { id: lead.id } });
+  });
+
+  it('reuses an account with the same company name, or the one named', async () => {
+    const admin = await signUpOrganization(server().client);
+    const existing = await createAccount(admin.client, { name: unique('Umbrella') });
+    const lead = await createLead(admin.client, { company: existing.name.toUpperCase() });
+    const { convertLead } = await admin.client.ok(CONVERT, { input: { id: lead.id } });
+    expect(convertLead.account.id).toBe(existing.id);
+    expect(convertLead.deal).toBeNull();
+    const chosen = await createAccount(admin.client);
+    const other = await createLead(admin.client, { company: existing.name });
+    const second = await admin.client.ok(CONVERT, { input: { id: other.id, accountId: chosen.id } });
+    expect(second.convertLead.account.id).toBe(chosen.id);
+    expect((await counts(admin)).accounts.totalCount).toBe(2);
+  });
+
+  it('leaves nothing behind when a step fails midway', async () => {
+    const admin = await signUpOrganization(server().client);
+    const lead = await createLead(admin.client);
+    await createNote(admin.client, { type: 'LEAD', id: lead.id }, 'stays on the lead');
+    const before = await counts(admin);
+    // The deal's stage does not exist: contact and account were already written in the transaction.
+    await admin.client.fails('NOT_FOUND', CONVERT, {
+      input: { id: lead.id, createDeal: { name: 'x', stageId: '00000000-0000-4000-8000-000000000000' } },
+    });
+    expect(await counts(admin)).toEqual(before);
+    const { lead: read } = await admin.client.ok(`{ lead(id: "${lead.id}") { status convertedAt version notes { body } } }`);
+    expect(read).toEqual({ status: 'Not Contacted', convertedAt: null, version: 1, notes: [{ body: 'stays on the lead' }] });
+  });
+
+  it.skipIf(!usesPostgres)('leaves nothing behind when the connection is killed mid-transaction', async () => {
+    const admin = await signUpOrganization(server().client);
+    const lead = await createLead(admin.client);
+    await createActivity(admin.client, { relatedTo: { type: 'LEAD', id: lead.id }, subject: 'still the lead\'s' });
+    const before = await counts(admin);
+    const url = server().testDatabase.url!;
+    const sql = postgres(url, { max: 1, onnotice: () => undefined });
+    try {
+      // Make the deal insert (after contact and account are written) hold still long enough to be killed.
+      await sql.unsafe(`
+        create or replace function pulse_test_stall() returns trigger language plpgsql as $$
+        begin perform pg_sleep(5); return new; end $$;
+        create trigger pulse_test_stall before insert on deals for each row execute function pulse_test_stall();
+      `);
+      const converting = admin.client.request(CONVERT, { input: { id: lead.id, createDeal: { name: 'Doomed deal' } } });
+      let killed = 0;
+      for (let attempt = 0; attempt < 100 && killed === 0; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const rows = await sql`
+          select pg_terminate_backend(pid) as done from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and query ilike 'insert into "deals"%' and state = 'active'`;
+        killed = rows.filter((row) => row['done']).length;
+      }
+      expect(killed).toBe(1);
+      const result = await converting;
+      expect(result.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(JSON.stringify(result.errors)).not.toMatch(/terminat|sql|deals|postgres/i);
+    } finally {
+      await sql.unsafe(`drop trigger if exists pulse_test_stall on deals; drop function if exists pulse_test_stall();`);
+      await sql.end();
+    }
+    // The server carries on, and nothing of the conversion exists: not in the transaction, not after it.
+    expect(await counts(admin)).toEqual(before);
+    const { lead: read } = await admin.client.ok(`{ lead(id: "${lead.id}") { status convertedAt version activities { subject } timeline { nodes { kind } } } }`);
+    expect(read).toEqual({ status: 'Not Contacted', convertedAt: null, version: 1, activities: [{ subject: "still the lead's" }], timeline: { nodes: [{ kind: 'ACTIVITY_ADDED' }, { kind: 'CREATED' }] } });
+  }, 60_000);
+});
