@@ -13,6 +13,9 @@ const REQUEST_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
+/** By name, not instanceof: test runners and bundlers can load graphql-js twice (ESM and CommonJS). */
+const isGraphQLError = (value: unknown): value is GraphQLError => value instanceof Error && value.name === 'GraphQLError';
+
 function originalOf(error: GraphQLError): unknown {
   let current: unknown = error.originalError;
   // Resolver errors may be wrapped more than once (e.g. by DataLoader or graphql-ws).
@@ -34,10 +37,11 @@ export function formatError(logger: Logger, error: GraphQLError): GraphQLFormatt
     return { message: original.message, ...base, extensions: { ...original.details, code: original.code } };
   }
   const code = error.extensions?.['code'];
-  if (!original && typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
+  // Apollo wraps parse, validation and variable errors around graphql-js' own GraphQLError.
+  if ((original === undefined || isGraphQLError(original)) && typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
     return { message: error.message, ...base, extensions: { code } };
   }
-  if (original instanceof Error && (original as { extensions?: { code?: unknown } }).extensions?.code === 'BAD_USER_INPUT') {
+  if (isGraphQLError(original) && original.extensions['code'] === 'BAD_USER_INPUT') {
     return { message: original.message, ...base, extensions: { code: 'BAD_USER_INPUT' } };
   }
   logger.error('unexpected error', { error: original ?? error, path: error.path?.join('.') });
