@@ -58,6 +58,7 @@ export function generateLeads(context: DemoContext, takenCompanies: Set<string>,
   for (let i = 0; i < count; i++) {
     const firm = random.pick(companies);
     const firstName = random.pick(FIRST_NAMES);
+    const givenName = random.chance(0.95) ? firstName : null;
     const lastName = random.pick(LAST_NAMES);
     const place = address(random);
     const status = random.weighted(STATUS_WEIGHTS);
@@ -69,7 +70,7 @@ export function generateLeads(context: DemoContext, takenCompanies: Set<string>,
     result.leads.push({
       organizationId,
       id,
-      firstName: random.chance(0.95) ? firstName : null,
+      firstName: givenName,
       lastName,
       email: random.chance(0.92) ? personEmail(context, firstName, lastName, companyDomain(firm.name)) : null,
       phone: random.chance(0.8) ? phone(random, cityOf(place)) : null,
@@ -90,7 +91,7 @@ export function generateLeads(context: DemoContext, takenCompanies: Set<string>,
       updatedAt: createdAt,
       tags: tags(random, 0.2),
     });
-    result.leadRefs.push({ type: 'LEAD', id, ownerId, createdAt, label: `${firstName} ${lastName} (${firm.name})`, status });
+    result.leadRefs.push({ type: 'LEAD', id, ownerId, createdAt, label: `${givenName ?? ''} ${lastName} (${firm.name})`.trim(), status });
     result.timeline.push(timelineEntry(context, { type: 'LEAD', id }, { kind: 'CREATED', actorId: createdById, at: createdAt, summary: 'Lead created' }));
   }
   return result;

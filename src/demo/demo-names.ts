@@ -120,7 +120,7 @@ export const TASK_SUBJECTS = [
   'Check in after trial', 'Send onboarding checklist', 'Confirm decision timeline', 'Review security questionnaire',
 ] as const;
 
-export const CALL_SUBJECTS = ['Discovery call', 'Follow-up call', 'Pricing discussion', 'Renewal check-in', 'Introductory call', 'Reference call'] as const;
+export const CALL_SUBJECTS = ['Discovery call', 'Follow-up call', 'Pricing discussion', 'Check-in call', 'Introductory call', 'Reference call'] as const;
 
 export const MEETING_SUBJECTS = ['Product demo', 'Quarterly business review', 'Kick-off meeting', 'Contract negotiation', 'On-site visit', 'Executive briefing'] as const;
 
