@@ -18,6 +18,12 @@ export interface Config {
   readonly production: boolean;
   /** Size of the postgres.js connection pool. */
   readonly databasePoolSize: number;
+  /** How long events stay replayable; an older cursor is CURSOR_EXPIRED. */
+  readonly eventRetentionDays: number;
+  /** How often subscribed organisations are re-read without a NOTIFY wake-up (the fallback). */
+  readonly eventPollIntervalMs: number;
+  /** Events a subscriber may have waiting before it counts as too slow and is disconnected. */
+  readonly subscriberMaxQueue: number;
 }
 
 export class ConfigError extends Error {
@@ -93,5 +99,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as LogLevel,
     production,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 7, 1, 365),
+    eventPollIntervalMs: integer(env, 'EVENT_POLL_INTERVAL_MS', 2000, 50, 60_000),
+    subscriberMaxQueue: integer(env, 'SUBSCRIBER_MAX_QUEUE', 1000, 10, 1_000_000),
   };
 }

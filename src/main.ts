@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nDemo organisation ready. Sign in with:\n  email:    ${signIn.email}\n  password: ${signIn.password}\n\n`);
   }
 
-  const server = await startServer({ config, database, db: database.db, logger }, { port: config.port });
+  const server = await startServer({ config, database, logger }, { port: config.port });
   process.stdout.write(`Pulse is serving GraphQL on ${server.url}/graphql (WebSocket: ${server.url.replace('http', 'ws')}/graphql)\n`);
 
   let stopping = false;

@@ -9,3 +9,5 @@ export * from '../modules/deals/deals.table.js';
 export * from '../modules/activities/activities.table.js';
 export * from '../modules/notes/notes.table.js';
 export * from '../modules/timeline/timeline.table.js';
+export * from '../modules/deals/stage-history.table.js';
+export * from '../events/events.table.js';

@@ -10,6 +10,9 @@ import type { ContactRow } from '../modules/contacts/contacts.table.js';
 import type { LeadRow } from '../modules/leads/leads.table.js';
 import type { ConversionResult } from '../modules/leads/lead-conversion.service.js';
 import type { DealRow } from '../modules/deals/deals.table.js';
+import type { StageHistoryRow } from '../modules/deals/stage-history.table.js';
+import type { EventRow } from '../events/events.table.js';
+import type { BoardData, BoardColumnData } from '../modules/deals/deals-board.service.js';
 import type { ActivityRow } from '../modules/activities/activities.table.js';
 import type { NoteRow } from '../modules/notes/notes.table.js';
 import type { TimelineEntryRow } from '../modules/timeline/timeline.table.js';
@@ -279,6 +282,27 @@ export type AuthPayload = {
   user: User;
 };
 
+/** One stage's column: totals over every matching deal in the stage, and its first cards in board order. */
+export type BoardColumn = {
+  __typename?: 'BoardColumn';
+  /** How many deals match in this stage. */
+  count: Scalars['Int']['output'];
+  /** Cards in board order. Without arguments: the first `perStage` cards read with the board. */
+  deals: DealConnection;
+  stage: Stage;
+  /** Sum of their amounts (exact). */
+  totalAmount: Scalars['Decimal']['output'];
+  /** Sum of amount x probability / 100 (exact). */
+  weightedAmount: Scalars['Decimal']['output'];
+};
+
+
+/** One stage's column: totals over every matching deal in the stage, and its first cards in board order. */
+export type BoardColumnDealsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type CallDirection =
   | 'INBOUND'
   | 'OUTBOUND';
@@ -514,6 +538,25 @@ export type CreateNoteInput = {
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Creates a pipeline with its stages. Administrators only. */
+export type CreatePipelineInput = {
+  /** Make it the default pipeline for new deals. */
+  isDefault?: InputMaybe<Scalars['Boolean']['input']>;
+  name: Scalars['String']['input'];
+  /** Stages in board order; at least one. Defaults to Zoho's generic stages. */
+  stages?: InputMaybe<Array<StageInput>>;
+};
+
+/** Adds a stage to a pipeline. Administrators only. */
+export type CreateStageInput = {
+  kind?: InputMaybe<StageKind>;
+  name: Scalars['String']['input'];
+  pipelineId: Scalars['ID']['input'];
+  /** Place from 0; defaults to the end (before the closed stages when the new stage is OPEN). */
+  position?: InputMaybe<Scalars['Int']['input']>;
+  probability: Scalars['Int']['input'];
+};
+
 /** Fields every CRM record (lead, contact, account, deal) carries. */
 export type CrmRecord = {
   /** When the record was created. */
@@ -550,6 +593,10 @@ export type Deal = CrmRecord & {
   activities: Array<Activity>;
   /** Exact amount in `currency`. */
   amount: Maybe<Scalars['Decimal']['output']>;
+  /** Place of the card within its stage on the board (compare as plain strings). */
+  boardRank: Scalars['String']['output'];
+  /** When the deal reached a WON or LOST stage; null while open. */
+  closedAt: Maybe<Scalars['DateTime']['output']>;
   closingDate: Maybe<Scalars['Date']['output']>;
   contact: Maybe<Contact>;
   createdAt: Scalars['DateTime']['output'];
@@ -568,6 +615,10 @@ export type Deal = CrmRecord & {
   /** Win probability 0-100; set from the stage when the deal enters it. */
   probability: Scalars['Int']['output'];
   stage: Stage;
+  /** When the deal entered its current stage. */
+  stageEnteredAt: Scalars['DateTime']['output'];
+  /** Every stage the deal has been in, oldest first, with who moved it and how long it stayed. */
+  stageHistory: Array<StageHistoryEntry>;
   tags: Array<Scalars['String']['output']>;
   timeline: TimelineConnection;
   updatedAt: Scalars['DateTime']['output'];
@@ -609,6 +660,32 @@ export type DealEdge = {
   node: Deal;
 };
 
+/** A change to a deal of the pipeline, in commit order. */
+export type DealEvent = {
+  __typename?: 'DealEvent';
+  /** Who made the change. */
+  actor: Maybe<User>;
+  at: Scalars['DateTime']['output'];
+  /** Resume after this event with `after: cursor`. */
+  cursor: Scalars['String']['output'];
+  /** The deal as it was right after the change. */
+  deal: Deal;
+  dealId: Scalars['ID']['output'];
+  /** For MOVED: the stage the deal left (equal to `toStage` for a reorder within a column). */
+  fromStage: Maybe<Stage>;
+  kind: DealEventKind;
+  /** For MOVED: the stage the deal entered. */
+  toStage: Maybe<Stage>;
+};
+
+/** Kinds of change a live board receives. */
+export type DealEventKind =
+  | 'CREATED'
+  | 'DELETED'
+  | 'MOVED'
+  | 'RESTORED'
+  | 'UPDATED';
+
 export type DealFilter = {
   accountId?: InputMaybe<Scalars['ID']['input']>;
   amountMax?: InputMaybe<Scalars['Decimal']['input']>;
@@ -644,6 +721,36 @@ export type DealOrderField =
   | 'NAME'
   | 'PROBABILITY'
   | 'UPDATED_AT';
+
+/** A deal that changed stage. */
+export type DealStageChange = {
+  __typename?: 'DealStageChange';
+  at: Scalars['DateTime']['output'];
+  cursor: Scalars['String']['output'];
+  deal: Deal;
+  fromStage: Maybe<Stage>;
+  movedBy: Maybe<User>;
+  toStage: Stage;
+};
+
+/** A Kanban board of one pipeline: one column per stage, with totals over the whole (filtered) column. */
+export type DealsBoard = {
+  __typename?: 'DealsBoard';
+  columns: Array<BoardColumn>;
+  /**
+   * The event cursor the board was read at: subscribe to `dealEvents(pipelineId, after: cursor)` to
+   * receive every change made after this read, with no gap and no duplicate.
+   */
+  cursor: Scalars['String']['output'];
+  pipeline: Pipeline;
+};
+
+/** Deletes a stage; its deals move to another stage of the same pipeline first. Administrators only. */
+export type DeleteStageInput = {
+  id: Scalars['ID']['input'];
+  /** Where the stage's deals go (required when it has any). */
+  moveDealsToStageId?: InputMaybe<Scalars['ID']['input']>;
+};
 
 /** A field's value before and after a change. */
 export type FieldChange = {
@@ -779,6 +886,19 @@ export type LogInInput = {
   password: Scalars['String']['input'];
 };
 
+/** Moves a card on the board: to `stageId`, between the cards `afterId` (above) and `beforeId` (below). */
+export type MoveDealInput = {
+  /** The card the deal goes right after, in the target stage; omit for the top (or, with `beforeId` also omitted, the bottom). */
+  afterId?: InputMaybe<Scalars['ID']['input']>;
+  /** The card the deal goes right before, in the target stage; omit for the bottom. */
+  beforeId?: InputMaybe<Scalars['ID']['input']>;
+  /** The version you read; a stale one (someone else moved or edited the deal) fails with CONFLICT and changes nothing. */
+  expectedVersion: Scalars['Int']['input'];
+  id: Scalars['ID']['input'];
+  /** The target stage (the same stage to reorder within a column); must belong to the deal's pipeline. */
+  stageId: Scalars['ID']['input'];
+};
+
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -795,6 +915,8 @@ export type Mutation = {
   createLead: Lead;
   /** Writes a note on a record and adds it to the record's timeline. */
   createNote: Note;
+  createPipeline: Pipeline;
+  createStage: Stage;
   /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay. Administrators only. */
   deactivateUser: User;
   /** Moves the account to the recycle bin. */
@@ -805,10 +927,15 @@ export type Mutation = {
   deleteLead: Lead;
   /** Removes a note. */
   deleteNote: Note;
+  /** Returns the pipeline without the stage. */
+  deleteStage: Pipeline;
   /** Adds a member and returns their one-time set-password token. Administrators only. */
   inviteUser: InviteUserPayload;
   /** Signs in. Needs no token. A wrong email and a wrong password get the same answer. */
   logIn: AuthPayload;
+  /** Moves a deal to a stage and a place on the board. A stale `expectedVersion` fails with CONFLICT. */
+  moveDeal: Deal;
+  reorderStages: Pipeline;
   /** Brings the account back from the recycle bin. */
   restoreAccount: Account;
   restoreActivity: Activity;
@@ -827,6 +954,8 @@ export type Mutation = {
   updateNote: Note;
   /** Changes the organisation's name, default currency or country. Administrators only. */
   updateOrganization: Organization;
+  updatePipeline: Pipeline;
+  updateStage: Stage;
 };
 
 
@@ -879,6 +1008,18 @@ export type MutationCreateNoteArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreatePipelineArgs = {
+  input: CreatePipelineInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateStageArgs = {
+  input: CreateStageInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeactivateUserArgs = {
   id: Scalars['ID']['input'];
 };
@@ -921,6 +1062,12 @@ export type MutationDeleteNoteArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteStageArgs = {
+  input: DeleteStageInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationInviteUserArgs = {
   input: InviteUserInput;
 };
@@ -929,6 +1076,18 @@ export type MutationInviteUserArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationLogInArgs = {
   input: LogInInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationMoveDealArgs = {
+  input: MoveDealInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationReorderStagesArgs = {
+  input: ReorderStagesInput;
 };
 
 
@@ -1009,6 +1168,18 @@ export type MutationUpdateOrganizationArgs = {
   input: UpdateOrganizationInput;
 };
 
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdatePipelineArgs = {
+  input: UpdatePipelineInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateStageArgs = {
+  input: UpdateStageInput;
+};
+
 /** A note written on a lead, contact, account or deal. */
 export type Note = {
   __typename?: 'Note';
@@ -1080,6 +1251,8 @@ export type Query = {
   contacts: ContactConnection;
   deal: Deal;
   deals: DealConnection;
+  /** The Kanban board of a pipeline, its totals computed in SQL over each whole filtered column. */
+  dealsBoard: DealsBoard;
   lead: Lead;
   leads: LeadConnection;
   /** The signed-in user. */
@@ -1158,6 +1331,14 @@ export type QueryDealsArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryDealsBoardArgs = {
+  filter?: InputMaybe<DealFilter>;
+  perStage?: InputMaybe<Scalars['Int']['input']>;
+  pipelineId: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryLeadArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1207,6 +1388,12 @@ export type RecordType =
 /** A lead, contact, account or deal. */
 export type RelatedRecord = Account | Contact | Deal | Lead;
 
+/** The new order of a pipeline's stages: every stage id exactly once. Administrators only. */
+export type ReorderStagesInput = {
+  pipelineId: Scalars['ID']['input'];
+  stageIds: Array<Scalars['ID']['input']>;
+};
+
 /** What a user may do. ADMIN manages settings and users; every active user reads and writes the organisation's records. */
 export type Role =
   | 'ADMIN'
@@ -1238,11 +1425,70 @@ export type Stage = {
   probability: Scalars['Int']['output'];
 };
 
+/** One move of a deal from a stage to another (or its creation, with no `fromStage`). */
+export type StageHistoryEntry = {
+  __typename?: 'StageHistoryEntry';
+  fromStage: Maybe<Stage>;
+  id: Scalars['ID']['output'];
+  movedAt: Scalars['DateTime']['output'];
+  movedBy: Maybe<User>;
+  /** Seconds spent in `fromStage` before this move; null for the creation. */
+  secondsInPreviousStage: Maybe<Scalars['Int']['output']>;
+  toStage: Stage;
+};
+
+/** A stage to create. */
+export type StageInput = {
+  kind?: InputMaybe<StageKind>;
+  name: Scalars['String']['input'];
+  /** 0 to 100. */
+  probability: Scalars['Int']['input'];
+};
+
 /** Whether deals in a stage are still being worked, won or lost. */
 export type StageKind =
   | 'LOST'
   | 'OPEN'
   | 'WON';
+
+/**
+ * Live updates over graphql-ws on the same URL as HTTP (`ws://host:port/graphql`); send the token as
+ * `connectionParams.authorization`. Every event has a `cursor`: resubscribe with `after: <last cursor>`
+ * to get every event you missed, exactly once, in order, then live ones.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Every change to the pipeline's deals. With `after` (a cursor from an event or from `dealsBoard`),
+   * first replays every later event in order, then goes on live. A cursor older than the retention
+   * period fails with CURSOR_EXPIRED: reload the board.
+   */
+  dealEvents: DealEvent;
+  /** Deals that changed stage, in one pipeline or all of them; resumable with `after` like `dealEvents`. */
+  dealStageChanged: DealStageChange;
+};
+
+
+/**
+ * Live updates over graphql-ws on the same URL as HTTP (`ws://host:port/graphql`); send the token as
+ * `connectionParams.authorization`. Every event has a `cursor`: resubscribe with `after: <last cursor>`
+ * to get every event you missed, exactly once, in order, then live ones.
+ */
+export type SubscriptionDealEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  pipelineId: Scalars['ID']['input'];
+};
+
+
+/**
+ * Live updates over graphql-ws on the same URL as HTTP (`ws://host:port/graphql`); send the token as
+ * `connectionParams.authorization`. Every event has a `cursor`: resubscribe with `after: <last cursor>`
+ * to get every event you missed, exactly once, in order, then live ones.
+ */
+export type SubscriptionDealStageChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  pipelineId?: InputMaybe<Scalars['ID']['input']>;
+};
 
 /** A page of timeline entries, newest first. */
 export type TimelineConnection = {
@@ -1390,6 +1636,21 @@ export type UpdateOrganizationInput = {
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Renames a pipeline or makes it the default. Administrators only. */
+export type UpdatePipelineInput = {
+  id: Scalars['ID']['input'];
+  isDefault?: InputMaybe<Scalars['Boolean']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Renames a stage or changes its probability or kind. Deals already in it keep their probability. Administrators only. */
+export type UpdateStageInput = {
+  id: Scalars['ID']['input'];
+  kind?: InputMaybe<StageKind>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  probability?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** A member of an organisation. */
 export type User = {
   __typename?: 'User';
@@ -1512,6 +1773,7 @@ export type ResolversTypes = {
   Address: ResolverTypeWrapper<AddressValue>;
   AddressInput: AddressInput;
   AuthPayload: ResolverTypeWrapper<AuthResult>;
+  BoardColumn: ResolverTypeWrapper<BoardColumnData>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CallDirection: CallDirection;
   Contact: ResolverTypeWrapper<ContactRow>;
@@ -1529,16 +1791,23 @@ export type ResolversTypes = {
   CreateDealInput: CreateDealInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
+  CreatePipelineInput: CreatePipelineInput;
+  CreateStageInput: CreateStageInput;
   CrmRecord: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['CrmRecord']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Deal: ResolverTypeWrapper<DealRow>;
   DealConnection: ResolverTypeWrapper<Connection<DealRow>>;
   DealEdge: ResolverTypeWrapper<Edge<DealRow>>;
+  DealEvent: ResolverTypeWrapper<EventRow>;
+  DealEventKind: DealEventKind;
   DealFilter: DealFilter;
   DealOrderBy: DealOrderBy;
   DealOrderField: DealOrderField;
+  DealStageChange: ResolverTypeWrapper<EventRow>;
+  DealsBoard: ResolverTypeWrapper<BoardData>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
+  DeleteStageInput: DeleteStageInput;
   FieldChange: ResolverTypeWrapper<FieldChange>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -1552,6 +1821,7 @@ export type ResolversTypes = {
   LeadOrderBy: LeadOrderBy;
   LeadOrderField: LeadOrderField;
   LogInInput: LogInInput;
+  MoveDealInput: MoveDealInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Note: ResolverTypeWrapper<NoteRow>;
   OrderDirection: OrderDirection;
@@ -1562,11 +1832,15 @@ export type ResolversTypes = {
   RecordRefInput: RecordRefInput;
   RecordType: RecordType;
   RelatedRecord: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RelatedRecord']>;
+  ReorderStagesInput: ReorderStagesInput;
   Role: Role;
   SignUpInput: SignUpInput;
   Stage: ResolverTypeWrapper<StageRow>;
+  StageHistoryEntry: ResolverTypeWrapper<StageHistoryRow>;
+  StageInput: StageInput;
   StageKind: StageKind;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TimelineConnection: ResolverTypeWrapper<Connection<TimelineEntryRow>>;
   TimelineEdge: ResolverTypeWrapper<Edge<TimelineEntryRow>>;
   TimelineEntry: ResolverTypeWrapper<TimelineEntryRow>;
@@ -1577,6 +1851,8 @@ export type ResolversTypes = {
   UpdateLeadInput: UpdateLeadInput;
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
+  UpdatePipelineInput: UpdatePipelineInput;
+  UpdateStageInput: UpdateStageInput;
   User: ResolverTypeWrapper<UserRow>;
 };
 
@@ -1596,6 +1872,7 @@ export type ResolversParentTypes = {
   Address: AddressValue;
   AddressInput: AddressInput;
   AuthPayload: AuthResult;
+  BoardColumn: BoardColumnData;
   Boolean: Scalars['Boolean']['output'];
   Contact: ContactRow;
   ContactConnection: Connection<ContactRow>;
@@ -1611,15 +1888,21 @@ export type ResolversParentTypes = {
   CreateDealInput: CreateDealInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
+  CreatePipelineInput: CreatePipelineInput;
+  CreateStageInput: CreateStageInput;
   CrmRecord: ResolversInterfaceTypes<ResolversParentTypes>['CrmRecord'];
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Deal: DealRow;
   DealConnection: Connection<DealRow>;
   DealEdge: Edge<DealRow>;
+  DealEvent: EventRow;
   DealFilter: DealFilter;
   DealOrderBy: DealOrderBy;
+  DealStageChange: EventRow;
+  DealsBoard: BoardData;
   Decimal: Scalars['Decimal']['output'];
+  DeleteStageInput: DeleteStageInput;
   FieldChange: FieldChange;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -1632,6 +1915,7 @@ export type ResolversParentTypes = {
   LeadFilter: LeadFilter;
   LeadOrderBy: LeadOrderBy;
   LogInInput: LogInInput;
+  MoveDealInput: MoveDealInput;
   Mutation: Record<PropertyKey, never>;
   Note: NoteRow;
   Organization: OrganizationRow;
@@ -1640,9 +1924,13 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   RecordRefInput: RecordRefInput;
   RelatedRecord: ResolversUnionTypes<ResolversParentTypes>['RelatedRecord'];
+  ReorderStagesInput: ReorderStagesInput;
   SignUpInput: SignUpInput;
   Stage: StageRow;
+  StageHistoryEntry: StageHistoryRow;
+  StageInput: StageInput;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   TimelineConnection: Connection<TimelineEntryRow>;
   TimelineEdge: Edge<TimelineEntryRow>;
   TimelineEntry: TimelineEntryRow;
@@ -1653,6 +1941,8 @@ export type ResolversParentTypes = {
   UpdateLeadInput: UpdateLeadInput;
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
+  UpdatePipelineInput: UpdatePipelineInput;
+  UpdateStageInput: UpdateStageInput;
   User: UserRow;
 };
 
@@ -1745,6 +2035,14 @@ export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extend
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
+export type BoardColumnResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BoardColumn'] = ResolversParentTypes['BoardColumn']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deals?: Resolver<ResolversTypes['DealConnection'], ParentType, ContextType, Partial<BoardColumnDealsArgs>>;
+  stage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType>;
+  totalAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  weightedAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+};
+
 export type ContactResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Contact'] = ResolversParentTypes['Contact']> = {
   account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   activities?: Resolver<Array<ResolversTypes['Activity']>, ParentType, ContextType, RequireFields<ContactActivitiesArgs, 'first'>>;
@@ -1808,6 +2106,8 @@ export type DealResolvers<ContextType = GraphQLContext, ParentType extends Resol
   account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType>;
   activities?: Resolver<Array<ResolversTypes['Activity']>, ParentType, ContextType, RequireFields<DealActivitiesArgs, 'first'>>;
   amount?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  boardRank?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   closingDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1824,6 +2124,8 @@ export type DealResolvers<ContextType = GraphQLContext, ParentType extends Resol
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType>;
   probability?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   stage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType>;
+  stageEnteredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  stageHistory?: Resolver<Array<ResolversTypes['StageHistoryEntry']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<DealTimelineArgs, 'first'>>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1842,6 +2144,32 @@ export type DealConnectionResolvers<ContextType = GraphQLContext, ParentType ext
 export type DealEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DealEdge'] = ResolversParentTypes['DealEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Deal'], ParentType, ContextType>;
+};
+
+export type DealEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DealEvent'] = ResolversParentTypes['DealEvent']> = {
+  actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType>;
+  dealId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  fromStage?: Resolver<Maybe<ResolversTypes['Stage']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['DealEventKind'], ParentType, ContextType>;
+  toStage?: Resolver<Maybe<ResolversTypes['Stage']>, ParentType, ContextType>;
+};
+
+export type DealStageChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DealStageChange'] = ResolversParentTypes['DealStageChange']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType>;
+  fromStage?: Resolver<Maybe<ResolversTypes['Stage']>, ParentType, ContextType>;
+  movedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  toStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType>;
+};
+
+export type DealsBoardResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DealsBoard'] = ResolversParentTypes['DealsBoard']> = {
+  columns?: Resolver<Array<ResolversTypes['BoardColumn']>, ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType>;
 };
 
 export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Decimal'], any> {
@@ -1920,6 +2248,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationCreateDealArgs, 'input'>>;
   createLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationCreateLeadArgs, 'input'>>;
   createNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationCreateNoteArgs, 'input'>>;
+  createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
+  createStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationCreateStageArgs, 'input'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
   deleteAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'id'>>;
   deleteActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationDeleteActivityArgs, 'id'>>;
@@ -1927,8 +2257,11 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationDeleteDealArgs, 'id'>>;
   deleteLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationDeleteLeadArgs, 'id'>>;
   deleteNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationDeleteNoteArgs, 'id'>>;
+  deleteStage?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationDeleteStageArgs, 'input'>>;
   inviteUser?: Resolver<ResolversTypes['InviteUserPayload'], ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
+  moveDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationMoveDealArgs, 'input'>>;
+  reorderStages?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationReorderStagesArgs, 'input'>>;
   restoreAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationRestoreAccountArgs, 'id'>>;
   restoreActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationRestoreActivityArgs, 'id'>>;
   restoreContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationRestoreContactArgs, 'id'>>;
@@ -1942,6 +2275,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationUpdateLeadArgs, 'input'>>;
   updateNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationUpdateNoteArgs, 'input'>>;
   updateOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateOrganizationArgs, 'input'>>;
+  updatePipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationUpdatePipelineArgs, 'input'>>;
+  updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
 };
 
 export type NoteResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Note'] = ResolversParentTypes['Note']> = {
@@ -1987,6 +2322,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   contacts?: Resolver<ResolversTypes['ContactConnection'], ParentType, ContextType, RequireFields<QueryContactsArgs, 'first'>>;
   deal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<QueryDealArgs, 'id'>>;
   deals?: Resolver<ResolversTypes['DealConnection'], ParentType, ContextType, RequireFields<QueryDealsArgs, 'first'>>;
+  dealsBoard?: Resolver<ResolversTypes['DealsBoard'], ParentType, ContextType, RequireFields<QueryDealsBoardArgs, 'perStage' | 'pipelineId'>>;
   lead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<QueryLeadArgs, 'id'>>;
   leads?: Resolver<ResolversTypes['LeadConnection'], ParentType, ContextType, RequireFields<QueryLeadsArgs, 'first'>>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -2008,6 +2344,20 @@ export type StageResolvers<ContextType = GraphQLContext, ParentType extends Reso
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType>;
   position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   probability?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type StageHistoryEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StageHistoryEntry'] = ResolversParentTypes['StageHistoryEntry']> = {
+  fromStage?: Resolver<Maybe<ResolversTypes['Stage']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  movedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  movedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  secondsInPreviousStage?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  toStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  dealEvents?: SubscriptionResolver<ResolversTypes['DealEvent'], "dealEvents", ParentType, ContextType, RequireFields<SubscriptionDealEventsArgs, 'pipelineId'>>;
+  dealStageChanged?: SubscriptionResolver<ResolversTypes['DealStageChange'], "dealStageChanged", ParentType, ContextType, Partial<SubscriptionDealStageChangedArgs>>;
 };
 
 export type TimelineConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineConnection'] = ResolversParentTypes['TimelineConnection']> = {
@@ -2049,6 +2399,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ActivityEdge?: ActivityEdgeResolvers<ContextType>;
   Address?: AddressResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
+  BoardColumn?: BoardColumnResolvers<ContextType>;
   Contact?: ContactResolvers<ContextType>;
   ContactConnection?: ContactConnectionResolvers<ContextType>;
   ContactEdge?: ContactEdgeResolvers<ContextType>;
@@ -2059,6 +2410,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Deal?: DealResolvers<ContextType>;
   DealConnection?: DealConnectionResolvers<ContextType>;
   DealEdge?: DealEdgeResolvers<ContextType>;
+  DealEvent?: DealEventResolvers<ContextType>;
+  DealStageChange?: DealStageChangeResolvers<ContextType>;
+  DealsBoard?: DealsBoardResolvers<ContextType>;
   Decimal?: GraphQLScalarType;
   FieldChange?: FieldChangeResolvers<ContextType>;
   InviteUserPayload?: InviteUserPayloadResolvers<ContextType>;
@@ -2074,6 +2428,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Query?: QueryResolvers<ContextType>;
   RelatedRecord?: RelatedRecordResolvers<ContextType>;
   Stage?: StageResolvers<ContextType>;
+  StageHistoryEntry?: StageHistoryEntryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   TimelineConnection?: TimelineConnectionResolvers<ContextType>;
   TimelineEdge?: TimelineEdgeResolvers<ContextType>;
   TimelineEntry?: TimelineEntryResolvers<ContextType>;

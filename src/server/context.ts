@@ -4,6 +4,7 @@ import { authenticate } from '../modules/auth/auth.service.js';
 import type { Session } from '../modules/auth/session.js';
 import type { Viewer } from '../modules/auth/viewer.js';
 import { unauthenticated } from '../shared/errors.js';
+import type { EventHub } from '../events/event-hub.js';
 import type { Logger } from '../shared/logger.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -13,6 +14,8 @@ export interface AppDeps {
   readonly database: Database;
   readonly db: Db;
   readonly logger: Logger;
+  /** This process' fan-out of committed events to its subscribers. */
+  readonly hub: EventHub;
 }
 
 /** Per operation (one HTTP request, or one WebSocket subscription). */
@@ -23,6 +26,10 @@ export interface GraphQLContext {
   readonly authError: string | null;
   /** Created per request; null when nobody is signed in. */
   readonly loaders: Loaders | null;
+  /** WebSocket only: subscribers with equal keys may share each event's result. */
+  readonly selectionKey?: string;
+  /** WebSocket only: closes the client's connection (e.g. when it falls too far behind). */
+  readonly closeConnection?: (code: number, reason: string) => void;
 }
 
 export async function buildContext(deps: AppDeps, authorization: string | null | undefined): Promise<GraphQLContext> {
@@ -37,6 +44,17 @@ export async function buildContext(deps: AppDeps, authorization: string | null |
 
 export interface SignedIn extends Session {
   readonly loaders: Loaders;
+}
+
+/** A signed-in subscriber's session plus what its stream needs. */
+export interface Subscriber extends SignedIn {
+  readonly hub: EventHub;
+  readonly closeConnection: (code: number, reason: string) => void;
+}
+
+export function subscriber(ctx: GraphQLContext): Subscriber {
+  const session = signedIn(ctx);
+  return { ...session, hub: ctx.deps.hub, closeConnection: ctx.closeConnection ?? (() => undefined) };
 }
 
 /** The session of a signed-in caller, or UNAUTHENTICATED. */

@@ -37,12 +37,13 @@ export function formatError(logger: Logger, error: GraphQLError): GraphQLFormatt
     return { message: original.message, ...base, extensions: { ...original.details, code: original.code } };
   }
   const code = error.extensions?.['code'];
+  // A scalar refusing a value (in a variable or a literal) is bad input whatever phase caught it.
+  if (isGraphQLError(original) && original.extensions['code'] === 'BAD_USER_INPUT') {
+    return { message: original.message, ...base, extensions: { code: 'BAD_USER_INPUT' } };
+  }
   // Apollo wraps parse, validation and variable errors around graphql-js' own GraphQLError.
   if ((original === undefined || isGraphQLError(original)) && typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
     return { message: error.message, ...base, extensions: { code } };
-  }
-  if (isGraphQLError(original) && original.extensions['code'] === 'BAD_USER_INPUT') {
-    return { message: original.message, ...base, extensions: { code: 'BAD_USER_INPUT' } };
   }
   logger.error('unexpected error', { error: original ?? error, path: error.path?.join('.') });
   return { message: 'Internal server error', ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

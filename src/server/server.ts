@@ -5,23 +5,25 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { authenticate } from '../modules/auth/auth.service.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { EventHub } from '../events/event-hub.js';
+import { startEventRetention } from '../events/retention.js';
+import type { Logger } from '../shared/logger.js';
 import { buildContext, type AppDeps, type GraphQLContext } from './context.js';
 import { formatError } from './format-error.js';
 import { createHttpApp } from './http-app.js';
 import { buildSchema } from './schema.js';
+import { startWebSocketServer } from './websocket.js';
 
 export const GRAPHQL_PATH = '/graphql';
 const MAX_BODY = '1mb';
-const MAX_WS_PAYLOAD = 1024 * 1024;
 
 export interface PulseServer {
   readonly httpServer: Server;
   /** e.g. http://127.0.0.1:4000 */
   readonly url: string;
+  readonly deps: AppDeps;
   /** Drains HTTP requests and closes every socket. */
   stop(): Promise<void>;
 }
@@ -31,39 +33,23 @@ export interface ListenOptions {
   readonly host?: string;
 }
 
-function connectionAuthorization(params: Readonly<Record<string, unknown>> | undefined): string | null {
-  const value = params?.['authorization'] ?? params?.['Authorization'];
-  return typeof value === 'string' ? value : null;
+/** HTTP and WebSocket GraphQL on one port and one path. */
+/** What the server is started with; it adds the event hub and the rest itself. */
+export interface ServerDeps {
+  readonly config: Config;
+  readonly database: Database;
+  readonly logger: Logger;
 }
 
-/** HTTP and WebSocket GraphQL on one port and one path. */
-export async function startServer(deps: AppDeps, listen: ListenOptions): Promise<PulseServer> {
+export async function startServer(base: ServerDeps, listen: ListenOptions): Promise<PulseServer> {
   const schema = buildSchema();
+  const hub = new EventHub(base.database, base.logger, { pollIntervalMs: base.config.eventPollIntervalMs });
+  await hub.start();
+  const deps: AppDeps = { ...base, db: base.database.db, hub };
   const app = createHttpApp(deps);
   const httpServer = createServer(app);
-
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_WS_PAYLOAD });
-  const wsCleanup = useServer<Record<string, unknown>, { context?: GraphQLContext }>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        const auth = await authenticate(deps, connectionAuthorization(ctx.connectionParams));
-        if (!auth.viewer) {
-          // 4401 tells graphql-ws clients the token is the problem (not a server fault) so they stop retrying blindly.
-          ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
-          return false;
-        }
-        return true;
-      },
-      context: async (ctx) => buildContext(deps, connectionAuthorization(ctx.connectionParams)),
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        if (!result.errors) return undefined;
-        return { ...result, errors: result.errors.map((error) => formatError(deps.logger, error)) } as never;
-      },
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(deps.logger, error)) as never,
-    },
-    wsServer,
-  );
+  const ws = startWebSocketServer(httpServer, GRAPHQL_PATH, schema, deps);
+  const retention = startEventRetention(deps);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -77,7 +63,7 @@ export async function startServer(deps: AppDeps, listen: ListenOptions): Promise
         async serverWillStart() {
           return {
             async drainServer() {
-              await wsCleanup.dispose();
+              await ws.dispose();
             },
           };
         },
@@ -108,10 +94,11 @@ export async function startServer(deps: AppDeps, listen: ListenOptions): Promise
   return {
     httpServer,
     url: `http://${host}:${address.port}`,
+    deps,
     stop: async () => {
+      retention.stop();
       await apollo.stop();
-      for (const client of wsServer.clients) client.terminate();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await hub.stop();
     },
   };
 }

@@ -28,7 +28,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   });
   const logger = createLogger(config.logLevel);
   const server = await startServer(
-    { config, database: testDatabase.database, db: testDatabase.database.db, logger },
+    { config, database: testDatabase.database, logger },
     { port: 0, host: '127.0.0.1' },
   );
   return {

@@ -13,6 +13,7 @@ import { ownerFor } from '../records/record-owner.js';
 import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { ACCOUNT } from './accounts.kind.js';
 import { accounts, type AccountRow } from './accounts.table.js';
+import { inTransaction } from '../../db/transaction.js';
 
 const FIELDS: FieldRules = {
   name: rules.required(200),
@@ -33,7 +34,7 @@ export async function insertAccount(tx: Db, viewer: Viewer, input: CreateAccount
   return insertRecord(tx, viewer, ACCOUNT, { ...values, ...owner }, summary, timelineData);
 }
 
-export const createAccount = (s: Session, input: CreateAccountInput): Promise<AccountRow> => s.db.transaction((tx) => insertAccount(tx, s.viewer, input));
+export const createAccount = (s: Session, input: CreateAccountInput): Promise<AccountRow> => inTransaction(s.db, (tx) => insertAccount(tx, s.viewer, input));
 
 /** The oldest live account with this name (case-insensitive), which lead conversion reuses. */
 export async function findAccountByName(tx: Db, viewer: Viewer, name: string): Promise<AccountRow | undefined> {
@@ -48,15 +49,15 @@ export async function findAccountByName(tx: Db, viewer: Viewer, name: string): P
 
 export async function updateAccount(s: Session, input: UpdateAccountInput): Promise<AccountRow> {
   const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, s.viewer, 'update'), ...addressChanges(input.address) };
-  return s.db.transaction(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, ACCOUNT, input.id, input.expectedVersion);
     const owner = await ownerFor(tx, s.viewer, input.ownerId, 'update');
     return (await saveChanges(tx, s.viewer, ACCOUNT, row, { ...values, ...owner })).row;
   });
 }
 
-export const deleteAccount = (s: Session, id: string): Promise<AccountRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, ACCOUNT, id, true));
-export const restoreAccount = (s: Session, id: string): Promise<AccountRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, ACCOUNT, id, false));
+export const deleteAccount = (s: Session, id: string): Promise<AccountRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, ACCOUNT, id, true));
+export const restoreAccount = (s: Session, id: string): Promise<AccountRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, ACCOUNT, id, false));
 
 const SORTS: Record<AccountOrderField, { key: Omit<SortKey, 'direction'>; value: (row: AccountRow) => unknown }> = {
   CREATED_AT: { key: { column: accounts.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },

@@ -14,6 +14,7 @@ import { relatedColumnOf, relatedColumnsFor, relatedRefOf, type RelatedColumns }
 import { appendTimeline } from '../timeline/timeline.service.js';
 import { ACTIVITY } from './activities.kind.js';
 import { activities, type ActivityRow } from './activities.table.js';
+import { inTransaction } from '../../db/transaction.js';
 
 const FIELDS: FieldRules = {
   subject: rules.required(255),
@@ -63,7 +64,7 @@ export async function createActivity(s: Session, input: CreateActivityInput): Pr
     callDirection: (values['callDirection'] as string | null) ?? null,
     callDurationSeconds: (values['callDurationSeconds'] as number | null) ?? null,
   });
-  return s.db.transaction(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const related = input.relatedTo ? await relatedColumnsFor(tx, s.viewer, input.relatedTo) : {};
     const owner = await ownerFor(tx, s.viewer, input.ownerId, 'create');
     const row = await insertRecord(tx, s.viewer, ACTIVITY, { ...values, ...related, ...owner, type: input.type });
@@ -76,7 +77,7 @@ export async function updateActivity(s: Session, input: UpdateActivityInput): Pr
   const values: Record<string, unknown> = normaliseFields(FIELDS, input, s.viewer, 'update');
   if (input.status === null) throw badInput('status', 'status cannot be cleared');
   if (input.priority === null) throw badInput('priority', 'priority cannot be cleared');
-  return s.db.transaction(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, ACTIVITY, input.id, input.expectedVersion);
     const merged = { ...row, ...values } as ActivityRow;
     checkShape(merged);
@@ -98,8 +99,8 @@ export async function updateActivity(s: Session, input: UpdateActivityInput): Pr
   });
 }
 
-export const deleteActivity = (s: Session, id: string): Promise<ActivityRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, ACTIVITY, id, true));
-export const restoreActivity = (s: Session, id: string): Promise<ActivityRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, ACTIVITY, id, false));
+export const deleteActivity = (s: Session, id: string): Promise<ActivityRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, ACTIVITY, id, true));
+export const restoreActivity = (s: Session, id: string): Promise<ActivityRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, ACTIVITY, id, false));
 
 /** Lead conversion: the lead's activities now belong to the contact it became. */
 export async function moveActivitiesFromLead(tx: Db, viewer: Viewer, leadId: string, contactId: string): Promise<void> {

@@ -48,3 +48,11 @@ export function canManage(viewer: Viewer, _setting: Setting): boolean {
 export function assertManages(viewer: Viewer, setting: Setting): void {
   if (!canManage(viewer, setting)) throw forbidden(`Only administrators may manage ${setting}`);
 }
+
+/**
+ * Whether the viewer may read one record it already holds (an event's record, before it is
+ * sent to a subscriber). Must agree with `readScope`.
+ */
+export function canReadRecord(viewer: Viewer, _module: CrmModule, record: { readonly organizationId: string }): boolean {
+  return record.organizationId === viewer.organizationId;
+}

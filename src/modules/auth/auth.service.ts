@@ -11,6 +11,7 @@ import { invitations, loginIdentities, users, type UserRow } from '../users/user
 import { hashPassword, verifyPassword } from './passwords.js';
 import { bearerToken, signToken, verifyToken } from './tokens.js';
 import type { Role, Viewer } from './viewer.js';
+import { inTransaction } from '../../db/transaction.js';
 
 export interface AuthResult {
   readonly token: string;
@@ -45,7 +46,7 @@ export async function signUp(deps: AuthDeps, input: SignUpInput): Promise<AuthRe
   const name = requiredText('name', input.name, 200);
   const email = normaliseEmail('email', input.email);
   const passwordHash = await hashPassword(validPassword('password', input.password));
-  const { user, organization } = await deps.db.transaction(async (tx) => {
+  const { user, organization } = await inTransaction(deps.db, async (tx) => {
     const [org] = await tx.insert(organizations).values({ id: randomUUID(), name: organizationName }).returning();
     if (!org) throw new Error('insert returned no organisation');
     const admin = await insertUser(tx, { organizationId: org.id, name, email, role: 'ADMIN', passwordHash });
@@ -73,7 +74,7 @@ export async function logIn(deps: AuthDeps, input: { email: string; password: st
 
 export async function acceptInvitation(deps: AuthDeps, input: { token: string; password: string }): Promise<AuthResult> {
   const passwordHash = await hashPassword(validPassword('password', input.password));
-  const result = await deps.db.transaction(async (tx) => {
+  const result = await inTransaction(deps.db, async (tx) => {
     const [invitation] = await tx
       .update(invitations)
       .set({ usedAt: new Date() })

@@ -16,6 +16,7 @@ import { ownerFor } from '../records/record-owner.js';
 import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { CONTACT } from './contacts.kind.js';
 import { contacts, type ContactRow } from './contacts.table.js';
+import { inTransaction } from '../../db/transaction.js';
 
 const FIELDS: FieldRules = {
   firstName: rules.text(100),
@@ -75,11 +76,11 @@ export async function insertContact(
 }
 
 export const createContact = (s: Session, input: CreateContactInput): Promise<ContactRow> =>
-  s.db.transaction((tx) => insertContact(tx, s.viewer, input));
+  inTransaction(s.db, (tx) => insertContact(tx, s.viewer, input));
 
 export async function updateContact(s: Session, input: UpdateContactInput): Promise<ContactRow> {
   const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, s.viewer, 'update'), ...addressChanges(input.address) };
-  return s.db.transaction(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, CONTACT, input.id, input.expectedVersion);
     if (values['email'] !== undefined && values['email'] !== row.email && !input.allowDuplicate) {
       await assertUniqueEmail(tx, s.viewer, values['email'], row.id);
@@ -91,8 +92,8 @@ export async function updateContact(s: Session, input: UpdateContactInput): Prom
   });
 }
 
-export const deleteContact = (s: Session, id: string): Promise<ContactRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, CONTACT, id, true));
-export const restoreContact = (s: Session, id: string): Promise<ContactRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, CONTACT, id, false));
+export const deleteContact = (s: Session, id: string): Promise<ContactRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, CONTACT, id, true));
+export const restoreContact = (s: Session, id: string): Promise<ContactRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, CONTACT, id, false));
 
 const SORTS: Record<ContactOrderField, { key: Omit<SortKey, 'direction'>; value: (row: ContactRow) => unknown }> = {
   CREATED_AT: { key: { column: contacts.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },

@@ -7,6 +7,7 @@ import { topPerParent } from '../../shared/top-per-parent.js';
 import { readScope } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { deals } from './deals.table.js';
+import { stageHistories } from './stage-history.service.js';
 
 export function createDealLoaders(db: Db, viewer: Viewer) {
   const live = and(readScope(viewer, 'deals', deals), isNull(deals.deletedAt));
@@ -20,5 +21,7 @@ export function createDealLoaders(db: Db, viewer: Viewer) {
     ofAccount: newestOf(deals.accountId),
     /** A contact's deals, newest first. */
     ofContact: newestOf(deals.contactId),
+    /** A deal's moves, oldest first. */
+    stageHistory: childrenLoader((dealIds) => stageHistories(db, viewer, dealIds)),
   };
 }

@@ -21,6 +21,7 @@ export const dealResolvers: Resolvers = {
     stage: (row, _args, ctx) => mustExist(signedIn(ctx).loaders.pipelines.stageById.load(row.stageId), 'stage'),
     account: (row, _args, ctx) => (row.accountId ? signedIn(ctx).loaders.accounts.byId.load(row.accountId) : null),
     contact: (row, _args, ctx) => (row.contactId ? signedIn(ctx).loaders.contacts.byId.load(row.contactId) : null),
+    stageHistory: (row, _args, ctx) => signedIn(ctx).loaders.deals.stageHistory.load(row.id),
   },
   DealConnection: connectionFields,
 };

@@ -14,8 +14,13 @@ import { normaliseFields, rules, type FieldRules } from '../records/field-rules.
 import { commonConditions, containsPattern, listRecords } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
 import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
+import { rankAtEnd } from './board-rank.js';
+import { applyMove, stageEntryValues } from './deal-moves.service.js';
 import { DEAL } from './deals.kind.js';
+import { publishDealEvent } from './deals.events.js';
+import { recordStageEntry } from './stage-history.service.js';
 import { deals, type DealRow } from './deals.table.js';
+import { inTransaction } from '../../db/transaction.js';
 
 const FIELDS: FieldRules = {
   name: rules.required(200),
@@ -40,49 +45,64 @@ export async function insertDeal(tx: Db, viewer: Viewer, input: CreateDealInput,
   const stage = await resolveStage(tx, viewer, input.pipelineId, input.stageId);
   await checkReferences(tx, viewer, input);
   const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
-  return insertRecord(
+  const at = new Date();
+  const deal = await insertRecord(
     tx,
     viewer,
     DEAL,
     {
       ...values,
       ...owner,
+      ...stageEntryValues(stage, at, (values['probability'] as number | null | undefined) ?? null),
       currency: values['currency'] ?? viewer.currency,
-      probability: values['probability'] ?? stage.probability,
       pipelineId: stage.pipelineId,
-      stageId: stage.id,
+      boardRank: await rankAtEnd(tx, viewer, stage.id),
       accountId: input.accountId ?? null,
       contactId: input.contactId ?? null,
     },
     `Deal created in stage ${stage.name}`,
     { stageId: stage.id, ...timelineData },
   );
+  await recordStageEntry(tx, viewer, deal, null, at);
+  publishDealEvent(tx, viewer, 'CREATED', deal);
+  return deal;
 }
 
-export const createDeal = (s: Session, input: CreateDealInput): Promise<DealRow> => s.db.transaction((tx) => insertDeal(tx, s.viewer, input));
+export const createDeal = (s: Session, input: CreateDealInput): Promise<DealRow> => inTransaction(s.db, (tx) => insertDeal(tx, s.viewer, input));
 
 export async function updateDeal(s: Session, input: UpdateDealInput): Promise<DealRow> {
   const values: Record<string, unknown> = normaliseFields(FIELDS, input, s.viewer, 'update');
   if (input.currency === null) delete values['currency'];
-  return s.db.transaction(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, DEAL, input.id, input.expectedVersion);
-    if (input.stageId && input.stageId !== row.stageId) {
-      const stage = await resolveStage(tx, s.viewer, row.pipelineId, input.stageId);
-      values['stageId'] = stage.id;
-      if (input.probability == null) values['probability'] = stage.probability;
-    }
     await checkReferences(tx, s.viewer, input);
     const owner = await ownerFor(tx, s.viewer, input.ownerId, 'update');
     const links = {
       ...(input.accountId === undefined ? {} : { accountId: input.accountId }),
       ...(input.contactId === undefined ? {} : { contactId: input.contactId }),
     };
-    return (await saveChanges(tx, s.viewer, DEAL, row, { ...values, ...owner, ...links })).row;
+    const changes = { ...values, ...owner, ...links };
+    if (input.stageId && input.stageId !== row.stageId) {
+      // A stage change through updateDeal is a move to the bottom of the new column.
+      const stage = await resolveStage(tx, s.viewer, row.pipelineId, input.stageId);
+      return applyMove(tx, s.viewer, row, stage, await rankAtEnd(tx, s.viewer, stage.id), changes);
+    }
+    const { row: updated, changes: changed } = await saveChanges(tx, s.viewer, DEAL, row, changes);
+    if (changed.length > 0) publishDealEvent(tx, s.viewer, 'UPDATED', updated);
+    return updated;
   });
 }
 
-export const deleteDeal = (s: Session, id: string): Promise<DealRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, DEAL, id, true));
-export const restoreDeal = (s: Session, id: string): Promise<DealRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, DEAL, id, false));
+async function setDealDeleted(s: Session, id: string, deleted: boolean): Promise<DealRow> {
+  return inTransaction(s.db, async (tx) => {
+    const row = await setDeleted(tx, s.viewer, DEAL, id, deleted);
+    publishDealEvent(tx, s.viewer, deleted ? 'DELETED' : 'RESTORED', row);
+    return row;
+  });
+}
+
+export const deleteDeal = (s: Session, id: string): Promise<DealRow> => setDealDeleted(s, id, true);
+export const restoreDeal = (s: Session, id: string): Promise<DealRow> => setDealDeleted(s, id, false);
 
 const SORTS: Record<DealOrderField, { key: Omit<SortKey, 'direction'>; value: (row: DealRow) => unknown }> = {
   CREATED_AT: { key: { column: deals.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },

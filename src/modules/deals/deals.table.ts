@@ -1,9 +1,12 @@
-import { date, foreignKey, index, integer, numeric, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { recordColumns } from '../../db/columns.js';
+import { customType, date, foreignKey, index, integer, numeric, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { recordColumns, timestampMs } from '../../db/columns.js';
 import { recordKeys } from '../../db/record-keys.js';
 import { accounts } from '../accounts/accounts.table.js';
 import { contacts } from '../contacts/contacts.table.js';
 import { pipelines, stages } from '../pipelines/pipelines.table.js';
+
+/** Text compared byte by byte (COLLATE "C"), as fractional keys are; a locale would reorder cases. */
+const byteOrderedText = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
 
 export const deals = pgTable(
   'deals',
@@ -22,6 +25,12 @@ export const deals = pgTable(
     leadSource: text('lead_source'),
     nextStep: text('next_step'),
     description: text('description'),
+    /** Place on the Kanban board within the stage: a fractional key, so a move rewrites one row. */
+    boardRank: byteOrderedText('board_rank').notNull().default('a0'),
+    /** When the deal entered its current stage (time-in-stage for the stage history). */
+    stageEnteredAt: timestampMs('stage_entered_at').notNull().defaultNow(),
+    /** When the deal reached a WON or LOST stage; cleared when it is reopened. */
+    closedAt: timestampMs('closed_at'),
   },
   (t) => [
     ...recordKeys('deals', t),
@@ -47,6 +56,7 @@ export const deals = pgTable(
     }),
     index('deals_created_idx').on(t.organizationId, t.createdAt, t.id),
     index('deals_stage_idx').on(t.organizationId, t.pipelineId, t.stageId),
+    index('deals_board_idx').on(t.organizationId, t.stageId, t.boardRank, t.id),
     index('deals_account_idx').on(t.organizationId, t.accountId),
     index('deals_contact_idx').on(t.organizationId, t.contactId),
     index('deals_owner_idx').on(t.organizationId, t.ownerId),

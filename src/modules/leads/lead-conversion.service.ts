@@ -17,6 +17,7 @@ import { assertReference, lockRecord } from '../records/record-store.js';
 import { appendTimeline } from '../timeline/timeline.service.js';
 import { LEAD } from './leads.kind.js';
 import { leads, type LeadRow } from './leads.table.js';
+import { inTransaction } from '../../db/transaction.js';
 
 export interface ConversionResult {
   readonly lead: LeadRow;
@@ -32,7 +33,7 @@ export interface ConversionResult {
 export async function convertLead(s: Session, input: ConvertLeadInput): Promise<ConversionResult> {
   assertCan(s.viewer, 'update', 'leads');
   assertCan(s.viewer, 'create', 'contacts');
-  return s.db.transaction(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const lead = await lockRecord(tx, s.viewer, LEAD, input.id);
     if (lead.deletedAt) throw conflict('This lead is in the recycle bin; restore it before converting it');
     if (lead.convertedAt) throw conflict('This lead has already been converted', { reason: 'LEAD_CONVERTED', contactId: lead.convertedContactId });

@@ -15,6 +15,7 @@ import { ownerFor } from '../records/record-owner.js';
 import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { LEAD } from './leads.kind.js';
 import { leads, type LeadRow } from './leads.table.js';
+import { inTransaction } from '../../db/transaction.js';
 
 /** Statuses a user may set; Converted is reserved to `convertLead`. */
 const SETTABLE_STATUSES = LEAD_STATUSES.filter((status) => status !== CONVERTED_LEAD_STATUS);
@@ -86,11 +87,11 @@ export async function insertLead(tx: Db, viewer: Viewer, input: CreateLeadInput)
   return insertRecord(tx, viewer, LEAD, { ...values, ...owner });
 }
 
-export const createLead = (s: Session, input: CreateLeadInput): Promise<LeadRow> => s.db.transaction((tx) => insertLead(tx, s.viewer, input));
+export const createLead = (s: Session, input: CreateLeadInput): Promise<LeadRow> => inTransaction(s.db, (tx) => insertLead(tx, s.viewer, input));
 
 export async function updateLead(s: Session, input: UpdateLeadInput): Promise<LeadRow> {
   const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, s.viewer, 'update'), ...addressChanges(input.address) };
-  return s.db.transaction(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, LEAD, input.id, input.expectedVersion);
     if (row.convertedAt) throw conflict('This lead has been converted and can no longer be edited', { reason: 'LEAD_CONVERTED' });
     if (values['email'] !== undefined && values['email'] !== row.email && !input.allowDuplicate) {
@@ -101,8 +102,8 @@ export async function updateLead(s: Session, input: UpdateLeadInput): Promise<Le
   });
 }
 
-export const deleteLead = (s: Session, id: string): Promise<LeadRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, LEAD, id, true));
-export const restoreLead = (s: Session, id: string): Promise<LeadRow> => s.db.transaction((tx) => setDeleted(tx, s.viewer, LEAD, id, false));
+export const deleteLead = (s: Session, id: string): Promise<LeadRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, LEAD, id, true));
+export const restoreLead = (s: Session, id: string): Promise<LeadRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, LEAD, id, false));
 
 const SORTS: Record<LeadOrderField, { key: Omit<SortKey, 'direction'>; value: (row: LeadRow) => unknown }> = {
   CREATED_AT: { key: { column: leads.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },

@@ -10,6 +10,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { relatedColumnsFor, relatedRefOf } from '../records/related-record.js';
 import { appendTimeline } from '../timeline/timeline.service.js';
 import { notes, type NoteRow } from './notes.table.js';
+import { inTransaction } from '../../db/transaction.js';
 
 const preview = (body: string): string => (body.length > 80 ? `${body.slice(0, 77)}...` : body);
 
@@ -17,7 +18,7 @@ export async function createNote(s: Session, input: CreateNoteInput): Promise<No
   assertCan(s.viewer, 'create', 'notes');
   const body = requiredText('body', input.body, 32_000);
   const title = optionalText('title', input.title ?? null, 200);
-  return s.db.transaction(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const related = await relatedColumnsFor(tx, s.viewer, input.relatedTo);
     const [row] = await tx
       .insert(notes)
@@ -42,7 +43,7 @@ export async function updateNote(s: Session, input: UpdateNoteInput): Promise<No
   const changes: Partial<NoteRow> = {};
   if (input.body != null) changes.body = requiredText('body', input.body, 32_000);
   if (input.title !== undefined) changes.title = optionalText('title', input.title, 200);
-  return s.db.transaction(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const row = await lockNote(tx, s.viewer, input.id);
     if (row.authorId !== s.viewer.userId && s.viewer.role !== 'ADMIN') throw forbidden('Only the author or an administrator may edit a note');
     if (row.version !== input.expectedVersion) {
@@ -60,7 +61,7 @@ export async function updateNote(s: Session, input: UpdateNoteInput): Promise<No
 
 export async function deleteNote(s: Session, id: string): Promise<NoteRow> {
   assertCan(s.viewer, 'delete', 'notes');
-  return s.db.transaction(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const row = await lockNote(tx, s.viewer, id);
     if (row.authorId !== s.viewer.userId && s.viewer.role !== 'ADMIN') throw forbidden('Only the author or an administrator may delete a note');
     const [deleted] = await tx

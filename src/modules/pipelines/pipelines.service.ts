@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { DomainError, notFound } from '../../shared/errors.js';
 import { readScope, recordScope } from '../auth/access.js';
@@ -52,7 +52,7 @@ export async function stagesOfPipelines(db: Db, viewer: Viewer, pipelineIds: rea
   const rows = await db
     .select()
     .from(stages)
-    .where(and(readScope(viewer, 'pipelines', stages), inArray(stages.pipelineId, [...pipelineIds])))
+    .where(and(readScope(viewer, 'pipelines', stages), inArray(stages.pipelineId, [...pipelineIds]), isNull(stages.deletedAt)))
     .orderBy(asc(stages.position), asc(stages.id));
   const byPipeline = new Map<string, StageRow[]>();
   for (const row of rows) byPipeline.set(row.pipelineId, [...(byPipeline.get(row.pipelineId) ?? []), row]);
@@ -65,7 +65,7 @@ export async function stagesOfPipelines(db: Db, viewer: Viewer, pipelineIds: rea
  */
 export async function resolveStage(tx: Db, viewer: Viewer, pipelineId: string | null | undefined, stageId: string | null | undefined): Promise<StageRow> {
   if (stageId) {
-    const [stage] = await tx.select().from(stages).where(recordScope(viewer, 'pipelines', stages, stageId));
+    const [stage] = await tx.select().from(stages).where(and(recordScope(viewer, 'pipelines', stages, stageId), isNull(stages.deletedAt)));
     if (!stage) throw new DomainError('NOT_FOUND', 'stageId: Stage not found', { field: 'stageId' });
     if (pipelineId && stage.pipelineId !== pipelineId) {
       throw new DomainError('BAD_USER_INPUT', 'stageId: the stage belongs to another pipeline', { field: 'stageId' });
@@ -86,7 +86,7 @@ export async function resolveStage(tx: Db, viewer: Viewer, pipelineId: string | 
   const [first] = await tx
     .select()
     .from(stages)
-    .where(and(readScope(viewer, 'pipelines', stages), eq(stages.pipelineId, pipeline)))
+    .where(and(readScope(viewer, 'pipelines', stages), eq(stages.pipelineId, pipeline), isNull(stages.deletedAt)))
     .orderBy(asc(stages.position))
     .limit(1);
   if (!first) throw new DomainError('NOT_FOUND', 'pipelineId: Pipeline not found', { field: 'pipelineId' });

@@ -29,6 +29,8 @@ export const stages = pgTable(
     /** OPEN, WON or LOST. */
     kind: text('kind').notNull().default('OPEN'),
     createdAt: timestampMs('created_at').notNull().defaultNow(),
+    /** A deleted stage stays for the deals' stage history; it leaves the pipeline and the board. */
+    deletedAt: timestampMs('deleted_at'),
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),

@@ -7,6 +7,7 @@ import { assertManages, readScope, recordScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import { ROLES, type Role, type Viewer } from '../auth/viewer.js';
 import { invitations, loginIdentities, users, type UserRow } from './users.table.js';
+import { inTransaction } from '../../db/transaction.js';
 
 const INVITATION_DAYS = 7;
 
@@ -63,7 +64,7 @@ export async function inviteUser(s: Session, input: { name: string; email: strin
   const userRole = role(input.role);
   const invitationToken = randomBytes(32).toString('base64url');
   const invitationExpiresAt = new Date(Date.now() + INVITATION_DAYS * 24 * 3600 * 1000);
-  const user = await s.db.transaction(async (tx) => {
+  const user = await inTransaction(s.db, async (tx) => {
     const created = await insertUser(tx, { organizationId: s.viewer.organizationId, name, email, role: userRole, passwordHash: null });
     await tx.insert(invitations).values({
       tokenHash: hashInvitationToken(invitationToken),
@@ -79,7 +80,7 @@ export async function inviteUser(s: Session, input: { name: string; email: strin
 export async function deactivateUser(s: Session, id: string): Promise<UserRow> {
   assertManages(s.viewer, 'users');
   if (id === s.viewer.userId) throw badInput('id', 'You cannot deactivate yourself');
-  return s.db.transaction(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const [target] = await tx.select().from(users).where(recordScope(s.viewer, 'users', users, id)).for('update');
     if (!target) throw notFound('User');
     if (!target.active) return target;

@@ -1,0 +1,43 @@
+import type { Db } from './database.js';
+import { emitEvents, type OutboxEvent } from '../events/outbox.js';
+
+interface Pending {
+  readonly organizationId: string;
+  readonly actorId: string | null;
+  readonly events: OutboxEvent[];
+}
+
+const pendingEvents = new WeakMap<Db, Pending>();
+const openTransactions = new WeakSet<Db>();
+
+/** When false, events are not written (the move-throughput benchmark's baseline only). */
+let publicationEnabled = true;
+export function setEventPublication(enabled: boolean): void {
+  publicationEnabled = enabled;
+}
+
+/**
+ * A transaction whose events are written at its very end: the outbox takes the organisation's
+ * stream lock, and taking it last keeps the time it is held (and any lock-order deadlock) minimal.
+ */
+export function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    openTransactions.add(tx as Db);
+    const result = await work(tx as Db);
+    const pending = pendingEvents.get(tx as Db);
+    if (pending && publicationEnabled) await emitEvents(tx as Db, pending.organizationId, pending.actorId, pending.events);
+    return result;
+  });
+}
+
+/** Queues an event to be written when the surrounding `inTransaction` finishes its work. */
+export function publish(tx: Db, organizationId: string, actorId: string | null, event: OutboxEvent): void {
+  if (!openTransactions.has(tx)) throw new Error('publish needs a transaction opened by inTransaction');
+  const pending = pendingEvents.get(tx);
+  if (pending) {
+    if (pending.organizationId !== organizationId) throw new Error('one transaction publishes for one organisation');
+    pending.events.push(event);
+    return;
+  }
+  pendingEvents.set(tx, { organizationId, actorId, events: [event] });
+}

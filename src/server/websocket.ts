@@ -1,0 +1,85 @@
+import type { Server } from 'node:http';
+import { GraphQLError, getOperationAST, parse, validate, specifiedRules, type DocumentNode } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { authenticate } from '../modules/auth/auth.service.js';
+import { buildContext, type AppDeps } from './context.js';
+import { formatError } from './format-error.js';
+import { createSharedSubscribe } from './shared-subscribe.js';
+
+/** Close code for a subscriber that fell too far behind: reconnect and resume from the last cursor. */
+export const CLOSE_TOO_SLOW = 4008;
+const MAX_WS_PAYLOAD = 1024 * 1024;
+const KEEP_ALIVE_MS = 12_000;
+
+function connectionAuthorization(params: Readonly<Record<string, unknown>> | undefined): string | null {
+  const value = params?.['authorization'] ?? params?.['Authorization'];
+  return typeof value === 'string' ? value : null;
+}
+
+const requestError = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+
+/** graphql-ws on the HTTP server's port and path: token at connection_init, subscriptions only. */
+export function startWebSocketServer(httpServer: Server, path: string, schema: GraphQLSchema, deps: AppDeps) {
+  const wsServer = new WebSocketServer({ server: httpServer, path, maxPayload: MAX_WS_PAYLOAD });
+  const subscribe = createSharedSubscribe();
+  const cleanup = useServer<Record<string, unknown>>(
+    {
+      schema,
+      subscribe,
+      onConnect: async (ctx) => {
+        const auth = await authenticate(deps, connectionAuthorization(ctx.connectionParams));
+        if (!auth.viewer) {
+          // 4401 tells graphql-ws clients the token is the problem, so they do not retry blindly.
+          ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+          return false;
+        }
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: 5000 });
+        } catch (error) {
+          return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const errors = validate(schema, document, specifiedRules);
+        if (errors.length > 0) return errors.map((error) => requestError(error.message));
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [requestError('Name the operation to run (operationName)')];
+        if (operation.operation !== 'subscription') return [requestError('The WebSocket endpoint runs subscriptions only; send queries and mutations over HTTP')];
+        // Authenticated again per operation: a deactivated user's socket gets nothing new.
+        const context = await buildContext(deps, connectionAuthorization(ctx.connectionParams));
+        const socket = ctx.extra.socket;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: {
+            ...context,
+            selectionKey: JSON.stringify([context.viewer?.organizationId, context.viewer?.role, payload.query, payload.operationName ?? null, payload.variables ?? {}]),
+            closeConnection: (code: number, reason: string) => socket.close(code, reason),
+          },
+        };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors) return undefined;
+        return { ...result, errors: result.errors.map((error) => formatError(deps.logger, error)) } as never;
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(deps.logger, error)) as never,
+    },
+    wsServer,
+    KEEP_ALIVE_MS,
+  );
+  return {
+    wsServer,
+    dispose: async (): Promise<void> => {
+      await cleanup.dispose();
+      for (const client of wsServer.clients) client.terminate();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}
