@@ -36,8 +36,11 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     try {
+      const started = Date.now();
       await server.stop();
+      logger.debug('server stopped', { ms: Date.now() - started });
       await database.close();
+      logger.info('stopped', { ms: Date.now() - started });
       process.exit(0);
     } catch (error) {
       logger.error('stop failed', { error });

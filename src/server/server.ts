@@ -55,6 +55,8 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
     schema,
     formatError: (_formatted, error) => formatError(deps.logger, error as never),
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT: it stops the server, then the database, then exits.
+    stopOnTerminationSignals: false,
     introspection: !deps.config.production,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -97,8 +99,12 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
     deps,
     stop: async () => {
       retention.stop();
+      let at = Date.now();
       await apollo.stop();
+      deps.logger.debug('http and websocket drained', { ms: Date.now() - at });
+      at = Date.now();
       await hub.stop();
+      deps.logger.debug('event hub stopped', { ms: Date.now() - at });
     },
   };
 }
