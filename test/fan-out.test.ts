@@ -24,7 +24,10 @@ describe('fan-out', () => {
       const ws = connectWs(server().wsUrl, admin.token);
       try {
         const streams = Array.from({ length: subscribers }, () => ws.subscribe(EVENTS, { p: pipeline.id }));
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        const hub = server().server.deps.hub;
+        for (let i = 0; i < 200 && hub.subscriberCount() < subscribers; i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+        // Each new stream reads the outbox once (its replay) right after registering.
+        await new Promise((resolve) => setTimeout(resolve, 1000));
         const { count } = await server().countStatements(async () => {
           await admin.client.ok(MOVE, { input: { id: deal.id, expectedVersion: version, stageId } });
           await Promise.all(streams.map((stream) => stream.waitFor(1)));
