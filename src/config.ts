@@ -24,6 +24,14 @@ export interface Config {
   readonly eventPollIntervalMs: number;
   /** Events a subscriber may have waiting before it counts as too slow and is disconnected. */
   readonly subscriberMaxQueue: number;
+  /** Serve the GraphQL explorer on `GET /graphql` to browsers (off in production unless asked for). */
+  readonly explorer: boolean;
+  /** Where clients reach this server: tracking pixels and links in emails point here. */
+  readonly publicUrl: string;
+  /** smtp:// or smtps:// URL of the mail server; absent: emails are kept as NOT_SENT (still trackable). */
+  readonly smtpUrl: string | undefined;
+  /** From address of emails Pulse sends. */
+  readonly mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +55,19 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+const SWITCH_VALUES: ReadonlyMap<string, boolean> = new Map([
+  ['on', true], ['true', true], ['1', true], ['yes', true],
+  ['off', false], ['false', false], ['0', false], ['no', false],
+]);
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = SWITCH_VALUES.get(raw.trim().toLowerCase());
+  if (value === undefined) throw new ConfigError(name, `expected on or off, got "${raw}"`);
+  return value;
+}
+
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 function databaseUrl(env: Env): string | undefined {
@@ -62,6 +83,31 @@ function databaseUrl(env: Env): string | undefined {
     throw new ConfigError('DATABASE_URL', `expected a postgres:// URL, got ${url.protocol}//`);
   }
   return raw;
+}
+
+function publicUrl(env: Env): string {
+  const raw = env['PUBLIC_URL'];
+  const port = env['PORT'] && env['PORT'] !== '' && env['PORT'] !== '0' ? env['PORT'] : '4000';
+  if (raw === undefined || raw === '') return `http://localhost:${port}`;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    return raw.replace(/\/+$/, '');
+  } catch {
+    throw new ConfigError('PUBLIC_URL', 'expected an http(s):// URL, e.g. https://crm.example.com');
+  }
+}
+
+function smtpUrl(env: Env): string | undefined {
+  const raw = env['SMTP_URL'];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'smtp:' || url.protocol === 'smtps:') return raw;
+  } catch {
+    // typed error below
+  }
+  throw new ConfigError('SMTP_URL', 'expected smtp://user:pass@host:587 or smtps://...');
 }
 
 /**
@@ -102,5 +148,9 @@ export function loadConfig(env: Env = process.env): Config {
     eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 7, 1, 365),
     eventPollIntervalMs: integer(env, 'EVENT_POLL_INTERVAL_MS', 2000, 50, 60_000),
     subscriberMaxQueue: integer(env, 'SUBSCRIBER_MAX_QUEUE', 1000, 10, 1_000_000),
+    publicUrl: publicUrl(env),
+    smtpUrl: smtpUrl(env),
+    mailFrom: env['MAIL_FROM'] && env['MAIL_FROM'] !== '' ? env['MAIL_FROM'] : 'Pulse <no-reply@pulse.localhost>',
+    explorer: onOff(env, 'PULSE_EXPLORER', !production),
   };
 }

@@ -11,3 +11,6 @@ export * from '../modules/notes/notes.table.js';
 export * from '../modules/timeline/timeline.table.js';
 export * from '../modules/deals/stage-history.table.js';
 export * from '../events/events.table.js';
+export * from '../modules/emails/emails.table.js';
+export * from '../modules/signals/signals.table.js';
+export * from '../modules/forms/forms.table.js';

@@ -12,12 +12,16 @@ import type { ConversionResult } from '../modules/leads/lead-conversion.service.
 import type { DealRow } from '../modules/deals/deals.table.js';
 import type { StageHistoryRow } from '../modules/deals/stage-history.table.js';
 import type { EventRow } from '../events/events.table.js';
+import type { SalesSignalRow } from '../modules/signals/signals.table.js';
+import type { Connection, Edge } from '../shared/pagination.js';
+import type { EmailMessageRow } from '../modules/emails/emails.table.js';
+import type { MassEmailResult } from '../modules/emails/emails.service.js';
+import type { WebFormRow } from '../modules/forms/forms.table.js';
 import type { BoardData, BoardColumnData } from '../modules/deals/deals-board.service.js';
 import type { ActivityRow } from '../modules/activities/activities.table.js';
 import type { NoteRow } from '../modules/notes/notes.table.js';
 import type { TimelineEntryRow } from '../modules/timeline/timeline.table.js';
 import type { AddressValue } from '../shared/address.js';
-import type { Connection, Edge } from '../shared/pagination.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -322,10 +326,13 @@ export type Contact = CrmRecord & {
   description: Maybe<Scalars['String']['output']>;
   /** Validated and stored in lower case. */
   email: Maybe<Scalars['String']['output']>;
+  emails: Array<EmailMessage>;
+  engagement: Engagement;
   firstName: Maybe<Scalars['String']['output']>;
   /** First and last name. */
   fullName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  lastActivityAt: Maybe<Scalars['DateTime']['output']>;
   lastName: Scalars['String']['output'];
   leadSource: Maybe<Scalars['String']['output']>;
   mobile: Maybe<Scalars['String']['output']>;
@@ -333,6 +340,8 @@ export type Contact = CrmRecord & {
   owner: User;
   /** Normalised to E.164. */
   phone: Maybe<Scalars['String']['output']>;
+  signals: Array<SalesSignal>;
+  socialHandles: Array<Scalars['String']['output']>;
   tags: Array<Scalars['String']['output']>;
   timeline: TimelineConnection;
   title: Maybe<Scalars['String']['output']>;
@@ -354,7 +363,19 @@ export type ContactDealsArgs = {
 
 
 /** A person at an account you do business with (Zoho's Contacts). */
+export type ContactEmailsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person at an account you do business with (Zoho's Contacts). */
 export type ContactNotesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person at an account you do business with (Zoho's Contacts). */
+export type ContactSignalsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -386,6 +407,10 @@ export type ContactFilter = {
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
   /** Exact email, case-insensitive. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** Only records of this freshness (time since last interaction). */
+  engagement?: InputMaybe<Array<Engagement>>;
+  lastActivityAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  lastActivityBefore?: InputMaybe<Scalars['DateTime']['input']>;
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
@@ -402,6 +427,7 @@ export type ContactOrderBy = {
 export type ContactOrderField =
   | 'CREATED_AT'
   | 'EMAIL'
+  | 'LAST_ACTIVITY_AT'
   | 'LAST_NAME'
   | 'UPDATED_AT';
 
@@ -483,6 +509,8 @@ export type CreateContactInput = {
   mobile?: InputMaybe<Scalars['String']['input']>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
+  /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
+  socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   title?: InputMaybe<Scalars['String']['input']>;
 };
@@ -524,6 +552,8 @@ export type CreateLeadInput = {
   mobile?: InputMaybe<Scalars['String']['input']>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
+  /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
+  socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Defaults to Not Contacted. */
   status?: InputMaybe<Scalars['String']['input']>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -555,6 +585,16 @@ export type CreateStageInput = {
   /** Place from 0; defaults to the end (before the closed stages when the new stage is OPEN). */
   position?: InputMaybe<Scalars['Int']['input']>;
   probability: Scalars['Int']['input'];
+};
+
+export type CreateWebFormInput = {
+  fields: Array<WebFormFieldInput>;
+  leadSource?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+  /** Owner of the leads it creates; defaults to the caller. */
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Where a browser goes after posting; without it the form answers JSON. */
+  redirectUrl?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Fields every CRM record (lead, contact, account, deal) carries. */
@@ -752,6 +792,43 @@ export type DeleteStageInput = {
   moveDealsToStageId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A tracked email sent from Pulse. */
+export type EmailMessage = {
+  __typename?: 'EmailMessage';
+  clickCount: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** Why sending failed. */
+  error: Maybe<Scalars['String']['output']>;
+  /** The HTML as sent, with the open pixel and tracked links. */
+  html: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  openCount: Scalars['Int']['output'];
+  openedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The lead, contact or deal it was sent about. */
+  record: Maybe<RelatedRecord>;
+  sentAt: Maybe<Scalars['DateTime']['output']>;
+  sentBy: User;
+  status: EmailStatus;
+  subject: Scalars['String']['output'];
+  text: Scalars['String']['output'];
+  to: Scalars['String']['output'];
+};
+
+export type EmailStatus =
+  | 'FAILED'
+  /** No SMTP server is configured: kept and fully trackable, but not delivered. */
+  | 'NOT_SENT'
+  /** Being sent. */
+  | 'QUEUED'
+  | 'SENT';
+
+/** Freshness of a lead or contact by time since its last interaction (thresholds set per organisation). */
+export type Engagement =
+  | 'COLD'
+  | 'COOLING'
+  | 'HOT'
+  | 'WARM';
+
 /** A field's value before and after a change. */
 export type FieldChange = {
   __typename?: 'FieldChange';
@@ -794,11 +871,16 @@ export type Lead = CrmRecord & {
   description: Maybe<Scalars['String']['output']>;
   /** Validated and stored in lower case. */
   email: Maybe<Scalars['String']['output']>;
+  /** Newest first. */
+  emails: Array<EmailMessage>;
   employees: Maybe<Scalars['Int']['output']>;
+  engagement: Engagement;
   firstName: Maybe<Scalars['String']['output']>;
   fullName: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   industry: Maybe<Scalars['String']['output']>;
+  /** Last signal, email, call or meeting. */
+  lastActivityAt: Maybe<Scalars['DateTime']['output']>;
   lastName: Scalars['String']['output'];
   /** Web, Email, Cold Call, Referral, Trade Show, Advertisement, Twitter, Facebook, LinkedIn, Partner, Other, ... */
   leadSource: Maybe<Scalars['String']['output']>;
@@ -807,6 +889,9 @@ export type Lead = CrmRecord & {
   owner: User;
   /** Normalised to E.164. */
   phone: Maybe<Scalars['String']['output']>;
+  /** Newest first. */
+  signals: Array<SalesSignal>;
+  socialHandles: Array<Scalars['String']['output']>;
   /** Not Contacted, Attempted to Contact, Contacted, Contact in Future, Pre-Qualified, Not Qualified, Junk Lead, Lost Lead or Converted. */
   status: Scalars['String']['output'];
   tags: Array<Scalars['String']['output']>;
@@ -825,7 +910,19 @@ export type LeadActivitiesArgs = {
 
 
 /** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+export type LeadEmailsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
 export type LeadNotesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+export type LeadSignalsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -858,7 +955,11 @@ export type LeadFilter = {
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
   /** Exact email, case-insensitive. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** Only records of this freshness (time since last interaction). */
+  engagement?: InputMaybe<Array<Engagement>>;
   industry?: InputMaybe<Array<Scalars['String']['input']>>;
+  lastActivityAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  lastActivityBefore?: InputMaybe<Scalars['DateTime']['input']>;
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
@@ -877,6 +978,7 @@ export type LeadOrderField =
   | 'ANNUAL_REVENUE'
   | 'COMPANY'
   | 'CREATED_AT'
+  | 'LAST_ACTIVITY_AT'
   | 'LAST_NAME'
   | 'UPDATED_AT';
 
@@ -885,6 +987,10 @@ export type LogInInput = {
   email: Scalars['String']['input'];
   password: Scalars['String']['input'];
 };
+
+export type MassEmailModule =
+  | 'CONTACTS'
+  | 'LEADS';
 
 /** Moves a card on the board: to `stageId`, between the cards `afterId` (above) and `beforeId` (below). */
 export type MoveDealInput = {
@@ -917,8 +1023,10 @@ export type Mutation = {
   createNote: Note;
   createPipeline: Pipeline;
   createStage: Stage;
+  createWebForm: WebForm;
   /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay. Administrators only. */
   deactivateUser: User;
+  deactivateWebForm: WebForm;
   /** Moves the account to the recycle bin. */
   deleteAccount: Account;
   deleteActivity: Activity;
@@ -935,6 +1043,7 @@ export type Mutation = {
   logIn: AuthPayload;
   /** Moves a deal to a stage and a place on the board. A stale `expectedVersion` fails with CONFLICT. */
   moveDeal: Deal;
+  recordSalesSignal: SalesSignal;
   reorderStages: Pipeline;
   /** Brings the account back from the recycle bin. */
   restoreAccount: Account;
@@ -942,6 +1051,11 @@ export type Mutation = {
   restoreContact: Contact;
   restoreDeal: Deal;
   restoreLead: Lead;
+  /** Generates a new webhook secret; the old one stops working. Administrators only. */
+  rotateWebhookSecret: RotateWebhookSecretPayload;
+  sendEmail: EmailMessage;
+  /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
+  sendMassEmail: SendMassEmailPayload;
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
   /** A stale `expectedVersion` fails with CONFLICT. */
@@ -955,6 +1069,7 @@ export type Mutation = {
   /** Changes the organisation's name, default currency or country. Administrators only. */
   updateOrganization: Organization;
   updatePipeline: Pipeline;
+  updateSignalSettings: SignalSettings;
   updateStage: Stage;
 };
 
@@ -1020,7 +1135,19 @@ export type MutationCreateStageArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateWebFormArgs = {
+  input: CreateWebFormInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeactivateUserArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeactivateWebFormArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1086,6 +1213,12 @@ export type MutationMoveDealArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationRecordSalesSignalArgs = {
+  input: RecordSalesSignalInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationReorderStagesArgs = {
   input: ReorderStagesInput;
 };
@@ -1118,6 +1251,18 @@ export type MutationRestoreDealArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationRestoreLeadArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationSendEmailArgs = {
+  input: SendEmailInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationSendMassEmailArgs = {
+  input: SendMassEmailInput;
 };
 
 
@@ -1172,6 +1317,12 @@ export type MutationUpdateOrganizationArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdatePipelineArgs = {
   input: UpdatePipelineInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateSignalSettingsArgs = {
+  input: UpdateSignalSettingsInput;
 };
 
 
@@ -1253,6 +1404,7 @@ export type Query = {
   deals: DealConnection;
   /** The Kanban board of a pipeline, its totals computed in SQL over each whole filtered column. */
   dealsBoard: DealsBoard;
+  emailMessage: EmailMessage;
   lead: Lead;
   leads: LeadConnection;
   /** The signed-in user. */
@@ -1263,10 +1415,14 @@ export type Query = {
   pipeline: Pipeline;
   /** The organisation's pipelines, default first. */
   pipelines: Array<Pipeline>;
+  /** Sales signals, newest first. */
+  salesSignals: SalesSignalConnection;
+  signalSettings: SignalSettings;
   /** One member of the organisation. */
   user: User;
   /** Members of the organisation, active first, then by name. */
   users: Array<User>;
+  webForms: Array<WebForm>;
 };
 
 
@@ -1339,6 +1495,12 @@ export type QueryDealsBoardArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryEmailMessageArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryLeadArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1360,6 +1522,14 @@ export type QueryPipelineArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QuerySalesSignalsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SalesSignalFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryUserArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1376,6 +1546,21 @@ export type RecordRefInput = {
   id: Scalars['ID']['input'];
   /** The record's module. */
   type: RecordType;
+};
+
+/** Records a signal from an authenticated client; matched by email, handle or record id like a webhook's. */
+export type RecordSalesSignalInput = {
+  contactId?: InputMaybe<Scalars['ID']['input']>;
+  /** Required for CUSTOM. */
+  customName?: InputMaybe<Scalars['String']['input']>;
+  detail?: InputMaybe<Scalars['JSON']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  handle?: InputMaybe<Scalars['String']['input']>;
+  kind: SignalKind;
+  leadId?: InputMaybe<Scalars['ID']['input']>;
+  occurredAt?: InputMaybe<Scalars['DateTime']['input']>;
+  source?: InputMaybe<Scalars['String']['input']>;
+  url?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** The four CRM modules whose records own activities, notes and a timeline. */
@@ -1400,6 +1585,92 @@ export type Role =
   | 'MANAGER'
   | 'SALES_REP';
 
+export type RotateWebhookSecretPayload = {
+  __typename?: 'RotateWebhookSecretPayload';
+  organizationId: Scalars['ID']['output'];
+  /** Sign POST /hooks/signals bodies with HMAC-SHA256 under this key. Shown once. */
+  secret: Scalars['String']['output'];
+};
+
+/** A prospect's interaction, matched to a lead or contact when Pulse could. */
+export type SalesSignal = {
+  __typename?: 'SalesSignal';
+  contact: Maybe<Contact>;
+  /** Set on signals delivered by the `salesSignal` subscription: resume after it with `after`. */
+  cursor: Maybe<Scalars['String']['output']>;
+  customName: Maybe<Scalars['String']['output']>;
+  detail: Maybe<Scalars['JSON']['output']>;
+  /** The tracked email it came from, for EMAIL_OPENED and EMAIL_CLICKED. */
+  email: Maybe<EmailMessage>;
+  handle: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  kind: SignalKind;
+  lead: Maybe<Lead>;
+  occurredAt: Scalars['DateTime']['output'];
+  source: Maybe<Scalars['String']['output']>;
+  url: Maybe<Scalars['String']['output']>;
+};
+
+export type SalesSignalConnection = {
+  __typename?: 'SalesSignalConnection';
+  edges: Array<SalesSignalEdge>;
+  nodes: Array<SalesSignal>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type SalesSignalEdge = {
+  __typename?: 'SalesSignalEdge';
+  cursor: Scalars['String']['output'];
+  node: SalesSignal;
+};
+
+export type SalesSignalFilter = {
+  kinds?: InputMaybe<Array<SignalKind>>;
+  /** Signals of records this user owns. */
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** A lead or contact id. */
+  recordId?: InputMaybe<Scalars['ID']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type SalesSignalSubscriptionFilter = {
+  kinds?: InputMaybe<Array<SignalKind>>;
+  /** Only signals of records the subscriber owns. */
+  mine?: InputMaybe<Scalars['Boolean']['input']>;
+  recordId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Sends a tracked email about one lead, contact or deal (a deal's goes to its contact). */
+export type SendEmailInput = {
+  contactId?: InputMaybe<Scalars['ID']['input']>;
+  dealId?: InputMaybe<Scalars['ID']['input']>;
+  /** Defaults to the text with line breaks kept. */
+  html?: InputMaybe<Scalars['String']['input']>;
+  leadId?: InputMaybe<Scalars['ID']['input']>;
+  subject: Scalars['String']['input'];
+  text: Scalars['String']['input'];
+};
+
+/** Sends the same tracked email to every lead or contact matching a filter (those with an email). */
+export type SendMassEmailInput = {
+  contactFilter?: InputMaybe<ContactFilter>;
+  html?: InputMaybe<Scalars['String']['input']>;
+  leadFilter?: InputMaybe<LeadFilter>;
+  module: MassEmailModule;
+  subject: Scalars['String']['input'];
+  text: Scalars['String']['input'];
+};
+
+export type SendMassEmailPayload = {
+  __typename?: 'SendMassEmailPayload';
+  /** How many messages were created. */
+  count: Scalars['Int']['output'];
+  messages: Array<EmailMessage>;
+  /** How many more mass emails the sender may send today. */
+  remainingToday: Scalars['Int']['output'];
+};
+
 /** Creates an organisation and its first user, an administrator. */
 export type SignUpInput = {
   /** The administrator's email; signs in with it. Unique across Pulse. */
@@ -1410,6 +1681,29 @@ export type SignUpInput = {
   organizationName: Scalars['String']['input'];
   /** At least 10 characters. */
   password: Scalars['String']['input'];
+};
+
+/** What a prospect did. */
+export type SignalKind =
+  /** Any other kind; `customName` says which. */
+  | 'CUSTOM'
+  | 'EMAIL_CLICKED'
+  | 'EMAIL_OPENED'
+  | 'EMAIL_REPLIED'
+  | 'FORM_SUBMITTED'
+  | 'SOCIAL_ENGAGEMENT'
+  | 'SOCIAL_MENTION'
+  | 'WEBSITE_VISIT';
+
+export type SignalSettings = {
+  __typename?: 'SignalSettings';
+  coolingDays: Scalars['Int']['output'];
+  createLeadsFromSocial: Scalars['Boolean']['output'];
+  /** Whether a webhook secret exists (it is shown only when rotated). */
+  hasWebhookSecret: Scalars['Boolean']['output'];
+  hotDays: Scalars['Int']['output'];
+  massEmailDailyLimit: Scalars['Int']['output'];
+  warmDays: Scalars['Int']['output'];
 };
 
 /** A step of a pipeline, with the probability of winning a deal that stands in it. */
@@ -1466,6 +1760,8 @@ export type Subscription = {
   dealEvents: DealEvent;
   /** Deals that changed stage, in one pipeline or all of them; resumable with `after` like `dealEvents`. */
   dealStageChanged: DealStageChange;
+  /** Signals as they happen, for records the subscriber may read; resumable with `after` like deal events. */
+  salesSignal: SalesSignal;
 };
 
 
@@ -1488,6 +1784,17 @@ export type SubscriptionDealEventsArgs = {
 export type SubscriptionDealStageChangedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/**
+ * Live updates over graphql-ws on the same URL as HTTP (`ws://host:port/graphql`); send the token as
+ * `connectionParams.authorization`. Every event has a `cursor`: resubscribe with `after: <last cursor>`
+ * to get every event you missed, exactly once, in order, then live ones.
+ */
+export type SubscriptionSalesSignalArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<SalesSignalSubscriptionFilter>;
 };
 
 /** A page of timeline entries, newest first. */
@@ -1573,6 +1880,8 @@ export type UpdateContactInput = {
   mobile?: InputMaybe<Scalars['String']['input']>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
+  /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
+  socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   title?: InputMaybe<Scalars['String']['input']>;
 };
@@ -1613,6 +1922,8 @@ export type UpdateLeadInput = {
   mobile?: InputMaybe<Scalars['String']['input']>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   phone?: InputMaybe<Scalars['String']['input']>;
+  /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
+  socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
   status?: InputMaybe<Scalars['String']['input']>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   title?: InputMaybe<Scalars['String']['input']>;
@@ -1643,6 +1954,16 @@ export type UpdatePipelineInput = {
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The organisation's sales-signal settings. Administrators only. */
+export type UpdateSignalSettingsInput = {
+  coolingDays?: InputMaybe<Scalars['Int']['input']>;
+  createLeadsFromSocial?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Days below which a record is HOT; must be < warmDays < coolingDays. */
+  hotDays?: InputMaybe<Scalars['Int']['input']>;
+  massEmailDailyLimit?: InputMaybe<Scalars['Int']['input']>;
+  warmDays?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** Renames a stage or changes its probability or kind. Deals already in it keep their probability. Administrators only. */
 export type UpdateStageInput = {
   id: Scalars['ID']['input'];
@@ -1661,6 +1982,36 @@ export type User = {
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   role: Role;
+};
+
+/** A web-to-lead form. Post to `POST /forms/<publicKey>` (form-encoded or JSON). */
+export type WebForm = {
+  __typename?: 'WebForm';
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  fields: Array<WebFormField>;
+  id: Scalars['ID']['output'];
+  leadSource: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  owner: User;
+  publicKey: Scalars['String']['output'];
+  redirectUrl: Maybe<Scalars['String']['output']>;
+};
+
+/** One field of a web form. */
+export type WebFormField = {
+  __typename?: 'WebFormField';
+  /** The lead field it fills: firstName, lastName, email, phone, mobile, company, title, website, description, ... */
+  leadField: Scalars['String']['output'];
+  /** The name the field is posted under. */
+  name: Scalars['String']['output'];
+  required: Scalars['Boolean']['output'];
+};
+
+export type WebFormFieldInput = {
+  leadField: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  required?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -1793,6 +2144,7 @@ export type ResolversTypes = {
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
   CreateStageInput: CreateStageInput;
+  CreateWebFormInput: CreateWebFormInput;
   CrmRecord: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['CrmRecord']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -1808,6 +2160,9 @@ export type ResolversTypes = {
   DealsBoard: ResolverTypeWrapper<BoardData>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   DeleteStageInput: DeleteStageInput;
+  EmailMessage: ResolverTypeWrapper<EmailMessageRow>;
+  EmailStatus: EmailStatus;
+  Engagement: Engagement;
   FieldChange: ResolverTypeWrapper<FieldChange>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -1821,6 +2176,7 @@ export type ResolversTypes = {
   LeadOrderBy: LeadOrderBy;
   LeadOrderField: LeadOrderField;
   LogInInput: LogInInput;
+  MassEmailModule: MassEmailModule;
   MoveDealInput: MoveDealInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Note: ResolverTypeWrapper<NoteRow>;
@@ -1830,11 +2186,23 @@ export type ResolversTypes = {
   Pipeline: ResolverTypeWrapper<PipelineRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordRefInput: RecordRefInput;
+  RecordSalesSignalInput: RecordSalesSignalInput;
   RecordType: RecordType;
   RelatedRecord: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RelatedRecord']>;
   ReorderStagesInput: ReorderStagesInput;
   Role: Role;
+  RotateWebhookSecretPayload: ResolverTypeWrapper<RotateWebhookSecretPayload>;
+  SalesSignal: ResolverTypeWrapper<SalesSignalRow>;
+  SalesSignalConnection: ResolverTypeWrapper<Connection<SalesSignalRow>>;
+  SalesSignalEdge: ResolverTypeWrapper<Edge<SalesSignalRow>>;
+  SalesSignalFilter: SalesSignalFilter;
+  SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
+  SendEmailInput: SendEmailInput;
+  SendMassEmailInput: SendMassEmailInput;
+  SendMassEmailPayload: ResolverTypeWrapper<MassEmailResult>;
   SignUpInput: SignUpInput;
+  SignalKind: SignalKind;
+  SignalSettings: ResolverTypeWrapper<OrganizationRow>;
   Stage: ResolverTypeWrapper<StageRow>;
   StageHistoryEntry: ResolverTypeWrapper<StageHistoryRow>;
   StageInput: StageInput;
@@ -1852,8 +2220,12 @@ export type ResolversTypes = {
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdatePipelineInput: UpdatePipelineInput;
+  UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   User: ResolverTypeWrapper<UserRow>;
+  WebForm: ResolverTypeWrapper<WebFormRow>;
+  WebFormField: ResolverTypeWrapper<WebFormField>;
+  WebFormFieldInput: WebFormFieldInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1890,6 +2262,7 @@ export type ResolversParentTypes = {
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
   CreateStageInput: CreateStageInput;
+  CreateWebFormInput: CreateWebFormInput;
   CrmRecord: ResolversInterfaceTypes<ResolversParentTypes>['CrmRecord'];
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
@@ -1903,6 +2276,7 @@ export type ResolversParentTypes = {
   DealsBoard: BoardData;
   Decimal: Scalars['Decimal']['output'];
   DeleteStageInput: DeleteStageInput;
+  EmailMessage: EmailMessageRow;
   FieldChange: FieldChange;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -1923,9 +2297,20 @@ export type ResolversParentTypes = {
   Pipeline: PipelineRow;
   Query: Record<PropertyKey, never>;
   RecordRefInput: RecordRefInput;
+  RecordSalesSignalInput: RecordSalesSignalInput;
   RelatedRecord: ResolversUnionTypes<ResolversParentTypes>['RelatedRecord'];
   ReorderStagesInput: ReorderStagesInput;
+  RotateWebhookSecretPayload: RotateWebhookSecretPayload;
+  SalesSignal: SalesSignalRow;
+  SalesSignalConnection: Connection<SalesSignalRow>;
+  SalesSignalEdge: Edge<SalesSignalRow>;
+  SalesSignalFilter: SalesSignalFilter;
+  SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
+  SendEmailInput: SendEmailInput;
+  SendMassEmailInput: SendMassEmailInput;
+  SendMassEmailPayload: MassEmailResult;
   SignUpInput: SignUpInput;
+  SignalSettings: OrganizationRow;
   Stage: StageRow;
   StageHistoryEntry: StageHistoryRow;
   StageInput: StageInput;
@@ -1942,8 +2327,12 @@ export type ResolversParentTypes = {
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdatePipelineInput: UpdatePipelineInput;
+  UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   User: UserRow;
+  WebForm: WebFormRow;
+  WebFormField: WebFormField;
+  WebFormFieldInput: WebFormFieldInput;
 };
 
 export type AccountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account']> = {
@@ -2054,15 +2443,20 @@ export type ContactResolvers<ContextType = GraphQLContext, ParentType extends Re
   department?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  emails?: Resolver<Array<ResolversTypes['EmailMessage']>, ParentType, ContextType, RequireFields<ContactEmailsArgs, 'first'>>;
+  engagement?: Resolver<ResolversTypes['Engagement'], ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fullName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastActivityAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   lastName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   leadSource?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   mobile?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   notes?: Resolver<Array<ResolversTypes['Note']>, ParentType, ContextType, RequireFields<ContactNotesArgs, 'first'>>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  signals?: Resolver<Array<ResolversTypes['SalesSignal']>, ParentType, ContextType, RequireFields<ContactSignalsArgs, 'first'>>;
+  socialHandles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<ContactTimelineArgs, 'first'>>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2176,6 +2570,23 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
   name: 'Decimal';
 }
 
+export type EmailMessageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EmailMessage'] = ResolversParentTypes['EmailMessage']> = {
+  clickCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  html?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  openCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  openedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  record?: Resolver<Maybe<ResolversTypes['RelatedRecord']>, ParentType, ContextType>;
+  sentAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  sentBy?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['EmailStatus'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type FieldChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FieldChange'] = ResolversParentTypes['FieldChange']> = {
   field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   newValue?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
@@ -2206,17 +2617,22 @@ export type LeadResolvers<ContextType = GraphQLContext, ParentType extends Resol
   deletedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  emails?: Resolver<Array<ResolversTypes['EmailMessage']>, ParentType, ContextType, RequireFields<LeadEmailsArgs, 'first'>>;
   employees?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  engagement?: Resolver<ResolversTypes['Engagement'], ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   fullName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   industry?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastActivityAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   lastName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   leadSource?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   mobile?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   notes?: Resolver<Array<ResolversTypes['Note']>, ParentType, ContextType, RequireFields<LeadNotesArgs, 'first'>>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  signals?: Resolver<Array<ResolversTypes['SalesSignal']>, ParentType, ContextType, RequireFields<LeadSignalsArgs, 'first'>>;
+  socialHandles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<LeadTimelineArgs, 'first'>>;
@@ -2250,7 +2666,9 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationCreateNoteArgs, 'input'>>;
   createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
   createStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationCreateStageArgs, 'input'>>;
+  createWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationCreateWebFormArgs, 'input'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
+  deactivateWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationDeactivateWebFormArgs, 'id'>>;
   deleteAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'id'>>;
   deleteActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationDeleteActivityArgs, 'id'>>;
   deleteContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationDeleteContactArgs, 'id'>>;
@@ -2261,12 +2679,16 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   inviteUser?: Resolver<ResolversTypes['InviteUserPayload'], ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   moveDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationMoveDealArgs, 'input'>>;
+  recordSalesSignal?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType, RequireFields<MutationRecordSalesSignalArgs, 'input'>>;
   reorderStages?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationReorderStagesArgs, 'input'>>;
   restoreAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationRestoreAccountArgs, 'id'>>;
   restoreActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationRestoreActivityArgs, 'id'>>;
   restoreContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationRestoreContactArgs, 'id'>>;
   restoreDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationRestoreDealArgs, 'id'>>;
   restoreLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationRestoreLeadArgs, 'id'>>;
+  rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType>;
+  sendEmail?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
+  sendMassEmail?: Resolver<ResolversTypes['SendMassEmailPayload'], ParentType, ContextType, RequireFields<MutationSendMassEmailArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   updateAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'input'>>;
   updateActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationUpdateActivityArgs, 'input'>>;
@@ -2276,6 +2698,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationUpdateNoteArgs, 'input'>>;
   updateOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateOrganizationArgs, 'input'>>;
   updatePipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationUpdatePipelineArgs, 'input'>>;
+  updateSignalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType, RequireFields<MutationUpdateSignalSettingsArgs, 'input'>>;
   updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
 };
 
@@ -2323,18 +2746,69 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   deal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<QueryDealArgs, 'id'>>;
   deals?: Resolver<ResolversTypes['DealConnection'], ParentType, ContextType, RequireFields<QueryDealsArgs, 'first'>>;
   dealsBoard?: Resolver<ResolversTypes['DealsBoard'], ParentType, ContextType, RequireFields<QueryDealsBoardArgs, 'perStage' | 'pipelineId'>>;
+  emailMessage?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<QueryEmailMessageArgs, 'id'>>;
   lead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<QueryLeadArgs, 'id'>>;
   leads?: Resolver<ResolversTypes['LeadConnection'], ParentType, ContextType, RequireFields<QueryLeadsArgs, 'first'>>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<QueryPipelineArgs, 'id'>>;
   pipelines?: Resolver<Array<ResolversTypes['Pipeline']>, ParentType, ContextType>;
+  salesSignals?: Resolver<ResolversTypes['SalesSignalConnection'], ParentType, ContextType, RequireFields<QuerySalesSignalsArgs, 'first'>>;
+  signalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'includeInactive'>>;
+  webForms?: Resolver<Array<ResolversTypes['WebForm']>, ParentType, ContextType>;
 };
 
 export type RelatedRecordResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RelatedRecord'] = ResolversParentTypes['RelatedRecord']> = {
   __resolveType: TypeResolveFn<'Account' | 'Contact' | 'Deal' | 'Lead', ParentType, ContextType>;
+};
+
+export type RotateWebhookSecretPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RotateWebhookSecretPayload'] = ResolversParentTypes['RotateWebhookSecretPayload']> = {
+  organizationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SalesSignalResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SalesSignal'] = ResolversParentTypes['SalesSignal']> = {
+  contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType>;
+  cursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  customName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  email?: Resolver<Maybe<ResolversTypes['EmailMessage']>, ParentType, ContextType>;
+  handle?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['SignalKind'], ParentType, ContextType>;
+  lead?: Resolver<Maybe<ResolversTypes['Lead']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  source?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type SalesSignalConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SalesSignalConnection'] = ResolversParentTypes['SalesSignalConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['SalesSignalEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['SalesSignal']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SalesSignalEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SalesSignalEdge'] = ResolversParentTypes['SalesSignalEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType>;
+};
+
+export type SendMassEmailPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SendMassEmailPayload'] = ResolversParentTypes['SendMassEmailPayload']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  messages?: Resolver<Array<ResolversTypes['EmailMessage']>, ParentType, ContextType>;
+  remainingToday?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SignalSettingsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignalSettings'] = ResolversParentTypes['SignalSettings']> = {
+  coolingDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createLeadsFromSocial?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hasWebhookSecret?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  hotDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  massEmailDailyLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  warmDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type StageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Stage'] = ResolversParentTypes['Stage']> = {
@@ -2358,6 +2832,7 @@ export type StageHistoryEntryResolvers<ContextType = GraphQLContext, ParentType 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   dealEvents?: SubscriptionResolver<ResolversTypes['DealEvent'], "dealEvents", ParentType, ContextType, RequireFields<SubscriptionDealEventsArgs, 'pipelineId'>>;
   dealStageChanged?: SubscriptionResolver<ResolversTypes['DealStageChange'], "dealStageChanged", ParentType, ContextType, Partial<SubscriptionDealStageChangedArgs>>;
+  salesSignal?: SubscriptionResolver<ResolversTypes['SalesSignal'], "salesSignal", ParentType, ContextType, Partial<SubscriptionSalesSignalArgs>>;
 };
 
 export type TimelineConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineConnection'] = ResolversParentTypes['TimelineConnection']> = {
@@ -2390,6 +2865,24 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };
 
+export type WebFormResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebForm'] = ResolversParentTypes['WebForm']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['WebFormField']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  leadSource?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  publicKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  redirectUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type WebFormFieldResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebFormField'] = ResolversParentTypes['WebFormField']> = {
+  leadField?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  required?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphQLContext> = {
   Account?: AccountResolvers<ContextType>;
   AccountConnection?: AccountConnectionResolvers<ContextType>;
@@ -2414,6 +2907,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DealStageChange?: DealStageChangeResolvers<ContextType>;
   DealsBoard?: DealsBoardResolvers<ContextType>;
   Decimal?: GraphQLScalarType;
+  EmailMessage?: EmailMessageResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
   InviteUserPayload?: InviteUserPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
@@ -2427,6 +2921,12 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Pipeline?: PipelineResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RelatedRecord?: RelatedRecordResolvers<ContextType>;
+  RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
+  SalesSignal?: SalesSignalResolvers<ContextType>;
+  SalesSignalConnection?: SalesSignalConnectionResolvers<ContextType>;
+  SalesSignalEdge?: SalesSignalEdgeResolvers<ContextType>;
+  SendMassEmailPayload?: SendMassEmailPayloadResolvers<ContextType>;
+  SignalSettings?: SignalSettingsResolvers<ContextType>;
   Stage?: StageResolvers<ContextType>;
   StageHistoryEntry?: StageHistoryEntryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
@@ -2434,5 +2934,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   TimelineEdge?: TimelineEdgeResolvers<ContextType>;
   TimelineEntry?: TimelineEntryResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  WebForm?: WebFormResolvers<ContextType>;
+  WebFormField?: WebFormFieldResolvers<ContextType>;
 };
 

@@ -5,6 +5,7 @@ import type { Session } from '../modules/auth/session.js';
 import type { Viewer } from '../modules/auth/viewer.js';
 import { unauthenticated } from '../shared/errors.js';
 import type { EventHub } from '../events/event-hub.js';
+import type { TrackingRecorder } from '../modules/emails/tracking-recorder.js';
 import type { Logger } from '../shared/logger.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
@@ -16,6 +17,8 @@ export interface AppDeps {
   readonly logger: Logger;
   /** This process' fan-out of committed events to its subscribers. */
   readonly hub: EventHub;
+  /** Group-commits email opens and clicks. */
+  readonly tracking: TrackingRecorder;
 }
 
 /** Per operation (one HTTP request, or one WebSocket subscription). */

@@ -1,4 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { trackingRoutes } from '../modules/emails/tracking.routes.js';
+import { formRoutes } from '../modules/forms/forms.routes.js';
+import { hookRoutes } from '../modules/signals/hooks.routes.js';
 import type { AppDeps } from './context.js';
 
 /** Bearer tokens, not cookies, carry identity, so any origin may call the API from a browser. */
@@ -21,6 +24,9 @@ export function createHttpApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(cors);
+  app.use(trackingRoutes(deps.db, deps.tracking));
+  app.use(hookRoutes(deps.db, deps.logger));
+  app.use(formRoutes(deps.db, deps.logger));
   app.get('/healthz', async (_req, res) => {
     try {
       await deps.database.ping();

@@ -9,6 +9,8 @@ import { createNoteLoaders } from '../modules/notes/notes.loaders.js';
 import { createPipelineLoaders } from '../modules/pipelines/pipelines.loaders.js';
 import { createTimelineLoaders } from '../modules/timeline/timeline.loaders.js';
 import { createUserLoaders } from '../modules/users/users.loaders.js';
+import { createSignalLoaders } from '../modules/signals/signals.loaders.js';
+import { createEmailLoaders } from '../modules/emails/emails.loaders.js';
 
 /** Every relation a resolver follows, batched and scoped to the viewer; built anew per request. */
 export function createLoaders(db: Db, viewer: Viewer) {
@@ -22,6 +24,8 @@ export function createLoaders(db: Db, viewer: Viewer) {
     activities: createActivityLoaders(db, viewer),
     notes: createNoteLoaders(db, viewer),
     timeline: createTimelineLoaders(db, viewer),
+    signals: createSignalLoaders(db, viewer),
+    emails: createEmailLoaders(db, viewer),
   };
 }
 

@@ -15,6 +15,7 @@ import { noteResolvers } from '../modules/notes/notes.resolvers.js';
 import { organizationResolvers } from '../modules/organizations/organizations.resolvers.js';
 import { pipelineResolvers } from '../modules/pipelines/pipelines.resolvers.js';
 import { recordTypeName } from '../modules/records/record.resolvers.js';
+import { signalResolvers } from '../modules/signals/signals.resolvers.js';
 import { timelineResolvers } from '../modules/timeline/timeline.resolvers.js';
 import { userResolvers } from '../modules/users/users.resolvers.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
@@ -52,6 +53,7 @@ export const moduleResolvers: Resolvers[] = [
   activityResolvers,
   noteResolvers,
   timelineResolvers,
+  signalResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

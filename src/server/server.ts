@@ -8,12 +8,14 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { EventHub } from '../events/event-hub.js';
+import { TrackingRecorder } from '../modules/emails/tracking-recorder.js';
 import { startEventRetention } from '../events/retention.js';
 import type { Logger } from '../shared/logger.js';
 import { buildContext, type AppDeps, type GraphQLContext } from './context.js';
 import { formatError } from './format-error.js';
 import { createHttpApp } from './http-app.js';
 import { buildSchema } from './schema.js';
+import { mountWebRoutes } from './web-routes.js';
 import { startWebSocketServer } from './websocket.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -45,8 +47,10 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
   const schema = buildSchema();
   const hub = new EventHub(base.database, base.logger, { pollIntervalMs: base.config.eventPollIntervalMs });
   await hub.start();
-  const deps: AppDeps = { ...base, db: base.database.db, hub };
+  const deps: AppDeps = { ...base, db: base.database.db, hub, tracking: new TrackingRecorder(base.database.db, base.logger) };
   const app = createHttpApp(deps);
+  // Before Apollo's middleware: a browser's GET of /graphql gets the explorer page.
+  const web = mountWebRoutes(app, { config: deps.config, logger: deps.logger, schema, graphqlPath: GRAPHQL_PATH });
   const httpServer = createServer(app);
   const ws = startWebSocketServer(httpServer, GRAPHQL_PATH, schema, deps);
   const retention = startEventRetention(deps);
@@ -101,8 +105,10 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
       retention.stop();
       let at = Date.now();
       await apollo.stop();
+      await web.stop();
       deps.logger.debug('http and websocket drained', { ms: Date.now() - at });
       at = Date.now();
+      await deps.tracking.flush();
       await hub.stop();
       deps.logger.debug('event hub stopped', { ms: Date.now() - at });
     },

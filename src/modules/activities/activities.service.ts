@@ -6,6 +6,8 @@ import type { Connection, SortKey } from '../../shared/pagination.js';
 import { nonNegativeInt } from '../../shared/validation.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
+import { markContactActivity } from '../contacts/contacts.service.js';
+import { markLeadActivity } from '../leads/leads.service.js';
 import { normaliseFields, rules, type FieldRules } from '../records/field-rules.js';
 import { commonConditions, containsPattern, listRecords } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
@@ -44,6 +46,15 @@ function checkShape(activity: { type: string; startAt: Date | null; endAt: Date 
   }
 }
 
+/** Calls and meetings that took place are interactions: they refresh the lead's or contact's engagement. */
+async function markInteraction(tx: Db, viewer: Viewer, row: ActivityRow): Promise<void> {
+  if (row.type === 'TASK' || row.status === 'CANCELLED') return;
+  const at = row.status === 'COMPLETED' ? (row.completedAt ?? new Date()) : row.startAt;
+  if (!at || at.getTime() > Date.now()) return;
+  if (row.leadId) await markLeadActivity(tx, viewer.organizationId, [{ id: row.leadId, at }]);
+  if (row.contactId) await markContactActivity(tx, viewer.organizationId, [{ id: row.contactId, at }]);
+}
+
 async function noteOnRelatedTimeline(tx: Db, viewer: Viewer, row: ActivityRow, kind: string, verb: string): Promise<void> {
   const related = relatedRefOf(row);
   if (!related) return;
@@ -69,6 +80,7 @@ export async function createActivity(s: Session, input: CreateActivityInput): Pr
     const owner = await ownerFor(tx, s.viewer, input.ownerId, 'create');
     const row = await insertRecord(tx, s.viewer, ACTIVITY, { ...values, ...related, ...owner, type: input.type });
     await noteOnRelatedTimeline(tx, s.viewer, row, 'ACTIVITY_ADDED', 'scheduled');
+    await markInteraction(tx, s.viewer, row);
     return row;
   });
 }
@@ -94,6 +106,7 @@ export async function updateActivity(s: Session, input: UpdateActivityInput): Pr
     const { row: updated, changes } = await saveChanges(tx, s.viewer, ACTIVITY, row, { ...values, ...related, ...owner });
     if (changes.some((change) => change.field === 'status') && updated.status === 'COMPLETED') {
       await noteOnRelatedTimeline(tx, s.viewer, updated, 'ACTIVITY_COMPLETED', 'completed');
+      await markInteraction(tx, s.viewer, updated);
     }
     return updated;
   });

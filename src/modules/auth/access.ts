@@ -9,9 +9,9 @@ import type { Viewer } from './viewer.js';
  * hierarchy and private sharing arrive, only this file has to change.
  */
 
-export type CrmModule = 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities' | 'notes';
+export type CrmModule = 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities' | 'notes' | 'emails' | 'signals';
 export type RecordAction = 'read' | 'create' | 'update' | 'delete';
-export type Setting = 'users' | 'organization' | 'pipelines';
+export type Setting = 'users' | 'organization' | 'pipelines' | 'forms' | 'signals';
 
 interface ScopedTable {
   readonly organizationId: PgColumn;

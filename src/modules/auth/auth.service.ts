@@ -116,6 +116,9 @@ export async function authenticate(deps: AuthDeps, authorization: string | null 
       active: users.active,
       country: organizations.country,
       currency: organizations.currency,
+      hotDays: organizations.hotDays,
+      warmDays: organizations.warmDays,
+      coolingDays: organizations.coolingDays,
     })
     .from(users)
     .innerJoin(organizations, eq(organizations.id, users.organizationId))
@@ -130,6 +133,7 @@ export async function authenticate(deps: AuthDeps, authorization: string | null 
       email: user.email,
       country: user.country,
       currency: user.currency,
+      engagement: { hotDays: user.hotDays, warmDays: user.warmDays, coolingDays: user.coolingDays },
     },
     expiresAt: claims.expiresAt,
     error: null,

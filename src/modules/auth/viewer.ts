@@ -1,3 +1,5 @@
+import type { EngagementThresholds } from '../records/engagement.js';
+
 /** Roles a user can hold; profiles and a role hierarchy refine them later without changing callers. */
 export type Role = 'ADMIN' | 'MANAGER' | 'SALES_REP';
 
@@ -14,4 +16,6 @@ export interface Viewer {
   readonly country: string;
   /** The organisation's default currency. */
   readonly currency: string;
+  /** The organisation's engagement thresholds (days). */
+  readonly engagement: EngagementThresholds;
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, eq, gte, inArray, lt, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { ContactOrderField, CreateContactInput, QueryContactsArgs, UpdateContactInput } from '../../generated/graphql.js';
 import { addressChanges } from '../../shared/address.js';
@@ -11,6 +11,8 @@ import type { Viewer } from '../auth/viewer.js';
 import { ACCOUNT } from '../accounts/accounts.kind.js';
 import { lockEmail } from '../records/duplicate-lock.js';
 import { normaliseFields, rules, type FieldRules } from '../records/field-rules.js';
+import { engagementCondition } from '../records/engagement.js';
+import { markActivity } from '../records/last-activity.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
 import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
@@ -29,6 +31,7 @@ const FIELDS: FieldRules = {
   leadSource: rules.picklist(LEAD_SOURCES),
   description: rules.text(32_000),
   tags: rules.tags(),
+  socialHandles: rules.handles(),
 };
 
 /** A live contact of the organisation with this email, if any. */
@@ -98,6 +101,7 @@ export const restoreContact = (s: Session, id: string): Promise<ContactRow> => i
 const SORTS: Record<ContactOrderField, { key: Omit<SortKey, 'direction'>; value: (row: ContactRow) => unknown }> = {
   CREATED_AT: { key: { column: contacts.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: contacts.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
+  LAST_ACTIVITY_AT: { key: { column: contacts.lastActivityAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.lastActivityAt },
   LAST_NAME: { key: { column: contacts.lastName, nullable: false }, value: (row) => row.lastName },
   EMAIL: { key: { column: contacts.email, nullable: true }, value: (row) => row.email },
 };
@@ -109,6 +113,9 @@ export function listContacts(s: Session, args: QueryContactsArgs): Promise<Conne
   if (filter?.leadSource) conditions.push(inArray(contacts.leadSource, [...filter.leadSource]));
   if (filter?.email) conditions.push(sql`lower(${contacts.email}) = ${filter.email.trim().toLowerCase()}`);
   conditions.push(searchAny([contacts.firstName, contacts.lastName, contacts.email, contacts.phone, contacts.mobile], filter?.search));
+  if (filter?.engagement) conditions.push(engagementCondition(contacts.lastActivityAt, filter.engagement, s.viewer.engagement));
+  if (filter?.lastActivityAfter) conditions.push(gte(contacts.lastActivityAt, filter.lastActivityAfter));
+  if (filter?.lastActivityBefore) conditions.push(lt(contacts.lastActivityAt, filter.lastActivityBefore));
   const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
   return listRecords(s.db, s.viewer, 'contacts', contacts, {
     conditions,
@@ -121,3 +128,18 @@ export function listContacts(s: Session, args: QueryContactsArgs): Promise<Conne
 
 /** Contacts of several accounts, oldest first, for the per-request loader. */
 export const contactsOfAccountsScope = (viewer: Viewer): SQL => and(readScope(viewer, 'contacts', contacts), isNull(contacts.deletedAt)) as SQL;
+
+/** Live contacts carrying this social handle. */
+export async function findContactByHandle(tx: Db, viewer: Viewer, handle: string): Promise<ContactRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(contacts)
+    .where(and(readScope(viewer, 'contacts', contacts), arrayContains(contacts.socialHandles, [handle]), isNull(contacts.deletedAt)))
+    .limit(1);
+  return row;
+}
+
+/** Records an interaction: last_activity_at moves forward only. Returns each contact's owner. */
+export async function markContactActivity(tx: Db, organizationId: string, touches: readonly { id: string; at: Date }[]): Promise<Map<string, string>> {
+  return markActivity(tx, contacts, organizationId, touches);
+}

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { foreignKey, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
-import { recordColumns } from '../../db/columns.js';
+import { recordColumns, timestampMs } from '../../db/columns.js';
 import { recordKeys } from '../../db/record-keys.js';
 import { accounts } from '../accounts/accounts.table.js';
 
@@ -23,6 +23,10 @@ export const contacts = pgTable(
     postalCode: text('postal_code'),
     country: text('country'),
     description: text('description'),
+    /** Social handles ("network:handle", lower case) that sales signals are matched by. */
+    socialHandles: text('social_handles').array().notNull().default([]),
+    /** Last signal, email, call or meeting: the engagement colour and the "age of data". */
+    lastActivityAt: timestampMs('last_activity_at'),
   },
   (t) => [
     ...recordKeys('contacts', t),
@@ -34,6 +38,8 @@ export const contacts = pgTable(
     index('contacts_created_idx').on(t.organizationId, t.createdAt, t.id),
     index('contacts_account_idx').on(t.organizationId, t.accountId),
     index('contacts_owner_idx').on(t.organizationId, t.ownerId),
+    index('contacts_last_activity_idx').on(t.organizationId, t.lastActivityAt),
+    index('contacts_social_idx').using('gin', t.socialHandles),
     index('contacts_email_idx').on(t.organizationId, sql`lower(${t.email})`),
   ],
 );

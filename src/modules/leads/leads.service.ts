@@ -1,15 +1,18 @@
-import { and, eq, inArray, isNotNull, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, eq, gte, inArray, lt, isNotNull, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { CreateLeadInput, LeadOrderField, QueryLeadsArgs, UpdateLeadInput } from '../../generated/graphql.js';
 import { addressChanges } from '../../shared/address.js';
 import { conflict } from '../../shared/errors.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';
 import { CONVERTED_LEAD_STATUS, DEFAULT_LEAD_STATUS, INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES } from '../../shared/picklists.js';
+import { readScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import { findContactByEmail } from '../contacts/contacts.service.js';
 import { lockEmail } from '../records/duplicate-lock.js';
 import { normaliseFields, rules, type FieldRules } from '../records/field-rules.js';
+import { engagementCondition } from '../records/engagement.js';
+import { markActivity } from '../records/last-activity.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
 import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
@@ -36,6 +39,7 @@ const FIELDS: FieldRules = {
   status: rules.requiredPicklist(SETTABLE_STATUSES),
   description: rules.text(32_000),
   tags: rules.tags(),
+  socialHandles: rules.handles(),
 };
 
 async function findLeadByEmail(tx: Db, viewer: Viewer, email: string, exceptId?: string): Promise<LeadRow | undefined> {
@@ -108,6 +112,7 @@ export const restoreLead = (s: Session, id: string): Promise<LeadRow> => inTrans
 const SORTS: Record<LeadOrderField, { key: Omit<SortKey, 'direction'>; value: (row: LeadRow) => unknown }> = {
   CREATED_AT: { key: { column: leads.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: leads.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
+  LAST_ACTIVITY_AT: { key: { column: leads.lastActivityAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.lastActivityAt },
   LAST_NAME: { key: { column: leads.lastName, nullable: false }, value: (row) => row.lastName },
   COMPANY: { key: { column: leads.company, nullable: true }, value: (row) => row.company },
   ANNUAL_REVENUE: { key: { column: leads.annualRevenue, nullable: true }, value: (row) => row.annualRevenue },
@@ -122,6 +127,9 @@ export function listLeads(s: Session, args: QueryLeadsArgs): Promise<Connection<
   if (filter?.email) conditions.push(sql`lower(${leads.email}) = ${filter.email.trim().toLowerCase()}`);
   if (filter?.converted != null) conditions.push(filter.converted ? isNotNull(leads.convertedAt) : isNull(leads.convertedAt));
   conditions.push(searchAny([leads.firstName, leads.lastName, leads.email, leads.company, leads.phone, leads.mobile], filter?.search));
+  if (filter?.engagement) conditions.push(engagementCondition(leads.lastActivityAt, filter.engagement, s.viewer.engagement));
+  if (filter?.lastActivityAfter) conditions.push(gte(leads.lastActivityAt, filter.lastActivityAfter));
+  if (filter?.lastActivityBefore) conditions.push(lt(leads.lastActivityAt, filter.lastActivityBefore));
   const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
   return listRecords(s.db, s.viewer, 'leads', leads, {
     conditions,
@@ -130,4 +138,22 @@ export function listLeads(s: Session, args: QueryLeadsArgs): Promise<Connection<
     first: args.first,
     after: args.after,
   });
+}
+
+/** A live, unconverted lead with this email, for matching an outside signal (any viewer of the organisation). */
+export const findOpenLeadByEmail = (tx: Db, viewer: Viewer, email: string): Promise<LeadRow | undefined> => findLeadByEmail(tx, viewer, email);
+
+/** Live, unconverted leads carrying this social handle. */
+export async function findLeadByHandle(tx: Db, viewer: Viewer, handle: string): Promise<LeadRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(leads)
+    .where(and(readScope(viewer, 'leads', leads), arrayContains(leads.socialHandles, [handle]), isNull(leads.deletedAt), isNull(leads.convertedAt)))
+    .limit(1);
+  return row;
+}
+
+/** Records an interaction: last_activity_at moves forward only. Returns each lead's owner. */
+export async function markLeadActivity(tx: Db, organizationId: string, touches: readonly { id: string; at: Date }[]): Promise<Map<string, string>> {
+  return markActivity(tx, leads, organizationId, touches);
 }

@@ -29,6 +29,10 @@ export const leads = pgTable(
     postalCode: text('postal_code'),
     country: text('country'),
     description: text('description'),
+    /** Social handles ("network:handle", lower case) that sales signals are matched by. */
+    socialHandles: text('social_handles').array().notNull().default([]),
+    /** Last signal, email, call or meeting: the engagement colour and the "age of data". */
+    lastActivityAt: timestampMs('last_activity_at'),
     convertedAt: timestampMs('converted_at'),
     convertedContactId: uuid('converted_contact_id'),
     convertedAccountId: uuid('converted_account_id'),
@@ -53,6 +57,8 @@ export const leads = pgTable(
     }),
     index('leads_created_idx').on(t.organizationId, t.createdAt, t.id),
     index('leads_owner_idx').on(t.organizationId, t.ownerId),
+    index('leads_last_activity_idx').on(t.organizationId, t.lastActivityAt),
+    index('leads_social_idx').using('gin', t.socialHandles),
     index('leads_status_idx').on(t.organizationId, t.status),
     index('leads_email_idx').on(t.organizationId, sql`lower(${t.email})`),
   ],

@@ -1,3 +1,4 @@
+import type { Db } from '../../db/database.js';
 import { eq } from 'drizzle-orm';
 import { notFound } from '../../shared/errors.js';
 import { countryCode, currencyCode, requiredText } from '../../shared/validation.js';
@@ -26,5 +27,11 @@ export async function updateOrganization(s: Session, input: UpdateOrganizationIn
   if (Object.keys(changes).length === 0) return currentOrganization(s);
   const [row] = await s.db.update(organizations).set(changes).where(eq(organizations.id, s.viewer.organizationId)).returning();
   if (!row) throw notFound('Organization');
+  return row;
+}
+
+/** The organisation by id, for paths that know it before anyone signed in (webhooks, forms, tracking). */
+export async function organizationById(db: Db, id: string): Promise<OrganizationRow | undefined> {
+  const [row] = await db.select().from(organizations).where(eq(organizations.id, id));
   return row;
 }

@@ -1,4 +1,4 @@
-import { pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { boolean, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { timestampMs } from '../../db/columns.js';
 
 /** The tenant itself: the only table not keyed by organization_id (a reference table on Citus). */
@@ -9,6 +9,16 @@ export const organizations = pgTable('organizations', {
   currency: text('currency').notNull().default('USD'),
   country: text('country').notNull().default('US'),
   createdAt: timestampMs('created_at').notNull().defaultNow(),
+  /** HMAC-SHA256 key that signs POST /hooks/signals bodies; rotatable, null until first generated. */
+  webhookSecret: text('webhook_secret'),
+  /** Unmatched social mentions and engagements create leads. */
+  createLeadsFromSocial: boolean('create_leads_from_social').notNull().default(false),
+  /** Days since last interaction below which a lead or contact is HOT, WARM, COOLING (else COLD). */
+  hotDays: integer('hot_days').notNull().default(3),
+  warmDays: integer('warm_days').notNull().default(14),
+  coolingDays: integer('cooling_days').notNull().default(45),
+  /** Mass emails one user may send per day. */
+  massEmailDailyLimit: integer('mass_email_daily_limit').notNull().default(250),
 });
 
 export type OrganizationRow = typeof organizations.$inferSelect;

@@ -46,6 +46,8 @@ export const rules = {
   },
   tags: (): FieldRule => (field, value) => (value === null ? [] : tagList(field, value as string[])),
   passthrough: (): FieldRule => (_field, value) => value,
+  /** Social handles, matched case-insensitively and without the @. */
+  handles: (): FieldRule => (field, value) => (value === null ? [] : tagList(field, (value as string[]).map((handle) => handle.trim().replace(/^@/, '').toLowerCase()))),
 } as const;
 
 export type FieldRules = Readonly<Record<string, FieldRule>>;

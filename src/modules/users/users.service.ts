@@ -112,3 +112,34 @@ export async function assertAssignableOwner(tx: Db, viewer: Viewer, ownerId: str
   if (!owner.active) throw badInput(field, `${field} names a deactivated user`);
   return ownerId;
 }
+
+/** Who owns what Pulse creates on its own (leads from social signals, forms without an owner): the first active administrator. */
+export async function defaultOwner(tx: Db, organizationId: string): Promise<UserRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(users)
+    .where(and(eq(users.organizationId, organizationId), eq(users.role, 'ADMIN'), eq(users.active, true)))
+    .orderBy(asc(users.createdAt), asc(users.id))
+    .limit(1);
+  return row;
+}
+
+/** A viewer acting for Pulse itself inside one organisation (webhooks, tracking, forms), as `user`. */
+export function systemViewer(user: UserRow, organization: { country: string; currency: string; hotDays: number; warmDays: number; coolingDays: number }): Viewer {
+  return {
+    userId: user.id,
+    organizationId: user.organizationId,
+    role: user.role as Role,
+    name: user.name,
+    email: user.email,
+    country: organization.country,
+    currency: organization.currency,
+    engagement: { hotDays: organization.hotDays, warmDays: organization.warmDays, coolingDays: organization.coolingDays },
+  };
+}
+
+/** A user by id within an organisation, for paths without a signed-in viewer. */
+export async function getUserRow(db: Db, organizationId: string, id: string): Promise<UserRow | undefined> {
+  const [row] = await db.select().from(users).where(and(eq(users.organizationId, organizationId), eq(users.id, id)));
+  return row;
+}

@@ -1,0 +1,36 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Config } from '../../config.js';
+
+export interface OutgoingMail {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly replyTo: string;
+}
+
+export interface Mailer {
+  /** False when no SMTP server is configured: messages are kept as NOT_SENT. */
+  readonly configured: boolean;
+  send(mail: OutgoingMail): Promise<void>;
+}
+
+const transports = new Map<string, Transporter>();
+
+/** SMTP through nodemailer when SMTP_URL is set; otherwise a mailer that sends nothing. */
+export function mailerFor(config: Pick<Config, 'smtpUrl' | 'mailFrom'>): Mailer {
+  const url = config.smtpUrl;
+  if (!url) return { configured: false, send: async () => undefined };
+  let transport = transports.get(url);
+  if (!transport) {
+    transport = nodemailer.createTransport(url);
+    transports.set(url, transport);
+  }
+  const sender = transport;
+  return {
+    configured: true,
+    send: async (mail) => {
+      await sender.sendMail({ from: config.mailFrom, ...mail });
+    },
+  };
+}
