@@ -1,0 +1,78 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUpOrganization } from './factories/organizations.factory.js';
+import { createLead } from './factories/records.factory.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+interface Received {
+  readonly to: string[];
+  readonly raw: string;
+}
+
+const received: Received[] = [];
+let smtp: SMTPServer;
+let pulse: TestServer;
+let failNext = false;
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      let raw = '';
+      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      stream.on('end', () => {
+        if (failNext) {
+          failNext = false;
+          callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
+          return;
+        }
+        received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  const port = (smtp.server.address() as AddressInfo).port;
+  pulse = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Pulse <crm@example.com>', PUBLIC_URL: 'http://pulse.test' });
+});
+
+afterAll(async () => {
+  await pulse.server.stop();
+  await pulse.testDatabase.drop();
+  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+});
+
+describe('sending through SMTP', () => {
+  it('delivers the tracked message to the SMTP server and records it as SENT', async () => {
+    const admin = await signUpOrganization(pulse.client);
+    const lead = await createLead(admin.client);
+    const { sendEmail } = await admin.client.ok(`mutation($input: SendEmailInput!) { sendEmail(input: $input) { status sentAt to } }`, {
+      input: { leadId: lead.id, subject: 'Quarterly review', text: 'Agenda: https://example.com/agenda' },
+    });
+    expect(sendEmail).toMatchObject({ status: 'SENT', to: lead.email });
+    expect(sendEmail.sentAt).toBeTruthy();
+    const message = received.find((mail) => mail.to.includes(lead.email!));
+    expect(message).toBeDefined();
+    expect(message!.raw).toContain('Subject: Quarterly review');
+    expect(message!.raw).toContain('crm@example.com');
+    // The HTML part carries the pixel and the rewritten link (quoted-printable may wrap lines).
+    const unfolded = message!.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    expect(unfolded).toContain('http://pulse.test/t/o/');
+    expect(unfolded).toContain('http://pulse.test/t/c/');
+  });
+
+  it('marks a message the server refused as FAILED with the reason', async () => {
+    const admin = await signUpOrganization(pulse.client);
+    const lead = await createLead(admin.client);
+    failNext = true;
+    const { sendEmail } = await admin.client.ok(`mutation($input: SendEmailInput!) { sendEmail(input: $input) { status error sentAt } }`, {
+      input: { leadId: lead.id, subject: 'Bounce', text: 'x' },
+    });
+    expect(sendEmail.status).toBe('FAILED');
+    expect(sendEmail.error).toContain('Mailbox unavailable');
+    expect(sendEmail.sentAt).toBeNull();
+  });
+});
