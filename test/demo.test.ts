@@ -122,6 +122,18 @@ describe('the demo organisation', () => {
     for (const { stage, deals: n } of perStage) expect(n, stage).toBeGreaterThan(0);
   });
 
+  it('shows a board with distinct card order and each deal\'s stage history', async () => {
+    const { pipelines } = await admin.ok(`{ pipelines { id } }`);
+    for (const pipeline of pipelines as { id: string }[]) {
+      const { dealsBoard } = await admin.ok(`query($p: ID!) { dealsBoard(pipelineId: $p, perStage: 200) { columns { count deals { nodes { boardRank stageHistory { toStage { id } } stage { id } } } } } }`, { p: pipeline.id });
+      for (const column of dealsBoard.columns as { count: number; deals: { nodes: { boardRank: string; stageHistory: { toStage: { id: string } }[]; stage: { id: string } }[] } }[]) {
+        const ranks = column.deals.nodes.map((deal) => deal.boardRank);
+        expect(new Set(ranks).size).toBe(ranks.length);
+        for (const deal of column.deals.nodes) expect(deal.stageHistory.at(-1)?.toStage.id).toBe(deal.stage.id);
+      }
+    }
+  });
+
   it('stores only values the API would accept', async () => {
     const db = deps().db;
     const phoneOk = (value: string | null) => unchangedBy(value, (v) => normalisePhone('phone', v, 'US'));

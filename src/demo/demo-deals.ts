@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { generateNKeysBetween } from 'fractional-indexing';
 import type { deals } from '../modules/deals/deals.table.js';
+import type { dealStageHistory } from '../modules/deals/stage-history.table.js';
 import type { StageRow } from '../modules/pipelines/pipelines.table.js';
 import { describeChanges } from '../modules/records/record-store.js';
 import type { FieldChange } from '../modules/timeline/timeline.service.js';
@@ -25,10 +27,14 @@ import {
 
 export type NewDeal = typeof deals.$inferInsert;
 
+export type NewStageMove = typeof dealStageHistory.$inferInsert;
+
 export interface DemoDeals {
   readonly deals: NewDeal[];
   readonly dealRefs: RecordRef[];
   readonly timeline: NewTimelineEntry[];
+  /** Each deal's entry into its first stage and, for moved deals, the move to its current one. */
+  readonly stageHistory: NewStageMove[];
 }
 
 /** Early stages hold more deals than late ones; a year of history fills Won and Lost. */
@@ -64,6 +70,16 @@ function dates(context: DemoContext, account: AccountRef, stage: StageRow): { cr
   return { createdAt, closingDate, movedAt: earliest(now, latest(createdAt, workingTime(random, closingDate))) };
 }
 
+/** Distinct, valid fractional keys per stage in generation order, as moves to the bottom would give. */
+function assignBoardKeys(newDeals: NewDeal[]): void {
+  const byStage = new Map<string, NewDeal[]>();
+  for (const deal of newDeals) byStage.set(deal.stageId, [...(byStage.get(deal.stageId) ?? []), deal]);
+  for (const column of byStage.values()) {
+    const keys = generateNKeysBetween(null, null, column.length);
+    column.forEach((deal, index) => (deal.boardRank = keys[index] ?? 'a0'));
+  }
+}
+
 export function generateDeals(context: DemoContext, accountRefs: readonly AccountRef[], standardCount: number, renewalCount: number): DemoDeals {
   const { random, organizationId } = context;
   const buyers = accountRefs.filter((account) => !['Competitor', 'Press', 'Analyst', 'Investor', 'Vendor'].includes(account.accountType));
@@ -84,7 +100,7 @@ export function generateDeals(context: DemoContext, accountRefs: readonly Accoun
       amount: () => amount(random, 5_000, 120_000, 500),
     },
   ];
-  const result: DemoDeals = { deals: [], dealRefs: [], timeline: [] };
+  const result: DemoDeals = { deals: [], dealRefs: [], timeline: [], stageHistory: [] };
   for (const plan of plans) {
     const first = plan.stages[0];
     if (!first) throw new Error('a demo pipeline has no stages');
@@ -119,7 +135,22 @@ export function generateDeals(context: DemoContext, accountRefs: readonly Accoun
         version: moved ? 2 : 1,
         updatedAt: moved ? movedAt : createdAt,
         tags: tags(random, 0.2),
+        stageEnteredAt: moved ? movedAt : createdAt,
+        closedAt: stage.kind === 'OPEN' ? null : moved ? movedAt : createdAt,
       });
+      result.stageHistory.push({ organizationId, id: randomUUID(), dealId: id, fromStageId: null, toStageId: first.id, movedById: createdById, movedAt: createdAt, secondsInPreviousStage: null });
+      if (moved) {
+        result.stageHistory.push({
+          organizationId,
+          id: randomUUID(),
+          dealId: id,
+          fromStageId: first.id,
+          toStageId: stage.id,
+          movedById: ownerId,
+          movedAt,
+          secondsInPreviousStage: Math.max(0, Math.round((movedAt.getTime() - createdAt.getTime()) / 1000)),
+        });
+      }
       const ref: RecordRef = { type: 'DEAL', id, ownerId, createdAt, label: name };
       result.dealRefs.push(ref);
       result.timeline.push(
@@ -134,5 +165,6 @@ export function generateDeals(context: DemoContext, accountRefs: readonly Accoun
       }
     }
   }
+  assignBoardKeys(result.deals);
   return result;
 }

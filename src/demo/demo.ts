@@ -8,6 +8,7 @@ import { signUp } from '../modules/auth/auth.service.js';
 import { hashPassword } from '../modules/auth/passwords.js';
 import { contacts } from '../modules/contacts/contacts.table.js';
 import { deals } from '../modules/deals/deals.table.js';
+import { dealStageHistory } from '../modules/deals/stage-history.table.js';
 import { leads } from '../modules/leads/leads.table.js';
 import { notes } from '../modules/notes/notes.table.js';
 import { insertPipeline } from '../modules/pipelines/pipelines.service.js';
@@ -106,6 +107,7 @@ async function fillOrganization(tx: Db, organizationId: string, adminId: string)
   await insertInBatches(tx, contacts, book.contacts);
   await insertInBatches(tx, leads, pipeline.leads);
   await insertInBatches(tx, deals, sales.deals);
+  await insertInBatches(tx, dealStageHistory, sales.stageHistory);
   await insertInBatches(tx, activities, work.activities);
   await insertInBatches(tx, notes, work.notes);
   await insertInBatches(tx, timelineEntries, timeline);
