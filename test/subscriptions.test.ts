@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { pruneEvents } from '../src/events/retention.js';
 import { inviteMember, signUpOrganization } from './factories/organizations.factory.js';
@@ -96,6 +97,26 @@ describe('deal subscriptions', () => {
       const live = ws.subscribe<DealEventData>(DEAL_EVENTS, { pipelineId: pipeline.id, after: fresh.dealsBoard.cursor });
       await createDeal(admin.client);
       expect((await live.waitFor(1))[0]?.dealEvents.kind).toBe('CREATED');
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('ends a replay with CURSOR_EXPIRED when retention removes events it has not reached yet', async () => {
+    const admin = await signUpOrganization(server().client);
+    const pipeline = await defaultPipeline(admin.client);
+    const { dealsBoard } = await admin.client.ok(`query($p: ID!) { dealsBoard(pipelineId: $p) { cursor } }`, { p: pipeline.id });
+    await createDeal(admin.client);
+    await createDeal(admin.client);
+    // As if a prune deleted the first event after the cursor between the check and the replay.
+    const { db } = server().server.deps;
+    await db.execute(sql`delete from events where organization_id = ${admin.organizationId} and seq = (select min(seq) from events where organization_id = ${admin.organizationId})`);
+    const ws = connectWs(server().wsUrl, admin.token);
+    try {
+      const replay = ws.subscribe(DEAL_EVENTS, { pipelineId: pipeline.id, after: dealsBoard.cursor });
+      await replay.ended;
+      expect(JSON.stringify(replay.errors)).toContain('CURSOR_EXPIRED');
+      expect(replay.items).toEqual([]);
     } finally {
       await ws.dispose();
     }

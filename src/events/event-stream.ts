@@ -1,3 +1,4 @@
+import { DomainError } from '../shared/errors.js';
 import type { EventRow } from './events.table.js';
 import type { EventHub } from './event-hub.js';
 
@@ -115,6 +116,11 @@ export class EventStream implements AsyncIterableIterator<EventRow> {
     let moved = false;
     while (!this.finished && this.position < through) {
       const rows = await this.hub.readAfter(this.options.organizationId, this.position);
+      // Numbers are gap-free, so a missing next number means retention pruned it mid-replay.
+      if (rows[0] && rows[0].seq > this.position + 1) {
+        this.finish();
+        throw new DomainError('CURSOR_EXPIRED', 'Events after this cursor were pruned while replaying; reload and subscribe again');
+      }
       const wanted = rows.filter((row) => row.seq <= through);
       for (const row of wanted) await this.deliver(row);
       moved ||= wanted.length > 0;
