@@ -18,14 +18,14 @@ interface ScopedTable {
 }
 
 /** The WHERE condition limiting `table` of `module` to what the viewer may read. */
-export function readScope(viewer: Viewer, _module: CrmModule | 'users' | 'pipelines' | 'timeline', table: ScopedTable): SQL {
+export function readScope(viewer: Viewer, _module: CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms', table: ScopedTable): SQL {
   return eq(table.organizationId, viewer.organizationId);
 }
 
 /** `readScope` narrowed to one record. */
 export function recordScope(
   viewer: Viewer,
-  module: CrmModule | 'users' | 'pipelines' | 'timeline',
+  module: CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms',
   table: ScopedTable & { readonly id: PgColumn },
   id: string,
 ): SQL {

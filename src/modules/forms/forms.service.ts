@@ -57,12 +57,12 @@ export async function createWebForm(s: Session, input: CreateWebFormInput): Prom
 }
 
 export function listWebForms(s: Session): Promise<WebFormRow[]> {
-  return s.db.select().from(webForms).where(readScope(s.viewer, 'pipelines', webForms)).orderBy(asc(webForms.createdAt), asc(webForms.id));
+  return s.db.select().from(webForms).where(readScope(s.viewer, 'forms', webForms)).orderBy(asc(webForms.createdAt), asc(webForms.id));
 }
 
 export async function deactivateWebForm(s: Session, id: string): Promise<WebFormRow> {
   assertManages(s.viewer, 'forms');
-  const [row] = await s.db.update(webForms).set({ active: false }).where(recordScope(s.viewer, 'pipelines', webForms, id)).returning();
+  const [row] = await s.db.update(webForms).set({ active: false }).where(recordScope(s.viewer, 'forms', webForms, id)).returning();
   if (!row) throw notFound('Web form');
   return row;
 }
