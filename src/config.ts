@@ -22,8 +22,10 @@ export interface Config {
   readonly eventRetentionDays: number;
   /** How often subscribed organisations are re-read without a NOTIFY wake-up (the fallback). */
   readonly eventPollIntervalMs: number;
-  /** Events a subscriber may have waiting before it counts as too slow and is disconnected. */
+  /** Events a subscriber may lag behind its organisation's latest while stalled, before it is disconnected. */
   readonly subscriberMaxQueue: number;
+  /** How long a subscriber may take no event (its socket not draining) before lagging counts against it. */
+  readonly subscriberStallMs: number;
   /** Serve the GraphQL explorer on `GET /graphql` to browsers (off in production unless asked for). */
   readonly explorer: boolean;
   /** Where clients reach this server: tracking pixels and links in emails point here. */
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 7, 1, 365),
     eventPollIntervalMs: integer(env, 'EVENT_POLL_INTERVAL_MS', 2000, 50, 60_000),
     subscriberMaxQueue: integer(env, 'SUBSCRIBER_MAX_QUEUE', 1000, 10, 1_000_000),
+    subscriberStallMs: integer(env, 'SUBSCRIBER_STALL_MS', 10_000, 100, 600_000),
     publicUrl: publicUrl(env),
     smtpUrl: smtpUrl(env),
     mailFrom: env['MAIL_FROM'] && env['MAIL_FROM'] !== '' ? env['MAIL_FROM'] : 'Pulse <no-reply@pulse.localhost>',

@@ -10,7 +10,7 @@ import { useTestServer } from './helpers/test-server.js';
 import { connectWs } from './helpers/ws-client.js';
 
 // Polling is slowed down here so that only NOTIFY wakes the hub: statement counts stay exact.
-const server = useTestServer({ EVENT_POLL_INTERVAL_MS: '60000', SUBSCRIBER_MAX_QUEUE: '10' });
+const server = useTestServer({ EVENT_POLL_INTERVAL_MS: '60000', SUBSCRIBER_MAX_QUEUE: '10', SUBSCRIBER_STALL_MS: '300' });
 
 const EVENTS = `subscription($p: ID!, $after: String) { dealEvents(pipelineId: $p, after: $after) { cursor kind deal { id version stage { name } owner { name } } } }`;
 

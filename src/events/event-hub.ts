@@ -69,8 +69,7 @@ export class EventHub {
       this.listeners.set(organizationId, set);
     }
     set.add(listener);
-    await this.startPosition(organizationId);
-    return () => {
+    const remove = () => {
       const current = this.listeners.get(organizationId);
       if (!current) return;
       current.delete(listener);
@@ -79,6 +78,13 @@ export class EventHub {
         this.lastRead.delete(organizationId);
       }
     };
+    try {
+      await this.startPosition(organizationId);
+    } catch (error) {
+      remove();
+      throw error;
+    }
+    return remove;
   }
 
   /** Where the hub reads an organisation from: what was committed when it started following it. */

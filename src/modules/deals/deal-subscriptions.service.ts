@@ -25,7 +25,8 @@ export async function dealEventStream(s: Subscriber, options: DealStreamOptions)
   return EventStream.open(s.hub, {
     organizationId: s.viewer.organizationId,
     afterSeq,
-    maxQueued: s.config.subscriberMaxQueue,
+    maxLag: s.config.subscriberMaxQueue,
+    stallMs: s.config.subscriberStallMs,
     onOverflow: () => s.closeConnection(TOO_SLOW_CLOSE_CODE, 'Too far behind: reconnect and resubscribe with after: <last cursor>'),
     accept: (event) =>
       event.topic === DEAL_TOPIC &&
