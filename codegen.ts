@@ -35,7 +35,7 @@ const config: CodegenConfig = {
           DealEvent: '../events/events.table.js#EventRow',
           DealStageChange: '../events/events.table.js#EventRow',
           SalesSignal: '../modules/signals/signals.table.js#SalesSignalRow',
-          SalesSignalConnection: '../shared/pagination.js#Connection<SalesSignalRow>',
+          SalesSignalConnection: '../modules/signals/signals-feed.service.js#SignalFeed',
           SalesSignalEdge: '../shared/pagination.js#Edge<SalesSignalRow>',
           EmailMessage: '../modules/emails/emails.table.js#EmailMessageRow',
           SendMassEmailPayload: '../modules/emails/emails.service.js#MassEmailResult',

@@ -13,7 +13,8 @@ import type { DealRow } from '../modules/deals/deals.table.js';
 import type { StageHistoryRow } from '../modules/deals/stage-history.table.js';
 import type { EventRow } from '../events/events.table.js';
 import type { SalesSignalRow } from '../modules/signals/signals.table.js';
-import type { Connection, Edge } from '../shared/pagination.js';
+import type { SignalFeed } from '../modules/signals/signals-feed.service.js';
+import type { Edge, Connection } from '../shared/pagination.js';
 import type { EmailMessageRow } from '../modules/emails/emails.table.js';
 import type { MassEmailResult } from '../modules/emails/emails.service.js';
 import type { WebFormRow } from '../modules/forms/forms.table.js';
@@ -1613,6 +1614,11 @@ export type SalesSignal = {
 
 export type SalesSignalConnection = {
   __typename?: 'SalesSignalConnection';
+  /**
+   * The event cursor this list was read at: subscribe to `salesSignal(after: cursor)` to receive every
+   * signal recorded after this read, with no gap and no duplicate.
+   */
+  cursor: Scalars['String']['output'];
   edges: Array<SalesSignalEdge>;
   nodes: Array<SalesSignal>;
   pageInfo: PageInfo;
@@ -2193,7 +2199,7 @@ export type ResolversTypes = {
   Role: Role;
   RotateWebhookSecretPayload: ResolverTypeWrapper<RotateWebhookSecretPayload>;
   SalesSignal: ResolverTypeWrapper<SalesSignalRow>;
-  SalesSignalConnection: ResolverTypeWrapper<Connection<SalesSignalRow>>;
+  SalesSignalConnection: ResolverTypeWrapper<SignalFeed>;
   SalesSignalEdge: ResolverTypeWrapper<Edge<SalesSignalRow>>;
   SalesSignalFilter: SalesSignalFilter;
   SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
@@ -2302,7 +2308,7 @@ export type ResolversParentTypes = {
   ReorderStagesInput: ReorderStagesInput;
   RotateWebhookSecretPayload: RotateWebhookSecretPayload;
   SalesSignal: SalesSignalRow;
-  SalesSignalConnection: Connection<SalesSignalRow>;
+  SalesSignalConnection: SignalFeed;
   SalesSignalEdge: Edge<SalesSignalRow>;
   SalesSignalFilter: SalesSignalFilter;
   SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
@@ -2785,6 +2791,7 @@ export type SalesSignalResolvers<ContextType = GraphQLContext, ParentType extend
 };
 
 export type SalesSignalConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SalesSignalConnection'] = ResolversParentTypes['SalesSignalConnection']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   edges?: Resolver<Array<ResolversTypes['SalesSignalEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['SalesSignal']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database, Db } from '../db/database.js';
 import { authenticate } from '../modules/auth/auth.service.js';
+import type { ActiveUsers } from './active-users.js';
 import type { Session } from '../modules/auth/session.js';
 import type { Viewer } from '../modules/auth/viewer.js';
 import { unauthenticated } from '../shared/errors.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
   readonly hub: EventHub;
   /** Group-commits email opens and clicks. */
   readonly tracking: TrackingRecorder;
+  /** Whether live subscribers' users are still active. */
+  readonly activeUsers: ActiveUsers;
 }
 
 /** Per operation (one HTTP request, or one WebSocket subscription). */
@@ -53,11 +56,19 @@ export interface SignedIn extends Session {
 export interface Subscriber extends SignedIn {
   readonly hub: EventHub;
   readonly closeConnection: (code: number, reason: string) => void;
+  /** False once the user was deactivated (checked at most every few seconds); the socket is then closed. */
+  readonly stillActive: () => Promise<boolean>;
 }
 
 export function subscriber(ctx: GraphQLContext): Subscriber {
   const session = signedIn(ctx);
-  return { ...session, hub: ctx.deps.hub, closeConnection: ctx.closeConnection ?? (() => undefined) };
+  const closeConnection = ctx.closeConnection ?? (() => undefined);
+  const stillActive = async (): Promise<boolean> => {
+    const active = await ctx.deps.activeUsers.isActive(session.viewer);
+    if (!active) closeConnection(4403, 'Forbidden: the user is no longer active');
+    return active;
+  };
+  return { ...session, hub: ctx.deps.hub, closeConnection, stillActive };
 }
 
 /** The session of a signed-in caller, or UNAUTHENTICATED. */

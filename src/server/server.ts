@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { EventHub } from '../events/event-hub.js';
 import { TrackingRecorder } from '../modules/emails/tracking-recorder.js';
+import { ActiveUsers } from './active-users.js';
 import { startEventRetention } from '../events/retention.js';
 import type { Logger } from '../shared/logger.js';
 import { buildContext, type AppDeps, type GraphQLContext } from './context.js';
@@ -47,7 +48,7 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
   const schema = buildSchema();
   const hub = new EventHub(base.database, base.logger, { pollIntervalMs: base.config.eventPollIntervalMs });
   await hub.start();
-  const deps: AppDeps = { ...base, db: base.database.db, hub, tracking: new TrackingRecorder(base.database.db, base.logger) };
+  const deps: AppDeps = { ...base, db: base.database.db, hub, tracking: new TrackingRecorder(base.database.db, base.logger), activeUsers: new ActiveUsers(base.database.db) };
   const app = createHttpApp(deps);
   // Before Apollo's middleware: a browser's GET of /graphql gets the explorer page.
   const web = mountWebRoutes(app, { config: deps.config, logger: deps.logger, schema, graphqlPath: GRAPHQL_PATH });

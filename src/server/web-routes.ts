@@ -58,12 +58,16 @@ export function mountWebRoutes(app: Express, options: WebRoutesOptions): { stop(
       });
     };
 
+  const pages: WebPage[] = options.config.explorer ? ['explorer', 'board'] : ['board'];
   if (options.config.explorer) {
     app.get(options.graphqlPath, (req, res, next) => (wantsPage(req) ? sendPage('explorer')(req, res, next) : next()));
     app.use('/explorer', sendAsset('explorer'));
   }
   app.get('/board', sendPage('board'));
   app.use('/board', sendAsset('board'));
+  // Built in the background from the start, so the first visitor does not wait for esbuild. A
+  // failure is logged, and the page's next request tries again.
+  for (const page of pages) assets.folder(page).catch(() => undefined);
 
   // Printed once: the schema does not change while the server runs. Public, like the API's shape.
   const sdl = `${printSchema(options.schema)}\n`;

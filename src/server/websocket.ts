@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import { accessFingerprint } from '../modules/auth/access.js';
 import { authenticate } from '../modules/auth/auth.service.js';
 import { buildContext, type AppDeps } from './context.js';
 import { formatError } from './format-error.js';
@@ -30,7 +31,13 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
       schema,
       subscribe,
       onConnect: async (ctx) => {
-        const auth = await authenticate(deps, connectionAuthorization(ctx.connectionParams));
+        const auth = await authenticate(deps, connectionAuthorization(ctx.connectionParams)).catch((error: unknown) => {
+          // Never a driver message in the close reason: log it, close as a server fault.
+          deps.logger.error('websocket authentication failed', { error });
+          ctx.extra.socket.close(CloseCode.InternalServerError, 'Internal server error');
+          return null;
+        });
+        if (auth === null) return false;
         if (!auth.viewer) {
           // 4401 tells graphql-ws clients the token is the problem, so they do not retry blindly.
           ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
@@ -51,7 +58,13 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
         if (!operation) return [requestError('Name the operation to run (operationName)')];
         if (operation.operation !== 'subscription') return [requestError('The WebSocket endpoint runs subscriptions only; send queries and mutations over HTTP')];
         // Authenticated again per operation: a deactivated user's socket gets nothing new.
-        const context = await buildContext(deps, connectionAuthorization(ctx.connectionParams));
+        let context;
+        try {
+          context = await buildContext(deps, connectionAuthorization(ctx.connectionParams));
+        } catch (error) {
+          deps.logger.error('websocket subscribe failed', { error });
+          return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+        }
         const socket = ctx.extra.socket;
         return {
           schema,
@@ -60,7 +73,7 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
           variableValues: payload.variables,
           contextValue: {
             ...context,
-            selectionKey: JSON.stringify([context.viewer?.organizationId, context.viewer?.role, payload.query, payload.operationName ?? null, payload.variables ?? {}]),
+            selectionKey: JSON.stringify([context.viewer ? accessFingerprint(context.viewer) : null, payload.query, payload.operationName ?? null, payload.variables ?? {}]),
             closeConnection: (code: number, reason: string) => socket.close(code, reason),
           },
         };

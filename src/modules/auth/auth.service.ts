@@ -139,3 +139,12 @@ export async function authenticate(deps: AuthDeps, authorization: string | null 
     error: null,
   };
 }
+
+/** Whether the viewer's user still exists and is active (live subscriptions re-check it). */
+export async function isActiveUser(db: Db, viewer: Viewer): Promise<boolean> {
+  const [row] = await db
+    .select({ active: users.active })
+    .from(users)
+    .where(and(eq(users.organizationId, viewer.organizationId), eq(users.id, viewer.userId)));
+  return row?.active === true;
+}

@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.js';
 import { badInput, conflict } from '../../shared/errors.js';
 import { readScope } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
+import { publishDealEvent } from './deals.events.js';
 import { deals } from './deals.table.js';
 
 /**
@@ -14,8 +15,14 @@ import { deals } from './deals.table.js';
 const liveInStage = (viewer: Viewer, stageId: string) =>
   and(readScope(viewer, 'deals', deals), eq(deals.stageId, stageId), isNull(deals.deletedAt));
 
+/** Serialises writers at the bottom of one column until commit, so two never take the same key. */
+async function lockColumn(tx: Db, viewer: Viewer, stageId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`board:${viewer.organizationId}:${stageId}`}, 0))`);
+}
+
 /** A key after the last card of the stage (new deals and moves without neighbours go to the bottom). */
 export async function rankAtEnd(tx: Db, viewer: Viewer, stageId: string): Promise<string> {
+  await lockColumn(tx, viewer, stageId);
   const [last] = await tx
     .select({ rank: deals.boardRank })
     .from(deals)
@@ -25,19 +32,26 @@ export async function rankAtEnd(tx: Db, viewer: Viewer, stageId: string): Promis
   return generateKeyBetween(last?.rank ?? null, null);
 }
 
-/** Gives every card of the stage a fresh, distinct key in its current order (rare: equal keys). */
+/**
+ * Gives every card of the stage a fresh, distinct key in its current order (rare: equal keys, e.g.
+ * deals from before board keys existed), and tells live boards about each card it re-keyed.
+ */
 async function rebalance(tx: Db, viewer: Viewer, stageId: string): Promise<void> {
-  const cards = await tx.select({ id: deals.id }).from(deals).where(liveInStage(viewer, stageId)).orderBy(asc(deals.boardRank), asc(deals.id));
+  await lockColumn(tx, viewer, stageId);
+  const cards = await tx.select({ id: deals.id, rank: deals.boardRank }).from(deals).where(liveInStage(viewer, stageId)).orderBy(asc(deals.boardRank), asc(deals.id));
   if (cards.length === 0) return;
   const keys = generateNKeysBetween(null, null, cards.length);
-  const values = sql.join(
-    cards.map((card, index) => sql`(${card.id}::uuid, ${keys[index]}::text)`),
-    sql`, `,
-  );
-  await tx.execute(sql`
-    update ${deals} set board_rank = ranked.rank
-    from (values ${values}) as ranked(id, rank)
-    where ${deals.organizationId} = ${viewer.organizationId} and ${deals.id} = ranked.id`);
+  // One statement per card: this path is rare (it only untangles equal keys).
+  for (const [index, card] of cards.entries()) {
+    const key = keys[index];
+    if (!key || key === card.rank) continue;
+    const [deal] = await tx
+      .update(deals)
+      .set({ boardRank: key, version: sql`${deals.version} + 1`, updatedAt: new Date() })
+      .where(and(eq(deals.organizationId, viewer.organizationId), eq(deals.id, card.id)))
+      .returning();
+    if (deal) publishDealEvent(tx, viewer, 'MOVED', deal, { fromStageId: deal.stageId, toStageId: deal.stageId });
+  }
 }
 
 /**

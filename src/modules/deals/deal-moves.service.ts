@@ -45,6 +45,8 @@ export async function applyMove(
   if (changes.length === 0) return moved;
   if (changesStage) await recordStageEntry(tx, viewer, moved, { stageId: row.stageId, enteredAt: row.stageEnteredAt }, at);
   const movedOnBoard = changesStage || changes.some((change) => change.field === 'boardRank');
+  // A deal in the recycle bin is on no board (deleteStage moves those too).
+  if (moved.deletedAt) return moved;
   publishDealEvent(tx, viewer, movedOnBoard ? 'MOVED' : 'UPDATED', moved, movedOnBoard ? { fromStageId: row.stageId, toStageId: moved.stageId } : undefined);
   return moved;
 }

@@ -28,7 +28,8 @@ export async function dealEventStream(s: Subscriber, options: DealStreamOptions)
     maxLag: s.config.subscriberMaxQueue,
     stallMs: s.config.subscriberStallMs,
     onOverflow: () => s.closeConnection(TOO_SLOW_CLOSE_CODE, 'Too far behind: reconnect and resubscribe with after: <last cursor>'),
-    accept: (event) =>
+    accept: async (event) =>
+      (await s.stillActive()) &&
       event.topic === DEAL_TOPIC &&
       (!options.pipelineId || event.scopeId === options.pipelineId) &&
       (!options.only || options.only(event)) &&

@@ -65,6 +65,8 @@ export async function boardCards(
   return columns;
 }
 
+const withTotal = (connection: Connection<DealRow>, total: number): Connection<DealRow> => ({ ...connection, totalCount: async () => total });
+
 /**
  * The board in one read-only snapshot: pipeline, stages, per-stage totals over the whole
  * filtered column (in SQL, exact numeric), first cards, and the event cursor of that snapshot,
@@ -99,7 +101,8 @@ export async function dealsBoard(s: Session, args: QueryDealsBoardArgs): Promise
           count: byStage.get(stage.id)?.count ?? 0,
           totalAmount: byStage.get(stage.id)?.totalAmount ?? '0.00',
           weightedAmount: byStage.get(stage.id)?.weightedAmount ?? '0.00',
-          cards: cards.get(stage.id) ?? toConnection([], perStage, () => null, async () => 0),
+          // The count is the column's, read in this snapshot: no query after the transaction ends.
+          cards: withTotal(cards.get(stage.id) ?? toConnection([], perStage, () => null, async () => 0), byStage.get(stage.id)?.count ?? 0),
           filter: args.filter,
         })),
       };

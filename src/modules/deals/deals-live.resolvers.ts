@@ -3,7 +3,7 @@ import { encodeEventCursor } from '../../events/cursor.js';
 import type { EventRow } from '../../events/events.table.js';
 import { signedIn, subscriber } from '../../server/context.js';
 import { mustExist } from '../records/record.resolvers.js';
-import { boardCards, dealsBoard } from './deals-board.service.js';
+import { dealsBoard } from './deals-board.service.js';
 import { moveDeal } from './deal-moves.service.js';
 import { dealEventStream, isStageChange } from './deal-subscriptions.service.js';
 import { dealOfEvent, moveOfEvent } from './deals.events.js';
@@ -39,10 +39,9 @@ export const dealLiveResolvers: Resolvers = {
   BoardColumn: {
     deals: (column, { first, after }, ctx) => {
       if (first == null && after == null) return column.cards;
-      const session = signedIn(ctx);
-      return boardCards(session.db, session.viewer, column.stage.pipelineId, [column.stage.id], column.filter, first ?? 50, after).then(
-        (columns) => columns.get(column.stage.id) ?? column.cards,
-      );
+      return signedIn(ctx)
+        .loaders.deals.boardColumn({ pipelineId: column.stage.pipelineId, filter: column.filter, first: first ?? 50, after: after ?? null })
+        .load(column.stage.id);
     },
   },
   DealEvent: {

@@ -13,7 +13,14 @@ class PostLimiter {
   allow(key: string, now = Date.now()): boolean {
     const window = this.windows.get(key);
     if (!window || now - window.start >= WINDOW_MS) {
-      if (this.windows.size > 10_000) this.windows.clear();
+      // Forget the oldest windows first (a Map iterates in insertion order), never all at once.
+      if (this.windows.size >= 10_000) {
+        for (const [old, value] of this.windows) {
+          if (this.windows.size < 9_000) break;
+          if (now - value.start >= WINDOW_MS || this.windows.size >= 10_000) this.windows.delete(old);
+        }
+      }
+      this.windows.delete(key);
       this.windows.set(key, { start: now, count: 1 });
       return true;
     }
@@ -28,7 +35,8 @@ export function formRoutes(db: Db, logger: Logger): Router {
   const limiter = new PostLimiter();
   router.post('/forms/:key', express.urlencoded({ extended: false, limit: '32kb' }), express.json({ limit: '32kb' }), async (req, res) => {
     const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
-    if (!limiter.allow(`${req.socket.remoteAddress ?? 'unknown'}:${req.params.key}`)) {
+    // Per address across every form of this process, so random form keys do not buy more posts.
+    if (!limiter.allow(req.socket.remoteAddress ?? 'unknown')) {
       res.status(429).set('Retry-After', '60').json({ error: 'Too many submissions from this address; try again in a minute', code: 'RATE_LIMITED' });
       return;
     }
@@ -43,8 +51,14 @@ export function formRoutes(db: Db, logger: Logger): Router {
         res.redirect(303, result.form.redirectUrl);
         return;
       }
-      res.status(result.created ? 201 : 200).json({ ok: true, created: result.created });
+      // The same answer whether the email was known or not: a public form must not reveal who is in the CRM.
+      res.status(200).json({ ok: true });
     } catch (error) {
+      if (error instanceof DomainError && error.code === 'CONFLICT') {
+        // The email arrived meanwhile through another path: answer as for any known email.
+        res.status(200).json({ ok: true });
+        return;
+      }
       if (error instanceof DomainError) {
         res.status(httpStatusOf(error.code)).json({ error: error.message, code: error.code, ...(error.details['field'] ? { field: error.details['field'] } : {}) });
         return;

@@ -3,7 +3,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
 import { EventStream } from '../../events/event-stream.js';
 import type { EventRow } from '../../events/events.table.js';
-import { resolveStart } from '../../events/positions.js';
+import { currentCursor, resolveStart } from '../../events/positions.js';
 import type { QuerySalesSignalsArgs, SalesSignalSubscriptionFilter } from '../../generated/graphql.js';
 import type { Subscriber } from '../../server/context.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';
@@ -24,7 +24,10 @@ const ownedBy = (ownerId: string): SQL =>
   sql`(exists (select 1 from leads l where l.organization_id = ${salesSignals.organizationId} and l.id = ${salesSignals.leadId} and l.owner_id = ${ownerId})
     or exists (select 1 from contacts c where c.organization_id = ${salesSignals.organizationId} and c.id = ${salesSignals.contactId} and c.owner_id = ${ownerId}))`;
 
-export async function listSalesSignals(s: Session, args: QuerySalesSignalsArgs): Promise<Connection<SalesSignalRow>> {
+/** A page of signals plus the event cursor of the same snapshot (the seam for the live feed). */
+export type SignalFeed = Connection<SalesSignalRow> & { readonly cursor: string };
+
+export async function listSalesSignals(s: Session, args: QuerySalesSignalsArgs): Promise<SignalFeed> {
   const size = pageSize(args.first);
   const filter = args.filter;
   const conditions: (SQL | undefined)[] = [readScope(s.viewer, 'signals', salesSignals)];
@@ -33,16 +36,23 @@ export async function listSalesSignals(s: Session, args: QuerySalesSignalsArgs):
   if (filter?.ownerId) conditions.push(ownedBy(filter.ownerId));
   if (filter?.since) conditions.push(gte(salesSignals.occurredAt, filter.since));
   const where = and(...conditions);
-  const rows = await s.db
-    .select()
-    .from(salesSignals)
-    .where(args.after ? and(where, afterCursor(NEWEST_FIRST, salesSignals.id, args.after)) : where)
-    .orderBy(...orderBy(NEWEST_FIRST, salesSignals.id))
-    .limit(size + 1);
-  return toConnection(rows, size, (row) => row.occurredAt, async () => {
+  const { rows, cursor } = await s.db.transaction(
+    async (tx) => ({
+      rows: await tx
+        .select()
+        .from(salesSignals)
+        .where(args.after ? and(where, afterCursor(NEWEST_FIRST, salesSignals.id, args.after)) : where)
+        .orderBy(...orderBy(NEWEST_FIRST, salesSignals.id))
+        .limit(size + 1),
+      cursor: await currentCursor(tx as Db, s.viewer.organizationId),
+    }),
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+  const page = toConnection(rows, size, (row) => row.occurredAt, async () => {
     const [result] = await s.db.select({ n: sql<number>`count(*)::int` }).from(salesSignals).where(where);
     return result?.n ?? 0;
   });
+  return { ...page, cursor };
 }
 
 /** The newest signals of several leads or contacts (for the per-request loader). */
@@ -65,7 +75,8 @@ export async function salesSignalStream(s: Subscriber, filter: SalesSignalSubscr
     maxLag: s.config.subscriberMaxQueue,
     stallMs: s.config.subscriberStallMs,
     onOverflow: () => s.closeConnection(TOO_SLOW_CLOSE_CODE, 'Too far behind: reconnect and resubscribe with after: <last cursor>'),
-    accept: (event) => {
+    accept: async (event) => {
+      if (!(await s.stillActive())) return false;
       if (event.topic !== SIGNAL_TOPIC) return false;
       const data = event.data as unknown as SignalEventData;
       const signal = signalOfEvent(event);

@@ -85,11 +85,13 @@ export async function deactivateUser(s: Session, id: string): Promise<UserRow> {
     if (!target) throw notFound('User');
     if (!target.active) return target;
     if (target.role === 'ADMIN') {
-      const [others] = await tx
-        .select({ n: sql<number>`count(*)::int` })
+      // Locking every active administrator makes two admins deactivating each other take turns.
+      const admins = await tx
+        .select({ id: users.id })
         .from(users)
-        .where(and(readScope(s.viewer, 'users', users), eq(users.role, 'ADMIN'), eq(users.active, true), ne(users.id, id)));
-      if ((others?.n ?? 0) === 0) throw conflict('The last active administrator cannot be deactivated');
+        .where(and(readScope(s.viewer, 'users', users), eq(users.role, 'ADMIN'), eq(users.active, true)))
+        .for('update');
+      if (admins.filter((admin) => admin.id !== id).length === 0) throw conflict('The last active administrator cannot be deactivated');
     }
     const [updated] = await tx
       .update(users)
