@@ -31,12 +31,14 @@ async function signHook(admin: SignedInUser): Promise<(body: unknown) => Promise
   const { rotateWebhookSecret } = await admin.client.ok(`mutation { rotateWebhookSecret { secret organizationId } }`);
   return (body: unknown) => {
     const raw = JSON.stringify(body);
+    const timestamp = String(Math.floor(Date.now() / 1000));
     return fetch(`${server().url}/hooks/signals`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'x-pulse-organization': rotateWebhookSecret.organizationId,
-        'x-pulse-signature': `sha256=${createHmac('sha256', rotateWebhookSecret.secret).update(raw).digest('hex')}`,
+        'x-pulse-timestamp': timestamp,
+        'x-pulse-signature': `sha256=${createHmac('sha256', rotateWebhookSecret.secret).update(`${timestamp}.${raw}`).digest('hex')}`,
       },
       body: raw,
     });
@@ -126,6 +128,21 @@ describe('signals from outside', () => {
     const malformed = await post({ kind: 'TELEPATHY', email: contact.email });
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ field: 'kind' });
+    // A correctly signed request replayed after the tolerance is refused too.
+    const { rotateWebhookSecret } = await admin.client.ok(`mutation { rotateWebhookSecret { secret } }`);
+    const old = String(Math.floor(Date.now() / 1000) - 3600);
+    const raw = JSON.stringify({ kind: 'WEBSITE_VISIT', email: contact.email });
+    const replayed = await fetch(`${server().url}/hooks/signals`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-pulse-organization': admin.organizationId,
+        'x-pulse-timestamp': old,
+        'x-pulse-signature': `sha256=${createHmac('sha256', rotateWebhookSecret.secret).update(`${old}.${raw}`).digest('hex')}`,
+      },
+      body: raw,
+    });
+    expect(replayed.status).toBe(401);
     const { contact: read } = await admin.client.ok(`{ contact(id: "${contact.id}") { engagement signals { kind url source } } }`);
     expect(read).toEqual({ engagement: 'HOT', signals: [{ kind: 'WEBSITE_VISIT', url: 'https://example.com/pricing', source: 'analytics' }] });
   });

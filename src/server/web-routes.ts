@@ -11,17 +11,23 @@ export interface WebRoutesOptions {
   readonly graphqlPath: string;
 }
 
+const PLAIN_HOST = /^[\w.-]+(:\d+)?$|^\[[\da-f:.]+\](:\d+)?$/i;
+
 /**
  * The pages' own code is all they run: no third-party origin for scripts, styles or sockets.
- * Inline styles stay allowed because GraphiQL and the board set element styles from script.
+ * Inline styles stay allowed because GraphiQL and the board set element styles from script. The
+ * WebSocket origin is named too: older Safari does not count ws:// as 'self'.
  */
-const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy':
-    "default-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-cache',
-};
+function pageSecurityHeaders(req: Request): Record<string, string> {
+  const host = req.headers.host && PLAIN_HOST.test(req.headers.host) ? req.headers.host : null;
+  const sockets = host ? ` ws://${host} wss://${host}` : '';
+  return {
+    'Content-Security-Policy': `default-src 'self'; connect-src 'self'${sockets}; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'`,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-cache',
+  };
+}
 
 /**
  * A browser opening the URL, as opposed to a GraphQL client sending a GET query: no `query`
@@ -43,9 +49,9 @@ export function mountWebRoutes(app: Express, options: WebRoutesOptions): { stop(
   const assets = new WebAssets(options.logger);
   const sendPage =
     (page: WebPage): RequestHandler =>
-    async (_req: Request, res: Response) => {
+    async (req: Request, res: Response) => {
       const folder = await assets.folder(page);
-      res.set(PAGE_SECURITY_HEADERS).sendFile('index.html', { root: folder });
+      res.set(pageSecurityHeaders(req)).sendFile('index.html', { root: folder });
     };
   const sendAsset =
     (page: WebPage): RequestHandler =>

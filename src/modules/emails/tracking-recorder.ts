@@ -8,7 +8,11 @@ import { organizationOfToken } from './tracking-tokens.js';
 interface Hit {
   readonly token: string;
   readonly at: Date;
+  /** Writes tried so far: a failed group is retried with the next flush, a few times. */
+  readonly attempts: number;
 }
+
+const MAX_ATTEMPTS = 5;
 
 const FLUSH_EVERY_MS = 25;
 const FLUSH_AT = 500;
@@ -57,7 +61,7 @@ export class TrackingRecorder {
   }
 
   private add(list: Hit[], token: string): void {
-    list.push({ token, at: new Date() });
+    list.push({ token, at: new Date(), attempts: 0 });
     if (this.opens.length + this.clicks.length >= FLUSH_AT) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
   }
@@ -77,7 +81,21 @@ export class TrackingRecorder {
       try {
         await inTransaction(this.db, (tx) => this.writeOrganization(tx, organizationId, group.opens, group.clicks));
       } catch (error) {
-        this.logger.error('recording email opens and clicks failed', { error, organizationId, opens: group.opens.length, clicks: group.clicks.length });
+        const retry = (hit: Hit): Hit => ({ ...hit, attempts: hit.attempts + 1 });
+        const opens = group.opens.filter((hit) => hit.attempts + 1 < MAX_ATTEMPTS).map(retry);
+        const clicks = group.clicks.filter((hit) => hit.attempts + 1 < MAX_ATTEMPTS).map(retry);
+        this.logger.error('recording email opens and clicks failed; retrying with the next group', {
+          error,
+          organizationId,
+          retried: opens.length + clicks.length,
+          dropped: group.opens.length + group.clicks.length - opens.length - clicks.length,
+        });
+        this.opens.push(...opens);
+        this.clicks.push(...clicks);
+        if (opens.length + clicks.length > 0 && !this.timer) {
+          this.timer = setTimeout(() => void this.flush(), 1_000);
+          this.timer.unref();
+        }
       }
     }
   }

@@ -15,6 +15,7 @@ import type { DealRow } from '../deals/deals.table.js';
 import { moveNotesFromLead } from '../notes/notes.service.js';
 import { assertReference, lockRecord } from '../records/record-store.js';
 import { appendTimeline } from '../timeline/timeline.service.js';
+import { lockKey } from '../records/duplicate-lock.js';
 import { LEAD } from './leads.kind.js';
 import { leads, type LeadRow } from './leads.table.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -43,6 +44,8 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
     if (input.accountId) {
       account = await assertReference(tx, s.viewer, ACCOUNT, input.accountId, 'accountId');
     } else if (lead.company) {
+      // Two conversions for the same company at once must share one account.
+      await lockKey(tx, `account:${s.viewer.organizationId}:${lead.company.trim()}`);
       account =
         (await findAccountByName(tx, s.viewer, lead.company)) ??
         (await insertAccount(

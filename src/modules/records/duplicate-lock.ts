@@ -8,3 +8,8 @@ import type { Db } from '../../db/database.js';
 export async function lockEmail(tx: Db, organizationId: string, email: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${organizationId}:${email.toLowerCase()}`}, 0))`);
 }
+
+/** Serialises writers of anything named by `key` (a handle, a company name) until the transaction ends. */
+export async function lockKey(tx: Db, key: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key.toLowerCase()}, 0))`);
+}

@@ -85,13 +85,23 @@ export async function recordSalesSignal(s: Session, input: RecordSalesSignalInpu
   return recordOne(s.db, s.viewer, s.viewer.userId, await currentOrganization(s), signal);
 }
 
-/** POST /hooks/signals: checks the body's HMAC against the organisation's secret, then records it. */
-export async function recordWebhookSignal(db: Db, organizationId: string, rawBody: Buffer, signature: string): Promise<SalesSignalRow> {
+/** How far a webhook's timestamp may be from now: a captured request cannot be replayed later. */
+const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+/**
+ * POST /hooks/signals: the signature is HMAC-SHA256 under the organisation's secret of
+ * "<timestamp>.<raw body>", with the timestamp (Unix seconds) sent alongside and within five minutes.
+ */
+export async function recordWebhookSignal(db: Db, organizationId: string, rawBody: Buffer, signature: string, timestamp: string): Promise<SalesSignalRow> {
   const organization = /^[0-9a-f-]{36}$/i.test(organizationId) ? await organizationById(db, organizationId) : undefined;
-  const expected = organization?.webhookSecret ? createHmac('sha256', organization.webhookSecret).update(rawBody).digest() : null;
+  const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
+  const fresh = Math.abs(Date.now() / 1000 - seconds) <= WEBHOOK_TOLERANCE_SECONDS;
+  const expected = organization?.webhookSecret
+    ? createHmac('sha256', organization.webhookSecret).update(`${timestamp}.`).update(rawBody).digest()
+    : null;
   const given = Buffer.from(signature.replace(/^sha256=/i, ''), 'hex');
-  // Unknown organisation, no secret and bad signature are the same answer.
-  if (!organization || !expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  // Unknown organisation, no secret, stale timestamp and bad signature are the same answer.
+  if (!organization || !expected || !fresh || given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new DomainError('UNAUTHENTICATED', 'Bad signature');
   }
   let body: unknown;

@@ -7,6 +7,7 @@ import { findLeadByHandle, findOpenLeadByEmail, insertLead, markLeadActivity } f
 import type { OrganizationRow } from '../organizations/organizations.table.js';
 import { appendTimeline, type TimelineEntryInput } from '../timeline/timeline.service.js';
 import { LEAD_SOURCES } from '../../shared/picklists.js';
+import { lockKey } from '../records/duplicate-lock.js';
 import { describeSignal, normaliseHandle, SIGNAL_TOPIC, SOCIAL_KINDS, type SignalKind } from './signal-kinds.js';
 import { salesSignals, type SalesSignalRow } from './signals.table.js';
 
@@ -128,6 +129,10 @@ export async function matchSignal(
     if (lead) return { leadId: lead.id, contactId: null, createdLeadId: null };
   }
   if (organization.createLeadsFromSocial && SOCIAL_KINDS.includes(signal.kind) && (handle || signal.email)) {
+    // Two mentions by the same new handle at once must create one lead: take turns, then look again.
+    await lockKey(tx, `social:${viewer.organizationId}:${handle ?? signal.email}`);
+    const existing = handle ? await findLeadByHandle(tx, viewer, handle) : undefined;
+    if (existing) return { leadId: existing.id, contactId: null, createdLeadId: null };
     const lead = await insertLead(tx, viewer, {
       lastName: handle ? `@${handle}` : (signal.email ?? 'Unknown'),
       email: signal.email ?? null,
