@@ -39,7 +39,9 @@ describe('fan-out', () => {
     };
     const one = await measure(1, 1, stages[0]!);
     const twenty = await measure(20, 2, stages[1]!);
-    expect(twenty).toBe(one);
+    // Executed once per subscriber it would cost 2 x 19 more statements (stage and owner loads);
+    // a background re-check of the user's status may add one either way.
+    expect(Math.abs(twenty - one)).toBeLessThanOrEqual(1);
   });
 
   it('disconnects a subscriber that falls too far behind with 4008, and it resumes from its last cursor', async () => {
