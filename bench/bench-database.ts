@@ -16,14 +16,18 @@ export function assertLoopback(url: string): void {
   }
 }
 
-/** Creates the database named in `url` through the `postgres` maintenance database when it is missing. */
-export async function ensureDatabaseExists(url: string): Promise<void> {
+/**
+ * Creates the database named in `url` through the `postgres` maintenance database when it is
+ * missing; `reset` drops it first (BENCH_RESET=1, e.g. after migrations were rewritten).
+ */
+export async function ensureDatabaseExists(url: string, reset = false): Promise<void> {
   const parsed = new URL(url);
   const name = decodeURIComponent(parsed.pathname.slice(1));
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`unexpected benchmark database name "${name}"`);
   parsed.pathname = '/postgres';
   const admin = postgres(parsed.toString(), { max: 1, onnotice: () => undefined });
   try {
+    if (reset) await admin.unsafe(`drop database if exists "${name}" with (force)`);
     const [existing] = await admin`select 1 as present from pg_database where datname = ${name}`;
     if (!existing) await admin.unsafe(`create database "${name}"`);
   } finally {

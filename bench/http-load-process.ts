@@ -47,7 +47,7 @@ process.once('message', (job: HttpLoadJob) => {
     return;
   }
   const agent = new Agent({ keepAlive: true, maxSockets: job.options.connections });
-  runLoad(() => post(agent, job), job.options)
+  runLoad(() => post(agent, job), job.options, () => void send({ kind: 'measuring' }))
     .then((summary) => send({ kind: 'done', summary }))
     .catch((error: unknown) => send({ kind: 'failed', error: error instanceof Error ? error.message : String(error) }))
     .finally(() => {

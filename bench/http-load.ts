@@ -11,21 +11,28 @@ export interface HttpLoadJob {
   readonly options: LoadOptions;
 }
 
-export type HttpLoadMessage = { readonly kind: 'done'; readonly summary: LoadSummary } | { readonly kind: 'failed'; readonly error: string };
+export type HttpLoadMessage =
+  | { readonly kind: 'measuring' }
+  | { readonly kind: 'done'; readonly summary: LoadSummary }
+  | { readonly kind: 'failed'; readonly error: string };
 
 const CHILD = fileURLToPath(new URL('./http-load-process.ts', import.meta.url));
 
 /** Node flags to pass on (tsx's loader), without a profiler flag meant for the server process. */
 const childExecArgv = (): string[] => process.execArgv.filter((flag) => !flag.startsWith('--cpu-prof') && !flag.startsWith('--heap-prof'));
 
-/** POSTs `job.body` from a separate process, `connections` at a time, and returns what it measured. */
-export function runHttpLoad(job: HttpLoadJob): Promise<LoadSummary> {
+/**
+ * POSTs `job.body` from a separate process, `connections` at a time, and returns what it measured;
+ * `onMeasureStart` runs here when the child's warm-up ends.
+ */
+export function runHttpLoad(job: HttpLoadJob, onMeasureStart?: () => void): Promise<LoadSummary> {
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [], { execArgv: childExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let answer: HttpLoadMessage | undefined;
     const deadline = setTimeout(() => child.kill('SIGKILL'), job.options.warmupMs + job.options.durationMs + 90_000);
     child.on('message', (message: HttpLoadMessage) => {
-      answer = message;
+      if (message.kind === 'measuring') onMeasureStart?.();
+      else answer = message;
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => {

@@ -55,8 +55,9 @@ class Samples {
  * by itself at the deadline; a request started before it is awaited, so at most one per loop
  * runs past it.
  */
-export async function runLoad(request: () => Promise<void>, options: LoadOptions): Promise<LoadSummary> {
+export async function runLoad(request: () => Promise<void>, options: LoadOptions, onMeasureStart?: () => void): Promise<LoadSummary> {
   const warmupEnd = performance.now() + options.warmupMs;
+  const measureStart = setTimeout(() => onMeasureStart?.(), options.warmupMs);
   const end = warmupEnd + options.durationMs;
   const samples = new Samples();
   let errors = 0;
@@ -81,6 +82,7 @@ export async function runLoad(request: () => Promise<void>, options: LoadOptions
     }
   };
   await Promise.all(Array.from({ length: options.connections }, loop));
+  clearTimeout(measureStart);
 
   const seconds = (lastFinish - warmupEnd) / 1000;
   const sorted = samples.sorted();

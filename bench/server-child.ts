@@ -1,0 +1,86 @@
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type Config } from '../src/config.js';
+import { startChild, type Child } from './child-ipc.js';
+import type { PixelFloorKind } from './pixel-floor.js';
+
+/** Signs the benchmark's tokens; the server processes verify them with the same secret. */
+const JWT_SECRET = 'bench-secret-only-for-the-local-benchmark-database';
+
+export function benchConfig(databaseUrl: string, poolSize: number): Config {
+  return loadConfig({
+    JWT_SECRET,
+    PULSE_DATA_DIR: '/tmp/pulse-bench',
+    LOG_LEVEL: 'error',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: String(poolSize),
+  });
+}
+
+export type ServerJob =
+  | {
+      readonly kind: 'pulse';
+      readonly databaseUrl: string;
+      readonly poolSize: number;
+      /** false: setEventPublication(false), the move benchmark's baseline. */
+      readonly publication: boolean;
+      /** false: /t/o/<token> answers the pixel without recording (the same server, static image). */
+      readonly recordOpens: boolean;
+    }
+  | { readonly kind: 'bare-ws' }
+  | { readonly kind: 'board-floor'; readonly databaseUrl: string; readonly poolSize: number; readonly organizationId: string; readonly pipelineId: string }
+  | { readonly kind: 'pixel-floor'; readonly floor: PixelFloorKind };
+
+export interface MemorySample {
+  /** VmRSS after forced garbage collections, median of three. */
+  readonly rssKb: number;
+  readonly heapUsedKb: number;
+  readonly externalKb: number;
+}
+
+export interface ServerChild {
+  readonly pid: number;
+  /** http://127.0.0.1:PORT (ws://...:PORT/graphql for bare-ws). */
+  readonly url: string;
+  memory(): Promise<MemorySample>;
+  /** Live subscriptions (Pulse: the event hub's listeners; bare-ws: open sockets). */
+  subscribers(): Promise<number>;
+  broadcast(message: string): Promise<{ startedAt: number; sent: number }>;
+  /** SQL statements drizzle sent meanwhile (Pulse only; BEGIN/COMMIT are the driver's and not listed). */
+  recordStatements<T>(work: () => Promise<T>): Promise<{ result: T; statements: string[] }>;
+  /** Waits for the tracking group-commit to write what it holds (Pulse only). */
+  flushTracking(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+
+/** BENCH_PROFILE=1 writes a CPU profile of every Pulse server process to bench/results/profiles. */
+const profileFlags = (job: ServerJob): string[] =>
+  job.kind === 'pulse' && process.env['BENCH_PROFILE'] === '1'
+    ? ['--cpu-prof', `--cpu-prof-dir=${fileURLToPath(new URL('./results/profiles', import.meta.url))}`]
+    : [];
+
+export async function startServerChild(job: ServerJob, lifetimeMs: number): Promise<ServerChild> {
+  const child: Child = startChild(ENTRY, { nodeFlags: ['--expose-gc', ...profileFlags(job)], lifetimeMs });
+  let url: string;
+  try {
+    url = (await child.call<{ url: string }>('start', job, 60_000)).url;
+  } catch (error) {
+    await child.stop();
+    throw error;
+  }
+  return {
+    pid: child.pid,
+    url,
+    memory: () => child.call<MemorySample>('memory'),
+    subscribers: () => child.call<number>('subscribers'),
+    broadcast: (message) => child.call('broadcast', message),
+    recordStatements: async (work) => {
+      await child.call('statements-start');
+      const result = await work();
+      return { result, statements: await child.call<string[]>('statements-stop') };
+    },
+    flushTracking: () => child.call('flush-tracking'),
+    stop: () => child.stop(),
+  };
+}
