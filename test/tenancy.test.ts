@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
@@ -133,5 +134,24 @@ describe('tenant isolation', () => {
     // The email of A's lead is free in B: duplicate checks stay within the organisation.
     await createLead(b.client, { email: a.lead.email });
     expect(await snapshot(a)).toEqual(before);
+  });
+});
+
+describe('an organisation\'s rows', () => {
+  it('all go with the organisation, in one statement, and nobody else\'s do', async () => {
+    const keep = await seedOrganization();
+    const doomed = await seedOrganization();
+    await doomed.admin.client.ok(`mutation { moveDeal(input: {id: "${doomed.deal.id}", expectedVersion: 1, stageId: "${(await doomed.admin.client.ok(`{ pipelines { stages { id } } }`)).pipelines[0].stages[3].id}"}) { id } }`);
+    const before = await snapshot(keep);
+    const { db } = server().server.deps;
+    const rows = (result: unknown): Record<string, unknown>[] => (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows);
+    const tables = rows(await db.execute(sql`select table_name from information_schema.columns where column_name = 'organization_id' and table_schema = 'public'`)).map((row) => String(row['table_name']));
+    expect(tables.length).toBeGreaterThan(15);
+    await db.execute(sql`delete from organizations where id = ${doomed.admin.organizationId}`);
+    for (const table of tables) {
+      const [count] = rows(await db.execute(sql`select count(*)::int as n from ${sql.identifier(table)} where organization_id = ${doomed.admin.organizationId}`));
+      expect(count?.['n'], table).toBe(0);
+    }
+    expect(await snapshot(keep)).toEqual(before);
   });
 });

@@ -4,29 +4,48 @@ import { createActivityLoaders } from '../modules/activities/activities.loaders.
 import type { Viewer } from '../modules/auth/viewer.js';
 import { createContactLoaders } from '../modules/contacts/contacts.loaders.js';
 import { createDealLoaders } from '../modules/deals/deals.loaders.js';
+import { createEmailLoaders } from '../modules/emails/emails.loaders.js';
 import { createLeadLoaders } from '../modules/leads/leads.loaders.js';
 import { createNoteLoaders } from '../modules/notes/notes.loaders.js';
 import { createPipelineLoaders } from '../modules/pipelines/pipelines.loaders.js';
+import { createSignalLoaders } from '../modules/signals/signals.loaders.js';
 import { createTimelineLoaders } from '../modules/timeline/timeline.loaders.js';
 import { createUserLoaders } from '../modules/users/users.loaders.js';
-import { createSignalLoaders } from '../modules/signals/signals.loaders.js';
-import { createEmailLoaders } from '../modules/emails/emails.loaders.js';
+
+const factories = {
+  users: createUserLoaders,
+  pipelines: createPipelineLoaders,
+  accounts: createAccountLoaders,
+  contacts: createContactLoaders,
+  leads: createLeadLoaders,
+  deals: createDealLoaders,
+  activities: createActivityLoaders,
+  notes: createNoteLoaders,
+  timeline: createTimelineLoaders,
+  signals: createSignalLoaders,
+  emails: createEmailLoaders,
+};
+
+type Factories = typeof factories;
 
 /** Every relation a resolver follows, batched and scoped to the viewer; built anew per request. */
-export function createLoaders(db: Db, viewer: Viewer) {
-  return {
-    users: createUserLoaders(db, viewer),
-    pipelines: createPipelineLoaders(db, viewer),
-    accounts: createAccountLoaders(db, viewer),
-    contacts: createContactLoaders(db, viewer),
-    leads: createLeadLoaders(db, viewer),
-    deals: createDealLoaders(db, viewer),
-    activities: createActivityLoaders(db, viewer),
-    notes: createNoteLoaders(db, viewer),
-    timeline: createTimelineLoaders(db, viewer),
-    signals: createSignalLoaders(db, viewer),
-    emails: createEmailLoaders(db, viewer),
-  };
-}
+export type Loaders = { readonly [K in keyof Factories]: ReturnType<Factories[K]> };
 
-export type Loaders = ReturnType<typeof createLoaders>;
+/**
+ * Each module's loaders are made on first use: a request (or a long-lived subscription, which
+ * resolves every event with fresh loaders) pays only for the relations it follows.
+ */
+export function createLoaders(db: Db, viewer: Viewer): Loaders {
+  const made = new Map<keyof Factories, unknown>();
+  const loaders = {};
+  for (const key of Object.keys(factories) as (keyof Factories)[]) {
+    Object.defineProperty(loaders, key, {
+      enumerable: true,
+      get: () => {
+        if (!made.has(key)) made.set(key, factories[key](db, viewer));
+        return made.get(key);
+      },
+    });
+  }
+  return loaders as Loaders;
+}

@@ -37,6 +37,8 @@ export const stages = pgTable(
     // Lets deals reference (pipeline, stage) together so a deal's stage always belongs to its pipeline.
     unique('stages_org_pipeline_id_key').on(t.organizationId, t.pipelineId, t.id),
     foreignKey({ columns: [t.organizationId, t.pipelineId], foreignColumns: [pipelines.organizationId, pipelines.id] }),
+    // Like every tenant table: deleting the organisation removes its stages in the same statement.
+    foreignKey({ name: 'stages_organization_fk', columns: [t.organizationId], foreignColumns: [organizations.id] }).onDelete('cascade'),
   ],
 );
 

@@ -1,0 +1,1 @@
+ALTER TABLE "stages" ADD CONSTRAINT "stages_organization_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;
