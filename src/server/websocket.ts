@@ -20,12 +20,42 @@ function connectionAuthorization(params: Readonly<Record<string, unknown>> | und
   return typeof value === 'string' ? value : null;
 }
 
+const MAX_CACHED_DOCUMENTS = 1_000;
+
+/**
+ * Parsed and validated subscription documents by query text: a board's thousands of viewers send
+ * the same few queries, so they share one document instead of parsing and holding one each.
+ */
+class DocumentCache {
+  private readonly documents = new Map<string, [DocumentNode, readonly GraphQLError[]]>();
+  constructor(private readonly schema: GraphQLSchema) {}
+
+  check(query: string): [DocumentNode, readonly GraphQLError[]] | GraphQLError {
+    const known = this.documents.get(query);
+    if (known) return known;
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: 5000 });
+    } catch (error) {
+      return new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+    }
+    const checked: [DocumentNode, readonly GraphQLError[]] = [document, validate(this.schema, document, specifiedRules)];
+    if (this.documents.size >= MAX_CACHED_DOCUMENTS) {
+      const oldest = this.documents.keys().next().value;
+      if (oldest !== undefined) this.documents.delete(oldest);
+    }
+    this.documents.set(query, checked);
+    return checked;
+  }
+}
+
 const requestError = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
 
 /** graphql-ws on the HTTP server's port and path: token at connection_init, subscriptions only. */
 export function startWebSocketServer(httpServer: Server, path: string, schema: GraphQLSchema, deps: AppDeps) {
   const wsServer = new WebSocketServer({ server: httpServer, path, maxPayload: MAX_WS_PAYLOAD });
   const subscribe = createSharedSubscribe();
+  const documents = new DocumentCache(schema);
   const cleanup = useServer<Record<string, unknown>>(
     {
       schema,
@@ -46,13 +76,9 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: 5000 });
-        } catch (error) {
-          return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-        }
-        const errors = validate(schema, document, specifiedRules);
+        const checked = documents.check(payload.query);
+        if (!Array.isArray(checked)) return [checked];
+        const [document, errors] = checked;
         if (errors.length > 0) return errors.map((error) => requestError(error.message));
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [requestError('Name the operation to run (operationName)')];
