@@ -22,27 +22,29 @@ export interface OutboxEvent {
  */
 export async function emitEvents(tx: Db, organizationId: string, actorId: string | null, batch: readonly OutboxEvent[]): Promise<number[]> {
   if (batch.length === 0) return [];
-  const [stream] = await tx
-    .insert(eventStreams)
-    .values({ organizationId, lastSeq: batch.length })
-    .onConflictDoUpdate({ target: eventStreams.organizationId, set: { lastSeq: sql`${eventStreams.lastSeq} + ${batch.length}` } })
-    .returning({ lastSeq: eventStreams.lastSeq });
-  if (!stream) throw new Error('event stream row missing');
-  const first = stream.lastSeq - batch.length + 1;
-  const seqs = batch.map((_, index) => first + index);
-  await tx.insert(events).values(
-    batch.map((event, index) => ({
-      organizationId,
-      seq: seqs[index] ?? first,
-      topic: event.topic,
-      kind: event.kind,
-      recordId: event.recordId,
-      scopeId: event.scopeId ?? null,
-      actorId,
-      data: event.data,
-    })),
+  const rows = sql.join(
+    batch.map(
+      (event, index) =>
+        sql`(${index + 1}::int, ${event.topic}::text, ${event.kind}::text, ${event.recordId}::uuid, ${event.scopeId ?? null}::uuid, ${JSON.stringify(event.data)}::jsonb)`,
+    ),
+    sql`, `,
   );
-  // NOTIFY is transactional: it is delivered at commit and never for a rolled-back change.
-  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${organizationId})`);
-  return seqs;
+  // One statement, so the stream lock is held for a single round trip before the commit:
+  // take the numbers, write the events, and ask for the wake-up (NOTIFY is sent at commit).
+  const result = await tx.execute<{ last_seq: number | string }>(sql`
+    with stream as (
+      insert into ${eventStreams} (organization_id, last_seq) values (${organizationId}, ${batch.length})
+      on conflict (organization_id) do update set last_seq = ${eventStreams}.last_seq + ${batch.length}
+      returning last_seq
+    ), written as (
+      insert into ${events} (organization_id, seq, topic, kind, record_id, scope_id, actor_id, data)
+      select ${organizationId}::uuid, stream.last_seq - ${batch.length} + batch.ord, batch.topic, batch.kind, batch.record_id, batch.scope_id, ${actorId}::uuid, batch.data
+      from stream, (values ${rows}) as batch(ord, topic, kind, record_id, scope_id, data)
+      returning seq
+    )
+    select (select last_seq from stream) as last_seq, pg_notify(${EVENTS_CHANNEL}, ${organizationId}), (select count(*) from written) as written`);
+  const [row] = (Array.isArray(result) ? result : (result as { rows: { last_seq: number | string }[] }).rows) as { last_seq: number | string }[];
+  if (!row) throw new Error('event stream row missing');
+  const last = Number(row.last_seq);
+  return batch.map((_, index) => last - batch.length + index + 1);
 }
