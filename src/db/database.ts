@@ -106,3 +106,8 @@ export async function migrateDatabase(database: Database): Promise<void> {
 }
 
 export { sql };
+
+/** The rows of a raw `execute`: postgres.js returns them as the result, PGlite under `.rows`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}

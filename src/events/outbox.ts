@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/database.js';
+import { rowsOf, type Db } from '../db/database.js';
 import { events, eventStreams } from './events.table.js';
 
 /** The channel every Pulse process LISTENs on; the payload is the organisation id. */
@@ -43,7 +43,7 @@ export async function emitEvents(tx: Db, organizationId: string, actorId: string
       returning seq
     )
     select (select last_seq from stream) as last_seq, pg_notify(${EVENTS_CHANNEL}, ${organizationId}), (select count(*) from written) as written`);
-  const [row] = (Array.isArray(result) ? result : (result as { rows: { last_seq: number | string }[] }).rows) as { last_seq: number | string }[];
+  const [row] = rowsOf<{ last_seq: number | string }>(result);
   if (!row) throw new Error('event stream row missing');
   const last = Number(row.last_seq);
   return batch.map((_, index) => last - batch.length + index + 1);

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { AppDeps } from '../server/context.js';
+import { rowsOf } from '../db/database.js';
 
 const EVERY_MS = 60 * 60 * 1000;
 
@@ -21,8 +22,7 @@ export async function pruneEvents(deps: Pick<AppDeps, 'db' | 'config'>, now = ne
       returning 1
     )
     select (select count(*) from deleted)::int as pruned`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: { pruned: number }[] }).rows) as { pruned: number }[];
-  return rows[0]?.pruned ?? 0;
+  return rowsOf<{ pruned: number }>(result)[0]?.pruned ?? 0;
 }
 
 export function startEventRetention(deps: AppDeps): { stop(): void } {

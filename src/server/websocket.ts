@@ -10,8 +10,6 @@ import { buildContext, type AppDeps } from './context.js';
 import { formatError } from './format-error.js';
 import { createSharedSubscribe } from './shared-subscribe.js';
 
-/** Close code for a subscriber that fell too far behind: reconnect and resume from the last cursor. */
-export const CLOSE_TOO_SLOW = 4008;
 const MAX_WS_PAYLOAD = 1024 * 1024;
 const KEEP_ALIVE_MS = 12_000;
 

@@ -6,6 +6,7 @@ import { readScope } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { publishDealEvent } from './deals.events.js';
 import { deals } from './deals.table.js';
+import { lockKey } from '../records/duplicate-lock.js';
 
 /**
  * Board order within a stage is a fractional key (board_rank, then id): a card moved between two
@@ -17,7 +18,7 @@ const liveInStage = (viewer: Viewer, stageId: string) =>
 
 /** Serialises writers at the bottom of one column until commit, so two never take the same key. */
 async function lockColumn(tx: Db, viewer: Viewer, stageId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`board:${viewer.organizationId}:${stageId}`}, 0))`);
+  await lockKey(tx, `board:${viewer.organizationId}:${stageId}`);
 }
 
 /** A key after the last card of the stage (new deals and moves without neighbours go to the bottom). */

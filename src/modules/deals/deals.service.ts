@@ -1,4 +1,4 @@
-import { and, eq, gte, ilike, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { eq, gte, ilike, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { CreateDealInput, DealOrderField, QueryDealsArgs, UpdateDealInput } from '../../generated/graphql.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';

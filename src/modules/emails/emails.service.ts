@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, count, eq, gte, isNotNull, sql } from 'drizzle-orm';
+import { and, count, eq, gte, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { SendEmailInput, SendMassEmailInput } from '../../generated/graphql.js';
@@ -21,6 +21,7 @@ import { htmlFromText, renderTracked } from './email-render.js';
 import { emailLinks, emailMessages, type EmailMessageRow } from './emails.table.js';
 import { mailerFor } from './mailer.js';
 import { newTrackingToken } from './tracking-tokens.js';
+import { lockKey } from '../records/duplicate-lock.js';
 
 interface Recipient {
   readonly to: string;
@@ -179,7 +180,7 @@ export async function sendMassEmail(s: Session, input: SendMassEmailInput): Prom
   if (recipients.length === 0) throw badInput(input.module === 'LEADS' ? 'leadFilter' : 'contactFilter', 'No matching record has an email address');
   const stored = await inTransaction(s.db, async (tx) => {
     // One sender's mass emails are counted and written one batch at a time.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`mass-email:${s.viewer.organizationId}:${s.viewer.userId}`}, 0))`);
+    await lockKey(tx, `mass-email:${s.viewer.organizationId}:${s.viewer.userId}`);
     const [sentToday] = await tx
       .select({ n: count() })
       .from(emailMessages)

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/database.js';
+import { rowsOf, type Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { Logger } from '../../shared/logger.js';
 import { writeSignals, type ResolvedSignal } from '../signals/signals.service.js';
@@ -16,10 +16,6 @@ const MAX_ATTEMPTS = 5;
 
 const FLUSH_EVERY_MS = 25;
 const FLUSH_AT = 500;
-
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
 
 /**
  * Opens and clicks answer at once and are written in groups: every 25 ms (or 500 hits), one

@@ -6,7 +6,7 @@ import type { Db } from '../../db/database.js';
  * duplicate check followed by an insert cannot race another create of the same email.
  */
 export async function lockEmail(tx: Db, organizationId: string, email: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${organizationId}:${email.toLowerCase()}`}, 0))`);
+  await lockKey(tx, `${organizationId}:${email}`);
 }
 
 /** Serialises writers of anything named by `key` (a handle, a company name) until the transaction ends. */

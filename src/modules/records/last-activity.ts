@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Db } from '../../db/database.js';
+import { rowsOf, type Db } from '../../db/database.js';
 
 interface ActivityTable {
   readonly organizationId: PgColumn;
@@ -35,7 +35,7 @@ export async function markActivity(
     from (values ${values}) as touched(id, at)
     where t.organization_id = ${organizationId} and t.id = touched.id
     returning t.id, t.owner_id`);
-  const rows = (Array.isArray(result) ? result : (result as { rows: { id: string; owner_id: string }[] }).rows) as { id: string; owner_id: string }[];
+  const rows = rowsOf<{ id: string; owner_id: string }>(result);
   for (const row of rows) owners.set(row.id, row.owner_id);
   return owners;
 }

@@ -1,18 +1,18 @@
 import { and, desc, eq, gte, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
-import { EventStream } from '../../events/event-stream.js';
+import type { EventStream } from '../../events/event-stream.js';
 import type { EventRow } from '../../events/events.table.js';
-import { currentCursor, resolveStart } from '../../events/positions.js';
+import { currentCursor } from '../../events/positions.js';
 import type { QuerySalesSignalsArgs, SalesSignalSubscriptionFilter } from '../../generated/graphql.js';
 import type { Subscriber } from '../../server/context.js';
+import { openSubscriberStream } from '../../server/subscriber-stream.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';
 import { pageSize, afterCursor, orderBy, toConnection } from '../../shared/pagination.js';
 import { topPerParent } from '../../shared/top-per-parent.js';
 import { canReadRecord, readScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
-import { TOO_SLOW_CLOSE_CODE } from '../deals/deal-subscriptions.service.js';
 import { SIGNAL_TOPIC } from './signal-kinds.js';
 import type { SignalEventData } from './signals.service.js';
 import { salesSignals, type SalesSignalRow } from './signals.table.js';
@@ -68,22 +68,13 @@ export function signalOfEvent(event: EventRow): SalesSignalRow {
 
 /** Live signals (after a replay from `after`) for records the subscriber may read. */
 export async function salesSignalStream(s: Subscriber, filter: SalesSignalSubscriptionFilter | null | undefined, after: string | null | undefined): Promise<EventStream> {
-  const afterSeq = await resolveStart(s.db, s.viewer.organizationId, after);
-  return EventStream.open(s.hub, {
-    organizationId: s.viewer.organizationId,
-    afterSeq,
-    maxLag: s.config.subscriberMaxQueue,
-    stallMs: s.config.subscriberStallMs,
-    onOverflow: () => s.closeConnection(TOO_SLOW_CLOSE_CODE, 'Too far behind: reconnect and resubscribe with after: <last cursor>'),
-    accept: async (event) => {
-      if (!(await s.stillActive())) return false;
-      if (event.topic !== SIGNAL_TOPIC) return false;
-      const data = event.data as unknown as SignalEventData;
-      const signal = signalOfEvent(event);
-      if (filter?.kinds && !filter.kinds.includes(signal.kind as never)) return false;
-      if (filter?.recordId && signal.leadId !== filter.recordId && signal.contactId !== filter.recordId) return false;
-      if (filter?.mine && data.ownerId !== s.viewer.userId) return false;
-      return canReadRecord(s.viewer, 'signals', signal);
-    },
+  return openSubscriberStream(s, after, (event) => {
+    if (event.topic !== SIGNAL_TOPIC) return false;
+    const data = event.data as unknown as SignalEventData;
+    const signal = signalOfEvent(event);
+    if (filter?.kinds && !filter.kinds.includes(signal.kind as never)) return false;
+    if (filter?.recordId && signal.leadId !== filter.recordId && signal.contactId !== filter.recordId) return false;
+    if (filter?.mine && data.ownerId !== s.viewer.userId) return false;
+    return canReadRecord(s.viewer, 'signals', signal);
   });
 }

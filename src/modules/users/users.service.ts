@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
 import { normaliseEmail, requiredText } from '../../shared/validation.js';
