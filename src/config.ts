@@ -22,6 +22,10 @@ export interface Config {
   readonly eventRetentionDays: number;
   /** How often subscribed organisations are re-read without a NOTIFY wake-up (the fallback). */
   readonly eventPollIntervalMs: number;
+  /** Whether this process runs background jobs (every process can send them). */
+  readonly jobWorkers: boolean;
+  /** How often an idle job worker looks for due jobs. */
+  readonly jobPollIntervalMs: number;
   /** Events a subscriber may lag behind its organisation's latest while stalled, before it is disconnected. */
   readonly subscriberMaxQueue: number;
   /** How long a subscriber may take no event (its socket not draining) before lagging counts against it. */
@@ -149,6 +153,8 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
     eventRetentionDays: integer(env, 'EVENT_RETENTION_DAYS', 7, 1, 365),
     eventPollIntervalMs: integer(env, 'EVENT_POLL_INTERVAL_MS', 2000, 50, 60_000),
+    jobWorkers: onOff(env, 'JOB_WORKERS', true),
+    jobPollIntervalMs: integer(env, 'JOB_POLL_INTERVAL_MS', 2000, 500, 60_000),
     subscriberMaxQueue: integer(env, 'SUBSCRIBER_MAX_QUEUE', 1000, 10, 1_000_000),
     subscriberStallMs: integer(env, 'SUBSCRIBER_STALL_MS', 10_000, 100, 600_000),
     publicUrl: publicUrl(env),

@@ -8,6 +8,7 @@ import { unauthenticated } from '../shared/errors.js';
 import type { EventHub } from '../events/event-hub.js';
 import type { TrackingRecorder } from '../modules/emails/tracking-recorder.js';
 import type { Logger } from '../shared/logger.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /** Long-lived things the server shares between requests. */
@@ -22,6 +23,8 @@ export interface AppDeps {
   readonly tracking: TrackingRecorder;
   /** Whether live subscribers' users are still active. */
   readonly activeUsers: ActiveUsers;
+  /** The durable job queue (pg-boss). */
+  readonly jobs: JobQueue;
 }
 
 /** Per operation (one HTTP request, or one WebSocket subscription). */
@@ -74,5 +77,5 @@ export function subscriber(ctx: GraphQLContext): Subscriber {
 /** The session of a signed-in caller, or UNAUTHENTICATED. */
 export function signedIn(ctx: GraphQLContext): SignedIn {
   if (!ctx.viewer || !ctx.loaders) throw unauthenticated(ctx.authError ?? undefined);
-  return { db: ctx.deps.db, config: ctx.deps.config, viewer: ctx.viewer, loaders: ctx.loaders };
+  return { db: ctx.deps.db, config: ctx.deps.config, jobs: ctx.deps.jobs, viewer: ctx.viewer, loaders: ctx.loaders };
 }

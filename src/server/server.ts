@@ -18,6 +18,8 @@ import { createHttpApp } from './http-app.js';
 import { buildSchema } from './schema.js';
 import { mountWebRoutes } from './web-routes.js';
 import { startWebSocketServer } from './websocket.js';
+import { JobQueue } from '../jobs/job-queue.js';
+import { defineJobs } from '../jobs/job-definitions.js';
 
 export const GRAPHQL_PATH = '/graphql';
 const MAX_BODY = '1mb';
@@ -48,7 +50,10 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
   const schema = buildSchema();
   const hub = new EventHub(base.database, base.logger, { pollIntervalMs: base.config.eventPollIntervalMs });
   await hub.start();
-  const deps: AppDeps = { ...base, db: base.database.db, hub, tracking: new TrackingRecorder(base.database.db, base.logger), activeUsers: new ActiveUsers(base.database.db) };
+  const jobs = new JobQueue(base.database, base.logger, { work: base.config.jobWorkers, pollIntervalMs: base.config.jobPollIntervalMs });
+  defineJobs(jobs, { db: base.database.db, config: base.config, logger: base.logger });
+  await jobs.start();
+  const deps: AppDeps = { ...base, db: base.database.db, hub, jobs, tracking: new TrackingRecorder(base.database.db, base.logger), activeUsers: new ActiveUsers(base.database.db) };
   const app = createHttpApp(deps);
   // Before Apollo's middleware: a browser's GET of /graphql gets the explorer page.
   const web = mountWebRoutes(app, { config: deps.config, logger: deps.logger, schema, graphqlPath: GRAPHQL_PATH });
@@ -113,6 +118,7 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
       deps.logger.debug('http and websocket drained', { ms: Date.now() - at });
       at = Date.now();
       await deps.tracking.flush();
+      await jobs.stop();
       await hub.stop();
       deps.logger.debug('event hub stopped', { ms: Date.now() - at });
     },

@@ -19,7 +19,7 @@ import { assertReference } from '../records/record-store.js';
 import { appendTimeline, type TimelineRecordType } from '../timeline/timeline.service.js';
 import { htmlFromText, renderTracked } from './email-render.js';
 import { emailLinks, emailMessages, type EmailMessageRow } from './emails.table.js';
-import { mailerFor } from './mailer.js';
+import { deliverMessages, queueDelivery } from './email-delivery.js';
 import { newTrackingToken } from './tracking-tokens.js';
 import { lockKey } from '../records/duplicate-lock.js';
 
@@ -105,36 +105,24 @@ async function storeMessages(tx: Db, viewer: Viewer, publicUrl: string, recipien
   return rows;
 }
 
-/** Hands stored messages to SMTP (outside any transaction) and records the outcome of each. */
+/** Hands stored messages to SMTP (outside any transaction) and returns them as they now stand. */
 async function deliver(s: Session, rows: readonly EmailMessageRow[]): Promise<EmailMessageRow[]> {
-  const mailer = mailerFor(s.config);
-  const delivered: EmailMessageRow[] = [];
-  for (const row of rows) {
-    let status = 'NOT_SENT';
-    let error: string | null = null;
-    if (mailer.configured) {
-      try {
-        await mailer.send({ to: row.toAddress, subject: row.subject, text: row.text, html: row.html, replyTo: s.viewer.email });
-        status = 'SENT';
-      } catch (failure) {
-        status = 'FAILED';
-        error = failure instanceof Error ? failure.message.slice(0, 500) : 'sending failed';
-      }
-    }
-    const [updated] = await s.db
-      .update(emailMessages)
-      .set({ status, error, sentAt: status === 'SENT' ? new Date() : null })
-      .where(recordScope(s.viewer, 'emails', emailMessages, row.id))
-      .returning();
-    delivered.push(updated ?? row);
-  }
-  return delivered;
+  const sent = await deliverMessages(s.db, s.config, { organizationId: s.viewer.organizationId, messageIds: rows.map((row) => row.id), replyTo: s.viewer.email });
+  const byId = new Map(sent.map((row) => [row.id, row]));
+  return rows.map((row) => byId.get(row.id) ?? row);
+}
+
+/** Stores messages and queues their delivery in one transaction. */
+async function storeAndQueue(s: Session, tx: Db, recipients: readonly Recipient[], mail: Content, massSendId: string | null): Promise<EmailMessageRow[]> {
+  const rows = await storeMessages(tx, s.viewer, s.config.publicUrl, recipients, mail, massSendId);
+  await queueDelivery(s.jobs, tx, { organizationId: s.viewer.organizationId, messageIds: rows.map((row) => row.id), replyTo: s.viewer.email });
+  return rows;
 }
 
 export async function sendEmail(s: Session, input: SendEmailInput): Promise<EmailMessageRow> {
   assertCan(s.viewer, 'create', 'emails');
   const mail = content(input);
-  const rows = await inTransaction(s.db, async (tx) => storeMessages(tx, s.viewer, s.config.publicUrl, [await recipientOf(tx, s.viewer, input)], mail, null));
+  const rows = await inTransaction(s.db, async (tx) => storeAndQueue(s, tx, [await recipientOf(tx, s.viewer, input)], mail, null));
   const [sent] = await deliver(s, rows);
   if (!sent) throw new Error('no message stored');
   return sent;
@@ -200,7 +188,7 @@ export async function sendMassEmail(s: Session, input: SendMassEmailInput): Prom
         requested: recipients.length,
       });
     }
-    return { rows: await storeMessages(tx, s.viewer, s.config.publicUrl, recipients, mail, randomUUID()), remaining: remaining - recipients.length };
+    return { rows: await storeAndQueue(s, tx, recipients, mail, randomUUID()), remaining: remaining - recipients.length };
   });
   const messages = await deliver(s, stored.rows);
   return { count: messages.length, messages, remainingToday: stored.remaining };

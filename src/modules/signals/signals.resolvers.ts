@@ -4,6 +4,7 @@ import type { EventRow } from '../../events/events.table.js';
 import { signedIn, subscriber, type GraphQLContext } from '../../server/context.js';
 import { getEmailMessage, sendEmail, sendMassEmail } from '../emails/emails.service.js';
 import type { EmailMessageRow } from '../emails/emails.table.js';
+import { SENDING } from '../emails/email-delivery.js';
 import { createWebForm, deactivateWebForm, listWebForms } from '../forms/forms.service.js';
 import { currentOrganization } from '../organizations/organizations.service.js';
 import { engagementOf } from '../records/engagement.js';
@@ -53,7 +54,8 @@ export const signalResolvers: Resolvers = {
   SalesSignalConnection: connectionFields,
   EmailMessage: {
     to: (row) => row.toAddress,
-    status: (row) => row.status as EmailStatus,
+    // A message being handed to SMTP right now is still queued as far as readers are concerned.
+    status: (row) => (row.status === SENDING ? 'QUEUED' : row.status) as EmailStatus,
     record: (row: EmailMessageRow, args, ctx, info) => relatedRecordField({ leadId: row.leadId, contactId: row.contactId, accountId: null, dealId: row.dealId }, args, ctx, info),
     sentBy: userField((row: EmailMessageRow) => row.sentById),
   },

@@ -1,0 +1,16 @@
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import { defineEmailJobs } from '../modules/emails/email-delivery.js';
+import type { Logger } from '../shared/logger.js';
+import type { JobQueue } from './job-queue.js';
+
+export interface JobDeps {
+  readonly db: Db;
+  readonly config: Config;
+  readonly logger: Logger;
+}
+
+/** Every module's background jobs, registered before the queue starts. */
+export function defineJobs(jobs: JobQueue, deps: JobDeps): void {
+  defineEmailJobs(jobs, deps);
+}

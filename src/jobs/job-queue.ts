@@ -1,0 +1,164 @@
+import PgBoss from 'pg-boss';
+import type { Database, Db } from '../db/database.js';
+import type { Logger } from '../shared/logger.js';
+import { databaseExecutor, transactionExecutor } from './job-sql.js';
+
+/** pg-boss keeps its tables in a schema of its own, installed and upgraded by pg-boss itself. */
+export const JOB_SCHEMA = 'pgboss';
+
+export interface JobInfo {
+  readonly id: string;
+  readonly name: string;
+  /** 0 on the first run. */
+  readonly retryCount: number;
+}
+
+export type JobHandler<T> = (data: T, job: JobInfo) => Promise<void>;
+
+export interface JobDefinition {
+  /** Retries after a failure; with `retryBackoff` the delay doubles each time. */
+  readonly retryLimit?: number;
+  readonly retryDelaySeconds?: number;
+  readonly retryBackoff?: boolean;
+  /** A run that takes longer is taken as crashed and retried. */
+  readonly expireInSeconds?: number;
+}
+
+export interface SendOptions {
+  /** Not before this time (or this many seconds from now). */
+  readonly startAfter?: Date | number;
+  /** Send inside this transaction: the job exists only if it commits. */
+  readonly tx?: Db;
+}
+
+export interface JobQueueOptions {
+  /** Whether this process runs jobs, or only sends them (several API processes may share the work). */
+  readonly work: boolean;
+  readonly pollIntervalMs: number;
+}
+
+interface Registered {
+  readonly handler: JobHandler<unknown>;
+  readonly definition: JobDefinition;
+}
+
+/**
+ * The durable job queue: pg-boss over the application's own database (PostgreSQL or PGlite, through
+ * its `db` adapter). Jobs survive restarts; pg-boss hands each job to one worker at a time across
+ * processes (SKIP LOCKED), retries failures with backoff and retries runs that expired.
+ */
+export class JobQueue {
+  private readonly boss: PgBoss;
+  private readonly handlers = new Map<string, Registered>();
+  private started = false;
+
+  constructor(
+    private readonly database: Database,
+    private readonly logger: Logger,
+    private readonly options: JobQueueOptions,
+  ) {
+    this.boss = new PgBoss({
+      db: databaseExecutor(database),
+      schema: JOB_SCHEMA,
+      // Cron schedules are not used: scheduled work is sent as delayed jobs by the modules.
+      schedule: false,
+      supervise: options.work,
+    });
+    this.boss.on('error', (error: unknown) => this.logger.error('job queue error', { error }));
+  }
+
+  /** Registers a job's handler; call before `start`. */
+  define<T>(name: string, handler: JobHandler<T>, definition: JobDefinition = {}): void {
+    if (this.started) throw new Error(`job ${name} defined after the queue started`);
+    if (this.handlers.has(name)) throw new Error(`job ${name} defined twice`);
+    this.handlers.set(name, { handler: handler as JobHandler<unknown>, definition });
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+    for (const [name, { definition }] of this.handlers) {
+      const queue: PgBoss.Queue = {
+        name,
+        retryLimit: definition.retryLimit ?? 5,
+        retryDelay: definition.retryDelaySeconds ?? 10,
+        retryBackoff: definition.retryBackoff ?? true,
+        expireInSeconds: definition.expireInSeconds ?? 15 * 60,
+      };
+      // createQueue is idempotent for an existing queue; updateQueue applies changed retry settings.
+      await this.boss.createQueue(name, queue);
+      await this.boss.updateQueue(name, queue);
+    }
+    this.started = true;
+    if (!this.options.work) return;
+    const pollingIntervalSeconds = Math.max(0.5, this.options.pollIntervalMs / 1000);
+    for (const name of this.handlers.keys()) {
+      await this.boss.work<unknown>(name, { pollingIntervalSeconds, batchSize: 1, includeMetadata: true }, async (jobs) => {
+        for (const job of jobs) await this.run(name, job.id, job.data, job.retryCount);
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+  }
+
+  async send<T extends object>(name: string, data: T, options: SendOptions = {}): Promise<string | null> {
+    if (!this.handlers.has(name)) throw new Error(`job ${name} is not defined`);
+    const sendOptions: PgBoss.SendOptions = {};
+    // Always an absolute time: pg-boss binds a relative one to a timestamptz cast, which PGlite refuses.
+    if (options.startAfter !== undefined) sendOptions.startAfter = options.startAfter instanceof Date ? options.startAfter : new Date(Date.now() + Math.max(0, options.startAfter) * 1000);
+    if (options.tx) sendOptions.db = transactionExecutor(options.tx);
+    return this.boss.send(name, data, sendOptions);
+  }
+
+  /** Cancels waiting jobs (e.g. a scheduled action whose trigger no longer holds). */
+  async cancel(name: string, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.boss.cancel(name, [...ids]);
+  }
+
+  /**
+   * Runs every job of `names` that is due now, in this process, and returns how many ran: tests and
+   * scripts use it instead of waiting for a worker's next poll.
+   */
+  async runDue(...names: string[]): Promise<number> {
+    let ran = 0;
+    for (const name of names.length > 0 ? names : [...this.handlers.keys()]) {
+      for (;;) {
+        const jobs = await this.boss.fetch<unknown>(name, { batchSize: 50, includeMetadata: true });
+        if (jobs.length === 0) break;
+        for (const job of jobs) {
+          await this.run(name, job.id, job.data, job.retryCount, true);
+          ran += 1;
+        }
+      }
+    }
+    return ran;
+  }
+
+  /**
+   * Moves every waiting job `ms` closer to its start: tests advance time this way rather than
+   * sleep. Jobs hold their start time in the database, so this is the one clock to move.
+   */
+  async advanceTime(ms: number): Promise<void> {
+    await databaseExecutor(this.database).executeSql(
+      `update ${JOB_SCHEMA}.job set start_after = start_after - ($1::bigint * interval '1 millisecond') where state in ('created', 'retry')`,
+      [Math.round(ms)],
+    );
+  }
+
+  private async run(name: string, id: string, data: unknown, retryCount: number, settle = false): Promise<void> {
+    const registered = this.handlers.get(name);
+    if (!registered) throw new Error(`job ${name} has no handler`);
+    try {
+      await registered.handler(data, { id, name, retryCount });
+      if (settle) await this.boss.complete(name, id);
+    } catch (error) {
+      this.logger.warn('job failed', { job: name, id, retryCount, error });
+      // A worker's failure is recorded by pg-boss from the thrown error; a fetched job by `fail`.
+      if (!settle) throw error;
+      await this.boss.fail(name, id, { message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
