@@ -6,6 +6,7 @@ import { conflict, DomainError, notFound } from '../../shared/errors.js';
 import { assertCan, recordScope, type CrmModule } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { appendTimeline, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
+import { runAfterWrite, runBeforeCreate, type WriteSource } from './record-hooks.js';
 
 /**
  * The write mechanics every CRM record shares: lock, optimistic version check, diff, update with
@@ -113,6 +114,7 @@ export async function saveChanges<T extends RecordTable>(
   row: RowOf<T>,
   changes: Record<string, unknown>,
   timelineData: Record<string, unknown> = {},
+  source: WriteSource = 'user',
 ): Promise<{ row: RowOf<T>; changes: FieldChange[] }> {
   const changed = diff(row as Record<string, unknown>, changes);
   if (changed.length === 0) return { row, changes: changed };
@@ -129,6 +131,7 @@ export async function saveChanges<T extends RecordTable>(
       { recordType: kind.timelineType, recordId: row.id, kind: 'UPDATED', summary: describeChanges(changed), data: { changes: changed, ...timelineData } },
     ]);
   }
+  await runAfterWrite(tx, viewer, { module: kind.module, kind: 'updated', before: row as Record<string, unknown>, after: updated as Record<string, unknown>, changes: changed, source });
   return { row: updated as RowOf<T>, changes: changed };
 }
 
@@ -167,11 +170,14 @@ export async function insertRecord<T extends RecordTable>(
   values: Record<string, unknown>,
   summary = `${kind.label} created`,
   timelineData: Record<string, unknown> = {},
+  source: WriteSource = 'user',
 ): Promise<RowOf<T>> {
   assertCan(viewer, 'create', kind.module);
+  const draft = { module: kind.module, values: { createdById: viewer.userId, ownerId: viewer.userId, ...values }, source };
+  await runBeforeCreate(tx, viewer, draft);
   const [row] = await tx
     .insert(kind.table as PgTable)
-    .values({ createdById: viewer.userId, ownerId: viewer.userId, ...values, organizationId: viewer.organizationId, id: randomUUID() } as never)
+    .values({ ...draft.values, organizationId: viewer.organizationId, id: randomUUID() } as never)
     .returning();
   const created = row as RowOf<T>;
   if (kind.timelineType) {
@@ -179,6 +185,8 @@ export async function insertRecord<T extends RecordTable>(
       { recordType: kind.timelineType, recordId: created.id, kind: 'CREATED', summary, data: timelineData },
     ]);
   }
+  const changes = Object.entries(draft.values).flatMap(([field, value]) => (value === undefined || value === null ? [] : [{ field, oldValue: null, newValue: value }]));
+  await runAfterWrite(tx, viewer, { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes, source });
   return created;
 }
 

@@ -1,0 +1,56 @@
+import type { Db } from '../../db/database.js';
+import type { CrmModule } from '../auth/access.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { FieldChange } from '../timeline/timeline.service.js';
+
+/**
+ * Where automation (assignment, scoring, workflows) plugs into every record write, in the
+ * writer's transaction: record-store calls these for every create and update, whatever path the
+ * write came from (API, web form, import, social capture, a workflow's own field update).
+ */
+
+/** Who caused a write: automation uses it to avoid re-triggering itself in a loop. */
+export type WriteSource = 'user' | 'workflow' | 'import' | 'system';
+
+export interface CreateDraft {
+  readonly module: CrmModule;
+  /** The column values about to be inserted; a hook may change them (e.g. the owner). */
+  values: Record<string, unknown>;
+  readonly source: WriteSource;
+}
+
+export interface RecordWrite {
+  readonly module: CrmModule;
+  readonly kind: 'created' | 'updated';
+  /** The row before the write (null on create) and after it. */
+  readonly before: Readonly<Record<string, unknown>> | null;
+  readonly after: Readonly<Record<string, unknown>>;
+  /** The changed fields on update; every set field on create. */
+  readonly changes: readonly FieldChange[];
+  readonly source: WriteSource;
+}
+
+export interface RecordHooks {
+  /** Lower runs first (assignment 10, territories 20, scoring 30, workflows 40). */
+  readonly order: number;
+  readonly name: string;
+  beforeCreate?(tx: Db, viewer: Viewer, draft: CreateDraft): Promise<void>;
+  afterWrite?(tx: Db, viewer: Viewer, write: RecordWrite): Promise<void>;
+}
+
+const registered: RecordHooks[] = [];
+
+/** Modules register their hooks once, when imported; a name registers once. */
+export function registerRecordHooks(hooks: RecordHooks): void {
+  if (registered.some((existing) => existing.name === hooks.name)) return;
+  registered.push(hooks);
+  registered.sort((a, b) => a.order - b.order);
+}
+
+export async function runBeforeCreate(tx: Db, viewer: Viewer, draft: CreateDraft): Promise<void> {
+  for (const hooks of registered) if (hooks.beforeCreate) await hooks.beforeCreate(tx, viewer, draft);
+}
+
+export async function runAfterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<void> {
+  for (const hooks of registered) if (hooks.afterWrite) await hooks.afterWrite(tx, viewer, write);
+}
