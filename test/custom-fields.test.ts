@@ -327,6 +327,15 @@ describe('standard fields and picklists', () => {
       input: { id: retiredLead.id, expectedVersion: retiredLead.version, title: 'CTO', leadSource: 'Web' },
     });
     expect(updateLead).toEqual({ leadSource: 'Web', title: 'CTO' });
+    // Converting a lead carries its retired value over to the contact, account and deal.
+    const converting = await createLead(admin.client, { leadSource: 'Chat', industry: 'Retail', company: unique('Retailer') });
+    await admin.client.ok(UPDATE, { input: { name: 'LEAD_SOURCE', retire: ['Chat'] } });
+    await admin.client.ok(UPDATE, { input: { name: 'INDUSTRY', retire: ['Retail'] } });
+    const { convertLead } = await admin.client.ok(
+      `mutation($id: ID!) { convertLead(input: { id: $id, createDeal: { name: "Carried" } }) { contact { leadSource } account { industry } deal { leadSource } } }`,
+      { id: converting.id },
+    );
+    expect(convertLead).toEqual({ contact: { leadSource: 'Chat' }, account: { industry: 'Retail' }, deal: { leadSource: 'Chat' } });
     // Other organisations keep the built-in list.
     await createLead(other.client, { leadSource: 'Web' });
     await other.client.fails('BAD_USER_INPUT', CREATE_LEAD, { input: { lastName: 'X', leadSource: 'Podcast' } });

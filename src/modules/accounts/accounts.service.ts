@@ -30,9 +30,16 @@ const FIELDS: FieldRules = {
 };
 
 /** Creates an account inside the caller's transaction (used by lead conversion too). */
-export async function insertAccount(tx: Db, viewer: Viewer, input: CreateAccountInput, summary?: string, timelineData?: Record<string, unknown>): Promise<AccountRow> {
+export async function insertAccount(
+  tx: Db,
+  viewer: Viewer,
+  input: CreateAccountInput,
+  summary?: string,
+  timelineData?: Record<string, unknown>,
+  inheritedFrom?: object,
+): Promise<AccountRow> {
   const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, viewer, 'create'), ...addressChanges(input.address) };
-  const checked = await validateRecordWrite(tx, viewer, 'accounts', { values, customFields: input.customFields });
+  const checked = await validateRecordWrite(tx, viewer, 'accounts', { values, customFields: input.customFields, inheritedFrom });
   const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
   const row = await insertRecord(tx, viewer, ACCOUNT, { ...checked.values, ...owner, customFields: checked.customFields ?? {} }, summary, timelineData);
   await syncCustomFieldValues(tx, viewer, checked.config, row.id, {}, row.customFields);

@@ -71,10 +71,10 @@ export async function insertContact(
   tx: Db,
   viewer: Viewer,
   input: CreateContactInput,
-  options: { checkDuplicate: boolean; summary?: string; timelineData?: Record<string, unknown> } = { checkDuplicate: true },
+  options: { checkDuplicate: boolean; summary?: string; timelineData?: Record<string, unknown>; inheritedFrom?: object } = { checkDuplicate: true },
 ): Promise<ContactRow> {
   const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, viewer, 'create'), ...addressChanges(input.address) };
-  const checked = await validateRecordWrite(tx, viewer, 'contacts', { values, customFields: input.customFields });
+  const checked = await validateRecordWrite(tx, viewer, 'contacts', { values, customFields: input.customFields, inheritedFrom: options.inheritedFrom });
   if (options.checkDuplicate && !input.allowDuplicate) await assertUniqueEmail(tx, viewer, values['email']);
   if (input.accountId) await assertReference(tx, viewer, ACCOUNT, input.accountId, 'accountId');
   const owner = await ownerFor(tx, viewer, input.ownerId, 'create');

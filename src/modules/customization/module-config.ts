@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../../db/database.js';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { rowsOf, type Db } from '../../db/database.js';
 import type { FieldType } from './field-types.js';
 import { customFields, moduleSettings, picklistValues, type CustomFieldRow } from './customization.table.js';
 import { DEFAULT_LABELS, STANDARD_FIELDS, STANDARD_PICKLISTS, type CustomizableModule, type PicklistName } from './standard-fields.js';
@@ -43,29 +43,49 @@ export async function loadPicklists(db: Db, organizationId: string, names: reado
   return new Map(names.map((name) => [name, picklistState(name, rows.filter((row) => row.picklist === name))]));
 }
 
+interface ConfigRow {
+  fields: (Omit<CustomFieldRow, 'createdAt'> & { createdAt: string })[];
+  settings: { singularLabel: string | null; pluralLabel: string | null; hiddenFields: string[]; requiredFields: string[] } | null;
+  picklists: { picklist: string; value: string; retired: boolean }[];
+}
+
 /**
- * The module's configuration, read fresh on every write (three small indexed reads), so a field
- * added a moment ago applies at once on every server without a restart or a cache to invalidate.
+ * The module's configuration, read fresh on every write in one statement, so a field added a
+ * moment ago applies at once on every server with no restart and no cache to invalidate.
  */
 export async function loadModuleConfig(db: Db, organizationId: string, module: CustomizableModule): Promise<ModuleConfig> {
-  const fields = await db
-    .select()
-    .from(customFields)
-    .where(and(eq(customFields.organizationId, organizationId), eq(customFields.module, module)))
-    .orderBy(asc(customFields.position), asc(customFields.createdAt));
-  const [settings] = await db
-    .select()
-    .from(moduleSettings)
-    .where(and(eq(moduleSettings.organizationId, organizationId), eq(moduleSettings.module, module)));
   const names = [...new Set(STANDARD_FIELDS[module].flatMap((field) => (field.picklist ? [field.picklist] : [])))];
+  const f = customFields;
+  const m = moduleSettings;
+  const p = picklistValues;
+  const result = await db.execute(sql`
+    select
+      (select coalesce(json_agg(json_build_object(
+          'organizationId', ${f.organizationId}, 'id', ${f.id}, 'module', ${f.module}, 'apiName', ${f.apiName}, 'label', ${f.label},
+          'type', ${f.type}, 'required', ${f.required}, 'isUnique', ${f.isUnique}, 'defaultValue', ${f.defaultValue},
+          'options', ${f.options}, 'lookupModule', ${f.lookupModule}, 'helpText', ${f.helpText}, 'position', ${f.position},
+          'active', ${f.active}, 'createdAt', ${f.createdAt}) order by ${f.position}, ${f.createdAt}), '[]'::json)
+        from ${f} where ${f.organizationId} = ${organizationId} and ${f.module} = ${module}) as fields,
+      (select json_build_object('singularLabel', ${m.singularLabel}, 'pluralLabel', ${m.pluralLabel},
+          'hiddenFields', ${m.hiddenFields}, 'requiredFields', ${m.requiredFields})
+        from ${m} where ${m.organizationId} = ${organizationId} and ${m.module} = ${module}) as settings,
+      (select coalesce(json_agg(json_build_object('picklist', ${p.picklist}, 'value', ${p.value}, 'retired', ${p.retired})
+          order by ${p.picklist}, ${p.position}), '[]'::json)
+        from ${p} where ${p.organizationId} = ${organizationId} and ${p.picklist} in (${sql.join(
+          names.length > 0 ? names.map((name) => sql`${name}`) : [sql`null`],
+          sql`, `,
+        )})) as picklists`);
+  const [row] = rowsOf<ConfigRow>(result);
+  if (!row) throw new Error('the configuration query returned no row');
+  const settings = row.settings;
   return {
     module,
     singular: settings?.singularLabel ?? DEFAULT_LABELS[module].singular,
     plural: settings?.pluralLabel ?? DEFAULT_LABELS[module].plural,
     hidden: new Set(settings?.hiddenFields ?? []),
     required: new Set(settings?.requiredFields ?? []),
-    fields: fields as (CustomFieldRow & { type: FieldType })[],
-    picklists: await loadPicklists(db, organizationId, names),
+    fields: row.fields.map((field) => ({ ...field, createdAt: new Date(field.createdAt) })) as (CustomFieldRow & { type: FieldType })[],
+    picklists: new Map(names.map((name) => [name, picklistState(name, row.picklists.filter((entry) => entry.picklist === name))])),
   };
 }
 

@@ -35,6 +35,8 @@ export interface RecordWrite {
   readonly values: Record<string, unknown>;
   /** `customFields` as the client sent it (a JSON object), or undefined when not sent. */
   readonly customFields?: unknown;
+  /** The record this one is made from (lead conversion): its picklist values pass even when retired since. */
+  readonly inheritedFrom?: object | undefined;
 }
 
 export interface ExistingRecord {
@@ -52,13 +54,14 @@ export interface ValidatedWrite {
 
 const missing = (value: unknown): boolean => value === null || value === undefined || (Array.isArray(value) && value.length === 0);
 
-function checkStandardPicklists(config: ModuleConfig, values: Record<string, unknown>, existing: ExistingRecord | undefined): Record<string, unknown> {
+function checkStandardPicklists(config: ModuleConfig, values: Record<string, unknown>, existing: ExistingRecord | undefined, inherited: object | undefined): Record<string, unknown> {
   const result = { ...values };
   for (const field of STANDARD_FIELDS[config.module]) {
     const value = result[field.apiName];
     if (!field.picklist || typeof value !== 'string') continue;
     // A record keeps a retired value it already has.
     if (existing && (existing.row as Record<string, unknown>)[field.apiName] === value) continue;
+    if (inherited && (inherited as Record<string, unknown>)[field.apiName] === value) continue;
     const list = config.picklists.get(field.picklist);
     if (!list) continue;
     const wanted = value.trim().toLowerCase();
@@ -143,7 +146,7 @@ export async function validateRecordWrite(
   existing?: ExistingRecord,
 ): Promise<ValidatedWrite> {
   const config = await loadModuleConfig(tx, viewer.organizationId, module);
-  const values = checkStandardPicklists(config, write.values, existing);
+  const values = checkStandardPicklists(config, write.values, existing, write.inheritedFrom);
   checkRequiredStandard(config, values, existing ? 'update' : 'create');
   const customFields = await validateCustomFieldValues(tx, viewer, config, write.customFields, existing?.customFields);
   return { values, customFields, config };

@@ -42,8 +42,8 @@ async function checkReferences(tx: Db, viewer: Viewer, input: { accountId?: stri
 }
 
 /** Creates a deal inside the caller's transaction (used by lead conversion too). */
-export async function insertDeal(tx: Db, viewer: Viewer, input: CreateDealInput, timelineData: Record<string, unknown> = {}): Promise<DealRow> {
-  const checked = await validateRecordWrite(tx, viewer, 'deals', { values: normaliseFields(FIELDS, input, viewer, 'create'), customFields: input.customFields });
+export async function insertDeal(tx: Db, viewer: Viewer, input: CreateDealInput, timelineData: Record<string, unknown> = {}, inheritedFrom?: object): Promise<DealRow> {
+  const checked = await validateRecordWrite(tx, viewer, 'deals', { values: normaliseFields(FIELDS, input, viewer, 'create'), customFields: input.customFields, inheritedFrom });
   const values = checked.values;
   const stage = await resolveStage(tx, viewer, input.pipelineId, input.stageId);
   await checkReferences(tx, viewer, input);
