@@ -84,12 +84,17 @@ async function main(): Promise<void> {
     log(`loaded ${records} leads with a custom picklist in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`);
 
     const QUERY = `query($value: JSON!) { leads(first: 50, filter: { customFields: [{ apiName: "segment", equals: $value }] }) { nodes { id lastName customFields } } }`;
-    const direct = (value: string) => sql`
-      select l.* from leads l
-      where l.organization_id = ${organizationId} and l.deleted_at is null
-        and exists (select 1 from custom_field_values v where v.organization_id = l.organization_id and v.field_id = ${fieldId}
-                    and v.record_id = l.id and v.text_value = ${value})
-      order by l.created_at desc, l.id desc limit 51`;
+    // The statement the list sends, sent the same way (unprepared, so each value gets its own plan).
+    const direct = (value: string) =>
+      sql.unsafe(
+        `select l.* from leads l
+         where l.organization_id = $1 and l.deleted_at is null
+           and exists (select 1 from custom_field_values v where v.organization_id = l.organization_id and v.field_id = $2
+                       and v.record_id = l.id and v.text_value = $3 and v.text_value is not null)
+         order by l.created_at desc, l.id desc limit 51`,
+        [organizationId, fieldId, value],
+        { prepare: false },
+      );
     const rows: string[] = [];
     for (const [label, value] of [
       ['common value (10%)', 'Segment 3'],
