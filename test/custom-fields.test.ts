@@ -211,6 +211,19 @@ describe('custom fields', () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customFields.mustHave' });
+    // A form can fill custom lead fields; the error then names the form's own field.
+    const { createWebForm: mapped } = await admin.client.ok(`mutation($input: CreateWebFormInput!) { createWebForm(input: $input) { publicKey } }`, {
+      input: { name: 'Mapped', fields: [{ name: 'name', leadField: 'lastName', required: true }, { name: 'must', leadField: 'customFields.mustHave' }] },
+    });
+    const post = (body: Record<string, string>) =>
+      fetch(`${server().url}/forms/${mapped.publicKey}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const refusedPost = await post({ name: 'No Value' });
+    expect(refusedPost.status).toBe(400);
+    expect(await refusedPost.json()).toMatchObject({ field: 'must' });
+    expect((await post({ name: 'Form Lead', must: 'from the form' })).status).toBe(200);
+    const { leads: formLeads } = await admin.client.ok(LIST, { filter: { customFields: [{ apiName: 'mustHave', equals: 'from the form' }] } });
+    expect(formLeads.nodes.map((node: { lastName: string }) => node.lastName)).toEqual(['Form Lead']);
+    await admin.client.fails('BAD_USER_INPUT', `mutation { createWebForm(input: { name: "Bad", fields: [{ name: "n", leadField: "lastName" }, { name: "x", leadField: "customFields.nope" }] }) { id } }`);
     // A default value satisfies a required field.
     await admin.client.ok(`mutation($input: UpdateCustomFieldInput!) { updateCustomField(input: $input) { id } }`, {
       input: { id: (await admin.client.ok(`{ customFields(module: LEADS) { id } }`)).customFields[0].id, defaultValue: 'from default' },

@@ -2467,7 +2467,7 @@ export type WebForm = {
 /** One field of a web form. */
 export type WebFormField = {
   __typename?: 'WebFormField';
-  /** The lead field it fills: firstName, lastName, email, phone, mobile, company, title, website, description, ... */
+  /** The lead field it fills: firstName, lastName, email, phone, mobile, company, title, website, description, ..., or `customFields.<apiName>` for an active custom lead field. */
   leadField: Scalars['String']['output'];
   /** The name the field is posted under. */
   name: Scalars['String']['output'];

@@ -111,6 +111,8 @@ export function normaliseValue(shape: FieldShape, value: unknown, country: strin
       return number;
     }
     case 'BOOLEAN':
+      // Forms and files carry text: "true" and "false" read as booleans.
+      if (typeof value === 'string' && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === 'true';
       if (typeof value !== 'boolean') throw badInput(field, `${field} must be true or false`);
       return value;
     case 'DATE': {
