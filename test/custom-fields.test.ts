@@ -143,7 +143,13 @@ describe('custom fields', () => {
     await admin.client.fails('BAD_USER_INPUT', LIST, { orderBy: { field: 'CUSTOM_FIELD', customField: 'interests' } });
     await admin.client.fails('BAD_USER_INPUT', LIST, { orderBy: { field: 'CUSTOM_FIELD' } });
     await admin.client.fails('BAD_USER_INPUT', LIST, { filter: { customFields: [{ apiName: 'nope', equals: 1 }] } });
-    expect(second.id && third.id).toBeTruthy();
+    // A picklist option removed later stays on the records that have it, and may be sent back unchanged.
+    const tierField = (await admin.client.ok(`{ customFields(module: LEADS) { id apiName } }`)).customFields.find((field: { apiName: string }) => field.apiName === 'tier');
+    await admin.client.ok(`mutation($input: UpdateCustomFieldInput!) { updateCustomField(input: $input) { options } }`, { input: { id: tierField.id, options: ['Gold', 'Silver'] } });
+    const { updateLead: kept } = await admin.client.ok(UPDATE_LEAD, { input: { id: second.id, expectedVersion: second.version, customFields: { tier: 'Bronze', seats: 6 } } });
+    expect(kept.customFields).toMatchObject({ tier: 'Bronze', seats: 6 });
+    await admin.client.fails('BAD_USER_INPUT', CREATE_LEAD, { input: { lastName: 'Late', customFields: { tier: 'Bronze' } } });
+    expect(third.id).toBeTruthy();
   });
 
   it('pages through a custom sort with ties and empty values, every record exactly once, in order', async () => {

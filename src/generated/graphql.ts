@@ -689,6 +689,8 @@ export type CrmRecord = {
   createdAt: Scalars['DateTime']['output'];
   /** The user who created the record, when it was created by a user. */
   createdBy: Maybe<User>;
+  /** The organisation's custom field values keyed by apiName (see `moduleMetadata`). */
+  customFields: Scalars['JSON']['output'];
   /** Set while the record is in the recycle bin. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
   /** Stable identifier. */

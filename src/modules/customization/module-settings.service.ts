@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -11,7 +11,7 @@ import type { FieldType } from './field-types.js';
 import { moduleSettings, picklistValues } from './customization.table.js';
 import { loadModuleConfig, loadPicklists, type ModuleConfig, type PicklistState } from './module-config.js';
 import { recordTableOf } from './record-tables.js';
-import { CUSTOMIZABLE_MODULES, STANDARD_FIELDS, STANDARD_PICKLISTS, standardField, type CustomizableModule, type PicklistName } from './standard-fields.js';
+import { STANDARD_FIELDS, STANDARD_PICKLISTS, standardField, type CustomizableModule, type PicklistName } from './standard-fields.js';
 
 /** Labels, layout (hidden and required standard fields), editable picklists, and the metadata clients read. */
 
@@ -192,14 +192,14 @@ export async function editPicklist(tx: Db, viewer: Viewer, edit: PicklistEdit): 
   // A renamed value is renamed on the records that hold it (a new version for each).
   for (const rename of renames) {
     for (const { module, field } of definition.columns) {
-      const table = recordTableOf(module) as unknown as PgTable & Record<string, never>;
-      const column = (table as unknown as Record<string, import('drizzle-orm/pg-core').PgColumn>)[field];
-      const { organizationId, version } = table as unknown as Record<string, import('drizzle-orm/pg-core').PgColumn>;
-      if (!column || !organizationId || !version) continue;
+      const table = recordTableOf(module);
+      const column = getTableColumns(table)[field as keyof typeof table.$inferSelect];
+      if (!column) throw new Error(`${module} has no column ${field}`);
       await tx
-        .update(table)
-        .set({ [field]: rename.to, version: sql`${version} + 1`, updatedAt: new Date() } as never)
-        .where(and(eq(organizationId, viewer.organizationId), eq(column, rename.from)));
+        .update(table as PgTable)
+        // The column set of a generic table is not known statically; `field` is one of its columns.
+        .set({ [field]: rename.to, version: sql`${table.version} + 1`, updatedAt: new Date() } as never)
+        .where(and(eq(table.organizationId, viewer.organizationId), eq(column, rename.from)));
     }
   }
   return getPicklist(tx, viewer, edit.name);
@@ -209,5 +209,3 @@ export async function updatePicklist(s: Session, edit: PicklistEdit): Promise<Pi
   assertManages(s.viewer, 'fields');
   return inTransaction(s.db, (tx) => editPicklist(tx, s.viewer, edit));
 }
-
-export const allModules = (): readonly CustomizableModule[] => CUSTOMIZABLE_MODULES;

@@ -66,8 +66,9 @@ function checkStandardPicklists(config: ModuleConfig, values: Record<string, unk
     if (!list) continue;
     const wanted = value.trim().toLowerCase();
     const match = list.values.find((entry) => entry.value.toLowerCase() === wanted);
-    const allowed = list.active.filter((entry) => !STANDARD_PICKLISTS[field.picklist as keyof typeof STANDARD_PICKLISTS].reserved.includes(entry));
-    if (!match || STANDARD_PICKLISTS[field.picklist].reserved.includes(match.value)) {
+    const { reserved } = STANDARD_PICKLISTS[field.picklist];
+    const allowed = list.active.filter((entry) => !reserved.includes(entry));
+    if (!match || reserved.includes(match.value)) {
       throw badInput(field.apiName, `${field.apiName} must be one of: ${allowed.join(', ')}`, { allowed });
     }
     if (match.retired) throw badInput(field.apiName, `${field.apiName}: "${match.value}" is retired; use one of: ${allowed.join(', ')}`, { allowed });
@@ -121,6 +122,11 @@ export async function validateCustomFieldValues(
     const field = byName.get(apiName);
     if (!field) throw badInput(`customFields.${apiName}`, `${config.plural} have no field "${apiName}"`);
     if (!field.active) throw badInput(`customFields.${apiName}`, `${field.label} is deactivated`);
+    // A record keeps a value its field no longer offers (an option removed since) when it is sent back unchanged.
+    if (existing && raw !== null && JSON.stringify(existing[apiName]) === JSON.stringify(raw)) {
+      normalised[apiName] = raw;
+      continue;
+    }
     const value = normaliseValue({ apiName, type: field.type, options: field.options }, raw, viewer.country);
     if (value !== null && field.type === 'LOOKUP') await checkLookup(tx, viewer, field, value as string);
     normalised[apiName] = value;
