@@ -47,6 +47,8 @@ const config: CodegenConfig = {
           Note: '../modules/notes/notes.table.js#NoteRow',
           TimelineEntry: '../modules/timeline/timeline.table.js#TimelineEntryRow',
           Address: '../shared/address.js#AddressValue',
+          CustomField: '../modules/customization/customization.table.js#CustomFieldRow',
+          Picklist: '../modules/customization/module-config.js#PicklistState',
           AccountConnection: '../shared/pagination.js#Connection<AccountRow>',
           ContactConnection: '../shared/pagination.js#Connection<ContactRow>',
           LeadConnection: '../shared/pagination.js#Connection<LeadRow>',

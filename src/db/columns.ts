@@ -1,4 +1,4 @@
-import { integer, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { integer, jsonb, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** Millisecond precision so that a timestamp survives a round trip through a JS Date (keyset cursors). */
 export const timestampMs = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
@@ -19,4 +19,10 @@ export const recordColumns = () => ({
   ownerId: uuid('owner_id').notNull(),
   deletedAt: timestampMs('deleted_at'),
   tags: text('tags').array().notNull().default([]),
+  /**
+   * The organisation's custom field values keyed by apiName: the copy reads use (no join, no
+   * extra query). `custom_field_values` holds the same values typed and indexed for filters,
+   * sorts and uniqueness; both are written in the same transaction.
+   */
+  customFields: jsonb('custom_fields').$type<Record<string, unknown>>().notNull().default({}),
 });

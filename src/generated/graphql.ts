@@ -23,6 +23,8 @@ import type { ActivityRow } from '../modules/activities/activities.table.js';
 import type { NoteRow } from '../modules/notes/notes.table.js';
 import type { TimelineEntryRow } from '../modules/timeline/timeline.table.js';
 import type { AddressValue } from '../shared/address.js';
+import type { CustomFieldRow } from '../modules/customization/customization.table.js';
+import type { PicklistState } from '../modules/customization/module-config.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -71,6 +73,10 @@ export type Account = CrmRecord & {
   contacts: Array<Contact>;
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
+  /** One custom field's value, or null. */
+  customField: Maybe<Scalars['JSON']['output']>;
+  /** Custom field values keyed by apiName, typed as `moduleMetadata` describes (deactivated fields left out). */
+  customFields: Scalars['JSON']['output'];
   /** The account's deals, newest first (at most `first`, up to 200). Use `deals(filter: {accountId})` to page through all. */
   deals: Array<Deal>;
   deletedAt: Maybe<Scalars['DateTime']['output']>;
@@ -101,6 +107,12 @@ export type AccountActivitiesArgs = {
 /** A company you do business with (Zoho's Accounts). */
 export type AccountContactsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A company you do business with (Zoho's Accounts). */
+export type AccountCustomFieldArgs = {
+  apiName: Scalars['String']['input'];
 };
 
 
@@ -142,6 +154,8 @@ export type AccountFilter = {
   accountType?: InputMaybe<Array<Scalars['String']['input']>>;
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Conditions on custom fields, all of which must hold. */
+  customFields?: InputMaybe<Array<CustomFieldCondition>>;
   /** True lists the recycle bin instead of live records. */
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
   industry?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -154,6 +168,8 @@ export type AccountFilter = {
 };
 
 export type AccountOrderBy = {
+  /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
+  customField?: InputMaybe<Scalars['String']['input']>;
   direction?: InputMaybe<OrderDirection>;
   field: AccountOrderField;
 };
@@ -161,6 +177,8 @@ export type AccountOrderBy = {
 export type AccountOrderField =
   | 'ANNUAL_REVENUE'
   | 'CREATED_AT'
+  /** The custom field named in `customField`. */
+  | 'CUSTOM_FIELD'
   | 'NAME'
   | 'UPDATED_AT';
 
@@ -172,6 +190,10 @@ export type Activity = {
   completedAt: Maybe<Scalars['DateTime']['output']>;
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
+  /** One custom field's value, or null. */
+  customField: Maybe<Scalars['JSON']['output']>;
+  /** Custom field values keyed by apiName, typed as `moduleMetadata` describes (deactivated fields left out). */
+  customFields: Scalars['JSON']['output'];
   deletedAt: Maybe<Scalars['DateTime']['output']>;
   description: Maybe<Scalars['String']['output']>;
   /** When a task is due. */
@@ -194,6 +216,12 @@ export type Activity = {
   version: Scalars['Int']['output'];
 };
 
+
+/** A task, call or meeting, usually about a lead, contact, account or deal. */
+export type ActivityCustomFieldArgs = {
+  apiName: Scalars['String']['input'];
+};
+
 export type ActivityConnection = {
   __typename?: 'ActivityConnection';
   edges: Array<ActivityEdge>;
@@ -209,6 +237,8 @@ export type ActivityEdge = {
 };
 
 export type ActivityFilter = {
+  /** Conditions on custom fields, all of which must hold. */
+  customFields?: InputMaybe<Array<CustomFieldCondition>>;
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
   dueAfter?: InputMaybe<Scalars['DateTime']['input']>;
   dueBefore?: InputMaybe<Scalars['DateTime']['input']>;
@@ -227,12 +257,16 @@ export type ActivityFilter = {
 };
 
 export type ActivityOrderBy = {
+  /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
+  customField?: InputMaybe<Scalars['String']['input']>;
   direction?: InputMaybe<OrderDirection>;
   field: ActivityOrderField;
 };
 
 export type ActivityOrderField =
   | 'CREATED_AT'
+  /** The custom field named in `customField`. */
+  | 'CUSTOM_FIELD'
   | 'DUE_AT'
   | 'START_AT'
   | 'UPDATED_AT';
@@ -272,6 +306,13 @@ export type AddressInput = {
   postalCode?: InputMaybe<Scalars['String']['input']>;
   state?: InputMaybe<Scalars['String']['input']>;
   street?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ApplyTemplatePayload = {
+  __typename?: 'ApplyTemplatePayload';
+  /** Every module's metadata after the template. */
+  modules: Array<ModuleMetadata>;
+  template: IndustryTemplate;
 };
 
 /** A signed-in session: the token to send as `Authorization: Bearer <token>`, and who it is for. */
@@ -320,6 +361,10 @@ export type Contact = CrmRecord & {
   address: Address;
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
+  /** One custom field's value, or null. */
+  customField: Maybe<Scalars['JSON']['output']>;
+  /** Custom field values keyed by apiName, typed as `moduleMetadata` describes (deactivated fields left out). */
+  customFields: Scalars['JSON']['output'];
   /** The contact's deals, newest first. */
   deals: Array<Deal>;
   deletedAt: Maybe<Scalars['DateTime']['output']>;
@@ -354,6 +399,12 @@ export type Contact = CrmRecord & {
 /** A person at an account you do business with (Zoho's Contacts). */
 export type ContactActivitiesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person at an account you do business with (Zoho's Contacts). */
+export type ContactCustomFieldArgs = {
+  apiName: Scalars['String']['input'];
 };
 
 
@@ -405,6 +456,8 @@ export type ContactFilter = {
   accountId?: InputMaybe<Scalars['ID']['input']>;
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Conditions on custom fields, all of which must hold. */
+  customFields?: InputMaybe<Array<CustomFieldCondition>>;
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
   /** Exact email, case-insensitive. */
   email?: InputMaybe<Scalars['String']['input']>;
@@ -421,12 +474,16 @@ export type ContactFilter = {
 };
 
 export type ContactOrderBy = {
+  /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
+  customField?: InputMaybe<Scalars['String']['input']>;
   direction?: InputMaybe<OrderDirection>;
   field: ContactOrderField;
 };
 
 export type ContactOrderField =
   | 'CREATED_AT'
+  /** The custom field named in `customField`. */
+  | 'CUSTOM_FIELD'
   | 'EMAIL'
   | 'LAST_ACTIVITY_AT'
   | 'LAST_NAME'
@@ -465,6 +522,8 @@ export type CreateAccountInput = {
   accountType?: InputMaybe<Scalars['String']['input']>;
   address?: InputMaybe<AddressInput>;
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
+  customFields?: InputMaybe<Scalars['JSON']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   employees?: InputMaybe<Scalars['Int']['input']>;
   industry?: InputMaybe<Scalars['String']['input']>;
@@ -479,6 +538,8 @@ export type CreateAccountInput = {
 export type CreateActivityInput = {
   callDirection?: InputMaybe<CallDirection>;
   callDurationSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
+  customFields?: InputMaybe<Scalars['JSON']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   dueAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** Required for meetings; after `startAt`. */
@@ -501,6 +562,8 @@ export type CreateContactInput = {
   address?: InputMaybe<AddressInput>;
   /** Create even when a contact with this email exists (otherwise CONFLICT names it). */
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
+  customFields?: InputMaybe<Scalars['JSON']['input']>;
   department?: InputMaybe<Scalars['String']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   email?: InputMaybe<Scalars['String']['input']>;
@@ -516,6 +579,24 @@ export type CreateContactInput = {
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type CreateCustomFieldInput = {
+  /** Letters, digits and underscores, starting with a letter, at most 60 characters; unique in the module. */
+  apiName: Scalars['String']['input'];
+  /** Validated like any value of the field. */
+  defaultValue?: InputMaybe<Scalars['JSON']['input']>;
+  helpText?: InputMaybe<Scalars['String']['input']>;
+  label: Scalars['String']['input'];
+  /** LOOKUP only. */
+  lookupModule?: InputMaybe<CustomizableModule>;
+  module: CustomizableModule;
+  /** PICKLIST and MULTI_PICKLIST only: at least one value. */
+  options?: InputMaybe<Array<Scalars['String']['input']>>;
+  required?: InputMaybe<Scalars['Boolean']['input']>;
+  type: CustomFieldType;
+  /** Only for TEXT, INTEGER, DECIMAL, EMAIL, PHONE and URL. */
+  unique?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 export type CreateDealInput = {
   accountId?: InputMaybe<Scalars['ID']['input']>;
   amount?: InputMaybe<Scalars['Decimal']['input']>;
@@ -523,6 +604,8 @@ export type CreateDealInput = {
   contactId?: InputMaybe<Scalars['ID']['input']>;
   /** Defaults to the organisation's currency. */
   currency?: InputMaybe<Scalars['String']['input']>;
+  /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
+  customFields?: InputMaybe<Scalars['JSON']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   leadSource?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
@@ -543,6 +626,8 @@ export type CreateLeadInput = {
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
   company?: InputMaybe<Scalars['String']['input']>;
+  /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
+  customFields?: InputMaybe<Scalars['JSON']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   email?: InputMaybe<Scalars['String']['input']>;
   employees?: InputMaybe<Scalars['Int']['input']>;
@@ -604,6 +689,8 @@ export type CrmRecord = {
   createdAt: Scalars['DateTime']['output'];
   /** The user who created the record, when it was created by a user. */
   createdBy: Maybe<User>;
+  /** The organisation's custom field values keyed by apiName (see `moduleMetadata`). */
+  customFields: Scalars['JSON']['output'];
   /** Set while the record is in the recycle bin. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
   /** Stable identifier. */
@@ -627,6 +714,88 @@ export type CrmRecordTimelineArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A field an administrator added to a module. */
+export type CustomField = {
+  __typename?: 'CustomField';
+  /** A deactivated field keeps its values but is hidden from records and refuses writes. */
+  active: Scalars['Boolean']['output'];
+  /** Key in `customFields` JSON, filters and `orderBy`; never changes. */
+  apiName: Scalars['String']['output'];
+  /** Used on create when the input leaves the field out. */
+  defaultValue: Maybe<Scalars['JSON']['output']>;
+  helpText: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  label: Scalars['String']['output'];
+  /** The module a LOOKUP points to. */
+  lookupModule: Maybe<CustomizableModule>;
+  module: CustomizableModule;
+  /** Picklist values, in display order. */
+  options: Array<Scalars['String']['output']>;
+  /** Display order among the module's custom fields. */
+  position: Scalars['Int']['output'];
+  /** Refused when missing on create, or cleared on update, on every write path. */
+  required: Scalars['Boolean']['output'];
+  type: CustomFieldType;
+  /** No two records of the module share a value (compared case-insensitively); enforced by the database. */
+  unique: Scalars['Boolean']['output'];
+};
+
+/** A condition on a custom field in a list `filter`: records match when every given part holds. */
+export type CustomFieldCondition = {
+  apiName: Scalars['String']['input'];
+  /** Text contains, case-insensitively. */
+  contains?: InputMaybe<Scalars['String']['input']>;
+  /** Equal to this value (read like a value of the field: picklists match case-insensitively); MULTI_PICKLIST: has this value. */
+  equals?: InputMaybe<Scalars['JSON']['input']>;
+  /** Equal to any of these; MULTI_PICKLIST: has any of these. */
+  in?: InputMaybe<Array<Scalars['JSON']['input']>>;
+  /** True: only records without a value; false: only records with one. */
+  isEmpty?: InputMaybe<Scalars['Boolean']['input']>;
+  /** At most (numbers, dates, date-times). */
+  max?: InputMaybe<Scalars['JSON']['input']>;
+  /** At least (numbers, dates, date-times). */
+  min?: InputMaybe<Scalars['JSON']['input']>;
+};
+
+/** What kind of value a field holds; decides validation, JSON form, filters and sorting. */
+export type CustomFieldType =
+  | 'BOOLEAN'
+  /** An amount with at most 2 decimals as a string, e.g. "1250.00". */
+  | 'CURRENCY'
+  /** YYYY-MM-DD. */
+  | 'DATE'
+  /** An ISO-8601 instant, returned in UTC with milliseconds. */
+  | 'DATETIME'
+  /** An exact decimal as a string, e.g. "12.5". */
+  | 'DECIMAL'
+  /** Stored in lower case. */
+  | 'EMAIL'
+  /** A whole number (JSON number). */
+  | 'INTEGER'
+  /** The id of a record of `lookupModule` in the same organisation. */
+  | 'LOOKUP'
+  /** A list of `options` (JSON array). */
+  | 'MULTI_PICKLIST'
+  /** A number from 0 to 100. */
+  | 'PERCENT'
+  /** Normalised to E.164. */
+  | 'PHONE'
+  /** One of `options`. */
+  | 'PICKLIST'
+  /** Up to 255 characters. */
+  | 'TEXT'
+  /** Up to 32,000 characters. */
+  | 'TEXTAREA'
+  | 'URL';
+
+/** A module an organisation can customise: fields, picklists, labels and layout. */
+export type CustomizableModule =
+  | 'ACCOUNTS'
+  | 'ACTIVITIES'
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'LEADS';
+
 /** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
 export type Deal = CrmRecord & {
   __typename?: 'Deal';
@@ -644,6 +813,10 @@ export type Deal = CrmRecord & {
   createdBy: Maybe<User>;
   /** ISO 4217 code. */
   currency: Scalars['String']['output'];
+  /** One custom field's value, or null. */
+  customField: Maybe<Scalars['JSON']['output']>;
+  /** Custom field values keyed by apiName, typed as `moduleMetadata` describes (deactivated fields left out). */
+  customFields: Scalars['JSON']['output'];
   deletedAt: Maybe<Scalars['DateTime']['output']>;
   description: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
@@ -672,6 +845,12 @@ export type Deal = CrmRecord & {
 /** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
 export type DealActivitiesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+export type DealCustomFieldArgs = {
+  apiName: Scalars['String']['input'];
 };
 
 
@@ -736,6 +915,8 @@ export type DealFilter = {
   contactId?: InputMaybe<Scalars['ID']['input']>;
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Conditions on custom fields, all of which must hold. */
+  customFields?: InputMaybe<Array<CustomFieldCondition>>;
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
@@ -751,6 +932,8 @@ export type DealFilter = {
 };
 
 export type DealOrderBy = {
+  /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
+  customField?: InputMaybe<Scalars['String']['input']>;
   direction?: InputMaybe<OrderDirection>;
   field: DealOrderField;
 };
@@ -759,6 +942,8 @@ export type DealOrderField =
   | 'AMOUNT'
   | 'CLOSING_DATE'
   | 'CREATED_AT'
+  /** The custom field named in `customField`. */
+  | 'CUSTOM_FIELD'
   | 'NAME'
   | 'PROBABILITY'
   | 'UPDATED_AT';
@@ -784,6 +969,19 @@ export type DealsBoard = {
    */
   cursor: Scalars['String']['output'];
   pipeline: Pipeline;
+};
+
+export type DeleteCustomFieldInput = {
+  /** Must be true when records hold values for the field: they are removed with it, for good. */
+  confirmDeleteValues?: InputMaybe<Scalars['Boolean']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteCustomFieldPayload = {
+  __typename?: 'DeleteCustomFieldPayload';
+  deletedId: Scalars['ID']['output'];
+  /** How many records lost a value. */
+  valuesRemoved: Scalars['Int']['output'];
 };
 
 /** Deletes a stage; its deals move to another stage of the same pipeline first. Administrators only. */
@@ -838,6 +1036,50 @@ export type FieldChange = {
   oldValue: Maybe<Scalars['JSON']['output']>;
 };
 
+/** One field of a module, standard or custom, as a form or a list column needs it. */
+export type FieldMetadata = {
+  __typename?: 'FieldMetadata';
+  apiName: Scalars['String']['output'];
+  /** The custom field's id (null for standard fields). */
+  customFieldId: Maybe<Scalars['ID']['output']>;
+  helpText: Maybe<Scalars['String']['output']>;
+  /** Hidden from the organisation's layout; the API still reads and writes it. */
+  hidden: Scalars['Boolean']['output'];
+  /** The organisation's label. */
+  label: Scalars['String']['output'];
+  lookupModule: Maybe<CustomizableModule>;
+  /** Values new writes may use (picklists). */
+  options: Array<Scalars['String']['output']>;
+  /** The editable standard picklist behind this field, if any. */
+  picklist: Maybe<StandardPicklist>;
+  required: Scalars['Boolean']['output'];
+  /** Values records may still hold but new writes refuse. */
+  retiredOptions: Array<Scalars['String']['output']>;
+  /** True for Pulse's own fields (read from the record type's GraphQL fields), false for custom fields (read from `customFields`). */
+  standard: Scalars['Boolean']['output'];
+  /** Filled by Pulse (owner, timestamps, stage...): cannot be hidden or made required. */
+  system: Scalars['Boolean']['output'];
+  type: CustomFieldType;
+  unique: Scalars['Boolean']['output'];
+};
+
+/** Industry starter templates (labels, picklists, pipelines and custom fields). */
+export type IndustryTemplate =
+  /** Sells space over time: Deals become Campaigns. */
+  | 'ADVERTISING'
+  /** Company-to-company sales (Pulse's defaults plus a few qualification fields). */
+  | 'B2B'
+  /** Tracks installed products and warranties. */
+  | 'DURABLE_GOODS'
+  /** Contacts become Patients. */
+  | 'HEALTHCARE'
+  /** Deals become Policies (cover against a contingent loss). */
+  | 'INSURANCE'
+  /** The same property can be sold several times: Deals become Properties. */
+  | 'REAL_ESTATE'
+  /** Lawyers, consultants: Deals become Matters, Accounts Clients. */
+  | 'SERVICES';
+
 /** Invites a new member of the organisation. */
 export type InviteUserInput = {
   email: Scalars['String']['input'];
@@ -868,6 +1110,10 @@ export type Lead = CrmRecord & {
   convertedDeal: Maybe<Deal>;
   createdAt: Scalars['DateTime']['output'];
   createdBy: Maybe<User>;
+  /** One custom field's value, or null. */
+  customField: Maybe<Scalars['JSON']['output']>;
+  /** Custom field values keyed by apiName, typed as `moduleMetadata` describes (deactivated fields left out). */
+  customFields: Scalars['JSON']['output'];
   deletedAt: Maybe<Scalars['DateTime']['output']>;
   description: Maybe<Scalars['String']['output']>;
   /** Validated and stored in lower case. */
@@ -907,6 +1153,12 @@ export type Lead = CrmRecord & {
 /** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
 export type LeadActivitiesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+export type LeadCustomFieldArgs = {
+  apiName: Scalars['String']['input'];
 };
 
 
@@ -953,6 +1205,8 @@ export type LeadFilter = {
   converted?: InputMaybe<Scalars['Boolean']['input']>;
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Conditions on custom fields, all of which must hold. */
+  customFields?: InputMaybe<Array<CustomFieldCondition>>;
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
   /** Exact email, case-insensitive. */
   email?: InputMaybe<Scalars['String']['input']>;
@@ -971,6 +1225,8 @@ export type LeadFilter = {
 };
 
 export type LeadOrderBy = {
+  /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
+  customField?: InputMaybe<Scalars['String']['input']>;
   direction?: InputMaybe<OrderDirection>;
   field: LeadOrderField;
 };
@@ -979,6 +1235,8 @@ export type LeadOrderField =
   | 'ANNUAL_REVENUE'
   | 'COMPANY'
   | 'CREATED_AT'
+  /** The custom field named in `customField`. */
+  | 'CUSTOM_FIELD'
   | 'LAST_ACTIVITY_AT'
   | 'LAST_NAME'
   | 'UPDATED_AT';
@@ -992,6 +1250,18 @@ export type LogInInput = {
 export type MassEmailModule =
   | 'CONTACTS'
   | 'LEADS';
+
+/** What a client needs to build forms and columns for a module. */
+export type ModuleMetadata = {
+  __typename?: 'ModuleMetadata';
+  /** Standard fields first, then active custom fields in their order. */
+  fields: Array<FieldMetadata>;
+  /** What the organisation calls one record, e.g. "Property". */
+  label: Scalars['String']['output'];
+  module: CustomizableModule;
+  /** What it calls the module, e.g. "Properties". */
+  pluralLabel: Scalars['String']['output'];
+};
 
 /** Moves a card on the board: to `stageId`, between the cards `afterId` (above) and `beforeId` (below). */
 export type MoveDealInput = {
@@ -1011,12 +1281,18 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Sets an invited user's password and signs them in. Needs no token. */
   acceptInvitation: AuthPayload;
+  /** Administrators only. */
+  activateCustomField: CustomField;
+  /** Administrators only. Sets labels, picklist values, pipelines and custom fields for an industry; applying it again adds nothing twice. */
+  applyTemplate: ApplyTemplatePayload;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. */
   convertLead: ConvertLeadPayload;
   createAccount: Account;
   createActivity: Activity;
   /** Fails with CONFLICT, naming the existing contact, when the email is taken, unless `allowDuplicate`. */
   createContact: Contact;
+  /** Administrators only. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. */
+  createCustomField: CustomField;
   createDeal: Deal;
   /** Fails with CONFLICT, naming the existing record, when a lead or contact has this email, unless `allowDuplicate`. */
   createLead: Lead;
@@ -1025,6 +1301,8 @@ export type Mutation = {
   createPipeline: Pipeline;
   createStage: Stage;
   createWebForm: WebForm;
+  /** Administrators only. Values stay; the field disappears from records and refuses writes until reactivated. */
+  deactivateCustomField: CustomField;
   /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay. Administrators only. */
   deactivateUser: User;
   deactivateWebForm: WebForm;
@@ -1032,6 +1310,8 @@ export type Mutation = {
   deleteAccount: Account;
   deleteActivity: Activity;
   deleteContact: Contact;
+  /** Administrators only. CONFLICT when records hold values and `confirmDeleteValues` is not true. */
+  deleteCustomField: DeleteCustomFieldPayload;
   deleteDeal: Deal;
   deleteLead: Lead;
   /** Removes a note. */
@@ -1045,6 +1325,8 @@ export type Mutation = {
   /** Moves a deal to a stage and a place on the board. A stale `expectedVersion` fails with CONFLICT. */
   moveDeal: Deal;
   recordSalesSignal: SalesSignal;
+  /** Administrators only. */
+  reorderCustomFields: Array<CustomField>;
   reorderStages: Pipeline;
   /** Brings the account back from the recycle bin. */
   restoreAccount: Account;
@@ -1063,21 +1345,41 @@ export type Mutation = {
   updateAccount: Account;
   updateActivity: Activity;
   updateContact: Contact;
+  /** Administrators only. */
+  updateCustomField: CustomField;
   updateDeal: Deal;
   updateLead: Lead;
+  /** Administrators only. */
+  updateModuleLabels: ModuleMetadata;
   /** Edits a note. A stale `expectedVersion` fails with CONFLICT. */
   updateNote: Note;
   /** Changes the organisation's name, default currency or country. Administrators only. */
   updateOrganization: Organization;
+  /** Administrators only. */
+  updatePicklist: Picklist;
   updatePipeline: Pipeline;
   updateSignalSettings: SignalSettings;
   updateStage: Stage;
+  /** Administrators only. */
+  updateStandardField: ModuleMetadata;
 };
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationAcceptInvitationArgs = {
   input: AcceptInvitationInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationActivateCustomFieldArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationApplyTemplateArgs = {
+  template: IndustryTemplate;
 };
 
 
@@ -1102,6 +1404,12 @@ export type MutationCreateActivityArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateContactArgs = {
   input: CreateContactInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateCustomFieldArgs = {
+  input: CreateCustomFieldInput;
 };
 
 
@@ -1142,6 +1450,12 @@ export type MutationCreateWebFormArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeactivateCustomFieldArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeactivateUserArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1168,6 +1482,12 @@ export type MutationDeleteActivityArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteContactArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteCustomFieldArgs = {
+  input: DeleteCustomFieldInput;
 };
 
 
@@ -1216,6 +1536,12 @@ export type MutationMoveDealArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationRecordSalesSignalArgs = {
   input: RecordSalesSignalInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationReorderCustomFieldsArgs = {
+  input: ReorderCustomFieldsInput;
 };
 
 
@@ -1292,6 +1618,12 @@ export type MutationUpdateContactArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateCustomFieldArgs = {
+  input: UpdateCustomFieldInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateDealArgs = {
   input: UpdateDealInput;
 };
@@ -1304,6 +1636,12 @@ export type MutationUpdateLeadArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateModuleLabelsArgs = {
+  input: UpdateModuleLabelsInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateNoteArgs = {
   input: UpdateNoteInput;
 };
@@ -1312,6 +1650,12 @@ export type MutationUpdateNoteArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateOrganizationArgs = {
   input: UpdateOrganizationInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdatePicklistArgs = {
+  input: UpdatePicklistInput;
 };
 
 
@@ -1330,6 +1674,12 @@ export type MutationUpdateSignalSettingsArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateStageArgs = {
   input: UpdateStageInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateStandardFieldArgs = {
+  input: UpdateStandardFieldInput;
 };
 
 /** A note written on a lead, contact, account or deal. */
@@ -1378,6 +1728,25 @@ export type PageInfo = {
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
+export type Picklist = {
+  __typename?: 'Picklist';
+  name: StandardPicklist;
+  /** In display order, retired values included. */
+  values: Array<PicklistValue>;
+};
+
+export type PicklistRenameInput = {
+  from: Scalars['String']['input'];
+  to: Scalars['String']['input'];
+};
+
+export type PicklistValue = {
+  __typename?: 'PicklistValue';
+  /** Kept on the records that have it, refused on new writes. */
+  retired: Scalars['Boolean']['output'];
+  value: Scalars['String']['output'];
+};
+
 /** A sales process: an ordered list of stages that deals move through. */
 export type Pipeline = {
   __typename?: 'Pipeline';
@@ -1401,6 +1770,8 @@ export type Query = {
   activity: Activity;
   contact: Contact;
   contacts: ContactConnection;
+  /** The module's custom fields, deactivated ones included, in order. */
+  customFields: Array<CustomField>;
   deal: Deal;
   deals: DealConnection;
   /** The Kanban board of a pipeline, its totals computed in SQL over each whole filtered column. */
@@ -1410,8 +1781,12 @@ export type Query = {
   leads: LeadConnection;
   /** The signed-in user. */
   me: User;
+  /** Standard and custom fields of a module with the organisation's labels, picklists and layout. */
+  moduleMetadata: ModuleMetadata;
   /** The signed-in user's organisation. */
   organization: Organization;
+  /** The organisation's values of a standard picklist. */
+  picklist: Picklist;
   /** One pipeline. */
   pipeline: Pipeline;
   /** The organisation's pipelines, default first. */
@@ -1473,6 +1848,12 @@ export type QueryContactsArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryCustomFieldsArgs = {
+  module: CustomizableModule;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryDealArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1513,6 +1894,18 @@ export type QueryLeadsArgs = {
   filter?: InputMaybe<LeadFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<LeadOrderBy>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryModuleMetadataArgs = {
+  module: CustomizableModule;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryPicklistArgs = {
+  name: StandardPicklist;
 };
 
 
@@ -1573,6 +1966,12 @@ export type RecordType =
 
 /** A lead, contact, account or deal. */
 export type RelatedRecord = Account | Contact | Deal | Lead;
+
+export type ReorderCustomFieldsInput = {
+  /** Every custom field id of the module, in the new order. */
+  ids: Array<Scalars['ID']['input']>;
+  module: CustomizableModule;
+};
 
 /** The new order of a pipeline's stages: every stage id exactly once. Administrators only. */
 export type ReorderStagesInput = {
@@ -1687,6 +2086,8 @@ export type SignUpInput = {
   organizationName: Scalars['String']['input'];
   /** At least 10 characters. */
   password: Scalars['String']['input'];
+  /** An industry starter template to apply to the new organisation. */
+  template?: InputMaybe<IndustryTemplate>;
 };
 
 /** What a prospect did. */
@@ -1750,6 +2151,13 @@ export type StageKind =
   | 'LOST'
   | 'OPEN'
   | 'WON';
+
+/** A standard picklist an organisation can edit. */
+export type StandardPicklist =
+  | 'ACCOUNT_TYPE'
+  | 'INDUSTRY'
+  | 'LEAD_SOURCE'
+  | 'LEAD_STATUS';
 
 /**
  * Live updates over graphql-ws on the same URL as HTTP (`ws://host:port/graphql`); send the token as
@@ -1839,6 +2247,8 @@ export type UpdateAccountInput = {
   accountType?: InputMaybe<Scalars['String']['input']>;
   address?: InputMaybe<AddressInput>;
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
+  customFields?: InputMaybe<Scalars['JSON']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   employees?: InputMaybe<Scalars['Int']['input']>;
   /** The version you read; a stale one fails with CONFLICT and changes nothing. */
@@ -1855,6 +2265,8 @@ export type UpdateAccountInput = {
 export type UpdateActivityInput = {
   callDirection?: InputMaybe<CallDirection>;
   callDurationSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
+  customFields?: InputMaybe<Scalars['JSON']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   dueAt?: InputMaybe<Scalars['DateTime']['input']>;
   endAt?: InputMaybe<Scalars['DateTime']['input']>;
@@ -1875,6 +2287,8 @@ export type UpdateContactInput = {
   address?: InputMaybe<AddressInput>;
   /** Accept an email that another contact already has. */
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
+  customFields?: InputMaybe<Scalars['JSON']['input']>;
   department?: InputMaybe<Scalars['String']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   email?: InputMaybe<Scalars['String']['input']>;
@@ -1892,12 +2306,26 @@ export type UpdateContactInput = {
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Changes a custom field; its apiName, type and uniqueness stay. */
+export type UpdateCustomFieldInput = {
+  /** JSON null clears the default. */
+  defaultValue?: InputMaybe<Scalars['JSON']['input']>;
+  helpText?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  label?: InputMaybe<Scalars['String']['input']>;
+  /** The new list of picklist values; records keep values no longer listed (readable, refused on new writes). */
+  options?: InputMaybe<Array<Scalars['String']['input']>>;
+  required?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 export type UpdateDealInput = {
   accountId?: InputMaybe<Scalars['ID']['input']>;
   amount?: InputMaybe<Scalars['Decimal']['input']>;
   closingDate?: InputMaybe<Scalars['Date']['input']>;
   contactId?: InputMaybe<Scalars['ID']['input']>;
   currency?: InputMaybe<Scalars['String']['input']>;
+  /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
+  customFields?: InputMaybe<Scalars['JSON']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   expectedVersion: Scalars['Int']['input'];
   id: Scalars['ID']['input'];
@@ -1916,6 +2344,8 @@ export type UpdateLeadInput = {
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
   company?: InputMaybe<Scalars['String']['input']>;
+  /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
+  customFields?: InputMaybe<Scalars['JSON']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   email?: InputMaybe<Scalars['String']['input']>;
   employees?: InputMaybe<Scalars['Int']['input']>;
@@ -1936,6 +2366,14 @@ export type UpdateLeadInput = {
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type UpdateModuleLabelsInput = {
+  module: CustomizableModule;
+  /** e.g. "Properties". */
+  plural: Scalars['String']['input'];
+  /** e.g. "Property"; GraphQL type and field names stay as they are. */
+  singular: Scalars['String']['input'];
+};
+
 /** Edits a note; `expectedVersion` must match the note's current version. */
 export type UpdateNoteInput = {
   body?: InputMaybe<Scalars['String']['input']>;
@@ -1951,6 +2389,21 @@ export type UpdateOrganizationInput = {
   /** ISO 4217 code, e.g. EUR. */
   currency?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Edits a standard picklist; the steps apply in the order listed here. */
+export type UpdatePicklistInput = {
+  /** New values, added at the end. */
+  add?: InputMaybe<Array<Scalars['String']['input']>>;
+  name: StandardPicklist;
+  /** The new display order: every value of the list. */
+  order?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Renames a value on the list and on every record that has it. */
+  rename?: InputMaybe<Array<PicklistRenameInput>>;
+  /** Retired values to offer again. */
+  restore?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Values records keep but new writes refuse. */
+  retire?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 /** Renames a pipeline or makes it the default. Administrators only. */
@@ -1976,6 +2429,15 @@ export type UpdateStageInput = {
   kind?: InputMaybe<StageKind>;
   name?: InputMaybe<Scalars['String']['input']>;
   probability?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Hides a standard field from the organisation's layout or makes it required. */
+export type UpdateStandardFieldInput = {
+  apiName: Scalars['String']['input'];
+  hidden?: InputMaybe<Scalars['Boolean']['input']>;
+  module: CustomizableModule;
+  /** Enforced on every write path, like a required custom field. */
+  required?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** A member of an organisation. */
@@ -2007,7 +2469,7 @@ export type WebForm = {
 /** One field of a web form. */
 export type WebFormField = {
   __typename?: 'WebFormField';
-  /** The lead field it fills: firstName, lastName, email, phone, mobile, company, title, website, description, ... */
+  /** The lead field it fills: firstName, lastName, email, phone, mobile, company, title, website, description, ..., or `customFields.<apiName>` for an active custom lead field. */
   leadField: Scalars['String']['output'];
   /** The name the field is posted under. */
   name: Scalars['String']['output'];
@@ -2129,6 +2591,7 @@ export type ResolversTypes = {
   ActivityType: ActivityType;
   Address: ResolverTypeWrapper<AddressValue>;
   AddressInput: AddressInput;
+  ApplyTemplatePayload: ResolverTypeWrapper<ApplyTemplatePayload>;
   AuthPayload: ResolverTypeWrapper<AuthResult>;
   BoardColumn: ResolverTypeWrapper<BoardColumnData>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -2145,6 +2608,7 @@ export type ResolversTypes = {
   CreateAccountInput: CreateAccountInput;
   CreateActivityInput: CreateActivityInput;
   CreateContactInput: CreateContactInput;
+  CreateCustomFieldInput: CreateCustomFieldInput;
   CreateDealInput: CreateDealInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
@@ -2152,6 +2616,10 @@ export type ResolversTypes = {
   CreateStageInput: CreateStageInput;
   CreateWebFormInput: CreateWebFormInput;
   CrmRecord: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['CrmRecord']>;
+  CustomField: ResolverTypeWrapper<CustomFieldRow>;
+  CustomFieldCondition: CustomFieldCondition;
+  CustomFieldType: CustomFieldType;
+  CustomizableModule: CustomizableModule;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Deal: ResolverTypeWrapper<DealRow>;
@@ -2165,12 +2633,16 @@ export type ResolversTypes = {
   DealStageChange: ResolverTypeWrapper<EventRow>;
   DealsBoard: ResolverTypeWrapper<BoardData>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
+  DeleteCustomFieldInput: DeleteCustomFieldInput;
+  DeleteCustomFieldPayload: ResolverTypeWrapper<DeleteCustomFieldPayload>;
   DeleteStageInput: DeleteStageInput;
   EmailMessage: ResolverTypeWrapper<EmailMessageRow>;
   EmailStatus: EmailStatus;
   Engagement: Engagement;
   FieldChange: ResolverTypeWrapper<FieldChange>;
+  FieldMetadata: ResolverTypeWrapper<FieldMetadata>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  IndustryTemplate: IndustryTemplate;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   InviteUserInput: InviteUserInput;
   InviteUserPayload: ResolverTypeWrapper<InviteResult>;
@@ -2183,18 +2655,23 @@ export type ResolversTypes = {
   LeadOrderField: LeadOrderField;
   LogInInput: LogInInput;
   MassEmailModule: MassEmailModule;
+  ModuleMetadata: ResolverTypeWrapper<ModuleMetadata>;
   MoveDealInput: MoveDealInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Note: ResolverTypeWrapper<NoteRow>;
   OrderDirection: OrderDirection;
   Organization: ResolverTypeWrapper<OrganizationRow>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Picklist: ResolverTypeWrapper<PicklistState>;
+  PicklistRenameInput: PicklistRenameInput;
+  PicklistValue: ResolverTypeWrapper<PicklistValue>;
   Pipeline: ResolverTypeWrapper<PipelineRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
   RecordType: RecordType;
   RelatedRecord: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RelatedRecord']>;
+  ReorderCustomFieldsInput: ReorderCustomFieldsInput;
   ReorderStagesInput: ReorderStagesInput;
   Role: Role;
   RotateWebhookSecretPayload: ResolverTypeWrapper<RotateWebhookSecretPayload>;
@@ -2213,6 +2690,7 @@ export type ResolversTypes = {
   StageHistoryEntry: ResolverTypeWrapper<StageHistoryRow>;
   StageInput: StageInput;
   StageKind: StageKind;
+  StandardPicklist: StandardPicklist;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TimelineConnection: ResolverTypeWrapper<Connection<TimelineEntryRow>>;
@@ -2221,13 +2699,17 @@ export type ResolversTypes = {
   UpdateAccountInput: UpdateAccountInput;
   UpdateActivityInput: UpdateActivityInput;
   UpdateContactInput: UpdateContactInput;
+  UpdateCustomFieldInput: UpdateCustomFieldInput;
   UpdateDealInput: UpdateDealInput;
   UpdateLeadInput: UpdateLeadInput;
+  UpdateModuleLabelsInput: UpdateModuleLabelsInput;
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
+  UpdatePicklistInput: UpdatePicklistInput;
   UpdatePipelineInput: UpdatePipelineInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
+  UpdateStandardFieldInput: UpdateStandardFieldInput;
   User: ResolverTypeWrapper<UserRow>;
   WebForm: ResolverTypeWrapper<WebFormRow>;
   WebFormField: ResolverTypeWrapper<WebFormField>;
@@ -2249,6 +2731,7 @@ export type ResolversParentTypes = {
   ActivityOrderBy: ActivityOrderBy;
   Address: AddressValue;
   AddressInput: AddressInput;
+  ApplyTemplatePayload: ApplyTemplatePayload;
   AuthPayload: AuthResult;
   BoardColumn: BoardColumnData;
   Boolean: Scalars['Boolean']['output'];
@@ -2263,6 +2746,7 @@ export type ResolversParentTypes = {
   CreateAccountInput: CreateAccountInput;
   CreateActivityInput: CreateActivityInput;
   CreateContactInput: CreateContactInput;
+  CreateCustomFieldInput: CreateCustomFieldInput;
   CreateDealInput: CreateDealInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
@@ -2270,6 +2754,8 @@ export type ResolversParentTypes = {
   CreateStageInput: CreateStageInput;
   CreateWebFormInput: CreateWebFormInput;
   CrmRecord: ResolversInterfaceTypes<ResolversParentTypes>['CrmRecord'];
+  CustomField: CustomFieldRow;
+  CustomFieldCondition: CustomFieldCondition;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Deal: DealRow;
@@ -2281,9 +2767,12 @@ export type ResolversParentTypes = {
   DealStageChange: EventRow;
   DealsBoard: BoardData;
   Decimal: Scalars['Decimal']['output'];
+  DeleteCustomFieldInput: DeleteCustomFieldInput;
+  DeleteCustomFieldPayload: DeleteCustomFieldPayload;
   DeleteStageInput: DeleteStageInput;
   EmailMessage: EmailMessageRow;
   FieldChange: FieldChange;
+  FieldMetadata: FieldMetadata;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   InviteUserInput: InviteUserInput;
@@ -2295,16 +2784,21 @@ export type ResolversParentTypes = {
   LeadFilter: LeadFilter;
   LeadOrderBy: LeadOrderBy;
   LogInInput: LogInInput;
+  ModuleMetadata: ModuleMetadata;
   MoveDealInput: MoveDealInput;
   Mutation: Record<PropertyKey, never>;
   Note: NoteRow;
   Organization: OrganizationRow;
   PageInfo: PageInfo;
+  Picklist: PicklistState;
+  PicklistRenameInput: PicklistRenameInput;
+  PicklistValue: PicklistValue;
   Pipeline: PipelineRow;
   Query: Record<PropertyKey, never>;
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
   RelatedRecord: ResolversUnionTypes<ResolversParentTypes>['RelatedRecord'];
+  ReorderCustomFieldsInput: ReorderCustomFieldsInput;
   ReorderStagesInput: ReorderStagesInput;
   RotateWebhookSecretPayload: RotateWebhookSecretPayload;
   SalesSignal: SalesSignalRow;
@@ -2328,13 +2822,17 @@ export type ResolversParentTypes = {
   UpdateAccountInput: UpdateAccountInput;
   UpdateActivityInput: UpdateActivityInput;
   UpdateContactInput: UpdateContactInput;
+  UpdateCustomFieldInput: UpdateCustomFieldInput;
   UpdateDealInput: UpdateDealInput;
   UpdateLeadInput: UpdateLeadInput;
+  UpdateModuleLabelsInput: UpdateModuleLabelsInput;
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
+  UpdatePicklistInput: UpdatePicklistInput;
   UpdatePipelineInput: UpdatePipelineInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
+  UpdateStandardFieldInput: UpdateStandardFieldInput;
   User: UserRow;
   WebForm: WebFormRow;
   WebFormField: WebFormField;
@@ -2349,6 +2847,8 @@ export type AccountResolvers<ContextType = GraphQLContext, ParentType extends Re
   contacts?: Resolver<Array<ResolversTypes['Contact']>, ParentType, ContextType, RequireFields<AccountContactsArgs, 'first'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  customField?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<AccountCustomFieldArgs, 'apiName'>>;
+  customFields?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   deals?: Resolver<Array<ResolversTypes['Deal']>, ParentType, ContextType, RequireFields<AccountDealsArgs, 'first'>>;
   deletedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2385,6 +2885,8 @@ export type ActivityResolvers<ContextType = GraphQLContext, ParentType extends R
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  customField?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<ActivityCustomFieldArgs, 'apiName'>>;
+  customFields?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   deletedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   dueAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -2423,6 +2925,11 @@ export type AddressResolvers<ContextType = GraphQLContext, ParentType extends Re
   street?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type ApplyTemplatePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApplyTemplatePayload'] = ResolversParentTypes['ApplyTemplatePayload']> = {
+  modules?: Resolver<Array<ResolversTypes['ModuleMetadata']>, ParentType, ContextType>;
+  template?: Resolver<ResolversTypes['IndustryTemplate'], ParentType, ContextType>;
+};
+
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
@@ -2444,6 +2951,8 @@ export type ContactResolvers<ContextType = GraphQLContext, ParentType extends Re
   address?: Resolver<ResolversTypes['Address'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  customField?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<ContactCustomFieldArgs, 'apiName'>>;
+  customFields?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   deals?: Resolver<Array<ResolversTypes['Deal']>, ParentType, ContextType, RequireFields<ContactDealsArgs, 'first'>>;
   deletedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   department?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2494,6 +3003,22 @@ export type CrmRecordResolvers<ContextType = GraphQLContext, ParentType extends 
   __resolveType: TypeResolveFn<'Account' | 'Contact' | 'Deal' | 'Lead', ParentType, ContextType>;
 };
 
+export type CustomFieldResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CustomField'] = ResolversParentTypes['CustomField']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  apiName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  defaultValue?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  helpText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lookupModule?: Resolver<Maybe<ResolversTypes['CustomizableModule']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['CustomizableModule'], ParentType, ContextType>;
+  options?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  required?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['CustomFieldType'], ParentType, ContextType>;
+  unique?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
   name: 'Date';
 }
@@ -2513,6 +3038,8 @@ export type DealResolvers<ContextType = GraphQLContext, ParentType extends Resol
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customField?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<DealCustomFieldArgs, 'apiName'>>;
+  customFields?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   deletedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2576,6 +3103,11 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
   name: 'Decimal';
 }
 
+export type DeleteCustomFieldPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteCustomFieldPayload'] = ResolversParentTypes['DeleteCustomFieldPayload']> = {
+  deletedId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  valuesRemoved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type EmailMessageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EmailMessage'] = ResolversParentTypes['EmailMessage']> = {
   clickCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2599,6 +3131,23 @@ export type FieldChangeResolvers<ContextType = GraphQLContext, ParentType extend
   oldValue?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
 };
 
+export type FieldMetadataResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FieldMetadata'] = ResolversParentTypes['FieldMetadata']> = {
+  apiName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customFieldId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  helpText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  hidden?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  lookupModule?: Resolver<Maybe<ResolversTypes['CustomizableModule']>, ParentType, ContextType>;
+  options?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  picklist?: Resolver<Maybe<ResolversTypes['StandardPicklist']>, ParentType, ContextType>;
+  required?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  retiredOptions?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  standard?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  system?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['CustomFieldType'], ParentType, ContextType>;
+  unique?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type InviteUserPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InviteUserPayload'] = ResolversParentTypes['InviteUserPayload']> = {
   invitationExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   invitationToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2620,6 +3169,8 @@ export type LeadResolvers<ContextType = GraphQLContext, ParentType extends Resol
   convertedDeal?: Resolver<Maybe<ResolversTypes['Deal']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  customField?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<LeadCustomFieldArgs, 'apiName'>>;
+  customFields?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   deletedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2661,23 +3212,35 @@ export type LeadEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
   node?: Resolver<ResolversTypes['Lead'], ParentType, ContextType>;
 };
 
+export type ModuleMetadataResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModuleMetadata'] = ResolversParentTypes['ModuleMetadata']> = {
+  fields?: Resolver<Array<ResolversTypes['FieldMetadata']>, ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['CustomizableModule'], ParentType, ContextType>;
+  pluralLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
+  activateCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationActivateCustomFieldArgs, 'id'>>;
+  applyTemplate?: Resolver<ResolversTypes['ApplyTemplatePayload'], ParentType, ContextType, RequireFields<MutationApplyTemplateArgs, 'template'>>;
   convertLead?: Resolver<ResolversTypes['ConvertLeadPayload'], ParentType, ContextType, RequireFields<MutationConvertLeadArgs, 'input'>>;
   createAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationCreateAccountArgs, 'input'>>;
   createActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationCreateActivityArgs, 'input'>>;
   createContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationCreateContactArgs, 'input'>>;
+  createCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationCreateCustomFieldArgs, 'input'>>;
   createDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationCreateDealArgs, 'input'>>;
   createLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationCreateLeadArgs, 'input'>>;
   createNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationCreateNoteArgs, 'input'>>;
   createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
   createStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationCreateStageArgs, 'input'>>;
   createWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationCreateWebFormArgs, 'input'>>;
+  deactivateCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationDeactivateCustomFieldArgs, 'id'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
   deactivateWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationDeactivateWebFormArgs, 'id'>>;
   deleteAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'id'>>;
   deleteActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationDeleteActivityArgs, 'id'>>;
   deleteContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationDeleteContactArgs, 'id'>>;
+  deleteCustomField?: Resolver<ResolversTypes['DeleteCustomFieldPayload'], ParentType, ContextType, RequireFields<MutationDeleteCustomFieldArgs, 'input'>>;
   deleteDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationDeleteDealArgs, 'id'>>;
   deleteLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationDeleteLeadArgs, 'id'>>;
   deleteNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationDeleteNoteArgs, 'id'>>;
@@ -2686,6 +3249,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   moveDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationMoveDealArgs, 'input'>>;
   recordSalesSignal?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType, RequireFields<MutationRecordSalesSignalArgs, 'input'>>;
+  reorderCustomFields?: Resolver<Array<ResolversTypes['CustomField']>, ParentType, ContextType, RequireFields<MutationReorderCustomFieldsArgs, 'input'>>;
   reorderStages?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationReorderStagesArgs, 'input'>>;
   restoreAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationRestoreAccountArgs, 'id'>>;
   restoreActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationRestoreActivityArgs, 'id'>>;
@@ -2699,13 +3263,17 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'input'>>;
   updateActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationUpdateActivityArgs, 'input'>>;
   updateContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationUpdateContactArgs, 'input'>>;
+  updateCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationUpdateCustomFieldArgs, 'input'>>;
   updateDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationUpdateDealArgs, 'input'>>;
   updateLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationUpdateLeadArgs, 'input'>>;
+  updateModuleLabels?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<MutationUpdateModuleLabelsArgs, 'input'>>;
   updateNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationUpdateNoteArgs, 'input'>>;
   updateOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateOrganizationArgs, 'input'>>;
+  updatePicklist?: Resolver<ResolversTypes['Picklist'], ParentType, ContextType, RequireFields<MutationUpdatePicklistArgs, 'input'>>;
   updatePipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationUpdatePipelineArgs, 'input'>>;
   updateSignalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType, RequireFields<MutationUpdateSignalSettingsArgs, 'input'>>;
   updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
+  updateStandardField?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<MutationUpdateStandardFieldArgs, 'input'>>;
 };
 
 export type NoteResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Note'] = ResolversParentTypes['Note']> = {
@@ -2734,6 +3302,16 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PicklistResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Picklist'] = ResolversParentTypes['Picklist']> = {
+  name?: Resolver<ResolversTypes['StandardPicklist'], ParentType, ContextType>;
+  values?: Resolver<Array<ResolversTypes['PicklistValue']>, ParentType, ContextType>;
+};
+
+export type PicklistValueResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PicklistValue'] = ResolversParentTypes['PicklistValue']> = {
+  retired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type PipelineResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Pipeline'] = ResolversParentTypes['Pipeline']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2749,6 +3327,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   activity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<QueryActivityArgs, 'id'>>;
   contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<QueryContactArgs, 'id'>>;
   contacts?: Resolver<ResolversTypes['ContactConnection'], ParentType, ContextType, RequireFields<QueryContactsArgs, 'first'>>;
+  customFields?: Resolver<Array<ResolversTypes['CustomField']>, ParentType, ContextType, RequireFields<QueryCustomFieldsArgs, 'module'>>;
   deal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<QueryDealArgs, 'id'>>;
   deals?: Resolver<ResolversTypes['DealConnection'], ParentType, ContextType, RequireFields<QueryDealsArgs, 'first'>>;
   dealsBoard?: Resolver<ResolversTypes['DealsBoard'], ParentType, ContextType, RequireFields<QueryDealsBoardArgs, 'perStage' | 'pipelineId'>>;
@@ -2756,7 +3335,9 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   lead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<QueryLeadArgs, 'id'>>;
   leads?: Resolver<ResolversTypes['LeadConnection'], ParentType, ContextType, RequireFields<QueryLeadsArgs, 'first'>>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  moduleMetadata?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<QueryModuleMetadataArgs, 'module'>>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
+  picklist?: Resolver<ResolversTypes['Picklist'], ParentType, ContextType, RequireFields<QueryPicklistArgs, 'name'>>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<QueryPipelineArgs, 'id'>>;
   pipelines?: Resolver<Array<ResolversTypes['Pipeline']>, ParentType, ContextType>;
   salesSignals?: Resolver<ResolversTypes['SalesSignalConnection'], ParentType, ContextType, RequireFields<QuerySalesSignalsArgs, 'first'>>;
@@ -2898,6 +3479,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ActivityConnection?: ActivityConnectionResolvers<ContextType>;
   ActivityEdge?: ActivityEdgeResolvers<ContextType>;
   Address?: AddressResolvers<ContextType>;
+  ApplyTemplatePayload?: ApplyTemplatePayloadResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   BoardColumn?: BoardColumnResolvers<ContextType>;
   Contact?: ContactResolvers<ContextType>;
@@ -2905,6 +3487,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ContactEdge?: ContactEdgeResolvers<ContextType>;
   ConvertLeadPayload?: ConvertLeadPayloadResolvers<ContextType>;
   CrmRecord?: CrmRecordResolvers<ContextType>;
+  CustomField?: CustomFieldResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Deal?: DealResolvers<ContextType>;
@@ -2914,17 +3497,22 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DealStageChange?: DealStageChangeResolvers<ContextType>;
   DealsBoard?: DealsBoardResolvers<ContextType>;
   Decimal?: GraphQLScalarType;
+  DeleteCustomFieldPayload?: DeleteCustomFieldPayloadResolvers<ContextType>;
   EmailMessage?: EmailMessageResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
+  FieldMetadata?: FieldMetadataResolvers<ContextType>;
   InviteUserPayload?: InviteUserPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Lead?: LeadResolvers<ContextType>;
   LeadConnection?: LeadConnectionResolvers<ContextType>;
   LeadEdge?: LeadEdgeResolvers<ContextType>;
+  ModuleMetadata?: ModuleMetadataResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Note?: NoteResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  Picklist?: PicklistResolvers<ContextType>;
+  PicklistValue?: PicklistValueResolvers<ContextType>;
   Pipeline?: PipelineResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RelatedRecord?: RelatedRecordResolvers<ContextType>;

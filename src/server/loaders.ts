@@ -3,6 +3,7 @@ import { createAccountLoaders } from '../modules/accounts/accounts.loaders.js';
 import { createActivityLoaders } from '../modules/activities/activities.loaders.js';
 import type { Viewer } from '../modules/auth/viewer.js';
 import { createContactLoaders } from '../modules/contacts/contacts.loaders.js';
+import { createCustomizationLoaders } from '../modules/customization/customization.loaders.js';
 import { createDealLoaders } from '../modules/deals/deals.loaders.js';
 import { createEmailLoaders } from '../modules/emails/emails.loaders.js';
 import { createLeadLoaders } from '../modules/leads/leads.loaders.js';
@@ -24,6 +25,7 @@ const factories = {
   timeline: createTimelineLoaders,
   signals: createSignalLoaders,
   emails: createEmailLoaders,
+  customization: createCustomizationLoaders,
 };
 
 type Factories = typeof factories;

@@ -8,6 +8,7 @@ import { accountResolvers } from '../modules/accounts/accounts.resolvers.js';
 import { activityResolvers } from '../modules/activities/activities.resolvers.js';
 import { authResolvers } from '../modules/auth/auth.resolvers.js';
 import { contactResolvers } from '../modules/contacts/contacts.resolvers.js';
+import { customizationResolvers } from '../modules/customization/customization.resolvers.js';
 import { dealLiveResolvers } from '../modules/deals/deals-live.resolvers.js';
 import { dealResolvers } from '../modules/deals/deals.resolvers.js';
 import { leadResolvers } from '../modules/leads/leads.resolvers.js';
@@ -54,6 +55,7 @@ export const moduleResolvers: Resolvers[] = [
   noteResolvers,
   timelineResolvers,
   signalResolvers,
+  customizationResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

@@ -25,9 +25,10 @@ export interface Connection<T> {
 
 export type Direction = 'ASC' | 'DESC';
 
-/** The sort key of a list: one column (possibly nullable) with the id as tie-breaker. */
+/** The sort key of a list: one column or expression (possibly nullable) with the id as tie-breaker. */
 export interface SortKey {
-  readonly column: PgColumn;
+  /** An expression (a custom field's value) sorts like a column; only a column can use the record table's indexes. */
+  readonly column: PgColumn | SQL;
   readonly direction: Direction;
   readonly nullable: boolean;
   /** Turns a value read back from a cursor into what the column compares against. */
@@ -86,7 +87,9 @@ export function afterCursor(key: SortKey, id: PgColumn, cursor: string): SQL {
     const laterNulls = and(isNull(key.column), beyond(id, i)) as SQL;
     return key.direction === 'ASC' ? laterNulls : (or(laterNulls, isNotNull(key.column)) as SQL);
   }
-  const after = or(beyond(key.column, value), and(eq(key.column, value), beyond(id, i))) as SQL;
+  // Overloads split columns from expressions; both compare alike here.
+  const column = key.column as PgColumn;
+  const after = or(beyond(column, value), and(eq(column, value), beyond(id, i))) as SQL;
   if (key.nullable && key.direction === 'ASC') return or(after, isNull(key.column)) as SQL;
   return after;
 }

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../../generated/graphql.js';
+import { customFieldsOf } from '../customization/customization.resolvers.js';
 import { signedIn } from '../../server/context.js';
 import { addressField, connectionFields, found, recordFields } from '../records/record.resolvers.js';
 import { createAccount, deleteAccount, listAccounts, restoreAccount, updateAccount } from './accounts.service.js';
@@ -15,6 +16,7 @@ export const accountResolvers: Resolvers = {
     restoreAccount: (_parent, { id }, ctx) => restoreAccount(signedIn(ctx), id),
   },
   Account: {
+    ...customFieldsOf('accounts'),
     ...recordFields('ACCOUNT'),
     ...addressField,
     contacts: (row, { first }, ctx) => signedIn(ctx).loaders.contacts.ofAccount(first).load(row.id),

@@ -3,7 +3,6 @@ import type { Db } from '../../db/database.js';
 import type { AccountOrderField, CreateAccountInput, QueryAccountsArgs, UpdateAccountInput } from '../../generated/graphql.js';
 import { addressChanges } from '../../shared/address.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';
-import { ACCOUNT_TYPES, INDUSTRIES } from '../../shared/picklists.js';
 import { readScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -14,13 +13,16 @@ import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records
 import { ACCOUNT } from './accounts.kind.js';
 import { accounts, type AccountRow } from './accounts.table.js';
 import { inTransaction } from '../../db/transaction.js';
+import { syncCustomFieldValues, validateRecordWrite } from '../customization/record-validation.js';
+import { customListParts, standardOrder } from '../customization/custom-field-list.js';
 
 const FIELDS: FieldRules = {
   name: rules.required(200),
   website: rules.website,
   phone: rules.phone,
-  industry: rules.picklist(INDUSTRIES),
-  accountType: rules.picklist(ACCOUNT_TYPES),
+  // Picklists are checked against the organisation's own lists by validateRecordWrite.
+  industry: rules.text(255),
+  accountType: rules.text(255),
   annualRevenue: rules.money,
   employees: rules.count,
   description: rules.text(32_000),
@@ -28,10 +30,20 @@ const FIELDS: FieldRules = {
 };
 
 /** Creates an account inside the caller's transaction (used by lead conversion too). */
-export async function insertAccount(tx: Db, viewer: Viewer, input: CreateAccountInput, summary?: string, timelineData?: Record<string, unknown>): Promise<AccountRow> {
+export async function insertAccount(
+  tx: Db,
+  viewer: Viewer,
+  input: CreateAccountInput,
+  summary?: string,
+  timelineData?: Record<string, unknown>,
+  inheritedFrom?: object,
+): Promise<AccountRow> {
   const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, viewer, 'create'), ...addressChanges(input.address) };
+  const checked = await validateRecordWrite(tx, viewer, 'accounts', { values, customFields: input.customFields, inheritedFrom });
   const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
-  return insertRecord(tx, viewer, ACCOUNT, { ...values, ...owner }, summary, timelineData);
+  const row = await insertRecord(tx, viewer, ACCOUNT, { ...checked.values, ...owner, customFields: checked.customFields ?? {} }, summary, timelineData);
+  await syncCustomFieldValues(tx, viewer, checked.config, row.id, {}, row.customFields);
+  return row;
 }
 
 export const createAccount = (s: Session, input: CreateAccountInput): Promise<AccountRow> => inTransaction(s.db, (tx) => insertAccount(tx, s.viewer, input));
@@ -51,28 +63,33 @@ export async function updateAccount(s: Session, input: UpdateAccountInput): Prom
   const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, s.viewer, 'update'), ...addressChanges(input.address) };
   return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, ACCOUNT, input.id, input.expectedVersion);
+    const checked = await validateRecordWrite(tx, s.viewer, 'accounts', { values, customFields: input.customFields }, { row, customFields: row.customFields });
     const owner = await ownerFor(tx, s.viewer, input.ownerId, 'update');
-    return (await saveChanges(tx, s.viewer, ACCOUNT, row, { ...values, ...owner })).row;
+    const updated = (await saveChanges(tx, s.viewer, ACCOUNT, row, { ...checked.values, ...owner, customFields: checked.customFields })).row;
+    await syncCustomFieldValues(tx, s.viewer, checked.config, row.id, row.customFields, updated.customFields);
+    return updated;
   });
 }
 
 export const deleteAccount = (s: Session, id: string): Promise<AccountRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, ACCOUNT, id, true));
 export const restoreAccount = (s: Session, id: string): Promise<AccountRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, ACCOUNT, id, false));
 
-const SORTS: Record<AccountOrderField, { key: Omit<SortKey, 'direction'>; value: (row: AccountRow) => unknown }> = {
+const SORTS: Record<Exclude<AccountOrderField, 'CUSTOM_FIELD'>, { key: Omit<SortKey, 'direction'>; value: (row: AccountRow) => unknown }> = {
   CREATED_AT: { key: { column: accounts.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: accounts.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
   NAME: { key: { column: accounts.name, nullable: false }, value: (row) => row.name },
   ANNUAL_REVENUE: { key: { column: accounts.annualRevenue, nullable: true }, value: (row) => row.annualRevenue },
 };
 
-export function listAccounts(s: Session, args: QueryAccountsArgs): Promise<Connection<AccountRow>> {
+export async function listAccounts(s: Session, args: QueryAccountsArgs): Promise<Connection<AccountRow>> {
   const filter = args.filter;
+  const custom = await customListParts(s.db, s.viewer, 'accounts', accounts, filter?.customFields, args.orderBy);
   const conditions: (SQL | undefined)[] = commonConditions(accounts, filter);
   if (filter?.industry) conditions.push(inArray(accounts.industry, [...filter.industry]));
   if (filter?.accountType) conditions.push(inArray(accounts.accountType, [...filter.accountType]));
   conditions.push(searchAny([accounts.name, accounts.website, accounts.phone], filter?.search));
-  const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
+  conditions.push(...custom.conditions);
+  const sort = custom.sort ?? SORTS[standardOrder(args.orderBy)];
   return listRecords(s.db, s.viewer, 'accounts', accounts, {
     conditions,
     sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },

@@ -1,5 +1,6 @@
 import type { ActivityPriority, ActivityStatus, ActivityType, CallDirection, Resolvers } from '../../generated/graphql.js';
 import { signedIn } from '../../server/context.js';
+import { customFieldsOf } from '../customization/customization.resolvers.js';
 import { connectionFields, found, relatedRecordField, userField } from '../records/record.resolvers.js';
 import { createActivity, deleteActivity, listActivities, restoreActivity, updateActivity } from './activities.service.js';
 
@@ -15,6 +16,7 @@ export const activityResolvers: Resolvers = {
     restoreActivity: (_parent, { id }, ctx) => restoreActivity(signedIn(ctx), id),
   },
   Activity: {
+    ...customFieldsOf('activities'),
     type: (row) => row.type as ActivityType,
     status: (row) => row.status as ActivityStatus,
     priority: (row) => row.priority as ActivityPriority,

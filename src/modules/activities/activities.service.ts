@@ -17,6 +17,8 @@ import { appendTimeline } from '../timeline/timeline.service.js';
 import { ACTIVITY } from './activities.kind.js';
 import { activities, type ActivityRow } from './activities.table.js';
 import { inTransaction } from '../../db/transaction.js';
+import { syncCustomFieldValues, validateRecordWrite } from '../customization/record-validation.js';
+import { customListParts, standardOrder } from '../customization/custom-field-list.js';
 
 const FIELDS: FieldRules = {
   subject: rules.required(255),
@@ -76,9 +78,11 @@ export async function createActivity(s: Session, input: CreateActivityInput): Pr
     callDurationSeconds: (values['callDurationSeconds'] as number | null) ?? null,
   });
   return inTransaction(s.db, async (tx) => {
+    const checked = await validateRecordWrite(tx, s.viewer, 'activities', { values: { ...values, type: input.type }, customFields: input.customFields });
     const related = input.relatedTo ? await relatedColumnsFor(tx, s.viewer, input.relatedTo) : {};
     const owner = await ownerFor(tx, s.viewer, input.ownerId, 'create');
-    const row = await insertRecord(tx, s.viewer, ACTIVITY, { ...values, ...related, ...owner, type: input.type });
+    const row = await insertRecord(tx, s.viewer, ACTIVITY, { ...checked.values, ...related, ...owner, customFields: checked.customFields ?? {} });
+    await syncCustomFieldValues(tx, s.viewer, checked.config, row.id, {}, row.customFields);
     await noteOnRelatedTimeline(tx, s.viewer, row, 'ACTIVITY_ADDED', 'scheduled');
     await markInteraction(tx, s.viewer, row);
     return row;
@@ -91,6 +95,7 @@ export async function updateActivity(s: Session, input: UpdateActivityInput): Pr
   if (input.priority === null) throw badInput('priority', 'priority cannot be cleared');
   return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, ACTIVITY, input.id, input.expectedVersion);
+    const checked = await validateRecordWrite(tx, s.viewer, 'activities', { values, customFields: input.customFields }, { row, customFields: row.customFields });
     const merged = { ...row, ...values } as ActivityRow;
     checkShape(merged);
     if (values['status'] !== undefined && values['status'] !== row.status) {
@@ -103,7 +108,8 @@ export async function updateActivity(s: Session, input: UpdateActivityInput): Pr
           ? { leadId: null, contactId: null, accountId: null, dealId: null }
           : await relatedColumnsFor(tx, s.viewer, input.relatedTo);
     const owner = await ownerFor(tx, s.viewer, input.ownerId, 'update');
-    const { row: updated, changes } = await saveChanges(tx, s.viewer, ACTIVITY, row, { ...values, ...related, ...owner });
+    const { row: updated, changes } = await saveChanges(tx, s.viewer, ACTIVITY, row, { ...values, ...related, ...owner, customFields: checked.customFields });
+    await syncCustomFieldValues(tx, s.viewer, checked.config, row.id, row.customFields, updated.customFields);
     if (changes.some((change) => change.field === 'status') && updated.status === 'COMPLETED') {
       await noteOnRelatedTimeline(tx, s.viewer, updated, 'ACTIVITY_COMPLETED', 'completed');
       await markInteraction(tx, s.viewer, updated);
@@ -123,15 +129,16 @@ export async function moveActivitiesFromLead(tx: Db, viewer: Viewer, leadId: str
     .where(and(eq(activities.organizationId, viewer.organizationId), eq(activities.leadId, leadId)));
 }
 
-const SORTS: Record<ActivityOrderField, { key: Omit<SortKey, 'direction'>; value: (row: ActivityRow) => unknown }> = {
+const SORTS: Record<Exclude<ActivityOrderField, 'CUSTOM_FIELD'>, { key: Omit<SortKey, 'direction'>; value: (row: ActivityRow) => unknown }> = {
   CREATED_AT: { key: { column: activities.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: activities.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
   DUE_AT: { key: { column: activities.dueAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.dueAt },
   START_AT: { key: { column: activities.startAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.startAt },
 };
 
-export function listActivities(s: Session, args: QueryActivitiesArgs): Promise<Connection<ActivityRow>> {
+export async function listActivities(s: Session, args: QueryActivitiesArgs): Promise<Connection<ActivityRow>> {
   const filter = args.filter;
+  const custom = await customListParts(s.db, s.viewer, 'activities', activities, filter?.customFields, args.orderBy);
   const conditions: (SQL | undefined)[] = commonConditions(activities, filter);
   if (filter?.type) conditions.push(inArray(activities.type, [...filter.type]));
   if (filter?.status) conditions.push(inArray(activities.status, [...filter.status]));
@@ -145,7 +152,8 @@ export function listActivities(s: Session, args: QueryActivitiesArgs): Promise<C
   if (filter?.startAfter) conditions.push(gte(activities.startAt, filter.startAfter));
   if (filter?.startBefore) conditions.push(lt(activities.startAt, filter.startBefore));
   if (filter?.search && filter.search.trim() !== '') conditions.push(ilike(activities.subject, containsPattern(filter.search)));
-  const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
+  conditions.push(...custom.conditions);
+  const sort = custom.sort ?? SORTS[standardOrder(args.orderBy)];
   return listRecords(s.db, s.viewer, 'activities', activities, {
     conditions,
     sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },

@@ -6,7 +6,9 @@ import { unauthenticated } from '../../shared/errors.js';
 import { normaliseEmail, password as validPassword, requiredText } from '../../shared/validation.js';
 import { organizations, type OrganizationRow } from '../organizations/organizations.table.js';
 import { DEFAULT_STAGES, insertPipeline } from '../pipelines/pipelines.service.js';
-import { hashInvitationToken, insertUser } from '../users/users.service.js';
+import { applyTemplateIn } from '../customization/templates.service.js';
+import type { IndustryTemplate } from '../customization/industry-templates.js';
+import { hashInvitationToken, insertUser, systemViewer } from '../users/users.service.js';
 import { invitations, loginIdentities, users, type UserRow } from '../users/users.table.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { bearerToken, signToken, verifyToken } from './tokens.js';
@@ -38,6 +40,8 @@ export interface SignUpInput {
   name: string;
   email: string;
   password: string;
+  /** An industry starter template applied in the same transaction. */
+  template?: IndustryTemplate | null | undefined;
 }
 
 /** Creates an organisation, its administrator and its default pipeline in one transaction. */
@@ -51,6 +55,7 @@ export async function signUp(deps: AuthDeps, input: SignUpInput): Promise<AuthRe
     if (!org) throw new Error('insert returned no organisation');
     const admin = await insertUser(tx, { organizationId: org.id, name, email, role: 'ADMIN', passwordHash });
     await insertPipeline(tx, org.id, 'Standard', DEFAULT_STAGES, true);
+    if (input.template) await applyTemplateIn(tx, systemViewer(admin, org), input.template, deps.config);
     return { user: admin, organization: org };
   });
   return issue(deps, user, organization);

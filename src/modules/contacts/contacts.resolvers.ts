@@ -1,4 +1,5 @@
 import type { Resolvers } from '../../generated/graphql.js';
+import { customFieldsOf } from '../customization/customization.resolvers.js';
 import { signedIn } from '../../server/context.js';
 import { addressField, connectionFields, found, fullName, recordFields } from '../records/record.resolvers.js';
 import { createContact, deleteContact, listContacts, restoreContact, updateContact } from './contacts.service.js';
@@ -15,6 +16,7 @@ export const contactResolvers: Resolvers = {
     restoreContact: (_parent, { id }, ctx) => restoreContact(signedIn(ctx), id),
   },
   Contact: {
+    ...customFieldsOf('contacts'),
     ...recordFields('CONTACT'),
     ...addressField,
     fullName,

@@ -4,7 +4,6 @@ import type { ContactOrderField, CreateContactInput, QueryContactsArgs, UpdateCo
 import { addressChanges } from '../../shared/address.js';
 import { conflict } from '../../shared/errors.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';
-import { LEAD_SOURCES } from '../../shared/picklists.js';
 import { readScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -19,6 +18,8 @@ import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted }
 import { CONTACT } from './contacts.kind.js';
 import { contacts, type ContactRow } from './contacts.table.js';
 import { inTransaction } from '../../db/transaction.js';
+import { syncCustomFieldValues, validateRecordWrite } from '../customization/record-validation.js';
+import { customListParts, standardOrder } from '../customization/custom-field-list.js';
 
 const FIELDS: FieldRules = {
   firstName: rules.text(100),
@@ -28,7 +29,8 @@ const FIELDS: FieldRules = {
   mobile: rules.phone,
   title: rules.text(150),
   department: rules.text(150),
-  leadSource: rules.picklist(LEAD_SOURCES),
+  // Checked against the organisation's own list by validateRecordWrite.
+  leadSource: rules.text(255),
   description: rules.text(32_000),
   tags: rules.tags(),
   socialHandles: rules.handles(),
@@ -69,13 +71,23 @@ export async function insertContact(
   tx: Db,
   viewer: Viewer,
   input: CreateContactInput,
-  options: { checkDuplicate: boolean; summary?: string; timelineData?: Record<string, unknown> } = { checkDuplicate: true },
+  options: { checkDuplicate: boolean; summary?: string; timelineData?: Record<string, unknown>; inheritedFrom?: object } = { checkDuplicate: true },
 ): Promise<ContactRow> {
   const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, viewer, 'create'), ...addressChanges(input.address) };
+  const checked = await validateRecordWrite(tx, viewer, 'contacts', { values, customFields: input.customFields, inheritedFrom: options.inheritedFrom });
   if (options.checkDuplicate && !input.allowDuplicate) await assertUniqueEmail(tx, viewer, values['email']);
   if (input.accountId) await assertReference(tx, viewer, ACCOUNT, input.accountId, 'accountId');
   const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
-  return insertRecord(tx, viewer, CONTACT, { ...values, ...owner, accountId: input.accountId ?? null }, options.summary, options.timelineData);
+  const row = await insertRecord(
+    tx,
+    viewer,
+    CONTACT,
+    { ...checked.values, ...owner, accountId: input.accountId ?? null, customFields: checked.customFields ?? {} },
+    options.summary,
+    options.timelineData,
+  );
+  await syncCustomFieldValues(tx, viewer, checked.config, row.id, {}, row.customFields);
+  return row;
 }
 
 export const createContact = (s: Session, input: CreateContactInput): Promise<ContactRow> =>
@@ -85,20 +97,23 @@ export async function updateContact(s: Session, input: UpdateContactInput): Prom
   const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, s.viewer, 'update'), ...addressChanges(input.address) };
   return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, CONTACT, input.id, input.expectedVersion);
+    const checked = await validateRecordWrite(tx, s.viewer, 'contacts', { values, customFields: input.customFields }, { row, customFields: row.customFields });
     if (values['email'] !== undefined && values['email'] !== row.email && !input.allowDuplicate) {
       await assertUniqueEmail(tx, s.viewer, values['email'], row.id);
     }
     if (input.accountId) await assertReference(tx, s.viewer, ACCOUNT, input.accountId, 'accountId');
     const owner = await ownerFor(tx, s.viewer, input.ownerId, 'update');
     const account = input.accountId === undefined ? {} : { accountId: input.accountId };
-    return (await saveChanges(tx, s.viewer, CONTACT, row, { ...values, ...owner, ...account })).row;
+    const updated = (await saveChanges(tx, s.viewer, CONTACT, row, { ...checked.values, ...owner, ...account, customFields: checked.customFields })).row;
+    await syncCustomFieldValues(tx, s.viewer, checked.config, row.id, row.customFields, updated.customFields);
+    return updated;
   });
 }
 
 export const deleteContact = (s: Session, id: string): Promise<ContactRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, CONTACT, id, true));
 export const restoreContact = (s: Session, id: string): Promise<ContactRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, CONTACT, id, false));
 
-const SORTS: Record<ContactOrderField, { key: Omit<SortKey, 'direction'>; value: (row: ContactRow) => unknown }> = {
+const SORTS: Record<Exclude<ContactOrderField, 'CUSTOM_FIELD'>, { key: Omit<SortKey, 'direction'>; value: (row: ContactRow) => unknown }> = {
   CREATED_AT: { key: { column: contacts.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: contacts.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
   LAST_ACTIVITY_AT: { key: { column: contacts.lastActivityAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.lastActivityAt },
@@ -106,8 +121,9 @@ const SORTS: Record<ContactOrderField, { key: Omit<SortKey, 'direction'>; value:
   EMAIL: { key: { column: contacts.email, nullable: true }, value: (row) => row.email },
 };
 
-export function listContacts(s: Session, args: QueryContactsArgs): Promise<Connection<ContactRow>> {
+export async function listContacts(s: Session, args: QueryContactsArgs): Promise<Connection<ContactRow>> {
   const filter = args.filter;
+  const custom = await customListParts(s.db, s.viewer, 'contacts', contacts, filter?.customFields, args.orderBy);
   const conditions: (SQL | undefined)[] = commonConditions(contacts, filter);
   if (filter?.accountId) conditions.push(eq(contacts.accountId, filter.accountId));
   if (filter?.leadSource) conditions.push(inArray(contacts.leadSource, [...filter.leadSource]));
@@ -116,7 +132,8 @@ export function listContacts(s: Session, args: QueryContactsArgs): Promise<Conne
   if (filter?.engagement) conditions.push(engagementCondition(contacts.lastActivityAt, filter.engagement, s.viewer.engagement));
   if (filter?.lastActivityAfter) conditions.push(gte(contacts.lastActivityAt, filter.lastActivityAfter));
   if (filter?.lastActivityBefore) conditions.push(lt(contacts.lastActivityAt, filter.lastActivityBefore));
-  const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
+  conditions.push(...custom.conditions);
+  const sort = custom.sort ?? SORTS[standardOrder(args.orderBy)];
   return listRecords(s.db, s.viewer, 'contacts', contacts, {
     conditions,
     sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },

@@ -1,4 +1,5 @@
 import type { Resolvers } from '../../generated/graphql.js';
+import { customFieldsOf } from '../customization/customization.resolvers.js';
 import { signedIn } from '../../server/context.js';
 import { connectionFields, found, mustExist, recordFields } from '../records/record.resolvers.js';
 import { createDeal, deleteDeal, listDeals, restoreDeal, updateDeal, weightedAmount } from './deals.service.js';
@@ -15,6 +16,7 @@ export const dealResolvers: Resolvers = {
     restoreDeal: (_parent, { id }, ctx) => restoreDeal(signedIn(ctx), id),
   },
   Deal: {
+    ...customFieldsOf('deals'),
     ...recordFields('DEAL'),
     weightedAmount: (row) => weightedAmount(row.amount, row.probability),
     pipeline: (row, _args, ctx) => mustExist(signedIn(ctx).loaders.pipelines.byId.load(row.pipelineId), 'pipeline'),

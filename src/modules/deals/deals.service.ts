@@ -2,7 +2,6 @@ import { eq, gte, ilike, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { CreateDealInput, DealOrderField, QueryDealsArgs, UpdateDealInput } from '../../generated/graphql.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';
-import { LEAD_SOURCES } from '../../shared/picklists.js';
 import { money } from '../../shared/validation.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -21,6 +20,8 @@ import { publishDealEvent } from './deals.events.js';
 import { recordStageEntry } from './stage-history.service.js';
 import { deals, type DealRow } from './deals.table.js';
 import { inTransaction } from '../../db/transaction.js';
+import { syncCustomFieldValues, validateRecordWrite } from '../customization/record-validation.js';
+import { customListParts, standardOrder } from '../customization/custom-field-list.js';
 
 const FIELDS: FieldRules = {
   name: rules.required(200),
@@ -28,7 +29,8 @@ const FIELDS: FieldRules = {
   currency: rules.currency,
   closingDate: rules.passthrough(),
   probability: rules.percentage,
-  leadSource: rules.picklist(LEAD_SOURCES),
+  // Checked against the organisation's own list by validateRecordWrite.
+  leadSource: rules.text(255),
   nextStep: rules.text(500),
   description: rules.text(32_000),
   tags: rules.tags(),
@@ -40,8 +42,9 @@ async function checkReferences(tx: Db, viewer: Viewer, input: { accountId?: stri
 }
 
 /** Creates a deal inside the caller's transaction (used by lead conversion too). */
-export async function insertDeal(tx: Db, viewer: Viewer, input: CreateDealInput, timelineData: Record<string, unknown> = {}): Promise<DealRow> {
-  const values = normaliseFields(FIELDS, input, viewer, 'create');
+export async function insertDeal(tx: Db, viewer: Viewer, input: CreateDealInput, timelineData: Record<string, unknown> = {}, inheritedFrom?: object): Promise<DealRow> {
+  const checked = await validateRecordWrite(tx, viewer, 'deals', { values: normaliseFields(FIELDS, input, viewer, 'create'), customFields: input.customFields, inheritedFrom });
+  const values = checked.values;
   const stage = await resolveStage(tx, viewer, input.pipelineId, input.stageId);
   await checkReferences(tx, viewer, input);
   const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
@@ -59,10 +62,12 @@ export async function insertDeal(tx: Db, viewer: Viewer, input: CreateDealInput,
       boardRank: await rankAtEnd(tx, viewer, stage.id),
       accountId: input.accountId ?? null,
       contactId: input.contactId ?? null,
+      customFields: checked.customFields ?? {},
     },
     `Deal created in stage ${stage.name}`,
     { stageId: stage.id, ...timelineData },
   );
+  await syncCustomFieldValues(tx, viewer, checked.config, deal.id, {}, deal.customFields);
   await recordStageEntry(tx, viewer, deal, null, at);
   publishDealEvent(tx, viewer, 'CREATED', deal);
   return deal;
@@ -75,19 +80,23 @@ export async function updateDeal(s: Session, input: UpdateDealInput): Promise<De
   if (input.currency === null) delete values['currency'];
   return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, DEAL, input.id, input.expectedVersion);
+    const checked = await validateRecordWrite(tx, s.viewer, 'deals', { values, customFields: input.customFields }, { row, customFields: row.customFields });
     await checkReferences(tx, s.viewer, input);
     const owner = await ownerFor(tx, s.viewer, input.ownerId, 'update');
     const links = {
       ...(input.accountId === undefined ? {} : { accountId: input.accountId }),
       ...(input.contactId === undefined ? {} : { contactId: input.contactId }),
     };
-    const changes = { ...values, ...owner, ...links };
+    const changes = { ...checked.values, ...owner, ...links, customFields: checked.customFields };
     if (input.stageId && input.stageId !== row.stageId) {
       // A stage change through updateDeal is a move to the bottom of the new column.
       const stage = await resolveStage(tx, s.viewer, row.pipelineId, input.stageId);
-      return applyMove(tx, s.viewer, row, stage, await rankAtEnd(tx, s.viewer, stage.id), changes);
+      const moved = await applyMove(tx, s.viewer, row, stage, await rankAtEnd(tx, s.viewer, stage.id), changes);
+      await syncCustomFieldValues(tx, s.viewer, checked.config, row.id, row.customFields, moved.customFields);
+      return moved;
     }
     const { row: updated, changes: changed } = await saveChanges(tx, s.viewer, DEAL, row, changes);
+    await syncCustomFieldValues(tx, s.viewer, checked.config, row.id, row.customFields, updated.customFields);
     if (changed.length > 0) publishDealEvent(tx, s.viewer, 'UPDATED', updated);
     return updated;
   });
@@ -104,7 +113,7 @@ async function setDealDeleted(s: Session, id: string, deleted: boolean): Promise
 export const deleteDeal = (s: Session, id: string): Promise<DealRow> => setDealDeleted(s, id, true);
 export const restoreDeal = (s: Session, id: string): Promise<DealRow> => setDealDeleted(s, id, false);
 
-const SORTS: Record<DealOrderField, { key: Omit<SortKey, 'direction'>; value: (row: DealRow) => unknown }> = {
+const SORTS: Record<Exclude<DealOrderField, 'CUSTOM_FIELD'>, { key: Omit<SortKey, 'direction'>; value: (row: DealRow) => unknown }> = {
   CREATED_AT: { key: { column: deals.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: deals.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
   NAME: { key: { column: deals.name, nullable: false }, value: (row) => row.name },
@@ -136,10 +145,11 @@ export function dealConditions(filter: QueryDealsArgs['filter']): (SQL | undefin
   return conditions;
 }
 
-export function listDeals(s: Session, args: QueryDealsArgs): Promise<Connection<DealRow>> {
-  const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
+export async function listDeals(s: Session, args: QueryDealsArgs): Promise<Connection<DealRow>> {
+  const custom = await customListParts(s.db, s.viewer, 'deals', deals, args.filter?.customFields, args.orderBy);
+  const sort = custom.sort ?? SORTS[standardOrder(args.orderBy)];
   return listRecords(s.db, s.viewer, 'deals', deals, {
-    conditions: dealConditions(args.filter),
+    conditions: [...dealConditions(args.filter), ...custom.conditions],
     sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },
     sortValue: sort.value,
     first: args.first,

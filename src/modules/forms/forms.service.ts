@@ -14,11 +14,14 @@ import { organizationById } from '../organizations/organizations.service.js';
 import { ownerFor } from '../records/record-owner.js';
 import { matchSignal, writeSignals } from '../signals/signals.service.js';
 import { assertAssignableOwner, getUserRow, systemViewer } from '../users/users.service.js';
+import { loadModuleConfig } from '../customization/module-config.js';
 import { webForms, type WebFormField, type WebFormRow } from './forms.table.js';
 
 /** Lead fields a form may fill. */
 const FORM_FIELDS = ['firstName', 'lastName', 'email', 'phone', 'mobile', 'company', 'title', 'website', 'description', 'street', 'city', 'state', 'postalCode', 'country'] as const;
 const ADDRESS_FIELDS = new Set(['street', 'city', 'state', 'postalCode', 'country']);
+/** A form field may also fill a custom lead field: `customFields.<apiName>`. */
+const CUSTOM_PREFIX = 'customFields.';
 
 /** A hidden field real people leave empty; anything in it marks the post as spam. */
 export const HONEYPOT_FIELD = 'pulse_hp';
@@ -26,9 +29,12 @@ export const HONEYPOT_FIELD = 'pulse_hp';
 export async function createWebForm(s: Session, input: CreateWebFormInput): Promise<WebFormRow> {
   assertManages(s.viewer, 'forms');
   const name = requiredText('name', input.name, 120);
+  const customLeadFields = input.fields.some((field) => field.leadField.startsWith(CUSTOM_PREFIX))
+    ? new Set((await loadModuleConfig(s.db, s.viewer.organizationId, 'leads')).fields.filter((field) => field.active).map((field) => `${CUSTOM_PREFIX}${field.apiName}`))
+    : new Set<string>();
   const fields: WebFormField[] = input.fields.map((field, index) => {
-    const leadField = FORM_FIELDS.find((candidate) => candidate === field.leadField);
-    if (!leadField) throw badInput(`fields.${index}.leadField`, `leadField must be one of ${FORM_FIELDS.join(', ')}`);
+    const leadField = FORM_FIELDS.find((candidate) => candidate === field.leadField) ?? (customLeadFields.has(field.leadField) ? field.leadField : undefined);
+    if (!leadField) throw badInput(`fields.${index}.leadField`, `leadField must be one of ${FORM_FIELDS.join(', ')} or customFields.<apiName> of an active custom lead field`);
     return { name: requiredText(`fields.${index}.name`, field.name, 60), leadField, required: field.required ?? false };
   });
   if (new Set(fields.map((field) => field.name)).size !== fields.length) throw badInput('fields', 'Field names must be unique');
@@ -88,6 +94,7 @@ export async function submitWebForm(db: Db, publicKey: string, body: Record<stri
   if (!form || !organization || !owner) throw notFound('Form');
   const lead: Record<string, unknown> = { leadSource: form.leadSource };
   const address: Record<string, unknown> = {};
+  const customFields: Record<string, unknown> = {};
   for (const field of form.fields) {
     const raw = body[field.name];
     const value = typeof raw === 'string' ? raw.trim() : raw === undefined || raw === null ? '' : String(raw);
@@ -96,6 +103,7 @@ export async function submitWebForm(db: Db, publicKey: string, body: Record<stri
       continue;
     }
     if (ADDRESS_FIELDS.has(field.leadField)) address[field.leadField] = value;
+    else if (field.leadField.startsWith(CUSTOM_PREFIX)) customFields[field.leadField.slice(CUSTOM_PREFIX.length)] = value;
     else lead[field.leadField] = value;
   }
   const viewer = systemViewer(owner, organization);
@@ -107,7 +115,7 @@ export async function submitWebForm(db: Db, publicKey: string, body: Record<stri
     const created = recordId === null;
     if (created) {
       try {
-        const row = await insertLead(tx, viewer, { ...(lead as unknown as CreateLeadInput), address, ownerId: owner.id });
+        const row = await insertLead(tx, viewer, { ...(lead as unknown as CreateLeadInput), address, customFields, ownerId: owner.id });
         recordId = row.id;
       } catch (error) {
         if (error instanceof DomainError && error.code === 'BAD_USER_INPUT') {

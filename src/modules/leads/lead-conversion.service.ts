@@ -63,6 +63,7 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
           },
           'Account created from a converted lead',
           fromLead,
+          lead,
         ));
     }
 
@@ -83,7 +84,7 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
         tags: lead.tags,
         ownerId: lead.ownerId,
       },
-      { checkDuplicate: false, summary: 'Contact created from a converted lead', timelineData: fromLead },
+      { checkDuplicate: false, summary: 'Contact created from a converted lead', timelineData: fromLead, inheritedFrom: lead },
     );
 
     const deal = input.createDeal
@@ -98,6 +99,7 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
             ownerId: lead.ownerId,
           },
           fromLead,
+          lead,
         )
       : null;
 

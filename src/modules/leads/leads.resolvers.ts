@@ -1,4 +1,5 @@
 import type { Resolvers } from '../../generated/graphql.js';
+import { customFieldsOf } from '../customization/customization.resolvers.js';
 import { signedIn } from '../../server/context.js';
 import { addressField, connectionFields, found, fullName, recordFields } from '../records/record.resolvers.js';
 import { convertLead } from './lead-conversion.service.js';
@@ -17,6 +18,7 @@ export const leadResolvers: Resolvers = {
     convertLead: (_parent, { input }, ctx) => convertLead(signedIn(ctx), input),
   },
   Lead: {
+    ...customFieldsOf('leads'),
     ...recordFields('LEAD'),
     ...addressField,
     fullName,

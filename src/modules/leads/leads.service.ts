@@ -4,7 +4,7 @@ import type { CreateLeadInput, LeadOrderField, QueryLeadsArgs, UpdateLeadInput }
 import { addressChanges } from '../../shared/address.js';
 import { conflict } from '../../shared/errors.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';
-import { CONVERTED_LEAD_STATUS, DEFAULT_LEAD_STATUS, INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES } from '../../shared/picklists.js';
+import { DEFAULT_LEAD_STATUS } from '../../shared/picklists.js';
 import { readScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -19,9 +19,8 @@ import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records
 import { LEAD } from './leads.kind.js';
 import { leads, type LeadRow } from './leads.table.js';
 import { inTransaction } from '../../db/transaction.js';
-
-/** Statuses a user may set; Converted is reserved to `convertLead`. */
-const SETTABLE_STATUSES = LEAD_STATUSES.filter((status) => status !== CONVERTED_LEAD_STATUS);
+import { syncCustomFieldValues, validateRecordWrite } from '../customization/record-validation.js';
+import { customListParts, standardOrder } from '../customization/custom-field-list.js';
 
 const FIELDS: FieldRules = {
   firstName: rules.text(100),
@@ -31,12 +30,13 @@ const FIELDS: FieldRules = {
   mobile: rules.phone,
   company: rules.text(200),
   title: rules.text(150),
-  industry: rules.picklist(INDUSTRIES),
+  // Picklists are checked against the organisation's own lists by validateRecordWrite.
+  industry: rules.text(255),
   annualRevenue: rules.money,
   employees: rules.count,
   website: rules.website,
-  leadSource: rules.picklist(LEAD_SOURCES),
-  status: rules.requiredPicklist(SETTABLE_STATUSES),
+  leadSource: rules.text(255),
+  status: rules.required(255),
   description: rules.text(32_000),
   tags: rules.tags(),
   socialHandles: rules.handles(),
@@ -86,9 +86,12 @@ export async function insertLead(tx: Db, viewer: Viewer, input: CreateLeadInput)
     ...normaliseFields(FIELDS, { ...input, status: input.status ?? DEFAULT_LEAD_STATUS }, viewer, 'create'),
     ...addressChanges(input.address),
   };
+  const checked = await validateRecordWrite(tx, viewer, 'leads', { values, customFields: input.customFields });
   if (!input.allowDuplicate) await assertNotDuplicate(tx, viewer, values['email']);
   const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
-  return insertRecord(tx, viewer, LEAD, { ...values, ...owner });
+  const row = await insertRecord(tx, viewer, LEAD, { ...checked.values, ...owner, customFields: checked.customFields ?? {} });
+  await syncCustomFieldValues(tx, viewer, checked.config, row.id, {}, row.customFields);
+  return row;
 }
 
 export const createLead = (s: Session, input: CreateLeadInput): Promise<LeadRow> => inTransaction(s.db, (tx) => insertLead(tx, s.viewer, input));
@@ -98,18 +101,21 @@ export async function updateLead(s: Session, input: UpdateLeadInput): Promise<Le
   return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, LEAD, input.id, input.expectedVersion);
     if (row.convertedAt) throw conflict('This lead has been converted and can no longer be edited', { reason: 'LEAD_CONVERTED' });
+    const checked = await validateRecordWrite(tx, s.viewer, 'leads', { values, customFields: input.customFields }, { row, customFields: row.customFields });
     if (values['email'] !== undefined && values['email'] !== row.email && !input.allowDuplicate) {
       await assertNotDuplicate(tx, s.viewer, values['email'], row.id);
     }
     const owner = await ownerFor(tx, s.viewer, input.ownerId, 'update');
-    return (await saveChanges(tx, s.viewer, LEAD, row, { ...values, ...owner })).row;
+    const updated = (await saveChanges(tx, s.viewer, LEAD, row, { ...checked.values, ...owner, customFields: checked.customFields })).row;
+    await syncCustomFieldValues(tx, s.viewer, checked.config, row.id, row.customFields, updated.customFields);
+    return updated;
   });
 }
 
 export const deleteLead = (s: Session, id: string): Promise<LeadRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, LEAD, id, true));
 export const restoreLead = (s: Session, id: string): Promise<LeadRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, LEAD, id, false));
 
-const SORTS: Record<LeadOrderField, { key: Omit<SortKey, 'direction'>; value: (row: LeadRow) => unknown }> = {
+const SORTS: Record<Exclude<LeadOrderField, 'CUSTOM_FIELD'>, { key: Omit<SortKey, 'direction'>; value: (row: LeadRow) => unknown }> = {
   CREATED_AT: { key: { column: leads.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: leads.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
   LAST_ACTIVITY_AT: { key: { column: leads.lastActivityAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.lastActivityAt },
@@ -118,8 +124,9 @@ const SORTS: Record<LeadOrderField, { key: Omit<SortKey, 'direction'>; value: (r
   ANNUAL_REVENUE: { key: { column: leads.annualRevenue, nullable: true }, value: (row) => row.annualRevenue },
 };
 
-export function listLeads(s: Session, args: QueryLeadsArgs): Promise<Connection<LeadRow>> {
+export async function listLeads(s: Session, args: QueryLeadsArgs): Promise<Connection<LeadRow>> {
   const filter = args.filter;
+  const custom = await customListParts(s.db, s.viewer, 'leads', leads, filter?.customFields, args.orderBy);
   const conditions: (SQL | undefined)[] = commonConditions(leads, filter);
   if (filter?.status) conditions.push(inArray(leads.status, [...filter.status]));
   if (filter?.leadSource) conditions.push(inArray(leads.leadSource, [...filter.leadSource]));
@@ -130,7 +137,8 @@ export function listLeads(s: Session, args: QueryLeadsArgs): Promise<Connection<
   if (filter?.engagement) conditions.push(engagementCondition(leads.lastActivityAt, filter.engagement, s.viewer.engagement));
   if (filter?.lastActivityAfter) conditions.push(gte(leads.lastActivityAt, filter.lastActivityAfter));
   if (filter?.lastActivityBefore) conditions.push(lt(leads.lastActivityAt, filter.lastActivityBefore));
-  const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
+  conditions.push(...custom.conditions);
+  const sort = custom.sort ?? SORTS[standardOrder(args.orderBy)];
   return listRecords(s.db, s.viewer, 'leads', leads, {
     conditions,
     sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },

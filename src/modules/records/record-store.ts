@@ -76,12 +76,26 @@ const comparable = (value: unknown): unknown => {
   return value ?? null;
 };
 
+const CUSTOM = 'customFields';
+
+/** Custom field values (a JSON object) change key by key: `customFields.<apiName>`. */
+function customDiff(before: Record<string, unknown>, after: Record<string, unknown>): FieldChange[] {
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  return names
+    .filter((name) => JSON.stringify(before[name] ?? null) !== JSON.stringify(after[name] ?? null))
+    .map((name) => ({ field: `${CUSTOM}.${name}`, oldValue: before[name] ?? null, newValue: after[name] ?? null }));
+}
+
 /** The fields whose value `changes` would really change. */
 export function diff(row: Record<string, unknown>, changes: Record<string, unknown>): FieldChange[] {
   const result: FieldChange[] = [];
   for (const [field, newValue] of Object.entries(changes)) {
     if (newValue === undefined) continue;
     const oldValue = row[field];
+    if (field === CUSTOM) {
+      result.push(...customDiff((oldValue ?? {}) as Record<string, unknown>, newValue as Record<string, unknown>));
+      continue;
+    }
     if (comparable(oldValue) === comparable(newValue)) continue;
     result.push({ field, oldValue: comparable(oldValue) ?? null, newValue: comparable(newValue) ?? null });
   }
@@ -90,7 +104,13 @@ export function diff(row: Record<string, unknown>, changes: Record<string, unkno
   );
 }
 
-const words = (field: string): string => field.replace(/Id$/, '').replace(/([A-Z])/g, ' $1').toLowerCase().trim();
+const words = (field: string): string =>
+  field
+    .replace(`${CUSTOM}.`, '')
+    .replace(/Id$/, '')
+    .replace(/([A-Z])/g, ' $1')
+    .toLowerCase()
+    .trim();
 
 export function describeChanges(changes: readonly FieldChange[]): string {
   const [only] = changes;
@@ -119,7 +139,10 @@ export async function saveChanges<T extends RecordTable>(
   const changed = diff(row as Record<string, unknown>, changes);
   if (changed.length === 0) return { row, changes: changed };
   const values: Record<string, unknown> = { updatedAt: new Date(), version: sql`${kind.table.version} + 1` };
-  for (const change of changed) values[change.field] = changes[change.field];
+  for (const change of changed) {
+    const column = change.field.startsWith(`${CUSTOM}.`) ? CUSTOM : change.field;
+    values[column] = changes[column];
+  }
   const [updated] = await tx
     .update(kind.table as PgTable)
     // The column set of a generic table is not known statically; `values` holds only its fields.

@@ -1,0 +1,15 @@
+import DataLoader from 'dataloader';
+import type { Db } from '../../db/database.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { CustomFieldRow } from './customization.table.js';
+import { activeFieldsOf } from './module-config.js';
+
+export function createCustomizationLoaders(db: Db, viewer: Viewer) {
+  return {
+    /** A module's active custom fields: one query per request however many records show `customFields`. */
+    activeFields: new DataLoader<string, CustomFieldRow[]>(async (modules) => {
+      const rows = await activeFieldsOf(db, viewer.organizationId, modules);
+      return modules.map((module) => rows.filter((row) => row.module === module));
+    }),
+  };
+}

@@ -1,0 +1,216 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../../db/database.js';
+import { badInput, conflict, DomainError } from '../../shared/errors.js';
+import { ACCOUNT } from '../accounts/accounts.kind.js';
+import { ACTIVITY } from '../activities/activities.kind.js';
+import type { Viewer } from '../auth/viewer.js';
+import { CONTACT } from '../contacts/contacts.kind.js';
+import { DEAL } from '../deals/deals.kind.js';
+import { LEAD } from '../leads/leads.kind.js';
+import { assertReference, type RecordKind, type RecordTable } from '../records/record-store.js';
+import { normaliseValue, storedColumns, type FieldType } from './field-types.js';
+import { customFieldValues, type CustomFieldRow } from './customization.table.js';
+import { loadModuleConfig, type ModuleConfig } from './module-config.js';
+import { STANDARD_FIELDS, STANDARD_PICKLISTS, type CustomizableModule } from './standard-fields.js';
+
+/**
+ * THE validation of organisation-defined rules on a record write: custom field values (types,
+ * required, defaults, picklists, lookups), the organisation's standard picklists and its required
+ * standard fields. Every write path calls it: the GraphQL mutations, web forms, and later imports
+ * and workflow field updates. Uniqueness is left to the database (`syncCustomFieldValues`).
+ */
+
+export type CustomValues = Record<string, unknown>;
+
+const KINDS: Readonly<Record<CustomizableModule, RecordKind<RecordTable>>> = {
+  leads: LEAD,
+  contacts: CONTACT,
+  accounts: ACCOUNT,
+  deals: DEAL,
+  activities: ACTIVITY,
+};
+
+export interface RecordWrite {
+  /** Standard field values after the module's own rules; absent keys are not written. */
+  readonly values: Record<string, unknown>;
+  /** `customFields` as the client sent it (a JSON object), or undefined when not sent. */
+  readonly customFields?: unknown;
+  /** The record this one is made from (lead conversion): its picklist values pass even when retired since. */
+  readonly inheritedFrom?: object | undefined;
+}
+
+export interface ExistingRecord {
+  readonly row: object;
+  readonly customFields: CustomValues;
+}
+
+export interface ValidatedWrite {
+  /** `values` with standard picklists spelled as the organisation's list spells them. */
+  readonly values: Record<string, unknown>;
+  /** The record's complete custom values after the write; undefined when they do not change. */
+  readonly customFields: CustomValues | undefined;
+  readonly config: ModuleConfig;
+}
+
+const missing = (value: unknown): boolean => value === null || value === undefined || (Array.isArray(value) && value.length === 0);
+
+function checkStandardPicklists(config: ModuleConfig, values: Record<string, unknown>, existing: ExistingRecord | undefined, inherited: object | undefined): Record<string, unknown> {
+  const result = { ...values };
+  for (const field of STANDARD_FIELDS[config.module]) {
+    const value = result[field.apiName];
+    if (!field.picklist || typeof value !== 'string') continue;
+    // A record keeps a retired value it already has.
+    if (existing && (existing.row as Record<string, unknown>)[field.apiName] === value) continue;
+    if (inherited && (inherited as Record<string, unknown>)[field.apiName] === value) continue;
+    const list = config.picklists.get(field.picklist);
+    if (!list) continue;
+    const wanted = value.trim().toLowerCase();
+    const match = list.values.find((entry) => entry.value.toLowerCase() === wanted);
+    const { reserved } = STANDARD_PICKLISTS[field.picklist];
+    const allowed = list.active.filter((entry) => !reserved.includes(entry));
+    if (!match || reserved.includes(match.value)) {
+      throw badInput(field.apiName, `${field.apiName} must be one of: ${allowed.join(', ')}`, { allowed });
+    }
+    if (match.retired) throw badInput(field.apiName, `${field.apiName}: "${match.value}" is retired; use one of: ${allowed.join(', ')}`, { allowed });
+    result[field.apiName] = match.value;
+  }
+  return result;
+}
+
+function checkRequiredStandard(config: ModuleConfig, values: Record<string, unknown>, mode: 'create' | 'update'): void {
+  for (const apiName of config.required) {
+    const value = values[apiName];
+    if (mode === 'update' ? value === null || (Array.isArray(value) && value.length === 0) : missing(value)) {
+      const label = STANDARD_FIELDS[config.module].find((field) => field.apiName === apiName)?.label ?? apiName;
+      throw badInput(apiName, `${label} is required for every ${config.singular}`);
+    }
+  }
+}
+
+async function checkLookup(tx: Db, viewer: Viewer, field: CustomFieldRow, id: string): Promise<void> {
+  const kind = KINDS[field.lookupModule as CustomizableModule];
+  try {
+    await assertReference(tx, viewer, kind, id, `customFields.${field.apiName}`);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'NOT_FOUND') {
+      throw new DomainError('NOT_FOUND', `customFields.${field.apiName}: ${kind.label} not found`, { field: `customFields.${field.apiName}` });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Validates `input` (the client's `customFields`) against the module's fields and returns the
+ * record's complete custom values: on create with defaults applied and required fields checked;
+ * on update merged into `existing` (null clears a value). Exported for imports and workflows.
+ */
+export async function validateCustomFieldValues(
+  tx: Db,
+  viewer: Viewer,
+  config: ModuleConfig,
+  input: unknown,
+  existing?: CustomValues,
+): Promise<CustomValues | undefined> {
+  if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input))) {
+    throw badInput('customFields', 'customFields must be an object keyed by apiName');
+  }
+  const given = (input ?? {}) as Record<string, unknown>;
+  if (existing && input == null) return undefined;
+  const byName = new Map(config.fields.map((field) => [field.apiName, field]));
+  const normalised: CustomValues = {};
+  for (const [apiName, raw] of Object.entries(given)) {
+    const field = byName.get(apiName);
+    if (!field) throw badInput(`customFields.${apiName}`, `${config.plural} have no field "${apiName}"`);
+    if (!field.active) throw badInput(`customFields.${apiName}`, `${field.label} is deactivated`);
+    // A record keeps a value its field no longer offers (an option removed since) when it is sent back unchanged.
+    if (existing && raw !== null && JSON.stringify(existing[apiName]) === JSON.stringify(raw)) {
+      normalised[apiName] = raw;
+      continue;
+    }
+    const value = normaliseValue({ apiName, type: field.type, options: field.options }, raw, viewer.country);
+    if (value !== null && field.type === 'LOOKUP') await checkLookup(tx, viewer, field, value as string);
+    normalised[apiName] = value;
+  }
+  const result: CustomValues = {};
+  for (const field of config.fields) {
+    let value: unknown = field.apiName in normalised ? normalised[field.apiName] : existing?.[field.apiName];
+    if (!existing && !(field.apiName in normalised) && field.active && field.defaultValue !== null) value = field.defaultValue;
+    if (field.active && field.required && missing(value) && (!existing || field.apiName in normalised)) {
+      throw badInput(`customFields.${field.apiName}`, `${field.label} is required for every ${config.singular}`);
+    }
+    if (!missing(value)) result[field.apiName] = value;
+  }
+  return result;
+}
+
+/** Validates one write of a record of `module` (see the file comment). */
+export async function validateRecordWrite(
+  tx: Db,
+  viewer: Viewer,
+  module: CustomizableModule,
+  write: RecordWrite,
+  existing?: ExistingRecord,
+): Promise<ValidatedWrite> {
+  const config = await loadModuleConfig(tx, viewer.organizationId, module);
+  const values = checkStandardPicklists(config, write.values, existing, write.inheritedFrom);
+  checkRequiredStandard(config, values, existing ? 'update' : 'create');
+  const customFields = await validateCustomFieldValues(tx, viewer, config, write.customFields, existing?.customFields);
+  return { values, customFields, config };
+}
+
+const stable = (value: unknown): string => JSON.stringify(value ?? null);
+
+/** Whether a database error is a unique violation (postgres.js and PGlite, possibly wrapped by Drizzle). */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let current: unknown = error; current && typeof current === 'object'; current = (current as { cause?: unknown }).cause) {
+    if ((current as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
+/**
+ * Writes the typed, indexed copy of a record's changed custom values. A unique field's value is
+ * claimed by the unique index, so of two concurrent writes with the same value exactly one
+ * commits and the other gets CONFLICT, with no read-then-write race.
+ */
+export async function syncCustomFieldValues(
+  tx: Db,
+  viewer: Viewer,
+  config: ModuleConfig,
+  recordId: string,
+  before: CustomValues,
+  after: CustomValues,
+): Promise<void> {
+  const changed = config.fields.filter((field) => stable(before[field.apiName]) !== stable(after[field.apiName]));
+  if (changed.length === 0) return;
+  await tx.delete(customFieldValues).where(
+    and(
+      eq(customFieldValues.organizationId, viewer.organizationId),
+      eq(customFieldValues.recordId, recordId),
+      inArray(
+        customFieldValues.fieldId,
+        changed.map((field) => field.id),
+      ),
+    ),
+  );
+  const rows = changed
+    .filter((field) => !missing(after[field.apiName]))
+    .map((field) => ({
+      organizationId: viewer.organizationId,
+      fieldId: field.id,
+      recordId,
+      field,
+      ...storedColumns(field.type as FieldType, after[field.apiName], field.isUnique),
+    }));
+  const plain = rows.filter((row) => !row.field.isUnique).map(({ field: _field, ...row }) => row);
+  if (plain.length > 0) await tx.insert(customFieldValues).values(plain);
+  // One statement per unique field, so a violation names its field.
+  for (const { field, ...row } of rows.filter((candidate) => candidate.field.isUnique)) {
+    try {
+      await tx.insert(customFieldValues).values(row);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw conflict(`Another ${config.singular} already has ${field.label} "${String(after[field.apiName])}"`, { field: `customFields.${field.apiName}` });
+    }
+  }
+}
