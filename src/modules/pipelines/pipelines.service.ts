@@ -34,7 +34,7 @@ export async function insertPipeline(
   return pipeline;
 }
 
-export function listPipelines(s: Session): Promise<PipelineRow[]> {
+export function listPipelines(s: Pick<Session, 'db' | 'viewer'>): Promise<PipelineRow[]> {
   return s.db
     .select()
     .from(pipelines)
