@@ -212,9 +212,9 @@ describe('CSV download', () => {
 
     const analytic = await download(`/export/analytics/pipeline-by-stage.csv?pipelineId=${pipeline.id}`, admin.token);
     const lines = (await analytic.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('Stage id,Stage,Kind,Probability,Deals,Total amount,Weighted amount');
+    expect(lines[0]).toBe('Stage id,Stage,Kind,Deals,Total amount,Weighted amount,Probability');
     // Weighted: 1.25 + 0.10 + 0.03 + 0.01 (0.005 rounded half up).
-    expect(lines[1]).toBe(`${stage.id},Qualification,OPEN,10,4,13.85,1.39`);
+    expect(lines[1]).toBe(`${stage.id},Qualification,OPEN,4,13.85,1.39,10`);
     expect((await download('/export/analytics/no-such-thing.csv', admin.token)).status).toBe(404);
     const bad = await download('/export/analytics/pipeline-by-stage.csv?from=yesterday', admin.token);
     expect(bad.status).toBe(400);

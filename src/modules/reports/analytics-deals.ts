@@ -31,10 +31,11 @@ export const PIPELINE_COLUMNS: ColumnMeta[] = [
   { key: 'stageId', label: 'Stage id', type: 'ID' },
   { key: 'stageName', label: 'Stage', type: 'STRING' },
   { key: 'stageKind', label: 'Kind', type: 'STRING' },
-  { key: 'probability', label: 'Probability', type: 'INTEGER' },
+  // The first numeric column is what charts draw: the count, not the probability.
   { key: 'count', label: 'Deals', type: 'INTEGER' },
   { key: 'totalAmount', label: 'Total amount', type: 'DECIMAL' },
   { key: 'weightedAmount', label: 'Weighted amount', type: 'DECIMAL' },
+  { key: 'probability', label: 'Probability', type: 'INTEGER' },
 ];
 
 /** Every stage of the pipeline with its deals' count, total and weighted amount (closing dates in the period). */
