@@ -90,7 +90,7 @@ describe('dashboards', () => {
     expect(components[6].data.rows).toEqual([{ owner: 'Ada Admin', count: 2 }]);
     // Authentication, the dashboard, its reports in one batch, and one statement per distinct
     // source (pipeline, lead sources, two reports): three equal pipeline tiles share one query.
-    const pipelineQueries = statements.filter((s) => s.includes('left join "deals"'));
+    const pipelineQueries = statements.filter((s) => s.includes('from "stages" left join ('));
     expect(pipelineQueries).toHaveLength(1);
     expect(statements.filter((s) => s.includes('from "reports"'))).toHaveLength(1);
     expect(statements.length).toBeLessThanOrEqual(8);

@@ -38,16 +38,22 @@ export const PIPELINE_COLUMNS: ColumnMeta[] = [
   { key: 'probability', label: 'Probability', type: 'INTEGER' },
 ];
 
-/** Every stage of the pipeline with its deals' count, total and weighted amount (closing dates in the period). */
+/**
+ * Every stage of the pipeline with its deals' count, total and weighted amount (closing dates in
+ * the period). Deals are aggregated per stage first (a hash aggregate down to one row per
+ * stage), then joined to the stages, so empty stages show zeros without sorting every deal.
+ */
 export function pipelineByStage(viewer: Viewer, params: AnalyticsParams): SQL {
-  const dealConditions = and(sql`${stageJoin}`, ...dealScope(viewer, params), ...withinDates(deals.closingDate, params)) as SQL;
-  return sql`select ${stages.id}::text as "stageId", ${stages.name} as "stageName", ${stages.kind} as "stageKind", ${stages.probability} as "probability",
-      count(${deals.id})::int as "count",
-      ${money(sql`coalesce(sum(${deals.amount}), 0)`)} as "totalAmount",
-      ${money(sql`coalesce(sum(${weighted}), 0)`)} as "weightedAmount"
-    from ${stages} left join ${deals} on ${dealConditions}
-    where ${readScope(viewer, 'pipelines', stages)} and ${stages.pipelineId} = ${pipelineOf(viewer, params)} and ${stages.deletedAt} is null
-    group by ${stages.id}, ${stages.name}, ${stages.kind}, ${stages.probability}, ${stages.position}
+  const pipelineId = pipelineOf(viewer, params);
+  const dealConditions = and(...dealScope(viewer, params), sql`${deals.pipelineId} = ${pipelineId}`, ...withinDates(deals.closingDate, params)) as SQL;
+  return sql`select ${stages.id}::text as "stageId", ${stages.name} as "stageName", ${stages.kind} as "stageKind",
+      coalesce(d.n, 0)::int as "count", ${money(sql`coalesce(d.total, 0)`)} as "totalAmount", ${money(sql`coalesce(d.weighted, 0)`)} as "weightedAmount",
+      ${stages.probability} as "probability"
+    from ${stages} left join (
+      select ${deals.stageId} as stage_id, count(*) as n, sum(${deals.amount}) as total, sum(${weighted}) as weighted
+      from ${deals} where ${dealConditions} group by ${deals.stageId}
+    ) d on d.stage_id = ${stages.id}
+    where ${readScope(viewer, 'pipelines', stages)} and ${stages.pipelineId} = ${pipelineId} and ${stages.deletedAt} is null
     order by ${stages.position}`;
 }
 
