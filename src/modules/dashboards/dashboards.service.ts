@@ -9,7 +9,8 @@ import type { Viewer } from '../auth/viewer.js';
 import { parseAnalyticsParams } from '../reports/analytics-params.js';
 import type { DataSource } from '../reports/reports.loaders.js';
 import { reportScope } from '../reports/reports.service.js';
-import { reports } from '../reports/reports.table.js';
+import { reports, reportSchedules } from '../reports/reports.table.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { AnalyticName } from '../reports/analytics.js';
 import { dashboards, type DashboardComponentValue, type DashboardRow } from './dashboards.table.js';
 
@@ -91,7 +92,10 @@ export async function updateDashboard(s: Session, input: UpdateDashboardInput): 
 export async function deleteDashboard(s: Session, id: string): Promise<boolean> {
   const current = await getDashboard(s.db, s.viewer, id);
   if (current.ownerId !== s.viewer.userId && s.viewer.role !== 'ADMIN') throw forbidden('Only the owner or an administrator may change this');
-  await s.db.delete(dashboards).where(and(eq(dashboards.organizationId, s.viewer.organizationId), eq(dashboards.id, id)));
+  await inTransaction(s.db, async (tx) => {
+    await tx.delete(reportSchedules).where(and(eq(reportSchedules.organizationId, s.viewer.organizationId), eq(reportSchedules.dashboardId, id)));
+    await tx.delete(dashboards).where(and(eq(dashboards.organizationId, s.viewer.organizationId), eq(dashboards.id, id)));
+  });
   return true;
 }
 

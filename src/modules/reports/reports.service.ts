@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { rowsOf } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { CreateReportInput, CriterionInput, ReportRunOverrides, UpdateReportInput } from '../../generated/graphql.js';
 import { badInput, conflict, forbidden, notFound } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
@@ -10,7 +11,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { compileReport, type CompiledReport } from './report-compiler.js';
 import type { ColumnType, Criterion, ReportDefinition, ResultValue } from './report-definition.js';
 import { reportSource, type ReportModule } from './report-fields.js';
-import { reports, type ReportRow } from './reports.table.js';
+import { reports, reportSchedules, type ReportRow } from './reports.table.js';
 
 /** Rows a GraphQL run returns at most; the CSV download streams any number. */
 export const GRAPHQL_ROW_CAP = 10_000;
@@ -85,7 +86,11 @@ export async function updateReport(s: Session, input: UpdateReportInput): Promis
 export async function deleteReport(s: Session, id: string): Promise<boolean> {
   const current = await getReport(s.db, s.viewer, id);
   assertOwns(s.viewer, current);
-  await s.db.delete(reports).where(and(eq(reports.organizationId, s.viewer.organizationId), eq(reports.id, id)));
+  // Its schedules go with it (their queued runs then find nothing and stop).
+  await inTransaction(s.db, async (tx) => {
+    await tx.delete(reportSchedules).where(and(eq(reportSchedules.organizationId, s.viewer.organizationId), eq(reportSchedules.reportId, id)));
+    await tx.delete(reports).where(and(eq(reports.organizationId, s.viewer.organizationId), eq(reports.id, id)));
+  });
   return true;
 }
 
