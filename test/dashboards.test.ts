@@ -147,9 +147,10 @@ describe('dashboards', () => {
     const { admin, dashboardId } = await seeded();
     const recipient = `dash-${dashboardId.slice(0, 8)}@example.com`;
     const { createReportSchedule } = await admin.client.ok(
-      `mutation($input: CreateReportScheduleInput!) { createReportSchedule(input: $input) { id nextRunAt } }`,
+      `mutation($input: CreateReportScheduleInput!) { createReportSchedule(input: $input) { id nextRunAt format } }`,
       { input: { dashboardId, cron: '30 7 * * MON', timeZone: 'America/New_York', recipients: [recipient] } },
     );
+    expect(createReportSchedule.format).toBe('PNG');
     const jobs = pulse.server.deps.jobs;
     await jobs.advanceTime(new Date(createReportSchedule.nextRunAt).getTime() - Date.now() + 1000);
     expect(await jobs.runDue(SCHEDULED_REPORT_JOB)).toBe(1);

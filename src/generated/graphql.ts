@@ -2234,7 +2234,9 @@ export type ReportFormat =
   /** Attached as a CSV file. */
   | 'CSV'
   /** An HTML table in the message. */
-  | 'HTML';
+  | 'HTML'
+  /** A picture, inline and attached (dashboards, always). */
+  | 'PNG';
 
 /** The modules custom reports can be written on. */
 export type ReportModule =

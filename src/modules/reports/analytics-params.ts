@@ -6,8 +6,8 @@ import { validTimeZone } from './report-compiler.js';
 /** The parameters every built-in analytic takes (each reads the ones it needs). */
 export interface AnalyticsParams {
   readonly pipelineId: string | null;
+  /** Territories join as one more list here (`territoryIds`), filtered in `dealScope`. */
   readonly ownerIds: readonly string[] | null;
-  /** Reserved for territories: the input accepts them once territories exist. */
   readonly from: string | null;
   readonly to: string | null;
   readonly timeZone: string;

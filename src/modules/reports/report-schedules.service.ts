@@ -37,6 +37,7 @@ export async function createReportSchedule(s: Session, input: CreateReportSchedu
   if ((input.reportId ? 1 : 0) + (input.dashboardId ? 1 : 0) !== 1) throw badInput('reportId', 'schedule either a reportId or a dashboardId');
   const target = input.reportId ? await getReport(s.db, s.viewer, input.reportId) : await getDashboard(s.db, s.viewer, input.dashboardId as string);
   if (target.ownerId !== s.viewer.userId && s.viewer.role !== 'ADMIN') throw forbidden('Only the owner or an administrator may schedule this');
+  if (input.reportId && input.format === 'PNG') throw badInput('format', 'reports are sent as CSV or HTML; PNG is for dashboards');
   const timeZone = validTimeZone('timeZone', input.timeZone ?? 'UTC');
   const cron = input.cron.trim();
   if (cron.split(/\s+/).length !== 5) throw badInput('cron', 'cron takes five fields: minute hour day-of-month month day-of-week');

@@ -88,7 +88,7 @@ export const reportResolvers: Resolvers = {
     schedules: (row, _args, ctx) => signedIn(ctx).loaders.reports.schedulesOfReport.load(row.id),
   },
   ReportSchedule: {
-    format: (row) => (row.format === 'HTML' ? 'HTML' : 'CSV'),
+    format: (row) => row.format as 'CSV' | 'HTML' | 'PNG',
   },
   ReportResult: {
     columns: (result) => result.columns.map((c) => ({ ...c })),
