@@ -15,3 +15,5 @@ export * from '../modules/emails/emails.table.js';
 export * from '../modules/signals/signals.table.js';
 export * from '../modules/forms/forms.table.js';
 export * from '../modules/customization/customization.table.js';
+export * from '../modules/reports/reports.table.js';
+export * from '../modules/dashboards/dashboards.table.js';

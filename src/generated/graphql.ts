@@ -25,6 +25,10 @@ import type { TimelineEntryRow } from '../modules/timeline/timeline.table.js';
 import type { AddressValue } from '../shared/address.js';
 import type { CustomFieldRow } from '../modules/customization/customization.table.js';
 import type { PicklistState } from '../modules/customization/module-config.js';
+import type { ReportRow, ReportScheduleRow, ReportDeliveryRow, SalesQuotaRow } from '../modules/reports/reports.table.js';
+import type { ResultValue } from '../modules/reports/report-definition.js';
+import type { ForecastRowValue, DealListRowValue, ActivityCountValue, OverdueTasksValue, ForecastSettingsValue } from '../modules/reports/analytics-rows.js';
+import type { DashboardRow, DashboardComponentValue } from '../modules/dashboards/dashboards.table.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -230,6 +234,16 @@ export type ActivityConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** Activities of one owner and type. */
+export type ActivityCount = {
+  __typename?: 'ActivityCount';
+  completed: Scalars['Int']['output'];
+  count: Scalars['Int']['output'];
+  owner: Maybe<User>;
+  ownerId: Scalars['ID']['output'];
+  type: ActivityType;
+};
+
 export type ActivityEdge = {
   __typename?: 'ActivityEdge';
   cursor: Scalars['String']['output'];
@@ -308,6 +322,66 @@ export type AddressInput = {
   street?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type Aggregate = {
+  __typename?: 'Aggregate';
+  field: Maybe<Scalars['String']['output']>;
+  function: AggregateFunction;
+};
+
+export type AggregateFunction =
+  | 'AVG'
+  | 'COUNT'
+  | 'MAX'
+  | 'MIN'
+  | 'SUM';
+
+/** An aggregate column; COUNT without a field counts rows. SUM and AVG take numeric fields. */
+export type AggregateInput = {
+  field?: InputMaybe<Scalars['String']['input']>;
+  function: AggregateFunction;
+};
+
+/** The built-in analytics, by name (dashboards, CSV downloads at `/export/analytics/<name>.csv` with the name in kebab case). */
+export type AnalyticName =
+  | 'ACTIVITIES_BY_OWNER'
+  | 'DEALS_CLOSING_THIS_MONTH'
+  | 'DEAL_METRICS'
+  | 'ENGAGEMENT_DISTRIBUTION'
+  | 'LEADS_BY_SOURCE'
+  | 'LEADS_BY_STATUS'
+  | 'LEAD_CONVERSION'
+  | 'OVERDUE_TASKS'
+  | 'PIPELINE_BY_STAGE'
+  | 'SALES_FORECAST'
+  | 'SIGNAL_COUNTS'
+  | 'SLIPPING_DEALS'
+  | 'TIME_IN_STAGE';
+
+/**
+ * Parameters of the built-in analytics. Each analytic reads the ones it needs and ignores the rest;
+ * dates are whole days in `timeZone`.
+ */
+export type AnalyticsParams = {
+  /** First day of the period (inclusive). Deals are dated by closing date, other records by creation. */
+  from?: InputMaybe<Scalars['Date']['input']>;
+  /** Lead conversion: by lead source or by owner. */
+  groupBy?: InputMaybe<ConversionGrouping>;
+  /** Deal lists: at most this many rows (1-10000). */
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  /** Engagement distribution: leads or contacts. */
+  module?: InputMaybe<EngagedModule>;
+  /** Only records owned by these users. */
+  ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Forecast buckets. */
+  period?: InputMaybe<ForecastPeriod>;
+  /** Pipeline (pipeline by stage, time in stage, deal metrics); the default pipeline when omitted. */
+  pipelineId?: InputMaybe<Scalars['ID']['input']>;
+  /** IANA time zone for days, months and "today"; UTC when omitted. */
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  /** Last day of the period (inclusive). */
+  to?: InputMaybe<Scalars['Date']['input']>;
+};
+
 export type ApplyTemplatePayload = {
   __typename?: 'ApplyTemplatePayload';
   /** Every module's metadata after the template. */
@@ -349,9 +423,42 @@ export type BoardColumnDealsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type BuiltInAnalytic = {
+  __typename?: 'BuiltInAnalytic';
+  analytic: AnalyticName;
+  /** The parameters as saved. */
+  params: Maybe<Scalars['JSON']['output']>;
+};
+
+/** A built-in analytic with its parameters. */
+export type BuiltInAnalyticInput = {
+  analytic: AnalyticName;
+  params?: InputMaybe<AnalyticsParams>;
+};
+
 export type CallDirection =
   | 'INBOUND'
   | 'OUTBOUND';
+
+/** How a dashboard component is drawn. */
+export type ChartType =
+  | 'BAR'
+  | 'FUNNEL'
+  /** One number: the first numeric value of the first row. */
+  | 'KPI'
+  | 'LINE'
+  | 'PIE'
+  | 'TABLE';
+
+/** The type of a result column. DECIMAL values are strings with exact digits. */
+export type ColumnType =
+  | 'BOOLEAN'
+  | 'DATE'
+  | 'DATETIME'
+  | 'DECIMAL'
+  | 'ID'
+  | 'INTEGER'
+  | 'STRING';
 
 /** A person at an account you do business with (Zoho's Contacts). */
 export type Contact = CrmRecord & {
@@ -489,6 +596,11 @@ export type ContactOrderField =
   | 'LAST_NAME'
   | 'UPDATED_AT';
 
+/** What lead conversion is grouped by. */
+export type ConversionGrouping =
+  | 'OWNER'
+  | 'SOURCE';
+
 /** The deal to create while converting a lead. */
 export type ConvertLeadDealInput = {
   amount?: InputMaybe<Scalars['Decimal']['input']>;
@@ -597,6 +709,12 @@ export type CreateCustomFieldInput = {
   unique?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+export type CreateDashboardInput = {
+  components: Array<DashboardComponentInput>;
+  name: Scalars['String']['input'];
+  visibility?: InputMaybe<Visibility>;
+};
+
 export type CreateDealInput = {
   accountId?: InputMaybe<Scalars['ID']['input']>;
   amount?: InputMaybe<Scalars['Decimal']['input']>;
@@ -663,6 +781,35 @@ export type CreatePipelineInput = {
   stages?: InputMaybe<Array<StageInput>>;
 };
 
+export type CreateReportInput = {
+  aggregates?: InputMaybe<Array<AggregateInput>>;
+  /** Fields listed when the report neither groups nor aggregates (a list of records). */
+  columns?: InputMaybe<Array<Scalars['String']['input']>>;
+  filters?: InputMaybe<Array<CriterionInput>>;
+  /** Up to two fields. */
+  groupBy?: InputMaybe<Array<GroupByInput>>;
+  /** At most this many rows (1-100000). */
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  module: ReportModule;
+  name: Scalars['String']['input'];
+  orderBy?: InputMaybe<Array<ReportOrderInput>>;
+  /** Time zone of date buckets; UTC when omitted. */
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  visibility?: InputMaybe<Visibility>;
+};
+
+export type CreateReportScheduleInput = {
+  cron: Scalars['String']['input'];
+  dashboardId?: InputMaybe<Scalars['ID']['input']>;
+  /** Reports only (dashboards are sent as a PNG). */
+  format?: InputMaybe<ReportFormat>;
+  recipients: Array<Scalars['String']['input']>;
+  /** A report or a dashboard, exactly one. */
+  reportId?: InputMaybe<Scalars['ID']['input']>;
+  /** IANA time zone the cron expression is read in; UTC when omitted. */
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Adds a stage to a pipeline. Administrators only. */
 export type CreateStageInput = {
   kind?: InputMaybe<StageKind>;
@@ -682,6 +829,41 @@ export type CreateWebFormInput = {
   /** Where a browser goes after posting; without it the form answers JSON. */
   redirectUrl?: InputMaybe<Scalars['String']['input']>;
 };
+
+/** A condition as saved. */
+export type Criterion = {
+  __typename?: 'Criterion';
+  field: Scalars['String']['output'];
+  operator: CriterionOperator;
+  value: Maybe<Scalars['JSON']['output']>;
+  values: Maybe<Array<Scalars['JSON']['output']>>;
+};
+
+/** One condition on one field. */
+export type CriterionInput = {
+  /** A field's API name (see `reportFields`). */
+  field: Scalars['String']['input'];
+  operator: CriterionOperator;
+  value?: InputMaybe<Scalars['JSON']['input']>;
+  /** IN, NOT_IN (any number) and BETWEEN (two). */
+  values?: InputMaybe<Array<Scalars['JSON']['input']>>;
+};
+
+/** Comparison of a criterion (the criteria language shared with scoring and workflows). */
+export type CriterionOperator =
+  /** Between `values[0]` and `values[1]`, inclusive. */
+  | 'BETWEEN'
+  /** Text contains the value, ignoring case. */
+  | 'CONTAINS'
+  | 'EQUALS'
+  | 'GREATER_THAN'
+  | 'IN'
+  /** Null (or empty text). */
+  | 'IS_EMPTY'
+  | 'IS_NOT_EMPTY'
+  | 'LESS_THAN'
+  | 'NOT_EQUALS'
+  | 'NOT_IN';
 
 /** Fields every CRM record (lead, contact, account, deal) carries. */
 export type CrmRecord = {
@@ -795,6 +977,54 @@ export type CustomizableModule =
   | 'CONTACTS'
   | 'DEALS'
   | 'LEADS';
+
+/**
+ * A set of charts. `GET /export/dashboards/<id>.svg` or `.png` (with the Bearer token) renders it
+ * as a picture; schedules email the PNG.
+ */
+export type Dashboard = {
+  __typename?: 'Dashboard';
+  components: Array<DashboardComponent>;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  owner: Maybe<User>;
+  updatedAt: Scalars['DateTime']['output'];
+  version: Scalars['Int']['output'];
+  visibility: Visibility;
+};
+
+/** One tile of a dashboard. */
+export type DashboardComponent = {
+  __typename?: 'DashboardComponent';
+  builtIn: Maybe<BuiltInAnalytic>;
+  chart: ChartType;
+  /**
+   * The component's rows. Every component of a dashboard is resolved in the same request, and
+   * components asking for the same report or analytic with the same parameters share one query.
+   */
+  data: ReportResult;
+  id: Scalars['ID']['output'];
+  reportId: Maybe<Scalars['ID']['output']>;
+  title: Scalars['String']['output'];
+};
+
+/** A component shows a saved report or a built-in analytic, exactly one. */
+export type DashboardComponentInput = {
+  builtIn?: InputMaybe<BuiltInAnalyticInput>;
+  chart: ChartType;
+  reportId?: InputMaybe<Scalars['ID']['input']>;
+  title: Scalars['String']['input'];
+};
+
+/** How dates are grouped. */
+export type DateBucket =
+  | 'DAY'
+  | 'MONTH'
+  | 'QUARTER'
+  /** Weeks start on Monday. */
+  | 'WEEK'
+  | 'YEAR';
 
 /** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
 export type Deal = CrmRecord & {
@@ -931,6 +1161,33 @@ export type DealFilter = {
   tag?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** An open deal in a deal list (slipping, closing this month). */
+export type DealListRow = {
+  __typename?: 'DealListRow';
+  amount: Maybe<Scalars['Decimal']['output']>;
+  closingDate: Maybe<Scalars['Date']['output']>;
+  /** Days since the closing date passed (0 when it has not). */
+  daysOverdue: Scalars['Int']['output'];
+  deal: Maybe<Deal>;
+  dealId: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  ownerId: Scalars['ID']['output'];
+  stageName: Scalars['String']['output'];
+};
+
+/** Outcomes of deals closed in the period. */
+export type DealMetrics = {
+  __typename?: 'DealMetrics';
+  averageDealSize: Maybe<Scalars['Decimal']['output']>;
+  /** Average days from creation to won. */
+  averageSalesCycleDays: Maybe<Scalars['Decimal']['output']>;
+  lost: Scalars['Int']['output'];
+  /** won / (won + lost) in percent; null when none closed. */
+  winRate: Maybe<Scalars['Decimal']['output']>;
+  won: Scalars['Int']['output'];
+  wonAmount: Scalars['Decimal']['output'];
+};
+
 export type DealOrderBy = {
   /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
   customField?: InputMaybe<Scalars['String']['input']>;
@@ -1021,12 +1278,24 @@ export type EmailStatus =
   | 'QUEUED'
   | 'SENT';
 
+/** Records that carry an engagement colour. */
+export type EngagedModule =
+  | 'CONTACTS'
+  | 'LEADS';
+
 /** Freshness of a lead or contact by time since its last interaction (thresholds set per organisation). */
 export type Engagement =
   | 'COLD'
   | 'COOLING'
   | 'HOT'
   | 'WARM';
+
+/** Records with one engagement colour. */
+export type EngagementCount = {
+  __typename?: 'EngagementCount';
+  count: Scalars['Int']['output'];
+  level: Engagement;
+};
 
 /** A field's value before and after a change. */
 export type FieldChange = {
@@ -1061,6 +1330,50 @@ export type FieldMetadata = {
   system: Scalars['Boolean']['output'];
   type: CustomFieldType;
   unique: Scalars['Boolean']['output'];
+};
+
+/** Forecast period length. */
+export type ForecastPeriod =
+  | 'MONTH'
+  | 'QUARTER';
+
+/** One period of the forecast, for one owner or (ownerId null) for everyone in scope. */
+export type ForecastRow = {
+  __typename?: 'ForecastRow';
+  /** closedWon / quota, in percent. */
+  attainment: Maybe<Scalars['Decimal']['output']>;
+  /** Won deals plus every open deal. */
+  bestCase: Scalars['Decimal']['output'];
+  closedWon: Scalars['Decimal']['output'];
+  /** Won deals plus open deals at or above the organisation's commit probability. */
+  committed: Scalars['Decimal']['output'];
+  /** Every deal's amount weighted by its probability. */
+  expected: Scalars['Decimal']['output'];
+  owner: Maybe<User>;
+  /** Null on the total row of the period. */
+  ownerId: Maybe<Scalars['ID']['output']>;
+  periodStart: Scalars['Date']['output'];
+  /** The owner's quota for the period (the sum of quotas on the total row); null when none is set. */
+  quota: Maybe<Scalars['Decimal']['output']>;
+};
+
+/** Organisation-wide forecast settings. */
+export type ForecastSettings = {
+  __typename?: 'ForecastSettings';
+  /** Open deals at or above this probability count as committed. */
+  commitProbability: Scalars['Int']['output'];
+};
+
+export type GroupBy = {
+  __typename?: 'GroupBy';
+  bucket: Maybe<DateBucket>;
+  field: Scalars['String']['output'];
+};
+
+/** A grouping field; date fields may be bucketed. */
+export type GroupByInput = {
+  bucket?: InputMaybe<DateBucket>;
+  field: Scalars['String']['input'];
 };
 
 /** Industry starter templates (labels, picklists, pipelines and custom fields). */
@@ -1194,6 +1507,24 @@ export type LeadConnection = {
   totalCount: Scalars['Int']['output'];
 };
 
+/** Lead conversion for one source or owner. */
+export type LeadConversionRow = {
+  __typename?: 'LeadConversionRow';
+  /** converted / leads in percent. */
+  conversionRate: Maybe<Scalars['Decimal']['output']>;
+  converted: Scalars['Int']['output'];
+  /** The lead source, or the owner's id. */
+  key: Maybe<Scalars['String']['output']>;
+  leads: Scalars['Int']['output'];
+};
+
+/** A count of leads for one value (source or status; null when empty). */
+export type LeadCount = {
+  __typename?: 'LeadCount';
+  count: Scalars['Int']['output'];
+  key: Maybe<Scalars['String']['output']>;
+};
+
 export type LeadEdge = {
   __typename?: 'LeadEdge';
   cursor: Scalars['String']['output'];
@@ -1293,12 +1624,16 @@ export type Mutation = {
   createContact: Contact;
   /** Administrators only. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. */
   createCustomField: CustomField;
+  createDashboard: Dashboard;
   createDeal: Deal;
   /** Fails with CONFLICT, naming the existing record, when a lead or contact has this email, unless `allowDuplicate`. */
   createLead: Lead;
   /** Writes a note on a record and adds it to the record's timeline. */
   createNote: Note;
   createPipeline: Pipeline;
+  createReport: Report;
+  /** Schedules a report or a dashboard; the first run is the next cron time. */
+  createReportSchedule: ReportSchedule;
   createStage: Stage;
   createWebForm: WebForm;
   /** Administrators only. Values stay; the field disappears from records and refuses writes until reactivated. */
@@ -1312,10 +1647,13 @@ export type Mutation = {
   deleteContact: Contact;
   /** Administrators only. CONFLICT when records hold values and `confirmDeleteValues` is not true. */
   deleteCustomField: DeleteCustomFieldPayload;
+  deleteDashboard: Scalars['Boolean']['output'];
   deleteDeal: Deal;
   deleteLead: Lead;
   /** Removes a note. */
   deleteNote: Note;
+  deleteReport: Scalars['Boolean']['output'];
+  deleteReportSchedule: Scalars['Boolean']['output'];
   /** Returns the pipeline without the stage. */
   deleteStage: Pipeline;
   /** Adds a member and returns their one-time set-password token. Administrators only. */
@@ -1339,6 +1677,7 @@ export type Mutation = {
   sendEmail: EmailMessage;
   /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
   sendMassEmail: SendMassEmailPayload;
+  setQuota: SalesQuota;
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
   /** A stale `expectedVersion` fails with CONFLICT. */
@@ -1347,7 +1686,9 @@ export type Mutation = {
   updateContact: Contact;
   /** Administrators only. */
   updateCustomField: CustomField;
+  updateDashboard: Dashboard;
   updateDeal: Deal;
+  updateForecastSettings: ForecastSettings;
   updateLead: Lead;
   /** Administrators only. */
   updateModuleLabels: ModuleMetadata;
@@ -1358,6 +1699,7 @@ export type Mutation = {
   /** Administrators only. */
   updatePicklist: Picklist;
   updatePipeline: Pipeline;
+  updateReport: Report;
   updateSignalSettings: SignalSettings;
   updateStage: Stage;
   /** Administrators only. */
@@ -1414,6 +1756,12 @@ export type MutationCreateCustomFieldArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateDashboardArgs = {
+  input: CreateDashboardInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateDealArgs = {
   input: CreateDealInput;
 };
@@ -1434,6 +1782,18 @@ export type MutationCreateNoteArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreatePipelineArgs = {
   input: CreatePipelineInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateReportArgs = {
+  input: CreateReportInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateReportScheduleArgs = {
+  input: CreateReportScheduleInput;
 };
 
 
@@ -1492,6 +1852,12 @@ export type MutationDeleteCustomFieldArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteDashboardArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteDealArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1505,6 +1871,18 @@ export type MutationDeleteLeadArgs = {
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteNoteArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteReportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteReportScheduleArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1594,6 +1972,12 @@ export type MutationSendMassEmailArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationSetQuotaArgs = {
+  input: SetQuotaInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationSignUpArgs = {
   input: SignUpInput;
 };
@@ -1624,8 +2008,20 @@ export type MutationUpdateCustomFieldArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateDashboardArgs = {
+  input: UpdateDashboardInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateDealArgs = {
   input: UpdateDealInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateForecastSettingsArgs = {
+  input: UpdateForecastSettingsInput;
 };
 
 
@@ -1662,6 +2058,12 @@ export type MutationUpdatePicklistArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdatePipelineArgs = {
   input: UpdatePipelineInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateReportArgs = {
+  input: UpdateReportInput;
 };
 
 
@@ -1717,6 +2119,15 @@ export type Organization = {
   plan: Scalars['String']['output'];
 };
 
+/** Overdue open tasks of one owner. */
+export type OverdueTasks = {
+  __typename?: 'OverdueTasks';
+  count: Scalars['Int']['output'];
+  oldestDueAt: Scalars['DateTime']['output'];
+  owner: Maybe<User>;
+  ownerId: Scalars['ID']['output'];
+};
+
 /** Where a forward-paginated list stands. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -1759,6 +2170,20 @@ export type Pipeline = {
   stages: Array<Stage>;
 };
 
+/** One stage of a pipeline with its deals' totals. */
+export type PipelineStageSummary = {
+  __typename?: 'PipelineStageSummary';
+  count: Scalars['Int']['output'];
+  probability: Scalars['Int']['output'];
+  stageId: Scalars['ID']['output'];
+  stageKind: Scalars['String']['output'];
+  stageName: Scalars['String']['output'];
+  /** Sum of the amounts, exact. */
+  totalAmount: Scalars['Decimal']['output'];
+  /** Sum of amount x probability, each rounded to cents. */
+  weightedAmount: Scalars['Decimal']['output'];
+};
+
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type Query = {
   __typename?: 'Query';
@@ -1767,33 +2192,75 @@ export type Query = {
   /** Accounts, `first` at most 200 a page, newest first unless `orderBy` says otherwise. */
   accounts: AccountConnection;
   activities: ActivityConnection;
+  /** Activities created in the period by owner and type. */
+  activitiesByOwner: Array<ActivityCount>;
   activity: Activity;
+  /** Any built-in analytic as columns and rows (what dashboards and CSV downloads use). */
+  analytic: ReportResult;
   contact: Contact;
   contacts: ContactConnection;
   /** The module's custom fields, deactivated ones included, in order. */
   customFields: Array<CustomField>;
+  dashboard: Dashboard;
+  /** Dashboards the caller owns and the organisation's shared ones. */
+  dashboards: Array<Dashboard>;
   deal: Deal;
+  /** Win rate, average deal size and sales cycle of deals closed in the period. */
+  dealMetrics: DealMetrics;
   deals: DealConnection;
   /** The Kanban board of a pipeline, its totals computed in SQL over each whole filtered column. */
   dealsBoard: DealsBoard;
+  /** Open deals closing this calendar month. */
+  dealsClosingThisMonth: Array<DealListRow>;
   emailMessage: EmailMessage;
+  /** Leads or contacts by engagement colour. */
+  engagementDistribution: Array<EngagementCount>;
+  forecastSettings: ForecastSettings;
   lead: Lead;
+  /** Conversion of leads created in the period, by source or owner (`params.groupBy`). */
+  leadConversion: Array<LeadConversionRow>;
   leads: LeadConnection;
+  /** Leads created in the period by source. */
+  leadsBySource: Array<LeadCount>;
+  /** Leads created in the period by status. */
+  leadsByStatus: Array<LeadCount>;
   /** The signed-in user. */
   me: User;
   /** Standard and custom fields of a module with the organisation's labels, picklists and layout. */
   moduleMetadata: ModuleMetadata;
   /** The signed-in user's organisation. */
   organization: Organization;
+  /** Open tasks past due, per owner. */
+  overdueTasks: Array<OverdueTasks>;
   /** The organisation's values of a standard picklist. */
   picklist: Picklist;
   /** One pipeline. */
   pipeline: Pipeline;
+  /** Every stage of a pipeline with count, total and weighted amount (deals closing in the period). */
+  pipelineByStage: Array<PipelineStageSummary>;
   /** The organisation's pipelines, default first. */
   pipelines: Array<Pipeline>;
+  quotas: Array<SalesQuota>;
+  report: Report;
+  /** Deliveries of a schedule (or of every schedule the caller owns), newest first. */
+  reportDeliveries: Array<ReportDelivery>;
+  /** The fields reports on a module may filter, group and aggregate. */
+  reportFields: Array<ReportField>;
+  /** Reports the caller owns and the organisation's shared ones, by name. */
+  reports: Array<Report>;
+  /** Runs a saved report (at most 10,000 rows here; the CSV download has no such cap). */
+  runReport: ReportResult;
+  /** Forecast by month or quarter of closing date, per owner and in total, with quota attainment. */
+  salesForecast: Array<ForecastRow>;
   /** Sales signals, newest first. */
   salesSignals: SalesSignalConnection;
+  /** Sales signals per day and kind in the period. */
+  signalCounts: Array<SignalCount>;
   signalSettings: SignalSettings;
+  /** Open deals whose closing date has passed. */
+  slippingDeals: Array<DealListRow>;
+  /** Average time in each stage of a pipeline, from stage history (moves in the period). */
+  timeInStage: Array<StageDuration>;
   /** One member of the organisation. */
   user: User;
   /** Members of the organisation, active first, then by name. */
@@ -1827,8 +2294,21 @@ export type QueryActivitiesArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryActivitiesByOwnerArgs = {
+  params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryActivityArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryAnalyticArgs = {
+  name: AnalyticName;
+  params?: InputMaybe<AnalyticsParams>;
 };
 
 
@@ -1854,8 +2334,20 @@ export type QueryCustomFieldsArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryDashboardArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryDealArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryDealMetricsArgs = {
+  params?: InputMaybe<AnalyticsParams>;
 };
 
 
@@ -1877,14 +2369,32 @@ export type QueryDealsBoardArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryDealsClosingThisMonthArgs = {
+  params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryEmailMessageArgs = {
   id: Scalars['ID']['input'];
 };
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryEngagementDistributionArgs = {
+  params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryLeadArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryLeadConversionArgs = {
+  params?: InputMaybe<AnalyticsParams>;
 };
 
 
@@ -1898,8 +2408,26 @@ export type QueryLeadsArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryLeadsBySourceArgs = {
+  params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryLeadsByStatusArgs = {
+  params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryModuleMetadataArgs = {
   module: CustomizableModule;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryOverdueTasksArgs = {
+  params?: InputMaybe<AnalyticsParams>;
 };
 
 
@@ -1916,10 +2444,78 @@ export type QueryPipelineArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryPipelineByStageArgs = {
+  params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryQuotasArgs = {
+  filter?: InputMaybe<QuotaFilter>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryReportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryReportDeliveriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  scheduleId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryReportFieldsArgs = {
+  module: ReportModule;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryReportsArgs = {
+  module?: InputMaybe<ReportModule>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryRunReportArgs = {
+  id: Scalars['ID']['input'];
+  overrides?: InputMaybe<ReportRunOverrides>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QuerySalesForecastArgs = {
+  params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QuerySalesSignalsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SalesSignalFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QuerySignalCountsArgs = {
+  params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QuerySlippingDealsArgs = {
+  params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryTimeInStageArgs = {
+  params?: InputMaybe<AnalyticsParams>;
 };
 
 
@@ -1932,6 +2528,14 @@ export type QueryUserArgs = {
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryUsersArgs = {
   includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** Filter of quotas. */
+export type QuotaFilter = {
+  from?: InputMaybe<Scalars['Date']['input']>;
+  period?: InputMaybe<ForecastPeriod>;
+  to?: InputMaybe<Scalars['Date']['input']>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** A reference to one CRM record by module and id. */
@@ -1979,6 +2583,122 @@ export type ReorderStagesInput = {
   stageIds: Array<Scalars['ID']['input']>;
 };
 
+/** A saved custom report. */
+export type Report = {
+  __typename?: 'Report';
+  aggregates: Array<Aggregate>;
+  columns: Array<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  filters: Array<Criterion>;
+  groupBy: Array<GroupBy>;
+  id: Scalars['ID']['output'];
+  limit: Maybe<Scalars['Int']['output']>;
+  module: ReportModule;
+  name: Scalars['String']['output'];
+  orderBy: Array<ReportOrder>;
+  owner: Maybe<User>;
+  /** Its schedules. */
+  schedules: Array<ReportSchedule>;
+  timeZone: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+  version: Scalars['Int']['output'];
+  visibility: Visibility;
+};
+
+/** One occurrence of a schedule, delivered once. */
+export type ReportDelivery = {
+  __typename?: 'ReportDelivery';
+  error: Maybe<Scalars['String']['output']>;
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** The cron time this delivery is for. */
+  occurrence: Scalars['DateTime']['output'];
+  recipients: Array<Scalars['String']['output']>;
+  rowCount: Maybe<Scalars['Int']['output']>;
+  scheduleId: Scalars['ID']['output'];
+  /** PENDING, SENT, NOT_SENT (no SMTP configured) or FAILED. */
+  status: Scalars['String']['output'];
+};
+
+/** A field reports can use. */
+export type ReportField = {
+  __typename?: 'ReportField';
+  apiName: Scalars['String']['output'];
+  label: Scalars['String']['output'];
+  type: ColumnType;
+};
+
+/** How a scheduled result is sent. */
+export type ReportFormat =
+  /** Attached as a CSV file. */
+  | 'CSV'
+  /** An HTML table in the message. */
+  | 'HTML'
+  /** A picture, inline and attached (dashboards, always). */
+  | 'PNG';
+
+/** The modules custom reports can be written on. */
+export type ReportModule =
+  | 'ACCOUNTS'
+  | 'ACTIVITIES'
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'LEADS';
+
+export type ReportOrder = {
+  __typename?: 'ReportOrder';
+  column: Scalars['String']['output'];
+  direction: OrderDirection;
+};
+
+/** Sort by a result column's key. */
+export type ReportOrderInput = {
+  column: Scalars['String']['input'];
+  direction?: InputMaybe<OrderDirection>;
+};
+
+/** Rows of a report or analytic with their columns. */
+export type ReportResult = {
+  __typename?: 'ReportResult';
+  columns: Array<ResultColumn>;
+  /** One object per row, keyed by column key. */
+  rows: Array<Scalars['JSON']['output']>;
+  /** True when more rows exist than were returned (download the CSV for all of them). */
+  truncated: Scalars['Boolean']['output'];
+};
+
+/** Changes for one run; the saved report is untouched. */
+export type ReportRunOverrides = {
+  /** Added to the report's own filters. */
+  filters?: InputMaybe<Array<CriterionInput>>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Emails a report or a dashboard (as a PNG) on a cron schedule. */
+export type ReportSchedule = {
+  __typename?: 'ReportSchedule';
+  createdAt: Scalars['DateTime']['output'];
+  /** Five-field cron expression, e.g. `0 8 * * MON`. */
+  cron: Scalars['String']['output'];
+  dashboardId: Maybe<Scalars['ID']['output']>;
+  format: ReportFormat;
+  id: Scalars['ID']['output'];
+  nextRunAt: Maybe<Scalars['DateTime']['output']>;
+  recipients: Array<Scalars['String']['output']>;
+  reportId: Maybe<Scalars['ID']['output']>;
+  timeZone: Scalars['String']['output'];
+};
+
+/** A column of a result. */
+export type ResultColumn = {
+  __typename?: 'ResultColumn';
+  /** Key of the value in each row. */
+  key: Scalars['String']['output'];
+  label: Scalars['String']['output'];
+  type: ColumnType;
+};
+
 /** What a user may do. ADMIN manages settings and users; every active user reads and writes the organisation's records. */
 export type Role =
   | 'ADMIN'
@@ -1990,6 +2710,17 @@ export type RotateWebhookSecretPayload = {
   organizationId: Scalars['ID']['output'];
   /** Sign POST /hooks/signals bodies with HMAC-SHA256 under this key. Shown once. */
   secret: Scalars['String']['output'];
+};
+
+/** A user's target for one period. */
+export type SalesQuota = {
+  __typename?: 'SalesQuota';
+  amount: Scalars['Decimal']['output'];
+  period: ForecastPeriod;
+  /** First day of the month or quarter. */
+  periodStart: Scalars['Date']['output'];
+  user: User;
+  userId: Scalars['ID']['output'];
 };
 
 /** A prospect's interaction, matched to a lead or contact when Pulse could. */
@@ -2076,6 +2807,14 @@ export type SendMassEmailPayload = {
   remainingToday: Scalars['Int']['output'];
 };
 
+/** Sets a user's quota for the month or quarter containing `periodStart`. */
+export type SetQuotaInput = {
+  amount: Scalars['Decimal']['input'];
+  period: ForecastPeriod;
+  periodStart: Scalars['Date']['input'];
+  userId: Scalars['ID']['input'];
+};
+
 /** Creates an organisation and its first user, an administrator. */
 export type SignUpInput = {
   /** The administrator's email; signs in with it. Unique across Pulse. */
@@ -2088,6 +2827,14 @@ export type SignUpInput = {
   password: Scalars['String']['input'];
   /** An industry starter template to apply to the new organisation. */
   template?: InputMaybe<IndustryTemplate>;
+};
+
+/** Signals of one kind on one day. */
+export type SignalCount = {
+  __typename?: 'SignalCount';
+  count: Scalars['Int']['output'];
+  day: Scalars['Date']['output'];
+  kind: Scalars['String']['output'];
 };
 
 /** What a prospect did. */
@@ -2124,6 +2871,16 @@ export type Stage = {
   position: Scalars['Int']['output'];
   /** Win probability, 0 to 100: a deal moved here takes it. */
   probability: Scalars['Int']['output'];
+};
+
+/** How long deals stayed in one stage before leaving it. */
+export type StageDuration = {
+  __typename?: 'StageDuration';
+  averageDays: Maybe<Scalars['Decimal']['output']>;
+  maxDays: Maybe<Scalars['Decimal']['output']>;
+  stageId: Scalars['ID']['output'];
+  stageName: Scalars['String']['output'];
+  transitions: Scalars['Int']['output'];
 };
 
 /** One move of a deal from a stage to another (or its creation, with no `fromStage`). */
@@ -2318,6 +3075,15 @@ export type UpdateCustomFieldInput = {
   required?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** Only the fields given are changed; `components` replaces the list. */
+export type UpdateDashboardInput = {
+  components?: InputMaybe<Array<DashboardComponentInput>>;
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  visibility?: InputMaybe<Visibility>;
+};
+
 export type UpdateDealInput = {
   accountId?: InputMaybe<Scalars['ID']['input']>;
   amount?: InputMaybe<Scalars['Decimal']['input']>;
@@ -2337,6 +3103,10 @@ export type UpdateDealInput = {
   /** Moving to another stage takes that stage's probability unless `probability` is given too. */
   stageId?: InputMaybe<Scalars['ID']['input']>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type UpdateForecastSettingsInput = {
+  commitProbability: Scalars['Int']['input'];
 };
 
 export type UpdateLeadInput = {
@@ -2413,6 +3183,21 @@ export type UpdatePipelineInput = {
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Only the fields given are changed. */
+export type UpdateReportInput = {
+  aggregates?: InputMaybe<Array<AggregateInput>>;
+  columns?: InputMaybe<Array<Scalars['String']['input']>>;
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  filters?: InputMaybe<Array<CriterionInput>>;
+  groupBy?: InputMaybe<Array<GroupByInput>>;
+  id: Scalars['ID']['input'];
+  limit?: InputMaybe<Scalars['Int']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  orderBy?: InputMaybe<Array<ReportOrderInput>>;
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  visibility?: InputMaybe<Visibility>;
+};
+
 /** The organisation's sales-signal settings. Administrators only. */
 export type UpdateSignalSettingsInput = {
   coolingDays?: InputMaybe<Scalars['Int']['input']>;
@@ -2451,6 +3236,13 @@ export type User = {
   name: Scalars['String']['output'];
   role: Role;
 };
+
+/** Who can see a report or dashboard. */
+export type Visibility =
+  /** Only its owner. */
+  | 'PRIVATE'
+  /** Everyone in the organisation (each still sees only the records they may read). */
+  | 'SHARED';
 
 /** A web-to-lead form. Post to `POST /forms/<publicKey>` (form-encoded or JSON). */
 export type WebForm = {
@@ -2582,6 +3374,7 @@ export type ResolversTypes = {
   AccountOrderField: AccountOrderField;
   Activity: ResolverTypeWrapper<ActivityRow>;
   ActivityConnection: ResolverTypeWrapper<Connection<ActivityRow>>;
+  ActivityCount: ResolverTypeWrapper<ActivityCountValue>;
   ActivityEdge: ResolverTypeWrapper<Edge<ActivityRow>>;
   ActivityFilter: ActivityFilter;
   ActivityOrderBy: ActivityOrderBy;
@@ -2591,17 +3384,27 @@ export type ResolversTypes = {
   ActivityType: ActivityType;
   Address: ResolverTypeWrapper<AddressValue>;
   AddressInput: AddressInput;
+  Aggregate: ResolverTypeWrapper<Aggregate>;
+  AggregateFunction: AggregateFunction;
+  AggregateInput: AggregateInput;
+  AnalyticName: AnalyticName;
+  AnalyticsParams: AnalyticsParams;
   ApplyTemplatePayload: ResolverTypeWrapper<ApplyTemplatePayload>;
   AuthPayload: ResolverTypeWrapper<AuthResult>;
   BoardColumn: ResolverTypeWrapper<BoardColumnData>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  BuiltInAnalytic: ResolverTypeWrapper<BuiltInAnalytic>;
+  BuiltInAnalyticInput: BuiltInAnalyticInput;
   CallDirection: CallDirection;
+  ChartType: ChartType;
+  ColumnType: ColumnType;
   Contact: ResolverTypeWrapper<ContactRow>;
   ContactConnection: ResolverTypeWrapper<Connection<ContactRow>>;
   ContactEdge: ResolverTypeWrapper<Edge<ContactRow>>;
   ContactFilter: ContactFilter;
   ContactOrderBy: ContactOrderBy;
   ContactOrderField: ContactOrderField;
+  ConversionGrouping: ConversionGrouping;
   ConvertLeadDealInput: ConvertLeadDealInput;
   ConvertLeadInput: ConvertLeadInput;
   ConvertLeadPayload: ResolverTypeWrapper<ConversionResult>;
@@ -2609,18 +3412,28 @@ export type ResolversTypes = {
   CreateActivityInput: CreateActivityInput;
   CreateContactInput: CreateContactInput;
   CreateCustomFieldInput: CreateCustomFieldInput;
+  CreateDashboardInput: CreateDashboardInput;
   CreateDealInput: CreateDealInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
+  CreateReportInput: CreateReportInput;
+  CreateReportScheduleInput: CreateReportScheduleInput;
   CreateStageInput: CreateStageInput;
   CreateWebFormInput: CreateWebFormInput;
+  Criterion: ResolverTypeWrapper<Criterion>;
+  CriterionInput: CriterionInput;
+  CriterionOperator: CriterionOperator;
   CrmRecord: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['CrmRecord']>;
   CustomField: ResolverTypeWrapper<CustomFieldRow>;
   CustomFieldCondition: CustomFieldCondition;
   CustomFieldType: CustomFieldType;
   CustomizableModule: CustomizableModule;
+  Dashboard: ResolverTypeWrapper<DashboardRow>;
+  DashboardComponent: ResolverTypeWrapper<DashboardComponentValue>;
+  DashboardComponentInput: DashboardComponentInput;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
+  DateBucket: DateBucket;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Deal: ResolverTypeWrapper<DealRow>;
   DealConnection: ResolverTypeWrapper<Connection<DealRow>>;
@@ -2628,6 +3441,8 @@ export type ResolversTypes = {
   DealEvent: ResolverTypeWrapper<EventRow>;
   DealEventKind: DealEventKind;
   DealFilter: DealFilter;
+  DealListRow: ResolverTypeWrapper<DealListRowValue>;
+  DealMetrics: ResolverTypeWrapper<DealMetrics>;
   DealOrderBy: DealOrderBy;
   DealOrderField: DealOrderField;
   DealStageChange: ResolverTypeWrapper<EventRow>;
@@ -2638,9 +3453,16 @@ export type ResolversTypes = {
   DeleteStageInput: DeleteStageInput;
   EmailMessage: ResolverTypeWrapper<EmailMessageRow>;
   EmailStatus: EmailStatus;
+  EngagedModule: EngagedModule;
   Engagement: Engagement;
+  EngagementCount: ResolverTypeWrapper<EngagementCount>;
   FieldChange: ResolverTypeWrapper<FieldChange>;
   FieldMetadata: ResolverTypeWrapper<FieldMetadata>;
+  ForecastPeriod: ForecastPeriod;
+  ForecastRow: ResolverTypeWrapper<ForecastRowValue>;
+  ForecastSettings: ResolverTypeWrapper<ForecastSettingsValue>;
+  GroupBy: ResolverTypeWrapper<GroupBy>;
+  GroupByInput: GroupByInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   IndustryTemplate: IndustryTemplate;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -2649,6 +3471,8 @@ export type ResolversTypes = {
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Lead: ResolverTypeWrapper<LeadRow>;
   LeadConnection: ResolverTypeWrapper<Connection<LeadRow>>;
+  LeadConversionRow: ResolverTypeWrapper<LeadConversionRow>;
+  LeadCount: ResolverTypeWrapper<LeadCount>;
   LeadEdge: ResolverTypeWrapper<Edge<LeadRow>>;
   LeadFilter: LeadFilter;
   LeadOrderBy: LeadOrderBy;
@@ -2661,20 +3485,35 @@ export type ResolversTypes = {
   Note: ResolverTypeWrapper<NoteRow>;
   OrderDirection: OrderDirection;
   Organization: ResolverTypeWrapper<OrganizationRow>;
+  OverdueTasks: ResolverTypeWrapper<OverdueTasksValue>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Picklist: ResolverTypeWrapper<PicklistState>;
   PicklistRenameInput: PicklistRenameInput;
   PicklistValue: ResolverTypeWrapper<PicklistValue>;
   Pipeline: ResolverTypeWrapper<PipelineRow>;
+  PipelineStageSummary: ResolverTypeWrapper<PipelineStageSummary>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  QuotaFilter: QuotaFilter;
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
   RecordType: RecordType;
   RelatedRecord: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RelatedRecord']>;
   ReorderCustomFieldsInput: ReorderCustomFieldsInput;
   ReorderStagesInput: ReorderStagesInput;
+  Report: ResolverTypeWrapper<ReportRow>;
+  ReportDelivery: ResolverTypeWrapper<ReportDeliveryRow>;
+  ReportField: ResolverTypeWrapper<ReportField>;
+  ReportFormat: ReportFormat;
+  ReportModule: ReportModule;
+  ReportOrder: ResolverTypeWrapper<ReportOrder>;
+  ReportOrderInput: ReportOrderInput;
+  ReportResult: ResolverTypeWrapper<ResultValue>;
+  ReportRunOverrides: ReportRunOverrides;
+  ReportSchedule: ResolverTypeWrapper<ReportScheduleRow>;
+  ResultColumn: ResolverTypeWrapper<ResultColumn>;
   Role: Role;
   RotateWebhookSecretPayload: ResolverTypeWrapper<RotateWebhookSecretPayload>;
+  SalesQuota: ResolverTypeWrapper<SalesQuotaRow>;
   SalesSignal: ResolverTypeWrapper<SalesSignalRow>;
   SalesSignalConnection: ResolverTypeWrapper<SignalFeed>;
   SalesSignalEdge: ResolverTypeWrapper<Edge<SalesSignalRow>>;
@@ -2683,10 +3522,13 @@ export type ResolversTypes = {
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: ResolverTypeWrapper<MassEmailResult>;
+  SetQuotaInput: SetQuotaInput;
   SignUpInput: SignUpInput;
+  SignalCount: ResolverTypeWrapper<SignalCount>;
   SignalKind: SignalKind;
   SignalSettings: ResolverTypeWrapper<OrganizationRow>;
   Stage: ResolverTypeWrapper<StageRow>;
+  StageDuration: ResolverTypeWrapper<StageDuration>;
   StageHistoryEntry: ResolverTypeWrapper<StageHistoryRow>;
   StageInput: StageInput;
   StageKind: StageKind;
@@ -2700,17 +3542,21 @@ export type ResolversTypes = {
   UpdateActivityInput: UpdateActivityInput;
   UpdateContactInput: UpdateContactInput;
   UpdateCustomFieldInput: UpdateCustomFieldInput;
+  UpdateDashboardInput: UpdateDashboardInput;
   UpdateDealInput: UpdateDealInput;
+  UpdateForecastSettingsInput: UpdateForecastSettingsInput;
   UpdateLeadInput: UpdateLeadInput;
   UpdateModuleLabelsInput: UpdateModuleLabelsInput;
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdatePicklistInput: UpdatePicklistInput;
   UpdatePipelineInput: UpdatePipelineInput;
+  UpdateReportInput: UpdateReportInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   UpdateStandardFieldInput: UpdateStandardFieldInput;
   User: ResolverTypeWrapper<UserRow>;
+  Visibility: Visibility;
   WebForm: ResolverTypeWrapper<WebFormRow>;
   WebFormField: ResolverTypeWrapper<WebFormField>;
   WebFormFieldInput: WebFormFieldInput;
@@ -2726,15 +3572,21 @@ export type ResolversParentTypes = {
   AccountOrderBy: AccountOrderBy;
   Activity: ActivityRow;
   ActivityConnection: Connection<ActivityRow>;
+  ActivityCount: ActivityCountValue;
   ActivityEdge: Edge<ActivityRow>;
   ActivityFilter: ActivityFilter;
   ActivityOrderBy: ActivityOrderBy;
   Address: AddressValue;
   AddressInput: AddressInput;
+  Aggregate: Aggregate;
+  AggregateInput: AggregateInput;
+  AnalyticsParams: AnalyticsParams;
   ApplyTemplatePayload: ApplyTemplatePayload;
   AuthPayload: AuthResult;
   BoardColumn: BoardColumnData;
   Boolean: Scalars['Boolean']['output'];
+  BuiltInAnalytic: BuiltInAnalytic;
+  BuiltInAnalyticInput: BuiltInAnalyticInput;
   Contact: ContactRow;
   ContactConnection: Connection<ContactRow>;
   ContactEdge: Edge<ContactRow>;
@@ -2747,15 +3599,23 @@ export type ResolversParentTypes = {
   CreateActivityInput: CreateActivityInput;
   CreateContactInput: CreateContactInput;
   CreateCustomFieldInput: CreateCustomFieldInput;
+  CreateDashboardInput: CreateDashboardInput;
   CreateDealInput: CreateDealInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
+  CreateReportInput: CreateReportInput;
+  CreateReportScheduleInput: CreateReportScheduleInput;
   CreateStageInput: CreateStageInput;
   CreateWebFormInput: CreateWebFormInput;
+  Criterion: Criterion;
+  CriterionInput: CriterionInput;
   CrmRecord: ResolversInterfaceTypes<ResolversParentTypes>['CrmRecord'];
   CustomField: CustomFieldRow;
   CustomFieldCondition: CustomFieldCondition;
+  Dashboard: DashboardRow;
+  DashboardComponent: DashboardComponentValue;
+  DashboardComponentInput: DashboardComponentInput;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Deal: DealRow;
@@ -2763,6 +3623,8 @@ export type ResolversParentTypes = {
   DealEdge: Edge<DealRow>;
   DealEvent: EventRow;
   DealFilter: DealFilter;
+  DealListRow: DealListRowValue;
+  DealMetrics: DealMetrics;
   DealOrderBy: DealOrderBy;
   DealStageChange: EventRow;
   DealsBoard: BoardData;
@@ -2771,8 +3633,13 @@ export type ResolversParentTypes = {
   DeleteCustomFieldPayload: DeleteCustomFieldPayload;
   DeleteStageInput: DeleteStageInput;
   EmailMessage: EmailMessageRow;
+  EngagementCount: EngagementCount;
   FieldChange: FieldChange;
   FieldMetadata: FieldMetadata;
+  ForecastRow: ForecastRowValue;
+  ForecastSettings: ForecastSettingsValue;
+  GroupBy: GroupBy;
+  GroupByInput: GroupByInput;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   InviteUserInput: InviteUserInput;
@@ -2780,6 +3647,8 @@ export type ResolversParentTypes = {
   JSON: Scalars['JSON']['output'];
   Lead: LeadRow;
   LeadConnection: Connection<LeadRow>;
+  LeadConversionRow: LeadConversionRow;
+  LeadCount: LeadCount;
   LeadEdge: Edge<LeadRow>;
   LeadFilter: LeadFilter;
   LeadOrderBy: LeadOrderBy;
@@ -2789,18 +3658,31 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   Note: NoteRow;
   Organization: OrganizationRow;
+  OverdueTasks: OverdueTasksValue;
   PageInfo: PageInfo;
   Picklist: PicklistState;
   PicklistRenameInput: PicklistRenameInput;
   PicklistValue: PicklistValue;
   Pipeline: PipelineRow;
+  PipelineStageSummary: PipelineStageSummary;
   Query: Record<PropertyKey, never>;
+  QuotaFilter: QuotaFilter;
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
   RelatedRecord: ResolversUnionTypes<ResolversParentTypes>['RelatedRecord'];
   ReorderCustomFieldsInput: ReorderCustomFieldsInput;
   ReorderStagesInput: ReorderStagesInput;
+  Report: ReportRow;
+  ReportDelivery: ReportDeliveryRow;
+  ReportField: ReportField;
+  ReportOrder: ReportOrder;
+  ReportOrderInput: ReportOrderInput;
+  ReportResult: ResultValue;
+  ReportRunOverrides: ReportRunOverrides;
+  ReportSchedule: ReportScheduleRow;
+  ResultColumn: ResultColumn;
   RotateWebhookSecretPayload: RotateWebhookSecretPayload;
+  SalesQuota: SalesQuotaRow;
   SalesSignal: SalesSignalRow;
   SalesSignalConnection: SignalFeed;
   SalesSignalEdge: Edge<SalesSignalRow>;
@@ -2809,9 +3691,12 @@ export type ResolversParentTypes = {
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: MassEmailResult;
+  SetQuotaInput: SetQuotaInput;
   SignUpInput: SignUpInput;
+  SignalCount: SignalCount;
   SignalSettings: OrganizationRow;
   Stage: StageRow;
+  StageDuration: StageDuration;
   StageHistoryEntry: StageHistoryRow;
   StageInput: StageInput;
   String: Scalars['String']['output'];
@@ -2823,13 +3708,16 @@ export type ResolversParentTypes = {
   UpdateActivityInput: UpdateActivityInput;
   UpdateContactInput: UpdateContactInput;
   UpdateCustomFieldInput: UpdateCustomFieldInput;
+  UpdateDashboardInput: UpdateDashboardInput;
   UpdateDealInput: UpdateDealInput;
+  UpdateForecastSettingsInput: UpdateForecastSettingsInput;
   UpdateLeadInput: UpdateLeadInput;
   UpdateModuleLabelsInput: UpdateModuleLabelsInput;
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdatePicklistInput: UpdatePicklistInput;
   UpdatePipelineInput: UpdatePipelineInput;
+  UpdateReportInput: UpdateReportInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   UpdateStandardFieldInput: UpdateStandardFieldInput;
@@ -2912,6 +3800,14 @@ export type ActivityConnectionResolvers<ContextType = GraphQLContext, ParentType
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ActivityCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ActivityCount'] = ResolversParentTypes['ActivityCount']> = {
+  completed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  ownerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ActivityType'], ParentType, ContextType>;
+};
+
 export type ActivityEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ActivityEdge'] = ResolversParentTypes['ActivityEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Activity'], ParentType, ContextType>;
@@ -2923,6 +3819,11 @@ export type AddressResolvers<ContextType = GraphQLContext, ParentType extends Re
   postalCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   state?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   street?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AggregateResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Aggregate'] = ResolversParentTypes['Aggregate']> = {
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  function?: Resolver<ResolversTypes['AggregateFunction'], ParentType, ContextType>;
 };
 
 export type ApplyTemplatePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApplyTemplatePayload'] = ResolversParentTypes['ApplyTemplatePayload']> = {
@@ -2943,6 +3844,11 @@ export type BoardColumnResolvers<ContextType = GraphQLContext, ParentType extend
   stage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType>;
   totalAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   weightedAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+};
+
+export type BuiltInAnalyticResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BuiltInAnalytic'] = ResolversParentTypes['BuiltInAnalytic']> = {
+  analytic?: Resolver<ResolversTypes['AnalyticName'], ParentType, ContextType>;
+  params?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
 };
 
 export type ContactResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Contact'] = ResolversParentTypes['Contact']> = {
@@ -2999,6 +3905,13 @@ export type ConvertLeadPayloadResolvers<ContextType = GraphQLContext, ParentType
   lead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType>;
 };
 
+export type CriterionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Criterion'] = ResolversParentTypes['Criterion']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operator?: Resolver<ResolversTypes['CriterionOperator'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  values?: Resolver<Maybe<Array<ResolversTypes['JSON']>>, ParentType, ContextType>;
+};
+
 export type CrmRecordResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CrmRecord'] = ResolversParentTypes['CrmRecord']> = {
   __resolveType: TypeResolveFn<'Account' | 'Contact' | 'Deal' | 'Lead', ParentType, ContextType>;
 };
@@ -3017,6 +3930,26 @@ export type CustomFieldResolvers<ContextType = GraphQLContext, ParentType extend
   required?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['CustomFieldType'], ParentType, ContextType>;
   unique?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type DashboardResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Dashboard'] = ResolversParentTypes['Dashboard']> = {
+  components?: Resolver<Array<ResolversTypes['DashboardComponent']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  visibility?: Resolver<ResolversTypes['Visibility'], ParentType, ContextType>;
+};
+
+export type DashboardComponentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DashboardComponent'] = ResolversParentTypes['DashboardComponent']> = {
+  builtIn?: Resolver<Maybe<ResolversTypes['BuiltInAnalytic']>, ParentType, ContextType>;
+  chart?: Resolver<ResolversTypes['ChartType'], ParentType, ContextType>;
+  data?: Resolver<ResolversTypes['ReportResult'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reportId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
@@ -3084,6 +4017,26 @@ export type DealEventResolvers<ContextType = GraphQLContext, ParentType extends 
   toStage?: Resolver<Maybe<ResolversTypes['Stage']>, ParentType, ContextType>;
 };
 
+export type DealListRowResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DealListRow'] = ResolversParentTypes['DealListRow']> = {
+  amount?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  closingDate?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  daysOverdue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  deal?: Resolver<Maybe<ResolversTypes['Deal']>, ParentType, ContextType>;
+  dealId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  ownerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  stageName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type DealMetricsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DealMetrics'] = ResolversParentTypes['DealMetrics']> = {
+  averageDealSize?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  averageSalesCycleDays?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  lost?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  winRate?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  won?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  wonAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+};
+
 export type DealStageChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DealStageChange'] = ResolversParentTypes['DealStageChange']> = {
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -3125,6 +4078,11 @@ export type EmailMessageResolvers<ContextType = GraphQLContext, ParentType exten
   to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type EngagementCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EngagementCount'] = ResolversParentTypes['EngagementCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['Engagement'], ParentType, ContextType>;
+};
+
 export type FieldChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FieldChange'] = ResolversParentTypes['FieldChange']> = {
   field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   newValue?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
@@ -3146,6 +4104,27 @@ export type FieldMetadataResolvers<ContextType = GraphQLContext, ParentType exte
   system?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['CustomFieldType'], ParentType, ContextType>;
   unique?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type ForecastRowResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ForecastRow'] = ResolversParentTypes['ForecastRow']> = {
+  attainment?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  bestCase?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  closedWon?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  committed?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  expected?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  ownerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  periodStart?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  quota?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+};
+
+export type ForecastSettingsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ForecastSettings'] = ResolversParentTypes['ForecastSettings']> = {
+  commitProbability?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type GroupByResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupBy'] = ResolversParentTypes['GroupBy']> = {
+  bucket?: Resolver<Maybe<ResolversTypes['DateBucket']>, ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type InviteUserPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InviteUserPayload'] = ResolversParentTypes['InviteUserPayload']> = {
@@ -3207,6 +4186,18 @@ export type LeadConnectionResolvers<ContextType = GraphQLContext, ParentType ext
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type LeadConversionRowResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LeadConversionRow'] = ResolversParentTypes['LeadConversionRow']> = {
+  conversionRate?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  converted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  key?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  leads?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type LeadCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LeadCount'] = ResolversParentTypes['LeadCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  key?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type LeadEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LeadEdge'] = ResolversParentTypes['LeadEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Lead'], ParentType, ContextType>;
@@ -3228,10 +4219,13 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationCreateActivityArgs, 'input'>>;
   createContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationCreateContactArgs, 'input'>>;
   createCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationCreateCustomFieldArgs, 'input'>>;
+  createDashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, RequireFields<MutationCreateDashboardArgs, 'input'>>;
   createDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationCreateDealArgs, 'input'>>;
   createLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationCreateLeadArgs, 'input'>>;
   createNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationCreateNoteArgs, 'input'>>;
   createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
+  createReport?: Resolver<ResolversTypes['Report'], ParentType, ContextType, RequireFields<MutationCreateReportArgs, 'input'>>;
+  createReportSchedule?: Resolver<ResolversTypes['ReportSchedule'], ParentType, ContextType, RequireFields<MutationCreateReportScheduleArgs, 'input'>>;
   createStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationCreateStageArgs, 'input'>>;
   createWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationCreateWebFormArgs, 'input'>>;
   deactivateCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationDeactivateCustomFieldArgs, 'id'>>;
@@ -3241,9 +4235,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationDeleteActivityArgs, 'id'>>;
   deleteContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationDeleteContactArgs, 'id'>>;
   deleteCustomField?: Resolver<ResolversTypes['DeleteCustomFieldPayload'], ParentType, ContextType, RequireFields<MutationDeleteCustomFieldArgs, 'input'>>;
+  deleteDashboard?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteDashboardArgs, 'id'>>;
   deleteDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationDeleteDealArgs, 'id'>>;
   deleteLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationDeleteLeadArgs, 'id'>>;
   deleteNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationDeleteNoteArgs, 'id'>>;
+  deleteReport?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteReportArgs, 'id'>>;
+  deleteReportSchedule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteReportScheduleArgs, 'id'>>;
   deleteStage?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationDeleteStageArgs, 'input'>>;
   inviteUser?: Resolver<ResolversTypes['InviteUserPayload'], ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
@@ -3259,18 +4256,22 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType>;
   sendEmail?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendMassEmail?: Resolver<ResolversTypes['SendMassEmailPayload'], ParentType, ContextType, RequireFields<MutationSendMassEmailArgs, 'input'>>;
+  setQuota?: Resolver<ResolversTypes['SalesQuota'], ParentType, ContextType, RequireFields<MutationSetQuotaArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   updateAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'input'>>;
   updateActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationUpdateActivityArgs, 'input'>>;
   updateContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationUpdateContactArgs, 'input'>>;
   updateCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationUpdateCustomFieldArgs, 'input'>>;
+  updateDashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, RequireFields<MutationUpdateDashboardArgs, 'input'>>;
   updateDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationUpdateDealArgs, 'input'>>;
+  updateForecastSettings?: Resolver<ResolversTypes['ForecastSettings'], ParentType, ContextType, RequireFields<MutationUpdateForecastSettingsArgs, 'input'>>;
   updateLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationUpdateLeadArgs, 'input'>>;
   updateModuleLabels?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<MutationUpdateModuleLabelsArgs, 'input'>>;
   updateNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationUpdateNoteArgs, 'input'>>;
   updateOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateOrganizationArgs, 'input'>>;
   updatePicklist?: Resolver<ResolversTypes['Picklist'], ParentType, ContextType, RequireFields<MutationUpdatePicklistArgs, 'input'>>;
   updatePipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationUpdatePipelineArgs, 'input'>>;
+  updateReport?: Resolver<ResolversTypes['Report'], ParentType, ContextType, RequireFields<MutationUpdateReportArgs, 'input'>>;
   updateSignalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType, RequireFields<MutationUpdateSignalSettingsArgs, 'input'>>;
   updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
   updateStandardField?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<MutationUpdateStandardFieldArgs, 'input'>>;
@@ -3294,6 +4295,13 @@ export type OrganizationResolvers<ContextType = GraphQLContext, ParentType exten
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type OverdueTasksResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OverdueTasks'] = ResolversParentTypes['OverdueTasks']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  oldestDueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  ownerId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -3320,28 +4328,61 @@ export type PipelineResolvers<ContextType = GraphQLContext, ParentType extends R
   stages?: Resolver<Array<ResolversTypes['Stage']>, ParentType, ContextType>;
 };
 
+export type PipelineStageSummaryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PipelineStageSummary'] = ResolversParentTypes['PipelineStageSummary']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  probability?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  stageId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  stageKind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  stageName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  totalAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  weightedAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   account?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<QueryAccountArgs, 'id'>>;
   accounts?: Resolver<ResolversTypes['AccountConnection'], ParentType, ContextType, RequireFields<QueryAccountsArgs, 'first'>>;
   activities?: Resolver<ResolversTypes['ActivityConnection'], ParentType, ContextType, RequireFields<QueryActivitiesArgs, 'first'>>;
+  activitiesByOwner?: Resolver<Array<ResolversTypes['ActivityCount']>, ParentType, ContextType, Partial<QueryActivitiesByOwnerArgs>>;
   activity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<QueryActivityArgs, 'id'>>;
+  analytic?: Resolver<ResolversTypes['ReportResult'], ParentType, ContextType, RequireFields<QueryAnalyticArgs, 'name'>>;
   contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<QueryContactArgs, 'id'>>;
   contacts?: Resolver<ResolversTypes['ContactConnection'], ParentType, ContextType, RequireFields<QueryContactsArgs, 'first'>>;
   customFields?: Resolver<Array<ResolversTypes['CustomField']>, ParentType, ContextType, RequireFields<QueryCustomFieldsArgs, 'module'>>;
+  dashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, RequireFields<QueryDashboardArgs, 'id'>>;
+  dashboards?: Resolver<Array<ResolversTypes['Dashboard']>, ParentType, ContextType>;
   deal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<QueryDealArgs, 'id'>>;
+  dealMetrics?: Resolver<ResolversTypes['DealMetrics'], ParentType, ContextType, Partial<QueryDealMetricsArgs>>;
   deals?: Resolver<ResolversTypes['DealConnection'], ParentType, ContextType, RequireFields<QueryDealsArgs, 'first'>>;
   dealsBoard?: Resolver<ResolversTypes['DealsBoard'], ParentType, ContextType, RequireFields<QueryDealsBoardArgs, 'perStage' | 'pipelineId'>>;
+  dealsClosingThisMonth?: Resolver<Array<ResolversTypes['DealListRow']>, ParentType, ContextType, Partial<QueryDealsClosingThisMonthArgs>>;
   emailMessage?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<QueryEmailMessageArgs, 'id'>>;
+  engagementDistribution?: Resolver<Array<ResolversTypes['EngagementCount']>, ParentType, ContextType, Partial<QueryEngagementDistributionArgs>>;
+  forecastSettings?: Resolver<ResolversTypes['ForecastSettings'], ParentType, ContextType>;
   lead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<QueryLeadArgs, 'id'>>;
+  leadConversion?: Resolver<Array<ResolversTypes['LeadConversionRow']>, ParentType, ContextType, Partial<QueryLeadConversionArgs>>;
   leads?: Resolver<ResolversTypes['LeadConnection'], ParentType, ContextType, RequireFields<QueryLeadsArgs, 'first'>>;
+  leadsBySource?: Resolver<Array<ResolversTypes['LeadCount']>, ParentType, ContextType, Partial<QueryLeadsBySourceArgs>>;
+  leadsByStatus?: Resolver<Array<ResolversTypes['LeadCount']>, ParentType, ContextType, Partial<QueryLeadsByStatusArgs>>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   moduleMetadata?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<QueryModuleMetadataArgs, 'module'>>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
+  overdueTasks?: Resolver<Array<ResolversTypes['OverdueTasks']>, ParentType, ContextType, Partial<QueryOverdueTasksArgs>>;
   picklist?: Resolver<ResolversTypes['Picklist'], ParentType, ContextType, RequireFields<QueryPicklistArgs, 'name'>>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<QueryPipelineArgs, 'id'>>;
+  pipelineByStage?: Resolver<Array<ResolversTypes['PipelineStageSummary']>, ParentType, ContextType, Partial<QueryPipelineByStageArgs>>;
   pipelines?: Resolver<Array<ResolversTypes['Pipeline']>, ParentType, ContextType>;
+  quotas?: Resolver<Array<ResolversTypes['SalesQuota']>, ParentType, ContextType, Partial<QueryQuotasArgs>>;
+  report?: Resolver<ResolversTypes['Report'], ParentType, ContextType, RequireFields<QueryReportArgs, 'id'>>;
+  reportDeliveries?: Resolver<Array<ResolversTypes['ReportDelivery']>, ParentType, ContextType, RequireFields<QueryReportDeliveriesArgs, 'first'>>;
+  reportFields?: Resolver<Array<ResolversTypes['ReportField']>, ParentType, ContextType, RequireFields<QueryReportFieldsArgs, 'module'>>;
+  reports?: Resolver<Array<ResolversTypes['Report']>, ParentType, ContextType, Partial<QueryReportsArgs>>;
+  runReport?: Resolver<ResolversTypes['ReportResult'], ParentType, ContextType, RequireFields<QueryRunReportArgs, 'id'>>;
+  salesForecast?: Resolver<Array<ResolversTypes['ForecastRow']>, ParentType, ContextType, Partial<QuerySalesForecastArgs>>;
   salesSignals?: Resolver<ResolversTypes['SalesSignalConnection'], ParentType, ContextType, RequireFields<QuerySalesSignalsArgs, 'first'>>;
+  signalCounts?: Resolver<Array<ResolversTypes['SignalCount']>, ParentType, ContextType, Partial<QuerySignalCountsArgs>>;
   signalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType>;
+  slippingDeals?: Resolver<Array<ResolversTypes['DealListRow']>, ParentType, ContextType, Partial<QuerySlippingDealsArgs>>;
+  timeInStage?: Resolver<Array<ResolversTypes['StageDuration']>, ParentType, ContextType, Partial<QueryTimeInStageArgs>>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'includeInactive'>>;
   webForms?: Resolver<Array<ResolversTypes['WebForm']>, ParentType, ContextType>;
@@ -3351,9 +4392,82 @@ export type RelatedRecordResolvers<ContextType = GraphQLContext, ParentType exte
   __resolveType: TypeResolveFn<'Account' | 'Contact' | 'Deal' | 'Lead', ParentType, ContextType>;
 };
 
+export type ReportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Report'] = ResolversParentTypes['Report']> = {
+  aggregates?: Resolver<Array<ResolversTypes['Aggregate']>, ParentType, ContextType>;
+  columns?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  filters?: Resolver<Array<ResolversTypes['Criterion']>, ParentType, ContextType>;
+  groupBy?: Resolver<Array<ResolversTypes['GroupBy']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  limit?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['ReportModule'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  orderBy?: Resolver<Array<ResolversTypes['ReportOrder']>, ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  schedules?: Resolver<Array<ResolversTypes['ReportSchedule']>, ParentType, ContextType>;
+  timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  visibility?: Resolver<ResolversTypes['Visibility'], ParentType, ContextType>;
+};
+
+export type ReportDeliveryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReportDelivery'] = ResolversParentTypes['ReportDelivery']> = {
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurrence?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recipients?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  rowCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  scheduleId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ReportFieldResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReportField'] = ResolversParentTypes['ReportField']> = {
+  apiName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ColumnType'], ParentType, ContextType>;
+};
+
+export type ReportOrderResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReportOrder'] = ResolversParentTypes['ReportOrder']> = {
+  column?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  direction?: Resolver<ResolversTypes['OrderDirection'], ParentType, ContextType>;
+};
+
+export type ReportResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReportResult'] = ResolversParentTypes['ReportResult']> = {
+  columns?: Resolver<Array<ResolversTypes['ResultColumn']>, ParentType, ContextType>;
+  rows?: Resolver<Array<ResolversTypes['JSON']>, ParentType, ContextType>;
+  truncated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type ReportScheduleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ReportSchedule'] = ResolversParentTypes['ReportSchedule']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cron?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dashboardId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['ReportFormat'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nextRunAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  recipients?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  reportId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ResultColumnResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ResultColumn'] = ResolversParentTypes['ResultColumn']> = {
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['ColumnType'], ParentType, ContextType>;
+};
+
 export type RotateWebhookSecretPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RotateWebhookSecretPayload'] = ResolversParentTypes['RotateWebhookSecretPayload']> = {
   organizationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SalesQuotaResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SalesQuota'] = ResolversParentTypes['SalesQuota']> = {
+  amount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  period?: Resolver<ResolversTypes['ForecastPeriod'], ParentType, ContextType>;
+  periodStart?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type SalesSignalResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SalesSignal'] = ResolversParentTypes['SalesSignal']> = {
@@ -3390,6 +4504,12 @@ export type SendMassEmailPayloadResolvers<ContextType = GraphQLContext, ParentTy
   remainingToday?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type SignalCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignalCount'] = ResolversParentTypes['SignalCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  day?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SignalSettingsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignalSettings'] = ResolversParentTypes['SignalSettings']> = {
   coolingDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   createLeadsFromSocial?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -3406,6 +4526,14 @@ export type StageResolvers<ContextType = GraphQLContext, ParentType extends Reso
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType>;
   position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   probability?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type StageDurationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StageDuration'] = ResolversParentTypes['StageDuration']> = {
+  averageDays?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  maxDays?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
+  stageId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  stageName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  transitions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type StageHistoryEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StageHistoryEntry'] = ResolversParentTypes['StageHistoryEntry']> = {
@@ -3477,52 +4605,78 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AccountEdge?: AccountEdgeResolvers<ContextType>;
   Activity?: ActivityResolvers<ContextType>;
   ActivityConnection?: ActivityConnectionResolvers<ContextType>;
+  ActivityCount?: ActivityCountResolvers<ContextType>;
   ActivityEdge?: ActivityEdgeResolvers<ContextType>;
   Address?: AddressResolvers<ContextType>;
+  Aggregate?: AggregateResolvers<ContextType>;
   ApplyTemplatePayload?: ApplyTemplatePayloadResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   BoardColumn?: BoardColumnResolvers<ContextType>;
+  BuiltInAnalytic?: BuiltInAnalyticResolvers<ContextType>;
   Contact?: ContactResolvers<ContextType>;
   ContactConnection?: ContactConnectionResolvers<ContextType>;
   ContactEdge?: ContactEdgeResolvers<ContextType>;
   ConvertLeadPayload?: ConvertLeadPayloadResolvers<ContextType>;
+  Criterion?: CriterionResolvers<ContextType>;
   CrmRecord?: CrmRecordResolvers<ContextType>;
   CustomField?: CustomFieldResolvers<ContextType>;
+  Dashboard?: DashboardResolvers<ContextType>;
+  DashboardComponent?: DashboardComponentResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Deal?: DealResolvers<ContextType>;
   DealConnection?: DealConnectionResolvers<ContextType>;
   DealEdge?: DealEdgeResolvers<ContextType>;
   DealEvent?: DealEventResolvers<ContextType>;
+  DealListRow?: DealListRowResolvers<ContextType>;
+  DealMetrics?: DealMetricsResolvers<ContextType>;
   DealStageChange?: DealStageChangeResolvers<ContextType>;
   DealsBoard?: DealsBoardResolvers<ContextType>;
   Decimal?: GraphQLScalarType;
   DeleteCustomFieldPayload?: DeleteCustomFieldPayloadResolvers<ContextType>;
   EmailMessage?: EmailMessageResolvers<ContextType>;
+  EngagementCount?: EngagementCountResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
   FieldMetadata?: FieldMetadataResolvers<ContextType>;
+  ForecastRow?: ForecastRowResolvers<ContextType>;
+  ForecastSettings?: ForecastSettingsResolvers<ContextType>;
+  GroupBy?: GroupByResolvers<ContextType>;
   InviteUserPayload?: InviteUserPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Lead?: LeadResolvers<ContextType>;
   LeadConnection?: LeadConnectionResolvers<ContextType>;
+  LeadConversionRow?: LeadConversionRowResolvers<ContextType>;
+  LeadCount?: LeadCountResolvers<ContextType>;
   LeadEdge?: LeadEdgeResolvers<ContextType>;
   ModuleMetadata?: ModuleMetadataResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Note?: NoteResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
+  OverdueTasks?: OverdueTasksResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Picklist?: PicklistResolvers<ContextType>;
   PicklistValue?: PicklistValueResolvers<ContextType>;
   Pipeline?: PipelineResolvers<ContextType>;
+  PipelineStageSummary?: PipelineStageSummaryResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RelatedRecord?: RelatedRecordResolvers<ContextType>;
+  Report?: ReportResolvers<ContextType>;
+  ReportDelivery?: ReportDeliveryResolvers<ContextType>;
+  ReportField?: ReportFieldResolvers<ContextType>;
+  ReportOrder?: ReportOrderResolvers<ContextType>;
+  ReportResult?: ReportResultResolvers<ContextType>;
+  ReportSchedule?: ReportScheduleResolvers<ContextType>;
+  ResultColumn?: ResultColumnResolvers<ContextType>;
   RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
+  SalesQuota?: SalesQuotaResolvers<ContextType>;
   SalesSignal?: SalesSignalResolvers<ContextType>;
   SalesSignalConnection?: SalesSignalConnectionResolvers<ContextType>;
   SalesSignalEdge?: SalesSignalEdgeResolvers<ContextType>;
   SendMassEmailPayload?: SendMassEmailPayloadResolvers<ContextType>;
+  SignalCount?: SignalCountResolvers<ContextType>;
   SignalSettings?: SignalSettingsResolvers<ContextType>;
   Stage?: StageResolvers<ContextType>;
+  StageDuration?: StageDurationResolvers<ContextType>;
   StageHistoryEntry?: StageHistoryEntryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   TimelineConnection?: TimelineConnectionResolvers<ContextType>;

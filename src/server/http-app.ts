@@ -1,6 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { trackingRoutes } from '../modules/emails/tracking.routes.js';
 import { formRoutes } from '../modules/forms/forms.routes.js';
+import { exportRoutes } from '../modules/reports/export.routes.js';
 import { hookRoutes } from '../modules/signals/hooks.routes.js';
 import type { AppDeps } from './context.js';
 
@@ -27,6 +28,7 @@ export function createHttpApp(deps: AppDeps): Express {
   app.use(trackingRoutes(deps.db, deps.tracking));
   app.use(hookRoutes(deps.db, deps.logger));
   app.use(formRoutes(deps.db, deps.logger));
+  app.use(exportRoutes(deps));
   app.get('/healthz', async (_req, res) => {
     try {
       await deps.database.ping();

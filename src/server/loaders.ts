@@ -8,6 +8,7 @@ import { createDealLoaders } from '../modules/deals/deals.loaders.js';
 import { createEmailLoaders } from '../modules/emails/emails.loaders.js';
 import { createLeadLoaders } from '../modules/leads/leads.loaders.js';
 import { createNoteLoaders } from '../modules/notes/notes.loaders.js';
+import { createReportLoaders } from '../modules/reports/reports.loaders.js';
 import { createPipelineLoaders } from '../modules/pipelines/pipelines.loaders.js';
 import { createSignalLoaders } from '../modules/signals/signals.loaders.js';
 import { createTimelineLoaders } from '../modules/timeline/timeline.loaders.js';
@@ -26,6 +27,7 @@ const factories = {
   signals: createSignalLoaders,
   emails: createEmailLoaders,
   customization: createCustomizationLoaders,
+  reports: createReportLoaders,
 };
 
 type Factories = typeof factories;

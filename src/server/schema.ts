@@ -15,6 +15,8 @@ import { leadResolvers } from '../modules/leads/leads.resolvers.js';
 import { noteResolvers } from '../modules/notes/notes.resolvers.js';
 import { organizationResolvers } from '../modules/organizations/organizations.resolvers.js';
 import { pipelineResolvers } from '../modules/pipelines/pipelines.resolvers.js';
+import { dashboardResolvers } from '../modules/dashboards/dashboards.resolvers.js';
+import { reportResolvers } from '../modules/reports/reports.resolvers.js';
 import { recordTypeName } from '../modules/records/record.resolvers.js';
 import { signalResolvers } from '../modules/signals/signals.resolvers.js';
 import { timelineResolvers } from '../modules/timeline/timeline.resolvers.js';
@@ -56,6 +58,8 @@ export const moduleResolvers: Resolvers[] = [
   timelineResolvers,
   signalResolvers,
   customizationResolvers,
+  reportResolvers,
+  dashboardResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

@@ -7,6 +7,15 @@ export interface OutgoingMail {
   readonly text: string;
   readonly html: string;
   readonly replyTo: string;
+  /** Files sent with the message (a report's CSV, a dashboard's PNG referenced inline by `cid`). */
+  readonly attachments?: readonly MailAttachment[];
+}
+
+export interface MailAttachment {
+  readonly filename: string;
+  readonly content: Buffer | string;
+  readonly contentType: string;
+  readonly cid?: string;
 }
 
 export interface Mailer {
@@ -30,7 +39,7 @@ export function mailerFor(config: Pick<Config, 'smtpUrl' | 'mailFrom'>): Mailer 
   return {
     configured: true,
     send: async (mail) => {
-      await sender.sendMail({ from: config.mailFrom, ...mail });
+      await sender.sendMail({ from: config.mailFrom, ...mail, attachments: mail.attachments ? [...mail.attachments] : [] });
     },
   };
 }

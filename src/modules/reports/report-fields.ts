@@ -1,0 +1,168 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { accounts } from '../accounts/accounts.table.js';
+import { activities } from '../activities/activities.table.js';
+import type { CrmModule } from '../auth/access.js';
+import { contacts } from '../contacts/contacts.table.js';
+import { deals } from '../deals/deals.table.js';
+import { leads } from '../leads/leads.table.js';
+import { stages } from '../pipelines/pipelines.table.js';
+import type { ColumnType } from './report-definition.js';
+
+/** One reportable field: the API name clients use, the SQL it reads and its type. */
+export interface ReportField {
+  readonly apiName: string;
+  readonly label: string;
+  readonly type: ColumnType;
+  readonly expression: SQL;
+}
+
+/** A module reports can be written on: the table (scoped by `readScope`), its joins, its fields. */
+export interface ReportSource {
+  readonly module: ReportModule;
+  readonly crmModule: CrmModule;
+  readonly table: PgTable & { readonly organizationId: PgColumn; readonly deletedAt: PgColumn; readonly ownerId: PgColumn };
+  /** FROM clause: the table plus left joins on unique keys, which PostgreSQL drops when unused. */
+  readonly from: SQL;
+  readonly fields: ReadonlyMap<string, ReportField>;
+}
+
+export type ReportModule = 'DEALS' | 'LEADS' | 'CONTACTS' | 'ACCOUNTS' | 'ACTIVITIES';
+
+const field = (apiName: string, label: string, type: ColumnType, column: PgColumn | SQL): ReportField => ({
+  apiName,
+  label,
+  type,
+  expression: sql`${column}`,
+});
+
+/** Fields every record module has. */
+function recordFields(table: { id: PgColumn; ownerId: PgColumn; createdAt: PgColumn; updatedAt: PgColumn }): ReportField[] {
+  return [
+    field('id', 'Id', 'ID', table.id),
+    field('ownerId', 'Owner id', 'ID', table.ownerId),
+    field('owner', 'Owner', 'STRING', sql.raw('report_owner.name')),
+    field('createdAt', 'Created at', 'DATETIME', table.createdAt),
+    field('updatedAt', 'Updated at', 'DATETIME', table.updatedAt),
+  ];
+}
+
+const ownerJoin = (table: { organizationId: PgColumn; ownerId: PgColumn }): SQL =>
+  sql`left join users report_owner on report_owner.organization_id = ${table.organizationId} and report_owner.id = ${table.ownerId}`;
+
+const byName = (fields: ReportField[]): ReadonlyMap<string, ReportField> => new Map(fields.map((f) => [f.apiName, f]));
+
+const SOURCES: Record<ReportModule, ReportSource> = {
+  DEALS: {
+    module: 'DEALS',
+    crmModule: 'deals',
+    table: deals,
+    from: sql`${deals} ${ownerJoin(deals)} left join ${stages} on ${stages.organizationId} = ${deals.organizationId} and ${stages.id} = ${deals.stageId}`,
+    fields: byName([
+      ...recordFields(deals),
+      field('name', 'Deal name', 'STRING', deals.name),
+      field('amount', 'Amount', 'DECIMAL', deals.amount),
+      field('currency', 'Currency', 'STRING', deals.currency),
+      field('closingDate', 'Closing date', 'DATE', deals.closingDate),
+      field('closedAt', 'Closed at', 'DATETIME', deals.closedAt),
+      field('probability', 'Probability', 'INTEGER', deals.probability),
+      field('leadSource', 'Lead source', 'STRING', deals.leadSource),
+      field('pipelineId', 'Pipeline id', 'ID', deals.pipelineId),
+      field('stageId', 'Stage id', 'ID', deals.stageId),
+      field('stage', 'Stage', 'STRING', stages.name),
+      field('stageKind', 'Stage kind', 'STRING', stages.kind),
+      field('accountId', 'Account id', 'ID', deals.accountId),
+      field('contactId', 'Contact id', 'ID', deals.contactId),
+      field('nextStep', 'Next step', 'STRING', deals.nextStep),
+    ]),
+  },
+  LEADS: {
+    module: 'LEADS',
+    crmModule: 'leads',
+    table: leads,
+    from: sql`${leads} ${ownerJoin(leads)}`,
+    fields: byName([
+      ...recordFields(leads),
+      field('firstName', 'First name', 'STRING', leads.firstName),
+      field('lastName', 'Last name', 'STRING', leads.lastName),
+      field('email', 'Email', 'STRING', leads.email),
+      field('company', 'Company', 'STRING', leads.company),
+      field('title', 'Title', 'STRING', leads.title),
+      field('industry', 'Industry', 'STRING', leads.industry),
+      field('annualRevenue', 'Annual revenue', 'DECIMAL', leads.annualRevenue),
+      field('employees', 'Employees', 'INTEGER', leads.employees),
+      field('leadSource', 'Lead source', 'STRING', leads.leadSource),
+      field('status', 'Status', 'STRING', leads.status),
+      field('city', 'City', 'STRING', leads.city),
+      field('country', 'Country', 'STRING', leads.country),
+      field('lastActivityAt', 'Last activity at', 'DATETIME', leads.lastActivityAt),
+      field('convertedAt', 'Converted at', 'DATETIME', leads.convertedAt),
+    ]),
+  },
+  CONTACTS: {
+    module: 'CONTACTS',
+    crmModule: 'contacts',
+    table: contacts,
+    from: sql`${contacts} ${ownerJoin(contacts)}`,
+    fields: byName([
+      ...recordFields(contacts),
+      field('firstName', 'First name', 'STRING', contacts.firstName),
+      field('lastName', 'Last name', 'STRING', contacts.lastName),
+      field('email', 'Email', 'STRING', contacts.email),
+      field('title', 'Title', 'STRING', contacts.title),
+      field('department', 'Department', 'STRING', contacts.department),
+      field('leadSource', 'Lead source', 'STRING', contacts.leadSource),
+      field('city', 'City', 'STRING', contacts.city),
+      field('country', 'Country', 'STRING', contacts.country),
+      field('accountId', 'Account id', 'ID', contacts.accountId),
+      field('lastActivityAt', 'Last activity at', 'DATETIME', contacts.lastActivityAt),
+    ]),
+  },
+  ACCOUNTS: {
+    module: 'ACCOUNTS',
+    crmModule: 'accounts',
+    table: accounts,
+    from: sql`${accounts} ${ownerJoin(accounts)}`,
+    fields: byName([
+      ...recordFields(accounts),
+      field('name', 'Account name', 'STRING', accounts.name),
+      field('industry', 'Industry', 'STRING', accounts.industry),
+      field('accountType', 'Account type', 'STRING', accounts.accountType),
+      field('annualRevenue', 'Annual revenue', 'DECIMAL', accounts.annualRevenue),
+      field('employees', 'Employees', 'INTEGER', accounts.employees),
+      field('city', 'City', 'STRING', accounts.city),
+      field('country', 'Country', 'STRING', accounts.country),
+    ]),
+  },
+  ACTIVITIES: {
+    module: 'ACTIVITIES',
+    crmModule: 'activities',
+    table: activities,
+    from: sql`${activities} ${ownerJoin(activities)}`,
+    fields: byName([
+      ...recordFields(activities),
+      field('type', 'Type', 'STRING', activities.type),
+      field('subject', 'Subject', 'STRING', activities.subject),
+      field('status', 'Status', 'STRING', activities.status),
+      field('priority', 'Priority', 'STRING', activities.priority),
+      field('dueAt', 'Due at', 'DATETIME', activities.dueAt),
+      field('startAt', 'Starts at', 'DATETIME', activities.startAt),
+      field('completedAt', 'Completed at', 'DATETIME', activities.completedAt),
+      field('callDurationSeconds', 'Call duration (s)', 'INTEGER', activities.callDurationSeconds),
+      field('dealId', 'Deal id', 'ID', activities.dealId),
+    ]),
+  },
+};
+
+/**
+ * The fields a report on `module` may use. Custom fields plug in here: this becomes async, reads
+ * the organisation's field definitions and adds one `ReportField` per definition whose
+ * expression reads the value (e.g. `(deals.custom ->> 'apiName')::numeric`, or a left join on
+ * `custom_field_values` keyed by (organization_id, record_id, field_id), which PostgreSQL drops
+ * when unused); the compiler needs nothing else.
+ */
+export function reportSource(module: ReportModule): ReportSource {
+  return SOURCES[module];
+}
+
+export const REPORT_MODULES = Object.keys(SOURCES) as ReportModule[];
