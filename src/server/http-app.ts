@@ -3,9 +3,17 @@ import { trackingRoutes } from '../modules/emails/tracking.routes.js';
 import { formRoutes } from '../modules/forms/forms.routes.js';
 import { hookRoutes } from '../modules/signals/hooks.routes.js';
 import type { AppDeps } from './context.js';
+import { originAllowed } from './limits/origins.js';
 
-/** Bearer tokens, not cookies, carry identity, so any origin may call the API from a browser. */
-function cors(req: Request, res: Response, next: NextFunction): void {
+/**
+ * Bearer tokens, not cookies, carry identity; still, only origins in ALLOWED_ORIGINS may call
+ * `/graphql` from a browser (the public form, tracking and hook routes take any origin).
+ */
+const cors = (allowed: readonly string[] | '*', graphqlPath: string) => (req: Request, res: Response, next: NextFunction): void => {
+  if (req.path === graphqlPath && !originAllowed(allowed, req.headers.origin, req.headers.host)) {
+    res.status(403).json({ errors: [{ message: 'This origin may not call the API', extensions: { code: 'FORBIDDEN' } }] });
+    return;
+  }
   res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
   res.setHeader('Vary', 'Origin');
   res.setHeader('Access-Control-Allow-Headers', 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name');
@@ -16,14 +24,14 @@ function cors(req: Request, res: Response, next: NextFunction): void {
     return;
   }
   next();
-}
+};
 
 /** The Express app with the plain HTTP routes; the GraphQL route is mounted by the server. */
-export function createHttpApp(deps: AppDeps): Express {
+export function createHttpApp(deps: AppDeps, graphqlPath: string): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(cors);
+  app.use(cors(deps.config.allowedOrigins, graphqlPath));
   app.use(trackingRoutes(deps.db, deps.tracking));
   app.use(hookRoutes(deps.db, deps.logger));
   app.use(formRoutes(deps.db, deps.logger));
