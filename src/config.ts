@@ -38,6 +38,8 @@ export interface Config {
   readonly limits: LimitsConfig;
   /** Browser origins allowed to call `/graphql` (HTTP and WebSocket); `*` allows any. Requests without `Origin` are not browsers and pass. */
   readonly allowedOrigins: readonly string[] | '*';
+  /** Proxies in front of Pulse whose X-Forwarded-For is believed (0: the socket's address is the client's). */
+  readonly trustProxyHops: number;
   /** Largest accepted HTTP request body, in bytes. */
   readonly maxBodyBytes: number;
   /** Sign-in throttling: failed attempts per account and per IP address within a window. */
@@ -237,6 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
     explorer: onOff(env, 'PULSE_EXPLORER', !production),
     limits: limitsConfig(env, production),
     allowedOrigins: allowedOrigins(env, production, publicUrl(env)),
+    trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     signIn: {
       maxFailuresPerAccount: integer(env, 'SIGN_IN_MAX_FAILURES_PER_ACCOUNT', 10, 1, 1_000_000),

@@ -14,3 +14,6 @@ export * from '../events/events.table.js';
 export * from '../modules/emails/emails.table.js';
 export * from '../modules/signals/signals.table.js';
 export * from '../modules/forms/forms.table.js';
+export * from '../modules/auth/sign-in-throttle.table.js';
+export * from '../server/limits/query-budgets.table.js';
+export * from '../modules/trusted-documents/trusted-documents.table.js';

@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserRow } from '../modules/users/users.table.js';
 import type { OrganizationRow } from '../modules/organizations/organizations.table.js';
+import type { TrustedDocumentRow } from '../modules/trusted-documents/trusted-documents.table.js';
 import type { AuthResult } from '../modules/auth/auth.service.js';
 import type { InviteResult } from '../modules/users/users.service.js';
 import type { PipelineRow, StageRow } from '../modules/pipelines/pipelines.table.js';
@@ -1045,6 +1046,10 @@ export type Mutation = {
   /** Moves a deal to a stage and a place on the board. A stale `expectedVersion` fails with CONFLICT. */
   moveDeal: Deal;
   recordSalesSignal: SalesSignal;
+  /** Registers operations as trusted documents and returns them with their ids. Administrators only. */
+  registerTrustedDocuments: Array<TrustedDocument>;
+  /** Removes a registered operation; false when there was none with this hash. Administrators only. */
+  removeTrustedDocument: Scalars['Boolean']['output'];
   reorderStages: Pipeline;
   /** Brings the account back from the recycle bin. */
   restoreAccount: Account;
@@ -1057,6 +1062,8 @@ export type Mutation = {
   sendEmail: EmailMessage;
   /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
   sendMassEmail: SendMassEmailPayload;
+  /** Requires (or stops requiring) registered operations for members' requests. Administrators only. */
+  setTrustedDocumentsRequired: Organization;
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
   /** A stale `expectedVersion` fails with CONFLICT. */
@@ -1220,6 +1227,18 @@ export type MutationRecordSalesSignalArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationRegisterTrustedDocumentsArgs = {
+  input: RegisterTrustedDocumentsInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationRemoveTrustedDocumentArgs = {
+  input: RemoveTrustedDocumentInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationReorderStagesArgs = {
   input: ReorderStagesInput;
 };
@@ -1264,6 +1283,12 @@ export type MutationSendEmailArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationSendMassEmailArgs = {
   input: SendMassEmailInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationSetTrustedDocumentsRequiredArgs = {
+  input: SetTrustedDocumentsRequiredInput;
 };
 
 
@@ -1365,6 +1390,8 @@ export type Organization = {
   name: Scalars['String']['output'];
   /** The subscription plan: FREE, STANDARD or PROFESSIONAL. */
   plan: Scalars['String']['output'];
+  /** Whether only registered operations (trusted documents) run for this organisation's members. */
+  requireTrustedDocuments: Scalars['Boolean']['output'];
 };
 
 /** Where a forward-paginated list stands. */
@@ -1419,6 +1446,8 @@ export type Query = {
   /** Sales signals, newest first. */
   salesSignals: SalesSignalConnection;
   signalSettings: SignalSettings;
+  /** The organisation's registered operations. Administrators only. */
+  trustedDocuments: Array<TrustedDocument>;
   /** One member of the organisation. */
   user: User;
   /** Members of the organisation, active first, then by name. */
@@ -1571,8 +1600,19 @@ export type RecordType =
   | 'DEAL'
   | 'LEAD';
 
+/** Operations to register in one go (e.g. every operation of a client build, at most 500). */
+export type RegisterTrustedDocumentsInput = {
+  documents: Array<TrustedDocumentInput>;
+};
+
 /** A lead, contact, account or deal. */
 export type RelatedRecord = Account | Contact | Deal | Lead;
+
+/** Names a registered operation to remove. */
+export type RemoveTrustedDocumentInput = {
+  /** The document's sha256 hash. */
+  hash: Scalars['String']['input'];
+};
 
 /** The new order of a pipeline's stages: every stage id exactly once. Administrators only. */
 export type ReorderStagesInput = {
@@ -1675,6 +1715,12 @@ export type SendMassEmailPayload = {
   messages: Array<EmailMessage>;
   /** How many more mass emails the sender may send today. */
   remainingToday: Scalars['Int']['output'];
+};
+
+/** Turns the trusted-documents requirement on or off. */
+export type SetTrustedDocumentsRequiredInput = {
+  /** When true, members' requests must name a registered document; arbitrary documents are refused with TRUSTED_DOCUMENT_REQUIRED. Administrators are exempt. */
+  required: Scalars['Boolean']['input'];
 };
 
 /** Creates an organisation and its first user, an administrator. */
@@ -1832,6 +1878,28 @@ export type TimelineEntry = {
   kind: Scalars['String']['output'];
   /** A sentence a person can read, e.g. "Status changed from Not Contacted to Contacted". */
   summary: Scalars['String']['output'];
+};
+
+/**
+ * An operation an administrator registered. When the organisation requires trusted documents,
+ * members run only these, by id: `extensions.persistedQuery.sha256Hash` (Apollo's format) or `documentId`.
+ */
+export type TrustedDocument = {
+  __typename?: 'TrustedDocument';
+  createdAt: Scalars['DateTime']['output'];
+  /** The operation's text, exactly as registered. */
+  document: Scalars['String']['output'];
+  /** The document's id: the lower-case hex sha256 of its exact text. */
+  hash: Scalars['String']['output'];
+  /** A name to recognise it by, e.g. the client's operation name. */
+  name: Scalars['String']['output'];
+};
+
+/** One operation to register. */
+export type TrustedDocumentInput = {
+  /** The exact text clients will hash; it must be valid against the schema. */
+  document: Scalars['String']['input'];
+  name: Scalars['String']['input'];
 };
 
 /** Changes an account. Omitted fields stay as they are; null clears a field. */
@@ -2194,7 +2262,9 @@ export type ResolversTypes = {
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
   RecordType: RecordType;
+  RegisterTrustedDocumentsInput: RegisterTrustedDocumentsInput;
   RelatedRecord: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RelatedRecord']>;
+  RemoveTrustedDocumentInput: RemoveTrustedDocumentInput;
   ReorderStagesInput: ReorderStagesInput;
   Role: Role;
   RotateWebhookSecretPayload: ResolverTypeWrapper<RotateWebhookSecretPayload>;
@@ -2206,6 +2276,7 @@ export type ResolversTypes = {
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: ResolverTypeWrapper<MassEmailResult>;
+  SetTrustedDocumentsRequiredInput: SetTrustedDocumentsRequiredInput;
   SignUpInput: SignUpInput;
   SignalKind: SignalKind;
   SignalSettings: ResolverTypeWrapper<OrganizationRow>;
@@ -2218,6 +2289,8 @@ export type ResolversTypes = {
   TimelineConnection: ResolverTypeWrapper<Connection<TimelineEntryRow>>;
   TimelineEdge: ResolverTypeWrapper<Edge<TimelineEntryRow>>;
   TimelineEntry: ResolverTypeWrapper<TimelineEntryRow>;
+  TrustedDocument: ResolverTypeWrapper<TrustedDocumentRow>;
+  TrustedDocumentInput: TrustedDocumentInput;
   UpdateAccountInput: UpdateAccountInput;
   UpdateActivityInput: UpdateActivityInput;
   UpdateContactInput: UpdateContactInput;
@@ -2304,7 +2377,9 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
+  RegisterTrustedDocumentsInput: RegisterTrustedDocumentsInput;
   RelatedRecord: ResolversUnionTypes<ResolversParentTypes>['RelatedRecord'];
+  RemoveTrustedDocumentInput: RemoveTrustedDocumentInput;
   ReorderStagesInput: ReorderStagesInput;
   RotateWebhookSecretPayload: RotateWebhookSecretPayload;
   SalesSignal: SalesSignalRow;
@@ -2315,6 +2390,7 @@ export type ResolversParentTypes = {
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: MassEmailResult;
+  SetTrustedDocumentsRequiredInput: SetTrustedDocumentsRequiredInput;
   SignUpInput: SignUpInput;
   SignalSettings: OrganizationRow;
   Stage: StageRow;
@@ -2325,6 +2401,8 @@ export type ResolversParentTypes = {
   TimelineConnection: Connection<TimelineEntryRow>;
   TimelineEdge: Edge<TimelineEntryRow>;
   TimelineEntry: TimelineEntryRow;
+  TrustedDocument: TrustedDocumentRow;
+  TrustedDocumentInput: TrustedDocumentInput;
   UpdateAccountInput: UpdateAccountInput;
   UpdateActivityInput: UpdateActivityInput;
   UpdateContactInput: UpdateContactInput;
@@ -2686,6 +2764,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   moveDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationMoveDealArgs, 'input'>>;
   recordSalesSignal?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType, RequireFields<MutationRecordSalesSignalArgs, 'input'>>;
+  registerTrustedDocuments?: Resolver<Array<ResolversTypes['TrustedDocument']>, ParentType, ContextType, RequireFields<MutationRegisterTrustedDocumentsArgs, 'input'>>;
+  removeTrustedDocument?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveTrustedDocumentArgs, 'input'>>;
   reorderStages?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationReorderStagesArgs, 'input'>>;
   restoreAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationRestoreAccountArgs, 'id'>>;
   restoreActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationRestoreActivityArgs, 'id'>>;
@@ -2695,6 +2775,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType>;
   sendEmail?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendMassEmail?: Resolver<ResolversTypes['SendMassEmailPayload'], ParentType, ContextType, RequireFields<MutationSendMassEmailArgs, 'input'>>;
+  setTrustedDocumentsRequired?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationSetTrustedDocumentsRequiredArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   updateAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'input'>>;
   updateActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationUpdateActivityArgs, 'input'>>;
@@ -2726,6 +2807,7 @@ export type OrganizationResolvers<ContextType = GraphQLContext, ParentType exten
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requireTrustedDocuments?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -2761,6 +2843,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   pipelines?: Resolver<Array<ResolversTypes['Pipeline']>, ParentType, ContextType>;
   salesSignals?: Resolver<ResolversTypes['SalesSignalConnection'], ParentType, ContextType, RequireFields<QuerySalesSignalsArgs, 'first'>>;
   signalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType>;
+  trustedDocuments?: Resolver<Array<ResolversTypes['TrustedDocument']>, ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'includeInactive'>>;
   webForms?: Resolver<Array<ResolversTypes['WebForm']>, ParentType, ContextType>;
@@ -2863,6 +2946,13 @@ export type TimelineEntryResolvers<ContextType = GraphQLContext, ParentType exte
   summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type TrustedDocumentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrustedDocument'] = ResolversParentTypes['TrustedDocument']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  document?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2940,6 +3030,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   TimelineConnection?: TimelineConnectionResolvers<ContextType>;
   TimelineEdge?: TimelineEdgeResolvers<ContextType>;
   TimelineEntry?: TimelineEntryResolvers<ContextType>;
+  TrustedDocument?: TrustedDocumentResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   WebForm?: WebFormResolvers<ContextType>;
   WebFormField?: WebFormFieldResolvers<ContextType>;

@@ -11,6 +11,8 @@ const REQUEST_ERROR_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  // The organisation runs registered operations only and the request sent none.
+  'TRUSTED_DOCUMENT_REQUIRED',
 ]);
 
 /** By name, not instanceof: test runners and bundlers can load graphql-js twice (ESM and CommonJS). */

@@ -30,7 +30,8 @@ const cors = (allowed: readonly string[] | '*', graphqlPath: string) => (req: Re
 export function createHttpApp(deps: AppDeps, graphqlPath: string): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Per-IP sign-in throttling needs the client's address, not the load balancer's.
+  app.set('trust proxy', deps.config.trustProxyHops === 0 ? false : deps.config.trustProxyHops);
   app.use(cors(deps.config.allowedOrigins, graphqlPath));
   app.use(trackingRoutes(deps.db, deps.tracking));
   app.use(hookRoutes(deps.db, deps.logger));

@@ -17,6 +17,7 @@ import { pipelineResolvers } from '../modules/pipelines/pipelines.resolvers.js';
 import { recordTypeName } from '../modules/records/record.resolvers.js';
 import { signalResolvers } from '../modules/signals/signals.resolvers.js';
 import { timelineResolvers } from '../modules/timeline/timeline.resolvers.js';
+import { trustedDocumentResolvers } from '../modules/trusted-documents/trusted-documents.resolvers.js';
 import { userResolvers } from '../modules/users/users.resolvers.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 
@@ -54,6 +55,7 @@ export const moduleResolvers: Resolvers[] = [
   noteResolvers,
   timelineResolvers,
   signalResolvers,
+  trustedDocumentResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

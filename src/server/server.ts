@@ -21,6 +21,7 @@ import { startWebSocketServer } from './websocket.js';
 import { AdjustableClock } from './limits/clock.js';
 import { limitsPlugin } from './limits/limits-plugin.js';
 import { OperationLimits } from './limits/operation-guard.js';
+import { documentIdInBody, trustedDocumentsPlugin } from './limits/trusted-documents-plugin.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -81,6 +82,7 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
     // Apollo's automatic persisted queries would let any client register a document.
     persistedQueries: false,
     plugins: [
+      trustedDocumentsPlugin(),
       limitsPlugin(limits),
       // Pulse sets no cache hints; the plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
@@ -103,8 +105,9 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: deps.config.maxBodyBytes }),
+    documentIdInBody,
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({ ...(await buildContext(deps, req.headers.authorization)), clientAddress: req.socket.remoteAddress ?? 'unknown' }),
+      context: async ({ req }) => ({ ...(await buildContext(deps, req.headers.authorization)), clientAddress: req.ip ?? 'unknown' }),
     }),
   );
   app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {

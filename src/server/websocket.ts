@@ -84,13 +84,6 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
         return socketLimits.onConnected(ctx.extra.socket, auth.viewer, auth.expiresAt);
       },
       onSubscribe: async (ctx, id, payload) => {
-        const checked = documents.check(payload.query);
-        if (!Array.isArray(checked)) return [checked];
-        const [document, errors] = checked;
-        if (errors.length > 0) return errors.map((error) => requestError(error.message));
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [requestError('Name the operation to run (operationName)')];
-        if (operation.operation !== 'subscription') return [requestError('The WebSocket endpoint runs subscriptions only; send queries and mutations over HTTP')];
         // Authenticated again per operation: a deactivated user's socket gets nothing new.
         let context;
         try {
@@ -99,6 +92,16 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
           deps.logger.error('websocket subscribe failed', { error });
           return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
         }
+        // A document id names a registered document; arbitrary text may be refused (trusted documents).
+        const query = await socketLimits.chooseDocument(deps.db, context.viewer, payload);
+        if (typeof query !== 'string') return query;
+        const checked = documents.check(query);
+        if (!Array.isArray(checked)) return [checked];
+        const [document, errors] = checked;
+        if (errors.length > 0) return errors.map((error) => requestError(error.message));
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [requestError('Name the operation to run (operationName)')];
+        if (operation.operation !== 'subscription') return [requestError('The WebSocket endpoint runs subscriptions only; send queries and mutations over HTTP')];
         const refused = await socketLimits.admit(ctx, id, schema, document, operation, payload.variables, {
           viewer: context.viewer,
           address: ctx.extra.request.socket.remoteAddress ?? 'unknown',
@@ -112,7 +115,7 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
           variableValues: payload.variables,
           contextValue: {
             ...context,
-            selectionKey: JSON.stringify([context.viewer ? accessFingerprint(context.viewer) : null, payload.query, payload.operationName ?? null, payload.variables ?? {}]),
+            selectionKey: JSON.stringify([context.viewer ? accessFingerprint(context.viewer) : null, query, payload.operationName ?? null, payload.variables ?? {}]),
             closeConnection: (code: number, reason: string) => socket.close(code, reason),
           },
         };

@@ -1,6 +1,8 @@
 import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { WebSocket } from 'ws';
+import type { Db } from '../../db/database.js';
 import type { Viewer } from '../../modules/auth/viewer.js';
+import { chooseDocument, sentHash } from '../../modules/trusted-documents/trusted-documents.service.js';
 import { DomainError } from '../../shared/errors.js';
 import type { CostExtension, OperationLimits } from './operation-guard.js';
 import { SocketGuards } from './socket-guards.js';
@@ -24,6 +26,17 @@ export class SocketLimits {
 
   onConnected(socket: WebSocket, viewer: Viewer, expiresAt: Date | null): boolean {
     return this.guards.admitConnection(socket, viewer, expiresAt);
+  }
+
+  /** The document text to run (a registered one when an id was sent), or the errors refusing it. */
+  async chooseDocument(
+    db: Db,
+    viewer: Viewer | null,
+    payload: { readonly query: string; readonly extensions?: Readonly<Record<string, unknown>> | null | undefined; readonly documentId?: unknown },
+  ): Promise<string | GraphQLError[]> {
+    const hash = sentHash(payload.extensions, payload.documentId);
+    const choice = await chooseDocument(db, viewer, { query: payload.query, hash });
+    return 'error' in choice ? [choice.error] : choice.query;
   }
 
   /** Null when the subscription may run (its cost charged), else the errors to answer with. */
