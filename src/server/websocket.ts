@@ -58,7 +58,8 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
     path,
     maxPayload: deps.config.limits.wsMaxPayloadBytes,
     // A page from an origin not in ALLOWED_ORIGINS gets HTTP 403 at the upgrade.
-    verifyClient: ({ origin, req }: { origin: string | undefined; req: { headers: { host?: string | undefined } } }) => originAllowed(deps.config.allowedOrigins, origin, req.headers.host),
+    verifyClient: (info: { origin: string | undefined; req: { headers: { host?: string | undefined } } }, done: (ok: boolean, status?: number, message?: string) => void) =>
+      originAllowed(deps.config.allowedOrigins, info.origin, info.req.headers.host) ? done(true) : done(false, 403, 'Forbidden origin'),
   });
   const subscribe = createSharedSubscribe();
   const documents = new DocumentCache(schema, limits);
