@@ -95,6 +95,11 @@ describe('document limits', () => {
     expect((await wsRefusal(admin.token, `{ __schema { types { name } } }`)).message).toBe(introspection.body.errors?.[0]?.message);
     const typo = await post(admin.token, `{ mee { id } }`);
     expect(typo.body.errors?.[0]?.message).toBe('Cannot query field "mee" on type "Query".');
+    // Nor in a variable's refusal: the enum's values stay unnamed.
+    const badEnum = await post(admin.token, `query($e: [Engagement!]) { leads(filter: {engagement: $e}) { totalCount } }`, { e: ['HOTT'] });
+    expect(badEnum.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(badEnum.body.errors?.[0]?.message).toContain('"HOTT"');
+    expect(badEnum.body.errors?.[0]?.message).not.toContain('Did you mean');
     // __typename is not introspection.
     expect((await post(admin.token, `{ __typename }`)).body.data).toEqual({ __typename: 'Query' });
   });

@@ -70,7 +70,7 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    formatError: (_formatted, error) => formatError(deps.logger, error as never),
+    formatError: (_formatted, error) => formatError(deps.logger, error as never, { hideSuggestions: !deps.config.limits.fieldSuggestions }),
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT: it stops the server, then the database, then exits.
     stopOnTerminationSignals: false,

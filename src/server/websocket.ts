@@ -64,6 +64,7 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
   const subscribe = createSharedSubscribe();
   const documents = new DocumentCache(schema, limits);
   const socketLimits = new SocketLimits(limits);
+  const formatOptions = { hideSuggestions: !deps.config.limits.fieldSuggestions };
   const cleanup = useServer<Record<string, unknown>>(
     {
       schema,
@@ -126,11 +127,11 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
         if (!result.errors && !cost) return undefined;
         return {
           ...result,
-          ...(result.errors ? { errors: result.errors.map((error) => formatError(deps.logger, error)) } : {}),
+          ...(result.errors ? { errors: result.errors.map((error) => formatError(deps.logger, error, formatOptions)) } : {}),
           ...(cost ? { extensions: { ...result.extensions, cost } } : {}),
         } as never;
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(deps.logger, error)) as never,
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(deps.logger, error, formatOptions)) as never,
     },
     wsServer,
     KEEP_ALIVE_MS,
