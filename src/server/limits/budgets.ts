@@ -48,6 +48,7 @@ const MAX_IDLE_BUCKETS = 10_000;
  */
 export class MemoryBudgetStore implements BudgetStore {
   private readonly buckets = new Map<string, { available: number; at: number }>();
+  private sweptAt = 0;
   constructor(
     private readonly settings: BudgetSettings,
     private readonly clock: Clock,
@@ -60,12 +61,14 @@ export class MemoryBudgetStore implements BudgetStore {
     const allowed = requested <= available;
     const left = allowed ? available - requested : available;
     this.buckets.set(subject, { available: left, at: now });
-    if (this.buckets.size > MAX_IDLE_BUCKETS) this.forgetFull(now);
+    // At most one sweep a second: with many active callers a sweep frees little.
+    if (this.buckets.size > MAX_IDLE_BUCKETS && now - this.sweptAt > 1000) this.forgetFull(now);
     return answer(this.settings, now, requested, left, allowed);
   }
 
   /** A full bucket is the same as no bucket. */
   private forgetFull(now: number): void {
+    this.sweptAt = now;
     for (const [subject, bucket] of this.buckets) {
       if (bucket.available + ((now - bucket.at) / 1000) * this.settings.restoreRate >= this.settings.capacity) this.buckets.delete(subject);
     }
