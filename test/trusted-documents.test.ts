@@ -103,6 +103,13 @@ describe('trusted documents', () => {
     // A hash is looked up in the caller's own organisation only.
     const foreign = await send(otherMember, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(ME) } } });
     expect(foreign.errors?.[0]?.extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    // Where text may run, Apollo's automatic persisted queries work: the retry with text and hash runs.
+    const retried = await send(otherMember, { query: ME, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(ME) } } });
+    expect(retried.data?.['me'].id).toBe(otherMember.userId);
+    // Where it may not, the text sent with an unregistered hash is refused.
+    const unregistered = `query Mine { me { email } }`;
+    const refused = await send(member, { query: unregistered, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(unregistered) } } });
+    expect(refused.errors?.[0]?.extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     // logIn runs before anyone is known.
     expect((await server().client.ok(`mutation($input: LogInInput!) { logIn(input: $input) { token } }`, { input: { email: member.email, password: member.password } })).logIn.token).toBeTruthy();
 

@@ -68,6 +68,8 @@ export interface SentDocument {
 
 const requestError = (code: string, message: string): GraphQLError => new GraphQLError(message, { extensions: { code } });
 
+const mustBeTrusted = (viewer: Viewer | null): boolean => viewer?.trustedDocumentsOnly === true && viewer.role !== 'ADMIN';
+
 /**
  * The document text to run, or the error refusing the request. A hash always names one of the
  * organisation's registered documents; text alone is refused when the organisation requires
@@ -86,10 +88,12 @@ export async function chooseDocument(db: Db, viewer: Viewer | null, sent: SentDo
           .from(trustedDocuments)
           .where(and(eq(trustedDocuments.organizationId, viewer.organizationId), eq(trustedDocuments.hash, hash)))
       : [];
-    if (!row) return { error: requestError('PERSISTED_QUERY_NOT_FOUND', 'No registered document has this id') };
-    return { query: row.document };
+    if (row) return { query: row.document };
+    // Apollo's automatic persisted queries resend the text with its hash: run it where text may run.
+    if (sent.query !== undefined && sent.query !== '' && !mustBeTrusted(viewer)) return { query: sent.query };
+    return { error: requestError('PERSISTED_QUERY_NOT_FOUND', 'No registered document has this id') };
   }
-  if (viewer?.trustedDocumentsOnly && viewer.role !== 'ADMIN') {
+  if (mustBeTrusted(viewer)) {
     return { error: requestError('TRUSTED_DOCUMENT_REQUIRED', 'This organisation runs registered operations only: send the document id (extensions.persistedQuery.sha256Hash or documentId)') };
   }
   return { query: sent.query ?? '' };
