@@ -131,6 +131,10 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
           ...(cost ? { extensions: { ...result.extensions, cost } } : {}),
         } as never;
       },
+      // A subscription that ends before its first result leaves no cost report behind.
+      onComplete: (ctx, id) => {
+        socketLimits.takeCost(ctx, id);
+      },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(deps.logger, error, formatOptions)) as never,
     },
     wsServer,

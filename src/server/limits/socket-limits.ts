@@ -60,7 +60,7 @@ export class SocketLimits {
     return null;
   }
 
-  /** The cost report for a subscription's first result (once), or undefined. */
+  /** The cost report for a subscription's first result (once), or undefined; also drops it when the subscription ends without one. */
   takeCost(connection: object, id: string): CostExtension | undefined {
     const pending = this.pendingCost.get(connection);
     const cost = pending?.get(id);
