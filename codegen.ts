@@ -22,6 +22,7 @@ const config: CodegenConfig = {
         mappers: {
           User: '../modules/users/users.table.js#UserRow',
           Organization: '../modules/organizations/organizations.table.js#OrganizationRow',
+          TrustedDocument: '../modules/trusted-documents/trusted-documents.table.js#TrustedDocumentRow',
           AuthPayload: '../modules/auth/auth.service.js#AuthResult',
           InviteUserPayload: '../modules/users/users.service.js#InviteResult',
           Pipeline: '../modules/pipelines/pipelines.table.js#PipelineRow',

@@ -80,6 +80,11 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'silent',
     DATABASE_URL: url,
     DATABASE_POOL_SIZE: String(poolSize),
+    // One tenant's token drives every client: costs are computed and charged, but never run out,
+    // and thousands of sockets may share the user.
+    QUERY_BUDGET: '1000000000',
+    QUERY_BUDGET_RESTORE_RATE: '1000000000',
+    WS_MAX_CONNECTIONS_PER_USER: '1000000',
   });
 
   await ensureDatabaseExists(url, process.env['BENCH_RESET'] === '1');

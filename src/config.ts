@@ -38,6 +38,46 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   /** From address of emails Pulse sends. */
   readonly mailFrom: string;
+  /** Limits on GraphQL documents, query cost and budgets (HTTP and WebSocket alike). */
+  readonly limits: LimitsConfig;
+  /** Browser origins allowed to call `/graphql` (HTTP and WebSocket); `*` allows any. Requests without `Origin` are not browsers and pass. */
+  readonly allowedOrigins: readonly string[] | '*';
+  /** Proxies in front of Pulse whose X-Forwarded-For is believed (0: the socket's address is the client's). */
+  readonly trustProxyHops: number;
+  /** Largest accepted HTTP request body, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Sign-in throttling: failed attempts per account and per IP address within a window. */
+  readonly signIn: SignInLimitsConfig;
+}
+
+/** See the README's "Limits" section for the cost model these numbers apply to. */
+export interface LimitsConfig {
+  /** `__schema`/`__type` allowed. */
+  readonly introspection: boolean;
+  /** "Did you mean ...?" hints in validation errors. */
+  readonly fieldSuggestions: boolean;
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  /** graphql-js' parser stops after this many tokens. */
+  readonly maxTokens: number;
+  /** Highest cost one operation may have. */
+  readonly maxCost: number;
+  /** Points a user's (or API key's) bucket holds when full. */
+  readonly budget: number;
+  /** Points restored to a bucket per second. */
+  readonly restoreRate: number;
+  /** `memory`: buckets in each process; `postgres`: one row per caller in the shared database. */
+  readonly budgetStore: 'memory' | 'postgres';
+  readonly wsMaxPayloadBytes: number;
+  readonly wsMaxSubscriptionsPerConnection: number;
+  readonly wsMaxConnectionsPerUser: number;
+}
+
+export interface SignInLimitsConfig {
+  readonly maxFailuresPerAccount: number;
+  readonly maxFailuresPerAddress: number;
+  readonly windowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +175,48 @@ function jwtSecret(env: Env, dataDir: string, production: boolean): string {
   return secret;
 }
 
+function allowedOrigins(env: Env, production: boolean, publicUrlValue: string): readonly string[] | '*' {
+  const raw = env['ALLOWED_ORIGINS']?.trim();
+  // Bearer tokens, not cookies, carry identity; outside production any page may call the API.
+  if (raw === undefined || raw === '') return production ? [new URL(publicUrlValue).origin] : '*';
+  if (raw === '*') return '*';
+  return raw.split(',').map((entry) => {
+    const value = entry.trim();
+    try {
+      const url = new URL(value);
+      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== value.replace(/\/+$/, '')) throw new Error('origin');
+      return url.origin;
+    } catch {
+      throw new ConfigError('ALLOWED_ORIGINS', `expected * or comma-separated origins such as https://app.example.com, got "${value}"`);
+    }
+  });
+}
+
+function budgetStore(env: Env): 'memory' | 'postgres' {
+  const raw = (env['QUERY_BUDGET_STORE'] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'memory') return 'memory';
+  if (raw === 'postgres') return 'postgres';
+  throw new ConfigError('QUERY_BUDGET_STORE', `expected memory or postgres, got "${env['QUERY_BUDGET_STORE']}"`);
+}
+
+function limitsConfig(env: Env, production: boolean): LimitsConfig {
+  return {
+    introspection: onOff(env, 'GRAPHQL_INTROSPECTION', !production),
+    fieldSuggestions: onOff(env, 'GRAPHQL_FIELD_SUGGESTIONS', !production),
+    maxDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 15, 2, 1000),
+    maxAliases: integer(env, 'GRAPHQL_MAX_ALIASES', 30, 0, 10_000),
+    maxDirectives: integer(env, 'GRAPHQL_MAX_DIRECTIVES', 20, 0, 10_000),
+    maxTokens: integer(env, 'GRAPHQL_MAX_TOKENS', 5000, 100, 1_000_000),
+    maxCost: integer(env, 'GRAPHQL_MAX_COST', 50_000, 1, 100_000_000),
+    budget: integer(env, 'QUERY_BUDGET', 200_000, 1, 1_000_000_000),
+    restoreRate: integer(env, 'QUERY_BUDGET_RESTORE_RATE', 2_000, 1, 1_000_000_000),
+    budgetStore: budgetStore(env),
+    wsMaxPayloadBytes: integer(env, 'WS_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+    wsMaxSubscriptionsPerConnection: integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
+    wsMaxConnectionsPerUser: integer(env, 'WS_MAX_CONNECTIONS_PER_USER', 50, 1, 1_000_000),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const production = env['NODE_ENV'] === 'production';
   const dataDir = resolve(env['PULSE_DATA_DIR'] && env['PULSE_DATA_DIR'] !== '' ? env['PULSE_DATA_DIR'] : '.pulse');
@@ -161,5 +243,14 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: smtpUrl(env),
     mailFrom: env['MAIL_FROM'] && env['MAIL_FROM'] !== '' ? env['MAIL_FROM'] : 'Pulse <no-reply@pulse.localhost>',
     explorer: onOff(env, 'PULSE_EXPLORER', !production),
+    limits: limitsConfig(env, production),
+    allowedOrigins: allowedOrigins(env, production, publicUrl(env)),
+    trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    signIn: {
+      maxFailuresPerAccount: integer(env, 'SIGN_IN_MAX_FAILURES_PER_ACCOUNT', 10, 1, 1_000_000),
+      maxFailuresPerAddress: integer(env, 'SIGN_IN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
+      windowSeconds: integer(env, 'SIGN_IN_WINDOW_SECONDS', 900, 1, 7 * 24 * 3600),
+    },
   };
 }

@@ -33,7 +33,8 @@ describe('the explorer on GET /graphql', () => {
   it('leaves GraphQL requests to Apollo: GET with a query, POST, and clients that do not ask for HTML', async () => {
     const query = await get(`/graphql?query=${encodeURIComponent('{ __typename }')}`, { accept: BROWSER_ACCEPT, 'apollo-require-preflight': 'true' });
     expect(query.status).toBe(200);
-    expect(await query.json()).toEqual({ data: { __typename: 'Query' } });
+    // Every answer also reports its cost (extensions.cost).
+    expect(await query.json()).toMatchObject({ data: { __typename: 'Query' }, extensions: { cost: { requested: 0 } } });
     expect(await server().client.ok('{ __typename }')).toEqual({ __typename: 'Query' });
     for (const accept of ['*/*', 'application/json', 'application/graphql-response+json, application/json']) {
       const response = await get('/graphql', { accept, 'apollo-require-preflight': 'true' });

@@ -17,3 +17,6 @@ export * from '../modules/forms/forms.table.js';
 export * from '../modules/customization/customization.table.js';
 export * from '../modules/reports/reports.table.js';
 export * from '../modules/dashboards/dashboards.table.js';
+export * from '../modules/auth/sign-in-throttle.table.js';
+export * from '../server/limits/query-budgets.table.js';
+export * from '../modules/trusted-documents/trusted-documents.table.js';

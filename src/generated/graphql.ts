@@ -2,6 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserRow } from '../modules/users/users.table.js';
 import type { OrganizationRow } from '../modules/organizations/organizations.table.js';
+import type { TrustedDocumentRow } from '../modules/trusted-documents/trusted-documents.table.js';
 import type { AuthResult } from '../modules/auth/auth.service.js';
 import type { InviteResult } from '../modules/users/users.service.js';
 import type { PipelineRow, StageRow } from '../modules/pipelines/pipelines.table.js';
@@ -1663,6 +1664,10 @@ export type Mutation = {
   /** Moves a deal to a stage and a place on the board. A stale `expectedVersion` fails with CONFLICT. */
   moveDeal: Deal;
   recordSalesSignal: SalesSignal;
+  /** Registers operations as trusted documents and returns them with their ids. Administrators only. */
+  registerTrustedDocuments: Array<TrustedDocument>;
+  /** Removes a registered operation; false when there was none with this hash. Administrators only. */
+  removeTrustedDocument: Scalars['Boolean']['output'];
   /** Administrators only. */
   reorderCustomFields: Array<CustomField>;
   reorderStages: Pipeline;
@@ -1678,6 +1683,8 @@ export type Mutation = {
   /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
   sendMassEmail: SendMassEmailPayload;
   setQuota: SalesQuota;
+  /** Requires (or stops requiring) registered operations for members' requests. Administrators only. */
+  setTrustedDocumentsRequired: Organization;
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
   /** A stale `expectedVersion` fails with CONFLICT. */
@@ -1918,6 +1925,18 @@ export type MutationRecordSalesSignalArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationRegisterTrustedDocumentsArgs = {
+  input: RegisterTrustedDocumentsInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationRemoveTrustedDocumentArgs = {
+  input: RemoveTrustedDocumentInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationReorderCustomFieldsArgs = {
   input: ReorderCustomFieldsInput;
 };
@@ -1974,6 +1993,12 @@ export type MutationSendMassEmailArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationSetQuotaArgs = {
   input: SetQuotaInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationSetTrustedDocumentsRequiredArgs = {
+  input: SetTrustedDocumentsRequiredInput;
 };
 
 
@@ -2117,6 +2142,8 @@ export type Organization = {
   name: Scalars['String']['output'];
   /** The subscription plan: FREE, STANDARD or PROFESSIONAL. */
   plan: Scalars['String']['output'];
+  /** Whether only registered operations (trusted documents) run for this organisation's members. */
+  requireTrustedDocuments: Scalars['Boolean']['output'];
 };
 
 /** Overdue open tasks of one owner. */
@@ -2261,6 +2288,8 @@ export type Query = {
   slippingDeals: Array<DealListRow>;
   /** Average time in each stage of a pipeline, from stage history (moves in the period). */
   timeInStage: Array<StageDuration>;
+  /** The organisation's registered operations. Administrators only. */
+  trustedDocuments: Array<TrustedDocument>;
   /** One member of the organisation. */
   user: User;
   /** Members of the organisation, active first, then by name. */
@@ -2568,8 +2597,19 @@ export type RecordType =
   | 'DEAL'
   | 'LEAD';
 
+/** Operations to register in one go (e.g. every operation of a client build, at most 500). */
+export type RegisterTrustedDocumentsInput = {
+  documents: Array<TrustedDocumentInput>;
+};
+
 /** A lead, contact, account or deal. */
 export type RelatedRecord = Account | Contact | Deal | Lead;
+
+/** Names a registered operation to remove. */
+export type RemoveTrustedDocumentInput = {
+  /** The document's sha256 hash. */
+  hash: Scalars['String']['input'];
+};
 
 export type ReorderCustomFieldsInput = {
   /** Every custom field id of the module, in the new order. */
@@ -2815,6 +2855,12 @@ export type SetQuotaInput = {
   userId: Scalars['ID']['input'];
 };
 
+/** Turns the trusted-documents requirement on or off. */
+export type SetTrustedDocumentsRequiredInput = {
+  /** When true, members' requests must name a registered document; arbitrary documents are refused with TRUSTED_DOCUMENT_REQUIRED. Administrators are exempt. */
+  required: Scalars['Boolean']['input'];
+};
+
 /** Creates an organisation and its first user, an administrator. */
 export type SignUpInput = {
   /** The administrator's email; signs in with it. Unique across Pulse. */
@@ -2997,6 +3043,28 @@ export type TimelineEntry = {
   kind: Scalars['String']['output'];
   /** A sentence a person can read, e.g. "Status changed from Not Contacted to Contacted". */
   summary: Scalars['String']['output'];
+};
+
+/**
+ * An operation an administrator registered. When the organisation requires trusted documents,
+ * members run only these, by id: `extensions.persistedQuery.sha256Hash` (Apollo's format) or `documentId`.
+ */
+export type TrustedDocument = {
+  __typename?: 'TrustedDocument';
+  createdAt: Scalars['DateTime']['output'];
+  /** The operation's text, exactly as registered. */
+  document: Scalars['String']['output'];
+  /** The document's id: the lower-case hex sha256 of its exact text. */
+  hash: Scalars['String']['output'];
+  /** A name to recognise it by, e.g. the client's operation name. */
+  name: Scalars['String']['output'];
+};
+
+/** One operation to register. */
+export type TrustedDocumentInput = {
+  /** The exact text clients will hash; it must be valid against the schema. */
+  document: Scalars['String']['input'];
+  name: Scalars['String']['input'];
 };
 
 /** Changes an account. Omitted fields stay as they are; null clears a field. */
@@ -3497,7 +3565,9 @@ export type ResolversTypes = {
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
   RecordType: RecordType;
+  RegisterTrustedDocumentsInput: RegisterTrustedDocumentsInput;
   RelatedRecord: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RelatedRecord']>;
+  RemoveTrustedDocumentInput: RemoveTrustedDocumentInput;
   ReorderCustomFieldsInput: ReorderCustomFieldsInput;
   ReorderStagesInput: ReorderStagesInput;
   Report: ResolverTypeWrapper<ReportRow>;
@@ -3523,6 +3593,7 @@ export type ResolversTypes = {
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: ResolverTypeWrapper<MassEmailResult>;
   SetQuotaInput: SetQuotaInput;
+  SetTrustedDocumentsRequiredInput: SetTrustedDocumentsRequiredInput;
   SignUpInput: SignUpInput;
   SignalCount: ResolverTypeWrapper<SignalCount>;
   SignalKind: SignalKind;
@@ -3538,6 +3609,8 @@ export type ResolversTypes = {
   TimelineConnection: ResolverTypeWrapper<Connection<TimelineEntryRow>>;
   TimelineEdge: ResolverTypeWrapper<Edge<TimelineEntryRow>>;
   TimelineEntry: ResolverTypeWrapper<TimelineEntryRow>;
+  TrustedDocument: ResolverTypeWrapper<TrustedDocumentRow>;
+  TrustedDocumentInput: TrustedDocumentInput;
   UpdateAccountInput: UpdateAccountInput;
   UpdateActivityInput: UpdateActivityInput;
   UpdateContactInput: UpdateContactInput;
@@ -3669,7 +3742,9 @@ export type ResolversParentTypes = {
   QuotaFilter: QuotaFilter;
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
+  RegisterTrustedDocumentsInput: RegisterTrustedDocumentsInput;
   RelatedRecord: ResolversUnionTypes<ResolversParentTypes>['RelatedRecord'];
+  RemoveTrustedDocumentInput: RemoveTrustedDocumentInput;
   ReorderCustomFieldsInput: ReorderCustomFieldsInput;
   ReorderStagesInput: ReorderStagesInput;
   Report: ReportRow;
@@ -3692,6 +3767,7 @@ export type ResolversParentTypes = {
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: MassEmailResult;
   SetQuotaInput: SetQuotaInput;
+  SetTrustedDocumentsRequiredInput: SetTrustedDocumentsRequiredInput;
   SignUpInput: SignUpInput;
   SignalCount: SignalCount;
   SignalSettings: OrganizationRow;
@@ -3704,6 +3780,8 @@ export type ResolversParentTypes = {
   TimelineConnection: Connection<TimelineEntryRow>;
   TimelineEdge: Edge<TimelineEntryRow>;
   TimelineEntry: TimelineEntryRow;
+  TrustedDocument: TrustedDocumentRow;
+  TrustedDocumentInput: TrustedDocumentInput;
   UpdateAccountInput: UpdateAccountInput;
   UpdateActivityInput: UpdateActivityInput;
   UpdateContactInput: UpdateContactInput;
@@ -4246,6 +4324,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   moveDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationMoveDealArgs, 'input'>>;
   recordSalesSignal?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType, RequireFields<MutationRecordSalesSignalArgs, 'input'>>;
+  registerTrustedDocuments?: Resolver<Array<ResolversTypes['TrustedDocument']>, ParentType, ContextType, RequireFields<MutationRegisterTrustedDocumentsArgs, 'input'>>;
+  removeTrustedDocument?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveTrustedDocumentArgs, 'input'>>;
   reorderCustomFields?: Resolver<Array<ResolversTypes['CustomField']>, ParentType, ContextType, RequireFields<MutationReorderCustomFieldsArgs, 'input'>>;
   reorderStages?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationReorderStagesArgs, 'input'>>;
   restoreAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationRestoreAccountArgs, 'id'>>;
@@ -4257,6 +4337,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   sendEmail?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendMassEmail?: Resolver<ResolversTypes['SendMassEmailPayload'], ParentType, ContextType, RequireFields<MutationSendMassEmailArgs, 'input'>>;
   setQuota?: Resolver<ResolversTypes['SalesQuota'], ParentType, ContextType, RequireFields<MutationSetQuotaArgs, 'input'>>;
+  setTrustedDocumentsRequired?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationSetTrustedDocumentsRequiredArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   updateAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'input'>>;
   updateActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationUpdateActivityArgs, 'input'>>;
@@ -4295,6 +4376,7 @@ export type OrganizationResolvers<ContextType = GraphQLContext, ParentType exten
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  requireTrustedDocuments?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type OverdueTasksResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OverdueTasks'] = ResolversParentTypes['OverdueTasks']> = {
@@ -4383,6 +4465,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   signalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType>;
   slippingDeals?: Resolver<Array<ResolversTypes['DealListRow']>, ParentType, ContextType, Partial<QuerySlippingDealsArgs>>;
   timeInStage?: Resolver<Array<ResolversTypes['StageDuration']>, ParentType, ContextType, Partial<QueryTimeInStageArgs>>;
+  trustedDocuments?: Resolver<Array<ResolversTypes['TrustedDocument']>, ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'includeInactive'>>;
   webForms?: Resolver<Array<ResolversTypes['WebForm']>, ParentType, ContextType>;
@@ -4572,6 +4655,13 @@ export type TimelineEntryResolvers<ContextType = GraphQLContext, ParentType exte
   summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type TrustedDocumentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TrustedDocument'] = ResolversParentTypes['TrustedDocument']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  document?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -4682,6 +4772,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   TimelineConnection?: TimelineConnectionResolvers<ContextType>;
   TimelineEdge?: TimelineEdgeResolvers<ContextType>;
   TimelineEntry?: TimelineEntryResolvers<ContextType>;
+  TrustedDocument?: TrustedDocumentResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   WebForm?: WebFormResolvers<ContextType>;
   WebFormField?: WebFormFieldResolvers<ContextType>;

@@ -9,6 +9,7 @@ import type { EventHub } from '../events/event-hub.js';
 import type { TrackingRecorder } from '../modules/emails/tracking-recorder.js';
 import type { Logger } from '../shared/logger.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import type { Clock } from './limits/clock.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /** Long-lived things the server shares between requests. */
@@ -25,6 +26,8 @@ export interface AppDeps {
   readonly activeUsers: ActiveUsers;
   /** The durable job queue (pg-boss). */
   readonly jobs: JobQueue;
+  /** What budgets and sign-in windows take as now (tests move it). */
+  readonly clock: Clock;
 }
 
 /** Per operation (one HTTP request, or one WebSocket subscription). */
@@ -37,6 +40,8 @@ export interface GraphQLContext {
   readonly loaders: Loaders | null;
   /** WebSocket only: subscribers with equal keys may share each event's result. */
   readonly selectionKey?: string;
+  /** The client's IP address (anonymous callers' budgets and sign-in throttling key by it). */
+  readonly clientAddress?: string;
   /** WebSocket only: closes the client's connection (e.g. when it falls too far behind). */
   readonly closeConnection?: (code: number, reason: string) => void;
 }

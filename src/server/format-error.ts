@@ -1,6 +1,7 @@
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DomainError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { withoutSuggestion } from './limits/document-rules.js';
 
 /** Codes graphql-js and Apollo attach to errors about the request itself; safe to show as they are. */
 const REQUEST_ERROR_CODES = new Set([
@@ -11,6 +12,8 @@ const REQUEST_ERROR_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  // The organisation runs registered operations only and the request sent none.
+  'TRUSTED_DOCUMENT_REQUIRED',
 ]);
 
 /** By name, not instanceof: test runners and bundlers can load graphql-js twice (ESM and CommonJS). */
@@ -30,7 +33,13 @@ function originalOf(error: GraphQLError): unknown {
  * request errors their message, and anything else is logged with its stack and shown only as
  * INTERNAL_SERVER_ERROR (no SQL, no stack, no driver message).
  */
-export function formatError(logger: Logger, error: GraphQLError): GraphQLFormattedError {
+export function formatError(logger: Logger, error: GraphQLError, options: { readonly hideSuggestions?: boolean } = {}): GraphQLFormattedError {
+  const formatted = formatErrorWithSuggestions(logger, error);
+  // "Did you mean ...?" names types, fields and enum values the client did not ask about.
+  return options.hideSuggestions ? { ...formatted, message: withoutSuggestion(formatted.message) } : formatted;
+}
+
+function formatErrorWithSuggestions(logger: Logger, error: GraphQLError): GraphQLFormattedError {
   const original = originalOf(error);
   const base = { ...(error.locations ? { locations: error.locations } : {}), ...(error.path ? { path: error.path } : {}) };
   if (original instanceof DomainError) {

@@ -4,9 +4,17 @@ import { formRoutes } from '../modules/forms/forms.routes.js';
 import { exportRoutes } from '../modules/reports/export.routes.js';
 import { hookRoutes } from '../modules/signals/hooks.routes.js';
 import type { AppDeps } from './context.js';
+import { originAllowed } from './limits/origins.js';
 
-/** Bearer tokens, not cookies, carry identity, so any origin may call the API from a browser. */
-function cors(req: Request, res: Response, next: NextFunction): void {
+/**
+ * Bearer tokens, not cookies, carry identity; still, only origins in ALLOWED_ORIGINS may call
+ * `/graphql` from a browser (the public form, tracking and hook routes take any origin).
+ */
+const cors = (allowed: readonly string[] | '*', graphqlPath: string) => (req: Request, res: Response, next: NextFunction): void => {
+  if (req.path === graphqlPath && !originAllowed(allowed, req.headers.origin, req.headers.host)) {
+    res.status(403).json({ errors: [{ message: 'This origin may not call the API', extensions: { code: 'FORBIDDEN' } }] });
+    return;
+  }
   res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
   res.setHeader('Vary', 'Origin');
   res.setHeader('Access-Control-Allow-Headers', 'authorization, content-type, apollo-require-preflight, x-apollo-operation-name');
@@ -17,14 +25,15 @@ function cors(req: Request, res: Response, next: NextFunction): void {
     return;
   }
   next();
-}
+};
 
 /** The Express app with the plain HTTP routes; the GraphQL route is mounted by the server. */
-export function createHttpApp(deps: AppDeps): Express {
+export function createHttpApp(deps: AppDeps, graphqlPath: string): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
-  app.use(cors);
+  // Per-IP sign-in throttling needs the client's address, not the load balancer's.
+  app.set('trust proxy', deps.config.trustProxyHops === 0 ? false : deps.config.trustProxyHops);
+  app.use(cors(deps.config.allowedOrigins, graphqlPath));
   app.use(trackingRoutes(deps.db, deps.tracking));
   app.use(hookRoutes(deps.db, deps.logger));
   app.use(formRoutes(deps.db, deps.logger));

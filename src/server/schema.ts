@@ -20,6 +20,7 @@ import { reportResolvers } from '../modules/reports/reports.resolvers.js';
 import { recordTypeName } from '../modules/records/record.resolvers.js';
 import { signalResolvers } from '../modules/signals/signals.resolvers.js';
 import { timelineResolvers } from '../modules/timeline/timeline.resolvers.js';
+import { trustedDocumentResolvers } from '../modules/trusted-documents/trusted-documents.resolvers.js';
 import { userResolvers } from '../modules/users/users.resolvers.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 
@@ -60,6 +61,7 @@ export const moduleResolvers: Resolvers[] = [
   customizationResolvers,
   reportResolvers,
   dashboardResolvers,
+  trustedDocumentResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

@@ -20,9 +20,12 @@ import { mountWebRoutes } from './web-routes.js';
 import { startWebSocketServer } from './websocket.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { defineJobs } from '../jobs/job-definitions.js';
+import { AdjustableClock } from './limits/clock.js';
+import { limitsPlugin } from './limits/limits-plugin.js';
+import { OperationLimits } from './limits/operation-guard.js';
+import { documentIdInBody, trustedDocumentsPlugin } from './limits/trusted-documents-plugin.js';
 
 export const GRAPHQL_PATH = '/graphql';
-const MAX_BODY = '1mb';
 
 export interface PulseServer {
   readonly httpServer: Server;
@@ -53,22 +56,40 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
   const jobs = new JobQueue(base.database, base.logger, { work: base.config.jobWorkers, pollIntervalMs: base.config.jobPollIntervalMs });
   defineJobs(jobs, { db: base.database.db, config: base.config, logger: base.logger });
   await jobs.start();
-  const deps: AppDeps = { ...base, db: base.database.db, hub, jobs, tracking: new TrackingRecorder(base.database.db, base.logger), activeUsers: new ActiveUsers(base.database.db) };
-  const app = createHttpApp(deps);
+  const deps: AppDeps = {
+    ...base,
+    db: base.database.db,
+    hub,
+    jobs,
+    tracking: new TrackingRecorder(base.database.db, base.logger),
+    activeUsers: new ActiveUsers(base.database.db),
+    clock: new AdjustableClock(),
+  };
+  // One set of limits for both endpoints: HTTP through Apollo's plugin, the WebSocket in onSubscribe.
+  const limits = new OperationLimits(deps.config.limits, deps.db, deps.clock);
+  const app = createHttpApp(deps, GRAPHQL_PATH);
   // Before Apollo's middleware: a browser's GET of /graphql gets the explorer page.
   const web = mountWebRoutes(app, { config: deps.config, logger: deps.logger, schema, graphqlPath: GRAPHQL_PATH });
   const httpServer = createServer(app);
-  const ws = startWebSocketServer(httpServer, GRAPHQL_PATH, schema, deps);
+  const ws = startWebSocketServer(httpServer, GRAPHQL_PATH, schema, deps, limits);
   const retention = startEventRetention(deps);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    formatError: (_formatted, error) => formatError(deps.logger, error as never),
+    formatError: (_formatted, error) => formatError(deps.logger, error as never, { hideSuggestions: !deps.config.limits.fieldSuggestions }),
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT: it stops the server, then the database, then exits.
     stopOnTerminationSignals: false,
-    introspection: !deps.config.production,
+    // Introspection, depth, aliases, directives and tokens are limited by our own rules (shared with the WebSocket).
+    introspection: true,
+    validationRules: [...limits.rules],
+    parseOptions: limits.parseOptions,
+    csrfPrevention: true,
+    // Apollo's automatic persisted queries would let any client register a document.
+    persistedQueries: false,
     plugins: [
+      trustedDocumentsPlugin(),
+      limitsPlugin(limits),
       // Pulse sets no cache hints; the plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -89,8 +110,11 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
 
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: MAX_BODY }),
-    expressMiddleware(apollo, { context: async ({ req }) => buildContext(deps, req.headers.authorization) }),
+    express.json({ limit: deps.config.maxBodyBytes }),
+    documentIdInBody,
+    expressMiddleware(apollo, {
+      context: async ({ req }) => ({ ...(await buildContext(deps, req.headers.authorization)), clientAddress: req.ip ?? 'unknown' }),
+    }),
   );
   app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);

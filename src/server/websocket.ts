@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { GraphQLError, getOperationAST, parse, validate, specifiedRules, type DocumentNode } from 'graphql';
+import { GraphQLError, getOperationAST, type DocumentNode } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -8,9 +8,11 @@ import { accessFingerprint } from '../modules/auth/access.js';
 import { authenticate } from '../modules/auth/auth.service.js';
 import { buildContext, type AppDeps } from './context.js';
 import { formatError } from './format-error.js';
+import type { OperationLimits } from './limits/operation-guard.js';
+import { originAllowed } from './limits/origins.js';
+import { SocketLimits } from './limits/socket-limits.js';
 import { createSharedSubscribe } from './shared-subscribe.js';
 
-const MAX_WS_PAYLOAD = 1024 * 1024;
 const KEEP_ALIVE_MS = 12_000;
 
 function connectionAuthorization(params: Readonly<Record<string, unknown>> | undefined): string | null {
@@ -26,18 +28,18 @@ const MAX_CACHED_DOCUMENTS = 1_000;
  */
 class DocumentCache {
   private readonly documents = new Map<string, [DocumentNode, readonly GraphQLError[]]>();
-  constructor(private readonly schema: GraphQLSchema) {}
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly limits: OperationLimits,
+  ) {}
 
   check(query: string): [DocumentNode, readonly GraphQLError[]] | GraphQLError {
     const known = this.documents.get(query);
     if (known) return known;
-    let document: DocumentNode;
-    try {
-      document = parse(query, { maxTokens: 5000 });
-    } catch (error) {
-      return new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
-    }
-    const checked: [DocumentNode, readonly GraphQLError[]] = [document, validate(this.schema, document, specifiedRules)];
+    // The same parser options and validation rules as the HTTP endpoint.
+    const result = this.limits.check(this.schema, query);
+    if (result instanceof GraphQLError) return result;
+    const checked: [DocumentNode, readonly GraphQLError[]] = [result.document, result.errors];
     if (this.documents.size >= MAX_CACHED_DOCUMENTS) {
       const oldest = this.documents.keys().next().value;
       if (oldest !== undefined) this.documents.delete(oldest);
@@ -50,10 +52,19 @@ class DocumentCache {
 const requestError = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
 
 /** graphql-ws on the HTTP server's port and path: token at connection_init, subscriptions only. */
-export function startWebSocketServer(httpServer: Server, path: string, schema: GraphQLSchema, deps: AppDeps) {
-  const wsServer = new WebSocketServer({ server: httpServer, path, maxPayload: MAX_WS_PAYLOAD });
+export function startWebSocketServer(httpServer: Server, path: string, schema: GraphQLSchema, deps: AppDeps, limits: OperationLimits) {
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path,
+    maxPayload: deps.config.limits.wsMaxPayloadBytes,
+    // A page from an origin not in ALLOWED_ORIGINS gets HTTP 403 at the upgrade.
+    verifyClient: (info: { origin: string | undefined; req: { headers: { host?: string | undefined } } }, done: (ok: boolean, status?: number, message?: string) => void) =>
+      originAllowed(deps.config.allowedOrigins, info.origin, info.req.headers.host) ? done(true) : done(false, 403, 'Forbidden origin'),
+  });
   const subscribe = createSharedSubscribe();
-  const documents = new DocumentCache(schema);
+  const documents = new DocumentCache(schema, limits);
+  const socketLimits = new SocketLimits(limits);
+  const formatOptions = { hideSuggestions: !deps.config.limits.fieldSuggestions };
   const cleanup = useServer<Record<string, unknown>>(
     {
       schema,
@@ -71,16 +82,10 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
           ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
           return false;
         }
-        return true;
+        // Connections per user, and a timer closing the socket (4401) when the token expires.
+        return socketLimits.onConnected(ctx.extra.socket, auth.viewer, auth.expiresAt);
       },
-      onSubscribe: async (ctx, _id, payload) => {
-        const checked = documents.check(payload.query);
-        if (!Array.isArray(checked)) return [checked];
-        const [document, errors] = checked;
-        if (errors.length > 0) return errors.map((error) => requestError(error.message));
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [requestError('Name the operation to run (operationName)')];
-        if (operation.operation !== 'subscription') return [requestError('The WebSocket endpoint runs subscriptions only; send queries and mutations over HTTP')];
+      onSubscribe: async (ctx, id, payload) => {
         // Authenticated again per operation: a deactivated user's socket gets nothing new.
         let context;
         try {
@@ -89,6 +94,21 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
           deps.logger.error('websocket subscribe failed', { error });
           return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
         }
+        // A document id names a registered document; arbitrary text may be refused (trusted documents).
+        const query = await socketLimits.chooseDocument(deps.db, context.viewer, payload);
+        if (typeof query !== 'string') return query;
+        const checked = documents.check(query);
+        if (!Array.isArray(checked)) return [checked];
+        const [document, errors] = checked;
+        if (errors.length > 0) return errors.map((error) => requestError(error.message));
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [requestError('Name the operation to run (operationName)')];
+        if (operation.operation !== 'subscription') return [requestError('The WebSocket endpoint runs subscriptions only; send queries and mutations over HTTP')];
+        const refused = await socketLimits.admit(ctx, id, schema, document, operation, payload.variables, {
+          viewer: context.viewer,
+          address: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+        });
+        if (refused) return refused;
         const socket = ctx.extra.socket;
         return {
           schema,
@@ -97,16 +117,25 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
           variableValues: payload.variables,
           contextValue: {
             ...context,
-            selectionKey: JSON.stringify([context.viewer ? accessFingerprint(context.viewer) : null, payload.query, payload.operationName ?? null, payload.variables ?? {}]),
+            selectionKey: JSON.stringify([context.viewer ? accessFingerprint(context.viewer) : null, query, payload.operationName ?? null, payload.variables ?? {}]),
             closeConnection: (code: number, reason: string) => socket.close(code, reason),
           },
         };
       },
-      onNext: (_ctx, _id, _payload, _args, result) => {
-        if (!result.errors) return undefined;
-        return { ...result, errors: result.errors.map((error) => formatError(deps.logger, error)) } as never;
+      onNext: (ctx, id, _payload, _args, result) => {
+        const cost = socketLimits.takeCost(ctx, id);
+        if (!result.errors && !cost) return undefined;
+        return {
+          ...result,
+          ...(result.errors ? { errors: result.errors.map((error) => formatError(deps.logger, error, formatOptions)) } : {}),
+          ...(cost ? { extensions: { ...result.extensions, cost } } : {}),
+        } as never;
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(deps.logger, error)) as never,
+      // A subscription that ends before its first result leaves no cost report behind.
+      onComplete: (ctx, id) => {
+        socketLimits.takeCost(ctx, id);
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(deps.logger, error, formatOptions)) as never,
     },
     wsServer,
     KEEP_ALIVE_MS,

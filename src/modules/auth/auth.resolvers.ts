@@ -12,7 +12,7 @@ export const authResolvers: Resolvers = {
   },
   Mutation: {
     signUp: (_parent, { input }, ctx) => signUp(ctx.deps, input),
-    logIn: (_parent, { input }, ctx) => logIn(ctx.deps, input),
+    logIn: (_parent, { input }, ctx) => logIn(ctx.deps, input, ctx.clientAddress ?? 'unknown'),
     acceptInvitation: (_parent, { input }, ctx) => acceptInvitation(ctx.deps, input),
   },
 };

@@ -11,6 +11,7 @@ import type { IndustryTemplate } from '../customization/industry-templates.js';
 import { hashInvitationToken, insertUser, systemViewer } from '../users/users.service.js';
 import { invitations, loginIdentities, users, type UserRow } from '../users/users.table.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { assertSignInAllowed, clearAccountFailures, recordSignInFailure, throttleKeys, type ThrottleDeps } from './sign-in-throttle.service.js';
 import { bearerToken, signToken, verifyToken } from './tokens.js';
 import type { Role, Viewer } from './viewer.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -63,8 +64,15 @@ export async function signUp(deps: AuthDeps, input: SignUpInput): Promise<AuthRe
 
 const WRONG_CREDENTIALS = 'Email or password is incorrect';
 
-export async function logIn(deps: AuthDeps, input: { email: string; password: string }): Promise<AuthResult> {
+/**
+ * Throttled per account and per IP address (`SIGN_IN_MAX_FAILURES_PER_*`): once either has too
+ * many failures in the window, every attempt gets RATE_LIMITED, right password or not, known
+ * email or not.
+ */
+export async function logIn(deps: AuthDeps & ThrottleDeps, input: { email: string; password: string }, address: string): Promise<AuthResult> {
   const email = input.email.trim().toLowerCase();
+  const keys = throttleKeys(email, address);
+  const hadFailures = await assertSignInAllowed(deps, keys);
   const [found] = await deps.db
     .select({ user: users, organization: organizations })
     .from(loginIdentities)
@@ -73,7 +81,11 @@ export async function logIn(deps: AuthDeps, input: { email: string; password: st
     .where(eq(loginIdentities.email, email));
   // Unknown email, wrong password and deactivated user all get the same answer after the same work.
   const valid = await verifyPassword(found?.user.passwordHash ?? null, input.password);
-  if (!found || !valid || !found.user.active) throw unauthenticated(WRONG_CREDENTIALS);
+  if (!found || !valid || !found.user.active) {
+    await recordSignInFailure(deps, keys);
+    throw unauthenticated(WRONG_CREDENTIALS);
+  }
+  if (hadFailures) await clearAccountFailures(deps, keys);
   return issue(deps, found.user, found.organization);
 }
 
@@ -124,6 +136,7 @@ export async function authenticate(deps: AuthDeps, authorization: string | null 
       hotDays: organizations.hotDays,
       warmDays: organizations.warmDays,
       coolingDays: organizations.coolingDays,
+      trustedDocumentsOnly: organizations.requireTrustedDocuments,
     })
     .from(users)
     .innerJoin(organizations, eq(organizations.id, users.organizationId))
@@ -139,6 +152,7 @@ export async function authenticate(deps: AuthDeps, authorization: string | null 
       country: user.country,
       currency: user.currency,
       engagement: { hotDays: user.hotDays, warmDays: user.warmDays, coolingDays: user.coolingDays },
+      trustedDocumentsOnly: user.trustedDocumentsOnly,
     },
     expiresAt: claims.expiresAt,
     error: null,

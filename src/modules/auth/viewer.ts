@@ -18,4 +18,6 @@ export interface Viewer {
   readonly currency: string;
   /** The organisation's engagement thresholds (days). */
   readonly engagement: EngagementThresholds;
+  /** The organisation runs registered operations only (trusted documents); absent means no. */
+  readonly trustedDocumentsOnly?: boolean;
 }

@@ -19,6 +19,8 @@ export const organizations = pgTable('organizations', {
   coolingDays: integer('cooling_days').notNull().default(45),
   /** Mass emails one user may send per day. */
   massEmailDailyLimit: integer('mass_email_daily_limit').notNull().default(250),
+  /** Members may run only the organisation's registered operations (trusted documents). */
+  requireTrustedDocuments: boolean('require_trusted_documents').notNull().default(false),
 });
 
 export type OrganizationRow = typeof organizations.$inferSelect;
