@@ -14,3 +14,5 @@ export * from '../events/events.table.js';
 export * from '../modules/emails/emails.table.js';
 export * from '../modules/signals/signals.table.js';
 export * from '../modules/forms/forms.table.js';
+export * from '../modules/workflows/workflows.table.js';
+export * from '../modules/notifications/notifications.table.js';

@@ -11,6 +11,7 @@ import { createPipelineLoaders } from '../modules/pipelines/pipelines.loaders.js
 import { createSignalLoaders } from '../modules/signals/signals.loaders.js';
 import { createTimelineLoaders } from '../modules/timeline/timeline.loaders.js';
 import { createUserLoaders } from '../modules/users/users.loaders.js';
+import { createWorkflowLoaders } from '../modules/workflows/workflows.loaders.js';
 
 const factories = {
   users: createUserLoaders,
@@ -24,6 +25,7 @@ const factories = {
   timeline: createTimelineLoaders,
   signals: createSignalLoaders,
   emails: createEmailLoaders,
+  workflows: createWorkflowLoaders,
 };
 
 type Factories = typeof factories;

@@ -18,6 +18,8 @@ import { recordTypeName } from '../modules/records/record.resolvers.js';
 import { signalResolvers } from '../modules/signals/signals.resolvers.js';
 import { timelineResolvers } from '../modules/timeline/timeline.resolvers.js';
 import { userResolvers } from '../modules/users/users.resolvers.js';
+import { workflowResolvers } from '../modules/workflows/workflows.resolvers.js';
+import { notificationResolvers } from '../modules/notifications/notifications.resolvers.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 
 export const SCHEMA_FOLDER = fileURLToPath(new URL('../../schema', import.meta.url));
@@ -54,6 +56,8 @@ export const moduleResolvers: Resolvers[] = [
   noteResolvers,
   timelineResolvers,
   signalResolvers,
+  workflowResolvers,
+  notificationResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

@@ -15,7 +15,8 @@ import { ACCOUNT } from './accounts.kind.js';
 import { accounts, type AccountRow } from './accounts.table.js';
 import { inTransaction } from '../../db/transaction.js';
 
-const FIELDS: FieldRules = {
+/** How each editable field is validated (workflow field updates use the same rules). */
+export const FIELDS: FieldRules = {
   name: rules.required(200),
   website: rules.website,
   phone: rules.phone,

@@ -18,7 +18,8 @@ import { ACTIVITY } from './activities.kind.js';
 import { activities, type ActivityRow } from './activities.table.js';
 import { inTransaction } from '../../db/transaction.js';
 
-const FIELDS: FieldRules = {
+/** How each editable field is validated (workflow field updates use the same rules). */
+export const FIELDS: FieldRules = {
   subject: rules.required(255),
   description: rules.text(32_000),
   status: rules.passthrough(),

@@ -20,7 +20,8 @@ import { CONTACT } from './contacts.kind.js';
 import { contacts, type ContactRow } from './contacts.table.js';
 import { inTransaction } from '../../db/transaction.js';
 
-const FIELDS: FieldRules = {
+/** How each editable field is validated (workflow field updates use the same rules). */
+export const FIELDS: FieldRules = {
   firstName: rules.text(100),
   lastName: rules.required(100),
   email: rules.email,

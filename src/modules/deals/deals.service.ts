@@ -22,7 +22,8 @@ import { recordStageEntry } from './stage-history.service.js';
 import { deals, type DealRow } from './deals.table.js';
 import { inTransaction } from '../../db/transaction.js';
 
-const FIELDS: FieldRules = {
+/** How each editable field is validated (workflow field updates use the same rules). */
+export const FIELDS: FieldRules = {
   name: rules.required(200),
   amount: rules.money,
   currency: rules.currency,

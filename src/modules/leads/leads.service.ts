@@ -23,7 +23,8 @@ import { inTransaction } from '../../db/transaction.js';
 /** Statuses a user may set; Converted is reserved to `convertLead`. */
 const SETTABLE_STATUSES = LEAD_STATUSES.filter((status) => status !== CONVERTED_LEAD_STATUS);
 
-const FIELDS: FieldRules = {
+/** How each editable field is validated (workflow field updates use the same rules). */
+export const FIELDS: FieldRules = {
   firstName: rules.text(100),
   lastName: rules.required(100),
   email: rules.email,
