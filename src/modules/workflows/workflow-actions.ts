@@ -38,8 +38,9 @@ export interface ActionEffects {
 
 const RELATED_COLUMN: Partial<Record<string, string>> = { leads: 'leadId', contacts: 'contactId', accounts: 'accountId', deals: 'dealId' };
 
-async function mergeContext(ctx: ActionContext): Promise<MergeContext> {
-  const owner = await getUserRow(ctx.tx, ctx.viewer.organizationId, String(ctx.record['ownerId']));
+/** The owner is read only when a text merges an owner field (or the email goes to the owner). */
+async function mergeContext(ctx: ActionContext, texts: readonly string[], needOwner = false): Promise<MergeContext> {
+  const owner = needOwner || texts.some((text) => /\{\{\s*owner\./.test(text)) ? await getUserRow(ctx.tx, ctx.viewer.organizationId, String(ctx.record['ownerId'])) : undefined;
   return { recordName: ctx.spec.mergeName, record: ctx.record, owner: owner ? { name: owner.name, email: owner.email } : null };
 }
 
@@ -70,7 +71,7 @@ async function sendTemplateEmail(ctx: ActionContext, action: WorkflowActionSpec)
     .from(emailTemplates)
     .where(and(eq(emailTemplates.organizationId, ctx.viewer.organizationId), eq(emailTemplates.id, action.templateId ?? '')));
   if (!template) throw new DomainError('NOT_FOUND', 'The email template was deleted');
-  const merge = await mergeContext(ctx);
+  const merge = await mergeContext(ctx, [template.subject, template.body], action.recipient === 'OWNER');
   const recipient = await recipientOf(ctx, action, merge);
   const subject = mergeText(template.subject, merge).replace(/[\r\n]+/g, ' ');
   // Plain text in, HTML derived with every character escaped: merged values cannot inject markup.
@@ -88,7 +89,7 @@ async function saveAsWorkflow(ctx: ActionContext, changes: (row: Record<string, 
 }
 
 async function createTask(ctx: ActionContext, action: WorkflowActionSpec): Promise<ActionEffects> {
-  const merge = await mergeContext(ctx);
+  const merge = await mergeContext(ctx, [action.subject ?? '']);
   const related = RELATED_COLUMN[ctx.spec.module];
   await insertRecord(
     ctx.tx,
@@ -128,7 +129,7 @@ async function queueWebhook(ctx: ActionContext, action: WorkflowActionSpec): Pro
 export async function executeAction(ctx: ActionContext, action: WorkflowActionSpec): Promise<ActionEffects> {
   switch (action.type) {
     case 'NOTIFY': {
-      const merge = await mergeContext(ctx);
+      const merge = await mergeContext(ctx, [action.message ?? '']);
       const userIds = action.userIds ?? [String(ctx.record['ownerId'])];
       const rows = await insertNotifications(
         ctx.tx,

@@ -1,4 +1,3 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { Viewer } from '../auth/viewer.js';
 import { registerRecordHooks, type RecordWrite } from '../records/record-hooks.js';
@@ -6,7 +5,8 @@ import { criteriaHold, criterionHolds } from './workflow-criteria.js';
 import { instantOf, MODULES, UNIT_MS, type ModuleSpec, type WorkflowTriggerSpec } from './workflow-definition.js';
 import { DATE_JOB, startRun, type DateJob } from './workflow-runs.js';
 import { workflowRuntime } from './workflow-runtime.js';
-import { workflowRules, type WorkflowRuleRow } from './workflows.table.js';
+import { activeRules } from './active-rules.js';
+import type { WorkflowRuleRow } from './workflows.table.js';
 
 /**
  * The loop rule: writes made by a workflow's own actions (source 'workflow') fire no rule, so
@@ -51,13 +51,6 @@ async function scheduleDate(tx: Db, viewer: Viewer, rule: WorkflowRuleRow, write
   if (at.getTime() <= Date.now()) return;
   const job: DateJob = { organizationId: viewer.organizationId, ruleId: rule.id, recordId: String(write.after['id']), date: date.toISOString() };
   await workflowRuntime().jobs.send(DATE_JOB, job, { tx, startAfter: at });
-}
-
-async function activeRules(tx: Db, organizationId: string, module: string): Promise<WorkflowRuleRow[]> {
-  return tx
-    .select()
-    .from(workflowRules)
-    .where(and(eq(workflowRules.organizationId, organizationId), eq(workflowRules.module, module), eq(workflowRules.active, true), isNull(workflowRules.deletedAt)));
 }
 
 const specOf = (module: string): ModuleSpec | undefined => Object.values(MODULES).find((spec) => spec.module === module);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -10,6 +10,7 @@ import { publishNotifications } from '../notifications/notifications.service.js'
 import type { NotificationRow } from '../notifications/notifications.table.js';
 import { organizationById } from '../organizations/organizations.service.js';
 import { getUserRow, systemViewer } from '../users/users.service.js';
+import { shareActiveRules } from './active-rules.js';
 import { executeAction, type ActionContext, type ActionEffects } from './workflow-actions.js';
 import { criteriaHold } from './workflow-criteria.js';
 import { instantOf, moduleOf, UNIT_MS, type ModuleSpec, type WorkflowActionSpec } from './workflow-definition.js';
@@ -48,7 +49,10 @@ const messageOf = (error: unknown): string => (error instanceof DomainError ? er
  */
 async function runAction(ctx: ActionContext, action: WorkflowActionSpec, collected: Collected): Promise<{ status: ActionStatus; error: string | null }> {
   try {
-    const effects: ActionEffects = await ctx.tx.transaction((savepoint) => executeAction({ ...ctx, tx: savepoint as Db }, action));
+    const effects: ActionEffects = await ctx.tx.transaction((savepoint) => {
+      shareActiveRules(ctx.tx, savepoint as Db);
+      return executeAction({ ...ctx, tx: savepoint as Db }, action);
+    });
     collected.notifications.push(...(effects.notifications ?? []));
     collected.emailIds.push(...(effects.emailIds ?? []));
     return { status: effects.status, error: null };
@@ -105,7 +109,7 @@ export async function startRun(run: StartRun): Promise<string[]> {
     rows.push({ organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: outcome.status, error: outcome.error, completedAt: outcome.status === 'QUEUED' ? null : new Date() });
   }
   const { status, error } = runStatusOf(rows.map((row) => ({ status: row.status, error: row.error ?? null })));
-  await tx.insert(workflowRuns).values({
+  const insertRun = tx.insert(workflowRuns).values({
     organizationId: viewer.organizationId,
     id: runId,
     ruleId: rule.id,
@@ -118,7 +122,8 @@ export async function startRun(run: StartRun): Promise<string[]> {
     error,
     finishedAt: status === 'WAITING' ? null : new Date(),
   });
-  if (rows.length > 0) await tx.insert(workflowRunActions).values(rows);
+  // One statement for the run and its actions (the foreign key is checked at its end): a run costs one round trip.
+  await tx.execute(sql`with run as (${insertRun.getSQL()}) ${tx.insert(workflowRunActions).values(rows).getSQL()}`);
   publishNotifications(tx, viewer.organizationId, viewer.userId, collected.notifications);
   return collected.emailIds;
 }
