@@ -80,12 +80,13 @@ describe('the seed example: a lead from Twitter', () => {
       ],
     });
 
+    // Subscribing after the organisation's current event cursor: nothing is missed however long the socket takes.
+    const { salesSignals } = await seller.client.ok(`{ salesSignals(first: 0) { cursor } }`);
     const ws = connectWs(pulse.wsUrl, seller.token);
     const live = ws.subscribe<{ notifications: { id: string; title: string; recordId: string; module: string; cursor: string } }>(
-      `subscription { notifications { id title recordId module cursor } }`,
+      `subscription($after: String) { notifications(after: $after) { id title recordId module cursor } }`,
+      { after: salesSignals.cursor },
     );
-    // The subscription is registered once a first request has gone through the socket.
-    await new Promise((resolve) => setTimeout(resolve, 200));
 
     const lead = await createLead(admin.client, { firstName: '<b>Ann</b>', leadSource: 'Twitter', ownerId: seller.userId });
     const other = await createLead(admin.client, { leadSource: 'Web', ownerId: seller.userId });
@@ -304,6 +305,29 @@ describe('triggers', () => {
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ recordId: deal.id, trigger: 'DATE_FIELD', status: 'COMPLETED' });
     expect((await notificationsOf(admin.client)).nodes[0]?.title).toMatch(/closes in 3 days$/);
+  });
+
+  it('a date rule created (or re-timed) after the records schedules the dates they already hold', async () => {
+    const admin = await signUpOrganization(pulse.client);
+    const day = (days: number) => new Date(Date.now() + days * DAY).toISOString().slice(0, 10);
+    const soon = await createDeal(admin.client, { closingDate: day(10) });
+    await createDeal(admin.client, { closingDate: day(1) });
+    const rule = await createRule(admin.client, {
+      module: 'DEALS',
+      trigger: { type: 'DATE_FIELD', field: 'closingDate', offset: -3, unit: 'DAYS' },
+      actions: [{ type: 'NOTIFY', message: '{{deal.name}} closes soon' }],
+    });
+    // Moved to 1 day before: the jobs scheduled for 3 days before stand no more.
+    await admin.client.ok(`mutation($input: UpdateWorkflowRuleInput!) { updateWorkflowRule(input: $input) { id } }`, {
+      input: { id: rule.id, trigger: { type: 'DATE_FIELD', field: 'closingDate', offset: -1, unit: 'DAYS' } },
+    });
+    await jobs().advanceTime(8 * DAY);
+    expect(await jobs().runDue(DATE_JOB)).toBe(1);
+    expect(await runsOf(admin.client, { ruleId: rule.id })).toHaveLength(0);
+    await jobs().advanceTime(2 * DAY);
+    expect(await jobs().runDue(DATE_JOB)).toBe(1);
+    const runs = await runsOf(admin.client, { ruleId: rule.id });
+    expect(runs.map((run) => run.recordId)).toEqual([soon.id]);
   });
 
   it('a field-updated trigger fires on the change to its value, deal stage moves included', async () => {

@@ -2,8 +2,9 @@ import type { Db } from '../../db/database.js';
 import type { Viewer } from '../auth/viewer.js';
 import { registerRecordHooks, type RecordWrite } from '../records/record-hooks.js';
 import { criteriaHold, criterionHolds } from './workflow-criteria.js';
-import { instantOf, MODULES, UNIT_MS, type ModuleSpec, type WorkflowTriggerSpec } from './workflow-definition.js';
-import { DATE_JOB, startRun, type DateJob } from './workflow-runs.js';
+import { dateJobFor } from './date-schedules.js';
+import { MODULES, type ModuleSpec, type WorkflowTriggerSpec } from './workflow-definition.js';
+import { DATE_JOB, startRun } from './workflow-runs.js';
 import { workflowRuntime } from './workflow-runtime.js';
 import { activeRules } from './active-rules.js';
 import type { WorkflowRuleRow } from './workflows.table.js';
@@ -41,16 +42,12 @@ export function triggerFires(trigger: WorkflowTriggerSpec, write: RecordWrite): 
 }
 
 /** Schedules a DATE_FIELD rule's job when the record's date is set or moved. */
-async function scheduleDate(tx: Db, viewer: Viewer, rule: WorkflowRuleRow, write: RecordWrite): Promise<void> {
+async function scheduleDate(tx: Db, rule: WorkflowRuleRow, write: RecordWrite): Promise<void> {
   const field = rule.trigger.field;
   if (!field) return;
   if (write.kind === 'updated' && !write.changes.some((change) => change.field === field)) return;
-  const date = instantOf(write.after[field]);
-  if (!date) return;
-  const at = new Date(date.getTime() + (rule.trigger.offset ?? 0) * UNIT_MS[rule.trigger.unit ?? 'DAYS']);
-  if (at.getTime() <= Date.now()) return;
-  const job: DateJob = { organizationId: viewer.organizationId, ruleId: rule.id, recordId: String(write.after['id']), date: date.toISOString() };
-  await workflowRuntime().jobs.send(DATE_JOB, job, { tx, startAfter: at });
+  const job = dateJobFor(rule, String(write.after['id']), write.after[field]);
+  if (job) await workflowRuntime().jobs.send(DATE_JOB, job.data, { tx, startAfter: job.startAfter });
 }
 
 const specOf = (module: string): ModuleSpec | undefined => Object.values(MODULES).find((spec) => spec.module === module);
@@ -61,7 +58,7 @@ async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<v
   const rules = await activeRules(tx, viewer.organizationId, spec.module);
   for (const rule of rules) {
     if (rule.trigger.type === 'DATE_FIELD') {
-      await scheduleDate(tx, viewer, rule, write);
+      await scheduleDate(tx, rule, write);
       continue;
     }
     if (write.source === 'workflow') continue;

@@ -33,6 +33,8 @@ export interface DateJob {
   readonly recordId: string;
   /** The date the job was scheduled for (ISO): a record whose date moved since is not fired by this job. */
   readonly date: string;
+  /** The rule's offset when scheduled: a rule whose offset was edited since is not fired by this job. */
+  readonly offsetMs: number;
 }
 
 /** What a run leaves for after its transaction: notifications to publish and emails to deliver. */
@@ -201,6 +203,7 @@ export async function runDateTrigger(runtime: WorkflowRuntime, job: DateJob): Pr
   const outcome = await inTransaction(runtime.db, async (tx) => {
     const rule = await readRule(tx, job.organizationId, job.ruleId);
     if (!rule || !rule.active || rule.deletedAt || rule.trigger.type !== 'DATE_FIELD' || !rule.trigger.field) return null;
+    if ((rule.trigger.offset ?? 0) * UNIT_MS[rule.trigger.unit ?? 'DAYS'] !== job.offsetMs) return null;
     const spec = moduleOf(rule.module);
     const record = await readRecord(tx, spec, job.organizationId, job.recordId);
     if (!record || record['deletedAt']) return null;

@@ -9,6 +9,7 @@ import { optionalText, requiredText } from '../../shared/validation.js';
 import { assertManages } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import { assertAssignableOwner } from '../users/users.service.js';
+import { scheduleExistingRecords } from './date-schedules.js';
 import { MODULES, moduleOf, parseActions, parseRuleCriteria, parseTrigger, type WorkflowActionSpec } from './workflow-definition.js';
 import { emailTemplates, workflowRules, workflowRuns, type EmailTemplateRow, type WorkflowRuleRow, type WorkflowRunRow } from './workflows.table.js';
 
@@ -55,6 +56,7 @@ export async function createWorkflowRule(s: Session, input: CreateWorkflowRuleIn
       })
       .returning();
     if (!row) throw new Error('insert returned no rule');
+    await scheduleExistingRecords(tx, s.jobs, row);
     return row;
   });
 }
@@ -80,19 +82,26 @@ export async function updateWorkflowRule(s: Session, input: UpdateWorkflowRuleIn
       .where(ruleScope(s, input.id))
       .returning();
     if (!row) throw notFound('Workflow rule');
+    if (input.trigger) await scheduleExistingRecords(tx, s.jobs, row);
     return row;
   });
 }
 
 async function setRule(s: Session, id: string, values: { active: boolean; deletedAt?: Date }): Promise<WorkflowRuleRow> {
   assertManages(s.viewer, 'workflows');
-  const [row] = await s.db
-    .update(workflowRules)
-    .set({ ...values, updatedAt: new Date(), version: sql`${workflowRules.version} + 1` })
-    .where(ruleScope(s, id))
-    .returning();
-  if (!row) throw notFound('Workflow rule');
-  return row;
+  return inTransaction(s.db, async (tx) => {
+    const [current] = await tx.select({ active: workflowRules.active }).from(workflowRules).where(ruleScope(s, id)).for('update');
+    if (!current) throw notFound('Workflow rule');
+    const [row] = await tx
+      .update(workflowRules)
+      .set({ ...values, updatedAt: new Date(), version: sql`${workflowRules.version} + 1` })
+      .where(ruleScope(s, id))
+      .returning();
+    if (!row) throw notFound('Workflow rule');
+    // Dates written while the rule was inactive were not scheduled.
+    if (!current.active && row.active) await scheduleExistingRecords(tx, s.jobs, row);
+    return row;
+  });
 }
 
 export const activateWorkflowRule = (s: Session, id: string): Promise<WorkflowRuleRow> => setRule(s, id, { active: true });
