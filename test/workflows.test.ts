@@ -36,7 +36,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   const port = (smtp.server.address() as AddressInfo).port;
-  pulse = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Pulse <crm@example.com>', PUBLIC_URL: 'http://pulse.test' });
+  // No background worker: jobs run only when a test calls runDue, so counts cannot race a poll.
+  pulse = await startTestServer({ JOB_WORKERS: 'false', SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Pulse <crm@example.com>', PUBLIC_URL: 'http://pulse.test' });
 });
 
 afterAll(async () => {
