@@ -22,9 +22,6 @@ export function dateJobFor(rule: WorkflowRuleRow, recordId: string, value: unkno
   return { data: { organizationId: rule.organizationId, ruleId: rule.id, recordId, date: date.toISOString(), offsetMs }, startAfter };
 }
 
-/** Whether a date job still stands for the rule as it is now (its offset may have been edited since). */
-export const dateJobCurrent = (rule: WorkflowRuleRow, job: DateJob): boolean => offsetMsOf(rule) === job.offsetMs;
-
 /**
  * Schedules a date rule for the records that already hold a date, in the caller's transaction
  * (rule created, activated or its trigger changed). A record scheduled twice fires once: a run is

@@ -172,13 +172,13 @@ export async function runScheduledAction(runtime: WorkflowRuntime, job: ActionJo
     const rule = run ? await readRule(tx, job.organizationId, run.ruleId) : undefined;
     const spec = run ? moduleOf(run.module) : undefined;
     const record = run && spec ? await readRecord(tx, spec, job.organizationId, run.recordId) : undefined;
-    const spec_ = rule?.actions[job.actionIndex];
+    const actionSpec = rule?.actions[job.actionIndex];
     const cancel = async (reason: string): Promise<null> => {
       await settleAction(tx, job.organizationId, job.runId, job.actionIndex, 'SCHEDULED', 'CANCELLED', reason);
       await settleRun(tx, job.organizationId, job.runId);
       return null;
     };
-    if (!run || !rule || !spec || !spec_) return cancel('The rule was deleted');
+    if (!run || !rule || !spec || !actionSpec) return cancel('The rule was deleted');
     if (!record || record['deletedAt']) return cancel('The record was deleted');
     if (!rule.active || rule.deletedAt) return cancel('The rule is no longer active');
     if (!criteriaHold(rule.criteria, record)) return cancel('The record no longer meets the criteria');
@@ -186,7 +186,7 @@ export async function runScheduledAction(runtime: WorkflowRuntime, job: ActionJo
     if (!viewer) return cancel('Nobody to act as');
     const collected: Collected = { notifications: [], emailIds: [] };
     const ctx: ActionContext = { tx, viewer, runtime, rule, spec, record, runId: run.id, actionIndex: job.actionIndex, trigger: run.trigger };
-    const result = await runAction(ctx, spec_, collected);
+    const result = await runAction(ctx, actionSpec, collected);
     await settleAction(tx, job.organizationId, run.id, job.actionIndex, 'SCHEDULED', result.status, result.error);
     await settleRun(tx, job.organizationId, run.id);
     publishNotifications(tx, job.organizationId, viewer.userId, collected.notifications);
