@@ -20,3 +20,5 @@ export * from '../modules/dashboards/dashboards.table.js';
 export * from '../modules/auth/sign-in-throttle.table.js';
 export * from '../server/limits/query-budgets.table.js';
 export * from '../modules/trusted-documents/trusted-documents.table.js';
+export * from '../modules/workflows/workflows.table.js';
+export * from '../modules/notifications/notifications.table.js';

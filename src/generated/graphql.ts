@@ -30,6 +30,10 @@ import type { ReportRow, ReportScheduleRow, ReportDeliveryRow, SalesQuotaRow } f
 import type { ResultValue } from '../modules/reports/report-definition.js';
 import type { ForecastRowValue, DealListRowValue, ActivityCountValue, OverdueTasksValue, ForecastSettingsValue } from '../modules/reports/analytics-rows.js';
 import type { DashboardRow, DashboardComponentValue } from '../modules/dashboards/dashboards.table.js';
+import type { WorkflowRuleRow, WorkflowRunRow, WorkflowRunActionRow, WebhookAttemptRow, EmailTemplateRow } from '../modules/workflows/workflows.table.js';
+import type { WorkflowTriggerSpec, WorkflowActionSpec } from '../modules/workflows/workflow-definition.js';
+import type { NotificationRow } from '../modules/notifications/notifications.table.js';
+import type { NotificationPage } from '../modules/notifications/notifications.service.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -186,6 +190,23 @@ export type AccountOrderField =
   | 'CUSTOM_FIELD'
   | 'NAME'
   | 'UPDATED_AT';
+
+/** When a scheduled action runs. */
+export type ActionDelay = {
+  __typename?: 'ActionDelay';
+  amount: Scalars['Int']['output'];
+  relativeTo: Maybe<Scalars['String']['output']>;
+  unit: TimeUnit;
+};
+
+/** Runs an action later instead of at once. */
+export type ActionDelayInput = {
+  /** How many units after the trigger (or, with `relativeTo`, after the date in that field; negative: before). */
+  amount: Scalars['Int']['input'];
+  /** A date field of the record to count from, e.g. `closingDate`. */
+  relativeTo?: InputMaybe<Scalars['String']['input']>;
+  unit: TimeUnit;
+};
 
 /** A task, call or meeting, usually about a lead, contact, account or deal. */
 export type Activity = {
@@ -739,6 +760,12 @@ export type CreateDealInput = {
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+export type CreateEmailTemplateInput = {
+  body: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+  subject: Scalars['String']['input'];
+};
+
 export type CreateLeadInput = {
   address?: InputMaybe<AddressInput>;
   /** Create even when a lead or contact with this email exists (otherwise CONFLICT names it). */
@@ -831,7 +858,19 @@ export type CreateWebFormInput = {
   redirectUrl?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** A condition as saved. */
+export type CreateWorkflowRuleInput = {
+  actions: Array<WorkflowActionInput>;
+  /** Default true. */
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Every criterion must hold (none: always). */
+  criteria?: InputMaybe<Array<CriterionInput>>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  module: WorkflowModule;
+  name: Scalars['String']['input'];
+  trigger: WorkflowTriggerInput;
+};
+
+/** A condition on one field of a record. */
 export type Criterion = {
   __typename?: 'Criterion';
   field: Scalars['String']['output'];
@@ -840,28 +879,31 @@ export type Criterion = {
   values: Maybe<Array<Scalars['JSON']['output']>>;
 };
 
-/** One condition on one field. */
+/** A condition on one field of a record, in the criteria language shared by scoring, assignment, territories and workflows. */
 export type CriterionInput = {
-  /** A field's API name (see `reportFields`). */
+  /** The record's field as named in the API, e.g. "title", "annualRevenue", "country", "tags". */
   field: Scalars['String']['input'];
   operator: CriterionOperator;
+  /** For EQUALS, NOT_EQUALS, CONTAINS, GREATER_THAN, LESS_THAN. */
   value?: InputMaybe<Scalars['JSON']['input']>;
-  /** IN, NOT_IN (any number) and BETWEEN (two). */
+  /** For IN, NOT_IN and BETWEEN. */
   values?: InputMaybe<Array<Scalars['JSON']['input']>>;
 };
 
-/** Comparison of a criterion (the criteria language shared with scoring and workflows). */
+/** How a criterion compares a field with its value(s). Text compares case-insensitively; on a list field (tags) one element must match. */
 export type CriterionOperator =
-  /** Between `values[0]` and `values[1]`, inclusive. */
+  /** Numbers and dates, inclusive: `values` is [low, high]. */
   | 'BETWEEN'
-  /** Text contains the value, ignoring case. */
   | 'CONTAINS'
   | 'EQUALS'
+  /** Numbers and dates. */
   | 'GREATER_THAN'
+  /** The field equals one of `values`. */
   | 'IN'
-  /** Null (or empty text). */
+  /** Null, blank or an empty list. */
   | 'IS_EMPTY'
   | 'IS_NOT_EMPTY'
+  /** Numbers and dates. */
   | 'LESS_THAN'
   | 'NOT_EQUALS'
   | 'NOT_IN';
@@ -1271,6 +1313,13 @@ export type EmailMessage = {
   to: Scalars['String']['output'];
 };
 
+/** Who a SEND_EMAIL action writes to. */
+export type EmailRecipient =
+  /** The record's owner. */
+  | 'OWNER'
+  /** The lead's or contact's email (a deal's contact). */
+  | 'RECORD';
+
 export type EmailStatus =
   | 'FAILED'
   /** No SMTP server is configured: kept and fully trackable, but not delivered. */
@@ -1278,6 +1327,17 @@ export type EmailStatus =
   /** Being sent. */
   | 'QUEUED'
   | 'SENT';
+
+/** An email template. Merge fields: `{{lead.firstName}}` (or contact., account., deal., activity., record.), `{{owner.name}}`, `{{owner.email}}`. */
+export type EmailTemplate = {
+  __typename?: 'EmailTemplate';
+  /** Plain text with merge fields; the HTML part escapes every merged value. */
+  body: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  subject: Scalars['String']['output'];
+};
 
 /** Records that carry an engagement colour. */
 export type EngagedModule =
@@ -1579,6 +1639,18 @@ export type LogInInput = {
   password: Scalars['String']['input'];
 };
 
+export type MarkNotificationsReadInput = {
+  all?: InputMaybe<Scalars['Boolean']['input']>;
+  /** These notifications; omit with `all: true` to mark every one. */
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+export type MarkNotificationsReadPayload = {
+  __typename?: 'MarkNotificationsReadPayload';
+  /** How many changed from unread to read. */
+  count: Scalars['Int']['output'];
+};
+
 export type MassEmailModule =
   | 'CONTACTS'
   | 'LEADS';
@@ -1615,6 +1687,7 @@ export type Mutation = {
   acceptInvitation: AuthPayload;
   /** Administrators only. */
   activateCustomField: CustomField;
+  activateWorkflowRule: WorkflowRule;
   /** Administrators only. Sets labels, picklist values, pipelines and custom fields for an industry; applying it again adds nothing twice. */
   applyTemplate: ApplyTemplatePayload;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. */
@@ -1627,6 +1700,8 @@ export type Mutation = {
   createCustomField: CustomField;
   createDashboard: Dashboard;
   createDeal: Deal;
+  /** Administrators only. */
+  createEmailTemplate: EmailTemplate;
   /** Fails with CONFLICT, naming the existing record, when a lead or contact has this email, unless `allowDuplicate`. */
   createLead: Lead;
   /** Writes a note on a record and adds it to the record's timeline. */
@@ -1637,11 +1712,14 @@ export type Mutation = {
   createReportSchedule: ReportSchedule;
   createStage: Stage;
   createWebForm: WebForm;
+  /** Administrators only. */
+  createWorkflowRule: WorkflowRule;
   /** Administrators only. Values stay; the field disappears from records and refuses writes until reactivated. */
   deactivateCustomField: CustomField;
   /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay. Administrators only. */
   deactivateUser: User;
   deactivateWebForm: WebForm;
+  deactivateWorkflowRule: WorkflowRule;
   /** Moves the account to the recycle bin. */
   deleteAccount: Account;
   deleteActivity: Activity;
@@ -1657,10 +1735,13 @@ export type Mutation = {
   deleteReportSchedule: Scalars['Boolean']['output'];
   /** Returns the pipeline without the stage. */
   deleteStage: Pipeline;
+  /** Removes a rule (its runs stay listed). Administrators only. */
+  deleteWorkflowRule: WorkflowRule;
   /** Adds a member and returns their one-time set-password token. Administrators only. */
   inviteUser: InviteUserPayload;
   /** Signs in. Needs no token. A wrong email and a wrong password get the same answer. */
   logIn: AuthPayload;
+  markNotificationsRead: MarkNotificationsReadPayload;
   /** Moves a deal to a stage and a place on the board. A stale `expectedVersion` fails with CONFLICT. */
   moveDeal: Deal;
   recordSalesSignal: SalesSignal;
@@ -1711,6 +1792,8 @@ export type Mutation = {
   updateStage: Stage;
   /** Administrators only. */
   updateStandardField: ModuleMetadata;
+  /** Administrators only. */
+  updateWorkflowRule: WorkflowRule;
 };
 
 
@@ -1722,6 +1805,12 @@ export type MutationAcceptInvitationArgs = {
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationActivateCustomFieldArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationActivateWorkflowRuleArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1775,6 +1864,12 @@ export type MutationCreateDealArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateEmailTemplateArgs = {
+  input: CreateEmailTemplateInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateLeadArgs = {
   input: CreateLeadInput;
 };
@@ -1817,6 +1912,12 @@ export type MutationCreateWebFormArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateWorkflowRuleArgs = {
+  input: CreateWorkflowRuleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeactivateCustomFieldArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1830,6 +1931,12 @@ export type MutationDeactivateUserArgs = {
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeactivateWebFormArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeactivateWorkflowRuleArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1901,6 +2008,12 @@ export type MutationDeleteStageArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteWorkflowRuleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationInviteUserArgs = {
   input: InviteUserInput;
 };
@@ -1909,6 +2022,12 @@ export type MutationInviteUserArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationLogInArgs = {
   input: LogInInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationMarkNotificationsReadArgs = {
+  input: MarkNotificationsReadInput;
 };
 
 
@@ -2109,6 +2228,12 @@ export type MutationUpdateStandardFieldArgs = {
   input: UpdateStandardFieldInput;
 };
 
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateWorkflowRuleArgs = {
+  input: UpdateWorkflowRuleInput;
+};
+
 /** A note written on a lead, contact, account or deal. */
 export type Note = {
   __typename?: 'Note';
@@ -2121,6 +2246,40 @@ export type Note = {
   title: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
   version: Scalars['Int']['output'];
+};
+
+/** An in-app notification for the signed-in user (e.g. sent by a workflow rule). */
+export type Notification = {
+  __typename?: 'Notification';
+  body: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** Set on notifications delivered by the `notifications` subscription: resume after it with `after`. */
+  cursor: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** The module of the record it is about. */
+  module: Maybe<WorkflowModule>;
+  read: Scalars['Boolean']['output'];
+  readAt: Maybe<Scalars['DateTime']['output']>;
+  recordId: Maybe<Scalars['ID']['output']>;
+  /** The workflow rule that sent it. */
+  ruleId: Maybe<Scalars['ID']['output']>;
+  title: Scalars['String']['output'];
+};
+
+export type NotificationConnection = {
+  __typename?: 'NotificationConnection';
+  edges: Array<NotificationEdge>;
+  nodes: Array<Notification>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+  /** The user's unread notifications (all of them, not only this page). */
+  unreadCount: Scalars['Int']['output'];
+};
+
+export type NotificationEdge = {
+  __typename?: 'NotificationEdge';
+  cursor: Scalars['String']['output'];
+  node: Notification;
 };
 
 /** Sort direction. */
@@ -2240,6 +2399,8 @@ export type Query = {
   /** Open deals closing this calendar month. */
   dealsClosingThisMonth: Array<DealListRow>;
   emailMessage: EmailMessage;
+  /** Email templates (administrators only). */
+  emailTemplates: Array<EmailTemplate>;
   /** Leads or contacts by engagement colour. */
   engagementDistribution: Array<EngagementCount>;
   forecastSettings: ForecastSettings;
@@ -2255,6 +2416,8 @@ export type Query = {
   me: User;
   /** Standard and custom fields of a module with the organisation's labels, picklists and layout. */
   moduleMetadata: ModuleMetadata;
+  /** The signed-in user's notifications, newest first. */
+  notifications: NotificationConnection;
   /** The signed-in user's organisation. */
   organization: Organization;
   /** Open tasks past due, per owner. */
@@ -2295,6 +2458,12 @@ export type Query = {
   /** Members of the organisation, active first, then by name. */
   users: Array<User>;
   webForms: Array<WebForm>;
+  /** One rule (administrators only). */
+  workflowRule: WorkflowRule;
+  /** The organisation's workflow rules (administrators only), newest first. */
+  workflowRules: Array<WorkflowRule>;
+  /** Runs of workflow rules, newest first (administrators only). */
+  workflowRuns: WorkflowRunConnection;
 };
 
 
@@ -2455,6 +2624,14 @@ export type QueryModuleMetadataArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryNotificationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  unreadOnly?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryOverdueTasksArgs = {
   params?: InputMaybe<AnalyticsParams>;
 };
@@ -2557,6 +2734,26 @@ export type QueryUserArgs = {
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryUsersArgs = {
   includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryWorkflowRuleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryWorkflowRulesArgs = {
+  module?: InputMaybe<WorkflowModule>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryWorkflowRunsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<WorkflowRunFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Filter of quotas. */
@@ -2977,6 +3174,8 @@ export type Subscription = {
   dealEvents: DealEvent;
   /** Deals that changed stage, in one pipeline or all of them; resumable with `after` like `dealEvents`. */
   dealStageChanged: DealStageChange;
+  /** The signed-in user's new notifications, live (after a replay from `after`). */
+  notifications: Notification;
   /** Signals as they happen, for records the subscriber may read; resumable with `after` like deal events. */
   salesSignal: SalesSignal;
 };
@@ -3009,10 +3208,25 @@ export type SubscriptionDealStageChangedArgs = {
  * `connectionParams.authorization`. Every event has a `cursor`: resubscribe with `after: <last cursor>`
  * to get every event you missed, exactly once, in order, then live ones.
  */
+export type SubscriptionNotificationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Live updates over graphql-ws on the same URL as HTTP (`ws://host:port/graphql`); send the token as
+ * `connectionParams.authorization`. Every event has a `cursor`: resubscribe with `after: <last cursor>`
+ * to get every event you missed, exactly once, in order, then live ones.
+ */
 export type SubscriptionSalesSignalArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SalesSignalSubscriptionFilter>;
 };
+
+/** A unit of time for delays and date offsets. */
+export type TimeUnit =
+  | 'DAYS'
+  | 'HOURS';
 
 /** A page of timeline entries, newest first. */
 export type TimelineConnection = {
@@ -3293,6 +3507,16 @@ export type UpdateStandardFieldInput = {
   required?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** Changes a rule; omitted fields stay as they are. The module cannot change. */
+export type UpdateWorkflowRuleInput = {
+  actions?: InputMaybe<Array<WorkflowActionInput>>;
+  criteria?: InputMaybe<Array<CriterionInput>>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  trigger?: InputMaybe<WorkflowTriggerInput>;
+};
+
 /** A member of an organisation. */
 export type User = {
   __typename?: 'User';
@@ -3341,6 +3565,224 @@ export type WebFormFieldInput = {
   name: Scalars['String']['input'];
   required?: InputMaybe<Scalars['Boolean']['input']>;
 };
+
+/** A webhook delivery attempt. */
+export type WebhookAttempt = {
+  __typename?: 'WebhookAttempt';
+  at: Scalars['DateTime']['output'];
+  /** 1 for the first attempt. */
+  attempt: Scalars['Int']['output'];
+  durationMs: Scalars['Int']['output'];
+  error: Maybe<Scalars['String']['output']>;
+  /** The HTTP status answered, or null when no answer came. */
+  statusCode: Maybe<Scalars['Int']['output']>;
+  url: Scalars['String']['output'];
+};
+
+/** One action of a rule. */
+export type WorkflowAction = {
+  __typename?: 'WorkflowAction';
+  delay: Maybe<ActionDelay>;
+  dueInDays: Maybe<Scalars['Int']['output']>;
+  fields: Maybe<Scalars['JSON']['output']>;
+  message: Maybe<Scalars['String']['output']>;
+  ownerId: Maybe<Scalars['ID']['output']>;
+  recipient: Maybe<EmailRecipient>;
+  subject: Maybe<Scalars['String']['output']>;
+  tags: Maybe<Array<Scalars['String']['output']>>;
+  templateId: Maybe<Scalars['ID']['output']>;
+  type: WorkflowActionType;
+  url: Maybe<Scalars['String']['output']>;
+  userIds: Maybe<Array<Scalars['ID']['output']>>;
+};
+
+/** One action of a rule; the fields that apply depend on `type`. */
+export type WorkflowActionInput = {
+  /** Run later; when the time comes, the action is cancelled if the record no longer meets the criteria. */
+  delay?: InputMaybe<ActionDelayInput>;
+  /** CREATE_TASK: days until the task is due (default 1). */
+  dueInDays?: InputMaybe<Scalars['Int']['input']>;
+  /** UPDATE_FIELDS: field API name to new value, e.g. `{"status": "Contact in Future"}`. */
+  fields?: InputMaybe<Scalars['JSON']['input']>;
+  /** NOTIFY: the notification's text (merge fields allowed, e.g. `New lead {{lead.lastName}}`). */
+  message?: InputMaybe<Scalars['String']['input']>;
+  /** ASSIGN_OWNER: the new owner. */
+  ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** SEND_EMAIL: the record (default) or its owner. */
+  recipient?: InputMaybe<EmailRecipient>;
+  /** CREATE_TASK: the task's subject (merge fields allowed). */
+  subject?: InputMaybe<Scalars['String']['input']>;
+  /** ADD_TAGS: the tags. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** SEND_EMAIL: the template. */
+  templateId?: InputMaybe<Scalars['ID']['input']>;
+  type: WorkflowActionType;
+  /** CALL_WEBHOOK: an http(s) URL. */
+  url?: InputMaybe<Scalars['String']['input']>;
+  /** NOTIFY: who (default: the record's owner). */
+  userIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+/** Where one action of a run stands. */
+export type WorkflowActionStatus =
+  /** Skipped: when it came due the record no longer met the criteria (or the rule was deactivated). */
+  | 'CANCELLED'
+  | 'DONE'
+  | 'FAILED'
+  /** A webhook being delivered (retried with backoff). */
+  | 'QUEUED'
+  /** Waiting for its time. */
+  | 'SCHEDULED';
+
+/** What an action does. */
+export type WorkflowActionType =
+  /** Adds `tags` to the record. */
+  | 'ADD_TAGS'
+  /** Makes `ownerId` the record's owner. */
+  | 'ASSIGN_OWNER'
+  /** POSTs the record as JSON to `url`, signed with the rule's `webhookSecret`; retried with backoff. */
+  | 'CALL_WEBHOOK'
+  /** A task for the record's owner: `subject`, due `dueInDays` days later. */
+  | 'CREATE_TASK'
+  /** An in-app notification to `userIds` (default: the record's owner). */
+  | 'NOTIFY'
+  /** A tracked email from template `templateId` to the record (or its owner, see `recipient`). */
+  | 'SEND_EMAIL'
+  /** Sets `fields` (an object of field API name to value, validated as an edit would be). */
+  | 'UPDATE_FIELDS';
+
+/** The modules whose records workflow rules watch. */
+export type WorkflowModule =
+  | 'ACCOUNTS'
+  | 'ACTIVITIES'
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'LEADS';
+
+/** A workflow rule: when a record of `module` meets the trigger and every criterion, the actions run. */
+export type WorkflowRule = {
+  __typename?: 'WorkflowRule';
+  actions: Array<WorkflowAction>;
+  /** Inactive rules never fire; their waiting scheduled actions are cancelled when due. */
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  criteria: Array<Criterion>;
+  description: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  module: WorkflowModule;
+  name: Scalars['String']['output'];
+  trigger: WorkflowTrigger;
+  updatedAt: Scalars['DateTime']['output'];
+  version: Scalars['Int']['output'];
+  /**
+   * CALL_WEBHOOK requests carry `X-Pulse-Timestamp: <unix seconds>` and
+   * `X-Pulse-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">` under this secret.
+   */
+  webhookSecret: Scalars['String']['output'];
+};
+
+/** One firing of a rule for one record. */
+export type WorkflowRun = {
+  __typename?: 'WorkflowRun';
+  actions: Array<WorkflowRunAction>;
+  createdAt: Scalars['DateTime']['output'];
+  /** The first failed action's error. */
+  error: Maybe<Scalars['String']['output']>;
+  /** When the last action settled. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  module: WorkflowModule;
+  recordId: Scalars['ID']['output'];
+  rule: WorkflowRule;
+  status: WorkflowRunStatus;
+  trigger: WorkflowTriggerType;
+};
+
+/** One action of a run. */
+export type WorkflowRunAction = {
+  __typename?: 'WorkflowRunAction';
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  error: Maybe<Scalars['String']['output']>;
+  /** The action's position in the rule. */
+  index: Scalars['Int']['output'];
+  /** Scheduled actions: when they run. */
+  scheduledFor: Maybe<Scalars['DateTime']['output']>;
+  status: WorkflowActionStatus;
+  type: WorkflowActionType;
+  /** CALL_WEBHOOK: every attempt, oldest first. */
+  webhookAttempts: Array<WebhookAttempt>;
+};
+
+export type WorkflowRunConnection = {
+  __typename?: 'WorkflowRunConnection';
+  edges: Array<WorkflowRunEdge>;
+  nodes: Array<WorkflowRun>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type WorkflowRunEdge = {
+  __typename?: 'WorkflowRunEdge';
+  cursor: Scalars['String']['output'];
+  node: WorkflowRun;
+};
+
+export type WorkflowRunFilter = {
+  recordId?: InputMaybe<Scalars['ID']['input']>;
+  ruleId?: InputMaybe<Scalars['ID']['input']>;
+  status?: InputMaybe<Array<WorkflowRunStatus>>;
+};
+
+/** How a run ended (or that it still waits). */
+export type WorkflowRunStatus =
+  /** Every action was cancelled (the record no longer met the criteria when they came due). */
+  | 'CANCELLED'
+  | 'COMPLETED'
+  /** At least one action failed (see `error` and each action). */
+  | 'FAILED'
+  /** Scheduled actions or webhook deliveries are pending. */
+  | 'WAITING';
+
+/** When a rule fires. */
+export type WorkflowTrigger = {
+  __typename?: 'WorkflowTrigger';
+  field: Maybe<Scalars['String']['output']>;
+  offset: Maybe<Scalars['Int']['output']>;
+  threshold: Maybe<Scalars['Float']['output']>;
+  type: WorkflowTriggerType;
+  unit: Maybe<TimeUnit>;
+  value: Maybe<Scalars['JSON']['output']>;
+};
+
+/** When a rule fires. */
+export type WorkflowTriggerInput = {
+  /** FIELD_UPDATED and DATE_FIELD: the field's API name (e.g. `status`, `stageId`, `closingDate`). */
+  field?: InputMaybe<Scalars['String']['input']>;
+  /** DATE_FIELD: how far from the date (negative: before it). */
+  offset?: InputMaybe<Scalars['Int']['input']>;
+  /** SCORE_ABOVE: the score to rise to. */
+  threshold?: InputMaybe<Scalars['Float']['input']>;
+  type: WorkflowTriggerType;
+  /** DATE_FIELD: the unit of `offset`. */
+  unit?: InputMaybe<TimeUnit>;
+  /** FIELD_UPDATED: fire only when the field changes to this value. */
+  value?: InputMaybe<Scalars['JSON']['input']>;
+};
+
+/** When a workflow rule fires. */
+export type WorkflowTriggerType =
+  /** `offset` `unit`s relative to the date in `field` (negative: before), e.g. -3 DAYS on a deal's `closingDate`. */
+  | 'DATE_FIELD'
+  /** `field` is changed on edit (to `value`, when given). Deal stage moves count: field `stageId`. */
+  | 'FIELD_UPDATED'
+  /** A record is created. */
+  | 'ON_CREATE'
+  /** A record is created or edited. */
+  | 'ON_CREATE_OR_EDIT'
+  /** A record is edited. */
+  | 'ON_EDIT'
+  /** The record's `score` rises to `threshold` or above. */
+  | 'SCORE_ABOVE';
 
 
 
@@ -3440,6 +3882,8 @@ export type ResolversTypes = {
   AccountFilter: AccountFilter;
   AccountOrderBy: AccountOrderBy;
   AccountOrderField: AccountOrderField;
+  ActionDelay: ResolverTypeWrapper<ActionDelay>;
+  ActionDelayInput: ActionDelayInput;
   Activity: ResolverTypeWrapper<ActivityRow>;
   ActivityConnection: ResolverTypeWrapper<Connection<ActivityRow>>;
   ActivityCount: ResolverTypeWrapper<ActivityCountValue>;
@@ -3482,6 +3926,7 @@ export type ResolversTypes = {
   CreateCustomFieldInput: CreateCustomFieldInput;
   CreateDashboardInput: CreateDashboardInput;
   CreateDealInput: CreateDealInput;
+  CreateEmailTemplateInput: CreateEmailTemplateInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
@@ -3489,6 +3934,7 @@ export type ResolversTypes = {
   CreateReportScheduleInput: CreateReportScheduleInput;
   CreateStageInput: CreateStageInput;
   CreateWebFormInput: CreateWebFormInput;
+  CreateWorkflowRuleInput: CreateWorkflowRuleInput;
   Criterion: ResolverTypeWrapper<Criterion>;
   CriterionInput: CriterionInput;
   CriterionOperator: CriterionOperator;
@@ -3520,12 +3966,15 @@ export type ResolversTypes = {
   DeleteCustomFieldPayload: ResolverTypeWrapper<DeleteCustomFieldPayload>;
   DeleteStageInput: DeleteStageInput;
   EmailMessage: ResolverTypeWrapper<EmailMessageRow>;
+  EmailRecipient: EmailRecipient;
   EmailStatus: EmailStatus;
+  EmailTemplate: ResolverTypeWrapper<EmailTemplateRow>;
   EngagedModule: EngagedModule;
   Engagement: Engagement;
   EngagementCount: ResolverTypeWrapper<EngagementCount>;
   FieldChange: ResolverTypeWrapper<FieldChange>;
   FieldMetadata: ResolverTypeWrapper<FieldMetadata>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ForecastPeriod: ForecastPeriod;
   ForecastRow: ResolverTypeWrapper<ForecastRowValue>;
   ForecastSettings: ResolverTypeWrapper<ForecastSettingsValue>;
@@ -3546,11 +3995,16 @@ export type ResolversTypes = {
   LeadOrderBy: LeadOrderBy;
   LeadOrderField: LeadOrderField;
   LogInInput: LogInInput;
+  MarkNotificationsReadInput: MarkNotificationsReadInput;
+  MarkNotificationsReadPayload: ResolverTypeWrapper<MarkNotificationsReadPayload>;
   MassEmailModule: MassEmailModule;
   ModuleMetadata: ResolverTypeWrapper<ModuleMetadata>;
   MoveDealInput: MoveDealInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Note: ResolverTypeWrapper<NoteRow>;
+  Notification: ResolverTypeWrapper<NotificationRow>;
+  NotificationConnection: ResolverTypeWrapper<NotificationPage>;
+  NotificationEdge: ResolverTypeWrapper<Edge<NotificationRow>>;
   OrderDirection: OrderDirection;
   Organization: ResolverTypeWrapper<OrganizationRow>;
   OverdueTasks: ResolverTypeWrapper<OverdueTasksValue>;
@@ -3606,6 +4060,7 @@ export type ResolversTypes = {
   StandardPicklist: StandardPicklist;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TimeUnit: TimeUnit;
   TimelineConnection: ResolverTypeWrapper<Connection<TimelineEntryRow>>;
   TimelineEdge: ResolverTypeWrapper<Edge<TimelineEntryRow>>;
   TimelineEntry: ResolverTypeWrapper<TimelineEntryRow>;
@@ -3628,11 +4083,28 @@ export type ResolversTypes = {
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   UpdateStandardFieldInput: UpdateStandardFieldInput;
+  UpdateWorkflowRuleInput: UpdateWorkflowRuleInput;
   User: ResolverTypeWrapper<UserRow>;
   Visibility: Visibility;
   WebForm: ResolverTypeWrapper<WebFormRow>;
   WebFormField: ResolverTypeWrapper<WebFormField>;
   WebFormFieldInput: WebFormFieldInput;
+  WebhookAttempt: ResolverTypeWrapper<WebhookAttemptRow>;
+  WorkflowAction: ResolverTypeWrapper<WorkflowActionSpec>;
+  WorkflowActionInput: WorkflowActionInput;
+  WorkflowActionStatus: WorkflowActionStatus;
+  WorkflowActionType: WorkflowActionType;
+  WorkflowModule: WorkflowModule;
+  WorkflowRule: ResolverTypeWrapper<WorkflowRuleRow>;
+  WorkflowRun: ResolverTypeWrapper<WorkflowRunRow>;
+  WorkflowRunAction: ResolverTypeWrapper<WorkflowRunActionRow>;
+  WorkflowRunConnection: ResolverTypeWrapper<Connection<WorkflowRunRow>>;
+  WorkflowRunEdge: ResolverTypeWrapper<Edge<WorkflowRunRow>>;
+  WorkflowRunFilter: WorkflowRunFilter;
+  WorkflowRunStatus: WorkflowRunStatus;
+  WorkflowTrigger: ResolverTypeWrapper<WorkflowTriggerSpec>;
+  WorkflowTriggerInput: WorkflowTriggerInput;
+  WorkflowTriggerType: WorkflowTriggerType;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -3643,6 +4115,8 @@ export type ResolversParentTypes = {
   AccountEdge: Edge<AccountRow>;
   AccountFilter: AccountFilter;
   AccountOrderBy: AccountOrderBy;
+  ActionDelay: ActionDelay;
+  ActionDelayInput: ActionDelayInput;
   Activity: ActivityRow;
   ActivityConnection: Connection<ActivityRow>;
   ActivityCount: ActivityCountValue;
@@ -3674,6 +4148,7 @@ export type ResolversParentTypes = {
   CreateCustomFieldInput: CreateCustomFieldInput;
   CreateDashboardInput: CreateDashboardInput;
   CreateDealInput: CreateDealInput;
+  CreateEmailTemplateInput: CreateEmailTemplateInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
@@ -3681,6 +4156,7 @@ export type ResolversParentTypes = {
   CreateReportScheduleInput: CreateReportScheduleInput;
   CreateStageInput: CreateStageInput;
   CreateWebFormInput: CreateWebFormInput;
+  CreateWorkflowRuleInput: CreateWorkflowRuleInput;
   Criterion: Criterion;
   CriterionInput: CriterionInput;
   CrmRecord: ResolversInterfaceTypes<ResolversParentTypes>['CrmRecord'];
@@ -3706,9 +4182,11 @@ export type ResolversParentTypes = {
   DeleteCustomFieldPayload: DeleteCustomFieldPayload;
   DeleteStageInput: DeleteStageInput;
   EmailMessage: EmailMessageRow;
+  EmailTemplate: EmailTemplateRow;
   EngagementCount: EngagementCount;
   FieldChange: FieldChange;
   FieldMetadata: FieldMetadata;
+  Float: Scalars['Float']['output'];
   ForecastRow: ForecastRowValue;
   ForecastSettings: ForecastSettingsValue;
   GroupBy: GroupBy;
@@ -3726,10 +4204,15 @@ export type ResolversParentTypes = {
   LeadFilter: LeadFilter;
   LeadOrderBy: LeadOrderBy;
   LogInInput: LogInInput;
+  MarkNotificationsReadInput: MarkNotificationsReadInput;
+  MarkNotificationsReadPayload: MarkNotificationsReadPayload;
   ModuleMetadata: ModuleMetadata;
   MoveDealInput: MoveDealInput;
   Mutation: Record<PropertyKey, never>;
   Note: NoteRow;
+  Notification: NotificationRow;
+  NotificationConnection: NotificationPage;
+  NotificationEdge: Edge<NotificationRow>;
   Organization: OrganizationRow;
   OverdueTasks: OverdueTasksValue;
   PageInfo: PageInfo;
@@ -3799,10 +4282,22 @@ export type ResolversParentTypes = {
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   UpdateStandardFieldInput: UpdateStandardFieldInput;
+  UpdateWorkflowRuleInput: UpdateWorkflowRuleInput;
   User: UserRow;
   WebForm: WebFormRow;
   WebFormField: WebFormField;
   WebFormFieldInput: WebFormFieldInput;
+  WebhookAttempt: WebhookAttemptRow;
+  WorkflowAction: WorkflowActionSpec;
+  WorkflowActionInput: WorkflowActionInput;
+  WorkflowRule: WorkflowRuleRow;
+  WorkflowRun: WorkflowRunRow;
+  WorkflowRunAction: WorkflowRunActionRow;
+  WorkflowRunConnection: Connection<WorkflowRunRow>;
+  WorkflowRunEdge: Edge<WorkflowRunRow>;
+  WorkflowRunFilter: WorkflowRunFilter;
+  WorkflowTrigger: WorkflowTriggerSpec;
+  WorkflowTriggerInput: WorkflowTriggerInput;
 };
 
 export type AccountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account']> = {
@@ -3843,6 +4338,12 @@ export type AccountConnectionResolvers<ContextType = GraphQLContext, ParentType 
 export type AccountEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AccountEdge'] = ResolversParentTypes['AccountEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Account'], ParentType, ContextType>;
+};
+
+export type ActionDelayResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ActionDelay'] = ResolversParentTypes['ActionDelay']> = {
+  amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  relativeTo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['TimeUnit'], ParentType, ContextType>;
 };
 
 export type ActivityResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Activity'] = ResolversParentTypes['Activity']> = {
@@ -4156,6 +4657,14 @@ export type EmailMessageResolvers<ContextType = GraphQLContext, ParentType exten
   to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type EmailTemplateResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EmailTemplate'] = ResolversParentTypes['EmailTemplate']> = {
+  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type EngagementCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EngagementCount'] = ResolversParentTypes['EngagementCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   level?: Resolver<ResolversTypes['Engagement'], ParentType, ContextType>;
@@ -4281,6 +4790,10 @@ export type LeadEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
   node?: Resolver<ResolversTypes['Lead'], ParentType, ContextType>;
 };
 
+export type MarkNotificationsReadPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MarkNotificationsReadPayload'] = ResolversParentTypes['MarkNotificationsReadPayload']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type ModuleMetadataResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModuleMetadata'] = ResolversParentTypes['ModuleMetadata']> = {
   fields?: Resolver<Array<ResolversTypes['FieldMetadata']>, ParentType, ContextType>;
   label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -4291,6 +4804,7 @@ export type ModuleMetadataResolvers<ContextType = GraphQLContext, ParentType ext
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
   activateCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationActivateCustomFieldArgs, 'id'>>;
+  activateWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationActivateWorkflowRuleArgs, 'id'>>;
   applyTemplate?: Resolver<ResolversTypes['ApplyTemplatePayload'], ParentType, ContextType, RequireFields<MutationApplyTemplateArgs, 'template'>>;
   convertLead?: Resolver<ResolversTypes['ConvertLeadPayload'], ParentType, ContextType, RequireFields<MutationConvertLeadArgs, 'input'>>;
   createAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationCreateAccountArgs, 'input'>>;
@@ -4299,6 +4813,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationCreateCustomFieldArgs, 'input'>>;
   createDashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, RequireFields<MutationCreateDashboardArgs, 'input'>>;
   createDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationCreateDealArgs, 'input'>>;
+  createEmailTemplate?: Resolver<ResolversTypes['EmailTemplate'], ParentType, ContextType, RequireFields<MutationCreateEmailTemplateArgs, 'input'>>;
   createLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationCreateLeadArgs, 'input'>>;
   createNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationCreateNoteArgs, 'input'>>;
   createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
@@ -4306,9 +4821,11 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createReportSchedule?: Resolver<ResolversTypes['ReportSchedule'], ParentType, ContextType, RequireFields<MutationCreateReportScheduleArgs, 'input'>>;
   createStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationCreateStageArgs, 'input'>>;
   createWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationCreateWebFormArgs, 'input'>>;
+  createWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationCreateWorkflowRuleArgs, 'input'>>;
   deactivateCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationDeactivateCustomFieldArgs, 'id'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
   deactivateWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationDeactivateWebFormArgs, 'id'>>;
+  deactivateWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationDeactivateWorkflowRuleArgs, 'id'>>;
   deleteAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'id'>>;
   deleteActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationDeleteActivityArgs, 'id'>>;
   deleteContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationDeleteContactArgs, 'id'>>;
@@ -4320,8 +4837,10 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteReport?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteReportArgs, 'id'>>;
   deleteReportSchedule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteReportScheduleArgs, 'id'>>;
   deleteStage?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationDeleteStageArgs, 'input'>>;
+  deleteWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationDeleteWorkflowRuleArgs, 'id'>>;
   inviteUser?: Resolver<ResolversTypes['InviteUserPayload'], ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
+  markNotificationsRead?: Resolver<ResolversTypes['MarkNotificationsReadPayload'], ParentType, ContextType, RequireFields<MutationMarkNotificationsReadArgs, 'input'>>;
   moveDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationMoveDealArgs, 'input'>>;
   recordSalesSignal?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType, RequireFields<MutationRecordSalesSignalArgs, 'input'>>;
   registerTrustedDocuments?: Resolver<Array<ResolversTypes['TrustedDocument']>, ParentType, ContextType, RequireFields<MutationRegisterTrustedDocumentsArgs, 'input'>>;
@@ -4356,6 +4875,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateSignalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType, RequireFields<MutationUpdateSignalSettingsArgs, 'input'>>;
   updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
   updateStandardField?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<MutationUpdateStandardFieldArgs, 'input'>>;
+  updateWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationUpdateWorkflowRuleArgs, 'input'>>;
 };
 
 export type NoteResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Note'] = ResolversParentTypes['Note']> = {
@@ -4367,6 +4887,32 @@ export type NoteResolvers<ContextType = GraphQLContext, ParentType extends Resol
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type NotificationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Notification'] = ResolversParentTypes['Notification']> = {
+  body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  module?: Resolver<Maybe<ResolversTypes['WorkflowModule']>, ParentType, ContextType>;
+  read?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  readAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  recordId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  ruleId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type NotificationConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['NotificationConnection'] = ResolversParentTypes['NotificationConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['NotificationEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Notification']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unreadCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type NotificationEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['NotificationEdge'] = ResolversParentTypes['NotificationEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Notification'], ParentType, ContextType>;
 };
 
 export type OrganizationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization']> = {
@@ -4438,6 +4984,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   dealsBoard?: Resolver<ResolversTypes['DealsBoard'], ParentType, ContextType, RequireFields<QueryDealsBoardArgs, 'perStage' | 'pipelineId'>>;
   dealsClosingThisMonth?: Resolver<Array<ResolversTypes['DealListRow']>, ParentType, ContextType, Partial<QueryDealsClosingThisMonthArgs>>;
   emailMessage?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<QueryEmailMessageArgs, 'id'>>;
+  emailTemplates?: Resolver<Array<ResolversTypes['EmailTemplate']>, ParentType, ContextType>;
   engagementDistribution?: Resolver<Array<ResolversTypes['EngagementCount']>, ParentType, ContextType, Partial<QueryEngagementDistributionArgs>>;
   forecastSettings?: Resolver<ResolversTypes['ForecastSettings'], ParentType, ContextType>;
   lead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<QueryLeadArgs, 'id'>>;
@@ -4447,6 +4994,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   leadsByStatus?: Resolver<Array<ResolversTypes['LeadCount']>, ParentType, ContextType, Partial<QueryLeadsByStatusArgs>>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   moduleMetadata?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<QueryModuleMetadataArgs, 'module'>>;
+  notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<QueryNotificationsArgs, 'first' | 'unreadOnly'>>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   overdueTasks?: Resolver<Array<ResolversTypes['OverdueTasks']>, ParentType, ContextType, Partial<QueryOverdueTasksArgs>>;
   picklist?: Resolver<ResolversTypes['Picklist'], ParentType, ContextType, RequireFields<QueryPicklistArgs, 'name'>>;
@@ -4469,6 +5017,9 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'includeInactive'>>;
   webForms?: Resolver<Array<ResolversTypes['WebForm']>, ParentType, ContextType>;
+  workflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<QueryWorkflowRuleArgs, 'id'>>;
+  workflowRules?: Resolver<Array<ResolversTypes['WorkflowRule']>, ParentType, ContextType, Partial<QueryWorkflowRulesArgs>>;
+  workflowRuns?: Resolver<ResolversTypes['WorkflowRunConnection'], ParentType, ContextType, RequireFields<QueryWorkflowRunsArgs, 'first'>>;
 };
 
 export type RelatedRecordResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RelatedRecord'] = ResolversParentTypes['RelatedRecord']> = {
@@ -4631,6 +5182,7 @@ export type StageHistoryEntryResolvers<ContextType = GraphQLContext, ParentType 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   dealEvents?: SubscriptionResolver<ResolversTypes['DealEvent'], "dealEvents", ParentType, ContextType, RequireFields<SubscriptionDealEventsArgs, 'pipelineId'>>;
   dealStageChanged?: SubscriptionResolver<ResolversTypes['DealStageChange'], "dealStageChanged", ParentType, ContextType, Partial<SubscriptionDealStageChangedArgs>>;
+  notifications?: SubscriptionResolver<ResolversTypes['Notification'], "notifications", ParentType, ContextType, Partial<SubscriptionNotificationsArgs>>;
   salesSignal?: SubscriptionResolver<ResolversTypes['SalesSignal'], "salesSignal", ParentType, ContextType, Partial<SubscriptionSalesSignalArgs>>;
 };
 
@@ -4689,10 +5241,94 @@ export type WebFormFieldResolvers<ContextType = GraphQLContext, ParentType exten
   required?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type WebhookAttemptResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookAttempt'] = ResolversParentTypes['WebhookAttempt']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  attempt?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  statusCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WorkflowActionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkflowAction'] = ResolversParentTypes['WorkflowAction']> = {
+  delay?: Resolver<Maybe<ResolversTypes['ActionDelay']>, ParentType, ContextType>;
+  dueInDays?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  fields?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  ownerId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  recipient?: Resolver<Maybe<ResolversTypes['EmailRecipient']>, ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  tags?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  templateId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['WorkflowActionType'], ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userIds?: Resolver<Maybe<Array<ResolversTypes['ID']>>, ParentType, ContextType>;
+};
+
+export type WorkflowRuleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkflowRule'] = ResolversParentTypes['WorkflowRule']> = {
+  actions?: Resolver<Array<ResolversTypes['WorkflowAction']>, ParentType, ContextType>;
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  criteria?: Resolver<Array<ResolversTypes['Criterion']>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['WorkflowModule'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  trigger?: Resolver<ResolversTypes['WorkflowTrigger'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  webhookSecret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WorkflowRunResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkflowRun'] = ResolversParentTypes['WorkflowRun']> = {
+  actions?: Resolver<Array<ResolversTypes['WorkflowRunAction']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['WorkflowModule'], ParentType, ContextType>;
+  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WorkflowRunStatus'], ParentType, ContextType>;
+  trigger?: Resolver<ResolversTypes['WorkflowTriggerType'], ParentType, ContextType>;
+};
+
+export type WorkflowRunActionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkflowRunAction'] = ResolversParentTypes['WorkflowRunAction']> = {
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scheduledFor?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WorkflowActionStatus'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['WorkflowActionType'], ParentType, ContextType>;
+  webhookAttempts?: Resolver<Array<ResolversTypes['WebhookAttempt']>, ParentType, ContextType>;
+};
+
+export type WorkflowRunConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkflowRunConnection'] = ResolversParentTypes['WorkflowRunConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['WorkflowRunEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['WorkflowRun']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type WorkflowRunEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkflowRunEdge'] = ResolversParentTypes['WorkflowRunEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['WorkflowRun'], ParentType, ContextType>;
+};
+
+export type WorkflowTriggerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkflowTrigger'] = ResolversParentTypes['WorkflowTrigger']> = {
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  offset?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  threshold?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['WorkflowTriggerType'], ParentType, ContextType>;
+  unit?: Resolver<Maybe<ResolversTypes['TimeUnit']>, ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphQLContext> = {
   Account?: AccountResolvers<ContextType>;
   AccountConnection?: AccountConnectionResolvers<ContextType>;
   AccountEdge?: AccountEdgeResolvers<ContextType>;
+  ActionDelay?: ActionDelayResolvers<ContextType>;
   Activity?: ActivityResolvers<ContextType>;
   ActivityConnection?: ActivityConnectionResolvers<ContextType>;
   ActivityCount?: ActivityCountResolvers<ContextType>;
@@ -4725,6 +5361,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Decimal?: GraphQLScalarType;
   DeleteCustomFieldPayload?: DeleteCustomFieldPayloadResolvers<ContextType>;
   EmailMessage?: EmailMessageResolvers<ContextType>;
+  EmailTemplate?: EmailTemplateResolvers<ContextType>;
   EngagementCount?: EngagementCountResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
   FieldMetadata?: FieldMetadataResolvers<ContextType>;
@@ -4738,9 +5375,13 @@ export type Resolvers<ContextType = GraphQLContext> = {
   LeadConversionRow?: LeadConversionRowResolvers<ContextType>;
   LeadCount?: LeadCountResolvers<ContextType>;
   LeadEdge?: LeadEdgeResolvers<ContextType>;
+  MarkNotificationsReadPayload?: MarkNotificationsReadPayloadResolvers<ContextType>;
   ModuleMetadata?: ModuleMetadataResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Note?: NoteResolvers<ContextType>;
+  Notification?: NotificationResolvers<ContextType>;
+  NotificationConnection?: NotificationConnectionResolvers<ContextType>;
+  NotificationEdge?: NotificationEdgeResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   OverdueTasks?: OverdueTasksResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -4776,5 +5417,13 @@ export type Resolvers<ContextType = GraphQLContext> = {
   User?: UserResolvers<ContextType>;
   WebForm?: WebFormResolvers<ContextType>;
   WebFormField?: WebFormFieldResolvers<ContextType>;
+  WebhookAttempt?: WebhookAttemptResolvers<ContextType>;
+  WorkflowAction?: WorkflowActionResolvers<ContextType>;
+  WorkflowRule?: WorkflowRuleResolvers<ContextType>;
+  WorkflowRun?: WorkflowRunResolvers<ContextType>;
+  WorkflowRunAction?: WorkflowRunActionResolvers<ContextType>;
+  WorkflowRunConnection?: WorkflowRunConnectionResolvers<ContextType>;
+  WorkflowRunEdge?: WorkflowRunEdgeResolvers<ContextType>;
+  WorkflowTrigger?: WorkflowTriggerResolvers<ContextType>;
 };
 

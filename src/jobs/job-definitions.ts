@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { defineEmailJobs } from '../modules/emails/email-delivery.js';
 import { defineReportJobs } from '../modules/reports/report-delivery.job.js';
+import { defineWorkflowJobs } from '../modules/workflows/workflow-jobs.js';
 import type { Logger } from '../shared/logger.js';
 import type { JobQueue } from './job-queue.js';
 
@@ -15,4 +16,5 @@ export interface JobDeps {
 export function defineJobs(jobs: JobQueue, deps: JobDeps): void {
   defineEmailJobs(jobs, deps);
   defineReportJobs(jobs, deps);
+  defineWorkflowJobs(jobs, deps);
 }

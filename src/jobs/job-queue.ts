@@ -113,6 +113,14 @@ export class JobQueue {
     return this.boss.send(name, data, sendOptions);
   }
 
+  /** Sends many jobs of one name in one statement (e.g. a schedule per record), in `tx` when given. */
+  async sendMany<T extends object>(name: string, items: readonly { data: T; startAfter: Date }[], options: Pick<SendOptions, 'tx'> = {}): Promise<void> {
+    if (!this.handlers.has(name)) throw new Error(`job ${name} is not defined`);
+    if (items.length === 0) return;
+    const jobs = items.map((item) => ({ name, data: item.data, startAfter: item.startAfter }));
+    await this.boss.insert(jobs, options.tx ? { db: transactionExecutor(options.tx) } : {});
+  }
+
   /** Cancels waiting jobs (e.g. a scheduled action whose trigger no longer holds). */
   async cancel(name: string, ids: readonly string[]): Promise<void> {
     if (ids.length > 0) await this.boss.cancel(name, [...ids]);

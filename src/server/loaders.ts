@@ -13,6 +13,7 @@ import { createPipelineLoaders } from '../modules/pipelines/pipelines.loaders.js
 import { createSignalLoaders } from '../modules/signals/signals.loaders.js';
 import { createTimelineLoaders } from '../modules/timeline/timeline.loaders.js';
 import { createUserLoaders } from '../modules/users/users.loaders.js';
+import { createWorkflowLoaders } from '../modules/workflows/workflows.loaders.js';
 
 const factories = {
   users: createUserLoaders,
@@ -28,6 +29,7 @@ const factories = {
   emails: createEmailLoaders,
   customization: createCustomizationLoaders,
   reports: createReportLoaders,
+  workflows: createWorkflowLoaders,
 };
 
 type Factories = typeof factories;

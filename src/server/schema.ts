@@ -22,6 +22,8 @@ import { signalResolvers } from '../modules/signals/signals.resolvers.js';
 import { timelineResolvers } from '../modules/timeline/timeline.resolvers.js';
 import { trustedDocumentResolvers } from '../modules/trusted-documents/trusted-documents.resolvers.js';
 import { userResolvers } from '../modules/users/users.resolvers.js';
+import { workflowResolvers } from '../modules/workflows/workflows.resolvers.js';
+import { notificationResolvers } from '../modules/notifications/notifications.resolvers.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 
 export const SCHEMA_FOLDER = fileURLToPath(new URL('../../schema', import.meta.url));
@@ -62,6 +64,8 @@ export const moduleResolvers: Resolvers[] = [
   reportResolvers,
   dashboardResolvers,
   trustedDocumentResolvers,
+  workflowResolvers,
+  notificationResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

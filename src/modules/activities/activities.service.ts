@@ -20,7 +20,8 @@ import { inTransaction } from '../../db/transaction.js';
 import { syncCustomFieldValues, validateRecordWrite } from '../customization/record-validation.js';
 import { customListParts, standardOrder } from '../customization/custom-field-list.js';
 
-const FIELDS: FieldRules = {
+/** How each editable field is validated (workflow field updates use the same rules). */
+export const FIELDS: FieldRules = {
   subject: rules.required(255),
   description: rules.text(32_000),
   status: rules.passthrough(),

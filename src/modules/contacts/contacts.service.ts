@@ -21,7 +21,8 @@ import { inTransaction } from '../../db/transaction.js';
 import { syncCustomFieldValues, validateRecordWrite } from '../customization/record-validation.js';
 import { customListParts, standardOrder } from '../customization/custom-field-list.js';
 
-const FIELDS: FieldRules = {
+/** How each editable field is validated (workflow field updates use the same rules). */
+export const FIELDS: FieldRules = {
   firstName: rules.text(100),
   lastName: rules.required(100),
   email: rules.email,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, count, eq, gte, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
+import type { JobQueue } from '../../jobs/job-queue.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { SendEmailInput, SendMassEmailInput } from '../../generated/graphql.js';
 import { badInput, DomainError, notFound } from '../../shared/errors.js';
@@ -23,13 +24,13 @@ import { deliverMessages, queueDelivery } from './email-delivery.js';
 import { newTrackingToken } from './tracking-tokens.js';
 import { lockKey } from '../records/duplicate-lock.js';
 
-interface Recipient {
+export interface Recipient {
   readonly to: string;
   readonly leadId: string | null;
   readonly contactId: string | null;
   readonly dealId: string | null;
-  /** Where the email shows on a timeline. */
-  readonly record: { type: TimelineRecordType; id: string };
+  /** Where the email shows on a timeline (none for a note to a record's owner about an activity). */
+  readonly record: { type: TimelineRecordType; id: string } | null;
 }
 
 interface Content {
@@ -98,7 +99,9 @@ async function storeMessages(tx: Db, viewer: Viewer, publicUrl: string, recipien
     tx,
     viewer.organizationId,
     viewer.userId,
-    prepared.map(({ recipient, id }) => ({ recordType: recipient.record.type, recordId: recipient.record.id, kind: 'EMAIL_SENT', summary: `Email sent: ${mail.subject}`, data: { emailMessageId: id } })),
+    prepared.flatMap(({ recipient, id }) =>
+      recipient.record ? [{ recordType: recipient.record.type, recordId: recipient.record.id, kind: 'EMAIL_SENT', summary: `Email sent: ${mail.subject}`, data: { emailMessageId: id } }] : [],
+    ),
   );
   await markLeadActivity(tx, viewer.organizationId, recipients.flatMap((r) => (r.leadId ? [{ id: r.leadId, at: now }] : [])));
   await markContactActivity(tx, viewer.organizationId, recipients.flatMap((r) => (r.contactId ? [{ id: r.contactId, at: now }] : [])));
@@ -117,6 +120,17 @@ async function storeAndQueue(s: Session, tx: Db, recipients: readonly Recipient[
   const rows = await storeMessages(tx, s.viewer, s.config.publicUrl, recipients, mail, massSendId);
   await queueDelivery(s.jobs, tx, { organizationId: s.viewer.organizationId, messageIds: rows.map((row) => row.id), replyTo: s.viewer.email });
   return rows;
+}
+
+/**
+ * A tracked email stored and queued in the caller's transaction (workflow actions): the delivery
+ * job sends it if nobody delivers it sooner with `deliverMessages`.
+ */
+export async function queueTrackedEmail(tx: Db, viewer: Viewer, jobs: JobQueue, publicUrl: string, recipient: Recipient, mail: { subject: string; text: string }): Promise<EmailMessageRow> {
+  const [row] = await storeMessages(tx, viewer, publicUrl, [recipient], content(mail), null);
+  if (!row) throw new Error('no message stored');
+  await queueDelivery(jobs, tx, { organizationId: viewer.organizationId, messageIds: [row.id], replyTo: viewer.email });
+  return row;
 }
 
 export async function sendEmail(s: Session, input: SendEmailInput): Promise<EmailMessageRow> {

@@ -1,0 +1,158 @@
+/**
+ * "Automation" benchmark: `npx tsx bench/automation.bench.ts`. Leads created through GraphQL
+ * (createLead) at 32 concurrent clients against one Pulse process, in an organisation with 5
+ * active workflow rules (immediate actions and one scheduled email) and in one with none,
+ * alternated (A B A B) in the same run; prints creates/s of both and their ratio.
+ * Scoring rules and assignment entries join the measured side once they are merged.
+ * Environment (all optional):
+ *   BENCH_DATABASE_URL    postgres://... on this machine (default postgres://postgres@127.0.0.1:5432/pulse_bench_automation)
+ *   BENCH_SECONDS         measured seconds per round (default 10)
+ *   BENCH_WARMUP_SECONDS  unmeasured seconds before each round (default 2)
+ *   BENCH_CONNECTIONS     concurrent clients (default 32)
+ *   BENCH_POOL_SIZE       database connections of the Pulse process (default 10)
+ */
+import { migrateDatabase, openDatabase, type Database } from '../src/db/database.js';
+import { benchDatabase, machineInfo, positiveEnv, sourceLine, writeResult } from './bench-env.js';
+import { freshTenant, type BenchTenant } from './live-data.js';
+import { graphqlRequest } from './live-graphql.js';
+import { fixed, loadAverage, table } from './live-stats.js';
+import { benchConfig, startServerChild, type ServerChild } from './server-child.js';
+
+const TARGET = { maxCost: 0.3 } as const;
+const log = (line: string): void => {
+  process.stdout.write(`[automation] ${line}\n`);
+};
+
+const CREATE_LEAD = 'mutation($input: CreateLeadInput!) { createLead(input: $input) { id } }';
+const SOURCES = ['Twitter', 'Web', 'Trade Show', 'Cold Call'];
+
+/** The five rules of the measured side: what a Zoho admin's first week sets up. */
+async function createRules(url: string, tenant: BenchTenant): Promise<void> {
+  const { createEmailTemplate } = await graphqlRequest<{ createEmailTemplate: { id: string } }>(
+    url,
+    tenant.token,
+    'mutation($input: CreateEmailTemplateInput!) { createEmailTemplate(input: $input) { id } }',
+    { input: { name: 'Follow-up', subject: 'Following up, {{lead.firstName}}', body: 'Hello {{lead.firstName}},\n{{owner.name}}' } },
+  );
+  const rules = [
+    {
+      name: 'Twitter leads',
+      trigger: { type: 'ON_CREATE' },
+      criteria: [{ field: 'leadSource', operator: 'EQUALS', value: 'Twitter' }],
+      actions: [
+        { type: 'NOTIFY', message: 'New lead from Twitter: {{lead.lastName}}' },
+        { type: 'ADD_TAGS', tags: ['twitter'] },
+        { type: 'UPDATE_FIELDS', fields: { status: 'Contact in Future' } },
+      ],
+    },
+    { name: 'Big companies', trigger: { type: 'ON_CREATE' }, criteria: [{ field: 'annualRevenue', operator: 'GREATER_THAN', value: 1_000_000 }], actions: [{ type: 'CREATE_TASK', subject: 'Call {{lead.company}}', dueInDays: 1 }] },
+    { name: 'Corporations', trigger: { type: 'ON_CREATE_OR_EDIT' }, criteria: [{ field: 'company', operator: 'CONTAINS', value: 'corp' }], actions: [{ type: 'NOTIFY', message: '{{lead.company}} is a corporation' }] },
+    { name: 'Contacted', trigger: { type: 'FIELD_UPDATED', field: 'status', value: 'Contacted' }, actions: [{ type: 'NOTIFY', message: 'Contacted {{lead.lastName}}' }] },
+    { name: 'Follow-up in two days', trigger: { type: 'ON_CREATE' }, criteria: [{ field: 'email', operator: 'IS_NOT_EMPTY' }], actions: [{ type: 'SEND_EMAIL', templateId: createEmailTemplate.id, delay: { amount: 2, unit: 'DAYS' } }] },
+  ];
+  for (const rule of rules) {
+    await graphqlRequest(url, tenant.token, 'mutation($input: CreateWorkflowRuleInput!) { createWorkflowRule(input: $input) { id } }', { input: { module: 'LEADS', ...rule } });
+  }
+}
+
+let serial = 0;
+function leadInput(): Record<string, unknown> {
+  serial += 1;
+  return {
+    firstName: 'Bench',
+    lastName: `Lead ${serial}`,
+    email: `bench-lead-${serial}-${Date.now().toString(36)}@bench.pulse.test`,
+    company: serial % 3 === 0 ? `Initech Corp ${serial}` : `Company ${serial}`,
+    leadSource: SOURCES[serial % SOURCES.length],
+    annualRevenue: serial % 2 === 0 ? '2500000' : '50000',
+  };
+}
+
+/** `connections` clients each creating leads back to back for `ms`; returns the creates that succeeded. */
+async function createLoad(url: string, token: string, connections: number, ms: number): Promise<{ creates: number; errors: number; seconds: number }> {
+  const started = performance.now();
+  const stopAt = started + ms;
+  let creates = 0;
+  let errors = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < stopAt) {
+        try {
+          await graphqlRequest(url, token, CREATE_LEAD, { input: leadInput() });
+          creates += 1;
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  return { creates, errors, seconds: (performance.now() - started) / 1000 };
+}
+
+async function main(): Promise<void> {
+  const url = await benchDatabase('postgres://postgres@127.0.0.1:5432/pulse_bench_automation');
+  const connections = positiveEnv('BENCH_CONNECTIONS', 32, { max: 1024 });
+  const seconds = positiveEnv('BENCH_SECONDS', 10, { integer: false, max: 600 });
+  const warmup = positiveEnv('BENCH_WARMUP_SECONDS', 2, { integer: false, max: 600 });
+  const poolSize = positiveEnv('BENCH_POOL_SIZE', 10, { max: 100 });
+  let database: Database | null = null;
+  let server: ServerChild | null = null;
+  try {
+    database = await openDatabase({ url, poolSize: 4 });
+    await migrateDatabase(database);
+    if (database.driver.kind !== 'postgres') throw new Error('the benchmark needs PostgreSQL');
+    const info = await machineInfo(database.driver.sql, url);
+    log(`database ${String(info['database'])}; load average ${String(info['loadAverageBefore'])} on ${String(info['cpus'])} CPUs`);
+    const config = benchConfig(url, poolSize);
+    const plain = await freshTenant(database.db, config, 'Bench Automation Baseline');
+    const automated = await freshTenant(database.db, config, 'Bench Automation Rules');
+    server = await startServerChild({ kind: 'pulse', databaseUrl: url, poolSize, publication: true, recordOpens: true }, 10 * 60_000);
+    const graphql = `${server.url}/graphql`;
+    await createRules(graphql, automated);
+    log(`${connections} clients, ${warmup} s warm-up + ${seconds} s per round, rounds: no rules, 5 rules, no rules, 5 rules`);
+
+    const totals = { plain: { creates: 0, seconds: 0, errors: 0 }, automated: { creates: 0, seconds: 0, errors: 0 } };
+    for (const round of [0, 1]) {
+      for (const side of ['plain', 'automated'] as const) {
+        const tenant = side === 'plain' ? plain : automated;
+        await createLoad(graphql, tenant.token, connections, warmup * 1000);
+        const result = await createLoad(graphql, tenant.token, connections, seconds * 1000);
+        totals[side].creates += result.creates;
+        totals[side].seconds += result.seconds;
+        totals[side].errors += result.errors;
+        log(`round ${round + 1}, ${side === 'plain' ? 'no rules' : '5 rules'}: ${fixed(result.creates / result.seconds)} creates/s (${result.errors} errors)`);
+      }
+    }
+    const rate = (side: keyof typeof totals) => totals[side].creates / totals[side].seconds;
+    const ratio = rate('automated') / rate('plain');
+    const cost = 1 - ratio;
+    const [stored] = await database.driver.sql<{ runs: number; actions: number; scheduled: number; notifications: number }[]>`
+      select
+        (select count(*) from workflow_runs where organization_id = ${automated.organizationId})::int as runs,
+        (select count(*) from workflow_run_actions where organization_id = ${automated.organizationId})::int as actions,
+        (select count(*) from workflow_run_actions where organization_id = ${automated.organizationId} and status = 'SCHEDULED')::int as scheduled,
+        (select count(*) from notifications where organization_id = ${automated.organizationId})::int as notifications`;
+    process.stdout.write(
+      `\n${table(
+        ['createLead at ' + String(connections) + ' clients', 'creates/s', 'errors'],
+        [
+          ['no rules', fixed(rate('plain')), String(totals.plain.errors)],
+          ['5 workflow rules', fixed(rate('automated')), String(totals.automated.errors)],
+        ],
+      )}\n`,
+    );
+    process.stdout.write(`ratio with rules / without: ${fixed(ratio, 3)} (rules cost ${fixed(cost * 100)}%; target under ${TARGET.maxCost * 100}%: ${cost < TARGET.maxCost ? 'met' : 'NOT met'})\n`);
+    process.stdout.write(`rules side stored ${stored?.runs} runs, ${stored?.actions} actions (${stored?.scheduled} scheduled emails), ${stored?.notifications} notifications; load average after ${loadAverage()}\n`);
+    process.stdout.write(`${sourceLine(info)}\n`);
+    const file = writeResult('automation', { info, connections, seconds, warmup, totals, ratio, cost, stored, target: TARGET });
+    log(`written to ${file}`);
+  } finally {
+    await server?.stop();
+    await database?.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+import type { Db } from '../../db/database.js';
+import type { Viewer } from '../auth/viewer.js';
+import { registerRecordHooks, type RecordWrite } from '../records/record-hooks.js';
+import { criteriaHold, criterionHolds } from './workflow-criteria.js';
+import { dateJobFor } from './date-schedules.js';
+import { MODULES, type ModuleSpec, type WorkflowTriggerSpec } from './workflow-definition.js';
+import { DATE_JOB, startRun } from './workflow-runs.js';
+import { workflowRuntime } from './workflow-runtime.js';
+import { activeRules } from './active-rules.js';
+import type { WorkflowRuleRow } from './workflows.table.js';
+
+/**
+ * The loop rule: writes made by a workflow's own actions (source 'workflow') fire no rule, so
+ * rules never cascade into each other or themselves. (Date-relative schedules still follow a
+ * date a workflow changed: that only moves when a rule fires, it fires nothing now.)
+ */
+
+const numberOf = (value: unknown): number | null => (value === null || value === undefined || value === '' ? null : Number.isFinite(Number(value)) ? Number(value) : null);
+
+/** Whether a non-date trigger fires for this write. */
+export function triggerFires(trigger: WorkflowTriggerSpec, write: RecordWrite): boolean {
+  switch (trigger.type) {
+    case 'ON_CREATE':
+      return write.kind === 'created';
+    case 'ON_EDIT':
+      return write.kind === 'updated';
+    case 'ON_CREATE_OR_EDIT':
+      return true;
+    case 'FIELD_UPDATED':
+      if (write.kind !== 'updated' || !write.changes.some((change) => change.field === trigger.field)) return false;
+      return trigger.value === undefined || criterionHolds({ field: trigger.field ?? '', operator: 'EQUALS', value: trigger.value }, write.after);
+    case 'SCORE_ABOVE': {
+      // Scores come from the scoring rules: any module with a numeric `score` field.
+      const threshold = trigger.threshold ?? Number.POSITIVE_INFINITY;
+      const after = numberOf(write.after['score']);
+      const before = write.before ? numberOf(write.before['score']) : null;
+      return after !== null && after >= threshold && (before === null || before < threshold);
+    }
+    case 'DATE_FIELD':
+      return false;
+  }
+}
+
+/** Schedules a DATE_FIELD rule's job when the record's date is set or moved. */
+async function scheduleDate(tx: Db, rule: WorkflowRuleRow, write: RecordWrite): Promise<void> {
+  const field = rule.trigger.field;
+  if (!field) return;
+  if (write.kind === 'updated' && !write.changes.some((change) => change.field === field)) return;
+  const job = dateJobFor(rule, String(write.after['id']), write.after[field]);
+  if (job) await workflowRuntime().jobs.send(DATE_JOB, job.data, { tx, startAfter: job.startAfter });
+}
+
+const specOf = (module: string): ModuleSpec | undefined => Object.values(MODULES).find((spec) => spec.module === module);
+
+async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<void> {
+  const spec = specOf(write.module);
+  if (!spec) return;
+  const rules = await activeRules(tx, viewer.organizationId, spec.module);
+  for (const rule of rules) {
+    if (rule.trigger.type === 'DATE_FIELD') {
+      await scheduleDate(tx, rule, write);
+      continue;
+    }
+    if (write.source === 'workflow') continue;
+    if (!triggerFires(rule.trigger, write) || !criteriaHold(rule.criteria, write.after)) continue;
+    // Emails queued here are sent by their delivery job (a minute later): SMTP has no place inside the writer's transaction.
+    await startRun({ tx, viewer, runtime: workflowRuntime(), rule, spec, record: write.after, trigger: rule.trigger.type });
+  }
+}
+
+registerRecordHooks({ order: 40, name: 'workflows', afterWrite });

@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { DomainError } from '../../shared/errors.js';
+import type { Viewer } from '../auth/viewer.js';
+import { deliverMessages } from '../emails/email-delivery.js';
+import { publishNotifications } from '../notifications/notifications.service.js';
+import type { NotificationRow } from '../notifications/notifications.table.js';
+import { organizationById } from '../organizations/organizations.service.js';
+import { getUserRow, systemViewer } from '../users/users.service.js';
+import { shareActiveRules } from './active-rules.js';
+import { executeAction, type ActionContext, type ActionEffects } from './workflow-actions.js';
+import { criteriaHold } from './workflow-criteria.js';
+import { instantOf, moduleOf, UNIT_MS, type ModuleSpec, type WorkflowActionSpec } from './workflow-definition.js';
+import { runStatusOf, settleAction, settleRun, type ActionStatus } from './workflow-run-status.js';
+import type { WorkflowRuntime } from './workflow-runtime.js';
+import { workflowRunActions, workflowRules, workflowRuns, type WorkflowRuleRow } from './workflows.table.js';
+
+export const ACTION_JOB = 'workflows.action';
+export const DATE_JOB = 'workflows.date';
+
+export interface ActionJob {
+  readonly organizationId: string;
+  readonly runId: string;
+  readonly actionIndex: number;
+}
+
+export interface DateJob {
+  readonly organizationId: string;
+  readonly ruleId: string;
+  readonly recordId: string;
+  /** The date the job was scheduled for (ISO): a record whose date moved since is not fired by this job. */
+  readonly date: string;
+  /** The rule's offset when scheduled: a rule whose offset was edited since is not fired by this job. */
+  readonly offsetMs: number;
+}
+
+/** What a run leaves for after its transaction: notifications to publish and emails to deliver. */
+interface Collected {
+  readonly notifications: NotificationRow[];
+  readonly emailIds: string[];
+}
+
+const messageOf = (error: unknown): string => (error instanceof DomainError ? error.message : error instanceof Error ? `Unexpected error: ${error.message}` : 'Unexpected error').slice(0, 1000);
+
+/**
+ * Runs one action in a savepoint: a failing action is recorded as FAILED and rolls back only its
+ * own effect, never the write that fired the rule.
+ */
+async function runAction(ctx: ActionContext, action: WorkflowActionSpec, collected: Collected): Promise<{ status: ActionStatus; error: string | null }> {
+  try {
+    const effects: ActionEffects = await ctx.tx.transaction((savepoint) => {
+      shareActiveRules(ctx.tx, savepoint as Db);
+      return executeAction({ ...ctx, tx: savepoint as Db }, action);
+    });
+    collected.notifications.push(...(effects.notifications ?? []));
+    collected.emailIds.push(...(effects.emailIds ?? []));
+    return { status: effects.status, error: null };
+  } catch (error) {
+    if (!(error instanceof DomainError)) ctx.runtime.logger.warn('workflow action failed', { ruleId: ctx.rule.id, action: action.type, error });
+    return { status: 'FAILED', error: messageOf(error) };
+  }
+}
+
+/** When a delayed action is due: after the trigger, or relative to a date field of the record. */
+function dueTime(action: WorkflowActionSpec, record: Readonly<Record<string, unknown>>, now: number): Date | null {
+  if (!action.delay) return null;
+  const step = action.delay.amount * UNIT_MS[action.delay.unit];
+  if (!action.delay.relativeTo) return new Date(now + step);
+  const base = instantOf(record[action.delay.relativeTo]);
+  return base ? new Date(base.getTime() + step) : null;
+}
+
+export interface StartRun {
+  readonly tx: Db;
+  readonly viewer: Viewer;
+  readonly runtime: WorkflowRuntime;
+  readonly rule: WorkflowRuleRow;
+  readonly spec: ModuleSpec;
+  readonly record: Readonly<Record<string, unknown>>;
+  readonly trigger: string;
+  readonly triggerKey?: string;
+}
+
+/**
+ * Fires a rule for a record in the caller's transaction (an `inTransaction` one): immediate actions
+ * run now, delayed ones become jobs that exist only if the transaction commits. Returns the emails
+ * it queued (the caller may deliver them after commit).
+ */
+export async function startRun(run: StartRun): Promise<string[]> {
+  const { tx, viewer, rule } = run;
+  const runId = randomUUID();
+  const now = Date.now();
+  const collected: Collected = { notifications: [], emailIds: [] };
+  const rows: (typeof workflowRunActions.$inferInsert)[] = [];
+  for (const [index, action] of rule.actions.entries()) {
+    const at = dueTime(action, run.record, now);
+    if (action.delay && at === null) {
+      rows.push({ organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'CANCELLED', error: `The record has no ${action.delay.relativeTo ?? 'date'}` });
+      continue;
+    }
+    if (at && at.getTime() > now) {
+      await run.runtime.jobs.send(ACTION_JOB, { organizationId: viewer.organizationId, runId, actionIndex: index } satisfies ActionJob, { tx, startAfter: at });
+      rows.push({ organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'SCHEDULED', scheduledFor: at });
+      continue;
+    }
+    const ctx: ActionContext = { tx, viewer, runtime: run.runtime, rule, spec: run.spec, record: run.record, runId, actionIndex: index, trigger: run.trigger };
+    const outcome = await runAction(ctx, action, collected);
+    rows.push({ organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: outcome.status, error: outcome.error, completedAt: outcome.status === 'QUEUED' ? null : new Date() });
+  }
+  const { status, error } = runStatusOf(rows.map((row) => ({ status: row.status, error: row.error ?? null })));
+  const insertRun = tx.insert(workflowRuns).values({
+    organizationId: viewer.organizationId,
+    id: runId,
+    ruleId: rule.id,
+    module: run.spec.module,
+    recordId: String(run.record['id']),
+    trigger: run.trigger,
+    triggerKey: run.triggerKey ?? null,
+    actorId: viewer.userId,
+    status,
+    error,
+    finishedAt: status === 'WAITING' ? null : new Date(),
+  });
+  // One statement for the run and its actions (the foreign key is checked at its end): a run costs one round trip.
+  await tx.execute(sql`with run as (${insertRun.getSQL()}) ${tx.insert(workflowRunActions).values(rows).getSQL()}`);
+  publishNotifications(tx, viewer.organizationId, viewer.userId, collected.notifications);
+  return collected.emailIds;
+}
+
+/** The acting user of a job: the run's (or record owner's) user, with the organisation's settings. */
+async function viewerFor(db: Db, organizationId: string, userId: string): Promise<Viewer | null> {
+  const [user, organization] = await Promise.all([getUserRow(db, organizationId, userId), organizationById(db, organizationId)]);
+  return user && organization ? systemViewer(user, organization) : null;
+}
+
+async function readRecord(tx: Db, spec: ModuleSpec, organizationId: string, id: string): Promise<Record<string, unknown> | undefined> {
+  const table = spec.kind.table;
+  const [row] = await tx
+    .select()
+    .from(table as PgTable)
+    .where(and(eq(table.organizationId, organizationId), eq(table.id, id)));
+  return row as Record<string, unknown> | undefined;
+}
+
+async function readRule(tx: Db, organizationId: string, ruleId: string): Promise<WorkflowRuleRow | undefined> {
+  const [rule] = await tx.select().from(workflowRules).where(and(eq(workflowRules.organizationId, organizationId), eq(workflowRules.id, ruleId)));
+  return rule;
+}
+
+async function deliverAfterCommit(runtime: WorkflowRuntime, organizationId: string, emailIds: readonly string[], replyTo: string): Promise<void> {
+  // The delivery job queued with each message sends it if this fails or the process dies first.
+  if (emailIds.length > 0) await deliverMessages(runtime.db, runtime.config, { organizationId, messageIds: [...emailIds], replyTo });
+}
+
+/**
+ * A delayed action whose time has come. The action row moves from SCHEDULED in the same
+ * transaction as the effect, so a job run twice (a retry, a second process) acts once.
+ * The record must still meet the rule's criteria, else the action is CANCELLED.
+ */
+export async function runScheduledAction(runtime: WorkflowRuntime, job: ActionJob): Promise<void> {
+  const outcome = await inTransaction(runtime.db, async (tx) => {
+    const [action] = await tx
+      .select()
+      .from(workflowRunActions)
+      .where(and(eq(workflowRunActions.organizationId, job.organizationId), eq(workflowRunActions.runId, job.runId), eq(workflowRunActions.actionIndex, job.actionIndex)))
+      .for('update');
+    if (!action || action.status !== 'SCHEDULED') return null;
+    const [run] = await tx.select().from(workflowRuns).where(and(eq(workflowRuns.organizationId, job.organizationId), eq(workflowRuns.id, job.runId)));
+    const rule = run ? await readRule(tx, job.organizationId, run.ruleId) : undefined;
+    const spec = run ? moduleOf(run.module) : undefined;
+    const record = run && spec ? await readRecord(tx, spec, job.organizationId, run.recordId) : undefined;
+    const actionSpec = rule?.actions[job.actionIndex];
+    const cancel = async (reason: string): Promise<null> => {
+      await settleAction(tx, job.organizationId, job.runId, job.actionIndex, 'SCHEDULED', 'CANCELLED', reason);
+      await settleRun(tx, job.organizationId, job.runId);
+      return null;
+    };
+    if (!run || !rule || !spec || !actionSpec) return cancel('The rule was deleted');
+    if (!record || record['deletedAt']) return cancel('The record was deleted');
+    if (!rule.active || rule.deletedAt) return cancel('The rule is no longer active');
+    if (!criteriaHold(rule.criteria, record)) return cancel('The record no longer meets the criteria');
+    const viewer = (await viewerFor(tx, job.organizationId, run.actorId)) ?? (await viewerFor(tx, job.organizationId, String(record['ownerId'])));
+    if (!viewer) return cancel('Nobody to act as');
+    const collected: Collected = { notifications: [], emailIds: [] };
+    const ctx: ActionContext = { tx, viewer, runtime, rule, spec, record, runId: run.id, actionIndex: job.actionIndex, trigger: run.trigger };
+    const result = await runAction(ctx, actionSpec, collected);
+    await settleAction(tx, job.organizationId, run.id, job.actionIndex, 'SCHEDULED', result.status, result.error);
+    await settleRun(tx, job.organizationId, run.id);
+    publishNotifications(tx, job.organizationId, viewer.userId, collected.notifications);
+    return { emailIds: collected.emailIds, replyTo: viewer.email };
+  });
+  if (outcome) await deliverAfterCommit(runtime, job.organizationId, outcome.emailIds, outcome.replyTo);
+}
+
+/**
+ * A DATE_FIELD rule's moment for one record. Jobs are scheduled when the date is written; a job
+ * whose date has since changed (a newer job exists for the new date) does nothing.
+ */
+export async function runDateTrigger(runtime: WorkflowRuntime, job: DateJob): Promise<void> {
+  const outcome = await inTransaction(runtime.db, async (tx) => {
+    const rule = await readRule(tx, job.organizationId, job.ruleId);
+    if (!rule || !rule.active || rule.deletedAt || rule.trigger.type !== 'DATE_FIELD' || !rule.trigger.field) return null;
+    if ((rule.trigger.offset ?? 0) * UNIT_MS[rule.trigger.unit ?? 'DAYS'] !== job.offsetMs) return null;
+    const spec = moduleOf(rule.module);
+    const record = await readRecord(tx, spec, job.organizationId, job.recordId);
+    if (!record || record['deletedAt']) return null;
+    if (instantOf(record[rule.trigger.field])?.toISOString() !== job.date) return null;
+    if (!criteriaHold(rule.criteria, record)) return null;
+    const triggerKey = `${rule.trigger.field}:${job.date}`;
+    const [already] = await tx
+      .select({ id: workflowRuns.id })
+      .from(workflowRuns)
+      .where(and(eq(workflowRuns.organizationId, job.organizationId), eq(workflowRuns.ruleId, rule.id), eq(workflowRuns.recordId, job.recordId), eq(workflowRuns.triggerKey, triggerKey)));
+    if (already) return null;
+    const viewer = await viewerFor(tx, job.organizationId, String(record['ownerId']));
+    if (!viewer) return null;
+    const emailIds = await startRun({ tx, viewer, runtime, rule, spec, record, trigger: 'DATE_FIELD', triggerKey });
+    return { emailIds, replyTo: viewer.email };
+  });
+  if (outcome) await deliverAfterCommit(runtime, job.organizationId, outcome.emailIds, outcome.replyTo);
+}
