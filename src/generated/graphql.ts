@@ -23,6 +23,9 @@ import type { ActivityRow } from '../modules/activities/activities.table.js';
 import type { NoteRow } from '../modules/notes/notes.table.js';
 import type { TimelineEntryRow } from '../modules/timeline/timeline.table.js';
 import type { AddressValue } from '../shared/address.js';
+import type { CriterionValue } from '../modules/records/criteria.js';
+import type { ScoringRuleRow, ScoringRunRow, FieldScoreValue, SignalScoreValue, ScoreDecayValue, RuleContribution, CriterionContribution, ScoreHistoryRow } from '../modules/scoring/scoring.table.js';
+import type { ScoreResult } from '../modules/scoring/score-compute.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -341,6 +344,10 @@ export type Contact = CrmRecord & {
   owner: User;
   /** Normalised to E.164. */
   phone: Maybe<Scalars['String']['output']>;
+  /** Field and signal points of every active rule, less decay at the time of reading. */
+  score: Scalars['Int']['output'];
+  scoreBreakdown: ScoreBreakdown;
+  scoreHistory: Array<ScoreChange>;
   signals: Array<SalesSignal>;
   socialHandles: Array<Scalars['String']['output']>;
   tags: Array<Scalars['String']['output']>;
@@ -371,6 +378,12 @@ export type ContactEmailsArgs = {
 
 /** A person at an account you do business with (Zoho's Contacts). */
 export type ContactNotesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person at an account you do business with (Zoho's Contacts). */
+export type ContactScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -415,6 +428,8 @@ export type ContactFilter = {
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  scoreMax?: InputMaybe<Scalars['Int']['input']>;
+  scoreMin?: InputMaybe<Scalars['Int']['input']>;
   /** Matches names, email or phone, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
   tag?: InputMaybe<Scalars['String']['input']>;
@@ -430,6 +445,7 @@ export type ContactOrderField =
   | 'EMAIL'
   | 'LAST_ACTIVITY_AT'
   | 'LAST_NAME'
+  | 'SCORE'
   | 'UPDATED_AT';
 
 /** The deal to create while converting a lead. */
@@ -578,6 +594,15 @@ export type CreatePipelineInput = {
   stages?: InputMaybe<Array<StageInput>>;
 };
 
+export type CreateScoringRuleInput = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  decay?: InputMaybe<ScoreDecayInput>;
+  fieldScores?: InputMaybe<Array<FieldScoreInput>>;
+  module: ScoringModule;
+  name: Scalars['String']['input'];
+  signalScores?: InputMaybe<Array<SignalScoreInput>>;
+};
+
 /** Adds a stage to a pipeline. Administrators only. */
 export type CreateStageInput = {
   kind?: InputMaybe<StageKind>;
@@ -596,6 +621,57 @@ export type CreateWebFormInput = {
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** Where a browser goes after posting; without it the form answers JSON. */
   redirectUrl?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A condition on one field of a record. */
+export type Criterion = {
+  __typename?: 'Criterion';
+  field: Scalars['String']['output'];
+  operator: CriterionOperator;
+  value: Maybe<Scalars['JSON']['output']>;
+  values: Maybe<Array<Scalars['JSON']['output']>>;
+};
+
+/** A condition on one field of a record, in the criteria language shared by scoring, assignment, territories and workflows. */
+export type CriterionInput = {
+  /** The record's field as named in the API, e.g. "title", "annualRevenue", "country", "tags". */
+  field: Scalars['String']['input'];
+  operator: CriterionOperator;
+  /** For EQUALS, NOT_EQUALS, CONTAINS, GREATER_THAN, LESS_THAN. */
+  value?: InputMaybe<Scalars['JSON']['input']>;
+  /** For IN, NOT_IN and BETWEEN. */
+  values?: InputMaybe<Array<Scalars['JSON']['input']>>;
+};
+
+/** How a criterion compares a field with its value(s). Text compares case-insensitively; on a list field (tags) one element must match. */
+export type CriterionOperator =
+  /** Numbers and dates, inclusive: `values` is [low, high]. */
+  | 'BETWEEN'
+  | 'CONTAINS'
+  | 'EQUALS'
+  /** Numbers and dates. */
+  | 'GREATER_THAN'
+  /** The field equals one of `values`. */
+  | 'IN'
+  /** Null, blank or an empty list. */
+  | 'IS_EMPTY'
+  | 'IS_NOT_EMPTY'
+  /** Numbers and dates. */
+  | 'LESS_THAN'
+  | 'NOT_EQUALS'
+  | 'NOT_IN';
+
+export type CriterionScore = {
+  __typename?: 'CriterionScore';
+  count: Maybe<Scalars['Int']['output']>;
+  /** E.g. `title contains "Director"`, `3 × EMAIL_OPENED at 5`, `14+ days without interaction: -5 per 7 days`. */
+  description: Scalars['String']['output'];
+  /** FIELD: the field tested. */
+  field: Maybe<Scalars['String']['output']>;
+  kind: ScoreCriterionKind;
+  points: Scalars['Int']['output'];
+  /** SIGNAL: the kind counted, and how many there were. */
+  signalKind: Maybe<SignalKind>;
 };
 
 /** Fields every CRM record (lead, contact, account, deal) carries. */
@@ -655,6 +731,10 @@ export type Deal = CrmRecord & {
   pipeline: Pipeline;
   /** Win probability 0-100; set from the stage when the deal enters it. */
   probability: Scalars['Int']['output'];
+  /** Field points of every active rule, less decay at the time of reading. */
+  score: Scalars['Int']['output'];
+  scoreBreakdown: ScoreBreakdown;
+  scoreHistory: Array<ScoreChange>;
   stage: Stage;
   /** When the deal entered its current stage. */
   stageEnteredAt: Scalars['DateTime']['output'];
@@ -677,6 +757,12 @@ export type DealActivitiesArgs = {
 
 /** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
 export type DealNotesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+export type DealScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -741,6 +827,8 @@ export type DealFilter = {
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
+  scoreMax?: InputMaybe<Scalars['Int']['input']>;
+  scoreMin?: InputMaybe<Scalars['Int']['input']>;
   /** Matches the deal name, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
   stageId?: InputMaybe<Scalars['ID']['input']>;
@@ -761,6 +849,7 @@ export type DealOrderField =
   | 'CREATED_AT'
   | 'NAME'
   | 'PROBABILITY'
+  | 'SCORE'
   | 'UPDATED_AT';
 
 /** A deal that changed stage. */
@@ -838,6 +927,25 @@ export type FieldChange = {
   oldValue: Maybe<Scalars['JSON']['output']>;
 };
 
+/** Points a rule gives when a field criterion holds, e.g. +20 when title contains "Director". */
+export type FieldScore = {
+  __typename?: 'FieldScore';
+  field: Scalars['String']['output'];
+  operator: CriterionOperator;
+  /** Negative to take points away. */
+  points: Scalars['Int']['output'];
+  value: Maybe<Scalars['JSON']['output']>;
+  values: Maybe<Array<Scalars['JSON']['output']>>;
+};
+
+export type FieldScoreInput = {
+  field: Scalars['String']['input'];
+  operator: CriterionOperator;
+  points: Scalars['Int']['input'];
+  value?: InputMaybe<Scalars['JSON']['input']>;
+  values?: InputMaybe<Array<Scalars['JSON']['input']>>;
+};
+
 /** Invites a new member of the organisation. */
 export type InviteUserInput = {
   email: Scalars['String']['input'];
@@ -890,6 +998,11 @@ export type Lead = CrmRecord & {
   owner: User;
   /** Normalised to E.164. */
   phone: Maybe<Scalars['String']['output']>;
+  /** Field and signal points of every active rule, less decay at the time of reading. */
+  score: Scalars['Int']['output'];
+  scoreBreakdown: ScoreBreakdown;
+  /** Newest first. */
+  scoreHistory: Array<ScoreChange>;
   /** Newest first. */
   signals: Array<SalesSignal>;
   socialHandles: Array<Scalars['String']['output']>;
@@ -918,6 +1031,12 @@ export type LeadEmailsArgs = {
 
 /** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
 export type LeadNotesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+export type LeadScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -964,6 +1083,10 @@ export type LeadFilter = {
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Score (after decay) at most this. */
+  scoreMax?: InputMaybe<Scalars['Int']['input']>;
+  /** Score (after decay) at least this. */
+  scoreMin?: InputMaybe<Scalars['Int']['input']>;
   /** Matches names, email, company or phone, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -981,6 +1104,8 @@ export type LeadOrderField =
   | 'CREATED_AT'
   | 'LAST_ACTIVITY_AT'
   | 'LAST_NAME'
+  /** Score after decay. */
+  | 'SCORE'
   | 'UPDATED_AT';
 
 /** Credentials to sign in with. */
@@ -1023,6 +1148,8 @@ export type Mutation = {
   /** Writes a note on a record and adds it to the record's timeline. */
   createNote: Note;
   createPipeline: Pipeline;
+  /** Administrators. Rescores every record of the module in the background (see `lastRun`). */
+  createScoringRule: ScoringRule;
   createStage: Stage;
   createWebForm: WebForm;
   /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay. Administrators only. */
@@ -1036,6 +1163,8 @@ export type Mutation = {
   deleteLead: Lead;
   /** Removes a note. */
   deleteNote: Note;
+  /** Administrators. Returns the deleted rule; its module is rescored in the background. */
+  deleteScoringRule: ScoringRule;
   /** Returns the pipeline without the stage. */
   deleteStage: Pipeline;
   /** Adds a member and returns their one-time set-password token. Administrators only. */
@@ -1070,6 +1199,8 @@ export type Mutation = {
   /** Changes the organisation's name, default currency or country. Administrators only. */
   updateOrganization: Organization;
   updatePipeline: Pipeline;
+  /** Administrators. Rescores every record of the module in the background. */
+  updateScoringRule: ScoringRule;
   updateSignalSettings: SignalSettings;
   updateStage: Stage;
 };
@@ -1130,6 +1261,12 @@ export type MutationCreatePipelineArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateScoringRuleArgs = {
+  input: CreateScoringRuleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateStageArgs = {
   input: CreateStageInput;
 };
@@ -1185,6 +1322,12 @@ export type MutationDeleteLeadArgs = {
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteNoteArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteScoringRuleArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1322,6 +1465,12 @@ export type MutationUpdatePipelineArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateScoringRuleArgs = {
+  input: UpdateScoringRuleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateSignalSettingsArgs = {
   input: UpdateSignalSettingsInput;
 };
@@ -1418,6 +1567,10 @@ export type Query = {
   pipelines: Array<Pipeline>;
   /** Sales signals, newest first. */
   salesSignals: SalesSignalConnection;
+  /** Administrators: the scoring rules, of one module or all. */
+  scoringRules: Array<ScoringRule>;
+  /** Administrators: a rescore's progress. */
+  scoringRun: ScoringRun;
   signalSettings: SignalSettings;
   /** One member of the organisation. */
   user: User;
@@ -1531,6 +1684,18 @@ export type QuerySalesSignalsArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryScoringRulesArgs = {
+  module?: InputMaybe<ScoringModule>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryScoringRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryUserArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1593,6 +1758,14 @@ export type RotateWebhookSecretPayload = {
   secret: Scalars['String']['output'];
 };
 
+export type RuleScore = {
+  __typename?: 'RuleScore';
+  criteria: Array<CriterionScore>;
+  points: Scalars['Int']['output'];
+  ruleId: Scalars['ID']['output'];
+  ruleName: Scalars['String']['output'];
+};
+
 /** A prospect's interaction, matched to a lead or contact when Pulse could. */
 export type SalesSignal = {
   __typename?: 'SalesSignal';
@@ -1647,6 +1820,99 @@ export type SalesSignalSubscriptionFilter = {
   recordId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** Why a record has its score: each rule that contributed, and in it each criterion, with points. */
+export type ScoreBreakdown = {
+  __typename?: 'ScoreBreakdown';
+  rules: Array<RuleScore>;
+  score: Scalars['Int']['output'];
+};
+
+/** One change of a record's stored score (before decay). */
+export type ScoreChange = {
+  __typename?: 'ScoreChange';
+  at: Scalars['DateTime']['output'];
+  previousScore: Scalars['Int']['output'];
+  /** What moved it: "Record created", "EMAIL_OPENED signal", "Scoring rules changed"... */
+  reason: Scalars['String']['output'];
+  score: Scalars['Int']['output'];
+};
+
+/** A record's score moved (published on the event path; decay is a matter of time and sends nothing). */
+export type ScoreChangedEvent = {
+  __typename?: 'ScoreChangedEvent';
+  contact: Maybe<Contact>;
+  deal: Maybe<Deal>;
+  lead: Maybe<Lead>;
+  module: ScoringModule;
+  previousScore: Scalars['Int']['output'];
+  reason: Scalars['String']['output'];
+  recordId: Scalars['ID']['output'];
+  /** The stored score (before decay). */
+  score: Scalars['Int']['output'];
+};
+
+export type ScoreCriterionKind =
+  | 'DECAY'
+  | 'FIELD'
+  | 'SIGNAL';
+
+/** Points lost per `everyDays` days without interaction (since the last activity, or creation when none; deals: since their last change). */
+export type ScoreDecay = {
+  __typename?: 'ScoreDecay';
+  everyDays: Scalars['Int']['output'];
+  /** The most decay takes away; null for no cap. */
+  maxPoints: Maybe<Scalars['Int']['output']>;
+  points: Scalars['Int']['output'];
+};
+
+export type ScoreDecayInput = {
+  everyDays: Scalars['Int']['input'];
+  maxPoints?: InputMaybe<Scalars['Int']['input']>;
+  points: Scalars['Int']['input'];
+};
+
+/** The modules records of which are scored. */
+export type ScoringModule =
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'LEADS';
+
+/** A scoring rule: every active rule of a module adds its points to each record's score. */
+export type ScoringRule = {
+  __typename?: 'ScoringRule';
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  decay: Maybe<ScoreDecay>;
+  fieldScores: Array<FieldScore>;
+  id: Scalars['ID']['output'];
+  /** The background rescore of the module that the rule's last change started. */
+  lastRun: Maybe<ScoringRun>;
+  module: ScoringModule;
+  name: Scalars['String']['output'];
+  signalScores: Array<SignalScore>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A background rescore of every record of a module after a rule change. */
+export type ScoringRun = {
+  __typename?: 'ScoringRun';
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  module: ScoringModule;
+  /** Records scored so far. */
+  processed: Scalars['Int']['output'];
+  startedAt: Scalars['DateTime']['output'];
+  status: ScoringRunStatus;
+  /** Records of the module when the run started (records created meanwhile are scored as they are written). */
+  total: Scalars['Int']['output'];
+};
+
+export type ScoringRunStatus =
+  | 'DONE'
+  | 'RUNNING'
+  /** A newer rule change started another run, which covers every record. */
+  | 'SUPERSEDED';
+
 /** Sends a tracked email about one lead, contact or deal (a deal's goes to its contact). */
 export type SendEmailInput = {
   contactId?: InputMaybe<Scalars['ID']['input']>;
@@ -1700,6 +1966,21 @@ export type SignalKind =
   | 'SOCIAL_ENGAGEMENT'
   | 'SOCIAL_MENTION'
   | 'WEBSITE_VISIT';
+
+/** Points per signal of a kind (leads and contacts), e.g. +5 per EMAIL_OPENED up to 25. */
+export type SignalScore = {
+  __typename?: 'SignalScore';
+  kind: SignalKind;
+  /** The most this kind adds (or takes) in total; null for no cap. */
+  maxPoints: Maybe<Scalars['Int']['output']>;
+  points: Scalars['Int']['output'];
+};
+
+export type SignalScoreInput = {
+  kind: SignalKind;
+  maxPoints?: InputMaybe<Scalars['Int']['input']>;
+  points: Scalars['Int']['input'];
+};
 
 export type SignalSettings = {
   __typename?: 'SignalSettings';
@@ -1768,6 +2049,8 @@ export type Subscription = {
   dealStageChanged: DealStageChange;
   /** Signals as they happen, for records the subscriber may read; resumable with `after` like deal events. */
   salesSignal: SalesSignal;
+  /** Score changes of records the subscriber may read, so a live list sorted by score can re-sort itself. */
+  scoreChanged: ScoreChangedEvent;
 };
 
 
@@ -1801,6 +2084,16 @@ export type SubscriptionDealStageChangedArgs = {
 export type SubscriptionSalesSignalArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SalesSignalSubscriptionFilter>;
+};
+
+
+/**
+ * Live updates over graphql-ws on the same URL as HTTP (`ws://host:port/graphql`); send the token as
+ * `connectionParams.authorization`. Every event has a `cursor`: resubscribe with `after: <last cursor>`
+ * to get every event you missed, exactly once, in order, then live ones.
+ */
+export type SubscriptionScoreChangedArgs = {
+  module?: InputMaybe<ScoringModule>;
 };
 
 /** A page of timeline entries, newest first. */
@@ -1958,6 +2251,16 @@ export type UpdatePipelineInput = {
   id: Scalars['ID']['input'];
   isDefault?: InputMaybe<Scalars['Boolean']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Fields left out stay as they are; `decay: null` removes the decay. */
+export type UpdateScoringRuleInput = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  decay?: InputMaybe<ScoreDecayInput>;
+  fieldScores?: InputMaybe<Array<FieldScoreInput>>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  signalScores?: InputMaybe<Array<SignalScoreInput>>;
 };
 
 /** The organisation's sales-signal settings. Administrators only. */
@@ -2149,8 +2452,13 @@ export type ResolversTypes = {
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
+  CreateScoringRuleInput: CreateScoringRuleInput;
   CreateStageInput: CreateStageInput;
   CreateWebFormInput: CreateWebFormInput;
+  Criterion: ResolverTypeWrapper<CriterionValue>;
+  CriterionInput: CriterionInput;
+  CriterionOperator: CriterionOperator;
+  CriterionScore: ResolverTypeWrapper<CriterionContribution>;
   CrmRecord: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['CrmRecord']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -2170,6 +2478,8 @@ export type ResolversTypes = {
   EmailStatus: EmailStatus;
   Engagement: Engagement;
   FieldChange: ResolverTypeWrapper<FieldChange>;
+  FieldScore: ResolverTypeWrapper<FieldScoreValue>;
+  FieldScoreInput: FieldScoreInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   InviteUserInput: InviteUserInput;
@@ -2198,16 +2508,29 @@ export type ResolversTypes = {
   ReorderStagesInput: ReorderStagesInput;
   Role: Role;
   RotateWebhookSecretPayload: ResolverTypeWrapper<RotateWebhookSecretPayload>;
+  RuleScore: ResolverTypeWrapper<RuleContribution>;
   SalesSignal: ResolverTypeWrapper<SalesSignalRow>;
   SalesSignalConnection: ResolverTypeWrapper<SignalFeed>;
   SalesSignalEdge: ResolverTypeWrapper<Edge<SalesSignalRow>>;
   SalesSignalFilter: SalesSignalFilter;
   SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
+  ScoreBreakdown: ResolverTypeWrapper<ScoreResult>;
+  ScoreChange: ResolverTypeWrapper<ScoreHistoryRow>;
+  ScoreChangedEvent: ResolverTypeWrapper<EventRow>;
+  ScoreCriterionKind: ScoreCriterionKind;
+  ScoreDecay: ResolverTypeWrapper<ScoreDecayValue>;
+  ScoreDecayInput: ScoreDecayInput;
+  ScoringModule: ScoringModule;
+  ScoringRule: ResolverTypeWrapper<ScoringRuleRow>;
+  ScoringRun: ResolverTypeWrapper<ScoringRunRow>;
+  ScoringRunStatus: ScoringRunStatus;
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: ResolverTypeWrapper<MassEmailResult>;
   SignUpInput: SignUpInput;
   SignalKind: SignalKind;
+  SignalScore: ResolverTypeWrapper<SignalScoreValue>;
+  SignalScoreInput: SignalScoreInput;
   SignalSettings: ResolverTypeWrapper<OrganizationRow>;
   Stage: ResolverTypeWrapper<StageRow>;
   StageHistoryEntry: ResolverTypeWrapper<StageHistoryRow>;
@@ -2226,6 +2549,7 @@ export type ResolversTypes = {
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdatePipelineInput: UpdatePipelineInput;
+  UpdateScoringRuleInput: UpdateScoringRuleInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   User: ResolverTypeWrapper<UserRow>;
@@ -2267,8 +2591,12 @@ export type ResolversParentTypes = {
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
+  CreateScoringRuleInput: CreateScoringRuleInput;
   CreateStageInput: CreateStageInput;
   CreateWebFormInput: CreateWebFormInput;
+  Criterion: CriterionValue;
+  CriterionInput: CriterionInput;
+  CriterionScore: CriterionContribution;
   CrmRecord: ResolversInterfaceTypes<ResolversParentTypes>['CrmRecord'];
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
@@ -2284,6 +2612,8 @@ export type ResolversParentTypes = {
   DeleteStageInput: DeleteStageInput;
   EmailMessage: EmailMessageRow;
   FieldChange: FieldChange;
+  FieldScore: FieldScoreValue;
+  FieldScoreInput: FieldScoreInput;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   InviteUserInput: InviteUserInput;
@@ -2307,15 +2637,25 @@ export type ResolversParentTypes = {
   RelatedRecord: ResolversUnionTypes<ResolversParentTypes>['RelatedRecord'];
   ReorderStagesInput: ReorderStagesInput;
   RotateWebhookSecretPayload: RotateWebhookSecretPayload;
+  RuleScore: RuleContribution;
   SalesSignal: SalesSignalRow;
   SalesSignalConnection: SignalFeed;
   SalesSignalEdge: Edge<SalesSignalRow>;
   SalesSignalFilter: SalesSignalFilter;
   SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
+  ScoreBreakdown: ScoreResult;
+  ScoreChange: ScoreHistoryRow;
+  ScoreChangedEvent: EventRow;
+  ScoreDecay: ScoreDecayValue;
+  ScoreDecayInput: ScoreDecayInput;
+  ScoringRule: ScoringRuleRow;
+  ScoringRun: ScoringRunRow;
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: MassEmailResult;
   SignUpInput: SignUpInput;
+  SignalScore: SignalScoreValue;
+  SignalScoreInput: SignalScoreInput;
   SignalSettings: OrganizationRow;
   Stage: StageRow;
   StageHistoryEntry: StageHistoryRow;
@@ -2333,6 +2673,7 @@ export type ResolversParentTypes = {
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdatePipelineInput: UpdatePipelineInput;
+  UpdateScoringRuleInput: UpdateScoringRuleInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   User: UserRow;
@@ -2461,6 +2802,9 @@ export type ContactResolvers<ContextType = GraphQLContext, ParentType extends Re
   notes?: Resolver<Array<ResolversTypes['Note']>, ParentType, ContextType, RequireFields<ContactNotesArgs, 'first'>>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scoreBreakdown?: Resolver<ResolversTypes['ScoreBreakdown'], ParentType, ContextType>;
+  scoreHistory?: Resolver<Array<ResolversTypes['ScoreChange']>, ParentType, ContextType, RequireFields<ContactScoreHistoryArgs, 'first'>>;
   signals?: Resolver<Array<ResolversTypes['SalesSignal']>, ParentType, ContextType, RequireFields<ContactSignalsArgs, 'first'>>;
   socialHandles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2488,6 +2832,22 @@ export type ConvertLeadPayloadResolvers<ContextType = GraphQLContext, ParentType
   contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType>;
   deal?: Resolver<Maybe<ResolversTypes['Deal']>, ParentType, ContextType>;
   lead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType>;
+};
+
+export type CriterionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Criterion'] = ResolversParentTypes['Criterion']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operator?: Resolver<ResolversTypes['CriterionOperator'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  values?: Resolver<Maybe<Array<ResolversTypes['JSON']>>, ParentType, ContextType>;
+};
+
+export type CriterionScoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CriterionScore'] = ResolversParentTypes['CriterionScore']> = {
+  count?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ScoreCriterionKind'], ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  signalKind?: Resolver<Maybe<ResolversTypes['SignalKind']>, ParentType, ContextType>;
 };
 
 export type CrmRecordResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CrmRecord'] = ResolversParentTypes['CrmRecord']> = {
@@ -2523,6 +2883,9 @@ export type DealResolvers<ContextType = GraphQLContext, ParentType extends Resol
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType>;
   probability?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scoreBreakdown?: Resolver<ResolversTypes['ScoreBreakdown'], ParentType, ContextType>;
+  scoreHistory?: Resolver<Array<ResolversTypes['ScoreChange']>, ParentType, ContextType, RequireFields<DealScoreHistoryArgs, 'first'>>;
   stage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType>;
   stageEnteredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   stageHistory?: Resolver<Array<ResolversTypes['StageHistoryEntry']>, ParentType, ContextType>;
@@ -2599,6 +2962,14 @@ export type FieldChangeResolvers<ContextType = GraphQLContext, ParentType extend
   oldValue?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
 };
 
+export type FieldScoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FieldScore'] = ResolversParentTypes['FieldScore']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operator?: Resolver<ResolversTypes['CriterionOperator'], ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  values?: Resolver<Maybe<Array<ResolversTypes['JSON']>>, ParentType, ContextType>;
+};
+
 export type InviteUserPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InviteUserPayload'] = ResolversParentTypes['InviteUserPayload']> = {
   invitationExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   invitationToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2637,6 +3008,9 @@ export type LeadResolvers<ContextType = GraphQLContext, ParentType extends Resol
   notes?: Resolver<Array<ResolversTypes['Note']>, ParentType, ContextType, RequireFields<LeadNotesArgs, 'first'>>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scoreBreakdown?: Resolver<ResolversTypes['ScoreBreakdown'], ParentType, ContextType>;
+  scoreHistory?: Resolver<Array<ResolversTypes['ScoreChange']>, ParentType, ContextType, RequireFields<LeadScoreHistoryArgs, 'first'>>;
   signals?: Resolver<Array<ResolversTypes['SalesSignal']>, ParentType, ContextType, RequireFields<LeadSignalsArgs, 'first'>>;
   socialHandles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2671,6 +3045,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationCreateLeadArgs, 'input'>>;
   createNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationCreateNoteArgs, 'input'>>;
   createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
+  createScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationCreateScoringRuleArgs, 'input'>>;
   createStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationCreateStageArgs, 'input'>>;
   createWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationCreateWebFormArgs, 'input'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
@@ -2681,6 +3056,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationDeleteDealArgs, 'id'>>;
   deleteLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationDeleteLeadArgs, 'id'>>;
   deleteNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationDeleteNoteArgs, 'id'>>;
+  deleteScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationDeleteScoringRuleArgs, 'id'>>;
   deleteStage?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationDeleteStageArgs, 'input'>>;
   inviteUser?: Resolver<ResolversTypes['InviteUserPayload'], ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
@@ -2704,6 +3080,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationUpdateNoteArgs, 'input'>>;
   updateOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateOrganizationArgs, 'input'>>;
   updatePipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationUpdatePipelineArgs, 'input'>>;
+  updateScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationUpdateScoringRuleArgs, 'input'>>;
   updateSignalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType, RequireFields<MutationUpdateSignalSettingsArgs, 'input'>>;
   updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
 };
@@ -2760,6 +3137,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<QueryPipelineArgs, 'id'>>;
   pipelines?: Resolver<Array<ResolversTypes['Pipeline']>, ParentType, ContextType>;
   salesSignals?: Resolver<ResolversTypes['SalesSignalConnection'], ParentType, ContextType, RequireFields<QuerySalesSignalsArgs, 'first'>>;
+  scoringRules?: Resolver<Array<ResolversTypes['ScoringRule']>, ParentType, ContextType, Partial<QueryScoringRulesArgs>>;
+  scoringRun?: Resolver<ResolversTypes['ScoringRun'], ParentType, ContextType, RequireFields<QueryScoringRunArgs, 'id'>>;
   signalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'includeInactive'>>;
@@ -2773,6 +3152,13 @@ export type RelatedRecordResolvers<ContextType = GraphQLContext, ParentType exte
 export type RotateWebhookSecretPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RotateWebhookSecretPayload'] = ResolversParentTypes['RotateWebhookSecretPayload']> = {
   organizationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type RuleScoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RuleScore'] = ResolversParentTypes['RuleScore']> = {
+  criteria?: Resolver<Array<ResolversTypes['CriterionScore']>, ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ruleId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ruleName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type SalesSignalResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SalesSignal'] = ResolversParentTypes['SalesSignal']> = {
@@ -2803,10 +3189,68 @@ export type SalesSignalEdgeResolvers<ContextType = GraphQLContext, ParentType ex
   node?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType>;
 };
 
+export type ScoreBreakdownResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreBreakdown'] = ResolversParentTypes['ScoreBreakdown']> = {
+  rules?: Resolver<Array<ResolversTypes['RuleScore']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ScoreChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreChange'] = ResolversParentTypes['ScoreChange']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  previousScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ScoreChangedEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreChangedEvent'] = ResolversParentTypes['ScoreChangedEvent']> = {
+  contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType>;
+  deal?: Resolver<Maybe<ResolversTypes['Deal']>, ParentType, ContextType>;
+  lead?: Resolver<Maybe<ResolversTypes['Lead']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['ScoringModule'], ParentType, ContextType>;
+  previousScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ScoreDecayResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreDecay'] = ResolversParentTypes['ScoreDecay']> = {
+  everyDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxPoints?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ScoringRuleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoringRule'] = ResolversParentTypes['ScoringRule']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  decay?: Resolver<Maybe<ResolversTypes['ScoreDecay']>, ParentType, ContextType>;
+  fieldScores?: Resolver<Array<ResolversTypes['FieldScore']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastRun?: Resolver<Maybe<ResolversTypes['ScoringRun']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['ScoringModule'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signalScores?: Resolver<Array<ResolversTypes['SignalScore']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type ScoringRunResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoringRun'] = ResolversParentTypes['ScoringRun']> = {
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['ScoringModule'], ParentType, ContextType>;
+  processed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ScoringRunStatus'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type SendMassEmailPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SendMassEmailPayload'] = ResolversParentTypes['SendMassEmailPayload']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   messages?: Resolver<Array<ResolversTypes['EmailMessage']>, ParentType, ContextType>;
   remainingToday?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SignalScoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignalScore'] = ResolversParentTypes['SignalScore']> = {
+  kind?: Resolver<ResolversTypes['SignalKind'], ParentType, ContextType>;
+  maxPoints?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SignalSettingsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignalSettings'] = ResolversParentTypes['SignalSettings']> = {
@@ -2840,6 +3284,7 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   dealEvents?: SubscriptionResolver<ResolversTypes['DealEvent'], "dealEvents", ParentType, ContextType, RequireFields<SubscriptionDealEventsArgs, 'pipelineId'>>;
   dealStageChanged?: SubscriptionResolver<ResolversTypes['DealStageChange'], "dealStageChanged", ParentType, ContextType, Partial<SubscriptionDealStageChangedArgs>>;
   salesSignal?: SubscriptionResolver<ResolversTypes['SalesSignal'], "salesSignal", ParentType, ContextType, Partial<SubscriptionSalesSignalArgs>>;
+  scoreChanged?: SubscriptionResolver<ResolversTypes['ScoreChangedEvent'], "scoreChanged", ParentType, ContextType, Partial<SubscriptionScoreChangedArgs>>;
 };
 
 export type TimelineConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineConnection'] = ResolversParentTypes['TimelineConnection']> = {
@@ -2904,6 +3349,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ContactConnection?: ContactConnectionResolvers<ContextType>;
   ContactEdge?: ContactEdgeResolvers<ContextType>;
   ConvertLeadPayload?: ConvertLeadPayloadResolvers<ContextType>;
+  Criterion?: CriterionResolvers<ContextType>;
+  CriterionScore?: CriterionScoreResolvers<ContextType>;
   CrmRecord?: CrmRecordResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
@@ -2916,6 +3363,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Decimal?: GraphQLScalarType;
   EmailMessage?: EmailMessageResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
+  FieldScore?: FieldScoreResolvers<ContextType>;
   InviteUserPayload?: InviteUserPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Lead?: LeadResolvers<ContextType>;
@@ -2929,10 +3377,18 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Query?: QueryResolvers<ContextType>;
   RelatedRecord?: RelatedRecordResolvers<ContextType>;
   RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
+  RuleScore?: RuleScoreResolvers<ContextType>;
   SalesSignal?: SalesSignalResolvers<ContextType>;
   SalesSignalConnection?: SalesSignalConnectionResolvers<ContextType>;
   SalesSignalEdge?: SalesSignalEdgeResolvers<ContextType>;
+  ScoreBreakdown?: ScoreBreakdownResolvers<ContextType>;
+  ScoreChange?: ScoreChangeResolvers<ContextType>;
+  ScoreChangedEvent?: ScoreChangedEventResolvers<ContextType>;
+  ScoreDecay?: ScoreDecayResolvers<ContextType>;
+  ScoringRule?: ScoringRuleResolvers<ContextType>;
+  ScoringRun?: ScoringRunResolvers<ContextType>;
   SendMassEmailPayload?: SendMassEmailPayloadResolvers<ContextType>;
+  SignalScore?: SignalScoreResolvers<ContextType>;
   SignalSettings?: SignalSettingsResolvers<ContextType>;
   Stage?: StageResolvers<ContextType>;
   StageHistoryEntry?: StageHistoryEntryResolvers<ContextType>;

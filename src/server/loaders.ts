@@ -8,6 +8,7 @@ import { createEmailLoaders } from '../modules/emails/emails.loaders.js';
 import { createLeadLoaders } from '../modules/leads/leads.loaders.js';
 import { createNoteLoaders } from '../modules/notes/notes.loaders.js';
 import { createPipelineLoaders } from '../modules/pipelines/pipelines.loaders.js';
+import { createScoringLoaders } from '../modules/scoring/scoring.loaders.js';
 import { createSignalLoaders } from '../modules/signals/signals.loaders.js';
 import { createTimelineLoaders } from '../modules/timeline/timeline.loaders.js';
 import { createUserLoaders } from '../modules/users/users.loaders.js';
@@ -24,6 +25,7 @@ const factories = {
   timeline: createTimelineLoaders,
   signals: createSignalLoaders,
   emails: createEmailLoaders,
+  scoring: createScoringLoaders,
 };
 
 type Factories = typeof factories;

@@ -15,9 +15,12 @@ import { noteResolvers } from '../modules/notes/notes.resolvers.js';
 import { organizationResolvers } from '../modules/organizations/organizations.resolvers.js';
 import { pipelineResolvers } from '../modules/pipelines/pipelines.resolvers.js';
 import { recordTypeName } from '../modules/records/record.resolvers.js';
+import { scoringResolvers } from '../modules/scoring/scoring.resolvers.js';
 import { signalResolvers } from '../modules/signals/signals.resolvers.js';
 import { timelineResolvers } from '../modules/timeline/timeline.resolvers.js';
 import { userResolvers } from '../modules/users/users.resolvers.js';
+// Automation joins every record write through record hooks, registered when these are imported.
+import '../modules/scoring/scoring.hooks.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 
 export const SCHEMA_FOLDER = fileURLToPath(new URL('../../schema', import.meta.url));
@@ -54,6 +57,7 @@ export const moduleResolvers: Resolvers[] = [
   noteResolvers,
   timelineResolvers,
   signalResolvers,
+  scoringResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

@@ -27,7 +27,8 @@ export type Direction = 'ASC' | 'DESC';
 
 /** The sort key of a list: one column (possibly nullable) with the id as tie-breaker. */
 export interface SortKey {
-  readonly column: PgColumn;
+  /** A column, or an expression over the row (e.g. a score less its decay). */
+  readonly column: PgColumn | SQL;
   readonly direction: Direction;
   readonly nullable: boolean;
   /** Turns a value read back from a cursor into what the column compares against. */
@@ -86,7 +87,10 @@ export function afterCursor(key: SortKey, id: PgColumn, cursor: string): SQL {
     const laterNulls = and(isNull(key.column), beyond(id, i)) as SQL;
     return key.direction === 'ASC' ? laterNulls : (or(laterNulls, isNotNull(key.column)) as SQL);
   }
-  const after = or(beyond(key.column, value), and(eq(key.column, value), beyond(id, i))) as SQL;
+  // An expression compares like a column (drizzle binds the value as a plain parameter for it);
+  // the cast only picks one of the comparison overloads.
+  const column = key.column as PgColumn;
+  const after = or(beyond(column, value), and(eq(column, value), beyond(id, i))) as SQL;
   if (key.nullable && key.direction === 'ASC') return or(after, isNull(key.column)) as SQL;
   return after;
 }

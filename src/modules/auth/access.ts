@@ -11,7 +11,7 @@ import type { Viewer } from './viewer.js';
 
 export type CrmModule = 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities' | 'notes' | 'emails' | 'signals';
 export type RecordAction = 'read' | 'create' | 'update' | 'delete';
-export type Setting = 'users' | 'organization' | 'pipelines' | 'forms' | 'signals';
+export type Setting = 'users' | 'organization' | 'pipelines' | 'forms' | 'signals' | 'rules' | 'territories';
 
 interface ScopedTable {
   readonly organizationId: PgColumn;

@@ -15,6 +15,7 @@ import { engagementCondition } from '../records/engagement.js';
 import { markActivity } from '../records/last-activity.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
+import { scoreListing } from '../scoring/score-sql.js';
 import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { CONTACT } from './contacts.kind.js';
 import { contacts, type ContactRow } from './contacts.table.js';
@@ -98,7 +99,7 @@ export async function updateContact(s: Session, input: UpdateContactInput): Prom
 export const deleteContact = (s: Session, id: string): Promise<ContactRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, CONTACT, id, true));
 export const restoreContact = (s: Session, id: string): Promise<ContactRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, CONTACT, id, false));
 
-const SORTS: Record<ContactOrderField, { key: Omit<SortKey, 'direction'>; value: (row: ContactRow) => unknown }> = {
+const SORTS: Record<Exclude<ContactOrderField, 'SCORE'>, { key: Omit<SortKey, 'direction'>; value: (row: ContactRow) => unknown }> = {
   CREATED_AT: { key: { column: contacts.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: contacts.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
   LAST_ACTIVITY_AT: { key: { column: contacts.lastActivityAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.lastActivityAt },
@@ -106,7 +107,7 @@ const SORTS: Record<ContactOrderField, { key: Omit<SortKey, 'direction'>; value:
   EMAIL: { key: { column: contacts.email, nullable: true }, value: (row) => row.email },
 };
 
-export function listContacts(s: Session, args: QueryContactsArgs): Promise<Connection<ContactRow>> {
+export async function listContacts(s: Session, args: QueryContactsArgs): Promise<Connection<ContactRow>> {
   const filter = args.filter;
   const conditions: (SQL | undefined)[] = commonConditions(contacts, filter);
   if (filter?.accountId) conditions.push(eq(contacts.accountId, filter.accountId));
@@ -116,7 +117,10 @@ export function listContacts(s: Session, args: QueryContactsArgs): Promise<Conne
   if (filter?.engagement) conditions.push(engagementCondition(contacts.lastActivityAt, filter.engagement, s.viewer.engagement));
   if (filter?.lastActivityAfter) conditions.push(gte(contacts.lastActivityAt, filter.lastActivityAfter));
   if (filter?.lastActivityBefore) conditions.push(lt(contacts.lastActivityAt, filter.lastActivityBefore));
-  const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
+  const field = args.orderBy?.field ?? 'CREATED_AT';
+  const scoring = await scoreListing(s.db, s.viewer, 'contacts', filter, field === 'SCORE');
+  conditions.push(...scoring.conditions);
+  const sort = scoring.sort ?? SORTS[field === 'SCORE' ? 'CREATED_AT' : field];
   return listRecords(s.db, s.viewer, 'contacts', contacts, {
     conditions,
     sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },

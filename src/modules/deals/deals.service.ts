@@ -13,6 +13,7 @@ import { stages } from '../pipelines/pipelines.table.js';
 import { normaliseFields, rules, type FieldRules } from '../records/field-rules.js';
 import { commonConditions, containsPattern, listRecords } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
+import { scoreListing } from '../scoring/score-sql.js';
 import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { rankAtEnd } from './board-rank.js';
 import { applyMove, stageEntryValues } from './deal-moves.service.js';
@@ -104,7 +105,7 @@ async function setDealDeleted(s: Session, id: string, deleted: boolean): Promise
 export const deleteDeal = (s: Session, id: string): Promise<DealRow> => setDealDeleted(s, id, true);
 export const restoreDeal = (s: Session, id: string): Promise<DealRow> => setDealDeleted(s, id, false);
 
-const SORTS: Record<DealOrderField, { key: Omit<SortKey, 'direction'>; value: (row: DealRow) => unknown }> = {
+const SORTS: Record<Exclude<DealOrderField, 'SCORE'>, { key: Omit<SortKey, 'direction'>; value: (row: DealRow) => unknown }> = {
   CREATED_AT: { key: { column: deals.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: deals.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
   NAME: { key: { column: deals.name, nullable: false }, value: (row) => row.name },
@@ -136,10 +137,12 @@ export function dealConditions(filter: QueryDealsArgs['filter']): (SQL | undefin
   return conditions;
 }
 
-export function listDeals(s: Session, args: QueryDealsArgs): Promise<Connection<DealRow>> {
-  const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
+export async function listDeals(s: Session, args: QueryDealsArgs): Promise<Connection<DealRow>> {
+  const field = args.orderBy?.field ?? 'CREATED_AT';
+  const scoring = await scoreListing(s.db, s.viewer, 'deals', args.filter, field === 'SCORE');
+  const sort = scoring.sort ?? SORTS[field === 'SCORE' ? 'CREATED_AT' : field];
   return listRecords(s.db, s.viewer, 'deals', deals, {
-    conditions: dealConditions(args.filter),
+    conditions: [...dealConditions(args.filter), ...scoring.conditions],
     sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },
     sortValue: sort.value,
     first: args.first,

@@ -15,6 +15,7 @@ import { engagementCondition } from '../records/engagement.js';
 import { markActivity } from '../records/last-activity.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
+import { scoreListing } from '../scoring/score-sql.js';
 import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { LEAD } from './leads.kind.js';
 import { leads, type LeadRow } from './leads.table.js';
@@ -109,7 +110,7 @@ export async function updateLead(s: Session, input: UpdateLeadInput): Promise<Le
 export const deleteLead = (s: Session, id: string): Promise<LeadRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, LEAD, id, true));
 export const restoreLead = (s: Session, id: string): Promise<LeadRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, LEAD, id, false));
 
-const SORTS: Record<LeadOrderField, { key: Omit<SortKey, 'direction'>; value: (row: LeadRow) => unknown }> = {
+const SORTS: Record<Exclude<LeadOrderField, 'SCORE'>, { key: Omit<SortKey, 'direction'>; value: (row: LeadRow) => unknown }> = {
   CREATED_AT: { key: { column: leads.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: leads.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
   LAST_ACTIVITY_AT: { key: { column: leads.lastActivityAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.lastActivityAt },
@@ -118,7 +119,7 @@ const SORTS: Record<LeadOrderField, { key: Omit<SortKey, 'direction'>; value: (r
   ANNUAL_REVENUE: { key: { column: leads.annualRevenue, nullable: true }, value: (row) => row.annualRevenue },
 };
 
-export function listLeads(s: Session, args: QueryLeadsArgs): Promise<Connection<LeadRow>> {
+export async function listLeads(s: Session, args: QueryLeadsArgs): Promise<Connection<LeadRow>> {
   const filter = args.filter;
   const conditions: (SQL | undefined)[] = commonConditions(leads, filter);
   if (filter?.status) conditions.push(inArray(leads.status, [...filter.status]));
@@ -130,7 +131,10 @@ export function listLeads(s: Session, args: QueryLeadsArgs): Promise<Connection<
   if (filter?.engagement) conditions.push(engagementCondition(leads.lastActivityAt, filter.engagement, s.viewer.engagement));
   if (filter?.lastActivityAfter) conditions.push(gte(leads.lastActivityAt, filter.lastActivityAfter));
   if (filter?.lastActivityBefore) conditions.push(lt(leads.lastActivityAt, filter.lastActivityBefore));
-  const sort = SORTS[args.orderBy?.field ?? 'CREATED_AT'];
+  const field = args.orderBy?.field ?? 'CREATED_AT';
+  const scoring = await scoreListing(s.db, s.viewer, 'leads', filter, field === 'SCORE');
+  conditions.push(...scoring.conditions);
+  const sort = scoring.sort ?? SORTS[field === 'SCORE' ? 'CREATED_AT' : field];
   return listRecords(s.db, s.viewer, 'leads', leads, {
     conditions,
     sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },
