@@ -15,3 +15,5 @@ export * from '../modules/emails/emails.table.js';
 export * from '../modules/signals/signals.table.js';
 export * from '../modules/forms/forms.table.js';
 export * from '../modules/scoring/scoring.table.js';
+export * from '../modules/territories/territories.table.js';
+export * from '../modules/assignment/assignment.table.js';

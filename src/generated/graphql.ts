@@ -26,6 +26,8 @@ import type { AddressValue } from '../shared/address.js';
 import type { CriterionValue } from '../modules/records/criteria.js';
 import type { ScoringRuleRow, ScoringRunRow, FieldScoreValue, SignalScoreValue, ScoreDecayValue, RuleContribution, CriterionContribution, ScoreHistoryRow } from '../modules/scoring/scoring.table.js';
 import type { ScoreResult } from '../modules/scoring/score-compute.js';
+import type { TerritoryRow, TerritoryUserRow } from '../modules/territories/territories.table.js';
+import type { AssignmentRuleRow, AssignmentEntryValue } from '../modules/assignment/assignment.table.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -88,6 +90,8 @@ export type Account = CrmRecord & {
   /** Normalised to E.164, e.g. +14155550123. */
   phone: Maybe<Scalars['String']['output']>;
   tags: Array<Scalars['String']['output']>;
+  /** Every territory the account belongs to, ancestors included. */
+  territories: Array<Territory>;
   timeline: TimelineConnection;
   updatedAt: Scalars['DateTime']['output'];
   version: Scalars['Int']['output'];
@@ -154,6 +158,8 @@ export type AccountFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
   /** Records carrying this tag. */
   tag?: InputMaybe<Scalars['String']['input']>;
+  /** Records of this territory or any territory under it. */
+  territoryId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type AccountOrderBy = {
@@ -277,6 +283,61 @@ export type AddressInput = {
   street?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Replaces the territory's users. */
+export type AssignTerritoryUsersInput = {
+  territoryId: Scalars['ID']['input'];
+  users: Array<TerritoryUserInput>;
+};
+
+/** One entry of an assignment rule; the first whose criteria hold (and that yields an active user) assigns the record. */
+export type AssignmentEntry = {
+  __typename?: 'AssignmentEntry';
+  /** All must hold; empty matches every record. */
+  criteria: Array<Criterion>;
+  id: Scalars['ID']['output'];
+  strategy: AssignmentStrategy;
+  /** USER: the one user; ROUND_ROBIN: the rotation, in order. */
+  users: Array<User>;
+};
+
+export type AssignmentEntryInput = {
+  criteria?: InputMaybe<Array<CriterionInput>>;
+  strategy: AssignmentStrategy;
+  userIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+/** The modules whose new records assignment rules give an owner. */
+export type AssignmentModule =
+  | 'ACCOUNTS'
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'LEADS';
+
+/**
+ * Gives new records of a module an owner, whatever created them (API, web forms, imports, social capture). An explicit `ownerId`
+ * in the create input wins over every rule. Active rules are tried oldest first; in a rule, entries in order, then its fallback owner.
+ */
+export type AssignmentRule = {
+  __typename?: 'AssignmentRule';
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  entries: Array<AssignmentEntry>;
+  /** Owner when no entry matches; null passes the record to the next rule (and finally to its creator). */
+  fallbackOwner: Maybe<User>;
+  id: Scalars['ID']['output'];
+  module: AssignmentModule;
+  name: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type AssignmentStrategy =
+  /** The entry's users in turn, fairly across processes, restarts and concurrent creates. */
+  | 'ROUND_ROBIN'
+  /** The users of the record's territory in turn (an account or lead by its fields; a contact or deal by its account). */
+  | 'TERRITORY'
+  /** The entry's one user. */
+  | 'USER';
+
 /** A signed-in session: the token to send as `Authorization: Bearer <token>`, and who it is for. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
@@ -351,6 +412,8 @@ export type Contact = CrmRecord & {
   signals: Array<SalesSignal>;
   socialHandles: Array<Scalars['String']['output']>;
   tags: Array<Scalars['String']['output']>;
+  /** Its account's territories. */
+  territories: Array<Territory>;
   timeline: TimelineConnection;
   title: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
@@ -433,6 +496,8 @@ export type ContactFilter = {
   /** Matches names, email or phone, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
   tag?: InputMaybe<Scalars['String']['input']>;
+  /** Records of this territory or any territory under it. */
+  territoryId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type ContactOrderBy = {
@@ -510,6 +575,14 @@ export type CreateActivityInput = {
   subject: Scalars['String']['input'];
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   type: ActivityType;
+};
+
+export type CreateAssignmentRuleInput = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  entries: Array<AssignmentEntryInput>;
+  fallbackOwnerId?: InputMaybe<Scalars['ID']['input']>;
+  module: AssignmentModule;
+  name: Scalars['String']['input'];
 };
 
 export type CreateContactInput = {
@@ -611,6 +684,14 @@ export type CreateStageInput = {
   /** Place from 0; defaults to the end (before the closed stages when the new stage is OPEN). */
   position?: InputMaybe<Scalars['Int']['input']>;
   probability: Scalars['Int']['input'];
+};
+
+export type CreateTerritoryInput = {
+  criteria?: InputMaybe<Array<CriterionInput>>;
+  name: Scalars['String']['input'];
+  /** Null for a top-level territory. */
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+  users?: InputMaybe<Array<TerritoryUserInput>>;
 };
 
 export type CreateWebFormInput = {
@@ -741,6 +822,8 @@ export type Deal = CrmRecord & {
   /** Every stage the deal has been in, oldest first, with who moved it and how long it stayed. */
   stageHistory: Array<StageHistoryEntry>;
   tags: Array<Scalars['String']['output']>;
+  /** Its account's territories. */
+  territories: Array<Territory>;
   timeline: TimelineConnection;
   updatedAt: Scalars['DateTime']['output'];
   version: Scalars['Int']['output'];
@@ -836,6 +919,8 @@ export type DealFilter = {
   /** Only deals in stages of this kind. */
   stageKind?: InputMaybe<StageKind>;
   tag?: InputMaybe<Scalars['String']['input']>;
+  /** Records of this territory or any territory under it. */
+  territoryId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type DealOrderBy = {
@@ -1136,10 +1221,14 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Sets an invited user's password and signs them in. Needs no token. */
   acceptInvitation: AuthPayload;
+  /** Administrators. */
+  assignTerritoryUsers: Territory;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. */
   convertLead: ConvertLeadPayload;
   createAccount: Account;
   createActivity: Activity;
+  /** Administrators. */
+  createAssignmentRule: AssignmentRule;
   /** Fails with CONFLICT, naming the existing contact, when the email is taken, unless `allowDuplicate`. */
   createContact: Contact;
   createDeal: Deal;
@@ -1151,6 +1240,8 @@ export type Mutation = {
   /** Administrators. Rescores every record of the module in the background (see `lastRun`). */
   createScoringRule: ScoringRule;
   createStage: Stage;
+  /** Administrators. Places every account at once. */
+  createTerritory: Territory;
   createWebForm: WebForm;
   /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay. Administrators only. */
   deactivateUser: User;
@@ -1158,6 +1249,8 @@ export type Mutation = {
   /** Moves the account to the recycle bin. */
   deleteAccount: Account;
   deleteActivity: Activity;
+  /** Administrators. Returns the deleted rule. */
+  deleteAssignmentRule: AssignmentRule;
   deleteContact: Contact;
   deleteDeal: Deal;
   deleteLead: Lead;
@@ -1167,6 +1260,8 @@ export type Mutation = {
   deleteScoringRule: ScoringRule;
   /** Returns the pipeline without the stage. */
   deleteStage: Pipeline;
+  /** Administrators. Refused (CONFLICT) while the territory has children. */
+  deleteTerritory: Territory;
   /** Adds a member and returns their one-time set-password token. Administrators only. */
   inviteUser: InviteUserPayload;
   /** Signs in. Needs no token. A wrong email and a wrong password get the same answer. */
@@ -1191,6 +1286,8 @@ export type Mutation = {
   /** A stale `expectedVersion` fails with CONFLICT. */
   updateAccount: Account;
   updateActivity: Activity;
+  /** Administrators. */
+  updateAssignmentRule: AssignmentRule;
   updateContact: Contact;
   updateDeal: Deal;
   updateLead: Lead;
@@ -1203,12 +1300,20 @@ export type Mutation = {
   updateScoringRule: ScoringRule;
   updateSignalSettings: SignalSettings;
   updateStage: Stage;
+  /** Administrators. */
+  updateTerritory: Territory;
 };
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationAcceptInvitationArgs = {
   input: AcceptInvitationInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationAssignTerritoryUsersArgs = {
+  input: AssignTerritoryUsersInput;
 };
 
 
@@ -1227,6 +1332,12 @@ export type MutationCreateAccountArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateActivityArgs = {
   input: CreateActivityInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateAssignmentRuleArgs = {
+  input: CreateAssignmentRuleInput;
 };
 
 
@@ -1273,6 +1384,12 @@ export type MutationCreateStageArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateTerritoryArgs = {
+  input: CreateTerritoryInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateWebFormArgs = {
   input: CreateWebFormInput;
 };
@@ -1298,6 +1415,12 @@ export type MutationDeleteAccountArgs = {
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteActivityArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteAssignmentRuleArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1335,6 +1458,12 @@ export type MutationDeleteScoringRuleArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteStageArgs = {
   input: DeleteStageInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteTerritoryArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1429,6 +1558,12 @@ export type MutationUpdateActivityArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateAssignmentRuleArgs = {
+  input: UpdateAssignmentRuleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateContactArgs = {
   input: UpdateContactInput;
 };
@@ -1479,6 +1614,12 @@ export type MutationUpdateSignalSettingsArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateStageArgs = {
   input: UpdateStageInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateTerritoryArgs = {
+  input: UpdateTerritoryInput;
 };
 
 /** A note written on a lead, contact, account or deal. */
@@ -1548,6 +1689,8 @@ export type Query = {
   accounts: AccountConnection;
   activities: ActivityConnection;
   activity: Activity;
+  /** Administrators: the assignment rules, of one module or all, in the order they are tried. */
+  assignmentRules: Array<AssignmentRule>;
   contact: Contact;
   contacts: ContactConnection;
   deal: Deal;
@@ -1572,6 +1715,9 @@ export type Query = {
   /** Administrators: a rescore's progress. */
   scoringRun: ScoringRun;
   signalSettings: SignalSettings;
+  /** Every territory of the organisation, parents before children. */
+  territories: Array<Territory>;
+  territory: Territory;
   /** One member of the organisation. */
   user: User;
   /** Members of the organisation, active first, then by name. */
@@ -1607,6 +1753,12 @@ export type QueryActivitiesArgs = {
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryActivityArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryAssignmentRulesArgs = {
+  module?: InputMaybe<AssignmentModule>;
 };
 
 
@@ -1691,6 +1843,12 @@ export type QueryScoringRulesArgs = {
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryScoringRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryTerritoryArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -2096,6 +2254,32 @@ export type SubscriptionScoreChangedArgs = {
   module?: InputMaybe<ScoringModule>;
 };
 
+/** A sales territory (e.g. Americas > US West). An account belongs to a territory when it meets the territory's criteria and those of every ancestor; its contacts and deals follow it. */
+export type Territory = {
+  __typename?: 'Territory';
+  children: Array<Territory>;
+  createdAt: Scalars['DateTime']['output'];
+  /** On account fields (country, state, industry, employees, annualRevenue, ...); all must hold. Empty: every account under the parent. */
+  criteria: Array<Criterion>;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  parent: Maybe<Territory>;
+  updatedAt: Scalars['DateTime']['output'];
+  users: Array<TerritoryUser>;
+};
+
+/** A user of a territory; managers see the territory's records. */
+export type TerritoryUser = {
+  __typename?: 'TerritoryUser';
+  manager: Scalars['Boolean']['output'];
+  user: User;
+};
+
+export type TerritoryUserInput = {
+  manager?: InputMaybe<Scalars['Boolean']['input']>;
+  userId: Scalars['ID']['input'];
+};
+
 /** A page of timeline entries, newest first. */
 export type TimelineConnection = {
   __typename?: 'TimelineConnection';
@@ -2161,6 +2345,15 @@ export type UpdateActivityInput = {
   status?: InputMaybe<ActivityStatus>;
   subject?: InputMaybe<Scalars['String']['input']>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** Fields left out stay as they are. New entries restart their rotations. */
+export type UpdateAssignmentRuleInput = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  entries?: InputMaybe<Array<AssignmentEntryInput>>;
+  fallbackOwnerId?: InputMaybe<Scalars['ID']['input']>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UpdateContactInput = {
@@ -2279,6 +2472,14 @@ export type UpdateStageInput = {
   kind?: InputMaybe<StageKind>;
   name?: InputMaybe<Scalars['String']['input']>;
   probability?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Fields left out stay as they are; `parentId: null` makes it top-level. Accounts are re-placed at once when criteria or parent change. */
+export type UpdateTerritoryInput = {
+  criteria?: InputMaybe<Array<CriterionInput>>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  parentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** A member of an organisation. */
@@ -2432,6 +2633,12 @@ export type ResolversTypes = {
   ActivityType: ActivityType;
   Address: ResolverTypeWrapper<AddressValue>;
   AddressInput: AddressInput;
+  AssignTerritoryUsersInput: AssignTerritoryUsersInput;
+  AssignmentEntry: ResolverTypeWrapper<AssignmentEntryValue>;
+  AssignmentEntryInput: AssignmentEntryInput;
+  AssignmentModule: AssignmentModule;
+  AssignmentRule: ResolverTypeWrapper<AssignmentRuleRow>;
+  AssignmentStrategy: AssignmentStrategy;
   AuthPayload: ResolverTypeWrapper<AuthResult>;
   BoardColumn: ResolverTypeWrapper<BoardColumnData>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -2447,6 +2654,7 @@ export type ResolversTypes = {
   ConvertLeadPayload: ResolverTypeWrapper<ConversionResult>;
   CreateAccountInput: CreateAccountInput;
   CreateActivityInput: CreateActivityInput;
+  CreateAssignmentRuleInput: CreateAssignmentRuleInput;
   CreateContactInput: CreateContactInput;
   CreateDealInput: CreateDealInput;
   CreateLeadInput: CreateLeadInput;
@@ -2454,6 +2662,7 @@ export type ResolversTypes = {
   CreatePipelineInput: CreatePipelineInput;
   CreateScoringRuleInput: CreateScoringRuleInput;
   CreateStageInput: CreateStageInput;
+  CreateTerritoryInput: CreateTerritoryInput;
   CreateWebFormInput: CreateWebFormInput;
   Criterion: ResolverTypeWrapper<CriterionValue>;
   CriterionInput: CriterionInput;
@@ -2538,11 +2747,15 @@ export type ResolversTypes = {
   StageKind: StageKind;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Territory: ResolverTypeWrapper<TerritoryRow>;
+  TerritoryUser: ResolverTypeWrapper<TerritoryUserRow>;
+  TerritoryUserInput: TerritoryUserInput;
   TimelineConnection: ResolverTypeWrapper<Connection<TimelineEntryRow>>;
   TimelineEdge: ResolverTypeWrapper<Edge<TimelineEntryRow>>;
   TimelineEntry: ResolverTypeWrapper<TimelineEntryRow>;
   UpdateAccountInput: UpdateAccountInput;
   UpdateActivityInput: UpdateActivityInput;
+  UpdateAssignmentRuleInput: UpdateAssignmentRuleInput;
   UpdateContactInput: UpdateContactInput;
   UpdateDealInput: UpdateDealInput;
   UpdateLeadInput: UpdateLeadInput;
@@ -2552,6 +2765,7 @@ export type ResolversTypes = {
   UpdateScoringRuleInput: UpdateScoringRuleInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
+  UpdateTerritoryInput: UpdateTerritoryInput;
   User: ResolverTypeWrapper<UserRow>;
   WebForm: ResolverTypeWrapper<WebFormRow>;
   WebFormField: ResolverTypeWrapper<WebFormField>;
@@ -2573,6 +2787,10 @@ export type ResolversParentTypes = {
   ActivityOrderBy: ActivityOrderBy;
   Address: AddressValue;
   AddressInput: AddressInput;
+  AssignTerritoryUsersInput: AssignTerritoryUsersInput;
+  AssignmentEntry: AssignmentEntryValue;
+  AssignmentEntryInput: AssignmentEntryInput;
+  AssignmentRule: AssignmentRuleRow;
   AuthPayload: AuthResult;
   BoardColumn: BoardColumnData;
   Boolean: Scalars['Boolean']['output'];
@@ -2586,6 +2804,7 @@ export type ResolversParentTypes = {
   ConvertLeadPayload: ConversionResult;
   CreateAccountInput: CreateAccountInput;
   CreateActivityInput: CreateActivityInput;
+  CreateAssignmentRuleInput: CreateAssignmentRuleInput;
   CreateContactInput: CreateContactInput;
   CreateDealInput: CreateDealInput;
   CreateLeadInput: CreateLeadInput;
@@ -2593,6 +2812,7 @@ export type ResolversParentTypes = {
   CreatePipelineInput: CreatePipelineInput;
   CreateScoringRuleInput: CreateScoringRuleInput;
   CreateStageInput: CreateStageInput;
+  CreateTerritoryInput: CreateTerritoryInput;
   CreateWebFormInput: CreateWebFormInput;
   Criterion: CriterionValue;
   CriterionInput: CriterionInput;
@@ -2662,11 +2882,15 @@ export type ResolversParentTypes = {
   StageInput: StageInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  Territory: TerritoryRow;
+  TerritoryUser: TerritoryUserRow;
+  TerritoryUserInput: TerritoryUserInput;
   TimelineConnection: Connection<TimelineEntryRow>;
   TimelineEdge: Edge<TimelineEntryRow>;
   TimelineEntry: TimelineEntryRow;
   UpdateAccountInput: UpdateAccountInput;
   UpdateActivityInput: UpdateActivityInput;
+  UpdateAssignmentRuleInput: UpdateAssignmentRuleInput;
   UpdateContactInput: UpdateContactInput;
   UpdateDealInput: UpdateDealInput;
   UpdateLeadInput: UpdateLeadInput;
@@ -2676,6 +2900,7 @@ export type ResolversParentTypes = {
   UpdateScoringRuleInput: UpdateScoringRuleInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
+  UpdateTerritoryInput: UpdateTerritoryInput;
   User: UserRow;
   WebForm: WebFormRow;
   WebFormField: WebFormField;
@@ -2701,6 +2926,7 @@ export type AccountResolvers<ContextType = GraphQLContext, ParentType extends Re
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  territories?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType>;
   timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<AccountTimelineArgs, 'first'>>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2764,6 +2990,24 @@ export type AddressResolvers<ContextType = GraphQLContext, ParentType extends Re
   street?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type AssignmentEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AssignmentEntry'] = ResolversParentTypes['AssignmentEntry']> = {
+  criteria?: Resolver<Array<ResolversTypes['Criterion']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  strategy?: Resolver<ResolversTypes['AssignmentStrategy'], ParentType, ContextType>;
+  users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
+};
+
+export type AssignmentRuleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AssignmentRule'] = ResolversParentTypes['AssignmentRule']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  entries?: Resolver<Array<ResolversTypes['AssignmentEntry']>, ParentType, ContextType>;
+  fallbackOwner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['AssignmentModule'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
@@ -2808,6 +3052,7 @@ export type ContactResolvers<ContextType = GraphQLContext, ParentType extends Re
   signals?: Resolver<Array<ResolversTypes['SalesSignal']>, ParentType, ContextType, RequireFields<ContactSignalsArgs, 'first'>>;
   socialHandles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  territories?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType>;
   timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<ContactTimelineArgs, 'first'>>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -2890,6 +3135,7 @@ export type DealResolvers<ContextType = GraphQLContext, ParentType extends Resol
   stageEnteredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   stageHistory?: Resolver<Array<ResolversTypes['StageHistoryEntry']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  territories?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType>;
   timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<DealTimelineArgs, 'first'>>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -3037,9 +3283,11 @@ export type LeadEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
+  assignTerritoryUsers?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationAssignTerritoryUsersArgs, 'input'>>;
   convertLead?: Resolver<ResolversTypes['ConvertLeadPayload'], ParentType, ContextType, RequireFields<MutationConvertLeadArgs, 'input'>>;
   createAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationCreateAccountArgs, 'input'>>;
   createActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationCreateActivityArgs, 'input'>>;
+  createAssignmentRule?: Resolver<ResolversTypes['AssignmentRule'], ParentType, ContextType, RequireFields<MutationCreateAssignmentRuleArgs, 'input'>>;
   createContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationCreateContactArgs, 'input'>>;
   createDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationCreateDealArgs, 'input'>>;
   createLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationCreateLeadArgs, 'input'>>;
@@ -3047,17 +3295,20 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
   createScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationCreateScoringRuleArgs, 'input'>>;
   createStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationCreateStageArgs, 'input'>>;
+  createTerritory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationCreateTerritoryArgs, 'input'>>;
   createWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationCreateWebFormArgs, 'input'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
   deactivateWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationDeactivateWebFormArgs, 'id'>>;
   deleteAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'id'>>;
   deleteActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationDeleteActivityArgs, 'id'>>;
+  deleteAssignmentRule?: Resolver<ResolversTypes['AssignmentRule'], ParentType, ContextType, RequireFields<MutationDeleteAssignmentRuleArgs, 'id'>>;
   deleteContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationDeleteContactArgs, 'id'>>;
   deleteDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationDeleteDealArgs, 'id'>>;
   deleteLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationDeleteLeadArgs, 'id'>>;
   deleteNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationDeleteNoteArgs, 'id'>>;
   deleteScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationDeleteScoringRuleArgs, 'id'>>;
   deleteStage?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationDeleteStageArgs, 'input'>>;
+  deleteTerritory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationDeleteTerritoryArgs, 'id'>>;
   inviteUser?: Resolver<ResolversTypes['InviteUserPayload'], ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   moveDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationMoveDealArgs, 'input'>>;
@@ -3074,6 +3325,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   updateAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'input'>>;
   updateActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationUpdateActivityArgs, 'input'>>;
+  updateAssignmentRule?: Resolver<ResolversTypes['AssignmentRule'], ParentType, ContextType, RequireFields<MutationUpdateAssignmentRuleArgs, 'input'>>;
   updateContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationUpdateContactArgs, 'input'>>;
   updateDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationUpdateDealArgs, 'input'>>;
   updateLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationUpdateLeadArgs, 'input'>>;
@@ -3083,6 +3335,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationUpdateScoringRuleArgs, 'input'>>;
   updateSignalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType, RequireFields<MutationUpdateSignalSettingsArgs, 'input'>>;
   updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
+  updateTerritory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationUpdateTerritoryArgs, 'input'>>;
 };
 
 export type NoteResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Note'] = ResolversParentTypes['Note']> = {
@@ -3124,6 +3377,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   accounts?: Resolver<ResolversTypes['AccountConnection'], ParentType, ContextType, RequireFields<QueryAccountsArgs, 'first'>>;
   activities?: Resolver<ResolversTypes['ActivityConnection'], ParentType, ContextType, RequireFields<QueryActivitiesArgs, 'first'>>;
   activity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<QueryActivityArgs, 'id'>>;
+  assignmentRules?: Resolver<Array<ResolversTypes['AssignmentRule']>, ParentType, ContextType, Partial<QueryAssignmentRulesArgs>>;
   contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<QueryContactArgs, 'id'>>;
   contacts?: Resolver<ResolversTypes['ContactConnection'], ParentType, ContextType, RequireFields<QueryContactsArgs, 'first'>>;
   deal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<QueryDealArgs, 'id'>>;
@@ -3140,6 +3394,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   scoringRules?: Resolver<Array<ResolversTypes['ScoringRule']>, ParentType, ContextType, Partial<QueryScoringRulesArgs>>;
   scoringRun?: Resolver<ResolversTypes['ScoringRun'], ParentType, ContextType, RequireFields<QueryScoringRunArgs, 'id'>>;
   signalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType>;
+  territories?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType>;
+  territory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<QueryTerritoryArgs, 'id'>>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'includeInactive'>>;
   webForms?: Resolver<Array<ResolversTypes['WebForm']>, ParentType, ContextType>;
@@ -3287,6 +3543,22 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   scoreChanged?: SubscriptionResolver<ResolversTypes['ScoreChangedEvent'], "scoreChanged", ParentType, ContextType, Partial<SubscriptionScoreChangedArgs>>;
 };
 
+export type TerritoryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Territory'] = ResolversParentTypes['Territory']> = {
+  children?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  criteria?: Resolver<Array<ResolversTypes['Criterion']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  parent?: Resolver<Maybe<ResolversTypes['Territory']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  users?: Resolver<Array<ResolversTypes['TerritoryUser']>, ParentType, ContextType>;
+};
+
+export type TerritoryUserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TerritoryUser'] = ResolversParentTypes['TerritoryUser']> = {
+  manager?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+};
+
 export type TimelineConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineConnection'] = ResolversParentTypes['TimelineConnection']> = {
   edges?: Resolver<Array<ResolversTypes['TimelineEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['TimelineEntry']>, ParentType, ContextType>;
@@ -3343,6 +3615,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ActivityConnection?: ActivityConnectionResolvers<ContextType>;
   ActivityEdge?: ActivityEdgeResolvers<ContextType>;
   Address?: AddressResolvers<ContextType>;
+  AssignmentEntry?: AssignmentEntryResolvers<ContextType>;
+  AssignmentRule?: AssignmentRuleResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   BoardColumn?: BoardColumnResolvers<ContextType>;
   Contact?: ContactResolvers<ContextType>;
@@ -3393,6 +3667,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Stage?: StageResolvers<ContextType>;
   StageHistoryEntry?: StageHistoryEntryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  Territory?: TerritoryResolvers<ContextType>;
+  TerritoryUser?: TerritoryUserResolvers<ContextType>;
   TimelineConnection?: TimelineConnectionResolvers<ContextType>;
   TimelineEdge?: TimelineEdgeResolvers<ContextType>;
   TimelineEntry?: TimelineEntryResolvers<ContextType>;

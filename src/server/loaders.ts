@@ -10,6 +10,7 @@ import { createNoteLoaders } from '../modules/notes/notes.loaders.js';
 import { createPipelineLoaders } from '../modules/pipelines/pipelines.loaders.js';
 import { createScoringLoaders } from '../modules/scoring/scoring.loaders.js';
 import { createSignalLoaders } from '../modules/signals/signals.loaders.js';
+import { createTerritoryLoaders } from '../modules/territories/territories.loaders.js';
 import { createTimelineLoaders } from '../modules/timeline/timeline.loaders.js';
 import { createUserLoaders } from '../modules/users/users.loaders.js';
 
@@ -26,6 +27,7 @@ const factories = {
   signals: createSignalLoaders,
   emails: createEmailLoaders,
   scoring: createScoringLoaders,
+  territories: createTerritoryLoaders,
 };
 
 type Factories = typeof factories;

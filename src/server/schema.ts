@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from '../generated/graphql.js';
 import { accountResolvers } from '../modules/accounts/accounts.resolvers.js';
 import { activityResolvers } from '../modules/activities/activities.resolvers.js';
+import { assignmentResolvers } from '../modules/assignment/assignment.resolvers.js';
 import { authResolvers } from '../modules/auth/auth.resolvers.js';
 import { contactResolvers } from '../modules/contacts/contacts.resolvers.js';
 import { dealLiveResolvers } from '../modules/deals/deals-live.resolvers.js';
@@ -17,10 +18,13 @@ import { pipelineResolvers } from '../modules/pipelines/pipelines.resolvers.js';
 import { recordTypeName } from '../modules/records/record.resolvers.js';
 import { scoringResolvers } from '../modules/scoring/scoring.resolvers.js';
 import { signalResolvers } from '../modules/signals/signals.resolvers.js';
+import { territoryResolvers } from '../modules/territories/territories.resolvers.js';
 import { timelineResolvers } from '../modules/timeline/timeline.resolvers.js';
 import { userResolvers } from '../modules/users/users.resolvers.js';
 // Automation joins every record write through record hooks, registered when these are imported.
+import '../modules/assignment/assignment.hooks.js';
 import '../modules/scoring/scoring.hooks.js';
+import '../modules/territories/territories.hooks.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 
 export const SCHEMA_FOLDER = fileURLToPath(new URL('../../schema', import.meta.url));
@@ -58,6 +62,8 @@ export const moduleResolvers: Resolvers[] = [
   timelineResolvers,
   signalResolvers,
   scoringResolvers,
+  territoryResolvers,
+  assignmentResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

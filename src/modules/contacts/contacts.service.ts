@@ -111,6 +111,7 @@ export async function listContacts(s: Session, args: QueryContactsArgs): Promise
   const filter = args.filter;
   const conditions: (SQL | undefined)[] = commonConditions(contacts, filter);
   if (filter?.accountId) conditions.push(eq(contacts.accountId, filter.accountId));
+  if (filter?.territoryId) conditions.push(arrayContains(contacts.territoryIds, [filter.territoryId]));
   if (filter?.leadSource) conditions.push(inArray(contacts.leadSource, [...filter.leadSource]));
   if (filter?.email) conditions.push(sql`lower(${contacts.email}) = ${filter.email.trim().toLowerCase()}`);
   conditions.push(searchAny([contacts.firstName, contacts.lastName, contacts.email, contacts.phone, contacts.mobile], filter?.search));

@@ -1,4 +1,4 @@
-import { eq, gte, ilike, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { arrayContains, eq, gte, ilike, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { CreateDealInput, DealOrderField, QueryDealsArgs, UpdateDealInput } from '../../generated/graphql.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';
@@ -127,6 +127,7 @@ export function dealConditions(filter: QueryDealsArgs['filter']): (SQL | undefin
     );
   }
   if (filter.accountId) conditions.push(eq(deals.accountId, filter.accountId));
+  if (filter.territoryId) conditions.push(arrayContains(deals.territoryIds, [filter.territoryId]));
   if (filter.contactId) conditions.push(eq(deals.contactId, filter.contactId));
   if (filter.leadSource) conditions.push(inArray(deals.leadSource, [...filter.leadSource]));
   if (filter.amountMin != null) conditions.push(gte(deals.amount, money('amountMin', filter.amountMin, { allowNegative: true })));
