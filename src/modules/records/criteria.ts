@@ -80,11 +80,22 @@ export function validateCriterion(catalog: FieldCatalog, input: { field: string;
   };
   if (ordered && needsValue) checkOrdered(input.value, `${path}.value`);
   if (ordered && needsValues) input.values?.forEach((value, index) => checkOrdered(value, `${path}.values.${index}`));
+  // Values take the field's type, so both evaluators compare numbers as numbers ("1500000.00" = 1500000).
+  const typed = (value: unknown): Scalar => {
+    if (info.type === 'number') return Number(value);
+    if (info.type === 'date') return new Date(String(value)).toISOString();
+    if (info.type === 'boolean') return value === true || String(value).toLowerCase() === 'true';
+    return String(value);
+  };
+  if (info.type === 'number' && (needsValue || needsValues)) {
+    const all = needsValue ? [input.value] : (input.values ?? []);
+    if (input.operator !== 'CONTAINS' && !all.every((value) => Number.isFinite(Number(value)))) throw badInput(`${path}.value`, `${input.field} compares with numbers`);
+  }
   return {
     field: input.field,
     operator: input.operator,
-    ...(needsValue ? { value: input.value as Scalar } : {}),
-    ...(needsValues ? { values: input.values as Scalar[] } : {}),
+    ...(needsValue ? { value: input.operator === 'CONTAINS' ? String(input.value) : typed(input.value) } : {}),
+    ...(needsValues ? { values: (input.values ?? []).map(typed) } : {}),
   };
 }
 
@@ -101,18 +112,25 @@ function ordinal(value: unknown): number {
   return new Date(String(value)).getTime();
 }
 
+/** Equality in the criterion value's type: numbers and dates by value, text case-insensitively. */
+function same(value: unknown, candidate: unknown): boolean {
+  if (typeof candidate === 'number') return ordinal(value) === candidate;
+  if (value instanceof Date) return value.getTime() === ordinal(candidate);
+  return text(value) === text(candidate);
+}
+
 function scalarMatches(criterion: Criterion, value: unknown): boolean {
   switch (criterion.operator) {
     case 'EQUALS':
-      return !empty(value) && text(value) === text(criterion.value);
+      return !empty(value) && same(value, criterion.value);
     case 'NOT_EQUALS':
-      return empty(value) || text(value) !== text(criterion.value);
+      return empty(value) || !same(value, criterion.value);
     case 'CONTAINS':
       return !empty(value) && text(value).includes(text(criterion.value));
     case 'IN':
-      return !empty(value) && (criterion.values ?? []).some((candidate) => text(candidate) === text(value));
+      return !empty(value) && (criterion.values ?? []).some((candidate) => same(value, candidate));
     case 'NOT_IN':
-      return empty(value) || !(criterion.values ?? []).some((candidate) => text(candidate) === text(value));
+      return empty(value) || !(criterion.values ?? []).some((candidate) => same(value, candidate));
     case 'GREATER_THAN':
       return !empty(value) && ordinal(value) > ordinal(criterion.value);
     case 'LESS_THAN':
@@ -164,8 +182,10 @@ export function criterionSql(criterion: Criterion, catalog: FieldCatalog): SQL |
   const column = info?.column;
   if (!info || !column) return undefined;
   const lower = (value: unknown): string => text(value);
+  // A parameter per value: an array parameter would be expanded into a row by drizzle.
+  const textList = (values: readonly unknown[]): SQL => sql`(${sql.join(values.map((value) => sql`${lower(value)}`), sql`, `)})`;
   if (info.type === 'list') {
-    const element = sql`exists (select 1 from unnest(${column}) as e(v) where lower(e.v) = any(${(criterion.values ?? [criterion.value]).map(lower)}::text[]))`;
+    const element = sql`exists (select 1 from unnest(${column}) as e(v) where lower(e.v) in ${textList(criterion.values ?? [criterion.value])})`;
     switch (criterion.operator) {
       case 'EQUALS':
       case 'IN':
@@ -185,18 +205,20 @@ export function criterionSql(criterion: Criterion, catalog: FieldCatalog): SQL |
   }
   const bind = (value: unknown): unknown => (info.type === 'date' ? new Date(String(value)) : info.type === 'number' ? Number(value) : value);
   const asText = sql`lower(${column}::text)`;
+  const byText = info.type === 'text' || info.type === 'boolean';
+  const valueList = (values: readonly unknown[]): SQL => sql`(${sql.join(values.map((value) => sql`${bind(value)}`), sql`, `)})`;
   const isEmpty = info.type === 'text' ? (or(isNull(column), sql`btrim(${column}) = ''`) as SQL) : isNull(column);
   switch (criterion.operator) {
     case 'EQUALS':
-      return info.type === 'text' || info.type === 'boolean' ? sql`${asText} = ${lower(criterion.value)}` : sql`${column} = ${bind(criterion.value)}`;
+      return byText ? sql`${asText} = ${lower(criterion.value)}` : sql`${column} = ${bind(criterion.value)}`;
     case 'NOT_EQUALS':
-      return or(isEmpty, info.type === 'text' || info.type === 'boolean' ? sql`${asText} <> ${lower(criterion.value)}` : sql`${column} <> ${bind(criterion.value)}`) as SQL;
+      return or(isEmpty, byText ? sql`${asText} <> ${lower(criterion.value)}` : sql`${column} <> ${bind(criterion.value)}`) as SQL;
     case 'CONTAINS':
       return ilike(sql`${column}::text`, containsPattern(String(criterion.value)));
     case 'IN':
-      return sql`${asText} = any(${(criterion.values ?? []).map(lower)}::text[])`;
+      return byText ? sql`${asText} in ${textList(criterion.values ?? [])}` : sql`${column} in ${valueList(criterion.values ?? [])}`;
     case 'NOT_IN':
-      return or(isEmpty, sql`not (${asText} = any(${(criterion.values ?? []).map(lower)}::text[]))`) as SQL;
+      return or(isEmpty, byText ? sql`${asText} not in ${textList(criterion.values ?? [])}` : sql`${column} not in ${valueList(criterion.values ?? [])}`) as SQL;
     case 'GREATER_THAN':
       return gt(column, bind(criterion.value));
     case 'LESS_THAN':
