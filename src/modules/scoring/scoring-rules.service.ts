@@ -94,10 +94,12 @@ export async function updateScoringRule(s: Session, input: UpdateScoringRuleInpu
     if (input.fieldScores != null) changes.fieldScores = fieldScores(row.module, input.fieldScores);
     if (input.signalScores != null) changes.signalScores = signalScores(row.module, input.signalScores);
     if (input.decay !== undefined) changes.decay = decay(input.decay);
-    const run = await startRescore(tx, s.jobs, s.viewer.organizationId, row.module);
+    // Decay is applied at reading time: only points and activity change stored scores.
+    const rescore = input.active != null || input.fieldScores != null || input.signalScores != null;
+    const run = rescore ? await startRescore(tx, s.jobs, s.viewer.organizationId, row.module) : null;
     const [updated] = await tx
       .update(scoringRules)
-      .set({ ...changes, lastRunId: run.id })
+      .set({ ...changes, lastRunId: run?.id ?? row.lastRunId })
       .where(and(eq(scoringRules.organizationId, s.viewer.organizationId), eq(scoringRules.id, row.id)))
       .returning();
     if (!updated) throw notFound('Scoring rule');
