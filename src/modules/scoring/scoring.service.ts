@@ -71,7 +71,10 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
     ((await tx
       .select()
       .from(scored.table)
-      .where(and(eq(scored.table.organizationId, organizationId), inArray(scored.table.id, unique)))) as unknown as ScoredRow[]);
+      .where(and(eq(scored.table.organizationId, organizationId), inArray(scored.table.id, unique)))
+      .orderBy(asc(scored.table.id))
+      // Locked (in id order, as the rescore takes its batches), so a concurrent edit or signal waits and its own rescore sees this one's result.
+      .for('update')) as unknown as ScoredRow[]);
   const needsSignals = scored.signalColumn !== null && rules.some((rule) => rule.signalScores.length > 0);
   const counts = needsSignals && scored.signalColumn ? await signalCounts(tx, organizationId, scored.signalColumn, unique) : new Map<string, Map<string, number>>();
   const stored = await tx
@@ -122,7 +125,11 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
   return moved.length;
 }
 
-/** After signals are written: rescore their leads and contacts (the signals service calls this). */
+/**
+ * After signals are written: rescore their leads and contacts (the signals service calls this).
+ * The signal writer has already updated (so locked) each record's last activity: two signals of
+ * one record in concurrent transactions count each other, the second waiting for the first.
+ */
 export async function scoreAfterSignals(tx: Db, organizationId: string, actorId: string | null, signals: readonly { leadId: string | null; contactId: string | null; kind: string }[]): Promise<void> {
   for (const [module, key] of [['leads', 'leadId'], ['contacts', 'contactId']] as const) {
     const touched = signals.filter((signal) => signal[key] !== null);
