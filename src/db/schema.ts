@@ -22,3 +22,6 @@ export * from '../server/limits/query-budgets.table.js';
 export * from '../modules/trusted-documents/trusted-documents.table.js';
 export * from '../modules/workflows/workflows.table.js';
 export * from '../modules/notifications/notifications.table.js';
+export * from '../modules/scoring/scoring.table.js';
+export * from '../modules/territories/territories.table.js';
+export * from '../modules/assignment/assignment.table.js';

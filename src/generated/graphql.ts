@@ -34,6 +34,11 @@ import type { WorkflowRuleRow, WorkflowRunRow, WorkflowRunActionRow, WebhookAtte
 import type { WorkflowTriggerSpec, WorkflowActionSpec } from '../modules/workflows/workflow-definition.js';
 import type { NotificationRow } from '../modules/notifications/notifications.table.js';
 import type { NotificationPage } from '../modules/notifications/notifications.service.js';
+import type { CriterionValue } from '../modules/records/criteria.js';
+import type { ScoringRuleRow, ScoringRunRow, FieldScoreValue, SignalScoreValue, ScoreDecayValue, RuleContribution, CriterionContribution, ScoreHistoryRow } from '../modules/scoring/scoring.table.js';
+import type { ScoreResult } from '../modules/scoring/score-compute.js';
+import type { TerritoryRow, TerritoryUserRow } from '../modules/territories/territories.table.js';
+import type { AssignmentRuleRow, AssignmentEntryValue } from '../modules/assignment/assignment.table.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -100,6 +105,8 @@ export type Account = CrmRecord & {
   /** Normalised to E.164, e.g. +14155550123. */
   phone: Maybe<Scalars['String']['output']>;
   tags: Array<Scalars['String']['output']>;
+  /** Every territory the account belongs to, ancestors included. */
+  territories: Array<Territory>;
   timeline: TimelineConnection;
   updatedAt: Scalars['DateTime']['output'];
   version: Scalars['Int']['output'];
@@ -174,6 +181,8 @@ export type AccountFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
   /** Records carrying this tag. */
   tag?: InputMaybe<Scalars['String']['input']>;
+  /** Records of this territory or any territory under it. */
+  territoryId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type AccountOrderBy = {
@@ -411,6 +420,61 @@ export type ApplyTemplatePayload = {
   template: IndustryTemplate;
 };
 
+/** Replaces the territory's users. */
+export type AssignTerritoryUsersInput = {
+  territoryId: Scalars['ID']['input'];
+  users: Array<TerritoryUserInput>;
+};
+
+/** One entry of an assignment rule; the first whose criteria hold (and that yields an active user) assigns the record. */
+export type AssignmentEntry = {
+  __typename?: 'AssignmentEntry';
+  /** All must hold; empty matches every record. */
+  criteria: Array<Criterion>;
+  id: Scalars['ID']['output'];
+  strategy: AssignmentStrategy;
+  /** USER: the one user; ROUND_ROBIN: the rotation, in order. */
+  users: Array<User>;
+};
+
+export type AssignmentEntryInput = {
+  criteria?: InputMaybe<Array<CriterionInput>>;
+  strategy: AssignmentStrategy;
+  userIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+};
+
+/** The modules whose new records assignment rules give an owner. */
+export type AssignmentModule =
+  | 'ACCOUNTS'
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'LEADS';
+
+/**
+ * Gives new records of a module an owner, whatever created them (API, web forms, imports, social capture). An explicit `ownerId`
+ * in the create input wins over every rule. Active rules are tried oldest first; in a rule, entries in order, then its fallback owner.
+ */
+export type AssignmentRule = {
+  __typename?: 'AssignmentRule';
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  entries: Array<AssignmentEntry>;
+  /** Owner when no entry matches; null passes the record to the next rule (and finally to its creator). */
+  fallbackOwner: Maybe<User>;
+  id: Scalars['ID']['output'];
+  module: AssignmentModule;
+  name: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type AssignmentStrategy =
+  /** The entry's users in turn, fairly across processes, restarts and concurrent creates. */
+  | 'ROUND_ROBIN'
+  /** The users of the record's territory in turn (an account or lead by its fields; a contact or deal by its account). */
+  | 'TERRITORY'
+  /** The entry's one user. */
+  | 'USER';
+
 /** A signed-in session: the token to send as `Authorization: Bearer <token>`, and who it is for. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
@@ -515,9 +579,15 @@ export type Contact = CrmRecord & {
   owner: User;
   /** Normalised to E.164. */
   phone: Maybe<Scalars['String']['output']>;
+  /** Field and signal points of every active rule, less decay at the time of reading. */
+  score: Scalars['Int']['output'];
+  scoreBreakdown: ScoreBreakdown;
+  scoreHistory: Array<ScoreChange>;
   signals: Array<SalesSignal>;
   socialHandles: Array<Scalars['String']['output']>;
   tags: Array<Scalars['String']['output']>;
+  /** Its account's territories. */
+  territories: Array<Territory>;
   timeline: TimelineConnection;
   title: Maybe<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
@@ -551,6 +621,12 @@ export type ContactEmailsArgs = {
 
 /** A person at an account you do business with (Zoho's Contacts). */
 export type ContactNotesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person at an account you do business with (Zoho's Contacts). */
+export type ContactScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -597,9 +673,13 @@ export type ContactFilter = {
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  scoreMax?: InputMaybe<Scalars['Int']['input']>;
+  scoreMin?: InputMaybe<Scalars['Int']['input']>;
   /** Matches names, email or phone, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
   tag?: InputMaybe<Scalars['String']['input']>;
+  /** Records of this territory or any territory under it. */
+  territoryId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type ContactOrderBy = {
@@ -616,6 +696,7 @@ export type ContactOrderField =
   | 'EMAIL'
   | 'LAST_ACTIVITY_AT'
   | 'LAST_NAME'
+  | 'SCORE'
   | 'UPDATED_AT';
 
 /** What lead conversion is grouped by. */
@@ -689,6 +770,14 @@ export type CreateActivityInput = {
   subject: Scalars['String']['input'];
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   type: ActivityType;
+};
+
+export type CreateAssignmentRuleInput = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  entries: Array<AssignmentEntryInput>;
+  fallbackOwnerId?: InputMaybe<Scalars['ID']['input']>;
+  module: AssignmentModule;
+  name: Scalars['String']['input'];
 };
 
 export type CreateContactInput = {
@@ -838,6 +927,15 @@ export type CreateReportScheduleInput = {
   timeZone?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type CreateScoringRuleInput = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  decay?: InputMaybe<ScoreDecayInput>;
+  fieldScores?: InputMaybe<Array<FieldScoreInput>>;
+  module: ScoringModule;
+  name: Scalars['String']['input'];
+  signalScores?: InputMaybe<Array<SignalScoreInput>>;
+};
+
 /** Adds a stage to a pipeline. Administrators only. */
 export type CreateStageInput = {
   kind?: InputMaybe<StageKind>;
@@ -846,6 +944,14 @@ export type CreateStageInput = {
   /** Place from 0; defaults to the end (before the closed stages when the new stage is OPEN). */
   position?: InputMaybe<Scalars['Int']['input']>;
   probability: Scalars['Int']['input'];
+};
+
+export type CreateTerritoryInput = {
+  criteria?: InputMaybe<Array<CriterionInput>>;
+  name: Scalars['String']['input'];
+  /** Null for a top-level territory. */
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+  users?: InputMaybe<Array<TerritoryUserInput>>;
 };
 
 export type CreateWebFormInput = {
@@ -907,6 +1013,19 @@ export type CriterionOperator =
   | 'LESS_THAN'
   | 'NOT_EQUALS'
   | 'NOT_IN';
+
+export type CriterionScore = {
+  __typename?: 'CriterionScore';
+  count: Maybe<Scalars['Int']['output']>;
+  /** E.g. `title contains "Director"`, `3 × EMAIL_OPENED at 5`, `14+ days without interaction: -5 per 7 days`. */
+  description: Scalars['String']['output'];
+  /** FIELD: the field tested. */
+  field: Maybe<Scalars['String']['output']>;
+  kind: ScoreCriterionKind;
+  points: Scalars['Int']['output'];
+  /** SIGNAL: the kind counted, and how many there were. */
+  signalKind: Maybe<SignalKind>;
+};
 
 /** Fields every CRM record (lead, contact, account, deal) carries. */
 export type CrmRecord = {
@@ -1101,12 +1220,18 @@ export type Deal = CrmRecord & {
   pipeline: Pipeline;
   /** Win probability 0-100; set from the stage when the deal enters it. */
   probability: Scalars['Int']['output'];
+  /** Field points of every active rule, less decay at the time of reading. */
+  score: Scalars['Int']['output'];
+  scoreBreakdown: ScoreBreakdown;
+  scoreHistory: Array<ScoreChange>;
   stage: Stage;
   /** When the deal entered its current stage. */
   stageEnteredAt: Scalars['DateTime']['output'];
   /** Every stage the deal has been in, oldest first, with who moved it and how long it stayed. */
   stageHistory: Array<StageHistoryEntry>;
   tags: Array<Scalars['String']['output']>;
+  /** Its account's territories. */
+  territories: Array<Territory>;
   timeline: TimelineConnection;
   updatedAt: Scalars['DateTime']['output'];
   version: Scalars['Int']['output'];
@@ -1129,6 +1254,12 @@ export type DealCustomFieldArgs = {
 
 /** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
 export type DealNotesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+export type DealScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -1195,6 +1326,8 @@ export type DealFilter = {
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
+  scoreMax?: InputMaybe<Scalars['Int']['input']>;
+  scoreMin?: InputMaybe<Scalars['Int']['input']>;
   /** Matches the deal name, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
   stageId?: InputMaybe<Scalars['ID']['input']>;
@@ -1202,6 +1335,8 @@ export type DealFilter = {
   /** Only deals in stages of this kind. */
   stageKind?: InputMaybe<StageKind>;
   tag?: InputMaybe<Scalars['String']['input']>;
+  /** Records of this territory or any territory under it. */
+  territoryId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** An open deal in a deal list (slipping, closing this month). */
@@ -1246,6 +1381,7 @@ export type DealOrderField =
   | 'CUSTOM_FIELD'
   | 'NAME'
   | 'PROBABILITY'
+  | 'SCORE'
   | 'UPDATED_AT';
 
 /** A deal that changed stage. */
@@ -1393,6 +1529,25 @@ export type FieldMetadata = {
   unique: Scalars['Boolean']['output'];
 };
 
+/** Points a rule gives when a field criterion holds, e.g. +20 when title contains "Director". */
+export type FieldScore = {
+  __typename?: 'FieldScore';
+  field: Scalars['String']['output'];
+  operator: CriterionOperator;
+  /** Negative to take points away. */
+  points: Scalars['Int']['output'];
+  value: Maybe<Scalars['JSON']['output']>;
+  values: Maybe<Array<Scalars['JSON']['output']>>;
+};
+
+export type FieldScoreInput = {
+  field: Scalars['String']['input'];
+  operator: CriterionOperator;
+  points: Scalars['Int']['input'];
+  value?: InputMaybe<Scalars['JSON']['input']>;
+  values?: InputMaybe<Array<Scalars['JSON']['input']>>;
+};
+
 /** Forecast period length. */
 export type ForecastPeriod =
   | 'MONTH'
@@ -1510,6 +1665,11 @@ export type Lead = CrmRecord & {
   owner: User;
   /** Normalised to E.164. */
   phone: Maybe<Scalars['String']['output']>;
+  /** Field and signal points of every active rule, less decay at the time of reading. */
+  score: Scalars['Int']['output'];
+  scoreBreakdown: ScoreBreakdown;
+  /** Newest first. */
+  scoreHistory: Array<ScoreChange>;
   /** Newest first. */
   signals: Array<SalesSignal>;
   socialHandles: Array<Scalars['String']['output']>;
@@ -1544,6 +1704,12 @@ export type LeadEmailsArgs = {
 
 /** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
 export type LeadNotesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+export type LeadScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -1610,6 +1776,10 @@ export type LeadFilter = {
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Score (after decay) at most this. */
+  scoreMax?: InputMaybe<Scalars['Int']['input']>;
+  /** Score (after decay) at least this. */
+  scoreMin?: InputMaybe<Scalars['Int']['input']>;
   /** Matches names, email, company or phone, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -1631,6 +1801,8 @@ export type LeadOrderField =
   | 'CUSTOM_FIELD'
   | 'LAST_ACTIVITY_AT'
   | 'LAST_NAME'
+  /** Score after decay. */
+  | 'SCORE'
   | 'UPDATED_AT';
 
 /** Credentials to sign in with. */
@@ -1690,10 +1862,14 @@ export type Mutation = {
   activateWorkflowRule: WorkflowRule;
   /** Administrators only. Sets labels, picklist values, pipelines and custom fields for an industry; applying it again adds nothing twice. */
   applyTemplate: ApplyTemplatePayload;
+  /** Administrators. */
+  assignTerritoryUsers: Territory;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. */
   convertLead: ConvertLeadPayload;
   createAccount: Account;
   createActivity: Activity;
+  /** Administrators. */
+  createAssignmentRule: AssignmentRule;
   /** Fails with CONFLICT, naming the existing contact, when the email is taken, unless `allowDuplicate`. */
   createContact: Contact;
   /** Administrators only. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. */
@@ -1710,7 +1886,11 @@ export type Mutation = {
   createReport: Report;
   /** Schedules a report or a dashboard; the first run is the next cron time. */
   createReportSchedule: ReportSchedule;
+  /** Administrators. Rescores every record of the module in the background (see `lastRun`). */
+  createScoringRule: ScoringRule;
   createStage: Stage;
+  /** Administrators. Places every account at once. */
+  createTerritory: Territory;
   createWebForm: WebForm;
   /** Administrators only. */
   createWorkflowRule: WorkflowRule;
@@ -1723,6 +1903,8 @@ export type Mutation = {
   /** Moves the account to the recycle bin. */
   deleteAccount: Account;
   deleteActivity: Activity;
+  /** Administrators. Returns the deleted rule. */
+  deleteAssignmentRule: AssignmentRule;
   deleteContact: Contact;
   /** Administrators only. CONFLICT when records hold values and `confirmDeleteValues` is not true. */
   deleteCustomField: DeleteCustomFieldPayload;
@@ -1733,8 +1915,12 @@ export type Mutation = {
   deleteNote: Note;
   deleteReport: Scalars['Boolean']['output'];
   deleteReportSchedule: Scalars['Boolean']['output'];
+  /** Administrators. Returns the deleted rule; its module is rescored in the background. */
+  deleteScoringRule: ScoringRule;
   /** Returns the pipeline without the stage. */
   deleteStage: Pipeline;
+  /** Administrators. Refused (CONFLICT) while the territory has children. */
+  deleteTerritory: Territory;
   /** Removes a rule (its runs stay listed). Administrators only. */
   deleteWorkflowRule: WorkflowRule;
   /** Adds a member and returns their one-time set-password token. Administrators only. */
@@ -1771,6 +1957,8 @@ export type Mutation = {
   /** A stale `expectedVersion` fails with CONFLICT. */
   updateAccount: Account;
   updateActivity: Activity;
+  /** Administrators. */
+  updateAssignmentRule: AssignmentRule;
   updateContact: Contact;
   /** Administrators only. */
   updateCustomField: CustomField;
@@ -1788,10 +1976,14 @@ export type Mutation = {
   updatePicklist: Picklist;
   updatePipeline: Pipeline;
   updateReport: Report;
+  /** Administrators. Rescores every record of the module in the background. */
+  updateScoringRule: ScoringRule;
   updateSignalSettings: SignalSettings;
   updateStage: Stage;
   /** Administrators only. */
   updateStandardField: ModuleMetadata;
+  /** Administrators. */
+  updateTerritory: Territory;
   /** Administrators only. */
   updateWorkflowRule: WorkflowRule;
 };
@@ -1822,6 +2014,12 @@ export type MutationApplyTemplateArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationAssignTerritoryUsersArgs = {
+  input: AssignTerritoryUsersInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationConvertLeadArgs = {
   input: ConvertLeadInput;
 };
@@ -1836,6 +2034,12 @@ export type MutationCreateAccountArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateActivityArgs = {
   input: CreateActivityInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateAssignmentRuleArgs = {
+  input: CreateAssignmentRuleInput;
 };
 
 
@@ -1900,8 +2104,20 @@ export type MutationCreateReportScheduleArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateScoringRuleArgs = {
+  input: CreateScoringRuleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateStageArgs = {
   input: CreateStageInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateTerritoryArgs = {
+  input: CreateTerritoryInput;
 };
 
 
@@ -1949,6 +2165,12 @@ export type MutationDeleteAccountArgs = {
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteActivityArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteAssignmentRuleArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -2002,8 +2224,20 @@ export type MutationDeleteReportScheduleArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteScoringRuleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteStageArgs = {
   input: DeleteStageInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteTerritoryArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -2140,6 +2374,12 @@ export type MutationUpdateActivityArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateAssignmentRuleArgs = {
+  input: UpdateAssignmentRuleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateContactArgs = {
   input: UpdateContactInput;
 };
@@ -2212,6 +2452,12 @@ export type MutationUpdateReportArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateScoringRuleArgs = {
+  input: UpdateScoringRuleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateSignalSettingsArgs = {
   input: UpdateSignalSettingsInput;
 };
@@ -2226,6 +2472,12 @@ export type MutationUpdateStageArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateStandardFieldArgs = {
   input: UpdateStandardFieldInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateTerritoryArgs = {
+  input: UpdateTerritoryInput;
 };
 
 
@@ -2383,6 +2635,8 @@ export type Query = {
   activity: Activity;
   /** Any built-in analytic as columns and rows (what dashboards and CSV downloads use). */
   analytic: ReportResult;
+  /** Administrators: the assignment rules, of one module or all, in the order they are tried. */
+  assignmentRules: Array<AssignmentRule>;
   contact: Contact;
   contacts: ContactConnection;
   /** The module's custom fields, deactivated ones included, in order. */
@@ -2444,11 +2698,18 @@ export type Query = {
   salesForecast: Array<ForecastRow>;
   /** Sales signals, newest first. */
   salesSignals: SalesSignalConnection;
+  /** Administrators: the scoring rules, of one module or all. */
+  scoringRules: Array<ScoringRule>;
+  /** Administrators: a rescore's progress. */
+  scoringRun: ScoringRun;
   /** Sales signals per day and kind in the period. */
   signalCounts: Array<SignalCount>;
   signalSettings: SignalSettings;
   /** Open deals whose closing date has passed. */
   slippingDeals: Array<DealListRow>;
+  /** Every territory of the organisation, parents before children. */
+  territories: Array<Territory>;
+  territory: Territory;
   /** Average time in each stage of a pipeline, from stage history (moves in the period). */
   timeInStage: Array<StageDuration>;
   /** The organisation's registered operations. Administrators only. */
@@ -2507,6 +2768,12 @@ export type QueryActivityArgs = {
 export type QueryAnalyticArgs = {
   name: AnalyticName;
   params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryAssignmentRulesArgs = {
+  module?: InputMaybe<AssignmentModule>;
 };
 
 
@@ -2708,6 +2975,18 @@ export type QuerySalesSignalsArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryScoringRulesArgs = {
+  module?: InputMaybe<ScoringModule>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryScoringRunArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QuerySignalCountsArgs = {
   params?: InputMaybe<AnalyticsParams>;
 };
@@ -2716,6 +2995,12 @@ export type QuerySignalCountsArgs = {
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QuerySlippingDealsArgs = {
   params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryTerritoryArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -2949,6 +3234,14 @@ export type RotateWebhookSecretPayload = {
   secret: Scalars['String']['output'];
 };
 
+export type RuleScore = {
+  __typename?: 'RuleScore';
+  criteria: Array<CriterionScore>;
+  points: Scalars['Int']['output'];
+  ruleId: Scalars['ID']['output'];
+  ruleName: Scalars['String']['output'];
+};
+
 /** A user's target for one period. */
 export type SalesQuota = {
   __typename?: 'SalesQuota';
@@ -3013,6 +3306,99 @@ export type SalesSignalSubscriptionFilter = {
   mine?: InputMaybe<Scalars['Boolean']['input']>;
   recordId?: InputMaybe<Scalars['ID']['input']>;
 };
+
+/** Why a record has its score: each rule that contributed, and in it each criterion, with points. */
+export type ScoreBreakdown = {
+  __typename?: 'ScoreBreakdown';
+  rules: Array<RuleScore>;
+  score: Scalars['Int']['output'];
+};
+
+/** One change of a record's stored score (before decay). */
+export type ScoreChange = {
+  __typename?: 'ScoreChange';
+  at: Scalars['DateTime']['output'];
+  previousScore: Scalars['Int']['output'];
+  /** What moved it: "Record created", "EMAIL_OPENED signal", "Scoring rules changed"... */
+  reason: Scalars['String']['output'];
+  score: Scalars['Int']['output'];
+};
+
+/** A record's score moved (published on the event path; decay is a matter of time and sends nothing). */
+export type ScoreChangedEvent = {
+  __typename?: 'ScoreChangedEvent';
+  contact: Maybe<Contact>;
+  deal: Maybe<Deal>;
+  lead: Maybe<Lead>;
+  module: ScoringModule;
+  previousScore: Scalars['Int']['output'];
+  reason: Scalars['String']['output'];
+  recordId: Scalars['ID']['output'];
+  /** The stored score (before decay). */
+  score: Scalars['Int']['output'];
+};
+
+export type ScoreCriterionKind =
+  | 'DECAY'
+  | 'FIELD'
+  | 'SIGNAL';
+
+/** Points lost per `everyDays` days without interaction (since the last activity, or creation when none; deals: since their last change). */
+export type ScoreDecay = {
+  __typename?: 'ScoreDecay';
+  everyDays: Scalars['Int']['output'];
+  /** The most decay takes away; null for no cap. */
+  maxPoints: Maybe<Scalars['Int']['output']>;
+  points: Scalars['Int']['output'];
+};
+
+export type ScoreDecayInput = {
+  everyDays: Scalars['Int']['input'];
+  maxPoints?: InputMaybe<Scalars['Int']['input']>;
+  points: Scalars['Int']['input'];
+};
+
+/** The modules records of which are scored. */
+export type ScoringModule =
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'LEADS';
+
+/** A scoring rule: every active rule of a module adds its points to each record's score. */
+export type ScoringRule = {
+  __typename?: 'ScoringRule';
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  decay: Maybe<ScoreDecay>;
+  fieldScores: Array<FieldScore>;
+  id: Scalars['ID']['output'];
+  /** The background rescore of the module that the rule's last change started. */
+  lastRun: Maybe<ScoringRun>;
+  module: ScoringModule;
+  name: Scalars['String']['output'];
+  signalScores: Array<SignalScore>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** A background rescore of every record of a module after a rule change. */
+export type ScoringRun = {
+  __typename?: 'ScoringRun';
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  module: ScoringModule;
+  /** Records scored so far. */
+  processed: Scalars['Int']['output'];
+  startedAt: Scalars['DateTime']['output'];
+  status: ScoringRunStatus;
+  /** Records of the module when the run started (records created meanwhile are scored as they are written). */
+  total: Scalars['Int']['output'];
+};
+
+export type ScoringRunStatus =
+  | 'DONE'
+  | 'RUNNING'
+  /** A newer rule change started another run, which covers every record. */
+  | 'SUPERSEDED';
 
 /** Sends a tracked email about one lead, contact or deal (a deal's goes to its contact). */
 export type SendEmailInput = {
@@ -3091,6 +3477,21 @@ export type SignalKind =
   | 'SOCIAL_ENGAGEMENT'
   | 'SOCIAL_MENTION'
   | 'WEBSITE_VISIT';
+
+/** Points per signal of a kind (leads and contacts), e.g. +5 per EMAIL_OPENED up to 25. */
+export type SignalScore = {
+  __typename?: 'SignalScore';
+  kind: SignalKind;
+  /** The most this kind adds (or takes) in total; null for no cap. */
+  maxPoints: Maybe<Scalars['Int']['output']>;
+  points: Scalars['Int']['output'];
+};
+
+export type SignalScoreInput = {
+  kind: SignalKind;
+  maxPoints?: InputMaybe<Scalars['Int']['input']>;
+  points: Scalars['Int']['input'];
+};
 
 export type SignalSettings = {
   __typename?: 'SignalSettings';
@@ -3178,6 +3579,8 @@ export type Subscription = {
   notifications: Notification;
   /** Signals as they happen, for records the subscriber may read; resumable with `after` like deal events. */
   salesSignal: SalesSignal;
+  /** Score changes of records the subscriber may read, so a live list sorted by score can re-sort itself. */
+  scoreChanged: ScoreChangedEvent;
 };
 
 
@@ -3221,6 +3624,42 @@ export type SubscriptionNotificationsArgs = {
 export type SubscriptionSalesSignalArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SalesSignalSubscriptionFilter>;
+};
+
+
+/**
+ * Live updates over graphql-ws on the same URL as HTTP (`ws://host:port/graphql`); send the token as
+ * `connectionParams.authorization`. Every event has a `cursor`: resubscribe with `after: <last cursor>`
+ * to get every event you missed, exactly once, in order, then live ones.
+ */
+export type SubscriptionScoreChangedArgs = {
+  module?: InputMaybe<ScoringModule>;
+};
+
+/** A sales territory (e.g. Americas > US West). An account belongs to a territory when it meets the territory's criteria and those of every ancestor; its contacts and deals follow it. */
+export type Territory = {
+  __typename?: 'Territory';
+  children: Array<Territory>;
+  createdAt: Scalars['DateTime']['output'];
+  /** On account fields (country, state, industry, employees, annualRevenue, ...); all must hold. Empty: every account under the parent. */
+  criteria: Array<Criterion>;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  parent: Maybe<Territory>;
+  updatedAt: Scalars['DateTime']['output'];
+  users: Array<TerritoryUser>;
+};
+
+/** A user of a territory; managers see the territory's records. */
+export type TerritoryUser = {
+  __typename?: 'TerritoryUser';
+  manager: Scalars['Boolean']['output'];
+  user: User;
+};
+
+export type TerritoryUserInput = {
+  manager?: InputMaybe<Scalars['Boolean']['input']>;
+  userId: Scalars['ID']['input'];
 };
 
 /** A unit of time for delays and date offsets. */
@@ -3319,6 +3758,15 @@ export type UpdateActivityInput = {
   status?: InputMaybe<ActivityStatus>;
   subject?: InputMaybe<Scalars['String']['input']>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** Fields left out stay as they are. New entries restart their rotations. */
+export type UpdateAssignmentRuleInput = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  entries?: InputMaybe<Array<AssignmentEntryInput>>;
+  fallbackOwnerId?: InputMaybe<Scalars['ID']['input']>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UpdateContactInput = {
@@ -3480,6 +3928,16 @@ export type UpdateReportInput = {
   visibility?: InputMaybe<Visibility>;
 };
 
+/** Fields left out stay as they are; `decay: null` removes the decay. */
+export type UpdateScoringRuleInput = {
+  active?: InputMaybe<Scalars['Boolean']['input']>;
+  decay?: InputMaybe<ScoreDecayInput>;
+  fieldScores?: InputMaybe<Array<FieldScoreInput>>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  signalScores?: InputMaybe<Array<SignalScoreInput>>;
+};
+
 /** The organisation's sales-signal settings. Administrators only. */
 export type UpdateSignalSettingsInput = {
   coolingDays?: InputMaybe<Scalars['Int']['input']>;
@@ -3505,6 +3963,14 @@ export type UpdateStandardFieldInput = {
   module: CustomizableModule;
   /** Enforced on every write path, like a required custom field. */
   required?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** Fields left out stay as they are; `parentId: null` makes it top-level. Accounts are re-placed at once when criteria or parent change. */
+export type UpdateTerritoryInput = {
+  criteria?: InputMaybe<Array<CriterionInput>>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  parentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** Changes a rule; omitted fields stay as they are. The module cannot change. */
@@ -3902,6 +4368,12 @@ export type ResolversTypes = {
   AnalyticName: AnalyticName;
   AnalyticsParams: AnalyticsParams;
   ApplyTemplatePayload: ResolverTypeWrapper<ApplyTemplatePayload>;
+  AssignTerritoryUsersInput: AssignTerritoryUsersInput;
+  AssignmentEntry: ResolverTypeWrapper<AssignmentEntryValue>;
+  AssignmentEntryInput: AssignmentEntryInput;
+  AssignmentModule: AssignmentModule;
+  AssignmentRule: ResolverTypeWrapper<AssignmentRuleRow>;
+  AssignmentStrategy: AssignmentStrategy;
   AuthPayload: ResolverTypeWrapper<AuthResult>;
   BoardColumn: ResolverTypeWrapper<BoardColumnData>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
@@ -3922,6 +4394,7 @@ export type ResolversTypes = {
   ConvertLeadPayload: ResolverTypeWrapper<ConversionResult>;
   CreateAccountInput: CreateAccountInput;
   CreateActivityInput: CreateActivityInput;
+  CreateAssignmentRuleInput: CreateAssignmentRuleInput;
   CreateContactInput: CreateContactInput;
   CreateCustomFieldInput: CreateCustomFieldInput;
   CreateDashboardInput: CreateDashboardInput;
@@ -3932,12 +4405,15 @@ export type ResolversTypes = {
   CreatePipelineInput: CreatePipelineInput;
   CreateReportInput: CreateReportInput;
   CreateReportScheduleInput: CreateReportScheduleInput;
+  CreateScoringRuleInput: CreateScoringRuleInput;
   CreateStageInput: CreateStageInput;
+  CreateTerritoryInput: CreateTerritoryInput;
   CreateWebFormInput: CreateWebFormInput;
   CreateWorkflowRuleInput: CreateWorkflowRuleInput;
-  Criterion: ResolverTypeWrapper<Criterion>;
+  Criterion: ResolverTypeWrapper<CriterionValue>;
   CriterionInput: CriterionInput;
   CriterionOperator: CriterionOperator;
+  CriterionScore: ResolverTypeWrapper<CriterionContribution>;
   CrmRecord: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['CrmRecord']>;
   CustomField: ResolverTypeWrapper<CustomFieldRow>;
   CustomFieldCondition: CustomFieldCondition;
@@ -3974,6 +4450,8 @@ export type ResolversTypes = {
   EngagementCount: ResolverTypeWrapper<EngagementCount>;
   FieldChange: ResolverTypeWrapper<FieldChange>;
   FieldMetadata: ResolverTypeWrapper<FieldMetadata>;
+  FieldScore: ResolverTypeWrapper<FieldScoreValue>;
+  FieldScoreInput: FieldScoreInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ForecastPeriod: ForecastPeriod;
   ForecastRow: ResolverTypeWrapper<ForecastRowValue>;
@@ -4037,12 +4515,23 @@ export type ResolversTypes = {
   ResultColumn: ResolverTypeWrapper<ResultColumn>;
   Role: Role;
   RotateWebhookSecretPayload: ResolverTypeWrapper<RotateWebhookSecretPayload>;
+  RuleScore: ResolverTypeWrapper<RuleContribution>;
   SalesQuota: ResolverTypeWrapper<SalesQuotaRow>;
   SalesSignal: ResolverTypeWrapper<SalesSignalRow>;
   SalesSignalConnection: ResolverTypeWrapper<SignalFeed>;
   SalesSignalEdge: ResolverTypeWrapper<Edge<SalesSignalRow>>;
   SalesSignalFilter: SalesSignalFilter;
   SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
+  ScoreBreakdown: ResolverTypeWrapper<ScoreResult>;
+  ScoreChange: ResolverTypeWrapper<ScoreHistoryRow>;
+  ScoreChangedEvent: ResolverTypeWrapper<EventRow>;
+  ScoreCriterionKind: ScoreCriterionKind;
+  ScoreDecay: ResolverTypeWrapper<ScoreDecayValue>;
+  ScoreDecayInput: ScoreDecayInput;
+  ScoringModule: ScoringModule;
+  ScoringRule: ResolverTypeWrapper<ScoringRuleRow>;
+  ScoringRun: ResolverTypeWrapper<ScoringRunRow>;
+  ScoringRunStatus: ScoringRunStatus;
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: ResolverTypeWrapper<MassEmailResult>;
@@ -4051,6 +4540,8 @@ export type ResolversTypes = {
   SignUpInput: SignUpInput;
   SignalCount: ResolverTypeWrapper<SignalCount>;
   SignalKind: SignalKind;
+  SignalScore: ResolverTypeWrapper<SignalScoreValue>;
+  SignalScoreInput: SignalScoreInput;
   SignalSettings: ResolverTypeWrapper<OrganizationRow>;
   Stage: ResolverTypeWrapper<StageRow>;
   StageDuration: ResolverTypeWrapper<StageDuration>;
@@ -4060,6 +4551,9 @@ export type ResolversTypes = {
   StandardPicklist: StandardPicklist;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Territory: ResolverTypeWrapper<TerritoryRow>;
+  TerritoryUser: ResolverTypeWrapper<TerritoryUserRow>;
+  TerritoryUserInput: TerritoryUserInput;
   TimeUnit: TimeUnit;
   TimelineConnection: ResolverTypeWrapper<Connection<TimelineEntryRow>>;
   TimelineEdge: ResolverTypeWrapper<Edge<TimelineEntryRow>>;
@@ -4068,6 +4562,7 @@ export type ResolversTypes = {
   TrustedDocumentInput: TrustedDocumentInput;
   UpdateAccountInput: UpdateAccountInput;
   UpdateActivityInput: UpdateActivityInput;
+  UpdateAssignmentRuleInput: UpdateAssignmentRuleInput;
   UpdateContactInput: UpdateContactInput;
   UpdateCustomFieldInput: UpdateCustomFieldInput;
   UpdateDashboardInput: UpdateDashboardInput;
@@ -4080,9 +4575,11 @@ export type ResolversTypes = {
   UpdatePicklistInput: UpdatePicklistInput;
   UpdatePipelineInput: UpdatePipelineInput;
   UpdateReportInput: UpdateReportInput;
+  UpdateScoringRuleInput: UpdateScoringRuleInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   UpdateStandardFieldInput: UpdateStandardFieldInput;
+  UpdateTerritoryInput: UpdateTerritoryInput;
   UpdateWorkflowRuleInput: UpdateWorkflowRuleInput;
   User: ResolverTypeWrapper<UserRow>;
   Visibility: Visibility;
@@ -4129,6 +4626,10 @@ export type ResolversParentTypes = {
   AggregateInput: AggregateInput;
   AnalyticsParams: AnalyticsParams;
   ApplyTemplatePayload: ApplyTemplatePayload;
+  AssignTerritoryUsersInput: AssignTerritoryUsersInput;
+  AssignmentEntry: AssignmentEntryValue;
+  AssignmentEntryInput: AssignmentEntryInput;
+  AssignmentRule: AssignmentRuleRow;
   AuthPayload: AuthResult;
   BoardColumn: BoardColumnData;
   Boolean: Scalars['Boolean']['output'];
@@ -4144,6 +4645,7 @@ export type ResolversParentTypes = {
   ConvertLeadPayload: ConversionResult;
   CreateAccountInput: CreateAccountInput;
   CreateActivityInput: CreateActivityInput;
+  CreateAssignmentRuleInput: CreateAssignmentRuleInput;
   CreateContactInput: CreateContactInput;
   CreateCustomFieldInput: CreateCustomFieldInput;
   CreateDashboardInput: CreateDashboardInput;
@@ -4154,11 +4656,14 @@ export type ResolversParentTypes = {
   CreatePipelineInput: CreatePipelineInput;
   CreateReportInput: CreateReportInput;
   CreateReportScheduleInput: CreateReportScheduleInput;
+  CreateScoringRuleInput: CreateScoringRuleInput;
   CreateStageInput: CreateStageInput;
+  CreateTerritoryInput: CreateTerritoryInput;
   CreateWebFormInput: CreateWebFormInput;
   CreateWorkflowRuleInput: CreateWorkflowRuleInput;
-  Criterion: Criterion;
+  Criterion: CriterionValue;
   CriterionInput: CriterionInput;
+  CriterionScore: CriterionContribution;
   CrmRecord: ResolversInterfaceTypes<ResolversParentTypes>['CrmRecord'];
   CustomField: CustomFieldRow;
   CustomFieldCondition: CustomFieldCondition;
@@ -4186,6 +4691,8 @@ export type ResolversParentTypes = {
   EngagementCount: EngagementCount;
   FieldChange: FieldChange;
   FieldMetadata: FieldMetadata;
+  FieldScore: FieldScoreValue;
+  FieldScoreInput: FieldScoreInput;
   Float: Scalars['Float']['output'];
   ForecastRow: ForecastRowValue;
   ForecastSettings: ForecastSettingsValue;
@@ -4240,12 +4747,20 @@ export type ResolversParentTypes = {
   ReportSchedule: ReportScheduleRow;
   ResultColumn: ResultColumn;
   RotateWebhookSecretPayload: RotateWebhookSecretPayload;
+  RuleScore: RuleContribution;
   SalesQuota: SalesQuotaRow;
   SalesSignal: SalesSignalRow;
   SalesSignalConnection: SignalFeed;
   SalesSignalEdge: Edge<SalesSignalRow>;
   SalesSignalFilter: SalesSignalFilter;
   SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
+  ScoreBreakdown: ScoreResult;
+  ScoreChange: ScoreHistoryRow;
+  ScoreChangedEvent: EventRow;
+  ScoreDecay: ScoreDecayValue;
+  ScoreDecayInput: ScoreDecayInput;
+  ScoringRule: ScoringRuleRow;
+  ScoringRun: ScoringRunRow;
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: MassEmailResult;
@@ -4253,6 +4768,8 @@ export type ResolversParentTypes = {
   SetTrustedDocumentsRequiredInput: SetTrustedDocumentsRequiredInput;
   SignUpInput: SignUpInput;
   SignalCount: SignalCount;
+  SignalScore: SignalScoreValue;
+  SignalScoreInput: SignalScoreInput;
   SignalSettings: OrganizationRow;
   Stage: StageRow;
   StageDuration: StageDuration;
@@ -4260,6 +4777,9 @@ export type ResolversParentTypes = {
   StageInput: StageInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  Territory: TerritoryRow;
+  TerritoryUser: TerritoryUserRow;
+  TerritoryUserInput: TerritoryUserInput;
   TimelineConnection: Connection<TimelineEntryRow>;
   TimelineEdge: Edge<TimelineEntryRow>;
   TimelineEntry: TimelineEntryRow;
@@ -4267,6 +4787,7 @@ export type ResolversParentTypes = {
   TrustedDocumentInput: TrustedDocumentInput;
   UpdateAccountInput: UpdateAccountInput;
   UpdateActivityInput: UpdateActivityInput;
+  UpdateAssignmentRuleInput: UpdateAssignmentRuleInput;
   UpdateContactInput: UpdateContactInput;
   UpdateCustomFieldInput: UpdateCustomFieldInput;
   UpdateDashboardInput: UpdateDashboardInput;
@@ -4279,9 +4800,11 @@ export type ResolversParentTypes = {
   UpdatePicklistInput: UpdatePicklistInput;
   UpdatePipelineInput: UpdatePipelineInput;
   UpdateReportInput: UpdateReportInput;
+  UpdateScoringRuleInput: UpdateScoringRuleInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   UpdateStandardFieldInput: UpdateStandardFieldInput;
+  UpdateTerritoryInput: UpdateTerritoryInput;
   UpdateWorkflowRuleInput: UpdateWorkflowRuleInput;
   User: UserRow;
   WebForm: WebFormRow;
@@ -4321,6 +4844,7 @@ export type AccountResolvers<ContextType = GraphQLContext, ParentType extends Re
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  territories?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType>;
   timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<AccountTimelineArgs, 'first'>>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -4410,6 +4934,24 @@ export type ApplyTemplatePayloadResolvers<ContextType = GraphQLContext, ParentTy
   template?: Resolver<ResolversTypes['IndustryTemplate'], ParentType, ContextType>;
 };
 
+export type AssignmentEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AssignmentEntry'] = ResolversParentTypes['AssignmentEntry']> = {
+  criteria?: Resolver<Array<ResolversTypes['Criterion']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  strategy?: Resolver<ResolversTypes['AssignmentStrategy'], ParentType, ContextType>;
+  users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
+};
+
+export type AssignmentRuleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AssignmentRule'] = ResolversParentTypes['AssignmentRule']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  entries?: Resolver<Array<ResolversTypes['AssignmentEntry']>, ParentType, ContextType>;
+  fallbackOwner?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['AssignmentModule'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
@@ -4455,9 +4997,13 @@ export type ContactResolvers<ContextType = GraphQLContext, ParentType extends Re
   notes?: Resolver<Array<ResolversTypes['Note']>, ParentType, ContextType, RequireFields<ContactNotesArgs, 'first'>>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scoreBreakdown?: Resolver<ResolversTypes['ScoreBreakdown'], ParentType, ContextType>;
+  scoreHistory?: Resolver<Array<ResolversTypes['ScoreChange']>, ParentType, ContextType, RequireFields<ContactScoreHistoryArgs, 'first'>>;
   signals?: Resolver<Array<ResolversTypes['SalesSignal']>, ParentType, ContextType, RequireFields<ContactSignalsArgs, 'first'>>;
   socialHandles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  territories?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType>;
   timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<ContactTimelineArgs, 'first'>>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -4489,6 +5035,15 @@ export type CriterionResolvers<ContextType = GraphQLContext, ParentType extends 
   operator?: Resolver<ResolversTypes['CriterionOperator'], ParentType, ContextType>;
   value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   values?: Resolver<Maybe<Array<ResolversTypes['JSON']>>, ParentType, ContextType>;
+};
+
+export type CriterionScoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CriterionScore'] = ResolversParentTypes['CriterionScore']> = {
+  count?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ScoreCriterionKind'], ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  signalKind?: Resolver<Maybe<ResolversTypes['SignalKind']>, ParentType, ContextType>;
 };
 
 export type CrmRecordResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CrmRecord'] = ResolversParentTypes['CrmRecord']> = {
@@ -4562,10 +5117,14 @@ export type DealResolvers<ContextType = GraphQLContext, ParentType extends Resol
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType>;
   probability?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scoreBreakdown?: Resolver<ResolversTypes['ScoreBreakdown'], ParentType, ContextType>;
+  scoreHistory?: Resolver<Array<ResolversTypes['ScoreChange']>, ParentType, ContextType, RequireFields<DealScoreHistoryArgs, 'first'>>;
   stage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType>;
   stageEnteredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   stageHistory?: Resolver<Array<ResolversTypes['StageHistoryEntry']>, ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  territories?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType>;
   timeline?: Resolver<ResolversTypes['TimelineConnection'], ParentType, ContextType, RequireFields<DealTimelineArgs, 'first'>>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -4693,6 +5252,14 @@ export type FieldMetadataResolvers<ContextType = GraphQLContext, ParentType exte
   unique?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type FieldScoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FieldScore'] = ResolversParentTypes['FieldScore']> = {
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operator?: Resolver<ResolversTypes['CriterionOperator'], ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  values?: Resolver<Maybe<Array<ResolversTypes['JSON']>>, ParentType, ContextType>;
+};
+
 export type ForecastRowResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ForecastRow'] = ResolversParentTypes['ForecastRow']> = {
   attainment?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   bestCase?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
@@ -4754,6 +5321,9 @@ export type LeadResolvers<ContextType = GraphQLContext, ParentType extends Resol
   notes?: Resolver<Array<ResolversTypes['Note']>, ParentType, ContextType, RequireFields<LeadNotesArgs, 'first'>>;
   owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scoreBreakdown?: Resolver<ResolversTypes['ScoreBreakdown'], ParentType, ContextType>;
+  scoreHistory?: Resolver<Array<ResolversTypes['ScoreChange']>, ParentType, ContextType, RequireFields<LeadScoreHistoryArgs, 'first'>>;
   signals?: Resolver<Array<ResolversTypes['SalesSignal']>, ParentType, ContextType, RequireFields<LeadSignalsArgs, 'first'>>;
   socialHandles?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -4806,9 +5376,11 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   activateCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationActivateCustomFieldArgs, 'id'>>;
   activateWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationActivateWorkflowRuleArgs, 'id'>>;
   applyTemplate?: Resolver<ResolversTypes['ApplyTemplatePayload'], ParentType, ContextType, RequireFields<MutationApplyTemplateArgs, 'template'>>;
+  assignTerritoryUsers?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationAssignTerritoryUsersArgs, 'input'>>;
   convertLead?: Resolver<ResolversTypes['ConvertLeadPayload'], ParentType, ContextType, RequireFields<MutationConvertLeadArgs, 'input'>>;
   createAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationCreateAccountArgs, 'input'>>;
   createActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationCreateActivityArgs, 'input'>>;
+  createAssignmentRule?: Resolver<ResolversTypes['AssignmentRule'], ParentType, ContextType, RequireFields<MutationCreateAssignmentRuleArgs, 'input'>>;
   createContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationCreateContactArgs, 'input'>>;
   createCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationCreateCustomFieldArgs, 'input'>>;
   createDashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, RequireFields<MutationCreateDashboardArgs, 'input'>>;
@@ -4819,7 +5391,9 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
   createReport?: Resolver<ResolversTypes['Report'], ParentType, ContextType, RequireFields<MutationCreateReportArgs, 'input'>>;
   createReportSchedule?: Resolver<ResolversTypes['ReportSchedule'], ParentType, ContextType, RequireFields<MutationCreateReportScheduleArgs, 'input'>>;
+  createScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationCreateScoringRuleArgs, 'input'>>;
   createStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationCreateStageArgs, 'input'>>;
+  createTerritory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationCreateTerritoryArgs, 'input'>>;
   createWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationCreateWebFormArgs, 'input'>>;
   createWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationCreateWorkflowRuleArgs, 'input'>>;
   deactivateCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationDeactivateCustomFieldArgs, 'id'>>;
@@ -4828,6 +5402,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deactivateWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationDeactivateWorkflowRuleArgs, 'id'>>;
   deleteAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'id'>>;
   deleteActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationDeleteActivityArgs, 'id'>>;
+  deleteAssignmentRule?: Resolver<ResolversTypes['AssignmentRule'], ParentType, ContextType, RequireFields<MutationDeleteAssignmentRuleArgs, 'id'>>;
   deleteContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationDeleteContactArgs, 'id'>>;
   deleteCustomField?: Resolver<ResolversTypes['DeleteCustomFieldPayload'], ParentType, ContextType, RequireFields<MutationDeleteCustomFieldArgs, 'input'>>;
   deleteDashboard?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteDashboardArgs, 'id'>>;
@@ -4836,7 +5411,9 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationDeleteNoteArgs, 'id'>>;
   deleteReport?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteReportArgs, 'id'>>;
   deleteReportSchedule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteReportScheduleArgs, 'id'>>;
+  deleteScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationDeleteScoringRuleArgs, 'id'>>;
   deleteStage?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationDeleteStageArgs, 'input'>>;
+  deleteTerritory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationDeleteTerritoryArgs, 'id'>>;
   deleteWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationDeleteWorkflowRuleArgs, 'id'>>;
   inviteUser?: Resolver<ResolversTypes['InviteUserPayload'], ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
@@ -4860,6 +5437,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   updateAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'input'>>;
   updateActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationUpdateActivityArgs, 'input'>>;
+  updateAssignmentRule?: Resolver<ResolversTypes['AssignmentRule'], ParentType, ContextType, RequireFields<MutationUpdateAssignmentRuleArgs, 'input'>>;
   updateContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationUpdateContactArgs, 'input'>>;
   updateCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationUpdateCustomFieldArgs, 'input'>>;
   updateDashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, RequireFields<MutationUpdateDashboardArgs, 'input'>>;
@@ -4872,9 +5450,11 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updatePicklist?: Resolver<ResolversTypes['Picklist'], ParentType, ContextType, RequireFields<MutationUpdatePicklistArgs, 'input'>>;
   updatePipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationUpdatePipelineArgs, 'input'>>;
   updateReport?: Resolver<ResolversTypes['Report'], ParentType, ContextType, RequireFields<MutationUpdateReportArgs, 'input'>>;
+  updateScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationUpdateScoringRuleArgs, 'input'>>;
   updateSignalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType, RequireFields<MutationUpdateSignalSettingsArgs, 'input'>>;
   updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
   updateStandardField?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<MutationUpdateStandardFieldArgs, 'input'>>;
+  updateTerritory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationUpdateTerritoryArgs, 'input'>>;
   updateWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationUpdateWorkflowRuleArgs, 'input'>>;
 };
 
@@ -4973,6 +5553,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   activitiesByOwner?: Resolver<Array<ResolversTypes['ActivityCount']>, ParentType, ContextType, Partial<QueryActivitiesByOwnerArgs>>;
   activity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<QueryActivityArgs, 'id'>>;
   analytic?: Resolver<ResolversTypes['ReportResult'], ParentType, ContextType, RequireFields<QueryAnalyticArgs, 'name'>>;
+  assignmentRules?: Resolver<Array<ResolversTypes['AssignmentRule']>, ParentType, ContextType, Partial<QueryAssignmentRulesArgs>>;
   contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<QueryContactArgs, 'id'>>;
   contacts?: Resolver<ResolversTypes['ContactConnection'], ParentType, ContextType, RequireFields<QueryContactsArgs, 'first'>>;
   customFields?: Resolver<Array<ResolversTypes['CustomField']>, ParentType, ContextType, RequireFields<QueryCustomFieldsArgs, 'module'>>;
@@ -5009,9 +5590,13 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   runReport?: Resolver<ResolversTypes['ReportResult'], ParentType, ContextType, RequireFields<QueryRunReportArgs, 'id'>>;
   salesForecast?: Resolver<Array<ResolversTypes['ForecastRow']>, ParentType, ContextType, Partial<QuerySalesForecastArgs>>;
   salesSignals?: Resolver<ResolversTypes['SalesSignalConnection'], ParentType, ContextType, RequireFields<QuerySalesSignalsArgs, 'first'>>;
+  scoringRules?: Resolver<Array<ResolversTypes['ScoringRule']>, ParentType, ContextType, Partial<QueryScoringRulesArgs>>;
+  scoringRun?: Resolver<ResolversTypes['ScoringRun'], ParentType, ContextType, RequireFields<QueryScoringRunArgs, 'id'>>;
   signalCounts?: Resolver<Array<ResolversTypes['SignalCount']>, ParentType, ContextType, Partial<QuerySignalCountsArgs>>;
   signalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType>;
   slippingDeals?: Resolver<Array<ResolversTypes['DealListRow']>, ParentType, ContextType, Partial<QuerySlippingDealsArgs>>;
+  territories?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType>;
+  territory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<QueryTerritoryArgs, 'id'>>;
   timeInStage?: Resolver<Array<ResolversTypes['StageDuration']>, ParentType, ContextType, Partial<QueryTimeInStageArgs>>;
   trustedDocuments?: Resolver<Array<ResolversTypes['TrustedDocument']>, ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
@@ -5096,6 +5681,13 @@ export type RotateWebhookSecretPayloadResolvers<ContextType = GraphQLContext, Pa
   secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type RuleScoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RuleScore'] = ResolversParentTypes['RuleScore']> = {
+  criteria?: Resolver<Array<ResolversTypes['CriterionScore']>, ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ruleId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ruleName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SalesQuotaResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SalesQuota'] = ResolversParentTypes['SalesQuota']> = {
   amount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   period?: Resolver<ResolversTypes['ForecastPeriod'], ParentType, ContextType>;
@@ -5132,6 +5724,58 @@ export type SalesSignalEdgeResolvers<ContextType = GraphQLContext, ParentType ex
   node?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType>;
 };
 
+export type ScoreBreakdownResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreBreakdown'] = ResolversParentTypes['ScoreBreakdown']> = {
+  rules?: Resolver<Array<ResolversTypes['RuleScore']>, ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ScoreChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreChange'] = ResolversParentTypes['ScoreChange']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  previousScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ScoreChangedEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreChangedEvent'] = ResolversParentTypes['ScoreChangedEvent']> = {
+  contact?: Resolver<Maybe<ResolversTypes['Contact']>, ParentType, ContextType>;
+  deal?: Resolver<Maybe<ResolversTypes['Deal']>, ParentType, ContextType>;
+  lead?: Resolver<Maybe<ResolversTypes['Lead']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['ScoringModule'], ParentType, ContextType>;
+  previousScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  recordId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ScoreDecayResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreDecay'] = ResolversParentTypes['ScoreDecay']> = {
+  everyDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maxPoints?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ScoringRuleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoringRule'] = ResolversParentTypes['ScoringRule']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  decay?: Resolver<Maybe<ResolversTypes['ScoreDecay']>, ParentType, ContextType>;
+  fieldScores?: Resolver<Array<ResolversTypes['FieldScore']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastRun?: Resolver<Maybe<ResolversTypes['ScoringRun']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['ScoringModule'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  signalScores?: Resolver<Array<ResolversTypes['SignalScore']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type ScoringRunResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoringRun'] = ResolversParentTypes['ScoringRun']> = {
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['ScoringModule'], ParentType, ContextType>;
+  processed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ScoringRunStatus'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type SendMassEmailPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SendMassEmailPayload'] = ResolversParentTypes['SendMassEmailPayload']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   messages?: Resolver<Array<ResolversTypes['EmailMessage']>, ParentType, ContextType>;
@@ -5142,6 +5786,12 @@ export type SignalCountResolvers<ContextType = GraphQLContext, ParentType extend
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   day?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SignalScoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignalScore'] = ResolversParentTypes['SignalScore']> = {
+  kind?: Resolver<ResolversTypes['SignalKind'], ParentType, ContextType>;
+  maxPoints?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SignalSettingsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignalSettings'] = ResolversParentTypes['SignalSettings']> = {
@@ -5184,6 +5834,23 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   dealStageChanged?: SubscriptionResolver<ResolversTypes['DealStageChange'], "dealStageChanged", ParentType, ContextType, Partial<SubscriptionDealStageChangedArgs>>;
   notifications?: SubscriptionResolver<ResolversTypes['Notification'], "notifications", ParentType, ContextType, Partial<SubscriptionNotificationsArgs>>;
   salesSignal?: SubscriptionResolver<ResolversTypes['SalesSignal'], "salesSignal", ParentType, ContextType, Partial<SubscriptionSalesSignalArgs>>;
+  scoreChanged?: SubscriptionResolver<ResolversTypes['ScoreChangedEvent'], "scoreChanged", ParentType, ContextType, Partial<SubscriptionScoreChangedArgs>>;
+};
+
+export type TerritoryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Territory'] = ResolversParentTypes['Territory']> = {
+  children?: Resolver<Array<ResolversTypes['Territory']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  criteria?: Resolver<Array<ResolversTypes['Criterion']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  parent?: Resolver<Maybe<ResolversTypes['Territory']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  users?: Resolver<Array<ResolversTypes['TerritoryUser']>, ParentType, ContextType>;
+};
+
+export type TerritoryUserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TerritoryUser'] = ResolversParentTypes['TerritoryUser']> = {
+  manager?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
 export type TimelineConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimelineConnection'] = ResolversParentTypes['TimelineConnection']> = {
@@ -5336,6 +6003,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Address?: AddressResolvers<ContextType>;
   Aggregate?: AggregateResolvers<ContextType>;
   ApplyTemplatePayload?: ApplyTemplatePayloadResolvers<ContextType>;
+  AssignmentEntry?: AssignmentEntryResolvers<ContextType>;
+  AssignmentRule?: AssignmentRuleResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   BoardColumn?: BoardColumnResolvers<ContextType>;
   BuiltInAnalytic?: BuiltInAnalyticResolvers<ContextType>;
@@ -5344,6 +6013,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ContactEdge?: ContactEdgeResolvers<ContextType>;
   ConvertLeadPayload?: ConvertLeadPayloadResolvers<ContextType>;
   Criterion?: CriterionResolvers<ContextType>;
+  CriterionScore?: CriterionScoreResolvers<ContextType>;
   CrmRecord?: CrmRecordResolvers<ContextType>;
   CustomField?: CustomFieldResolvers<ContextType>;
   Dashboard?: DashboardResolvers<ContextType>;
@@ -5365,6 +6035,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   EngagementCount?: EngagementCountResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
   FieldMetadata?: FieldMetadataResolvers<ContextType>;
+  FieldScore?: FieldScoreResolvers<ContextType>;
   ForecastRow?: ForecastRowResolvers<ContextType>;
   ForecastSettings?: ForecastSettingsResolvers<ContextType>;
   GroupBy?: GroupByResolvers<ContextType>;
@@ -5399,17 +6070,27 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ReportSchedule?: ReportScheduleResolvers<ContextType>;
   ResultColumn?: ResultColumnResolvers<ContextType>;
   RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
+  RuleScore?: RuleScoreResolvers<ContextType>;
   SalesQuota?: SalesQuotaResolvers<ContextType>;
   SalesSignal?: SalesSignalResolvers<ContextType>;
   SalesSignalConnection?: SalesSignalConnectionResolvers<ContextType>;
   SalesSignalEdge?: SalesSignalEdgeResolvers<ContextType>;
+  ScoreBreakdown?: ScoreBreakdownResolvers<ContextType>;
+  ScoreChange?: ScoreChangeResolvers<ContextType>;
+  ScoreChangedEvent?: ScoreChangedEventResolvers<ContextType>;
+  ScoreDecay?: ScoreDecayResolvers<ContextType>;
+  ScoringRule?: ScoringRuleResolvers<ContextType>;
+  ScoringRun?: ScoringRunResolvers<ContextType>;
   SendMassEmailPayload?: SendMassEmailPayloadResolvers<ContextType>;
   SignalCount?: SignalCountResolvers<ContextType>;
+  SignalScore?: SignalScoreResolvers<ContextType>;
   SignalSettings?: SignalSettingsResolvers<ContextType>;
   Stage?: StageResolvers<ContextType>;
   StageDuration?: StageDurationResolvers<ContextType>;
   StageHistoryEntry?: StageHistoryEntryResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  Territory?: TerritoryResolvers<ContextType>;
+  TerritoryUser?: TerritoryUserResolvers<ContextType>;
   TimelineConnection?: TimelineConnectionResolvers<ContextType>;
   TimelineEdge?: TimelineEdgeResolvers<ContextType>;
   TimelineEntry?: TimelineEntryResolvers<ContextType>;

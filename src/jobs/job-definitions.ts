@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import { defineEmailJobs } from '../modules/emails/email-delivery.js';
 import { defineReportJobs } from '../modules/reports/report-delivery.job.js';
 import { defineWorkflowJobs } from '../modules/workflows/workflow-jobs.js';
+import { defineScoringJobs } from '../modules/scoring/scoring-runs.js';
 import type { Logger } from '../shared/logger.js';
 import type { JobQueue } from './job-queue.js';
 
@@ -17,4 +18,5 @@ export function defineJobs(jobs: JobQueue, deps: JobDeps): void {
   defineEmailJobs(jobs, deps);
   defineReportJobs(jobs, deps);
   defineWorkflowJobs(jobs, deps);
+  defineScoringJobs(jobs, deps);
 }

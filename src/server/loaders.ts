@@ -10,7 +10,9 @@ import { createLeadLoaders } from '../modules/leads/leads.loaders.js';
 import { createNoteLoaders } from '../modules/notes/notes.loaders.js';
 import { createReportLoaders } from '../modules/reports/reports.loaders.js';
 import { createPipelineLoaders } from '../modules/pipelines/pipelines.loaders.js';
+import { createScoringLoaders } from '../modules/scoring/scoring.loaders.js';
 import { createSignalLoaders } from '../modules/signals/signals.loaders.js';
+import { createTerritoryLoaders } from '../modules/territories/territories.loaders.js';
 import { createTimelineLoaders } from '../modules/timeline/timeline.loaders.js';
 import { createUserLoaders } from '../modules/users/users.loaders.js';
 import { createWorkflowLoaders } from '../modules/workflows/workflows.loaders.js';
@@ -30,6 +32,8 @@ const factories = {
   customization: createCustomizationLoaders,
   reports: createReportLoaders,
   workflows: createWorkflowLoaders,
+  scoring: createScoringLoaders,
+  territories: createTerritoryLoaders,
 };
 
 type Factories = typeof factories;

@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from '../generated/graphql.js';
 import { accountResolvers } from '../modules/accounts/accounts.resolvers.js';
 import { activityResolvers } from '../modules/activities/activities.resolvers.js';
+import { assignmentResolvers } from '../modules/assignment/assignment.resolvers.js';
 import { authResolvers } from '../modules/auth/auth.resolvers.js';
 import { contactResolvers } from '../modules/contacts/contacts.resolvers.js';
 import { customizationResolvers } from '../modules/customization/customization.resolvers.js';
@@ -18,12 +19,18 @@ import { pipelineResolvers } from '../modules/pipelines/pipelines.resolvers.js';
 import { dashboardResolvers } from '../modules/dashboards/dashboards.resolvers.js';
 import { reportResolvers } from '../modules/reports/reports.resolvers.js';
 import { recordTypeName } from '../modules/records/record.resolvers.js';
+import { scoringResolvers } from '../modules/scoring/scoring.resolvers.js';
 import { signalResolvers } from '../modules/signals/signals.resolvers.js';
+import { territoryResolvers } from '../modules/territories/territories.resolvers.js';
 import { timelineResolvers } from '../modules/timeline/timeline.resolvers.js';
 import { trustedDocumentResolvers } from '../modules/trusted-documents/trusted-documents.resolvers.js';
 import { userResolvers } from '../modules/users/users.resolvers.js';
 import { workflowResolvers } from '../modules/workflows/workflows.resolvers.js';
 import { notificationResolvers } from '../modules/notifications/notifications.resolvers.js';
+// Automation joins every record write through record hooks, registered when these are imported.
+import '../modules/assignment/assignment.hooks.js';
+import '../modules/scoring/scoring.hooks.js';
+import '../modules/territories/territories.hooks.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 
 export const SCHEMA_FOLDER = fileURLToPath(new URL('../../schema', import.meta.url));
@@ -66,6 +73,9 @@ export const moduleResolvers: Resolvers[] = [
   trustedDocumentResolvers,
   workflowResolvers,
   notificationResolvers,
+  scoringResolvers,
+  territoryResolvers,
+  assignmentResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

@@ -27,7 +27,7 @@ export type Direction = 'ASC' | 'DESC';
 
 /** The sort key of a list: one column or expression (possibly nullable) with the id as tie-breaker. */
 export interface SortKey {
-  /** An expression (a custom field's value) sorts like a column; only a column can use the record table's indexes. */
+  /** A column, or an expression over the row (e.g. a score less its decay). */
   readonly column: PgColumn | SQL;
   readonly direction: Direction;
   readonly nullable: boolean;
@@ -87,7 +87,8 @@ export function afterCursor(key: SortKey, id: PgColumn, cursor: string): SQL {
     const laterNulls = and(isNull(key.column), beyond(id, i)) as SQL;
     return key.direction === 'ASC' ? laterNulls : (or(laterNulls, isNotNull(key.column)) as SQL);
   }
-  // Overloads split columns from expressions; both compare alike here.
+  // An expression compares like a column (drizzle binds the value as a plain parameter for it);
+  // the cast only picks one of the comparison overloads.
   const column = key.column as PgColumn;
   const after = or(beyond(column, value), and(eq(column, value), beyond(id, i))) as SQL;
   if (key.nullable && key.direction === 'ASC') return or(after, isNull(key.column)) as SQL;

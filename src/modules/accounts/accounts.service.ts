@@ -1,4 +1,4 @@
-import { and, asc, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { AccountOrderField, CreateAccountInput, QueryAccountsArgs, UpdateAccountInput } from '../../generated/graphql.js';
 import { addressChanges } from '../../shared/address.js';
@@ -89,6 +89,8 @@ export async function listAccounts(s: Session, args: QueryAccountsArgs): Promise
   if (filter?.industry) conditions.push(inArray(accounts.industry, [...filter.industry]));
   if (filter?.accountType) conditions.push(inArray(accounts.accountType, [...filter.accountType]));
   conditions.push(searchAny([accounts.name, accounts.website, accounts.phone], filter?.search));
+  // Accounts carry their territories' ancestors, so a parent territory lists its children's accounts.
+  if (filter?.territoryId) conditions.push(arrayContains(accounts.territoryIds, [filter.territoryId]));
   conditions.push(...custom.conditions);
   const sort = custom.sort ?? SORTS[standardOrder(args.orderBy)];
   return listRecords(s.db, s.viewer, 'accounts', accounts, {

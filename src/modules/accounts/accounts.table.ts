@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, numeric, pgTable, text } from 'drizzle-orm/pg-core';
+import { index, integer, numeric, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { recordColumns } from '../../db/columns.js';
 import { recordKeys } from '../../db/record-keys.js';
 
@@ -20,12 +20,15 @@ export const accounts = pgTable(
     postalCode: text('postal_code'),
     country: text('country'),
     description: text('description'),
+    /** Territories whose criteria the account meets, ancestors included (kept by the territories module). */
+    territoryIds: uuid('territory_ids').array().notNull().default([]),
   },
   (t) => [
     ...recordKeys('accounts', t),
     index('accounts_created_idx').on(t.organizationId, t.createdAt, t.id),
     index('accounts_name_idx').on(t.organizationId, sql`lower(${t.name})`),
     index('accounts_owner_idx').on(t.organizationId, t.ownerId),
+    index('accounts_territory_idx').using('gin', t.territoryIds),
   ],
 );
 

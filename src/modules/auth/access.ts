@@ -1,6 +1,7 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { forbidden } from '../../shared/errors.js';
+import { territoryScope } from './territory-access.js';
 import type { Viewer } from './viewer.js';
 
 /**
@@ -11,7 +12,7 @@ import type { Viewer } from './viewer.js';
 
 export type CrmModule = 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities' | 'notes' | 'emails' | 'signals';
 export type RecordAction = 'read' | 'create' | 'update' | 'delete';
-export type Setting = 'users' | 'organization' | 'pipelines' | 'forms' | 'signals' | 'fields' | 'workflows';
+export type Setting = 'users' | 'organization' | 'pipelines' | 'forms' | 'signals' | 'fields' | 'workflows' | 'rules' | 'territories';
 
 interface ScopedTable {
   readonly organizationId: PgColumn;
@@ -20,6 +21,17 @@ interface ScopedTable {
 /** The WHERE condition limiting `table` of `module` to what the viewer may read. */
 export function readScope(viewer: Viewer, _module: CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms', table: ScopedTable): SQL {
   return eq(table.organizationId, viewer.organizationId);
+}
+
+/**
+ * What territory managers may read beyond `readScope`'s own terms (accounts, contacts, deals of
+ * the territories they manage). Today `readScope` already grants the whole organisation, so it is
+ * not OR-ed in yet (it would only cost a subquery); when readScope narrows, it becomes
+ * `or(narrowed, territoryGrant(...))`.
+ */
+export function territoryGrant(viewer: Viewer, module: CrmModule, table: ScopedTable & { readonly territoryIds?: PgColumn }): SQL | undefined {
+  if ((module !== 'accounts' && module !== 'contacts' && module !== 'deals') || !table.territoryIds) return undefined;
+  return territoryScope(viewer, { organizationId: table.organizationId, territoryIds: table.territoryIds });
 }
 
 /** `readScope` narrowed to one record. */

@@ -14,6 +14,7 @@ import { engagementCondition } from '../records/engagement.js';
 import { markActivity } from '../records/last-activity.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
+import { scoreListing } from '../scoring/score-sql.js';
 import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { CONTACT } from './contacts.kind.js';
 import { contacts, type ContactRow } from './contacts.table.js';
@@ -114,7 +115,7 @@ export async function updateContact(s: Session, input: UpdateContactInput): Prom
 export const deleteContact = (s: Session, id: string): Promise<ContactRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, CONTACT, id, true));
 export const restoreContact = (s: Session, id: string): Promise<ContactRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, CONTACT, id, false));
 
-const SORTS: Record<Exclude<ContactOrderField, 'CUSTOM_FIELD'>, { key: Omit<SortKey, 'direction'>; value: (row: ContactRow) => unknown }> = {
+const SORTS: Record<Exclude<ContactOrderField, 'CUSTOM_FIELD' | 'SCORE'>, { key: Omit<SortKey, 'direction'>; value: (row: ContactRow) => unknown }> = {
   CREATED_AT: { key: { column: contacts.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: contacts.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
   LAST_ACTIVITY_AT: { key: { column: contacts.lastActivityAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.lastActivityAt },
@@ -127,6 +128,7 @@ export async function listContacts(s: Session, args: QueryContactsArgs): Promise
   const custom = await customListParts(s.db, s.viewer, 'contacts', contacts, filter?.customFields, args.orderBy);
   const conditions: (SQL | undefined)[] = commonConditions(contacts, filter);
   if (filter?.accountId) conditions.push(eq(contacts.accountId, filter.accountId));
+  if (filter?.territoryId) conditions.push(arrayContains(contacts.territoryIds, [filter.territoryId]));
   if (filter?.leadSource) conditions.push(inArray(contacts.leadSource, [...filter.leadSource]));
   if (filter?.email) conditions.push(sql`lower(${contacts.email}) = ${filter.email.trim().toLowerCase()}`);
   conditions.push(searchAny([contacts.firstName, contacts.lastName, contacts.email, contacts.phone, contacts.mobile], filter?.search));
@@ -134,7 +136,10 @@ export async function listContacts(s: Session, args: QueryContactsArgs): Promise
   if (filter?.lastActivityAfter) conditions.push(gte(contacts.lastActivityAt, filter.lastActivityAfter));
   if (filter?.lastActivityBefore) conditions.push(lt(contacts.lastActivityAt, filter.lastActivityBefore));
   conditions.push(...custom.conditions);
-  const sort = custom.sort ?? SORTS[standardOrder(args.orderBy)];
+  const field = standardOrder(args.orderBy);
+  const scoring = await scoreListing(s.db, s.viewer, 'contacts', filter, field === 'SCORE');
+  conditions.push(...scoring.conditions);
+  const sort = custom.sort ?? scoring.sort ?? SORTS[field === 'SCORE' ? 'CREATED_AT' : field];
   return listRecords(s.db, s.viewer, 'contacts', contacts, {
     conditions,
     sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { foreignKey, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { foreignKey, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { recordColumns, timestampMs } from '../../db/columns.js';
 import { recordKeys } from '../../db/record-keys.js';
 import { accounts } from '../accounts/accounts.table.js';
@@ -27,6 +27,10 @@ export const contacts = pgTable(
     socialHandles: text('social_handles').array().notNull().default([]),
     /** Last signal, email, call or meeting: the engagement colour and the "age of data". */
     lastActivityAt: timestampMs('last_activity_at'),
+    /** Stored score before decay (see scoring): sorted and filtered on. */
+    score: integer('score').notNull().default(0),
+    /** The account's territories (and their ancestors), inherited when the account changes. */
+    territoryIds: uuid('territory_ids').array().notNull().default([]),
   },
   (t) => [
     ...recordKeys('contacts', t),
@@ -36,6 +40,8 @@ export const contacts = pgTable(
       foreignColumns: [accounts.organizationId, accounts.id],
     }),
     index('contacts_created_idx').on(t.organizationId, t.createdAt, t.id),
+    index('contacts_score_idx').on(t.organizationId, t.score),
+    index('contacts_territory_idx').using('gin', t.territoryIds),
     index('contacts_account_idx').on(t.organizationId, t.accountId),
     index('contacts_owner_idx').on(t.organizationId, t.ownerId),
     index('contacts_last_activity_idx').on(t.organizationId, t.lastActivityAt),

@@ -1,4 +1,4 @@
-import { eq, gte, ilike, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { arrayContains, eq, gte, ilike, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { CreateDealInput, DealOrderField, QueryDealsArgs, UpdateDealInput } from '../../generated/graphql.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';
@@ -12,6 +12,7 @@ import { stages } from '../pipelines/pipelines.table.js';
 import { normaliseFields, rules, type FieldRules } from '../records/field-rules.js';
 import { commonConditions, containsPattern, listRecords } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
+import { scoreListing } from '../scoring/score-sql.js';
 import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { rankAtEnd } from './board-rank.js';
 import { applyMove, stageEntryValues } from './deal-moves.service.js';
@@ -114,7 +115,7 @@ async function setDealDeleted(s: Session, id: string, deleted: boolean): Promise
 export const deleteDeal = (s: Session, id: string): Promise<DealRow> => setDealDeleted(s, id, true);
 export const restoreDeal = (s: Session, id: string): Promise<DealRow> => setDealDeleted(s, id, false);
 
-const SORTS: Record<Exclude<DealOrderField, 'CUSTOM_FIELD'>, { key: Omit<SortKey, 'direction'>; value: (row: DealRow) => unknown }> = {
+const SORTS: Record<Exclude<DealOrderField, 'CUSTOM_FIELD' | 'SCORE'>, { key: Omit<SortKey, 'direction'>; value: (row: DealRow) => unknown }> = {
   CREATED_AT: { key: { column: deals.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: deals.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
   NAME: { key: { column: deals.name, nullable: false }, value: (row) => row.name },
@@ -136,6 +137,7 @@ export function dealConditions(filter: QueryDealsArgs['filter']): (SQL | undefin
     );
   }
   if (filter.accountId) conditions.push(eq(deals.accountId, filter.accountId));
+  if (filter.territoryId) conditions.push(arrayContains(deals.territoryIds, [filter.territoryId]));
   if (filter.contactId) conditions.push(eq(deals.contactId, filter.contactId));
   if (filter.leadSource) conditions.push(inArray(deals.leadSource, [...filter.leadSource]));
   if (filter.amountMin != null) conditions.push(gte(deals.amount, money('amountMin', filter.amountMin, { allowNegative: true })));
@@ -148,9 +150,11 @@ export function dealConditions(filter: QueryDealsArgs['filter']): (SQL | undefin
 
 export async function listDeals(s: Session, args: QueryDealsArgs): Promise<Connection<DealRow>> {
   const custom = await customListParts(s.db, s.viewer, 'deals', deals, args.filter?.customFields, args.orderBy);
-  const sort = custom.sort ?? SORTS[standardOrder(args.orderBy)];
+  const field = standardOrder(args.orderBy);
+  const scoring = await scoreListing(s.db, s.viewer, 'deals', args.filter, field === 'SCORE');
+  const sort = custom.sort ?? scoring.sort ?? SORTS[field === 'SCORE' ? 'CREATED_AT' : field];
   return listRecords(s.db, s.viewer, 'deals', deals, {
-    conditions: [...dealConditions(args.filter), ...custom.conditions],
+    conditions: [...dealConditions(args.filter), ...custom.conditions, ...scoring.conditions],
     sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },
     sortValue: sort.value,
     first: args.first,

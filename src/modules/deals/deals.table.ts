@@ -31,6 +31,10 @@ export const deals = pgTable(
     stageEnteredAt: timestampMs('stage_entered_at').notNull().defaultNow(),
     /** When the deal reached a WON or LOST stage; cleared when it is reopened. */
     closedAt: timestampMs('closed_at'),
+    /** Stored score before decay (see scoring): sorted and filtered on. */
+    score: integer('score').notNull().default(0),
+    /** The account's territories (and their ancestors), inherited when the account changes. */
+    territoryIds: uuid('territory_ids').array().notNull().default([]),
   },
   (t) => [
     ...recordKeys('deals', t),
@@ -57,6 +61,8 @@ export const deals = pgTable(
     index('deals_created_idx').on(t.organizationId, t.createdAt, t.id),
     index('deals_stage_idx').on(t.organizationId, t.pipelineId, t.stageId),
     index('deals_board_idx').on(t.organizationId, t.stageId, t.boardRank, t.id),
+    index('deals_score_idx').on(t.organizationId, t.score),
+    index('deals_territory_idx').using('gin', t.territoryIds),
     index('deals_account_idx').on(t.organizationId, t.accountId),
     index('deals_contact_idx').on(t.organizationId, t.contactId),
     index('deals_owner_idx').on(t.organizationId, t.ownerId),

@@ -115,7 +115,8 @@ export async function submitWebForm(db: Db, publicKey: string, body: Record<stri
     const created = recordId === null;
     if (created) {
       try {
-        const row = await insertLead(tx, viewer, { ...(lead as unknown as CreateLeadInput), address, customFields, ownerId: owner.id });
+        // No explicit owner: assignment rules apply to web leads; without them the form's owner (the viewer) owns it.
+        const row = await insertLead(tx, viewer, { ...(lead as unknown as CreateLeadInput), address, customFields });
         recordId = row.id;
       } catch (error) {
         if (error instanceof DomainError && error.code === 'BAD_USER_INPUT') {

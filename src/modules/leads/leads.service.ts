@@ -15,6 +15,7 @@ import { engagementCondition } from '../records/engagement.js';
 import { markActivity } from '../records/last-activity.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
+import { scoreListing } from '../scoring/score-sql.js';
 import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { LEAD } from './leads.kind.js';
 import { leads, type LeadRow } from './leads.table.js';
@@ -116,7 +117,7 @@ export async function updateLead(s: Session, input: UpdateLeadInput): Promise<Le
 export const deleteLead = (s: Session, id: string): Promise<LeadRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, LEAD, id, true));
 export const restoreLead = (s: Session, id: string): Promise<LeadRow> => inTransaction(s.db, (tx) => setDeleted(tx, s.viewer, LEAD, id, false));
 
-const SORTS: Record<Exclude<LeadOrderField, 'CUSTOM_FIELD'>, { key: Omit<SortKey, 'direction'>; value: (row: LeadRow) => unknown }> = {
+const SORTS: Record<Exclude<LeadOrderField, 'CUSTOM_FIELD' | 'SCORE'>, { key: Omit<SortKey, 'direction'>; value: (row: LeadRow) => unknown }> = {
   CREATED_AT: { key: { column: leads.createdAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.createdAt },
   UPDATED_AT: { key: { column: leads.updatedAt, nullable: false, decode: (v) => new Date(v) }, value: (row) => row.updatedAt },
   LAST_ACTIVITY_AT: { key: { column: leads.lastActivityAt, nullable: true, decode: (v) => new Date(v) }, value: (row) => row.lastActivityAt },
@@ -139,7 +140,10 @@ export async function listLeads(s: Session, args: QueryLeadsArgs): Promise<Conne
   if (filter?.lastActivityAfter) conditions.push(gte(leads.lastActivityAt, filter.lastActivityAfter));
   if (filter?.lastActivityBefore) conditions.push(lt(leads.lastActivityAt, filter.lastActivityBefore));
   conditions.push(...custom.conditions);
-  const sort = custom.sort ?? SORTS[standardOrder(args.orderBy)];
+  const field = standardOrder(args.orderBy);
+  const scoring = await scoreListing(s.db, s.viewer, 'leads', filter, field === 'SCORE');
+  conditions.push(...scoring.conditions);
+  const sort = custom.sort ?? scoring.sort ?? SORTS[field === 'SCORE' ? 'CREATED_AT' : field];
   return listRecords(s.db, s.viewer, 'leads', leads, {
     conditions,
     sort: { ...sort.key, direction: args.orderBy?.direction ?? 'DESC' },

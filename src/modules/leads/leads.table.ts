@@ -33,6 +33,8 @@ export const leads = pgTable(
     socialHandles: text('social_handles').array().notNull().default([]),
     /** Last signal, email, call or meeting: the engagement colour and the "age of data". */
     lastActivityAt: timestampMs('last_activity_at'),
+    /** Stored score before decay (see scoring): sorted and filtered on. */
+    score: integer('score').notNull().default(0),
     convertedAt: timestampMs('converted_at'),
     convertedContactId: uuid('converted_contact_id'),
     convertedAccountId: uuid('converted_account_id'),
@@ -59,6 +61,7 @@ export const leads = pgTable(
     index('leads_owner_idx').on(t.organizationId, t.ownerId),
     index('leads_last_activity_idx').on(t.organizationId, t.lastActivityAt),
     index('leads_social_idx').using('gin', t.socialHandles),
+    index('leads_score_idx').on(t.organizationId, t.score),
     index('leads_status_idx').on(t.organizationId, t.status),
     index('leads_email_idx').on(t.organizationId, sql`lower(${t.email})`),
   ],

@@ -17,6 +17,8 @@ export interface CreateDraft {
   /** The column values about to be inserted; a hook may change them (e.g. the owner). */
   values: Record<string, unknown>;
   readonly source: WriteSource;
+  /** Whether the writer named the owner: an explicit owner wins over assignment rules. */
+  readonly ownerGiven: boolean;
 }
 
 export interface RecordWrite {

@@ -196,7 +196,8 @@ export async function insertRecord<T extends RecordTable>(
   source: WriteSource = 'user',
 ): Promise<RowOf<T>> {
   assertCan(viewer, 'create', kind.module);
-  const draft = { module: kind.module, values: { createdById: viewer.userId, ownerId: viewer.userId, ...values }, source };
+  const ownerGiven = values['ownerId'] !== undefined && values['ownerId'] !== null;
+  const draft = { module: kind.module, values: { createdById: viewer.userId, ...values, ownerId: ownerGiven ? values['ownerId'] : viewer.userId }, source, ownerGiven };
   await runBeforeCreate(tx, viewer, draft);
   const [row] = await tx
     .insert(kind.table as PgTable)

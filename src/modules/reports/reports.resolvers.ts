@@ -77,7 +77,9 @@ export const reportResolvers: Resolvers = {
   Report: {
     module: (row) => row.module as never,
     visibility: (row) => row.visibility as 'PRIVATE' | 'SHARED',
-    filters: (row) => row.definition.filters.map((c) => ({ field: c.field, operator: c.operator, value: c.value ?? null, values: c.values ? [...c.values] : null })),
+    // Report criteria hold scalars only (validated on save), the shape the shared Criterion type reads.
+    filters: (row) =>
+      row.definition.filters.map((c) => ({ field: c.field, operator: c.operator, value: (c.value ?? null) as string | number | boolean | null, values: c.values ? ([...c.values] as (string | number | boolean)[]) : null })),
     groupBy: (row) => row.definition.groupBy.map((g) => ({ field: g.field, bucket: g.bucket ?? null })),
     aggregates: (row) => row.definition.aggregates.map((a) => ({ function: a.function, field: a.field ?? null })),
     columns: (row) => [...row.definition.columns],

@@ -8,6 +8,7 @@ import type { OrganizationRow } from '../organizations/organizations.table.js';
 import { appendTimeline, type TimelineEntryInput } from '../timeline/timeline.service.js';
 import { LEAD_SOURCES } from '../../shared/picklists.js';
 import { lockKey } from '../records/duplicate-lock.js';
+import { scoreAfterSignals } from '../scoring/scoring.service.js';
 import { describeSignal, normaliseHandle, SIGNAL_TOPIC, SOCIAL_KINDS, type SignalKind } from './signal-kinds.js';
 import { salesSignals, type SalesSignalRow } from './signals.table.js';
 
@@ -76,6 +77,8 @@ export async function writeSignals(tx: Db, organizationId: string, actorId: stri
     });
   });
   await appendTimeline(tx, organizationId, actorId, timeline);
+  // The score moves in the transaction that records the signal: an open counts the moment it is written.
+  await scoreAfterSignals(tx, organizationId, actorId, rows);
   for (const row of rows) {
     const ownerId = (row.contactId ? contactOwners.get(row.contactId) : row.leadId ? leadOwners.get(row.leadId) : undefined) ?? null;
     const data: SignalEventData = { signal: JSON.parse(JSON.stringify(row)) as Record<string, unknown>, ownerId };

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { rowsOf, type Db } from '../../db/database.js';
+import { publish } from '../../db/transaction.js';
+import { appendTimeline } from '../timeline/timeline.service.js';
+import { computeScore, type ScoreResult } from './score-compute.js';
+import { SCORED } from './scored-modules.js';
+import { recordScores, scoreHistory, scoringRules, type ScoredModule, type ScoringRuleRow } from './scoring.table.js';
+
+/** The topic of score events on the one event path (a live list re-sorts on them). */
+export const SCORE_TOPIC = 'score';
+
+/** What a score event carries. */
+export interface ScoreEventData {
+  readonly module: ScoredModule;
+  readonly score: number;
+  readonly previousScore: number;
+  readonly ownerId: string;
+  readonly reason: string;
+}
+
+export function activeRules(db: Db, organizationId: string, module: ScoredModule): Promise<ScoringRuleRow[]> {
+  return db
+    .select()
+    .from(scoringRules)
+    .where(and(eq(scoringRules.organizationId, organizationId), eq(scoringRules.module, module), eq(scoringRules.active, true)))
+    .orderBy(asc(scoringRules.createdAt), asc(scoringRules.id));
+}
+
+type ScoredRow = Readonly<Record<string, unknown>> & { readonly id: string; readonly ownerId: string };
+
+/** Signals per record and kind, in one statement. */
+async function signalCounts(tx: Db, organizationId: string, column: 'lead_id' | 'contact_id', ids: readonly string[]): Promise<Map<string, Map<string, number>>> {
+  const rows = rowsOf<{ record_id: string; kind: string; n: number | string }>(
+    await tx.execute(sql`
+      select ${sql.raw(column)} as record_id, kind, count(*) as n from sales_signals
+      where organization_id = ${organizationId} and ${sql.raw(column)} in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})
+      group by 1, 2`),
+  );
+  const counts = new Map<string, Map<string, number>>();
+  for (const row of rows) {
+    const perKind = counts.get(row.record_id) ?? new Map<string, number>();
+    perKind.set(row.kind, Number(row.n));
+    counts.set(row.record_id, perKind);
+  }
+  return counts;
+}
+
+export interface ScoreOptions {
+  readonly actorId: string | null;
+  /** Why the score may have moved, for the history and the timeline: "Record changed", "Email opened". */
+  readonly reason: string;
+  /** The rows, when the caller holds them already (the write hook). */
+  readonly rows?: readonly ScoredRow[];
+  /** Defaults to the module's active rules. */
+  readonly rules?: readonly ScoringRuleRow[];
+}
+
+/**
+ * Recomputes the stored scores of records in the caller's transaction, and for each score that
+ * moved: the record's score column, the history, a timeline entry and an event. A constant
+ * number of statements whatever the number of records.
+ */
+export async function scoreRecords(tx: Db, organizationId: string, module: ScoredModule, ids: readonly string[], options: ScoreOptions): Promise<number> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return 0;
+  const scored = SCORED[module];
+  const rules = options.rules ?? (await activeRules(tx, organizationId, module));
+  const rows =
+    options.rows ??
+    ((await tx
+      .select()
+      .from(scored.table)
+      .where(and(eq(scored.table.organizationId, organizationId), inArray(scored.table.id, unique)))
+      .orderBy(asc(scored.table.id))
+      // Locked (in id order, as the rescore takes its batches), so a concurrent edit or signal waits and its own rescore sees this one's result.
+      .for('update')) as unknown as ScoredRow[]);
+  const needsSignals = scored.signalColumn !== null && rules.some((rule) => rule.signalScores.length > 0);
+  const counts = needsSignals && scored.signalColumn ? await signalCounts(tx, organizationId, scored.signalColumn, unique) : new Map<string, Map<string, number>>();
+  const stored = await tx
+    .select({ recordId: recordScores.recordId, score: recordScores.score, breakdown: recordScores.breakdown })
+    .from(recordScores)
+    .where(and(eq(recordScores.organizationId, organizationId), inArray(recordScores.recordId, unique)));
+  const before = new Map(stored.map((row) => [row.recordId, row]));
+  const changed: { row: ScoredRow; result: ScoreResult; previous: number }[] = [];
+  for (const row of rows) {
+    const result = computeScore(rules, row, counts.get(row.id) ?? new Map());
+    const previous = before.get(row.id);
+    if (previous ? previous.score === result.score && JSON.stringify(previous.breakdown) === JSON.stringify(result.breakdown) : result.score === 0 && result.breakdown.length === 0) continue;
+    changed.push({ row, result, previous: previous?.score ?? 0 });
+  }
+  if (changed.length === 0) return 0;
+  const now = new Date();
+  await tx
+    .insert(recordScores)
+    .values(changed.map(({ row, result }) => ({ organizationId, recordId: row.id, module, score: result.score, breakdown: result.breakdown, updatedAt: now })))
+    .onConflictDoUpdate({
+      target: [recordScores.organizationId, recordScores.recordId],
+      set: { score: sql`excluded.score`, breakdown: sql`excluded.breakdown`, updatedAt: sql`excluded.updated_at` },
+    });
+  const moved = changed.filter(({ result, previous }) => result.score !== previous);
+  if (moved.length === 0) return 0;
+  const values = sql.join(moved.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
+  await tx.execute(sql`update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
+    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`);
+  await tx.insert(scoreHistory).values(
+    moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now })),
+  );
+  await appendTimeline(
+    tx,
+    organizationId,
+    options.actorId,
+    moved.map(({ row, result, previous }) => ({
+      recordType: scored.timelineType,
+      recordId: row.id,
+      kind: 'SCORE_CHANGED',
+      summary: `Score ${result.score > previous ? 'rose' : 'fell'} from ${previous} to ${result.score} (${options.reason})`,
+      data: { previousScore: previous, score: result.score, reason: options.reason },
+    })),
+  );
+  for (const { row, result, previous } of moved) {
+    const data: ScoreEventData = { module, score: result.score, previousScore: previous, ownerId: row.ownerId, reason: options.reason };
+    publish(tx, organizationId, options.actorId, { topic: SCORE_TOPIC, kind: 'SCORE_CHANGED', recordId: row.id, scopeId: row.id, data: { ...data } });
+  }
+  return moved.length;
+}
+
+/**
+ * After signals are written: rescore their leads and contacts (the signals service calls this).
+ * The signal writer has already updated (so locked) each record's last activity: two signals of
+ * one record in concurrent transactions count each other, the second waiting for the first.
+ */
+export async function scoreAfterSignals(tx: Db, organizationId: string, actorId: string | null, signals: readonly { leadId: string | null; contactId: string | null; kind: string }[]): Promise<void> {
+  for (const [module, key] of [['leads', 'leadId'], ['contacts', 'contactId']] as const) {
+    const touched = signals.filter((signal) => signal[key] !== null);
+    if (touched.length === 0) continue;
+    const rules = await activeRules(tx, organizationId, module);
+    if (!rules.some((rule) => rule.signalScores.some((score) => touched.some((signal) => signal.kind === score.kind)))) continue;
+    const kinds = [...new Set(touched.map((signal) => signal.kind))].join(', ');
+    await scoreRecords(tx, organizationId, module, touched.map((signal) => signal[key] as string), { actorId, reason: `${kinds} signal`, rules });
+  }
+}

@@ -1,0 +1,62 @@
+import { and, eq, type SQL } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { describe, expect, it } from 'vitest';
+import { leads } from '../src/db/schema.js';
+import { allMatch, criterionSql, tableCatalog, validateCriterion, type Criterion } from '../src/modules/records/criteria.js';
+import { signUpOrganization } from './factories/organizations.factory.js';
+import { createLead } from './factories/records.factory.js';
+import { useTestServer } from './helpers/test-server.js';
+
+const server = useTestServer({ JOB_WORKERS: 'off' });
+
+const CATALOG = tableCatalog(leads as PgTable);
+
+/** One criterion per operator and field type, edge cases included (empty values, case, lists). */
+const CRITERIA: Omit<Criterion, never>[] = [
+  { field: 'title', operator: 'EQUALS', value: 'sales director' },
+  { field: 'title', operator: 'NOT_EQUALS', value: 'Sales Director' },
+  { field: 'title', operator: 'CONTAINS', value: 'DIRECT' },
+  { field: 'title', operator: 'CONTAINS', value: '100%' },
+  { field: 'country', operator: 'IN', values: ['germany', 'France'] },
+  { field: 'country', operator: 'NOT_IN', values: ['Germany'] },
+  { field: 'country', operator: 'IS_EMPTY' },
+  { field: 'country', operator: 'IS_NOT_EMPTY' },
+  { field: 'annualRevenue', operator: 'GREATER_THAN', value: 1000000 },
+  { field: 'annualRevenue', operator: 'LESS_THAN', value: '1000000' },
+  { field: 'annualRevenue', operator: 'BETWEEN', values: [500000, 2000000] },
+  { field: 'annualRevenue', operator: 'EQUALS', value: 1500000 },
+  { field: 'employees', operator: 'IN', values: [10, 50] },
+  { field: 'employees', operator: 'IS_EMPTY' },
+  { field: 'tags', operator: 'EQUALS', value: 'VIP' },
+  { field: 'tags', operator: 'NOT_IN', values: ['vip', 'hot'] },
+  { field: 'tags', operator: 'CONTAINS', value: 'ho' },
+  { field: 'tags', operator: 'IS_EMPTY' },
+  { field: 'createdAt', operator: 'GREATER_THAN', value: '2000-01-01T00:00:00Z' },
+];
+
+describe('criteria language', () => {
+  it('gives the same answer evaluated in JS on a row and compiled to SQL', async () => {
+    const admin = await signUpOrganization(server().client);
+    const variants = [
+      { title: 'Sales Director', annualRevenue: '1500000', employees: 10, address: { country: 'Germany' }, tags: ['vip'] },
+      { title: 'Intern', annualRevenue: '20000', employees: 50, address: { country: 'france' }, tags: ['hot', 'new'] },
+      { title: 'Director of 100% things', annualRevenue: null, employees: null, address: { country: null }, tags: [] },
+      { title: null, annualRevenue: '1000000', employees: 3, address: { country: 'Spain' }, tags: ['cold'] },
+    ];
+    for (const variant of variants) await createLead(admin.client, variant);
+    const db = server().server.deps.db;
+    const scope = eq(leads.organizationId, admin.organizationId);
+    const rows = await db.select().from(leads).where(scope);
+    expect(rows).toHaveLength(variants.length);
+    for (const raw of CRITERIA) {
+      const criterion = validateCriterion(CATALOG, raw, 'criterion');
+      const inJs = rows.filter((row) => allMatch([criterion], row)).map((row) => row.id).sort();
+      const condition = criterionSql(criterion, CATALOG) as SQL;
+      const inSql = (await db.select({ id: leads.id }).from(leads).where(and(scope, condition))).map((row) => row.id).sort();
+      expect(inSql, JSON.stringify(criterion)).toEqual(inJs);
+    }
+    // The criteria are not all trivially true or false on these rows.
+    const matched = CRITERIA.map((raw) => rows.filter((row) => allMatch([validateCriterion(CATALOG, raw, 'c')], row)).length);
+    expect(matched.some((n) => n > 0 && n < rows.length)).toBe(true);
+  });
+});
