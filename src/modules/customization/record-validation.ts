@@ -49,7 +49,8 @@ export interface ValidatedWrite {
   readonly values: Record<string, unknown>;
   /** The record's complete custom values after the write; undefined when they do not change. */
   readonly customFields: CustomValues | undefined;
-  readonly config: ModuleConfig;
+  /** Null when the write touched nothing the organisation's configuration rules. */
+  readonly config: ModuleConfig | null;
 }
 
 const missing = (value: unknown): boolean => value === null || value === undefined || (Array.isArray(value) && value.length === 0);
@@ -143,6 +144,18 @@ export async function validateCustomFieldValues(
   return result;
 }
 
+/**
+ * Whether an update can break an organisation rule: it sends custom values, a standard picklist
+ * value, or clears a field that may be required. Most updates (a stage move, a next step) do
+ * none of these and skip reading the configuration.
+ */
+function touchesConfiguration(module: CustomizableModule, write: RecordWrite): boolean {
+  if (write.customFields !== undefined) return true;
+  return Object.entries(write.values).some(
+    ([apiName, value]) => missing(value) || (typeof value === 'string' && STANDARD_FIELDS[module].some((field) => field.apiName === apiName && field.picklist)),
+  );
+}
+
 /** Validates one write of a record of `module` (see the file comment). */
 export async function validateRecordWrite(
   tx: Db,
@@ -151,6 +164,7 @@ export async function validateRecordWrite(
   write: RecordWrite,
   existing?: ExistingRecord,
 ): Promise<ValidatedWrite> {
+  if (existing && !touchesConfiguration(module, write)) return { values: write.values, customFields: undefined, config: null };
   const config = await loadModuleConfig(tx, viewer.organizationId, module);
   const values = checkStandardPicklists(config, write.values, existing, write.inheritedFrom);
   checkRequiredStandard(config, values, existing ? 'update' : 'create');
@@ -176,11 +190,12 @@ export function isUniqueViolation(error: unknown): boolean {
 export async function syncCustomFieldValues(
   tx: Db,
   viewer: Viewer,
-  config: ModuleConfig,
+  config: ModuleConfig | null,
   recordId: string,
   before: CustomValues,
   after: CustomValues,
 ): Promise<void> {
+  if (!config) return;
   const changed = config.fields.filter((field) => stable(before[field.apiName]) !== stable(after[field.apiName]));
   if (changed.length === 0) return;
   await tx.delete(customFieldValues).where(
