@@ -14,3 +14,6 @@ export * from '../events/events.table.js';
 export * from '../modules/emails/emails.table.js';
 export * from '../modules/signals/signals.table.js';
 export * from '../modules/forms/forms.table.js';
+export * from '../modules/access-control/access-control.table.js';
+export * from '../modules/access-control/api-keys.table.js';
+export * from '../modules/access-control/audit-log.table.js';

@@ -23,6 +23,11 @@ import type { ActivityRow } from '../modules/activities/activities.table.js';
 import type { NoteRow } from '../modules/notes/notes.table.js';
 import type { TimelineEntryRow } from '../modules/timeline/timeline.table.js';
 import type { AddressValue } from '../shared/address.js';
+import type { ProfileRow, RoleRow, SharingRuleRow } from '../modules/access-control/access-control.table.js';
+import type { ModuleSharingRow } from '../modules/access-control/roles.service.js';
+import type { ApiKeyRow } from '../modules/access-control/api-keys.table.js';
+import type { CreatedApiKey } from '../modules/access-control/api-keys.service.js';
+import type { AuditLogRow } from '../modules/access-control/audit-log.table.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -57,6 +62,17 @@ export type AcceptInvitationInput = {
   /** The one-time token `inviteUser` returned. */
   token: Scalars['String']['input'];
 };
+
+/** A module whose records a profile grants actions on. */
+export type AccessModule =
+  | 'ACCOUNTS'
+  | 'ACTIVITIES'
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'EMAILS'
+  | 'LEADS'
+  | 'NOTES'
+  | 'SIGNALS';
 
 /** A company you do business with (Zoho's Accounts). */
 export type Account = CrmRecord & {
@@ -274,6 +290,94 @@ export type AddressInput = {
   street?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * A key for a partner or an integration: send it as `Authorization: Bearer pk_...` over HTTP or as
+ * `authorization` in the WebSocket `connection_init` payload. It acts as the administrator who
+ * created it (records it creates are owned by them, their role decides what PRIVATE sharing
+ * shows), limited to its own profile. It stops working once revoked, expired, or when its creator
+ * is deactivated: on the next request, and before the next event of a running subscription.
+ */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  /** Neither revoked nor expired. */
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: User;
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** When the key was last used, to the minute. */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** The first characters of the key, to tell keys apart; the key itself is shown only once. */
+  prefix: Scalars['String']['output'];
+  profile: Profile;
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A security-relevant action recorded in the audit log. */
+export type AuditAction =
+  | 'API_KEY_CREATED'
+  | 'API_KEY_REVOKED'
+  | 'EXPORTED'
+  | 'PROFILE_CREATED'
+  | 'PROFILE_DELETED'
+  | 'PROFILE_UPDATED'
+  /** A record moved to the recycle bin, or a note deleted. */
+  | 'RECORD_DELETED'
+  | 'ROLE_CREATED'
+  | 'ROLE_DELETED'
+  | 'ROLE_UPDATED'
+  | 'SHARING_CHANGED'
+  | 'SHARING_RULE_CREATED'
+  | 'SHARING_RULE_DELETED'
+  | 'SIGNED_IN'
+  /** A wrong password or a deactivated user's attempt, for an email known to the organisation. */
+  | 'SIGN_IN_FAILED'
+  | 'USER_DEACTIVATED'
+  | 'USER_INVITED'
+  | 'USER_UPDATED';
+
+export type AuditConnection = {
+  __typename?: 'AuditConnection';
+  edges: Array<AuditEdge>;
+  nodes: Array<AuditEntry>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AuditEdge = {
+  __typename?: 'AuditEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
+};
+
+/** One audit log entry. */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  action: AuditAction;
+  /** The user who acted (for an API key, its creator); null if that user no longer exists. */
+  actor: Maybe<User>;
+  /** Set when the action was taken with an API key. */
+  actorApiKeyId: Maybe<Scalars['ID']['output']>;
+  at: Scalars['DateTime']['output'];
+  /** Details, such as the values before and after a change. */
+  detail: Scalars['JSON']['output'];
+  id: Scalars['ID']['output'];
+  summary: Scalars['String']['output'];
+  targetId: Maybe<Scalars['ID']['output']>;
+  /** What was acted on: USER, PROFILE, ROLE, SHARING_RULE, API_KEY or a module name. */
+  targetType: Maybe<Scalars['String']['output']>;
+};
+
+export type AuditFilter = {
+  actions?: InputMaybe<Array<AuditAction>>;
+  /** Entries of this acting user. */
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  targetId?: InputMaybe<Scalars['ID']['input']>;
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 /** A signed-in session: the token to send as `Authorization: Bearer <token>`, and who it is for. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
@@ -307,6 +411,13 @@ export type BoardColumnDealsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
+
+/** The two profiles every organisation starts with. */
+export type BuiltInProfile =
+  /** Every permission and every setting; sees and changes every record whatever the sharing. Cannot be changed. */
+  | 'ADMINISTRATOR'
+  /** Every record action, no setting (what every member could do before profiles). Editable, not deletable. */
+  | 'STANDARD';
 
 export type CallDirection =
   | 'INBOUND'
@@ -496,6 +607,21 @@ export type CreateActivityInput = {
   type: ActivityType;
 };
 
+export type CreateApiKeyInput = {
+  /** Omitted: the key does not expire. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  name: Scalars['String']['input'];
+  /** What the key may do. */
+  profileId: Scalars['ID']['input'];
+};
+
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  apiKey: ApiKey;
+  /** The key (`pk_...`). Shown only here: Pulse stores only its SHA-256 hash. */
+  secret: Scalars['String']['output'];
+};
+
 export type CreateContactInput = {
   accountId?: InputMaybe<Scalars['ID']['input']>;
   address?: InputMaybe<AddressInput>;
@@ -576,6 +702,29 @@ export type CreatePipelineInput = {
   name: Scalars['String']['input'];
   /** Stages in board order; at least one. Defaults to Zoho's generic stages. */
   stages?: InputMaybe<Array<StageInput>>;
+};
+
+export type CreateProfileInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  fieldAccess?: InputMaybe<Array<FieldAccessInput>>;
+  modules?: InputMaybe<Array<ModulePermissionsInput>>;
+  name: Scalars['String']['input'];
+  settings?: InputMaybe<Array<SettingPermission>>;
+};
+
+export type CreateRoleInput = {
+  name: Scalars['String']['input'];
+  /** The role it reports to; omitted: a top role. */
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type CreateSharingRuleInput = {
+  access: SharingRuleAccess;
+  granteeRoleId: Scalars['ID']['input'];
+  granteeSubordinates?: InputMaybe<Scalars['Boolean']['input']>;
+  module: SharedModule;
+  ownerRoleId: Scalars['ID']['input'];
+  ownerSubordinates?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** Adds a stage to a pipeline. Administrators only. */
@@ -830,6 +979,28 @@ export type Engagement =
   | 'HOT'
   | 'WARM';
 
+/** A field a profile hides or makes read-only, by module and field name (e.g. DEALS, amount). */
+export type FieldAccess = {
+  __typename?: 'FieldAccess';
+  access: FieldAccessLevel;
+  field: Scalars['String']['output'];
+  module: SharedModule;
+};
+
+export type FieldAccessInput = {
+  access: FieldAccessLevel;
+  /** A securable field of the module (see `securableFields`). */
+  field: Scalars['String']['input'];
+  module: SharedModule;
+};
+
+/** How a profile restricts one field. */
+export type FieldAccessLevel =
+  /** Reads as null everywhere (lists, relations, events); refused in filters, ordering and writes (FORBIDDEN). */
+  | 'HIDDEN'
+  /** Readable, refused in writes (FORBIDDEN). */
+  | 'READ_ONLY';
+
 /** A field's value before and after a change. */
 export type FieldChange = {
   __typename?: 'FieldChange';
@@ -838,11 +1009,25 @@ export type FieldChange = {
   oldValue: Maybe<Scalars['JSON']['output']>;
 };
 
+/** A place in the role hierarchy (e.g. CEO > Sales Manager > Sales Rep). */
+export type HierarchyRole = {
+  __typename?: 'HierarchyRole';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  /** The role this one reports to; null for a top role. */
+  parent: Maybe<HierarchyRole>;
+};
+
 /** Invites a new member of the organisation. */
 export type InviteUserInput = {
   email: Scalars['String']['input'];
   name: Scalars['String']['input'];
+  /** Omitted: Administrator for role ADMIN, Standard otherwise. */
+  profileId?: InputMaybe<Scalars['ID']['input']>;
   role: Role;
+  /** Their place in the role hierarchy; omitted: none. */
+  roleId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** The invited user and the one-time token with which they set their password (`acceptInvitation`). */
@@ -993,6 +1178,25 @@ export type MassEmailModule =
   | 'CONTACTS'
   | 'LEADS';
 
+/** The actions a profile allows on one module. */
+export type ModulePermissions = {
+  __typename?: 'ModulePermissions';
+  actions: Array<RecordAction>;
+  module: AccessModule;
+};
+
+export type ModulePermissionsInput = {
+  actions: Array<RecordAction>;
+  module: AccessModule;
+};
+
+/** Organisation-wide sharing of one module. */
+export type ModuleSharing = {
+  __typename?: 'ModuleSharing';
+  access: SharingLevel;
+  module: SharedModule;
+};
+
 /** Moves a card on the board: to `stageId`, between the cards `afterId` (above) and `beforeId` (below). */
 export type MoveDealInput = {
   /** The card the deal goes right after, in the target stage; omit for the top (or, with `beforeId` also omitted, the bottom). */
@@ -1015,6 +1219,8 @@ export type Mutation = {
   convertLead: ConvertLeadPayload;
   createAccount: Account;
   createActivity: Activity;
+  /** Creates an API key. Needs the ACCESS setting. */
+  createApiKey: CreateApiKeyPayload;
   /** Fails with CONFLICT, naming the existing contact, when the email is taken, unless `allowDuplicate`. */
   createContact: Contact;
   createDeal: Deal;
@@ -1023,9 +1229,15 @@ export type Mutation = {
   /** Writes a note on a record and adds it to the record's timeline. */
   createNote: Note;
   createPipeline: Pipeline;
+  /** Adds a profile. Needs the ACCESS setting. */
+  createProfile: Profile;
+  /** Adds a role to the hierarchy. Needs the ACCESS setting. */
+  createRole: HierarchyRole;
+  /** Adds a sharing rule. */
+  createSharingRule: SharingRule;
   createStage: Stage;
   createWebForm: WebForm;
-  /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay. Administrators only. */
+  /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay; their live subscriptions end before the next event. Needs the USERS setting. */
   deactivateUser: User;
   deactivateWebForm: WebForm;
   /** Moves the account to the recycle bin. */
@@ -1036,9 +1248,15 @@ export type Mutation = {
   deleteLead: Lead;
   /** Removes a note. */
   deleteNote: Note;
+  /** Deletes a custom profile no user or active API key has (CONFLICT otherwise). */
+  deleteProfile: Profile;
+  /** Deletes a role no user holds; its subordinate roles move up to its parent. */
+  deleteRole: HierarchyRole;
+  /** Removes a sharing rule. */
+  deleteSharingRule: SharingRule;
   /** Returns the pipeline without the stage. */
   deleteStage: Pipeline;
-  /** Adds a member and returns their one-time set-password token. Administrators only. */
+  /** Adds a member and returns their one-time set-password token. Needs the USERS setting. */
   inviteUser: InviteUserPayload;
   /** Signs in. Needs no token. A wrong email and a wrong password get the same answer. */
   logIn: AuthPayload;
@@ -1052,11 +1270,15 @@ export type Mutation = {
   restoreContact: Contact;
   restoreDeal: Deal;
   restoreLead: Lead;
+  /** Revokes an API key at once (HTTP and running subscriptions). Revoking a revoked key changes nothing. */
+  revokeApiKey: ApiKey;
   /** Generates a new webhook secret; the old one stops working. Administrators only. */
   rotateWebhookSecret: RotateWebhookSecretPayload;
   sendEmail: EmailMessage;
   /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
   sendMassEmail: SendMassEmailPayload;
+  /** Sets a module's organisation-wide sharing; returns every module's. */
+  setSharing: Array<ModuleSharing>;
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
   /** A stale `expectedVersion` fails with CONFLICT. */
@@ -1070,8 +1292,14 @@ export type Mutation = {
   /** Changes the organisation's name, default currency or country. Administrators only. */
   updateOrganization: Organization;
   updatePipeline: Pipeline;
+  /** Changes a profile; its users' next request and next event use it. The Administrator profile cannot change. */
+  updateProfile: Profile;
+  /** Renames a role or moves it under another. */
+  updateRole: HierarchyRole;
   updateSignalSettings: SignalSettings;
   updateStage: Stage;
+  /** Changes a member's name, title, profile or hierarchy role. Needs the USERS setting. */
+  updateUser: User;
 };
 
 
@@ -1096,6 +1324,12 @@ export type MutationCreateAccountArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateActivityArgs = {
   input: CreateActivityInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
 };
 
 
@@ -1126,6 +1360,24 @@ export type MutationCreateNoteArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreatePipelineArgs = {
   input: CreatePipelineInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateProfileArgs = {
+  input: CreateProfileInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateRoleArgs = {
+  input: CreateRoleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateSharingRuleArgs = {
+  input: CreateSharingRuleInput;
 };
 
 
@@ -1185,6 +1437,24 @@ export type MutationDeleteLeadArgs = {
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteNoteArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteProfileArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteRoleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteSharingRuleArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -1256,6 +1526,12 @@ export type MutationRestoreLeadArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationSendEmailArgs = {
   input: SendEmailInput;
 };
@@ -1264,6 +1540,12 @@ export type MutationSendEmailArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationSendMassEmailArgs = {
   input: SendMassEmailInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationSetSharingArgs = {
+  input: SetSharingInput;
 };
 
 
@@ -1322,6 +1604,18 @@ export type MutationUpdatePipelineArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateProfileArgs = {
+  input: UpdateProfileInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateRoleArgs = {
+  input: UpdateRoleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateSignalSettingsArgs = {
   input: UpdateSignalSettingsInput;
 };
@@ -1330,6 +1624,12 @@ export type MutationUpdateSignalSettingsArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateStageArgs = {
   input: UpdateStageInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateUserArgs = {
+  input: UpdateUserInput;
 };
 
 /** A note written on a lead, contact, account or deal. */
@@ -1390,6 +1690,22 @@ export type Pipeline = {
   stages: Array<Stage>;
 };
 
+/** A named set of permissions (Zoho's profile). Every user and every API key has exactly one. */
+export type Profile = {
+  __typename?: 'Profile';
+  /** Set for the two built-in profiles. */
+  builtIn: Maybe<BuiltInProfile>;
+  createdAt: Scalars['DateTime']['output'];
+  description: Maybe<Scalars['String']['output']>;
+  fieldAccess: Array<FieldAccess>;
+  id: Scalars['ID']['output'];
+  /** Modules the profile may act on, with the allowed actions; a module left out allows nothing. */
+  modules: Array<ModulePermissions>;
+  name: Scalars['String']['output'];
+  settings: Array<SettingPermission>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type Query = {
   __typename?: 'Query';
@@ -1399,6 +1715,10 @@ export type Query = {
   accounts: AccountConnection;
   activities: ActivityConnection;
   activity: Activity;
+  /** The organisation's API keys, newest first. Needs the ACCESS setting. */
+  apiKeys: Array<ApiKey>;
+  /** The audit log, newest first. Needs the AUDIT setting (administrators). */
+  auditLog: AuditConnection;
   contact: Contact;
   contacts: ContactConnection;
   deal: Deal;
@@ -1416,8 +1736,20 @@ export type Query = {
   pipeline: Pipeline;
   /** The organisation's pipelines, default first. */
   pipelines: Array<Pipeline>;
+  /** One profile. */
+  profile: Profile;
+  /** The organisation's profiles. */
+  profiles: Array<Profile>;
+  /** The role hierarchy, oldest first. */
+  roles: Array<HierarchyRole>;
   /** Sales signals, newest first. */
   salesSignals: SalesSignalConnection;
+  /** Fields of a module a profile may hide or make read-only (its optional fields). */
+  securableFields: Array<Scalars['String']['output']>;
+  /** Organisation-wide sharing of every module with owned records. */
+  sharing: Array<ModuleSharing>;
+  /** Sharing rules, oldest first. */
+  sharingRules: Array<SharingRule>;
   signalSettings: SignalSettings;
   /** One member of the organisation. */
   user: User;
@@ -1454,6 +1786,14 @@ export type QueryActivitiesArgs = {
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryActivityArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1523,10 +1863,22 @@ export type QueryPipelineArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryProfileArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QuerySalesSignalsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SalesSignalFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QuerySecurableFieldsArgs = {
+  module: SharedModule;
 };
 
 
@@ -1540,6 +1892,15 @@ export type QueryUserArgs = {
 export type QueryUsersArgs = {
   includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
 };
+
+/** What a profile may do with a module's records. */
+export type RecordAction =
+  | 'CREATE'
+  | 'DELETE'
+  | 'EXPORT'
+  | 'IMPORT'
+  | 'READ'
+  | 'UPDATE';
 
 /** A reference to one CRM record by module and id. */
 export type RecordRefInput = {
@@ -1580,7 +1941,7 @@ export type ReorderStagesInput = {
   stageIds: Array<Scalars['ID']['input']>;
 };
 
-/** What a user may do. ADMIN manages settings and users; every active user reads and writes the organisation's records. */
+/** A user's title. What a user may do comes from their `profile`; inviting an ADMIN without a profile gives the Administrator profile, anyone else Standard. */
 export type Role =
   | 'ADMIN'
   | 'MANAGER'
@@ -1676,6 +2037,63 @@ export type SendMassEmailPayload = {
   /** How many more mass emails the sender may send today. */
   remainingToday: Scalars['Int']['output'];
 };
+
+export type SetSharingInput = {
+  access: SharingLevel;
+  module: SharedModule;
+};
+
+/** A setting a profile may manage. ACCESS covers profiles, roles, sharing and API keys; AUDIT reading the audit log. */
+export type SettingPermission =
+  | 'ACCESS'
+  | 'AUDIT'
+  | 'FIELDS'
+  | 'FORMS'
+  | 'ORGANIZATION'
+  | 'PIPELINES'
+  | 'REPORTS'
+  | 'RULES'
+  | 'SIGNALS'
+  | 'USERS';
+
+/** Modules whose records have an owner, and so follow organisation-wide sharing and the role hierarchy. */
+export type SharedModule =
+  | 'ACCOUNTS'
+  | 'ACTIVITIES'
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'LEADS';
+
+/** Organisation-wide sharing of a module's records. */
+export type SharingLevel =
+  /** A user reads and changes the records they own and those owned by users in roles below theirs (plus sharing rules). */
+  | 'PRIVATE'
+  /** Everyone reads every record; only the owner, the owner's superiors and READ_WRITE sharing rules change one. */
+  | 'PUBLIC_READ'
+  /** Everyone reads and changes every record (the default). */
+  | 'PUBLIC_READ_WRITE';
+
+/** Grants users of one role access to records owned by users of another. */
+export type SharingRule = {
+  __typename?: 'SharingRule';
+  access: SharingRuleAccess;
+  createdAt: Scalars['DateTime']['output'];
+  /** ... are shared with users in this role ... */
+  granteeRole: HierarchyRole;
+  /** ... and in roles below it, when true. */
+  granteeSubordinates: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  module: SharedModule;
+  /** Records owned by users in this role ... */
+  ownerRole: HierarchyRole;
+  /** ... or in roles below it, when true. */
+  ownerSubordinates: Scalars['Boolean']['output'];
+};
+
+/** What a sharing rule grants. */
+export type SharingRuleAccess =
+  | 'READ'
+  | 'READ_WRITE';
 
 /** Creates an organisation and its first user, an administrator. */
 export type SignUpInput = {
@@ -1960,6 +2378,23 @@ export type UpdatePipelineInput = {
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Fields left out stay as they are; a list given replaces the whole list. */
+export type UpdateProfileInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  fieldAccess?: InputMaybe<Array<FieldAccessInput>>;
+  id: Scalars['ID']['input'];
+  modules?: InputMaybe<Array<ModulePermissionsInput>>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  settings?: InputMaybe<Array<SettingPermission>>;
+};
+
+export type UpdateRoleInput = {
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** The new parent; null makes it a top role. A subordinate of the role is refused. */
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** The organisation's sales-signal settings. Administrators only. */
 export type UpdateSignalSettingsInput = {
   coolingDays?: InputMaybe<Scalars['Int']['input']>;
@@ -1978,6 +2413,17 @@ export type UpdateStageInput = {
   probability?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** Changes a member; fields left out stay. Takes effect on their next request and next event. */
+export type UpdateUserInput = {
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** The last active Administrator cannot be given another profile (CONFLICT). */
+  profileId?: InputMaybe<Scalars['ID']['input']>;
+  role?: InputMaybe<Role>;
+  /** null takes the user out of the hierarchy. */
+  roleId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** A member of an organisation. */
 export type User = {
   __typename?: 'User';
@@ -1985,8 +2431,12 @@ export type User = {
   active: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['String']['output'];
+  /** The user's place in the role hierarchy; null: in PRIVATE modules they see only their own records. */
+  hierarchyRole: Maybe<HierarchyRole>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
+  /** What the user may do. */
+  profile: Profile;
   role: Role;
 };
 
@@ -2112,6 +2562,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
+  AccessModule: AccessModule;
   Account: ResolverTypeWrapper<AccountRow>;
   AccountConnection: ResolverTypeWrapper<Connection<AccountRow>>;
   AccountEdge: ResolverTypeWrapper<Edge<AccountRow>>;
@@ -2129,9 +2580,16 @@ export type ResolversTypes = {
   ActivityType: ActivityType;
   Address: ResolverTypeWrapper<AddressValue>;
   AddressInput: AddressInput;
+  ApiKey: ResolverTypeWrapper<ApiKeyRow>;
+  AuditAction: AuditAction;
+  AuditConnection: ResolverTypeWrapper<Connection<AuditLogRow>>;
+  AuditEdge: ResolverTypeWrapper<Edge<AuditLogRow>>;
+  AuditEntry: ResolverTypeWrapper<AuditLogRow>;
+  AuditFilter: AuditFilter;
   AuthPayload: ResolverTypeWrapper<AuthResult>;
   BoardColumn: ResolverTypeWrapper<BoardColumnData>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  BuiltInProfile: BuiltInProfile;
   CallDirection: CallDirection;
   Contact: ResolverTypeWrapper<ContactRow>;
   ContactConnection: ResolverTypeWrapper<Connection<ContactRow>>;
@@ -2144,11 +2602,16 @@ export type ResolversTypes = {
   ConvertLeadPayload: ResolverTypeWrapper<ConversionResult>;
   CreateAccountInput: CreateAccountInput;
   CreateActivityInput: CreateActivityInput;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: ResolverTypeWrapper<CreatedApiKey>;
   CreateContactInput: CreateContactInput;
   CreateDealInput: CreateDealInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
+  CreateProfileInput: CreateProfileInput;
+  CreateRoleInput: CreateRoleInput;
+  CreateSharingRuleInput: CreateSharingRuleInput;
   CreateStageInput: CreateStageInput;
   CreateWebFormInput: CreateWebFormInput;
   CrmRecord: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['CrmRecord']>;
@@ -2169,7 +2632,11 @@ export type ResolversTypes = {
   EmailMessage: ResolverTypeWrapper<EmailMessageRow>;
   EmailStatus: EmailStatus;
   Engagement: Engagement;
+  FieldAccess: ResolverTypeWrapper<FieldAccess>;
+  FieldAccessInput: FieldAccessInput;
+  FieldAccessLevel: FieldAccessLevel;
   FieldChange: ResolverTypeWrapper<FieldChange>;
+  HierarchyRole: ResolverTypeWrapper<RoleRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   InviteUserInput: InviteUserInput;
@@ -2183,6 +2650,9 @@ export type ResolversTypes = {
   LeadOrderField: LeadOrderField;
   LogInInput: LogInInput;
   MassEmailModule: MassEmailModule;
+  ModulePermissions: ResolverTypeWrapper<ModulePermissions>;
+  ModulePermissionsInput: ModulePermissionsInput;
+  ModuleSharing: ResolverTypeWrapper<ModuleSharingRow>;
   MoveDealInput: MoveDealInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Note: ResolverTypeWrapper<NoteRow>;
@@ -2190,7 +2660,9 @@ export type ResolversTypes = {
   Organization: ResolverTypeWrapper<OrganizationRow>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Pipeline: ResolverTypeWrapper<PipelineRow>;
+  Profile: ResolverTypeWrapper<ProfileRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordAction: RecordAction;
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
   RecordType: RecordType;
@@ -2206,6 +2678,12 @@ export type ResolversTypes = {
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: ResolverTypeWrapper<MassEmailResult>;
+  SetSharingInput: SetSharingInput;
+  SettingPermission: SettingPermission;
+  SharedModule: SharedModule;
+  SharingLevel: SharingLevel;
+  SharingRule: ResolverTypeWrapper<SharingRuleRow>;
+  SharingRuleAccess: SharingRuleAccess;
   SignUpInput: SignUpInput;
   SignalKind: SignalKind;
   SignalSettings: ResolverTypeWrapper<OrganizationRow>;
@@ -2226,8 +2704,11 @@ export type ResolversTypes = {
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdatePipelineInput: UpdatePipelineInput;
+  UpdateProfileInput: UpdateProfileInput;
+  UpdateRoleInput: UpdateRoleInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
+  UpdateUserInput: UpdateUserInput;
   User: ResolverTypeWrapper<UserRow>;
   WebForm: ResolverTypeWrapper<WebFormRow>;
   WebFormField: ResolverTypeWrapper<WebFormField>;
@@ -2249,6 +2730,11 @@ export type ResolversParentTypes = {
   ActivityOrderBy: ActivityOrderBy;
   Address: AddressValue;
   AddressInput: AddressInput;
+  ApiKey: ApiKeyRow;
+  AuditConnection: Connection<AuditLogRow>;
+  AuditEdge: Edge<AuditLogRow>;
+  AuditEntry: AuditLogRow;
+  AuditFilter: AuditFilter;
   AuthPayload: AuthResult;
   BoardColumn: BoardColumnData;
   Boolean: Scalars['Boolean']['output'];
@@ -2262,11 +2748,16 @@ export type ResolversParentTypes = {
   ConvertLeadPayload: ConversionResult;
   CreateAccountInput: CreateAccountInput;
   CreateActivityInput: CreateActivityInput;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: CreatedApiKey;
   CreateContactInput: CreateContactInput;
   CreateDealInput: CreateDealInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
+  CreateProfileInput: CreateProfileInput;
+  CreateRoleInput: CreateRoleInput;
+  CreateSharingRuleInput: CreateSharingRuleInput;
   CreateStageInput: CreateStageInput;
   CreateWebFormInput: CreateWebFormInput;
   CrmRecord: ResolversInterfaceTypes<ResolversParentTypes>['CrmRecord'];
@@ -2283,7 +2774,10 @@ export type ResolversParentTypes = {
   Decimal: Scalars['Decimal']['output'];
   DeleteStageInput: DeleteStageInput;
   EmailMessage: EmailMessageRow;
+  FieldAccess: FieldAccess;
+  FieldAccessInput: FieldAccessInput;
   FieldChange: FieldChange;
+  HierarchyRole: RoleRow;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   InviteUserInput: InviteUserInput;
@@ -2295,12 +2789,16 @@ export type ResolversParentTypes = {
   LeadFilter: LeadFilter;
   LeadOrderBy: LeadOrderBy;
   LogInInput: LogInInput;
+  ModulePermissions: ModulePermissions;
+  ModulePermissionsInput: ModulePermissionsInput;
+  ModuleSharing: ModuleSharingRow;
   MoveDealInput: MoveDealInput;
   Mutation: Record<PropertyKey, never>;
   Note: NoteRow;
   Organization: OrganizationRow;
   PageInfo: PageInfo;
   Pipeline: PipelineRow;
+  Profile: ProfileRow;
   Query: Record<PropertyKey, never>;
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
@@ -2315,6 +2813,8 @@ export type ResolversParentTypes = {
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: MassEmailResult;
+  SetSharingInput: SetSharingInput;
+  SharingRule: SharingRuleRow;
   SignUpInput: SignUpInput;
   SignalSettings: OrganizationRow;
   Stage: StageRow;
@@ -2333,8 +2833,11 @@ export type ResolversParentTypes = {
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdatePipelineInput: UpdatePipelineInput;
+  UpdateProfileInput: UpdateProfileInput;
+  UpdateRoleInput: UpdateRoleInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
+  UpdateUserInput: UpdateUserInput;
   User: UserRow;
   WebForm: WebFormRow;
   WebFormField: WebFormField;
@@ -2423,6 +2926,43 @@ export type AddressResolvers<ContextType = GraphQLContext, ParentType extends Re
   street?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  profile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
+export type AuditConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditConnection'] = ResolversParentTypes['AuditConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['AuditEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEdge'] = ResolversParentTypes['AuditEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
+};
+
+export type AuditEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
+  action?: Resolver<ResolversTypes['AuditAction'], ParentType, ContextType>;
+  actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  actorApiKeyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  detail?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  targetId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  targetType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
@@ -2488,6 +3028,11 @@ export type ConvertLeadPayloadResolvers<ContextType = GraphQLContext, ParentType
   contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType>;
   deal?: Resolver<Maybe<ResolversTypes['Deal']>, ParentType, ContextType>;
   lead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType>;
+};
+
+export type CreateApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type CrmRecordResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CrmRecord'] = ResolversParentTypes['CrmRecord']> = {
@@ -2593,10 +3138,23 @@ export type EmailMessageResolvers<ContextType = GraphQLContext, ParentType exten
   to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type FieldAccessResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FieldAccess'] = ResolversParentTypes['FieldAccess']> = {
+  access?: Resolver<ResolversTypes['FieldAccessLevel'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['SharedModule'], ParentType, ContextType>;
+};
+
 export type FieldChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FieldChange'] = ResolversParentTypes['FieldChange']> = {
   field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   newValue?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   oldValue?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+};
+
+export type HierarchyRoleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['HierarchyRole'] = ResolversParentTypes['HierarchyRole']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  parent?: Resolver<Maybe<ResolversTypes['HierarchyRole']>, ParentType, ContextType>;
 };
 
 export type InviteUserPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InviteUserPayload'] = ResolversParentTypes['InviteUserPayload']> = {
@@ -2661,16 +3219,30 @@ export type LeadEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
   node?: Resolver<ResolversTypes['Lead'], ParentType, ContextType>;
 };
 
+export type ModulePermissionsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModulePermissions'] = ResolversParentTypes['ModulePermissions']> = {
+  actions?: Resolver<Array<ResolversTypes['RecordAction']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['AccessModule'], ParentType, ContextType>;
+};
+
+export type ModuleSharingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModuleSharing'] = ResolversParentTypes['ModuleSharing']> = {
+  access?: Resolver<ResolversTypes['SharingLevel'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['SharedModule'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
   convertLead?: Resolver<ResolversTypes['ConvertLeadPayload'], ParentType, ContextType, RequireFields<MutationConvertLeadArgs, 'input'>>;
   createAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationCreateAccountArgs, 'input'>>;
   createActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationCreateActivityArgs, 'input'>>;
+  createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationCreateContactArgs, 'input'>>;
   createDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationCreateDealArgs, 'input'>>;
   createLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationCreateLeadArgs, 'input'>>;
   createNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationCreateNoteArgs, 'input'>>;
   createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
+  createProfile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType, RequireFields<MutationCreateProfileArgs, 'input'>>;
+  createRole?: Resolver<ResolversTypes['HierarchyRole'], ParentType, ContextType, RequireFields<MutationCreateRoleArgs, 'input'>>;
+  createSharingRule?: Resolver<ResolversTypes['SharingRule'], ParentType, ContextType, RequireFields<MutationCreateSharingRuleArgs, 'input'>>;
   createStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationCreateStageArgs, 'input'>>;
   createWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationCreateWebFormArgs, 'input'>>;
   deactivateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationDeactivateUserArgs, 'id'>>;
@@ -2681,6 +3253,9 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationDeleteDealArgs, 'id'>>;
   deleteLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationDeleteLeadArgs, 'id'>>;
   deleteNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationDeleteNoteArgs, 'id'>>;
+  deleteProfile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType, RequireFields<MutationDeleteProfileArgs, 'id'>>;
+  deleteRole?: Resolver<ResolversTypes['HierarchyRole'], ParentType, ContextType, RequireFields<MutationDeleteRoleArgs, 'id'>>;
+  deleteSharingRule?: Resolver<ResolversTypes['SharingRule'], ParentType, ContextType, RequireFields<MutationDeleteSharingRuleArgs, 'id'>>;
   deleteStage?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationDeleteStageArgs, 'input'>>;
   inviteUser?: Resolver<ResolversTypes['InviteUserPayload'], ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
@@ -2692,9 +3267,11 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   restoreContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationRestoreContactArgs, 'id'>>;
   restoreDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationRestoreDealArgs, 'id'>>;
   restoreLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationRestoreLeadArgs, 'id'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType>;
   sendEmail?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendMassEmail?: Resolver<ResolversTypes['SendMassEmailPayload'], ParentType, ContextType, RequireFields<MutationSendMassEmailArgs, 'input'>>;
+  setSharing?: Resolver<Array<ResolversTypes['ModuleSharing']>, ParentType, ContextType, RequireFields<MutationSetSharingArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   updateAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'input'>>;
   updateActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationUpdateActivityArgs, 'input'>>;
@@ -2704,8 +3281,11 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationUpdateNoteArgs, 'input'>>;
   updateOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateOrganizationArgs, 'input'>>;
   updatePipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationUpdatePipelineArgs, 'input'>>;
+  updateProfile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
+  updateRole?: Resolver<ResolversTypes['HierarchyRole'], ParentType, ContextType, RequireFields<MutationUpdateRoleArgs, 'input'>>;
   updateSignalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType, RequireFields<MutationUpdateSignalSettingsArgs, 'input'>>;
   updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
+  updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'input'>>;
 };
 
 export type NoteResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Note'] = ResolversParentTypes['Note']> = {
@@ -2742,11 +3322,25 @@ export type PipelineResolvers<ContextType = GraphQLContext, ParentType extends R
   stages?: Resolver<Array<ResolversTypes['Stage']>, ParentType, ContextType>;
 };
 
+export type ProfileResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Profile'] = ResolversParentTypes['Profile']> = {
+  builtIn?: Resolver<Maybe<ResolversTypes['BuiltInProfile']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fieldAccess?: Resolver<Array<ResolversTypes['FieldAccess']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  modules?: Resolver<Array<ResolversTypes['ModulePermissions']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  settings?: Resolver<Array<ResolversTypes['SettingPermission']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   account?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<QueryAccountArgs, 'id'>>;
   accounts?: Resolver<ResolversTypes['AccountConnection'], ParentType, ContextType, RequireFields<QueryAccountsArgs, 'first'>>;
   activities?: Resolver<ResolversTypes['ActivityConnection'], ParentType, ContextType, RequireFields<QueryActivitiesArgs, 'first'>>;
   activity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<QueryActivityArgs, 'id'>>;
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  auditLog?: Resolver<ResolversTypes['AuditConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<QueryContactArgs, 'id'>>;
   contacts?: Resolver<ResolversTypes['ContactConnection'], ParentType, ContextType, RequireFields<QueryContactsArgs, 'first'>>;
   deal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<QueryDealArgs, 'id'>>;
@@ -2759,7 +3353,13 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<QueryPipelineArgs, 'id'>>;
   pipelines?: Resolver<Array<ResolversTypes['Pipeline']>, ParentType, ContextType>;
+  profile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType, RequireFields<QueryProfileArgs, 'id'>>;
+  profiles?: Resolver<Array<ResolversTypes['Profile']>, ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['HierarchyRole']>, ParentType, ContextType>;
   salesSignals?: Resolver<ResolversTypes['SalesSignalConnection'], ParentType, ContextType, RequireFields<QuerySalesSignalsArgs, 'first'>>;
+  securableFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<QuerySecurableFieldsArgs, 'module'>>;
+  sharing?: Resolver<Array<ResolversTypes['ModuleSharing']>, ParentType, ContextType>;
+  sharingRules?: Resolver<Array<ResolversTypes['SharingRule']>, ParentType, ContextType>;
   signalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'includeInactive'>>;
@@ -2807,6 +3407,17 @@ export type SendMassEmailPayloadResolvers<ContextType = GraphQLContext, ParentTy
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   messages?: Resolver<Array<ResolversTypes['EmailMessage']>, ParentType, ContextType>;
   remainingToday?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SharingRuleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SharingRule'] = ResolversParentTypes['SharingRule']> = {
+  access?: Resolver<ResolversTypes['SharingRuleAccess'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  granteeRole?: Resolver<ResolversTypes['HierarchyRole'], ParentType, ContextType>;
+  granteeSubordinates?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['SharedModule'], ParentType, ContextType>;
+  ownerRole?: Resolver<ResolversTypes['HierarchyRole'], ParentType, ContextType>;
+  ownerSubordinates?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type SignalSettingsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignalSettings'] = ResolversParentTypes['SignalSettings']> = {
@@ -2867,8 +3478,10 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hierarchyRole?: Resolver<Maybe<ResolversTypes['HierarchyRole']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  profile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };
 
@@ -2898,12 +3511,17 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ActivityConnection?: ActivityConnectionResolvers<ContextType>;
   ActivityEdge?: ActivityEdgeResolvers<ContextType>;
   Address?: AddressResolvers<ContextType>;
+  ApiKey?: ApiKeyResolvers<ContextType>;
+  AuditConnection?: AuditConnectionResolvers<ContextType>;
+  AuditEdge?: AuditEdgeResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   BoardColumn?: BoardColumnResolvers<ContextType>;
   Contact?: ContactResolvers<ContextType>;
   ContactConnection?: ContactConnectionResolvers<ContextType>;
   ContactEdge?: ContactEdgeResolvers<ContextType>;
   ConvertLeadPayload?: ConvertLeadPayloadResolvers<ContextType>;
+  CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   CrmRecord?: CrmRecordResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
@@ -2915,17 +3533,22 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DealsBoard?: DealsBoardResolvers<ContextType>;
   Decimal?: GraphQLScalarType;
   EmailMessage?: EmailMessageResolvers<ContextType>;
+  FieldAccess?: FieldAccessResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
+  HierarchyRole?: HierarchyRoleResolvers<ContextType>;
   InviteUserPayload?: InviteUserPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Lead?: LeadResolvers<ContextType>;
   LeadConnection?: LeadConnectionResolvers<ContextType>;
   LeadEdge?: LeadEdgeResolvers<ContextType>;
+  ModulePermissions?: ModulePermissionsResolvers<ContextType>;
+  ModuleSharing?: ModuleSharingResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Note?: NoteResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Pipeline?: PipelineResolvers<ContextType>;
+  Profile?: ProfileResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RelatedRecord?: RelatedRecordResolvers<ContextType>;
   RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
@@ -2933,6 +3556,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   SalesSignalConnection?: SalesSignalConnectionResolvers<ContextType>;
   SalesSignalEdge?: SalesSignalEdgeResolvers<ContextType>;
   SendMassEmailPayload?: SendMassEmailPayloadResolvers<ContextType>;
+  SharingRule?: SharingRuleResolvers<ContextType>;
   SignalSettings?: SignalSettingsResolvers<ContextType>;
   Stage?: StageResolvers<ContextType>;
   StageHistoryEntry?: StageHistoryEntryResolvers<ContextType>;

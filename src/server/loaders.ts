@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { createAccessControlLoaders } from '../modules/access-control/access-control.loaders.js';
 import { createAccountLoaders } from '../modules/accounts/accounts.loaders.js';
 import { createActivityLoaders } from '../modules/activities/activities.loaders.js';
 import type { Viewer } from '../modules/auth/viewer.js';
@@ -24,6 +25,7 @@ const factories = {
   timeline: createTimelineLoaders,
   signals: createSignalLoaders,
   emails: createEmailLoaders,
+  accessControl: createAccessControlLoaders,
 };
 
 type Factories = typeof factories;

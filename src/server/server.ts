@@ -13,6 +13,7 @@ import { ActiveUsers } from './active-users.js';
 import { startEventRetention } from '../events/retention.js';
 import type { Logger } from '../shared/logger.js';
 import { buildContext, type AppDeps, type GraphQLContext } from './context.js';
+import { AccessCache } from '../modules/access-control/access-summary.js';
 import { formatError } from './format-error.js';
 import { createHttpApp } from './http-app.js';
 import { buildSchema } from './schema.js';
@@ -48,7 +49,7 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
   const schema = buildSchema();
   const hub = new EventHub(base.database, base.logger, { pollIntervalMs: base.config.eventPollIntervalMs });
   await hub.start();
-  const deps: AppDeps = { ...base, db: base.database.db, hub, tracking: new TrackingRecorder(base.database.db, base.logger), activeUsers: new ActiveUsers(base.database.db) };
+  const deps: AppDeps = { ...base, db: base.database.db, hub, tracking: new TrackingRecorder(base.database.db, base.logger), activeUsers: new ActiveUsers(base.database.db), accessCache: new AccessCache() };
   const app = createHttpApp(deps);
   // Before Apollo's middleware: a browser's GET of /graphql gets the explorer page.
   const web = mountWebRoutes(app, { config: deps.config, logger: deps.logger, schema, graphqlPath: GRAPHQL_PATH });

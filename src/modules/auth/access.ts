@@ -1,67 +1,169 @@
-import { and, eq, type SQL } from 'drizzle-orm';
+import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { forbidden } from '../../shared/errors.js';
+import { DomainError, forbidden } from '../../shared/errors.js';
+import type { AccessSummary, RecordAccess } from '../access-control/access-summary.js';
+import { fieldOfFilterKey, fieldOfOrderValue, securableFields } from '../access-control/field-catalog.js';
+import { isSharedModule, type CrmModule, type RecordAction, type Setting } from '../access-control/permissions.js';
 import type { Viewer } from './viewer.js';
 
 /**
  * The one access function. Every read path (queries, relation loaders, subscriptions, reports,
- * exports) filters with `readScope`, and every write checks `assertCan`; when profiles, the role
- * hierarchy and private sharing arrive, only this file has to change.
+ * exports) filters with `readScope`, and every write checks `assertCan`. What they decide comes
+ * from the viewer's access summary (profile, role hierarchy, organisation-wide sharing, sharing
+ * rules), loaded once per request; see `src/modules/access-control/`.
  */
 
-export type CrmModule = 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities' | 'notes' | 'emails' | 'signals';
-export type RecordAction = 'read' | 'create' | 'update' | 'delete';
-export type Setting = 'users' | 'organization' | 'pipelines' | 'forms' | 'signals';
+export type { CrmModule, RecordAction, Setting };
+
+type ScopeModule = CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms';
 
 interface ScopedTable {
   readonly organizationId: PgColumn;
+  /** Tables of owned records; tables without one (stage history, notes) follow their parent record. */
+  readonly ownerId?: PgColumn;
 }
 
+interface OwnedRecord {
+  readonly organizationId: string;
+  readonly ownerId?: string | null | undefined;
+}
+
+const NOTHING: SQL = sql`false`;
+
+/**
+ * Where territory managers (automation issue) plug in: extra owner conditions granting a viewer
+ * records of its territories. Returns nothing until territories exist.
+ */
+function territoryGrants(_viewer: Viewer, _module: CrmModule, _table: ScopedTable): SQL | undefined {
+  return undefined;
+}
+
+/** The same for a record in hand; must agree with `territoryGrants`. */
+function territoryGrantsRecord(_viewer: Viewer, _module: CrmModule, _record: OwnedRecord): boolean {
+  return false;
+}
+
+/** Owned by the viewer or by a user in one of `roleIds`; a subquery so role changes apply at once. */
+function ownedWithin(viewer: Viewer, ownerId: PgColumn, roleIds: readonly string[]): SQL {
+  const own = eq(ownerId, viewer.userId);
+  if (roleIds.length === 0) return own;
+  const list = sql.join(
+    roleIds.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  );
+  return or(own, sql`${ownerId} in (select u.id from users u where u.organization_id = ${viewer.organizationId} and u.role_id in (${list}))`) as SQL;
+}
+
+const restrictionOf = (viewer: Viewer, module: CrmModule): RecordAccess | undefined =>
+  isSharedModule(module) ? viewer.access.restricted.get(module) : undefined;
+
 /** The WHERE condition limiting `table` of `module` to what the viewer may read. */
-export function readScope(viewer: Viewer, _module: CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms', table: ScopedTable): SQL {
-  return eq(table.organizationId, viewer.organizationId);
+export function readScope(viewer: Viewer, module: ScopeModule, table: ScopedTable): SQL {
+  const tenant = eq(table.organizationId, viewer.organizationId);
+  if (module === 'users' || module === 'pipelines' || module === 'timeline' || module === 'forms') return tenant;
+  if (!canAct(viewer, 'read', module)) return NOTHING;
+  const restriction = restrictionOf(viewer, module);
+  if (!restriction || restriction.level !== 'PRIVATE' || !table.ownerId) return tenant;
+  const territories = territoryGrants(viewer, module, table);
+  const owned = ownedWithin(viewer, table.ownerId, restriction.readRoles);
+  return and(tenant, territories ? or(owned, territories) : owned) as SQL;
 }
 
 /** `readScope` narrowed to one record. */
-export function recordScope(
-  viewer: Viewer,
-  module: CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms',
-  table: ScopedTable & { readonly id: PgColumn },
-  id: string,
-): SQL {
+export function recordScope(viewer: Viewer, module: ScopeModule, table: ScopedTable & { readonly id: PgColumn }, id: string): SQL {
   return and(readScope(viewer, module, table), eq(table.id, id)) as SQL;
 }
 
-export function canAct(viewer: Viewer, _action: RecordAction, _module: CrmModule): boolean {
-  // For now every active user reads and writes the organisation's records.
-  return viewer.organizationId !== '';
+/**
+ * Whether the viewer may take `action` on `module`: its profile, and with a record in hand, the
+ * record's sharing (PUBLIC_READ and PRIVATE records are changed by their owner, the owner's
+ * superiors and READ_WRITE sharing rules only).
+ */
+export function canAct(viewer: Viewer, action: RecordAction, module: CrmModule, record?: OwnedRecord): boolean {
+  if (viewer.organizationId === '') return false;
+  if (!viewer.access.actions.get(module)?.has(action)) return false;
+  if (!record) return true;
+  if (record.organizationId !== viewer.organizationId) return false;
+  const restriction = restrictionOf(viewer, module);
+  if (!restriction || record.ownerId === undefined || record.ownerId === null || record.ownerId === viewer.userId) return true;
+  if (action === 'read' && restriction.level === 'PUBLIC_READ') return true;
+  const owners = action === 'read' ? restriction.readOwners : restriction.writeOwners;
+  return owners.has(record.ownerId) || territoryGrantsRecord(viewer, module, record);
 }
 
-export function assertCan(viewer: Viewer, action: RecordAction, module: CrmModule): void {
-  if (!canAct(viewer, action, module)) throw forbidden(`You may not ${action} ${module}`);
+export function assertCan(viewer: Viewer, action: RecordAction, module: CrmModule, record?: OwnedRecord): void {
+  if (!canAct(viewer, action, module, record)) {
+    throw forbidden(record ? `You may not ${action} this record (${module})` : `You may not ${action} ${module}`);
+  }
 }
 
-export function canManage(viewer: Viewer, _setting: Setting): boolean {
-  return viewer.role === 'ADMIN';
+export function canManage(viewer: Viewer, setting: Setting): boolean {
+  return viewer.access.settings.has(setting);
 }
 
 export function assertManages(viewer: Viewer, setting: Setting): void {
-  if (!canManage(viewer, setting)) throw forbidden(`Only administrators may manage ${setting}`);
+  if (!canManage(viewer, setting)) throw forbidden(`Your profile does not allow managing ${setting}`);
 }
 
 /**
  * Whether the viewer may read one record it already holds (an event's record, before it is
- * sent to a subscriber). Must agree with `readScope`.
+ * sent to a subscriber). Agrees with `readScope`, from the same access summary.
  */
-export function canReadRecord(viewer: Viewer, _module: CrmModule, record: { readonly organizationId: string }): boolean {
-  return record.organizationId === viewer.organizationId;
+export function canReadRecord(viewer: Viewer, module: CrmModule, record: OwnedRecord): boolean {
+  if (record.organizationId !== viewer.organizationId) return false;
+  if (!canAct(viewer, 'read', module)) return false;
+  const restriction = restrictionOf(viewer, module);
+  if (!restriction || restriction.level !== 'PRIVATE' || record.ownerId === undefined || record.ownerId === null) return true;
+  return record.ownerId === viewer.userId || restriction.readOwners.has(record.ownerId) || territoryGrantsRecord(viewer, module, record);
 }
 
 /**
  * Viewers with equal fingerprints read exactly the same data, so a subscription event resolved
- * for one may be shared with the others. Today that is everyone in the organisation; when access
- * depends on the user, this must say so.
+ * for one may be shared with the others: same organisation and access version, same readable
+ * modules and hidden fields, and (when any module is not public to them) the same user.
  */
 export function accessFingerprint(viewer: Viewer): string {
-  return viewer.organizationId;
+  const summary: AccessSummary = viewer.access;
+  const who = summary.restricted.size > 0 ? viewer.userId : '';
+  return `${viewer.organizationId}|${summary.version}|${summary.dataKey}|${who}`;
+}
+
+// Field-level security. A hidden field reads as null everywhere (lists, records, relations and
+// events, which are resolved through the same GraphQL fields), cannot be filtered or sorted on
+// (FORBIDDEN), and neither a hidden nor a read-only field can be written (FORBIDDEN).
+
+/** Whether `field` of `module` is hidden from the viewer. */
+export function isHiddenField(viewer: Viewer, module: string, field: string): boolean {
+  return viewer.access.hidden.get(module)?.has(field) ?? false;
+}
+
+/**
+ * The securable fields of `module` the viewer may see; reports and exports select only these
+ * (fields outside the securable catalogue, such as names and keys, are always visible).
+ */
+export function visibleFields(viewer: Viewer, module: string): readonly string[] {
+  return securableFields(module).filter((field) => !isHiddenField(viewer, module, field));
+}
+
+/** Refuses a filter or an order naming a field hidden from the viewer. */
+export function assertFilterable(viewer: Viewer, module: string, filter: Readonly<Record<string, unknown>> | null | undefined, orderField?: string | null): void {
+  const hidden = viewer.access.hidden.get(module);
+  if (!hidden || hidden.size === 0) return;
+  for (const [key, value] of Object.entries(filter ?? {})) {
+    if (value === undefined || value === null) continue;
+    const field = fieldOfFilterKey(module, key);
+    if (field && hidden.has(field)) throw new DomainError('FORBIDDEN', `You may not filter on ${field}`, { field: key });
+  }
+  const sorted = orderField ? fieldOfOrderValue(orderField) : null;
+  if (sorted && hidden.has(sorted)) throw new DomainError('FORBIDDEN', `You may not sort on ${sorted}`, { field: 'orderBy' });
+}
+
+/** Refuses an input that writes a field hidden from or read-only for the viewer. */
+export function assertWritableFields(viewer: Viewer, module: string, input: Readonly<Record<string, unknown>>): void {
+  for (const [field, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    if (isHiddenField(viewer, module, field) || (viewer.access.readOnly.get(module)?.has(field) ?? false)) {
+      throw new DomainError('FORBIDDEN', `You may not change ${field}`, { field });
+    }
+  }
 }

@@ -19,6 +19,8 @@ export const organizations = pgTable('organizations', {
   coolingDays: integer('cooling_days').notNull().default(45),
   /** Mass emails one user may send per day. */
   massEmailDailyLimit: integer('mass_email_daily_limit').notNull().default(250),
+  /** Bumped in the transaction of every change to profiles, roles, sharing, users or API keys. */
+  accessVersion: integer('access_version').notNull().default(1),
 });
 
 export type OrganizationRow = typeof organizations.$inferSelect;
