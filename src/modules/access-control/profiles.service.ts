@@ -126,6 +126,8 @@ export async function createProfile(s: Session, input: ProfileInput & { name: st
     const [row] = await tx.insert(profiles).values(values).returning();
     if (!row) throw new Error('insert returned no profile');
     await recordAudit(tx, s.viewer, { action: 'PROFILE_CREATED', summary: `Profile "${row.name}" created`, targetType: 'PROFILE', targetId: row.id });
+    // Cached access data must know the new profile before anyone is given it.
+    await accessChanged(tx, s.viewer.organizationId, s.viewer.userId);
     return row;
   });
 }
