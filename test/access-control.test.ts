@@ -122,6 +122,34 @@ describe('record sharing and the role hierarchy', () => {
     expect(rules.sharing).toContainEqual({ module: 'LEADS', access: 'PUBLIC_READ_WRITE' });
   });
 
+  it('applies a PRIVATE parent module to what hangs off it: sales signals in the feed and live', async () => {
+    const admin = await signUpOrganization(server().client);
+    const { rep, peer } = await salesTeam(admin);
+    await setSharing(admin, 'LEADS', 'PRIVATE');
+    const repLead = await rep.client.ok<{ createLead: { id: string } }>(`mutation { createLead(input: {lastName: "Mine"}) { id } }`);
+    const peerLead = await peer.client.ok<{ createLead: { id: string } }>(`mutation { createLead(input: {lastName: "Theirs"}) { id } }`);
+    const { salesSignals } = await peer.client.ok<{ salesSignals: { cursor: string } }>(`{ salesSignals { cursor } }`);
+    const SIGNAL = `mutation($id: ID!) { recordSalesSignal(input: {kind: WEBSITE_VISIT, leadId: $id}) { id } }`;
+    const ws = connectWs(server().wsUrl, peer.token);
+    try {
+      const live = ws.subscribe<{ salesSignal: { lead: { id: string } | null } }>(`subscription($after: String) { salesSignal(after: $after) { lead { id } } }`, {
+        after: salesSignals.cursor,
+      });
+      await admin.client.ok(SIGNAL, { id: repLead.createLead.id });
+      await admin.client.ok(SIGNAL, { id: peerLead.createLead.id });
+      await live.waitFor(1);
+      const feed = await peer.client.ok<{ salesSignals: { nodes: { lead: { id: string } }[] } }>(`{ salesSignals { nodes { lead { id } } } }`);
+      expect(feed.salesSignals.nodes.map((node) => node.lead.id)).toEqual([peerLead.createLead.id]);
+      const all = await admin.client.ok<{ salesSignals: { totalCount: number } }>(`{ salesSignals { totalCount } }`);
+      expect(all.salesSignals.totalCount).toBe(2);
+      await admin.client.ok(SIGNAL, { id: peerLead.createLead.id });
+      await live.waitFor(2);
+      expect(live.items.map((item) => item.salesSignal.lead?.id)).toEqual([peerLead.createLead.id, peerLead.createLead.id]);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it('refuses a role that would report to its own subordinate', async () => {
     const admin = await signUpOrganization(server().client);
     const { managerRole, repRole } = await salesTeam(admin);

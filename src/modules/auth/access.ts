@@ -4,6 +4,10 @@ import { DomainError, forbidden } from '../../shared/errors.js';
 import type { AccessSummary, RecordAccess } from '../access-control/access-summary.js';
 import { fieldOfFilterKey, fieldOfOrderValue, securableFields } from '../access-control/field-catalog.js';
 import { isSharedModule, type CrmModule, type RecordAction, type Setting } from '../access-control/permissions.js';
+import { accounts } from '../accounts/accounts.table.js';
+import { contacts } from '../contacts/contacts.table.js';
+import { deals } from '../deals/deals.table.js';
+import { leads } from '../leads/leads.table.js';
 import type { Viewer } from './viewer.js';
 
 /**
@@ -19,14 +23,36 @@ type ScopeModule = CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms';
 
 interface ScopedTable {
   readonly organizationId: PgColumn;
-  /** Tables of owned records; tables without one (stage history, notes) follow their parent record. */
+  /** Tables of owned records. */
   readonly ownerId?: PgColumn;
+  /** Tables of records attached to others (signals, emails, notes) follow their parents' sharing. */
+  readonly leadId?: PgColumn;
+  readonly contactId?: PgColumn;
+  readonly accountId?: PgColumn;
+  readonly dealId?: PgColumn;
 }
 
 interface OwnedRecord {
   readonly organizationId: string;
   readonly ownerId?: string | null | undefined;
 }
+
+/** An attached record in hand (an event's signal): which parent it names, and that parent's owner. */
+interface AttachedRecord {
+  readonly leadId?: string | null;
+  readonly contactId?: string | null;
+  readonly accountId?: string | null;
+  readonly dealId?: string | null;
+  readonly parentOwnerId?: string | null;
+}
+
+/** Parent columns of attached records, with the module and table each refers to. */
+const PARENTS = [
+  { column: 'leadId', module: 'leads', table: leads },
+  { column: 'contactId', module: 'contacts', table: contacts },
+  { column: 'accountId', module: 'accounts', table: accounts },
+  { column: 'dealId', module: 'deals', table: deals },
+] as const;
 
 const NOTHING: SQL = sql`false`;
 
@@ -62,11 +88,31 @@ export function readScope(viewer: Viewer, module: ScopeModule, table: ScopedTabl
   const tenant = eq(table.organizationId, viewer.organizationId);
   if (module === 'users' || module === 'pipelines' || module === 'timeline' || module === 'forms') return tenant;
   if (!canAct(viewer, 'read', module)) return NOTHING;
+  if (!table.ownerId) return parentsScope(viewer, table, tenant);
   const restriction = restrictionOf(viewer, module);
-  if (!restriction || restriction.level !== 'PRIVATE' || !table.ownerId) return tenant;
+  if (!restriction || restriction.level !== 'PRIVATE') return tenant;
   const territories = territoryGrants(viewer, module, table);
   const owned = ownedWithin(viewer, table.ownerId, restriction.readRoles);
   return and(tenant, territories ? or(owned, territories) : owned) as SQL;
+}
+
+/**
+ * An attached record (a signal, an email, a note) is readable when each parent it names is: with
+ * a PRIVATE parent module, the parent must be owned within the viewer's reach. Nothing is added
+ * while every parent module is public to the viewer.
+ */
+function parentsScope(viewer: Viewer, table: ScopedTable, tenant: SQL): SQL {
+  const conditions: SQL[] = [tenant];
+  for (const parent of PARENTS) {
+    const column = table[parent.column];
+    const restriction = viewer.access.restricted.get(parent.module);
+    if (!column || !restriction || restriction.level !== 'PRIVATE') continue;
+    const owned = ownedWithin(viewer, parent.table.ownerId, restriction.readRoles);
+    conditions.push(
+      sql`(${column} is null or ${column} in (select ${parent.table.id} from ${parent.table} where ${parent.table.organizationId} = ${viewer.organizationId} and ${owned}))`,
+    );
+  }
+  return conditions.length === 1 ? tenant : (and(...conditions) as SQL);
 }
 
 /** `readScope` narrowed to one record. */
@@ -109,9 +155,15 @@ export function assertManages(viewer: Viewer, setting: Setting): void {
  * Whether the viewer may read one record it already holds (an event's record, before it is
  * sent to a subscriber). Agrees with `readScope`, from the same access summary.
  */
-export function canReadRecord(viewer: Viewer, module: CrmModule, record: OwnedRecord): boolean {
+export function canReadRecord(viewer: Viewer, module: CrmModule, record: OwnedRecord & AttachedRecord): boolean {
   if (record.organizationId !== viewer.organizationId) return false;
   if (!canAct(viewer, 'read', module)) return false;
+  if (!isSharedModule(module)) {
+    // An attached record in hand is checked against its parent's owner (`parentOwnerId`).
+    const parent = PARENTS.find((candidate) => record[candidate.column]);
+    if (!parent) return true;
+    return canReadRecord(viewer, parent.module, { organizationId: record.organizationId, ownerId: record.parentOwnerId });
+  }
   const restriction = restrictionOf(viewer, module);
   if (!restriction || restriction.level !== 'PRIVATE' || record.ownerId === undefined || record.ownerId === null) return true;
   return record.ownerId === viewer.userId || restriction.readOwners.has(record.ownerId) || territoryGrantsRecord(viewer, module, record);
