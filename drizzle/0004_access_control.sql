@@ -67,7 +67,6 @@ CREATE TABLE "audit_log" (
 	"target_id" uuid,
 	"summary" text NOT NULL,
 	"detail" jsonb DEFAULT '{}'::jsonb NOT NULL,
-	"ip" text,
 	CONSTRAINT "audit_log_organization_id_id_pk" PRIMARY KEY("organization_id","id")
 );
 --> statement-breakpoint

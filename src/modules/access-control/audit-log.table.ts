@@ -18,7 +18,6 @@ export const auditLog = pgTable(
     targetId: uuid('target_id'),
     summary: text('summary').notNull(),
     detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
-    ip: text('ip'),
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),

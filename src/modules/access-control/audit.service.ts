@@ -36,7 +36,6 @@ export interface AuditEntry {
   readonly targetType?: string;
   readonly targetId?: string;
   readonly detail?: Record<string, unknown>;
-  readonly ip?: string | null;
 }
 
 /** Who did it: a viewer, or an organisation only (a failed sign-in has no signed-in actor). */
@@ -57,7 +56,6 @@ export async function recordAudit(tx: Db, actor: AuditActor, entry: AuditEntry):
     targetId: entry.targetId ?? null,
     summary: entry.summary,
     detail: entry.detail ?? {},
-    ip: entry.ip ?? null,
   });
 }
 
