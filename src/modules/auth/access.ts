@@ -69,15 +69,18 @@ function territoryGrantsRecord(_viewer: Viewer, _module: CrmModule, _record: Own
   return false;
 }
 
-/** Owned by the viewer or by a user in one of `roleIds`; a subquery so role changes apply at once. */
+/**
+ * Owned by the viewer or by a user in one of `roleIds`. The owners are read by a subquery (role
+ * changes apply at once) into an array, so PostgreSQL can use the (organization_id, owner_id)
+ * index with `= any(...)`; an OR with an IN-subquery would filter every row instead.
+ */
 function ownedWithin(viewer: Viewer, ownerId: PgColumn, roleIds: readonly string[]): SQL {
-  const own = eq(ownerId, viewer.userId);
-  if (roleIds.length === 0) return own;
+  if (roleIds.length === 0) return eq(ownerId, viewer.userId);
   const list = sql.join(
     roleIds.map((id) => sql`${id}::uuid`),
     sql`, `,
   );
-  return or(own, sql`${ownerId} in (select u.id from users u where u.organization_id = ${viewer.organizationId} and u.role_id in (${list}))`) as SQL;
+  return sql`${ownerId} = any(array(select u.id from users u where u.organization_id = ${viewer.organizationId} and u.role_id in (${list}) union all select ${viewer.userId}::uuid))`;
 }
 
 const restrictionOf = (viewer: Viewer, module: CrmModule): RecordAccess | undefined =>
