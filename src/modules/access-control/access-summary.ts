@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { users } from '../users/users.table.js';
 import { profiles, roles, sharingRules, sharingSettings, type ProfileRow, type SharingRuleRow } from './access-control.table.js';
@@ -45,7 +45,6 @@ export interface AccessSummary {
 }
 
 const allActions: ReadonlySet<RecordAction> = new Set(RECORD_ACTIONS);
-const NOTHING: ReadonlySet<string> = new Set();
 
 /** What Pulse itself acts with (webhooks, forms, tracking) inside one organisation. */
 export const FULL_ACCESS: AccessSummary = {
