@@ -103,7 +103,7 @@ export function subscriber(ctx: GraphQLContext): Subscriber {
   const refreshAccess = async (version: number): Promise<boolean> => {
     if (closed) return false;
     if (version <= current().access.version) return true;
-    const auth = await authenticate(ctx.deps, ctx.authorization);
+    const auth = await ctx.deps.accessCache.recheck(ctx.authorization ?? '', version, () => authenticate(ctx.deps, ctx.authorization));
     if (!auth.viewer) return close(4403, 'Forbidden: these credentials no longer give access');
     live.viewer = auth.viewer;
     return true;

@@ -179,6 +179,24 @@ const MAX_ORGANISATIONS = 10_000;
  */
 export class AccessCache {
   private readonly byOrganization = new Map<string, Promise<OrgAccessData>>();
+  private readonly rechecks = new Map<string, Promise<unknown>>();
+
+  /**
+   * One re-check per credentials and access version in flight: when access changes, every live
+   * subscription re-authenticates before its next event, and the sockets of one user (or key)
+   * share that single lookup instead of sending one query each.
+   */
+  recheck<T>(credentials: string, version: number, check: () => Promise<T>): Promise<T> {
+    const key = `${version}|${credentials}`;
+    const known = this.rechecks.get(key) as Promise<T> | undefined;
+    if (known) return known;
+    const pending = check();
+    this.rechecks.set(key, pending);
+    // Kept only while in flight: a later change has a new version, and expiry needs a fresh look.
+    const forget = (): void => void this.rechecks.delete(key);
+    pending.then(forget, forget);
+    return pending;
+  }
 
   async summary(db: Db, organizationId: string, version: number, profileId: string, roleId: string | null): Promise<AccessSummary> {
     let pending = this.byOrganization.get(organizationId);
