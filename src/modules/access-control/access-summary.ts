@@ -181,6 +181,25 @@ export class AccessCache {
   private readonly byOrganization = new Map<string, Promise<OrgAccessData>>();
   private readonly rechecks = new Map<string, Promise<unknown>>();
 
+  /** The organisation's data at `version` or newer: one load per version however many requests wait for it. */
+  private async organizationData(db: Db, organizationId: string, version: number): Promise<OrgAccessData> {
+    for (;;) {
+      const known = this.byOrganization.get(organizationId);
+      const data = known ? await known.catch(() => null) : null;
+      // An older version read by a slower request is served the newer data rather than reloading.
+      if (data && data.version >= version) return data;
+      // Another request started a newer load meanwhile: wait for that one instead.
+      if (this.byOrganization.get(organizationId) !== known) continue;
+      const loading = loadOrgAccess(db, organizationId, version);
+      if (this.byOrganization.size >= MAX_ORGANISATIONS) this.byOrganization.clear();
+      this.byOrganization.set(organizationId, loading);
+      loading.catch(() => {
+        if (this.byOrganization.get(organizationId) === loading) this.byOrganization.delete(organizationId);
+      });
+      return loading;
+    }
+  }
+
   /**
    * One re-check per credentials and access version in flight: when access changes, every live
    * subscription re-authenticates before its next event, and the sockets of one user (or key)
@@ -199,16 +218,7 @@ export class AccessCache {
   }
 
   async summary(db: Db, organizationId: string, version: number, profileId: string, roleId: string | null): Promise<AccessSummary> {
-    let pending = this.byOrganization.get(organizationId);
-    let data = pending ? await pending.catch(() => null) : null;
-    // An older version read by a slower request is served the newer data rather than reloading.
-    if (!data || data.version < version) {
-      pending = loadOrgAccess(db, organizationId, version);
-      if (this.byOrganization.size >= MAX_ORGANISATIONS) this.byOrganization.clear();
-      this.byOrganization.set(organizationId, pending);
-      pending.catch(() => this.byOrganization.delete(organizationId));
-      data = await pending;
-    }
+    const data = await this.organizationData(db, organizationId, version);
     const key = `${profileId}|${roleId ?? ''}`;
     let summary = data.summaries.get(key);
     if (!summary) {
