@@ -15,6 +15,7 @@ import type { SQL } from 'drizzle-orm';
 import postgres from 'postgres';
 import { loadConfig } from '../src/config.js';
 import { migrateDatabase, openDatabase } from '../src/db/database.js';
+import { FULL_ACCESS } from '../src/modules/access-control/access-summary.js';
 import type { Viewer } from '../src/modules/auth/viewer.js';
 import { pipelineByStage } from '../src/modules/reports/analytics-deals.js';
 import { parseAnalyticsParams } from '../src/modules/reports/analytics-params.js';
@@ -114,6 +115,9 @@ async function main(): Promise<void> {
       userId,
       organizationId,
       role: 'ADMIN',
+      roleId: null,
+      apiKeyId: null,
+      access: FULL_ACCESS,
       name: 'Bench Admin',
       email,
       country: 'US',

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { accounts } from '../src/db/schema.js';
 import { readScope, territoryGrant } from '../src/modules/auth/access.js';
+import { FULL_ACCESS } from '../src/modules/access-control/access-summary.js';
 import type { Viewer } from '../src/modules/auth/viewer.js';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { createAccount, createContact, createDeal } from './factories/records.factory.js';
@@ -105,6 +106,9 @@ describe('territories', () => {
       userId: user.userId,
       organizationId: user.organizationId,
       role: 'SALES_REP',
+      roleId: null,
+      apiKeyId: null,
+      access: FULL_ACCESS,
       name: 'x',
       email: user.email,
       country: 'US',

@@ -25,3 +25,6 @@ export * from '../modules/notifications/notifications.table.js';
 export * from '../modules/scoring/scoring.table.js';
 export * from '../modules/territories/territories.table.js';
 export * from '../modules/assignment/assignment.table.js';
+export * from '../modules/access-control/access-control.table.js';
+export * from '../modules/access-control/api-keys.table.js';
+export * from '../modules/access-control/audit-log.table.js';

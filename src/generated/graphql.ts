@@ -39,6 +39,11 @@ import type { ScoringRuleRow, ScoringRunRow, FieldScoreValue, SignalScoreValue, 
 import type { ScoreResult } from '../modules/scoring/score-compute.js';
 import type { TerritoryRow, TerritoryUserRow } from '../modules/territories/territories.table.js';
 import type { AssignmentRuleRow, AssignmentEntryValue } from '../modules/assignment/assignment.table.js';
+import type { ProfileRow, RoleRow, SharingRuleRow } from '../modules/access-control/access-control.table.js';
+import type { ModuleSharingRow } from '../modules/access-control/roles.service.js';
+import type { ApiKeyRow } from '../modules/access-control/api-keys.table.js';
+import type { CreatedApiKey } from '../modules/access-control/api-keys.service.js';
+import type { AuditLogRow } from '../modules/access-control/audit-log.table.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -73,6 +78,17 @@ export type AcceptInvitationInput = {
   /** The one-time token `inviteUser` returned. */
   token: Scalars['String']['input'];
 };
+
+/** A module whose records a profile grants actions on. */
+export type AccessModule =
+  | 'ACCOUNTS'
+  | 'ACTIVITIES'
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'EMAILS'
+  | 'LEADS'
+  | 'NOTES'
+  | 'SIGNALS';
 
 /** A company you do business with (Zoho's Accounts). */
 export type Account = CrmRecord & {
@@ -413,6 +429,30 @@ export type AnalyticsParams = {
   to?: InputMaybe<Scalars['Date']['input']>;
 };
 
+/**
+ * A key for a partner or an integration: send it as `Authorization: Bearer pk_...` over HTTP or as
+ * `authorization` in the WebSocket `connection_init` payload. It acts as the administrator who
+ * created it (records it creates are owned by them, their role decides what PRIVATE sharing
+ * shows), limited to its own profile. It stops working once revoked, expired, or when its creator
+ * is deactivated: on the next request, and before the next event of a running subscription.
+ */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  /** Neither revoked nor expired. */
+  active: Scalars['Boolean']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: User;
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** When the key was last used, to the minute. */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  /** The first characters of the key, to tell keys apart; the key itself is shown only once. */
+  prefix: Scalars['String']['output'];
+  profile: Profile;
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
 export type ApplyTemplatePayload = {
   __typename?: 'ApplyTemplatePayload';
   /** Every module's metadata after the template. */
@@ -475,6 +515,70 @@ export type AssignmentStrategy =
   /** The entry's one user. */
   | 'USER';
 
+/** A security-relevant action recorded in the audit log. */
+export type AuditAction =
+  | 'API_KEY_CREATED'
+  | 'API_KEY_REVOKED'
+  | 'EXPORTED'
+  | 'PROFILE_CREATED'
+  | 'PROFILE_DELETED'
+  | 'PROFILE_UPDATED'
+  /** A record moved to the recycle bin, or a note deleted. */
+  | 'RECORD_DELETED'
+  | 'ROLE_CREATED'
+  | 'ROLE_DELETED'
+  | 'ROLE_UPDATED'
+  | 'SHARING_CHANGED'
+  | 'SHARING_RULE_CREATED'
+  | 'SHARING_RULE_DELETED'
+  | 'SIGNED_IN'
+  /** A wrong password or a deactivated user's attempt, for an email known to the organisation. */
+  | 'SIGN_IN_FAILED'
+  | 'USER_DEACTIVATED'
+  | 'USER_INVITED'
+  | 'USER_UPDATED';
+
+export type AuditConnection = {
+  __typename?: 'AuditConnection';
+  edges: Array<AuditEdge>;
+  nodes: Array<AuditEntry>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AuditEdge = {
+  __typename?: 'AuditEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
+};
+
+/** One audit log entry. */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  action: AuditAction;
+  /** The user who acted (for an API key, its creator); null if that user no longer exists. */
+  actor: Maybe<User>;
+  /** Set when the action was taken with an API key. */
+  actorApiKeyId: Maybe<Scalars['ID']['output']>;
+  at: Scalars['DateTime']['output'];
+  /** Details, such as the values before and after a change. */
+  detail: Scalars['JSON']['output'];
+  id: Scalars['ID']['output'];
+  summary: Scalars['String']['output'];
+  targetId: Maybe<Scalars['ID']['output']>;
+  /** What was acted on: USER, PROFILE, ROLE, SHARING_RULE, API_KEY or a module name. */
+  targetType: Maybe<Scalars['String']['output']>;
+};
+
+export type AuditFilter = {
+  actions?: InputMaybe<Array<AuditAction>>;
+  /** Entries of this acting user. */
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  targetId?: InputMaybe<Scalars['ID']['input']>;
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
 /** A signed-in session: the token to send as `Authorization: Bearer <token>`, and who it is for. */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
@@ -521,6 +625,13 @@ export type BuiltInAnalyticInput = {
   analytic: AnalyticName;
   params?: InputMaybe<AnalyticsParams>;
 };
+
+/** The two profiles every organisation starts with. */
+export type BuiltInProfile =
+  /** Every permission and every setting; sees and changes every record whatever the sharing. Cannot be changed. */
+  | 'ADMINISTRATOR'
+  /** Every record action, no setting (what every member could do before profiles). Editable, not deletable. */
+  | 'STANDARD';
 
 export type CallDirection =
   | 'INBOUND'
@@ -772,6 +883,21 @@ export type CreateActivityInput = {
   type: ActivityType;
 };
 
+export type CreateApiKeyInput = {
+  /** Omitted: the key does not expire. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  name: Scalars['String']['input'];
+  /** What the key may do. */
+  profileId: Scalars['ID']['input'];
+};
+
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  apiKey: ApiKey;
+  /** The key (`pk_...`). Shown only here: Pulse stores only its SHA-256 hash. */
+  secret: Scalars['String']['output'];
+};
+
 export type CreateAssignmentRuleInput = {
   active?: InputMaybe<Scalars['Boolean']['input']>;
   entries: Array<AssignmentEntryInput>;
@@ -898,6 +1024,14 @@ export type CreatePipelineInput = {
   stages?: InputMaybe<Array<StageInput>>;
 };
 
+export type CreateProfileInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  fieldAccess?: InputMaybe<Array<FieldAccessInput>>;
+  modules?: InputMaybe<Array<ModulePermissionsInput>>;
+  name: Scalars['String']['input'];
+  settings?: InputMaybe<Array<SettingPermission>>;
+};
+
 export type CreateReportInput = {
   aggregates?: InputMaybe<Array<AggregateInput>>;
   /** Fields listed when the report neither groups nor aggregates (a list of records). */
@@ -927,6 +1061,12 @@ export type CreateReportScheduleInput = {
   timeZone?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type CreateRoleInput = {
+  name: Scalars['String']['input'];
+  /** The role it reports to; omitted: a top role. */
+  parentId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type CreateScoringRuleInput = {
   active?: InputMaybe<Scalars['Boolean']['input']>;
   decay?: InputMaybe<ScoreDecayInput>;
@@ -934,6 +1074,15 @@ export type CreateScoringRuleInput = {
   module: ScoringModule;
   name: Scalars['String']['input'];
   signalScores?: InputMaybe<Array<SignalScoreInput>>;
+};
+
+export type CreateSharingRuleInput = {
+  access: SharingRuleAccess;
+  granteeRoleId: Scalars['ID']['input'];
+  granteeSubordinates?: InputMaybe<Scalars['Boolean']['input']>;
+  module: SharedModule;
+  ownerRoleId: Scalars['ID']['input'];
+  ownerSubordinates?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** Adds a stage to a pipeline. Administrators only. */
@@ -1494,6 +1643,28 @@ export type EngagementCount = {
   level: Engagement;
 };
 
+/** A field a profile hides or makes read-only, by module and field name (e.g. DEALS, amount). */
+export type FieldAccess = {
+  __typename?: 'FieldAccess';
+  access: FieldAccessLevel;
+  field: Scalars['String']['output'];
+  module: SharedModule;
+};
+
+export type FieldAccessInput = {
+  access: FieldAccessLevel;
+  /** A securable field of the module (see `securableFields`). */
+  field: Scalars['String']['input'];
+  module: SharedModule;
+};
+
+/** How a profile restricts one field. */
+export type FieldAccessLevel =
+  /** Reads as null everywhere (lists, relations, events); refused in filters, ordering and writes (FORBIDDEN). */
+  | 'HIDDEN'
+  /** Readable, refused in writes (FORBIDDEN). */
+  | 'READ_ONLY';
+
 /** A field's value before and after a change. */
 export type FieldChange = {
   __typename?: 'FieldChange';
@@ -1592,6 +1763,16 @@ export type GroupByInput = {
   field: Scalars['String']['input'];
 };
 
+/** A place in the role hierarchy (e.g. CEO > Sales Manager > Sales Rep). */
+export type HierarchyRole = {
+  __typename?: 'HierarchyRole';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  /** The role this one reports to; null for a top role. */
+  parent: Maybe<HierarchyRole>;
+};
+
 /** Industry starter templates (labels, picklists, pipelines and custom fields). */
 export type IndustryTemplate =
   /** Sells space over time: Deals become Campaigns. */
@@ -1613,7 +1794,11 @@ export type IndustryTemplate =
 export type InviteUserInput = {
   email: Scalars['String']['input'];
   name: Scalars['String']['input'];
+  /** Omitted: Administrator for role ADMIN, Standard otherwise. */
+  profileId?: InputMaybe<Scalars['ID']['input']>;
   role: Role;
+  /** Their place in the role hierarchy; omitted: none. */
+  roleId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** The invited user and the one-time token with which they set their password (`acceptInvitation`). */
@@ -1839,6 +2024,25 @@ export type ModuleMetadata = {
   pluralLabel: Scalars['String']['output'];
 };
 
+/** The actions a profile allows on one module. */
+export type ModulePermissions = {
+  __typename?: 'ModulePermissions';
+  actions: Array<RecordAction>;
+  module: AccessModule;
+};
+
+export type ModulePermissionsInput = {
+  actions: Array<RecordAction>;
+  module: AccessModule;
+};
+
+/** Organisation-wide sharing of one module. */
+export type ModuleSharing = {
+  __typename?: 'ModuleSharing';
+  access: SharingLevel;
+  module: SharedModule;
+};
+
 /** Moves a card on the board: to `stageId`, between the cards `afterId` (above) and `beforeId` (below). */
 export type MoveDealInput = {
   /** The card the deal goes right after, in the target stage; omit for the top (or, with `beforeId` also omitted, the bottom). */
@@ -1868,6 +2072,8 @@ export type Mutation = {
   convertLead: ConvertLeadPayload;
   createAccount: Account;
   createActivity: Activity;
+  /** Creates an API key. Needs the ACCESS setting. */
+  createApiKey: CreateApiKeyPayload;
   /** Administrators. */
   createAssignmentRule: AssignmentRule;
   /** Fails with CONFLICT, naming the existing contact, when the email is taken, unless `allowDuplicate`. */
@@ -1883,11 +2089,17 @@ export type Mutation = {
   /** Writes a note on a record and adds it to the record's timeline. */
   createNote: Note;
   createPipeline: Pipeline;
+  /** Adds a profile. Needs the ACCESS setting. */
+  createProfile: Profile;
   createReport: Report;
   /** Schedules a report or a dashboard; the first run is the next cron time. */
   createReportSchedule: ReportSchedule;
+  /** Adds a role to the hierarchy. Needs the ACCESS setting. */
+  createRole: HierarchyRole;
   /** Administrators. Rescores every record of the module in the background (see `lastRun`). */
   createScoringRule: ScoringRule;
+  /** Adds a sharing rule. */
+  createSharingRule: SharingRule;
   createStage: Stage;
   /** Administrators. Places every account at once. */
   createTerritory: Territory;
@@ -1896,7 +2108,7 @@ export type Mutation = {
   createWorkflowRule: WorkflowRule;
   /** Administrators only. Values stay; the field disappears from records and refuses writes until reactivated. */
   deactivateCustomField: CustomField;
-  /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay. Administrators only. */
+  /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay; their live subscriptions end before the next event. Needs the USERS setting. */
   deactivateUser: User;
   deactivateWebForm: WebForm;
   deactivateWorkflowRule: WorkflowRule;
@@ -1913,17 +2125,23 @@ export type Mutation = {
   deleteLead: Lead;
   /** Removes a note. */
   deleteNote: Note;
+  /** Deletes a custom profile no user or active API key has (CONFLICT otherwise). */
+  deleteProfile: Profile;
   deleteReport: Scalars['Boolean']['output'];
   deleteReportSchedule: Scalars['Boolean']['output'];
+  /** Deletes a role no user holds; its subordinate roles move up to its parent. */
+  deleteRole: HierarchyRole;
   /** Administrators. Returns the deleted rule; its module is rescored in the background. */
   deleteScoringRule: ScoringRule;
+  /** Removes a sharing rule. */
+  deleteSharingRule: SharingRule;
   /** Returns the pipeline without the stage. */
   deleteStage: Pipeline;
   /** Administrators. Refused (CONFLICT) while the territory has children. */
   deleteTerritory: Territory;
   /** Removes a rule (its runs stay listed). Administrators only. */
   deleteWorkflowRule: WorkflowRule;
-  /** Adds a member and returns their one-time set-password token. Administrators only. */
+  /** Adds a member and returns their one-time set-password token. Needs the USERS setting. */
   inviteUser: InviteUserPayload;
   /** Signs in. Needs no token. A wrong email and a wrong password get the same answer. */
   logIn: AuthPayload;
@@ -1944,12 +2162,16 @@ export type Mutation = {
   restoreContact: Contact;
   restoreDeal: Deal;
   restoreLead: Lead;
+  /** Revokes an API key at once (HTTP and running subscriptions). Revoking a revoked key changes nothing. */
+  revokeApiKey: ApiKey;
   /** Generates a new webhook secret; the old one stops working. Administrators only. */
   rotateWebhookSecret: RotateWebhookSecretPayload;
   sendEmail: EmailMessage;
   /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
   sendMassEmail: SendMassEmailPayload;
   setQuota: SalesQuota;
+  /** Sets a module's organisation-wide sharing; returns every module's. */
+  setSharing: Array<ModuleSharing>;
   /** Requires (or stops requiring) registered operations for members' requests. Administrators only. */
   setTrustedDocumentsRequired: Organization;
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
@@ -1975,7 +2197,11 @@ export type Mutation = {
   /** Administrators only. */
   updatePicklist: Picklist;
   updatePipeline: Pipeline;
+  /** Changes a profile; its users' next request and next event use it. The Administrator profile cannot change. */
+  updateProfile: Profile;
   updateReport: Report;
+  /** Renames a role or moves it under another. */
+  updateRole: HierarchyRole;
   /** Administrators. Rescores every record of the module in the background. */
   updateScoringRule: ScoringRule;
   updateSignalSettings: SignalSettings;
@@ -1984,6 +2210,8 @@ export type Mutation = {
   updateStandardField: ModuleMetadata;
   /** Administrators. */
   updateTerritory: Territory;
+  /** Changes a member's name, title, profile or hierarchy role. Needs the USERS setting. */
+  updateUser: User;
   /** Administrators only. */
   updateWorkflowRule: WorkflowRule;
 };
@@ -2034,6 +2262,12 @@ export type MutationCreateAccountArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateActivityArgs = {
   input: CreateActivityInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
 };
 
 
@@ -2092,6 +2326,12 @@ export type MutationCreatePipelineArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateProfileArgs = {
+  input: CreateProfileInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateReportArgs = {
   input: CreateReportInput;
 };
@@ -2104,8 +2344,20 @@ export type MutationCreateReportScheduleArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateRoleArgs = {
+  input: CreateRoleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateScoringRuleArgs = {
   input: CreateScoringRuleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateSharingRuleArgs = {
+  input: CreateSharingRuleInput;
 };
 
 
@@ -2212,6 +2464,12 @@ export type MutationDeleteNoteArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteProfileArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteReportArgs = {
   id: Scalars['ID']['input'];
 };
@@ -2224,7 +2482,19 @@ export type MutationDeleteReportScheduleArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteRoleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteScoringRuleArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteSharingRuleArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -2332,6 +2602,12 @@ export type MutationRestoreLeadArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationSendEmailArgs = {
   input: SendEmailInput;
 };
@@ -2346,6 +2622,12 @@ export type MutationSendMassEmailArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationSetQuotaArgs = {
   input: SetQuotaInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationSetSharingArgs = {
+  input: SetSharingInput;
 };
 
 
@@ -2446,8 +2728,20 @@ export type MutationUpdatePipelineArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateProfileArgs = {
+  input: UpdateProfileInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateReportArgs = {
   input: UpdateReportInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateRoleArgs = {
+  input: UpdateRoleInput;
 };
 
 
@@ -2478,6 +2772,12 @@ export type MutationUpdateStandardFieldArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateTerritoryArgs = {
   input: UpdateTerritoryInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateUserArgs = {
+  input: UpdateUserInput;
 };
 
 
@@ -2622,6 +2922,22 @@ export type PipelineStageSummary = {
   weightedAmount: Scalars['Decimal']['output'];
 };
 
+/** A named set of permissions (Zoho's profile). Every user and every API key has exactly one. */
+export type Profile = {
+  __typename?: 'Profile';
+  /** Set for the two built-in profiles. */
+  builtIn: Maybe<BuiltInProfile>;
+  createdAt: Scalars['DateTime']['output'];
+  description: Maybe<Scalars['String']['output']>;
+  fieldAccess: Array<FieldAccess>;
+  id: Scalars['ID']['output'];
+  /** Modules the profile may act on, with the allowed actions; a module left out allows nothing. */
+  modules: Array<ModulePermissions>;
+  name: Scalars['String']['output'];
+  settings: Array<SettingPermission>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type Query = {
   __typename?: 'Query';
@@ -2635,8 +2951,12 @@ export type Query = {
   activity: Activity;
   /** Any built-in analytic as columns and rows (what dashboards and CSV downloads use). */
   analytic: ReportResult;
+  /** The organisation's API keys, newest first. Needs the ACCESS setting. */
+  apiKeys: Array<ApiKey>;
   /** Administrators: the assignment rules, of one module or all, in the order they are tried. */
   assignmentRules: Array<AssignmentRule>;
+  /** The audit log, newest first. Needs the AUDIT setting (administrators). */
+  auditLog: AuditConnection;
   contact: Contact;
   contacts: ContactConnection;
   /** The module's custom fields, deactivated ones included, in order. */
@@ -2684,6 +3004,10 @@ export type Query = {
   pipelineByStage: Array<PipelineStageSummary>;
   /** The organisation's pipelines, default first. */
   pipelines: Array<Pipeline>;
+  /** One profile. */
+  profile: Profile;
+  /** The organisation's profiles. */
+  profiles: Array<Profile>;
   quotas: Array<SalesQuota>;
   report: Report;
   /** Deliveries of a schedule (or of every schedule the caller owns), newest first. */
@@ -2692,6 +3016,8 @@ export type Query = {
   reportFields: Array<ReportField>;
   /** Reports the caller owns and the organisation's shared ones, by name. */
   reports: Array<Report>;
+  /** The role hierarchy, oldest first. */
+  roles: Array<HierarchyRole>;
   /** Runs a saved report (at most 10,000 rows here; the CSV download has no such cap). */
   runReport: ReportResult;
   /** Forecast by month or quarter of closing date, per owner and in total, with quota attainment. */
@@ -2702,6 +3028,12 @@ export type Query = {
   scoringRules: Array<ScoringRule>;
   /** Administrators: a rescore's progress. */
   scoringRun: ScoringRun;
+  /** Fields of a module a profile may hide or make read-only (its optional fields). */
+  securableFields: Array<Scalars['String']['output']>;
+  /** Organisation-wide sharing of every module with owned records. */
+  sharing: Array<ModuleSharing>;
+  /** Sharing rules, oldest first. */
+  sharingRules: Array<SharingRule>;
   /** Sales signals per day and kind in the period. */
   signalCounts: Array<SignalCount>;
   signalSettings: SignalSettings;
@@ -2774,6 +3106,14 @@ export type QueryAnalyticArgs = {
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryAssignmentRulesArgs = {
   module?: InputMaybe<AssignmentModule>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<AuditFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2923,6 +3263,12 @@ export type QueryPipelineByStageArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryProfileArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryQuotasArgs = {
   filter?: InputMaybe<QuotaFilter>;
 };
@@ -2983,6 +3329,12 @@ export type QueryScoringRulesArgs = {
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryScoringRunArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QuerySecurableFieldsArgs = {
+  module: SharedModule;
 };
 
 
@@ -3048,6 +3400,15 @@ export type QuotaFilter = {
   to?: InputMaybe<Scalars['Date']['input']>;
   userId?: InputMaybe<Scalars['ID']['input']>;
 };
+
+/** What a profile may do with a module's records. */
+export type RecordAction =
+  | 'CREATE'
+  | 'DELETE'
+  | 'EXPORT'
+  | 'IMPORT'
+  | 'READ'
+  | 'UPDATE';
 
 /** A reference to one CRM record by module and id. */
 export type RecordRefInput = {
@@ -3221,7 +3582,7 @@ export type ResultColumn = {
   type: ColumnType;
 };
 
-/** What a user may do. ADMIN manages settings and users; every active user reads and writes the organisation's records. */
+/** A user's title. What a user may do comes from their `profile`; inviting an ADMIN without a profile gives the Administrator profile, anyone else Standard. */
 export type Role =
   | 'ADMIN'
   | 'MANAGER'
@@ -3438,11 +3799,68 @@ export type SetQuotaInput = {
   userId: Scalars['ID']['input'];
 };
 
+export type SetSharingInput = {
+  access: SharingLevel;
+  module: SharedModule;
+};
+
 /** Turns the trusted-documents requirement on or off. */
 export type SetTrustedDocumentsRequiredInput = {
   /** When true, members' requests must name a registered document; arbitrary documents are refused with TRUSTED_DOCUMENT_REQUIRED. Administrators are exempt. */
   required: Scalars['Boolean']['input'];
 };
+
+/** A setting a profile may manage. ACCESS covers profiles, roles, sharing and API keys; AUDIT reading the audit log. */
+export type SettingPermission =
+  | 'ACCESS'
+  | 'AUDIT'
+  | 'FIELDS'
+  | 'FORMS'
+  | 'ORGANIZATION'
+  | 'PIPELINES'
+  | 'REPORTS'
+  | 'RULES'
+  | 'SIGNALS'
+  | 'USERS';
+
+/** Modules whose records have an owner, and so follow organisation-wide sharing and the role hierarchy. */
+export type SharedModule =
+  | 'ACCOUNTS'
+  | 'ACTIVITIES'
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'LEADS';
+
+/** Organisation-wide sharing of a module's records. */
+export type SharingLevel =
+  /** A user reads and changes the records they own and those owned by users in roles below theirs (plus sharing rules). */
+  | 'PRIVATE'
+  /** Everyone reads every record; only the owner, the owner's superiors and READ_WRITE sharing rules change one. */
+  | 'PUBLIC_READ'
+  /** Everyone reads and changes every record (the default). */
+  | 'PUBLIC_READ_WRITE';
+
+/** Grants users of one role access to records owned by users of another. */
+export type SharingRule = {
+  __typename?: 'SharingRule';
+  access: SharingRuleAccess;
+  createdAt: Scalars['DateTime']['output'];
+  /** ... are shared with users in this role ... */
+  granteeRole: HierarchyRole;
+  /** ... and in roles below it, when true. */
+  granteeSubordinates: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  module: SharedModule;
+  /** Records owned by users in this role ... */
+  ownerRole: HierarchyRole;
+  /** ... or in roles below it, when true. */
+  ownerSubordinates: Scalars['Boolean']['output'];
+};
+
+/** What a sharing rule grants. */
+export type SharingRuleAccess =
+  | 'READ'
+  | 'READ_WRITE';
 
 /** Creates an organisation and its first user, an administrator. */
 export type SignUpInput = {
@@ -3913,6 +4331,16 @@ export type UpdatePipelineInput = {
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Fields left out stay as they are; a list given replaces the whole list. */
+export type UpdateProfileInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  fieldAccess?: InputMaybe<Array<FieldAccessInput>>;
+  id: Scalars['ID']['input'];
+  modules?: InputMaybe<Array<ModulePermissionsInput>>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  settings?: InputMaybe<Array<SettingPermission>>;
+};
+
 /** Only the fields given are changed. */
 export type UpdateReportInput = {
   aggregates?: InputMaybe<Array<AggregateInput>>;
@@ -3926,6 +4354,13 @@ export type UpdateReportInput = {
   orderBy?: InputMaybe<Array<ReportOrderInput>>;
   timeZone?: InputMaybe<Scalars['String']['input']>;
   visibility?: InputMaybe<Visibility>;
+};
+
+export type UpdateRoleInput = {
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** The new parent; null makes it a top role. A subordinate of the role is refused. */
+  parentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** Fields left out stay as they are; `decay: null` removes the decay. */
@@ -3973,6 +4408,17 @@ export type UpdateTerritoryInput = {
   parentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** Changes a member; fields left out stay. Takes effect on their next request and next event. */
+export type UpdateUserInput = {
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** The last active Administrator cannot be given another profile (CONFLICT). */
+  profileId?: InputMaybe<Scalars['ID']['input']>;
+  role?: InputMaybe<Role>;
+  /** null takes the user out of the hierarchy. */
+  roleId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** Changes a rule; omitted fields stay as they are. The module cannot change. */
 export type UpdateWorkflowRuleInput = {
   actions?: InputMaybe<Array<WorkflowActionInput>>;
@@ -3990,8 +4436,12 @@ export type User = {
   active: Scalars['Boolean']['output'];
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['String']['output'];
+  /** The user's place in the role hierarchy; null: in PRIVATE modules they see only their own records. */
+  hierarchyRole: Maybe<HierarchyRole>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
+  /** What the user may do. */
+  profile: Profile;
   role: Role;
 };
 
@@ -4342,6 +4792,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AcceptInvitationInput: AcceptInvitationInput;
+  AccessModule: AccessModule;
   Account: ResolverTypeWrapper<AccountRow>;
   AccountConnection: ResolverTypeWrapper<Connection<AccountRow>>;
   AccountEdge: ResolverTypeWrapper<Edge<AccountRow>>;
@@ -4367,6 +4818,7 @@ export type ResolversTypes = {
   AggregateInput: AggregateInput;
   AnalyticName: AnalyticName;
   AnalyticsParams: AnalyticsParams;
+  ApiKey: ResolverTypeWrapper<ApiKeyRow>;
   ApplyTemplatePayload: ResolverTypeWrapper<ApplyTemplatePayload>;
   AssignTerritoryUsersInput: AssignTerritoryUsersInput;
   AssignmentEntry: ResolverTypeWrapper<AssignmentEntryValue>;
@@ -4374,11 +4826,17 @@ export type ResolversTypes = {
   AssignmentModule: AssignmentModule;
   AssignmentRule: ResolverTypeWrapper<AssignmentRuleRow>;
   AssignmentStrategy: AssignmentStrategy;
+  AuditAction: AuditAction;
+  AuditConnection: ResolverTypeWrapper<Connection<AuditLogRow>>;
+  AuditEdge: ResolverTypeWrapper<Edge<AuditLogRow>>;
+  AuditEntry: ResolverTypeWrapper<AuditLogRow>;
+  AuditFilter: AuditFilter;
   AuthPayload: ResolverTypeWrapper<AuthResult>;
   BoardColumn: ResolverTypeWrapper<BoardColumnData>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   BuiltInAnalytic: ResolverTypeWrapper<BuiltInAnalytic>;
   BuiltInAnalyticInput: BuiltInAnalyticInput;
+  BuiltInProfile: BuiltInProfile;
   CallDirection: CallDirection;
   ChartType: ChartType;
   ColumnType: ColumnType;
@@ -4394,6 +4852,8 @@ export type ResolversTypes = {
   ConvertLeadPayload: ResolverTypeWrapper<ConversionResult>;
   CreateAccountInput: CreateAccountInput;
   CreateActivityInput: CreateActivityInput;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: ResolverTypeWrapper<CreatedApiKey>;
   CreateAssignmentRuleInput: CreateAssignmentRuleInput;
   CreateContactInput: CreateContactInput;
   CreateCustomFieldInput: CreateCustomFieldInput;
@@ -4403,9 +4863,12 @@ export type ResolversTypes = {
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
+  CreateProfileInput: CreateProfileInput;
   CreateReportInput: CreateReportInput;
   CreateReportScheduleInput: CreateReportScheduleInput;
+  CreateRoleInput: CreateRoleInput;
   CreateScoringRuleInput: CreateScoringRuleInput;
+  CreateSharingRuleInput: CreateSharingRuleInput;
   CreateStageInput: CreateStageInput;
   CreateTerritoryInput: CreateTerritoryInput;
   CreateWebFormInput: CreateWebFormInput;
@@ -4448,6 +4911,9 @@ export type ResolversTypes = {
   EngagedModule: EngagedModule;
   Engagement: Engagement;
   EngagementCount: ResolverTypeWrapper<EngagementCount>;
+  FieldAccess: ResolverTypeWrapper<FieldAccess>;
+  FieldAccessInput: FieldAccessInput;
+  FieldAccessLevel: FieldAccessLevel;
   FieldChange: ResolverTypeWrapper<FieldChange>;
   FieldMetadata: ResolverTypeWrapper<FieldMetadata>;
   FieldScore: ResolverTypeWrapper<FieldScoreValue>;
@@ -4458,6 +4924,7 @@ export type ResolversTypes = {
   ForecastSettings: ResolverTypeWrapper<ForecastSettingsValue>;
   GroupBy: ResolverTypeWrapper<GroupBy>;
   GroupByInput: GroupByInput;
+  HierarchyRole: ResolverTypeWrapper<RoleRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   IndustryTemplate: IndustryTemplate;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -4477,6 +4944,9 @@ export type ResolversTypes = {
   MarkNotificationsReadPayload: ResolverTypeWrapper<MarkNotificationsReadPayload>;
   MassEmailModule: MassEmailModule;
   ModuleMetadata: ResolverTypeWrapper<ModuleMetadata>;
+  ModulePermissions: ResolverTypeWrapper<ModulePermissions>;
+  ModulePermissionsInput: ModulePermissionsInput;
+  ModuleSharing: ResolverTypeWrapper<ModuleSharingRow>;
   MoveDealInput: MoveDealInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Note: ResolverTypeWrapper<NoteRow>;
@@ -4492,8 +4962,10 @@ export type ResolversTypes = {
   PicklistValue: ResolverTypeWrapper<PicklistValue>;
   Pipeline: ResolverTypeWrapper<PipelineRow>;
   PipelineStageSummary: ResolverTypeWrapper<PipelineStageSummary>;
+  Profile: ResolverTypeWrapper<ProfileRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QuotaFilter: QuotaFilter;
+  RecordAction: RecordAction;
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
   RecordType: RecordType;
@@ -4536,7 +5008,13 @@ export type ResolversTypes = {
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: ResolverTypeWrapper<MassEmailResult>;
   SetQuotaInput: SetQuotaInput;
+  SetSharingInput: SetSharingInput;
   SetTrustedDocumentsRequiredInput: SetTrustedDocumentsRequiredInput;
+  SettingPermission: SettingPermission;
+  SharedModule: SharedModule;
+  SharingLevel: SharingLevel;
+  SharingRule: ResolverTypeWrapper<SharingRuleRow>;
+  SharingRuleAccess: SharingRuleAccess;
   SignUpInput: SignUpInput;
   SignalCount: ResolverTypeWrapper<SignalCount>;
   SignalKind: SignalKind;
@@ -4574,12 +5052,15 @@ export type ResolversTypes = {
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdatePicklistInput: UpdatePicklistInput;
   UpdatePipelineInput: UpdatePipelineInput;
+  UpdateProfileInput: UpdateProfileInput;
   UpdateReportInput: UpdateReportInput;
+  UpdateRoleInput: UpdateRoleInput;
   UpdateScoringRuleInput: UpdateScoringRuleInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   UpdateStandardFieldInput: UpdateStandardFieldInput;
   UpdateTerritoryInput: UpdateTerritoryInput;
+  UpdateUserInput: UpdateUserInput;
   UpdateWorkflowRuleInput: UpdateWorkflowRuleInput;
   User: ResolverTypeWrapper<UserRow>;
   Visibility: Visibility;
@@ -4625,11 +5106,16 @@ export type ResolversParentTypes = {
   Aggregate: Aggregate;
   AggregateInput: AggregateInput;
   AnalyticsParams: AnalyticsParams;
+  ApiKey: ApiKeyRow;
   ApplyTemplatePayload: ApplyTemplatePayload;
   AssignTerritoryUsersInput: AssignTerritoryUsersInput;
   AssignmentEntry: AssignmentEntryValue;
   AssignmentEntryInput: AssignmentEntryInput;
   AssignmentRule: AssignmentRuleRow;
+  AuditConnection: Connection<AuditLogRow>;
+  AuditEdge: Edge<AuditLogRow>;
+  AuditEntry: AuditLogRow;
+  AuditFilter: AuditFilter;
   AuthPayload: AuthResult;
   BoardColumn: BoardColumnData;
   Boolean: Scalars['Boolean']['output'];
@@ -4645,6 +5131,8 @@ export type ResolversParentTypes = {
   ConvertLeadPayload: ConversionResult;
   CreateAccountInput: CreateAccountInput;
   CreateActivityInput: CreateActivityInput;
+  CreateApiKeyInput: CreateApiKeyInput;
+  CreateApiKeyPayload: CreatedApiKey;
   CreateAssignmentRuleInput: CreateAssignmentRuleInput;
   CreateContactInput: CreateContactInput;
   CreateCustomFieldInput: CreateCustomFieldInput;
@@ -4654,9 +5142,12 @@ export type ResolversParentTypes = {
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
+  CreateProfileInput: CreateProfileInput;
   CreateReportInput: CreateReportInput;
   CreateReportScheduleInput: CreateReportScheduleInput;
+  CreateRoleInput: CreateRoleInput;
   CreateScoringRuleInput: CreateScoringRuleInput;
+  CreateSharingRuleInput: CreateSharingRuleInput;
   CreateStageInput: CreateStageInput;
   CreateTerritoryInput: CreateTerritoryInput;
   CreateWebFormInput: CreateWebFormInput;
@@ -4689,6 +5180,8 @@ export type ResolversParentTypes = {
   EmailMessage: EmailMessageRow;
   EmailTemplate: EmailTemplateRow;
   EngagementCount: EngagementCount;
+  FieldAccess: FieldAccess;
+  FieldAccessInput: FieldAccessInput;
   FieldChange: FieldChange;
   FieldMetadata: FieldMetadata;
   FieldScore: FieldScoreValue;
@@ -4698,6 +5191,7 @@ export type ResolversParentTypes = {
   ForecastSettings: ForecastSettingsValue;
   GroupBy: GroupBy;
   GroupByInput: GroupByInput;
+  HierarchyRole: RoleRow;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   InviteUserInput: InviteUserInput;
@@ -4714,6 +5208,9 @@ export type ResolversParentTypes = {
   MarkNotificationsReadInput: MarkNotificationsReadInput;
   MarkNotificationsReadPayload: MarkNotificationsReadPayload;
   ModuleMetadata: ModuleMetadata;
+  ModulePermissions: ModulePermissions;
+  ModulePermissionsInput: ModulePermissionsInput;
+  ModuleSharing: ModuleSharingRow;
   MoveDealInput: MoveDealInput;
   Mutation: Record<PropertyKey, never>;
   Note: NoteRow;
@@ -4728,6 +5225,7 @@ export type ResolversParentTypes = {
   PicklistValue: PicklistValue;
   Pipeline: PipelineRow;
   PipelineStageSummary: PipelineStageSummary;
+  Profile: ProfileRow;
   Query: Record<PropertyKey, never>;
   QuotaFilter: QuotaFilter;
   RecordRefInput: RecordRefInput;
@@ -4765,7 +5263,9 @@ export type ResolversParentTypes = {
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: MassEmailResult;
   SetQuotaInput: SetQuotaInput;
+  SetSharingInput: SetSharingInput;
   SetTrustedDocumentsRequiredInput: SetTrustedDocumentsRequiredInput;
+  SharingRule: SharingRuleRow;
   SignUpInput: SignUpInput;
   SignalCount: SignalCount;
   SignalScore: SignalScoreValue;
@@ -4799,12 +5299,15 @@ export type ResolversParentTypes = {
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdatePicklistInput: UpdatePicklistInput;
   UpdatePipelineInput: UpdatePipelineInput;
+  UpdateProfileInput: UpdateProfileInput;
   UpdateReportInput: UpdateReportInput;
+  UpdateRoleInput: UpdateRoleInput;
   UpdateScoringRuleInput: UpdateScoringRuleInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   UpdateStandardFieldInput: UpdateStandardFieldInput;
   UpdateTerritoryInput: UpdateTerritoryInput;
+  UpdateUserInput: UpdateUserInput;
   UpdateWorkflowRuleInput: UpdateWorkflowRuleInput;
   User: UserRow;
   WebForm: WebFormRow;
@@ -4929,6 +5432,19 @@ export type AggregateResolvers<ContextType = GraphQLContext, ParentType extends 
   function?: Resolver<ResolversTypes['AggregateFunction'], ParentType, ContextType>;
 };
 
+export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  profile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+};
+
 export type ApplyTemplatePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApplyTemplatePayload'] = ResolversParentTypes['ApplyTemplatePayload']> = {
   modules?: Resolver<Array<ResolversTypes['ModuleMetadata']>, ParentType, ContextType>;
   template?: Resolver<ResolversTypes['IndustryTemplate'], ParentType, ContextType>;
@@ -4950,6 +5466,30 @@ export type AssignmentRuleResolvers<ContextType = GraphQLContext, ParentType ext
   module?: Resolver<ResolversTypes['AssignmentModule'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type AuditConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditConnection'] = ResolversParentTypes['AuditConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['AuditEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEdge'] = ResolversParentTypes['AuditEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
+};
+
+export type AuditEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
+  action?: Resolver<ResolversTypes['AuditAction'], ParentType, ContextType>;
+  actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  actorApiKeyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  detail?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  targetId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  targetType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
@@ -5028,6 +5568,11 @@ export type ConvertLeadPayloadResolvers<ContextType = GraphQLContext, ParentType
   contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType>;
   deal?: Resolver<Maybe<ResolversTypes['Deal']>, ParentType, ContextType>;
   lead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType>;
+};
+
+export type CreateApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type CriterionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Criterion'] = ResolversParentTypes['Criterion']> = {
@@ -5229,6 +5774,12 @@ export type EngagementCountResolvers<ContextType = GraphQLContext, ParentType ex
   level?: Resolver<ResolversTypes['Engagement'], ParentType, ContextType>;
 };
 
+export type FieldAccessResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FieldAccess'] = ResolversParentTypes['FieldAccess']> = {
+  access?: Resolver<ResolversTypes['FieldAccessLevel'], ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['SharedModule'], ParentType, ContextType>;
+};
+
 export type FieldChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FieldChange'] = ResolversParentTypes['FieldChange']> = {
   field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   newValue?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
@@ -5279,6 +5830,13 @@ export type ForecastSettingsResolvers<ContextType = GraphQLContext, ParentType e
 export type GroupByResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupBy'] = ResolversParentTypes['GroupBy']> = {
   bucket?: Resolver<Maybe<ResolversTypes['DateBucket']>, ParentType, ContextType>;
   field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type HierarchyRoleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['HierarchyRole'] = ResolversParentTypes['HierarchyRole']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  parent?: Resolver<Maybe<ResolversTypes['HierarchyRole']>, ParentType, ContextType>;
 };
 
 export type InviteUserPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InviteUserPayload'] = ResolversParentTypes['InviteUserPayload']> = {
@@ -5371,6 +5929,16 @@ export type ModuleMetadataResolvers<ContextType = GraphQLContext, ParentType ext
   pluralLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type ModulePermissionsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModulePermissions'] = ResolversParentTypes['ModulePermissions']> = {
+  actions?: Resolver<Array<ResolversTypes['RecordAction']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['AccessModule'], ParentType, ContextType>;
+};
+
+export type ModuleSharingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ModuleSharing'] = ResolversParentTypes['ModuleSharing']> = {
+  access?: Resolver<ResolversTypes['SharingLevel'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['SharedModule'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
   activateCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationActivateCustomFieldArgs, 'id'>>;
@@ -5380,6 +5948,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   convertLead?: Resolver<ResolversTypes['ConvertLeadPayload'], ParentType, ContextType, RequireFields<MutationConvertLeadArgs, 'input'>>;
   createAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationCreateAccountArgs, 'input'>>;
   createActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationCreateActivityArgs, 'input'>>;
+  createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createAssignmentRule?: Resolver<ResolversTypes['AssignmentRule'], ParentType, ContextType, RequireFields<MutationCreateAssignmentRuleArgs, 'input'>>;
   createContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationCreateContactArgs, 'input'>>;
   createCustomField?: Resolver<ResolversTypes['CustomField'], ParentType, ContextType, RequireFields<MutationCreateCustomFieldArgs, 'input'>>;
@@ -5389,9 +5958,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationCreateLeadArgs, 'input'>>;
   createNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationCreateNoteArgs, 'input'>>;
   createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
+  createProfile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType, RequireFields<MutationCreateProfileArgs, 'input'>>;
   createReport?: Resolver<ResolversTypes['Report'], ParentType, ContextType, RequireFields<MutationCreateReportArgs, 'input'>>;
   createReportSchedule?: Resolver<ResolversTypes['ReportSchedule'], ParentType, ContextType, RequireFields<MutationCreateReportScheduleArgs, 'input'>>;
+  createRole?: Resolver<ResolversTypes['HierarchyRole'], ParentType, ContextType, RequireFields<MutationCreateRoleArgs, 'input'>>;
   createScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationCreateScoringRuleArgs, 'input'>>;
+  createSharingRule?: Resolver<ResolversTypes['SharingRule'], ParentType, ContextType, RequireFields<MutationCreateSharingRuleArgs, 'input'>>;
   createStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationCreateStageArgs, 'input'>>;
   createTerritory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationCreateTerritoryArgs, 'input'>>;
   createWebForm?: Resolver<ResolversTypes['WebForm'], ParentType, ContextType, RequireFields<MutationCreateWebFormArgs, 'input'>>;
@@ -5409,9 +5981,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationDeleteDealArgs, 'id'>>;
   deleteLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationDeleteLeadArgs, 'id'>>;
   deleteNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationDeleteNoteArgs, 'id'>>;
+  deleteProfile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType, RequireFields<MutationDeleteProfileArgs, 'id'>>;
   deleteReport?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteReportArgs, 'id'>>;
   deleteReportSchedule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteReportScheduleArgs, 'id'>>;
+  deleteRole?: Resolver<ResolversTypes['HierarchyRole'], ParentType, ContextType, RequireFields<MutationDeleteRoleArgs, 'id'>>;
   deleteScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationDeleteScoringRuleArgs, 'id'>>;
+  deleteSharingRule?: Resolver<ResolversTypes['SharingRule'], ParentType, ContextType, RequireFields<MutationDeleteSharingRuleArgs, 'id'>>;
   deleteStage?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationDeleteStageArgs, 'input'>>;
   deleteTerritory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationDeleteTerritoryArgs, 'id'>>;
   deleteWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationDeleteWorkflowRuleArgs, 'id'>>;
@@ -5429,10 +6004,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   restoreContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationRestoreContactArgs, 'id'>>;
   restoreDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationRestoreDealArgs, 'id'>>;
   restoreLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationRestoreLeadArgs, 'id'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType>;
   sendEmail?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendMassEmail?: Resolver<ResolversTypes['SendMassEmailPayload'], ParentType, ContextType, RequireFields<MutationSendMassEmailArgs, 'input'>>;
   setQuota?: Resolver<ResolversTypes['SalesQuota'], ParentType, ContextType, RequireFields<MutationSetQuotaArgs, 'input'>>;
+  setSharing?: Resolver<Array<ResolversTypes['ModuleSharing']>, ParentType, ContextType, RequireFields<MutationSetSharingArgs, 'input'>>;
   setTrustedDocumentsRequired?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationSetTrustedDocumentsRequiredArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   updateAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'input'>>;
@@ -5449,12 +6026,15 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateOrganizationArgs, 'input'>>;
   updatePicklist?: Resolver<ResolversTypes['Picklist'], ParentType, ContextType, RequireFields<MutationUpdatePicklistArgs, 'input'>>;
   updatePipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationUpdatePipelineArgs, 'input'>>;
+  updateProfile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
   updateReport?: Resolver<ResolversTypes['Report'], ParentType, ContextType, RequireFields<MutationUpdateReportArgs, 'input'>>;
+  updateRole?: Resolver<ResolversTypes['HierarchyRole'], ParentType, ContextType, RequireFields<MutationUpdateRoleArgs, 'input'>>;
   updateScoringRule?: Resolver<ResolversTypes['ScoringRule'], ParentType, ContextType, RequireFields<MutationUpdateScoringRuleArgs, 'input'>>;
   updateSignalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType, RequireFields<MutationUpdateSignalSettingsArgs, 'input'>>;
   updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
   updateStandardField?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<MutationUpdateStandardFieldArgs, 'input'>>;
   updateTerritory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationUpdateTerritoryArgs, 'input'>>;
+  updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'input'>>;
   updateWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationUpdateWorkflowRuleArgs, 'input'>>;
 };
 
@@ -5546,6 +6126,18 @@ export type PipelineStageSummaryResolvers<ContextType = GraphQLContext, ParentTy
   weightedAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
 };
 
+export type ProfileResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Profile'] = ResolversParentTypes['Profile']> = {
+  builtIn?: Resolver<Maybe<ResolversTypes['BuiltInProfile']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fieldAccess?: Resolver<Array<ResolversTypes['FieldAccess']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  modules?: Resolver<Array<ResolversTypes['ModulePermissions']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  settings?: Resolver<Array<ResolversTypes['SettingPermission']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   account?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<QueryAccountArgs, 'id'>>;
   accounts?: Resolver<ResolversTypes['AccountConnection'], ParentType, ContextType, RequireFields<QueryAccountsArgs, 'first'>>;
@@ -5553,7 +6145,9 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   activitiesByOwner?: Resolver<Array<ResolversTypes['ActivityCount']>, ParentType, ContextType, Partial<QueryActivitiesByOwnerArgs>>;
   activity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<QueryActivityArgs, 'id'>>;
   analytic?: Resolver<ResolversTypes['ReportResult'], ParentType, ContextType, RequireFields<QueryAnalyticArgs, 'name'>>;
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   assignmentRules?: Resolver<Array<ResolversTypes['AssignmentRule']>, ParentType, ContextType, Partial<QueryAssignmentRulesArgs>>;
+  auditLog?: Resolver<ResolversTypes['AuditConnection'], ParentType, ContextType, RequireFields<QueryAuditLogArgs, 'first'>>;
   contact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<QueryContactArgs, 'id'>>;
   contacts?: Resolver<ResolversTypes['ContactConnection'], ParentType, ContextType, RequireFields<QueryContactsArgs, 'first'>>;
   customFields?: Resolver<Array<ResolversTypes['CustomField']>, ParentType, ContextType, RequireFields<QueryCustomFieldsArgs, 'module'>>;
@@ -5582,16 +6176,22 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<QueryPipelineArgs, 'id'>>;
   pipelineByStage?: Resolver<Array<ResolversTypes['PipelineStageSummary']>, ParentType, ContextType, Partial<QueryPipelineByStageArgs>>;
   pipelines?: Resolver<Array<ResolversTypes['Pipeline']>, ParentType, ContextType>;
+  profile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType, RequireFields<QueryProfileArgs, 'id'>>;
+  profiles?: Resolver<Array<ResolversTypes['Profile']>, ParentType, ContextType>;
   quotas?: Resolver<Array<ResolversTypes['SalesQuota']>, ParentType, ContextType, Partial<QueryQuotasArgs>>;
   report?: Resolver<ResolversTypes['Report'], ParentType, ContextType, RequireFields<QueryReportArgs, 'id'>>;
   reportDeliveries?: Resolver<Array<ResolversTypes['ReportDelivery']>, ParentType, ContextType, RequireFields<QueryReportDeliveriesArgs, 'first'>>;
   reportFields?: Resolver<Array<ResolversTypes['ReportField']>, ParentType, ContextType, RequireFields<QueryReportFieldsArgs, 'module'>>;
   reports?: Resolver<Array<ResolversTypes['Report']>, ParentType, ContextType, Partial<QueryReportsArgs>>;
+  roles?: Resolver<Array<ResolversTypes['HierarchyRole']>, ParentType, ContextType>;
   runReport?: Resolver<ResolversTypes['ReportResult'], ParentType, ContextType, RequireFields<QueryRunReportArgs, 'id'>>;
   salesForecast?: Resolver<Array<ResolversTypes['ForecastRow']>, ParentType, ContextType, Partial<QuerySalesForecastArgs>>;
   salesSignals?: Resolver<ResolversTypes['SalesSignalConnection'], ParentType, ContextType, RequireFields<QuerySalesSignalsArgs, 'first'>>;
   scoringRules?: Resolver<Array<ResolversTypes['ScoringRule']>, ParentType, ContextType, Partial<QueryScoringRulesArgs>>;
   scoringRun?: Resolver<ResolversTypes['ScoringRun'], ParentType, ContextType, RequireFields<QueryScoringRunArgs, 'id'>>;
+  securableFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<QuerySecurableFieldsArgs, 'module'>>;
+  sharing?: Resolver<Array<ResolversTypes['ModuleSharing']>, ParentType, ContextType>;
+  sharingRules?: Resolver<Array<ResolversTypes['SharingRule']>, ParentType, ContextType>;
   signalCounts?: Resolver<Array<ResolversTypes['SignalCount']>, ParentType, ContextType, Partial<QuerySignalCountsArgs>>;
   signalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType>;
   slippingDeals?: Resolver<Array<ResolversTypes['DealListRow']>, ParentType, ContextType, Partial<QuerySlippingDealsArgs>>;
@@ -5782,6 +6382,17 @@ export type SendMassEmailPayloadResolvers<ContextType = GraphQLContext, ParentTy
   remainingToday?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type SharingRuleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SharingRule'] = ResolversParentTypes['SharingRule']> = {
+  access?: Resolver<ResolversTypes['SharingRuleAccess'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  granteeRole?: Resolver<ResolversTypes['HierarchyRole'], ParentType, ContextType>;
+  granteeSubordinates?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['SharedModule'], ParentType, ContextType>;
+  ownerRole?: Resolver<ResolversTypes['HierarchyRole'], ParentType, ContextType>;
+  ownerSubordinates?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type SignalCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SignalCount'] = ResolversParentTypes['SignalCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   day?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
@@ -5885,8 +6496,10 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hierarchyRole?: Resolver<Maybe<ResolversTypes['HierarchyRole']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  profile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };
 
@@ -6002,9 +6615,13 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ActivityEdge?: ActivityEdgeResolvers<ContextType>;
   Address?: AddressResolvers<ContextType>;
   Aggregate?: AggregateResolvers<ContextType>;
+  ApiKey?: ApiKeyResolvers<ContextType>;
   ApplyTemplatePayload?: ApplyTemplatePayloadResolvers<ContextType>;
   AssignmentEntry?: AssignmentEntryResolvers<ContextType>;
   AssignmentRule?: AssignmentRuleResolvers<ContextType>;
+  AuditConnection?: AuditConnectionResolvers<ContextType>;
+  AuditEdge?: AuditEdgeResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   BoardColumn?: BoardColumnResolvers<ContextType>;
   BuiltInAnalytic?: BuiltInAnalyticResolvers<ContextType>;
@@ -6012,6 +6629,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ContactConnection?: ContactConnectionResolvers<ContextType>;
   ContactEdge?: ContactEdgeResolvers<ContextType>;
   ConvertLeadPayload?: ConvertLeadPayloadResolvers<ContextType>;
+  CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   Criterion?: CriterionResolvers<ContextType>;
   CriterionScore?: CriterionScoreResolvers<ContextType>;
   CrmRecord?: CrmRecordResolvers<ContextType>;
@@ -6033,12 +6651,14 @@ export type Resolvers<ContextType = GraphQLContext> = {
   EmailMessage?: EmailMessageResolvers<ContextType>;
   EmailTemplate?: EmailTemplateResolvers<ContextType>;
   EngagementCount?: EngagementCountResolvers<ContextType>;
+  FieldAccess?: FieldAccessResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
   FieldMetadata?: FieldMetadataResolvers<ContextType>;
   FieldScore?: FieldScoreResolvers<ContextType>;
   ForecastRow?: ForecastRowResolvers<ContextType>;
   ForecastSettings?: ForecastSettingsResolvers<ContextType>;
   GroupBy?: GroupByResolvers<ContextType>;
+  HierarchyRole?: HierarchyRoleResolvers<ContextType>;
   InviteUserPayload?: InviteUserPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Lead?: LeadResolvers<ContextType>;
@@ -6048,6 +6668,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   LeadEdge?: LeadEdgeResolvers<ContextType>;
   MarkNotificationsReadPayload?: MarkNotificationsReadPayloadResolvers<ContextType>;
   ModuleMetadata?: ModuleMetadataResolvers<ContextType>;
+  ModulePermissions?: ModulePermissionsResolvers<ContextType>;
+  ModuleSharing?: ModuleSharingResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Note?: NoteResolvers<ContextType>;
   Notification?: NotificationResolvers<ContextType>;
@@ -6060,6 +6682,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PicklistValue?: PicklistValueResolvers<ContextType>;
   Pipeline?: PipelineResolvers<ContextType>;
   PipelineStageSummary?: PipelineStageSummaryResolvers<ContextType>;
+  Profile?: ProfileResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RelatedRecord?: RelatedRecordResolvers<ContextType>;
   Report?: ReportResolvers<ContextType>;
@@ -6082,6 +6705,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ScoringRule?: ScoringRuleResolvers<ContextType>;
   ScoringRun?: ScoringRunResolvers<ContextType>;
   SendMassEmailPayload?: SendMassEmailPayloadResolvers<ContextType>;
+  SharingRule?: SharingRuleResolvers<ContextType>;
   SignalCount?: SignalCountResolvers<ContextType>;
   SignalScore?: SignalScoreResolvers<ContextType>;
   SignalSettings?: SignalSettingsResolvers<ContextType>;

@@ -4,6 +4,7 @@ import { authenticate } from '../modules/auth/auth.service.js';
 import type { ActiveUsers } from './active-users.js';
 import type { Session } from '../modules/auth/session.js';
 import type { Viewer } from '../modules/auth/viewer.js';
+import type { AccessCache } from '../modules/access-control/access-summary.js';
 import { unauthenticated } from '../shared/errors.js';
 import type { EventHub } from '../events/event-hub.js';
 import type { TrackingRecorder } from '../modules/emails/tracking-recorder.js';
@@ -28,6 +29,15 @@ export interface AppDeps {
   readonly jobs: JobQueue;
   /** What budgets and sign-in windows take as now (tests move it). */
   readonly clock: Clock;
+  /** Organisations' access data (profiles, roles, sharing) by access version. */
+  readonly accessCache: AccessCache;
+}
+
+/** A subscription's viewer as of now: replaced when access changes while it runs. */
+export interface LiveViewer {
+  viewer: Viewer | null;
+  /** When the credentials stop working (an API key's expiry); null: no expiry to watch here. */
+  expiresAt: Date | null;
 }
 
 /** Per operation (one HTTP request, or one WebSocket subscription). */
@@ -44,6 +54,10 @@ export interface GraphQLContext {
   readonly clientAddress?: string;
   /** WebSocket only: closes the client's connection (e.g. when it falls too far behind). */
   readonly closeConnection?: (code: number, reason: string) => void;
+  /** The Authorization value the viewer came from, checked again when access changes. */
+  readonly authorization?: string | null;
+  /** The current viewer of a subscription (events are resolved for it, not the one it started with). */
+  readonly live?: LiveViewer;
 }
 
 export async function buildContext(deps: AppDeps, authorization: string | null | undefined): Promise<GraphQLContext> {
@@ -53,6 +67,8 @@ export async function buildContext(deps: AppDeps, authorization: string | null |
     viewer: auth.viewer,
     authError: auth.error,
     loaders: auth.viewer ? createLoaders(deps.db, auth.viewer) : null,
+    authorization: authorization ?? null,
+    live: { viewer: auth.viewer, expiresAt: auth.viewer?.apiKeyId ? auth.expiresAt : null },
   };
 }
 
@@ -64,19 +80,55 @@ export interface SignedIn extends Session {
 export interface Subscriber extends SignedIn {
   readonly hub: EventHub;
   readonly closeConnection: (code: number, reason: string) => void;
-  /** False once the user was deactivated (checked at most every few seconds); the socket is then closed. */
+  /** False once the user was deactivated or the API key expired (checked per event, cheaply); the socket is then closed. */
   readonly stillActive: () => Promise<boolean>;
+  /**
+   * Called for each access event: loads the viewer again when the event is newer than its access,
+   * so the next event is checked and resolved with current access; false (and the socket closed
+   * with 4403) when the credentials no longer work.
+   */
+  readonly refreshAccess: (version: number) => Promise<boolean>;
 }
 
 export function subscriber(ctx: GraphQLContext): Subscriber {
   const session = signedIn(ctx);
+  const live: LiveViewer = ctx.live ?? { viewer: session.viewer, expiresAt: null };
   const closeConnection = ctx.closeConnection ?? (() => undefined);
-  const stillActive = async (): Promise<boolean> => {
-    const active = await ctx.deps.activeUsers.isActive(session.viewer);
-    if (!active) closeConnection(4403, 'Forbidden: the user is no longer active');
-    return active;
+  let closed = false;
+  const close = (code: number, reason: string): false => {
+    closed = true;
+    closeConnection(code, reason);
+    return false;
   };
-  return { ...session, hub: ctx.deps.hub, closeConnection, stillActive };
+  const current = (): Viewer => live.viewer ?? session.viewer;
+  const stillActive = async (): Promise<boolean> => {
+    if (closed) return false;
+    if (live.expiresAt && live.expiresAt.getTime() <= Date.now()) return close(4401, 'Unauthorized: the API key expired');
+    const active = await ctx.deps.activeUsers.isActive(current());
+    if (!active) return close(4403, 'Forbidden: the user is no longer active');
+    return true;
+  };
+  const refreshAccess = async (version: number): Promise<boolean> => {
+    if (closed) return false;
+    if (version <= current().access.version) return true;
+    const auth = await ctx.deps.accessCache.recheck(ctx.authorization ?? '', version, () => authenticate(ctx.deps, ctx.authorization));
+    if (!auth.viewer) return close(4403, 'Forbidden: these credentials no longer give access');
+    live.viewer = auth.viewer;
+    return true;
+  };
+  return {
+    db: session.db,
+    config: session.config,
+    jobs: session.jobs,
+    loaders: session.loaders,
+    get viewer(): Viewer {
+      return current();
+    },
+    hub: ctx.deps.hub,
+    closeConnection,
+    stillActive,
+    refreshAccess,
+  };
 }
 
 /** The session of a signed-in caller, or UNAUTHENTICATED. */

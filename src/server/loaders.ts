@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { createAccessControlLoaders } from '../modules/access-control/access-control.loaders.js';
 import { createAccountLoaders } from '../modules/accounts/accounts.loaders.js';
 import { createActivityLoaders } from '../modules/activities/activities.loaders.js';
 import type { Viewer } from '../modules/auth/viewer.js';
@@ -34,6 +35,7 @@ const factories = {
   workflows: createWorkflowLoaders,
   scoring: createScoringLoaders,
   territories: createTerritoryLoaders,
+  accessControl: createAccessControlLoaders,
 };
 
 type Factories = typeof factories;

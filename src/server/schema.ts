@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from '../generated/graphql.js';
+import { applyFieldSecurity } from '../modules/access-control/field-security.js';
+import { accessControlResolvers } from '../modules/access-control/access-control.resolvers.js';
 import { accountResolvers } from '../modules/accounts/accounts.resolvers.js';
 import { activityResolvers } from '../modules/activities/activities.resolvers.js';
 import { assignmentResolvers } from '../modules/assignment/assignment.resolvers.js';
@@ -76,13 +78,16 @@ export const moduleResolvers: Resolvers[] = [
   scoringResolvers,
   territoryResolvers,
   assignmentResolvers,
+  accessControlResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {
-  return makeExecutableSchema({
-    typeDefs: readTypeDefs(),
-    // graphql-tools merges the per-module maps type by type.
-    resolvers: moduleResolvers as never,
-    resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
-  });
+  return applyFieldSecurity(
+    makeExecutableSchema({
+      typeDefs: readTypeDefs(),
+      // graphql-tools merges the per-module maps type by type.
+      resolvers: moduleResolvers as never,
+      resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
+    }),
+  );
 }

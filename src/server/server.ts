@@ -13,6 +13,7 @@ import { ActiveUsers } from './active-users.js';
 import { startEventRetention } from '../events/retention.js';
 import type { Logger } from '../shared/logger.js';
 import { buildContext, type AppDeps, type GraphQLContext } from './context.js';
+import { AccessCache } from '../modules/access-control/access-summary.js';
 import { formatError } from './format-error.js';
 import { createHttpApp } from './http-app.js';
 import { buildSchema } from './schema.js';
@@ -64,6 +65,7 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
     tracking: new TrackingRecorder(base.database.db, base.logger),
     activeUsers: new ActiveUsers(base.database.db),
     clock: new AdjustableClock(),
+    accessCache: new AccessCache(),
   };
   // One set of limits for both endpoints: HTTP through Apollo's plugin, the WebSocket in onSubscribe.
   const limits = new OperationLimits(deps.config.limits, deps.db, deps.clock);

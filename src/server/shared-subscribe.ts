@@ -2,6 +2,7 @@ import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionRes
 import type { EventRow } from '../events/events.table.js';
 import type { GraphQLContext } from './context.js';
 import { createLoaders } from './loaders.js';
+import { accessFingerprint } from '../modules/auth/access.js';
 
 /** How long an event's result is kept for other subscribers with the same selection. */
 const SHARE_WINDOW_MS = 30_000;
@@ -39,7 +40,7 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
 
 /**
  * `subscribe` for graphql-ws that executes each event once per distinct selection: subscribers
- * of one organisation with the same access, document and variables share the result (and its
+ * of one organisation with the same access (fingerprint as of each event), document and variables share the result (and its
  * SQL) instead of running the selection once each. Every execution gets fresh loaders.
  */
 export function createSharedSubscribe() {
@@ -54,14 +55,15 @@ export function createSharedSubscribe() {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source as ExecutionResult;
     const context = args.contextValue as GraphQLContext;
-    const viewer = context.viewer;
     return new MappedStream(source as AsyncIterable<EventRow>, (event) => {
-      const key = `${context.selectionKey ?? ''}|${event.seq}`;
+      // The viewer as of this event: access may have changed since the subscription started.
+      const viewer = context.live ? context.live.viewer : context.viewer;
+      const key = `${viewer ? accessFingerprint(viewer) : ''}|${context.selectionKey ?? ''}|${event.seq}`;
       const now = Date.now();
       const cached = context.selectionKey ? shared.get(key) : undefined;
       if (cached) return cached.result;
       const result = Promise.resolve(
-        execute({ ...args, rootValue: event, contextValue: { ...context, loaders: viewer ? createLoaders(context.deps.db, viewer) : null } }),
+        execute({ ...args, rootValue: event, contextValue: { ...context, viewer, loaders: viewer ? createLoaders(context.deps.db, viewer) : null } }),
       );
       if (context.selectionKey) {
         shared.set(key, { result, at: now });

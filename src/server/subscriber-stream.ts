@@ -2,13 +2,15 @@ import { EventStream } from '../events/event-stream.js';
 import type { EventRow } from '../events/events.table.js';
 import { resolveStart } from '../events/positions.js';
 import type { Subscriber } from './context.js';
+import { ACCESS_TOPIC, versionOfAccessEvent } from '../modules/access-control/access-version.js';
 
 /** Close code for a subscriber that fell too far behind: reconnect and resume from the last cursor. */
 export const CLOSE_TOO_SLOW = 4008;
 
 /**
  * Every subscription's stream: starts after the client's cursor (or now), applies the lag limits,
- * closes a stalled client with 4008, and stops at once for a deactivated user; `accept` adds the
+ * closes a stalled client with 4008, reloads access before the next event when it changes, and
+ * stops at once for a deactivated user or revoked credentials; `accept` adds the
  * subscription's own filter and read check.
  */
 export async function openSubscriberStream(
@@ -23,6 +25,13 @@ export async function openSubscriberStream(
     maxLag: s.config.subscriberMaxQueue,
     stallMs: s.config.subscriberStallMs,
     onOverflow: () => s.closeConnection(CLOSE_TOO_SLOW, 'Too far behind: reconnect and resubscribe with after: <last cursor>'),
-    accept: async (event) => (await s.stillActive()) && accept(event),
+    accept: async (event) => {
+      // Access changes travel in the same ordered outbox: every later event sees current access.
+      if (event.topic === ACCESS_TOPIC) {
+        await s.refreshAccess(versionOfAccessEvent(event.data));
+        return false;
+      }
+      return (await s.stillActive()) && accept(event);
+    },
   });
 }

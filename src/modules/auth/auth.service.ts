@@ -13,8 +13,13 @@ import { invitations, loginIdentities, users, type UserRow } from '../users/user
 import { hashPassword, verifyPassword } from './passwords.js';
 import { assertSignInAllowed, clearAccountFailures, recordSignInFailure, throttleKeys, type ThrottleDeps } from './sign-in-throttle.service.js';
 import { bearerToken, signToken, verifyToken } from './tokens.js';
-import type { Role, Viewer } from './viewer.js';
+import { viewerColumns, viewerOf } from './viewer-source.js';
+import type { Viewer } from './viewer.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessCache } from '../access-control/access-summary.js';
+import { authenticateApiKey, isApiKey } from '../access-control/api-keys.service.js';
+import { recordAudit } from '../access-control/audit.service.js';
+import { createDefaultAccess } from '../access-control/profiles.service.js';
 
 export interface AuthResult {
   readonly token: string;
@@ -26,6 +31,8 @@ export interface AuthResult {
 export interface AuthDeps {
   readonly db: Db;
   readonly config: Config;
+  /** Organisations' access data by version; without one, every call loads it afresh. */
+  readonly accessCache?: AccessCache;
 }
 
 async function issue(deps: AuthDeps, user: UserRow, organization: OrganizationRow): Promise<AuthResult> {
@@ -54,7 +61,16 @@ export async function signUp(deps: AuthDeps, input: SignUpInput): Promise<AuthRe
   const { user, organization } = await inTransaction(deps.db, async (tx) => {
     const [org] = await tx.insert(organizations).values({ id: randomUUID(), name: organizationName }).returning();
     if (!org) throw new Error('insert returned no organisation');
-    const admin = await insertUser(tx, { organizationId: org.id, name, email, role: 'ADMIN', passwordHash });
+    const access = await createDefaultAccess(tx, org.id);
+    const admin = await insertUser(tx, {
+      organizationId: org.id,
+      name,
+      email,
+      role: 'ADMIN',
+      passwordHash,
+      profileId: access.administratorProfileId,
+      roleId: access.topRoleId,
+    });
     await insertPipeline(tx, org.id, 'Standard', DEFAULT_STAGES, true);
     if (input.template) await applyTemplateIn(tx, systemViewer(admin, org), input.template, deps.config);
     return { user: admin, organization: org };
@@ -83,9 +99,25 @@ export async function logIn(deps: AuthDeps & ThrottleDeps, input: { email: strin
   const valid = await verifyPassword(found?.user.passwordHash ?? null, input.password);
   if (!found || !valid || !found.user.active) {
     await recordSignInFailure(deps, keys);
+    // An unknown email belongs to no organisation, so there is no tenant log to write it to.
+    if (found) {
+      await recordAudit(deps.db, { organizationId: found.user.organizationId, userId: found.user.id }, {
+        action: 'SIGN_IN_FAILED',
+        summary: `Failed sign-in for ${found.user.email}`,
+        targetType: 'USER',
+        targetId: found.user.id,
+        detail: { reason: found.user.active ? 'password' : 'inactive' },
+      });
+    }
     throw unauthenticated(WRONG_CREDENTIALS);
   }
   if (hadFailures) await clearAccountFailures(deps, keys);
+  await recordAudit(deps.db, { organizationId: found.user.organizationId, userId: found.user.id }, {
+    action: 'SIGNED_IN',
+    summary: `${found.user.name} signed in`,
+    targetType: 'USER',
+    targetId: found.user.id,
+  });
   return issue(deps, found.user, found.organization);
 }
 
@@ -111,52 +143,27 @@ export async function acceptInvitation(deps: AuthDeps, input: { token: string; p
 }
 
 export type Authentication =
-  | { readonly viewer: Viewer; readonly expiresAt: Date; readonly error: null }
+  | { readonly viewer: Viewer; readonly expiresAt: Date | null; readonly error: null }
   | { readonly viewer: null; readonly expiresAt: null; readonly error: string | null };
 
 /**
- * Turns an Authorization value into the viewer, checking the user still exists and is active,
- * so a deactivated user's token stops working on the next request.
+ * Turns an Authorization value (a sign-in token or an API key) into the viewer, checking the user
+ * (and key) are still valid and loading current access, so a deactivated user, a revoked key or
+ * a changed profile takes effect on the next request.
  */
 export async function authenticate(deps: AuthDeps, authorization: string | null | undefined): Promise<Authentication> {
   if (!authorization) return { viewer: null, expiresAt: null, error: null };
   const token = bearerToken(authorization);
+  if (token && isApiKey(token)) return authenticateApiKey(deps, token);
   const claims = token ? await verifyToken(deps.config.jwtSecret, token) : null;
   if (!claims) return { viewer: null, expiresAt: null, error: 'The token is invalid or expired' };
   const [user] = await deps.db
-    .select({
-      id: users.id,
-      organizationId: users.organizationId,
-      role: users.role,
-      name: users.name,
-      email: users.email,
-      active: users.active,
-      country: organizations.country,
-      currency: organizations.currency,
-      hotDays: organizations.hotDays,
-      warmDays: organizations.warmDays,
-      coolingDays: organizations.coolingDays,
-      trustedDocumentsOnly: organizations.requireTrustedDocuments,
-    })
+    .select(viewerColumns)
     .from(users)
     .innerJoin(organizations, eq(organizations.id, users.organizationId))
     .where(and(eq(users.organizationId, claims.organizationId), eq(users.id, claims.userId)));
   if (!user || !user.active) return { viewer: null, expiresAt: null, error: 'The token belongs to a user who is no longer active' };
-  return {
-    viewer: {
-      userId: user.id,
-      organizationId: user.organizationId,
-      role: user.role as Role,
-      name: user.name,
-      email: user.email,
-      country: user.country,
-      currency: user.currency,
-      engagement: { hotDays: user.hotDays, warmDays: user.warmDays, coolingDays: user.coolingDays },
-      trustedDocumentsOnly: user.trustedDocumentsOnly,
-    },
-    expiresAt: claims.expiresAt,
-    error: null,
-  };
+  return { viewer: await viewerOf(deps, user, null), expiresAt: claims.expiresAt, error: null };
 }
 
 /** Whether the viewer's user still exists and is active (live subscriptions re-check it). */

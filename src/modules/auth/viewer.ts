@@ -1,6 +1,7 @@
+import type { AccessSummary } from '../access-control/access-summary.js';
 import type { EngagementThresholds } from '../records/engagement.js';
 
-/** Roles a user can hold; profiles and a role hierarchy refine them later without changing callers. */
+/** Legacy user titles; what a user may do comes from its profile (`access`). */
 export type Role = 'ADMIN' | 'MANAGER' | 'SALES_REP';
 
 export const ROLES: readonly Role[] = ['ADMIN', 'MANAGER', 'SALES_REP'];
@@ -10,6 +11,12 @@ export interface Viewer {
   readonly userId: string;
   readonly organizationId: string;
   readonly role: Role;
+  /** The user's place in the role hierarchy. */
+  readonly roleId: string | null;
+  /** Set when the caller signed in with an API key: it acts as its creator, with the key's profile. */
+  readonly apiKeyId: string | null;
+  /** Profile permissions, field security and record sharing, computed once per access version. */
+  readonly access: AccessSummary;
   readonly name: string;
   readonly email: string;
   /** The organisation's country, for reading phone numbers written without a prefix. */

@@ -36,6 +36,7 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
   assertCan(s.viewer, 'create', 'contacts');
   return inTransaction(s.db, async (tx) => {
     const lead = await lockRecord(tx, s.viewer, LEAD, input.id);
+    assertCan(s.viewer, 'update', 'leads', lead);
     if (lead.deletedAt) throw conflict('This lead is in the recycle bin; restore it before converting it');
     if (lead.convertedAt) throw conflict('This lead has already been converted', { reason: 'LEAD_CONVERTED', contactId: lead.convertedContactId });
     const fromLead = { leadId: lead.id };

@@ -5,6 +5,7 @@ import type { CreateNoteInput, UpdateNoteInput } from '../../generated/graphql.j
 import { conflict, forbidden, notFound } from '../../shared/errors.js';
 import { optionalText, requiredText } from '../../shared/validation.js';
 import { assertCan, recordScope } from '../auth/access.js';
+import { recordAudit } from '../access-control/audit.service.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import { relatedColumnsFor, relatedRefOf } from '../records/related-record.js';
@@ -45,7 +46,7 @@ export async function updateNote(s: Session, input: UpdateNoteInput): Promise<No
   if (input.title !== undefined) changes.title = optionalText('title', input.title, 200);
   return inTransaction(s.db, async (tx) => {
     const row = await lockNote(tx, s.viewer, input.id);
-    if (row.authorId !== s.viewer.userId && s.viewer.role !== 'ADMIN') throw forbidden('Only the author or an administrator may edit a note');
+    if (row.authorId !== s.viewer.userId && !s.viewer.access.administrator) throw forbidden('Only the author or an administrator may edit a note');
     if (row.version !== input.expectedVersion) {
       throw conflict(`Note was changed by someone else (version ${row.version}, you sent ${input.expectedVersion})`, { currentVersion: row.version });
     }
@@ -63,13 +64,14 @@ export async function deleteNote(s: Session, id: string): Promise<NoteRow> {
   assertCan(s.viewer, 'delete', 'notes');
   return inTransaction(s.db, async (tx) => {
     const row = await lockNote(tx, s.viewer, id);
-    if (row.authorId !== s.viewer.userId && s.viewer.role !== 'ADMIN') throw forbidden('Only the author or an administrator may delete a note');
+    if (row.authorId !== s.viewer.userId && !s.viewer.access.administrator) throw forbidden('Only the author or an administrator may delete a note');
     const [deleted] = await tx
       .update(notes)
       .set({ deletedAt: new Date(), version: sql`${notes.version} + 1` })
       .where(and(eq(notes.organizationId, s.viewer.organizationId), eq(notes.id, row.id)))
       .returning();
     if (!deleted) throw notFound('Note');
+    await recordAudit(tx, s.viewer, { action: 'RECORD_DELETED', summary: 'Note deleted', targetType: 'notes', targetId: id });
     const related = relatedRefOf(deleted);
     if (related) {
       await appendTimeline(tx, s.viewer.organizationId, s.viewer.userId, [

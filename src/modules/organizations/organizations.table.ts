@@ -21,6 +21,8 @@ export const organizations = pgTable('organizations', {
   massEmailDailyLimit: integer('mass_email_daily_limit').notNull().default(250),
   /** Members may run only the organisation's registered operations (trusted documents). */
   requireTrustedDocuments: boolean('require_trusted_documents').notNull().default(false),
+  /** Bumped in the transaction of every change to profiles, roles, sharing, users or API keys. */
+  accessVersion: integer('access_version').notNull().default(1),
 });
 
 export type OrganizationRow = typeof organizations.$inferSelect;

@@ -5,6 +5,7 @@ import type { Db } from '../../db/database.js';
 import { conflict, DomainError, notFound } from '../../shared/errors.js';
 import { assertCan, recordScope, type CrmModule } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
+import { recordAudit } from '../access-control/audit.service.js';
 import { appendTimeline, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
 import { runAfterWrite, runBeforeCreate, type WriteSource } from './record-hooks.js';
 
@@ -61,6 +62,8 @@ export async function lockForUpdate<T extends RecordTable>(
 ): Promise<RowOf<T>> {
   assertCan(viewer, 'update', kind.module);
   const row = await lockRecord(tx, viewer, kind, id);
+  // Readable is not always writable (PUBLIC_READ sharing, READ sharing rules).
+  assertCan(viewer, 'update', kind.module, row as BaseRow & { ownerId?: string });
   if (row.deletedAt) throw new DomainError('NOT_FOUND', `${kind.label} is in the recycle bin; restore it first`);
   if (row.version !== expectedVersion) {
     throw conflict(`${kind.label} was changed by someone else (version ${row.version}, you sent ${expectedVersion}); reload it and try again`, {
@@ -160,7 +163,9 @@ export async function saveChanges<T extends RecordTable>(
 
 /** Moves a record to the recycle bin (or brings it back), with a timeline entry. */
 export async function setDeleted<T extends RecordTable>(tx: Db, viewer: Viewer, kind: RecordKind<T>, id: string, deleted: boolean): Promise<RowOf<T>> {
-  assertCan(viewer, deleted ? 'delete' : 'update', kind.module);
+  const action = deleted ? 'delete' : 'update';
+  assertCan(viewer, action, kind.module);
+  assertCan(viewer, action, kind.module, (await lockRecord(tx, viewer, kind, id)) as BaseRow & { ownerId?: string });
   const [row] = await tx
     .update(kind.table as PgTable)
     .set({ deletedAt: deleted ? new Date() : null, updatedAt: new Date(), version: sql`${kind.table.version} + 1` } as never)
@@ -171,6 +176,9 @@ export async function setDeleted<T extends RecordTable>(tx: Db, viewer: Viewer, 
     throw new DomainError('BAD_USER_INPUT', existing.deletedAt ? `${kind.label} is already in the recycle bin` : `${kind.label} is not in the recycle bin`, {
       field: 'id',
     });
+  }
+  if (deleted) {
+    await recordAudit(tx, viewer, { action: 'RECORD_DELETED', summary: `${kind.label} moved to the recycle bin`, targetType: kind.module, targetId: id });
   }
   if (kind.timelineType) {
     await appendTimeline(tx, viewer.organizationId, viewer.userId, [

@@ -5,7 +5,8 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import type { Logger } from '../../shared/logger.js';
-import type { Role, Viewer } from '../auth/viewer.js';
+import type { Viewer } from '../auth/viewer.js';
+import { viewerColumns, viewerOf } from '../auth/viewer-source.js';
 import { renderDashboardSvg } from '../dashboards/dashboard-render.js';
 import { escapeXml, svgToPng } from '../dashboards/dashboard-svg.js';
 import { mailerFor, type MailAttachment } from '../emails/mailer.js';
@@ -28,25 +29,15 @@ interface Deps {
   readonly logger: Logger;
 }
 
-/** The schedule's owner as a viewer: a scheduled report shows what its owner may read. */
+/** The schedule's owner as a viewer: a scheduled report shows what its owner may read now. */
 async function ownerViewer(db: Db, schedule: ReportScheduleRow): Promise<Viewer | null> {
-  const [user] = await db
-    .select({ user: users, organization: organizations })
+  const [source] = await db
+    .select(viewerColumns)
     .from(users)
     .innerJoin(organizations, eq(organizations.id, users.organizationId))
     .where(and(eq(users.organizationId, schedule.organizationId), eq(users.id, schedule.ownerId)));
-  if (!user || !user.user.active) return null;
-  const { hotDays, warmDays, coolingDays } = user.organization;
-  return {
-    userId: user.user.id,
-    organizationId: user.user.organizationId,
-    role: user.user.role as Role,
-    name: user.user.name,
-    email: user.user.email,
-    country: user.organization.country,
-    currency: user.organization.currency,
-    engagement: { hotDays, warmDays, coolingDays },
-  };
+  if (!source || !source.active) return null;
+  return viewerOf({ db }, source, null);
 }
 
 function htmlTable(result: ResultValue): string {

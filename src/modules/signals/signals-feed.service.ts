@@ -75,6 +75,6 @@ export async function salesSignalStream(s: Subscriber, filter: SalesSignalSubscr
     if (filter?.kinds && !filter.kinds.includes(signal.kind as never)) return false;
     if (filter?.recordId && signal.leadId !== filter.recordId && signal.contactId !== filter.recordId) return false;
     if (filter?.mine && data.ownerId !== s.viewer.userId) return false;
-    return canReadRecord(s.viewer, 'signals', signal);
+    return canReadRecord(s.viewer, 'signals', { ...signal, parentOwnerId: data.ownerId });
   });
 }

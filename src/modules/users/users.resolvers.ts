@@ -1,7 +1,8 @@
 import type { Resolvers } from '../../generated/graphql.js';
 import { signedIn } from '../../server/context.js';
 import type { Role } from '../auth/viewer.js';
-import { deactivateUser, getUser, inviteUser, listUsers } from './users.service.js';
+import { notFound } from '../../shared/errors.js';
+import { deactivateUser, getUser, inviteUser, listUsers, updateUser } from './users.service.js';
 
 export const userResolvers: Resolvers = {
   Query: {
@@ -10,9 +11,16 @@ export const userResolvers: Resolvers = {
   },
   Mutation: {
     inviteUser: (_parent, { input }, ctx) => inviteUser(signedIn(ctx), input),
+    updateUser: (_parent, { input }, ctx) => updateUser(signedIn(ctx), input),
     deactivateUser: (_parent, { id }, ctx) => deactivateUser(signedIn(ctx), id),
   },
   User: {
     role: (row) => row.role as Role,
+    profile: async (row, _args, ctx) => {
+      const profile = await signedIn(ctx).loaders.accessControl.profileById.load(row.profileId);
+      if (!profile) throw notFound('Profile');
+      return profile;
+    },
+    hierarchyRole: (row, _args, ctx) => (row.roleId ? signedIn(ctx).loaders.accessControl.roleById.load(row.roleId) : null),
   },
 };

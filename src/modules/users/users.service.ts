@@ -8,6 +8,12 @@ import type { Session } from '../auth/session.js';
 import { ROLES, type Role, type Viewer } from '../auth/viewer.js';
 import { invitations, loginIdentities, users, type UserRow } from './users.table.js';
 import { inTransaction } from '../../db/transaction.js';
+import { profiles } from '../access-control/access-control.table.js';
+import { FULL_ACCESS } from '../access-control/access-summary.js';
+import { accessChanged } from '../access-control/access-version.js';
+import { recordAudit } from '../access-control/audit.service.js';
+import { builtInProfileId, getProfileRow, lockActiveAdministrators } from '../access-control/profiles.service.js';
+import { getRoleRow } from '../access-control/roles.service.js';
 
 const INVITATION_DAYS = 7;
 
@@ -42,9 +48,15 @@ function role(value: string): Role {
 /** Inserts a user and the global email mapping; a taken email is a CONFLICT, race-free via the primary key. */
 export async function insertUser(
   tx: Db,
-  values: { organizationId: string; name: string; email: string; role: Role; passwordHash: string | null },
+  values: { organizationId: string; name: string; email: string; role: Role; passwordHash: string | null; profileId?: string; roleId?: string | null },
 ): Promise<UserRow> {
-  const [user] = await tx.insert(users).values({ ...values, id: randomUUID() }).onConflictDoNothing().returning();
+  // Without a profile: Administrator for ADMIN, Standard for the rest (demo and benchmark data).
+  const profileId = values.profileId ?? (await builtInProfileId(tx, values.organizationId, values.role === 'ADMIN' ? 'ADMINISTRATOR' : 'STANDARD'));
+  const [user] = await tx
+    .insert(users)
+    .values({ ...values, profileId, roleId: values.roleId ?? null, id: randomUUID() })
+    .onConflictDoNothing()
+    .returning();
   const taken = conflict(`A user with email ${values.email} already exists`, { field: 'email' });
   if (!user) throw taken;
   const claimed = await tx
@@ -57,7 +69,21 @@ export async function insertUser(
   return user;
 }
 
-export async function inviteUser(s: Session, input: { name: string; email: string; role: string }): Promise<InviteResult> {
+export interface InviteUserInput {
+  name: string;
+  email: string;
+  role: string;
+  profileId?: string | null | undefined;
+  roleId?: string | null | undefined;
+}
+
+/** The profile a user gets: the one named, else Administrator for ADMIN and Standard for the rest. */
+async function profileFor(tx: Db, viewer: Viewer, profileId: string | null | undefined, userRole: Role): Promise<string> {
+  if (profileId) return (await getProfileRow(tx, viewer, profileId, 'profileId')).id;
+  return builtInProfileId(tx, viewer.organizationId, userRole === 'ADMIN' ? 'ADMINISTRATOR' : 'STANDARD');
+}
+
+export async function inviteUser(s: Session, input: InviteUserInput): Promise<InviteResult> {
   assertManages(s.viewer, 'users');
   const name = requiredText('name', input.name, 200);
   const email = normaliseEmail('email', input.email);
@@ -65,16 +91,71 @@ export async function inviteUser(s: Session, input: { name: string; email: strin
   const invitationToken = randomBytes(32).toString('base64url');
   const invitationExpiresAt = new Date(Date.now() + INVITATION_DAYS * 24 * 3600 * 1000);
   const user = await inTransaction(s.db, async (tx) => {
-    const created = await insertUser(tx, { organizationId: s.viewer.organizationId, name, email, role: userRole, passwordHash: null });
+    const profileId = await profileFor(tx, s.viewer, input.profileId, userRole);
+    const roleId = input.roleId ? (await getRoleRow(tx, s.viewer, input.roleId, 'roleId')).id : null;
+    const created = await insertUser(tx, { organizationId: s.viewer.organizationId, name, email, role: userRole, passwordHash: null, profileId, roleId });
     await tx.insert(invitations).values({
       tokenHash: hashInvitationToken(invitationToken),
       organizationId: s.viewer.organizationId,
       userId: created.id,
       expiresAt: invitationExpiresAt,
     });
+    await recordAudit(tx, s.viewer, { action: 'USER_INVITED', summary: `${name} <${email}> invited`, targetType: 'USER', targetId: created.id, detail: { profileId, roleId } });
+    await accessChanged(tx, s.viewer.organizationId, s.viewer.userId);
     return created;
   });
   return { user, invitationToken, invitationExpiresAt };
+}
+
+/** Refuses a change that would leave the organisation without an active Administrator. */
+async function assertKeepsAnAdministrator(tx: Db, viewer: Viewer, userId: string): Promise<void> {
+  // Locking every active administrator makes two admins demoting each other take turns.
+  const admins = await lockActiveAdministrators(tx, viewer.organizationId);
+  if (admins.includes(userId) && admins.length === 1) throw conflict('The last active administrator must keep the Administrator profile');
+}
+
+export interface UpdateUserInput {
+  id: string;
+  name?: string | null | undefined;
+  role?: string | null | undefined;
+  profileId?: string | null | undefined;
+  /** null takes the user out of the hierarchy. */
+  roleId?: string | null | undefined;
+}
+
+/** Changes a member's name, title, profile or role; effective on their next request and event. */
+export async function updateUser(s: Session, input: UpdateUserInput): Promise<UserRow> {
+  assertManages(s.viewer, 'users');
+  return inTransaction(s.db, async (tx) => {
+    const [target] = await tx.select().from(users).where(recordScope(s.viewer, 'users', users, input.id)).for('update');
+    if (!target) throw notFound('User');
+    const changes: Partial<UserRow> = {};
+    if (input.name !== undefined && input.name !== null) changes.name = requiredText('name', input.name, 200);
+    if (input.role !== undefined && input.role !== null) changes.role = role(input.role);
+    if (input.profileId !== undefined && input.profileId !== null && input.profileId !== target.profileId) {
+      const profile = await getProfileRow(tx, s.viewer, input.profileId, 'profileId');
+      if (profile.builtIn !== 'ADMINISTRATOR') await assertKeepsAnAdministrator(tx, s.viewer, target.id);
+      changes.profileId = profile.id;
+    }
+    if (input.roleId !== undefined && input.roleId !== target.roleId) {
+      changes.roleId = input.roleId === null ? null : (await getRoleRow(tx, s.viewer, input.roleId, 'roleId')).id;
+    }
+    if (Object.keys(changes).length === 0) return target;
+    const [updated] = await tx.update(users).set(changes).where(recordScope(s.viewer, 'users', users, target.id)).returning();
+    if (!updated) throw notFound('User');
+    await recordAudit(tx, s.viewer, {
+      action: 'USER_UPDATED',
+      summary: `${updated.name} changed`,
+      targetType: 'USER',
+      targetId: updated.id,
+      detail: {
+        before: { name: target.name, role: target.role, profileId: target.profileId, roleId: target.roleId },
+        after: { name: updated.name, role: updated.role, profileId: updated.profileId, roleId: updated.roleId },
+      },
+    });
+    await accessChanged(tx, s.viewer.organizationId, s.viewer.userId);
+    return updated;
+  });
 }
 
 export async function deactivateUser(s: Session, id: string): Promise<UserRow> {
@@ -84,21 +165,17 @@ export async function deactivateUser(s: Session, id: string): Promise<UserRow> {
     const [target] = await tx.select().from(users).where(recordScope(s.viewer, 'users', users, id)).for('update');
     if (!target) throw notFound('User');
     if (!target.active) return target;
-    if (target.role === 'ADMIN') {
-      // Locking every active administrator makes two admins deactivating each other take turns.
-      const admins = await tx
-        .select({ id: users.id })
-        .from(users)
-        .where(and(readScope(s.viewer, 'users', users), eq(users.role, 'ADMIN'), eq(users.active, true)))
-        .for('update');
-      if (admins.filter((admin) => admin.id !== id).length === 0) throw conflict('The last active administrator cannot be deactivated');
-    }
+    const admins = await lockActiveAdministrators(tx, s.viewer.organizationId);
+    if (admins.includes(id) && admins.length === 1) throw conflict('The last active administrator cannot be deactivated');
     const [updated] = await tx
       .update(users)
       .set({ active: false, deactivatedAt: new Date() })
       .where(recordScope(s.viewer, 'users', users, id))
       .returning();
     if (!updated) throw notFound('User');
+    await recordAudit(tx, s.viewer, { action: 'USER_DEACTIVATED', summary: `${updated.name} deactivated`, targetType: 'USER', targetId: updated.id });
+    // Their live subscriptions stop before the next event, and their API keys with them.
+    await accessChanged(tx, s.viewer.organizationId, s.viewer.userId);
     return updated;
   });
 }
@@ -118,12 +195,13 @@ export async function assertAssignableOwner(tx: Db, viewer: Viewer, ownerId: str
 /** Who owns what Pulse creates on its own (leads from social signals, forms without an owner): the first active administrator. */
 export async function defaultOwner(tx: Db, organizationId: string): Promise<UserRow | undefined> {
   const [row] = await tx
-    .select()
+    .select({ user: users })
     .from(users)
-    .where(and(eq(users.organizationId, organizationId), eq(users.role, 'ADMIN'), eq(users.active, true)))
+    .innerJoin(profiles, and(eq(profiles.organizationId, users.organizationId), eq(profiles.id, users.profileId)))
+    .where(and(eq(users.organizationId, organizationId), eq(profiles.builtIn, 'ADMINISTRATOR'), eq(users.active, true)))
     .orderBy(asc(users.createdAt), asc(users.id))
     .limit(1);
-  return row;
+  return row?.user;
 }
 
 /** A viewer acting for Pulse itself inside one organisation (webhooks, tracking, forms), as `user`. */
@@ -132,6 +210,9 @@ export function systemViewer(user: UserRow, organization: { country: string; cur
     userId: user.id,
     organizationId: user.organizationId,
     role: user.role as Role,
+    roleId: user.roleId,
+    apiKeyId: null,
+    access: FULL_ACCESS,
     name: user.name,
     email: user.email,
     country: organization.country,

@@ -26,12 +26,10 @@ export interface Caller {
 }
 
 /** An API key's requests spend the key's budget, not its creator's. */
-type MaybeKeyed = Viewer & { readonly credentialId?: string | null };
-
 export function budgetSubject(caller: Caller): string {
-  const viewer = caller.viewer as MaybeKeyed | null;
+  const viewer = caller.viewer;
   if (!viewer) return `ip:${caller.address}`;
-  return viewer.credentialId ? `org:${viewer.organizationId}:key:${viewer.credentialId}` : `org:${viewer.organizationId}:user:${viewer.userId}`;
+  return viewer.apiKeyId ? `org:${viewer.organizationId}:key:${viewer.apiKeyId}` : `org:${viewer.organizationId}:user:${viewer.userId}`;
 }
 
 /** The outcome of admitting an operation: its cost report, or the error to answer with. */

@@ -1,0 +1,66 @@
+import { organizations } from '../organizations/organizations.table.js';
+import { users } from '../users/users.table.js';
+import type { Db } from '../../db/database.js';
+import { AccessCache } from '../access-control/access-summary.js';
+import type { Role, Viewer } from './viewer.js';
+
+export interface ViewerDeps {
+  readonly db: Db;
+  readonly accessCache?: AccessCache;
+}
+
+/** What a viewer is built from: the acting user, its organisation, and the profile in force. */
+export interface ViewerSource {
+  readonly userId: string;
+  readonly organizationId: string;
+  readonly role: string;
+  readonly name: string;
+  readonly email: string;
+  readonly profileId: string;
+  readonly roleId: string | null;
+  readonly country: string;
+  readonly currency: string;
+  readonly hotDays: number;
+  readonly warmDays: number;
+  readonly coolingDays: number;
+  readonly accessVersion: number;
+  readonly trustedDocumentsOnly: boolean;
+}
+
+/** The columns of `ViewerSource`, for selects joining users and organizations. */
+export const viewerColumns = {
+  userId: users.id,
+  organizationId: users.organizationId,
+  role: users.role,
+  name: users.name,
+  email: users.email,
+  active: users.active,
+  profileId: users.profileId,
+  roleId: users.roleId,
+  country: organizations.country,
+  currency: organizations.currency,
+  hotDays: organizations.hotDays,
+  warmDays: organizations.warmDays,
+  coolingDays: organizations.coolingDays,
+  accessVersion: organizations.accessVersion,
+  trustedDocumentsOnly: organizations.requireTrustedDocuments,
+};
+
+export async function viewerOf(deps: ViewerDeps, source: ViewerSource, apiKeyId: string | null): Promise<Viewer> {
+  const cache = deps.accessCache ?? new AccessCache();
+  return {
+    userId: source.userId,
+    organizationId: source.organizationId,
+    role: source.role as Role,
+    roleId: source.roleId,
+    apiKeyId,
+    access: await cache.summary(deps.db, source.organizationId, source.accessVersion, source.profileId, source.roleId),
+    name: source.name,
+    email: source.email,
+    country: source.country,
+    currency: source.currency,
+    engagement: { hotDays: source.hotDays, warmDays: source.warmDays, coolingDays: source.coolingDays },
+    trustedDocumentsOnly: source.trustedDocumentsOnly,
+  };
+}
+
