@@ -3821,7 +3821,9 @@ export type SettingPermission =
   | 'REPORTS'
   | 'RULES'
   | 'SIGNALS'
-  | 'USERS';
+  | 'TERRITORIES'
+  | 'USERS'
+  | 'WORKFLOWS';
 
 /** Modules whose records have an owner, and so follow organisation-wide sharing and the role hierarchy. */
 export type SharedModule =

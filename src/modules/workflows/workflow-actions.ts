@@ -1,3 +1,5 @@
+import { validateRecordWrite, type CustomValues } from '../customization/record-validation.js';
+import type { CustomizableModule } from '../customization/standard-fields.js';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { DomainError } from '../../shared/errors.js';
@@ -149,7 +151,9 @@ export async function executeAction(ctx: ActionContext, action: WorkflowActionSp
       return sendTemplateEmail(ctx, action);
     case 'UPDATE_FIELDS': {
       const values = normaliseFields(ctx.spec.editable, action.fields ?? {}, ctx.viewer, 'update');
-      return saveAsWorkflow(ctx, () => values);
+      // The organisation's picklists and required fields as they stand when the action runs.
+      const checked = await validateRecordWrite(ctx.tx, ctx.viewer, ctx.spec.module as CustomizableModule, { values }, { row: ctx.record, customFields: (ctx.record['customFields'] ?? {}) as CustomValues });
+      return saveAsWorkflow(ctx, () => checked.values);
     }
     case 'ADD_TAGS':
       return saveAsWorkflow(ctx, (row) => ({ tags: [...new Set([...((row['tags'] as string[] | undefined) ?? []), ...(action.tags ?? [])])] }));

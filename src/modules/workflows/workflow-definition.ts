@@ -1,6 +1,7 @@
 import { getTableColumns } from 'drizzle-orm';
 import type { CreateWorkflowRuleInput, WorkflowActionInput, WorkflowModule, WorkflowTriggerInput } from '../../generated/graphql.js';
 import { badInput } from '../../shared/errors.js';
+import { STANDARD_PICKLISTS } from '../customization/standard-fields.js';
 import { optionalText, requiredText, tagList } from '../../shared/validation.js';
 import { ACCOUNT } from '../accounts/accounts.kind.js';
 import { FIELDS as ACCOUNT_FIELDS } from '../accounts/accounts.service.js';
@@ -155,6 +156,8 @@ function parseAction(spec: ModuleSpec, input: WorkflowActionInput, path: string)
         const rule = spec.editable[field];
         if (!rule) throw badInput(`${path}.fields`, `"${field}" cannot be set by a workflow (one of: ${Object.keys(spec.editable).join(', ')})`);
         rule(field, value, { country: '' });
+        const reserved = Object.values(STANDARD_PICKLISTS).find((list) => list.columns.some((column) => column.module === spec.module && column.field === field))?.reserved ?? [];
+        if (typeof value === 'string' && reserved.includes(value)) throw badInput(`${path}.fields`, `"${value}" is set by Pulse itself, not by a workflow`);
       }
       return { ...base, fields: { ...(fields as Record<string, unknown>) } };
     }
