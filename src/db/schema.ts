@@ -14,3 +14,4 @@ export * from '../events/events.table.js';
 export * from '../modules/emails/emails.table.js';
 export * from '../modules/signals/signals.table.js';
 export * from '../modules/forms/forms.table.js';
+export * from '../modules/imports/imports.table.js';

@@ -23,6 +23,8 @@ import type { ActivityRow } from '../modules/activities/activities.table.js';
 import type { NoteRow } from '../modules/notes/notes.table.js';
 import type { TimelineEntryRow } from '../modules/timeline/timeline.table.js';
 import type { AddressValue } from '../shared/address.js';
+import type { ImportRow, SavedImportMappingRow } from '../modules/imports/imports.table.js';
+import type { ImportPreviewResult } from '../modules/imports/imports.service.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -537,6 +539,11 @@ export type CreateDealInput = {
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+export type CreateImportInput = {
+  fileName?: InputMaybe<Scalars['String']['input']>;
+  module: ImportModule;
+};
+
 export type CreateLeadInput = {
   address?: InputMaybe<AddressInput>;
   /** Create even when a lead or contact with this email exists (otherwise CONFLICT names it). */
@@ -793,6 +800,15 @@ export type DeleteStageInput = {
   moveDealsToStageId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** What happens to a row whose match field (email by default) matches an existing record or an earlier row. */
+export type DuplicatePolicy =
+  /** Create a new record anyway. */
+  | 'CREATE_ANYWAY'
+  /** Leave the existing record alone; the row is counted as skipped. */
+  | 'SKIP'
+  /** Update the existing record with the row's non-empty mapped cells (restored by undoImport). */
+  | 'UPDATE';
+
 /** A tracked email sent from Pulse. */
 export type EmailMessage = {
   __typename?: 'EmailMessage';
@@ -837,6 +853,121 @@ export type FieldChange = {
   newValue: Maybe<Scalars['JSON']['output']>;
   oldValue: Maybe<Scalars['JSON']['output']>;
 };
+
+/** A CSV import into one module. */
+export type Import = {
+  __typename?: 'Import';
+  /** Fields of the module a column can be mapped to. */
+  availableFields: Array<Scalars['String']['output']>;
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The final report, once COMPLETED or FAILED. */
+  counts: Maybe<ImportCounts>;
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Maybe<User>;
+  /** Detected: comma, semicolon, tab or pipe. */
+  delimiter: Maybe<Scalars['String']['output']>;
+  duplicatePolicy: DuplicatePolicy;
+  /** Detected: utf8, utf16le, utf16be or windows1252. */
+  encoding: Maybe<Scalars['String']['output']>;
+  errorCount: Scalars['Int']['output'];
+  /** The first errors of the run; all of them at errorsUrl. */
+  errors: Array<ImportRowError>;
+  /** GET with the Bearer token: every error as CSV. */
+  errorsUrl: Scalars['String']['output'];
+  fileName: Maybe<Scalars['String']['output']>;
+  headers: Array<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** False (the default): one bad row fails the whole import and nothing is written. */
+  keepGoodRows: Scalars['Boolean']['output'];
+  /** The proposed mapping until the user changes it with updateImportMapping. */
+  mapping: Array<ImportColumnMapping>;
+  /** The field duplicates are matched by (email unless chosen otherwise). */
+  matchField: Maybe<Scalars['String']['output']>;
+  module: ImportModule;
+  status: ImportStatus;
+  /** Until when undoImport is possible. */
+  undoableUntil: Maybe<Scalars['DateTime']['output']>;
+  /** POST the file here (multipart field "file", or the raw body) with the Bearer token, while UPLOADING. */
+  uploadUrl: Scalars['String']['output'];
+};
+
+/** One column of the file and where its cells go. */
+export type ImportColumnMapping = {
+  __typename?: 'ImportColumnMapping';
+  /** The header, as in the file. */
+  column: Scalars['String']['output'];
+  /** The custom field it fills instead (custom fields plug in here). */
+  customField: Maybe<Scalars['String']['output']>;
+  /** The record field it fills (e.g. email), or null when the column is ignored. */
+  field: Maybe<Scalars['String']['output']>;
+};
+
+export type ImportColumnMappingInput = {
+  column: Scalars['String']['input'];
+  customField?: InputMaybe<Scalars['String']['input']>;
+  field?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Counts of a preview or of a finished import. */
+export type ImportCounts = {
+  __typename?: 'ImportCounts';
+  /** Records created (or that would be, in a preview). */
+  created: Scalars['Int']['output'];
+  rowsFailed: Scalars['Int']['output'];
+  rowsRead: Scalars['Int']['output'];
+  rowsValid: Scalars['Int']['output'];
+  skipped: Scalars['Int']['output'];
+  updated: Scalars['Int']['output'];
+};
+
+/** A module records can be imported into (and exported from). */
+export type ImportModule =
+  | 'ACCOUNTS'
+  | 'ACTIVITIES'
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'LEADS';
+
+/** A dry run: every row validated as the API would, matched against the duplicate policy, nothing written. */
+export type ImportPreview = {
+  __typename?: 'ImportPreview';
+  counts: ImportCounts;
+  errorCount: Scalars['Int']['output'];
+  /** The first errors, in row order. */
+  errors: Array<ImportRowError>;
+};
+
+/** An import's progress, live. */
+export type ImportProgress = {
+  __typename?: 'ImportProgress';
+  cursor: Scalars['String']['output'];
+  importId: Scalars['ID']['output'];
+  /** 0-50 while rows are validated, 100 when finished. */
+  percentage: Scalars['Int']['output'];
+  rowsFailed: Scalars['Int']['output'];
+  rowsRead: Scalars['Int']['output'];
+  rowsWritten: Scalars['Int']['output'];
+  status: ImportStatus;
+};
+
+/** A rejected row: the 1-based data row (the first row after the header is 1), the column and why. */
+export type ImportRowError = {
+  __typename?: 'ImportRowError';
+  column: Maybe<Scalars['String']['output']>;
+  field: Maybe<Scalars['String']['output']>;
+  message: Scalars['String']['output'];
+  row: Scalars['Int']['output'];
+};
+
+/** Where an import is: waiting for its file, ready to map and preview, queued, running, finished, or undone. */
+export type ImportStatus =
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'READY'
+  | 'RUNNING'
+  | 'UNDONE'
+  | 'UPLOADING';
 
 /** Invites a new member of the organisation. */
 export type InviteUserInput = {
@@ -1011,6 +1142,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Sets an invited user's password and signs them in. Needs no token. */
   acceptInvitation: AuthPayload;
+  /** Queues the import (a background job). Calling it again returns the same import: nothing is imported twice. */
+  commitImport: Import;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. */
   convertLead: ConvertLeadPayload;
   createAccount: Account;
@@ -1018,6 +1151,8 @@ export type Mutation = {
   /** Fails with CONFLICT, naming the existing contact, when the email is taken, unless `allowDuplicate`. */
   createContact: Contact;
   createDeal: Deal;
+  /** Creates an import waiting for its file at uploadUrl (POST /imports does both in one request). */
+  createImport: Import;
   /** Fails with CONFLICT, naming the existing record, when a lead or contact has this email, unless `allowDuplicate`. */
   createLead: Lead;
   /** Writes a note on a record and adds it to the record's timeline. */
@@ -1059,11 +1194,14 @@ export type Mutation = {
   sendMassEmail: SendMassEmailPayload;
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
+  /** Moves what the import created to the recycle bin and restores what it updated, within the undo window. */
+  undoImport: Import;
   /** A stale `expectedVersion` fails with CONFLICT. */
   updateAccount: Account;
   updateActivity: Activity;
   updateContact: Contact;
   updateDeal: Deal;
+  updateImportMapping: Import;
   updateLead: Lead;
   /** Edits a note. A stale `expectedVersion` fails with CONFLICT. */
   updateNote: Note;
@@ -1078,6 +1216,12 @@ export type Mutation = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationAcceptInvitationArgs = {
   input: AcceptInvitationInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCommitImportArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1108,6 +1252,12 @@ export type MutationCreateContactArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateDealArgs = {
   input: CreateDealInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateImportArgs = {
+  input: CreateImportInput;
 };
 
 
@@ -1274,6 +1424,12 @@ export type MutationSignUpArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUndoImportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateAccountArgs = {
   input: UpdateAccountInput;
 };
@@ -1294,6 +1450,12 @@ export type MutationUpdateContactArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateDealArgs = {
   input: UpdateDealInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateImportMappingArgs = {
+  input: UpdateImportMappingInput;
 };
 
 
@@ -1406,6 +1568,9 @@ export type Query = {
   /** The Kanban board of a pipeline, its totals computed in SQL over each whole filtered column. */
   dealsBoard: DealsBoard;
   emailMessage: EmailMessage;
+  import: Import;
+  /** The organisation's latest imports. */
+  imports: Array<Import>;
   lead: Lead;
   leads: LeadConnection;
   /** The signed-in user. */
@@ -1416,8 +1581,11 @@ export type Query = {
   pipeline: Pipeline;
   /** The organisation's pipelines, default first. */
   pipelines: Array<Pipeline>;
+  /** Validates every row without writing; returns counts and the first `first` errors. */
+  previewImport: ImportPreview;
   /** Sales signals, newest first. */
   salesSignals: SalesSignalConnection;
+  savedImportMappings: Array<SavedImportMapping>;
   signalSettings: SignalSettings;
   /** One member of the organisation. */
   user: User;
@@ -1502,6 +1670,12 @@ export type QueryEmailMessageArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryImportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryLeadArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1523,10 +1697,23 @@ export type QueryPipelineArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryPreviewImportArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QuerySalesSignalsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SalesSignalFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QuerySavedImportMappingsArgs = {
+  module: ImportModule;
 };
 
 
@@ -1645,6 +1832,16 @@ export type SalesSignalSubscriptionFilter = {
   /** Only signals of records the subscriber owns. */
   mine?: InputMaybe<Scalars['Boolean']['input']>;
   recordId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** A mapping saved for the module's next imports. */
+export type SavedImportMapping = {
+  __typename?: 'SavedImportMapping';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  mapping: Array<ImportColumnMapping>;
+  module: ImportModule;
+  name: Scalars['String']['output'];
 };
 
 /** Sends a tracked email about one lead, contact or deal (a deal's goes to its contact). */
@@ -1766,6 +1963,8 @@ export type Subscription = {
   dealEvents: DealEvent;
   /** Deals that changed stage, in one pipeline or all of them; resumable with `after` like `dealEvents`. */
   dealStageChanged: DealStageChange;
+  /** Progress of one import: rows read, written, failed and a percentage, then its end. */
+  importProgress: ImportProgress;
   /** Signals as they happen, for records the subscriber may read; resumable with `after` like deal events. */
   salesSignal: SalesSignal;
 };
@@ -1790,6 +1989,17 @@ export type SubscriptionDealEventsArgs = {
 export type SubscriptionDealStageChangedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/**
+ * Live updates over graphql-ws on the same URL as HTTP (`ws://host:port/graphql`); send the token as
+ * `connectionParams.authorization`. Every event has a `cursor`: resubscribe with `after: <last cursor>`
+ * to get every event you missed, exactly once, in order, then live ones.
+ */
+export type SubscriptionImportProgressArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1909,6 +2119,17 @@ export type UpdateDealInput = {
   /** Moving to another stage takes that stage's probability unless `probability` is given too. */
   stageId?: InputMaybe<Scalars['ID']['input']>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+export type UpdateImportMappingInput = {
+  duplicatePolicy?: InputMaybe<DuplicatePolicy>;
+  id: Scalars['ID']['input'];
+  keepGoodRows?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The whole mapping (columns left out are ignored). */
+  mapping?: InputMaybe<Array<ImportColumnMappingInput>>;
+  matchField?: InputMaybe<Scalars['String']['input']>;
+  /** Save this mapping under a name: the module's next imports start from it. */
+  saveAs?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UpdateLeadInput = {
@@ -2146,6 +2367,7 @@ export type ResolversTypes = {
   CreateActivityInput: CreateActivityInput;
   CreateContactInput: CreateContactInput;
   CreateDealInput: CreateDealInput;
+  CreateImportInput: CreateImportInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
@@ -2166,11 +2388,21 @@ export type ResolversTypes = {
   DealsBoard: ResolverTypeWrapper<BoardData>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   DeleteStageInput: DeleteStageInput;
+  DuplicatePolicy: DuplicatePolicy;
   EmailMessage: ResolverTypeWrapper<EmailMessageRow>;
   EmailStatus: EmailStatus;
   Engagement: Engagement;
   FieldChange: ResolverTypeWrapper<FieldChange>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Import: ResolverTypeWrapper<ImportRow>;
+  ImportColumnMapping: ResolverTypeWrapper<ImportColumnMapping>;
+  ImportColumnMappingInput: ImportColumnMappingInput;
+  ImportCounts: ResolverTypeWrapper<ImportCounts>;
+  ImportModule: ImportModule;
+  ImportPreview: ResolverTypeWrapper<ImportPreviewResult>;
+  ImportProgress: ResolverTypeWrapper<EventRow>;
+  ImportRowError: ResolverTypeWrapper<ImportRowError>;
+  ImportStatus: ImportStatus;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   InviteUserInput: InviteUserInput;
   InviteUserPayload: ResolverTypeWrapper<InviteResult>;
@@ -2203,6 +2435,7 @@ export type ResolversTypes = {
   SalesSignalEdge: ResolverTypeWrapper<Edge<SalesSignalRow>>;
   SalesSignalFilter: SalesSignalFilter;
   SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
+  SavedImportMapping: ResolverTypeWrapper<SavedImportMappingRow>;
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: ResolverTypeWrapper<MassEmailResult>;
@@ -2222,6 +2455,7 @@ export type ResolversTypes = {
   UpdateActivityInput: UpdateActivityInput;
   UpdateContactInput: UpdateContactInput;
   UpdateDealInput: UpdateDealInput;
+  UpdateImportMappingInput: UpdateImportMappingInput;
   UpdateLeadInput: UpdateLeadInput;
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
@@ -2264,6 +2498,7 @@ export type ResolversParentTypes = {
   CreateActivityInput: CreateActivityInput;
   CreateContactInput: CreateContactInput;
   CreateDealInput: CreateDealInput;
+  CreateImportInput: CreateImportInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
@@ -2285,6 +2520,13 @@ export type ResolversParentTypes = {
   EmailMessage: EmailMessageRow;
   FieldChange: FieldChange;
   ID: Scalars['ID']['output'];
+  Import: ImportRow;
+  ImportColumnMapping: ImportColumnMapping;
+  ImportColumnMappingInput: ImportColumnMappingInput;
+  ImportCounts: ImportCounts;
+  ImportPreview: ImportPreviewResult;
+  ImportProgress: EventRow;
+  ImportRowError: ImportRowError;
   Int: Scalars['Int']['output'];
   InviteUserInput: InviteUserInput;
   InviteUserPayload: InviteResult;
@@ -2312,6 +2554,7 @@ export type ResolversParentTypes = {
   SalesSignalEdge: Edge<SalesSignalRow>;
   SalesSignalFilter: SalesSignalFilter;
   SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
+  SavedImportMapping: SavedImportMappingRow;
   SendEmailInput: SendEmailInput;
   SendMassEmailInput: SendMassEmailInput;
   SendMassEmailPayload: MassEmailResult;
@@ -2329,6 +2572,7 @@ export type ResolversParentTypes = {
   UpdateActivityInput: UpdateActivityInput;
   UpdateContactInput: UpdateContactInput;
   UpdateDealInput: UpdateDealInput;
+  UpdateImportMappingInput: UpdateImportMappingInput;
   UpdateLeadInput: UpdateLeadInput;
   UpdateNoteInput: UpdateNoteInput;
   UpdateOrganizationInput: UpdateOrganizationInput;
@@ -2599,6 +2843,68 @@ export type FieldChangeResolvers<ContextType = GraphQLContext, ParentType extend
   oldValue?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
 };
 
+export type ImportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Import'] = ResolversParentTypes['Import']> = {
+  availableFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  counts?: Resolver<Maybe<ResolversTypes['ImportCounts']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  delimiter?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  duplicatePolicy?: Resolver<ResolversTypes['DuplicatePolicy'], ParentType, ContextType>;
+  encoding?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['ImportRowError']>, ParentType, ContextType>;
+  errorsUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fileName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  headers?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  keepGoodRows?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  mapping?: Resolver<Array<ResolversTypes['ImportColumnMapping']>, ParentType, ContextType>;
+  matchField?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['ImportModule'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ImportStatus'], ParentType, ContextType>;
+  undoableUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  uploadUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ImportColumnMappingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportColumnMapping'] = ResolversParentTypes['ImportColumnMapping']> = {
+  column?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customField?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ImportCountsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportCounts'] = ResolversParentTypes['ImportCounts']> = {
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsFailed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsValid?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  skipped?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ImportPreviewResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportPreview'] = ResolversParentTypes['ImportPreview']> = {
+  counts?: Resolver<ResolversTypes['ImportCounts'], ParentType, ContextType>;
+  errorCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['ImportRowError']>, ParentType, ContextType>;
+};
+
+export type ImportProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportProgress'] = ResolversParentTypes['ImportProgress']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  importId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  percentage?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsFailed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsWritten?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ImportStatus'], ParentType, ContextType>;
+};
+
+export type ImportRowErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportRowError'] = ResolversParentTypes['ImportRowError']> = {
+  column?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type InviteUserPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InviteUserPayload'] = ResolversParentTypes['InviteUserPayload']> = {
   invitationExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   invitationToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2663,11 +2969,13 @@ export type LeadEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptInvitation?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
+  commitImport?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<MutationCommitImportArgs, 'id'>>;
   convertLead?: Resolver<ResolversTypes['ConvertLeadPayload'], ParentType, ContextType, RequireFields<MutationConvertLeadArgs, 'input'>>;
   createAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationCreateAccountArgs, 'input'>>;
   createActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationCreateActivityArgs, 'input'>>;
   createContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationCreateContactArgs, 'input'>>;
   createDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationCreateDealArgs, 'input'>>;
+  createImport?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<MutationCreateImportArgs, 'input'>>;
   createLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationCreateLeadArgs, 'input'>>;
   createNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationCreateNoteArgs, 'input'>>;
   createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
@@ -2696,10 +3004,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   sendEmail?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendMassEmail?: Resolver<ResolversTypes['SendMassEmailPayload'], ParentType, ContextType, RequireFields<MutationSendMassEmailArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
+  undoImport?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<MutationUndoImportArgs, 'id'>>;
   updateAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'input'>>;
   updateActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationUpdateActivityArgs, 'input'>>;
   updateContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationUpdateContactArgs, 'input'>>;
   updateDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationUpdateDealArgs, 'input'>>;
+  updateImportMapping?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<MutationUpdateImportMappingArgs, 'input'>>;
   updateLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationUpdateLeadArgs, 'input'>>;
   updateNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationUpdateNoteArgs, 'input'>>;
   updateOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateOrganizationArgs, 'input'>>;
@@ -2753,13 +3063,17 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   deals?: Resolver<ResolversTypes['DealConnection'], ParentType, ContextType, RequireFields<QueryDealsArgs, 'first'>>;
   dealsBoard?: Resolver<ResolversTypes['DealsBoard'], ParentType, ContextType, RequireFields<QueryDealsBoardArgs, 'perStage' | 'pipelineId'>>;
   emailMessage?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<QueryEmailMessageArgs, 'id'>>;
+  import?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<QueryImportArgs, 'id'>>;
+  imports?: Resolver<Array<ResolversTypes['Import']>, ParentType, ContextType>;
   lead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<QueryLeadArgs, 'id'>>;
   leads?: Resolver<ResolversTypes['LeadConnection'], ParentType, ContextType, RequireFields<QueryLeadsArgs, 'first'>>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<QueryPipelineArgs, 'id'>>;
   pipelines?: Resolver<Array<ResolversTypes['Pipeline']>, ParentType, ContextType>;
+  previewImport?: Resolver<ResolversTypes['ImportPreview'], ParentType, ContextType, RequireFields<QueryPreviewImportArgs, 'first' | 'id'>>;
   salesSignals?: Resolver<ResolversTypes['SalesSignalConnection'], ParentType, ContextType, RequireFields<QuerySalesSignalsArgs, 'first'>>;
+  savedImportMappings?: Resolver<Array<ResolversTypes['SavedImportMapping']>, ParentType, ContextType, RequireFields<QuerySavedImportMappingsArgs, 'module'>>;
   signalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'includeInactive'>>;
@@ -2803,6 +3117,14 @@ export type SalesSignalEdgeResolvers<ContextType = GraphQLContext, ParentType ex
   node?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType>;
 };
 
+export type SavedImportMappingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SavedImportMapping'] = ResolversParentTypes['SavedImportMapping']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mapping?: Resolver<Array<ResolversTypes['ImportColumnMapping']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['ImportModule'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type SendMassEmailPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SendMassEmailPayload'] = ResolversParentTypes['SendMassEmailPayload']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   messages?: Resolver<Array<ResolversTypes['EmailMessage']>, ParentType, ContextType>;
@@ -2839,6 +3161,7 @@ export type StageHistoryEntryResolvers<ContextType = GraphQLContext, ParentType 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   dealEvents?: SubscriptionResolver<ResolversTypes['DealEvent'], "dealEvents", ParentType, ContextType, RequireFields<SubscriptionDealEventsArgs, 'pipelineId'>>;
   dealStageChanged?: SubscriptionResolver<ResolversTypes['DealStageChange'], "dealStageChanged", ParentType, ContextType, Partial<SubscriptionDealStageChangedArgs>>;
+  importProgress?: SubscriptionResolver<ResolversTypes['ImportProgress'], "importProgress", ParentType, ContextType, RequireFields<SubscriptionImportProgressArgs, 'id'>>;
   salesSignal?: SubscriptionResolver<ResolversTypes['SalesSignal'], "salesSignal", ParentType, ContextType, Partial<SubscriptionSalesSignalArgs>>;
 };
 
@@ -2916,6 +3239,12 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Decimal?: GraphQLScalarType;
   EmailMessage?: EmailMessageResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
+  Import?: ImportResolvers<ContextType>;
+  ImportColumnMapping?: ImportColumnMappingResolvers<ContextType>;
+  ImportCounts?: ImportCountsResolvers<ContextType>;
+  ImportPreview?: ImportPreviewResolvers<ContextType>;
+  ImportProgress?: ImportProgressResolvers<ContextType>;
+  ImportRowError?: ImportRowErrorResolvers<ContextType>;
   InviteUserPayload?: InviteUserPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Lead?: LeadResolvers<ContextType>;
@@ -2932,6 +3261,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   SalesSignal?: SalesSignalResolvers<ContextType>;
   SalesSignalConnection?: SalesSignalConnectionResolvers<ContextType>;
   SalesSignalEdge?: SalesSignalEdgeResolvers<ContextType>;
+  SavedImportMapping?: SavedImportMappingResolvers<ContextType>;
   SendMassEmailPayload?: SendMassEmailPayloadResolvers<ContextType>;
   SignalSettings?: SignalSettingsResolvers<ContextType>;
   Stage?: StageResolvers<ContextType>;

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { defineEmailJobs } from '../modules/emails/email-delivery.js';
+import { defineImportJobs } from '../modules/imports/import-runner.js';
 import type { Logger } from '../shared/logger.js';
 import type { JobQueue } from './job-queue.js';
 
@@ -13,4 +14,5 @@ export interface JobDeps {
 /** Every module's background jobs, registered before the queue starts. */
 export function defineJobs(jobs: JobQueue, deps: JobDeps): void {
   defineEmailJobs(jobs, deps);
+  defineImportJobs(jobs, deps);
 }

@@ -2,6 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { trackingRoutes } from '../modules/emails/tracking.routes.js';
 import { formRoutes } from '../modules/forms/forms.routes.js';
 import { hookRoutes } from '../modules/signals/hooks.routes.js';
+import { importRoutes } from '../modules/imports/imports.routes.js';
 import type { AppDeps } from './context.js';
 
 /** Bearer tokens, not cookies, carry identity, so any origin may call the API from a browser. */
@@ -27,6 +28,7 @@ export function createHttpApp(deps: AppDeps): Express {
   app.use(trackingRoutes(deps.db, deps.tracking));
   app.use(hookRoutes(deps.db, deps.logger));
   app.use(formRoutes(deps.db, deps.logger));
+  app.use(importRoutes(deps));
   app.get('/healthz', async (_req, res) => {
     try {
       await deps.database.ping();

@@ -10,6 +10,7 @@ import { authResolvers } from '../modules/auth/auth.resolvers.js';
 import { contactResolvers } from '../modules/contacts/contacts.resolvers.js';
 import { dealLiveResolvers } from '../modules/deals/deals-live.resolvers.js';
 import { dealResolvers } from '../modules/deals/deals.resolvers.js';
+import { importResolvers } from '../modules/imports/imports.resolvers.js';
 import { leadResolvers } from '../modules/leads/leads.resolvers.js';
 import { noteResolvers } from '../modules/notes/notes.resolvers.js';
 import { organizationResolvers } from '../modules/organizations/organizations.resolvers.js';
@@ -54,6 +55,7 @@ export const moduleResolvers: Resolvers[] = [
   noteResolvers,
   timelineResolvers,
   signalResolvers,
+  importResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {

@@ -20,6 +20,7 @@ import { mountWebRoutes } from './web-routes.js';
 import { startWebSocketServer } from './websocket.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { defineJobs } from '../jobs/job-definitions.js';
+import { installPlans } from '../modules/organizations/plans.js';
 
 export const GRAPHQL_PATH = '/graphql';
 const MAX_BODY = '1mb';
@@ -47,6 +48,7 @@ export interface ServerDeps {
 }
 
 export async function startServer(base: ServerDeps, listen: ListenOptions): Promise<PulseServer> {
+  installPlans(base.config.plans);
   const schema = buildSchema();
   const hub = new EventHub(base.database, base.logger, { pollIntervalMs: base.config.eventPollIntervalMs });
   await hub.start();

@@ -1,6 +1,6 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { forbidden } from '../../shared/errors.js';
+import { DomainError, forbidden } from '../../shared/errors.js';
 import type { Viewer } from './viewer.js';
 
 /**
@@ -12,20 +12,22 @@ import type { Viewer } from './viewer.js';
 export type CrmModule = 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities' | 'notes' | 'emails' | 'signals';
 export type RecordAction = 'read' | 'create' | 'update' | 'delete';
 export type Setting = 'users' | 'organization' | 'pipelines' | 'forms' | 'signals';
+/** What readScope filters besides CRM records. */
+export type ScopedArea = CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms' | 'imports' | 'exports';
 
 interface ScopedTable {
   readonly organizationId: PgColumn;
 }
 
 /** The WHERE condition limiting `table` of `module` to what the viewer may read. */
-export function readScope(viewer: Viewer, _module: CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms', table: ScopedTable): SQL {
+export function readScope(viewer: Viewer, _module: ScopedArea, table: ScopedTable): SQL {
   return eq(table.organizationId, viewer.organizationId);
 }
 
 /** `readScope` narrowed to one record. */
 export function recordScope(
   viewer: Viewer,
-  module: CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms',
+  module: ScopedArea,
   table: ScopedTable & { readonly id: PgColumn },
   id: string,
 ): SQL {
@@ -37,7 +39,19 @@ export function canAct(viewer: Viewer, _action: RecordAction, _module: CrmModule
   return viewer.organizationId !== '';
 }
 
+/** The error every write of a paused organisation gets: FORBIDDEN with reason ORGANIZATION_PAUSED. */
+export const organizationPaused = (): DomainError =>
+  new DomainError('FORBIDDEN', 'The organisation is paused: everything can be read and exported, nothing can be changed until an administrator resumes it', {
+    reason: 'ORGANIZATION_PAUSED',
+  });
+
+/** Refuses any write while the organisation is paused (records, settings, imports, HTTP routes). */
+export function assertWritable(viewer: Viewer): void {
+  if (viewer.paused) throw organizationPaused();
+}
+
 export function assertCan(viewer: Viewer, action: RecordAction, module: CrmModule): void {
+  if (action !== 'read') assertWritable(viewer);
   if (!canAct(viewer, action, module)) throw forbidden(`You may not ${action} ${module}`);
 }
 

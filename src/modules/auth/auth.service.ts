@@ -119,6 +119,8 @@ export async function authenticate(deps: AuthDeps, authorization: string | null 
       hotDays: organizations.hotDays,
       warmDays: organizations.warmDays,
       coolingDays: organizations.coolingDays,
+      plan: organizations.plan,
+      pausedAt: organizations.pausedAt,
     })
     .from(users)
     .innerJoin(organizations, eq(organizations.id, users.organizationId))
@@ -134,6 +136,8 @@ export async function authenticate(deps: AuthDeps, authorization: string | null 
       country: user.country,
       currency: user.currency,
       engagement: { hotDays: user.hotDays, warmDays: user.warmDays, coolingDays: user.coolingDays },
+      plan: user.plan,
+      paused: user.pausedAt !== null,
     },
     expiresAt: claims.expiresAt,
     error: null,

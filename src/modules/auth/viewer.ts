@@ -18,4 +18,8 @@ export interface Viewer {
   readonly currency: string;
   /** The organisation's engagement thresholds (days). */
   readonly engagement: EngagementThresholds;
+  /** The organisation's plan (features and limits: src/modules/organizations/plans.ts). */
+  readonly plan: string;
+  /** While the organisation is paused every write is refused (`assertCan`, the mutation guard). */
+  readonly paused: boolean;
 }

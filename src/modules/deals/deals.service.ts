@@ -14,6 +14,7 @@ import { normaliseFields, rules, type FieldRules } from '../records/field-rules.
 import { commonConditions, containsPattern, listRecords } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
 import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
+import type { WriteSource } from '../records/record-hooks.js';
 import { rankAtEnd } from './board-rank.js';
 import { applyMove, stageEntryValues } from './deal-moves.service.js';
 import { DEAL } from './deals.kind.js';
@@ -39,9 +40,14 @@ async function checkReferences(tx: Db, viewer: Viewer, input: { accountId?: stri
   if (input.contactId) await assertReference(tx, viewer, CONTACT, input.contactId, 'contactId');
 }
 
-/** Creates a deal inside the caller's transaction (used by lead conversion too). */
-export async function insertDeal(tx: Db, viewer: Viewer, input: CreateDealInput, timelineData: Record<string, unknown> = {}): Promise<DealRow> {
-  const values = normaliseFields(FIELDS, input, viewer, 'create');
+/** The validated, normalised fields of a new deal: the one check the API and imports share. */
+export function dealValues(viewer: Viewer, input: CreateDealInput): Record<string, unknown> {
+  return normaliseFields(FIELDS, input, viewer, 'create');
+}
+
+/** Creates a deal inside the caller's transaction (used by lead conversion and imports too). */
+export async function insertDeal(tx: Db, viewer: Viewer, input: CreateDealInput, timelineData: Record<string, unknown> = {}, source: WriteSource = 'user'): Promise<DealRow> {
+  const values = dealValues(viewer, input);
   const stage = await resolveStage(tx, viewer, input.pipelineId, input.stageId);
   await checkReferences(tx, viewer, input);
   const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
@@ -62,6 +68,7 @@ export async function insertDeal(tx: Db, viewer: Viewer, input: CreateDealInput,
     },
     `Deal created in stage ${stage.name}`,
     { stageId: stage.id, ...timelineData },
+    source,
   );
   await recordStageEntry(tx, viewer, deal, null, at);
   publishDealEvent(tx, viewer, 'CREATED', deal);

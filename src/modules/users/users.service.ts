@@ -127,7 +127,10 @@ export async function defaultOwner(tx: Db, organizationId: string): Promise<User
 }
 
 /** A viewer acting for Pulse itself inside one organisation (webhooks, tracking, forms), as `user`. */
-export function systemViewer(user: UserRow, organization: { country: string; currency: string; hotDays: number; warmDays: number; coolingDays: number }): Viewer {
+export function systemViewer(
+  user: UserRow,
+  organization: { country: string; currency: string; hotDays: number; warmDays: number; coolingDays: number; plan: string; pausedAt: Date | null },
+): Viewer {
   return {
     userId: user.id,
     organizationId: user.organizationId,
@@ -137,6 +140,8 @@ export function systemViewer(user: UserRow, organization: { country: string; cur
     country: organization.country,
     currency: organization.currency,
     engagement: { hotDays: organization.hotDays, warmDays: organization.warmDays, coolingDays: organization.coolingDays },
+    plan: organization.plan,
+    paused: organization.pausedAt !== null,
   };
 }
 
