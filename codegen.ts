@@ -62,6 +62,8 @@ const config: CodegenConfig = {
           Import: '../modules/imports/imports.table.js#ImportRow',
           ImportPreview: '../modules/imports/imports.service.js#ImportPreviewResult',
           ImportProgress: '../events/events.table.js#EventRow',
+          OrganizationExport: '../modules/exports/exports.table.js#OrganizationExportRow',
+          Plan: '../modules/organizations/plans.js#PlanView',
           SavedImportMapping: '../modules/imports/imports.table.js#SavedImportMappingRow',
         },
       },

@@ -15,3 +15,4 @@ export * from '../modules/emails/emails.table.js';
 export * from '../modules/signals/signals.table.js';
 export * from '../modules/forms/forms.table.js';
 export * from '../modules/imports/imports.table.js';
+export * from '../modules/exports/exports.table.js';

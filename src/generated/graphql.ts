@@ -25,6 +25,8 @@ import type { TimelineEntryRow } from '../modules/timeline/timeline.table.js';
 import type { AddressValue } from '../shared/address.js';
 import type { ImportRow, SavedImportMappingRow } from '../modules/imports/imports.table.js';
 import type { ImportPreviewResult } from '../modules/imports/imports.service.js';
+import type { OrganizationExportRow } from '../modules/exports/exports.table.js';
+import type { PlanView } from '../modules/organizations/plans.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -793,6 +795,15 @@ export type DealsBoard = {
   pipeline: Pipeline;
 };
 
+export type DeleteOrganizationInput = {
+  /** The organisation's exact name. */
+  confirmName: Scalars['String']['input'];
+  /** A verified export (verifyExport) younger than a day. */
+  exportId?: InputMaybe<Scalars['ID']['input']>;
+  /** Delete without an export: set true explicitly. */
+  withoutExport?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** Deletes a stage; its deals move to another stage of the same pipeline first. Administrators only. */
 export type DeleteStageInput = {
   id: Scalars['ID']['input'];
@@ -845,6 +856,23 @@ export type Engagement =
   | 'COOLING'
   | 'HOT'
   | 'WARM';
+
+/** One CSV file of an organisation export, as listed in its manifest.json. */
+export type ExportFile = {
+  __typename?: 'ExportFile';
+  bytes: Scalars['Int']['output'];
+  file: Scalars['String']['output'];
+  rows: Scalars['Int']['output'];
+  sha256: Scalars['String']['output'];
+  table: Scalars['String']['output'];
+};
+
+/** Where an organisation export is. */
+export type ExportStatus =
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING';
 
 /** A field's value before and after a change. */
 export type FieldChange = {
@@ -1171,14 +1199,20 @@ export type Mutation = {
   deleteLead: Lead;
   /** Removes a note. */
   deleteNote: Note;
+  /** Deletes the organisation and every row it owns, and ends every sign-in. Returns the deleted organisation's id. */
+  deleteOrganization: Scalars['ID']['output'];
   /** Returns the pipeline without the stage. */
   deleteStage: Pipeline;
+  /** Starts a background export of every table of the organisation. Administrators only; works while paused. */
+  exportOrganization: OrganizationExport;
   /** Adds a member and returns their one-time set-password token. Administrators only. */
   inviteUser: InviteUserPayload;
   /** Signs in. Needs no token. A wrong email and a wrong password get the same answer. */
   logIn: AuthPayload;
   /** Moves a deal to a stage and a place on the board. A stale `expectedVersion` fails with CONFLICT. */
   moveDeal: Deal;
+  /** Pauses the organisation: reads, exports and subscriptions go on, every write is refused (FORBIDDEN, reason ORGANIZATION_PAUSED). */
+  pauseOrganization: Organization;
   recordSalesSignal: SalesSignal;
   reorderStages: Pipeline;
   /** Brings the account back from the recycle bin. */
@@ -1187,6 +1221,7 @@ export type Mutation = {
   restoreContact: Contact;
   restoreDeal: Deal;
   restoreLead: Lead;
+  resumeOrganization: Organization;
   /** Generates a new webhook secret; the old one stops working. Administrators only. */
   rotateWebhookSecret: RotateWebhookSecretPayload;
   sendEmail: EmailMessage;
@@ -1210,6 +1245,10 @@ export type Mutation = {
   updatePipeline: Pipeline;
   updateSignalSettings: SignalSettings;
   updateStage: Stage;
+  /** Changes plan and seats, now or at the period's end. Administrators only; a team notice goes out on a downgrade. */
+  updateSubscription: Organization;
+  /** Re-reads the stored archive and compares it with its manifest: files, row counts, SHA-256 checksums. */
+  verifyExport: OrganizationExport;
 };
 
 
@@ -1336,6 +1375,12 @@ export type MutationDeleteLeadArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteNoteArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteOrganizationArgs = {
+  input: DeleteOrganizationInput;
 };
 
 
@@ -1494,6 +1539,18 @@ export type MutationUpdateStageArgs = {
   input: UpdateStageInput;
 };
 
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateSubscriptionArgs = {
+  input: UpdateSubscriptionInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationVerifyExportArgs = {
+  id: Scalars['ID']['input'];
+};
+
 /** A note written on a lead, contact, account or deal. */
 export type Note = {
   __typename?: 'Note';
@@ -1518,6 +1575,8 @@ export type OrderDirection =
 /** A company using Pulse. Every record belongs to exactly one organisation and is invisible to all others. */
 export type Organization = {
   __typename?: 'Organization';
+  /** Active users (seats in use). */
+  activeUsers: Scalars['Int']['output'];
   /** ISO 3166 country code used to read phone numbers written without a country prefix. */
   country: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
@@ -1525,8 +1584,39 @@ export type Organization = {
   currency: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
-  /** The subscription plan: FREE, STANDARD or PROFESSIONAL. */
-  plan: Scalars['String']['output'];
+  /** True while paused: everything can be read, exported and subscribed to; nothing can be changed. */
+  paused: Scalars['Boolean']['output'];
+  pausedAt: Maybe<Scalars['DateTime']['output']>;
+  /** A change waiting for the period's end. */
+  pendingSubscription: Maybe<PendingSubscription>;
+  /** End of the current billing period, when PERIOD_END changes apply. */
+  periodEndsAt: Scalars['DateTime']['output'];
+  /** The subscription plan, its seats, features and limits. */
+  plan: Plan;
+  /** Seats paid for: the most active users the organisation may have. */
+  seats: Scalars['Int']['output'];
+};
+
+/** A backup of everything an organisation owns: one zip of CSV files (one per table) plus manifest.json. */
+export type OrganizationExport = {
+  __typename?: 'OrganizationExport';
+  archiveBytes: Scalars['Int']['output'];
+  archiveSha256: Maybe<Scalars['String']['output']>;
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** The download link (token-protected) while it has not expired; null before COMPLETED. */
+  downloadUrl: Maybe<Scalars['String']['output']>;
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  files: Array<ExportFile>;
+  id: Scalars['ID']['output'];
+  status: ExportStatus;
+  tableCount: Scalars['Int']['output'];
+  /** Tables written so far and in all: the export's progress. */
+  tablesDone: Scalars['Int']['output'];
+  /** Set by verifyExport when the archive, its files, row counts and checksums all agree. */
+  verifiedAt: Maybe<Scalars['DateTime']['output']>;
+  /** What verifyExport found wrong (empty when verified). */
+  verifyProblems: Maybe<Array<Scalars['String']['output']>>;
 };
 
 /** Where a forward-paginated list stands. */
@@ -1540,6 +1630,15 @@ export type PageInfo = {
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
+/** A subscription change that applies at the end of the billing period. */
+export type PendingSubscription = {
+  __typename?: 'PendingSubscription';
+  effectiveAt: Scalars['DateTime']['output'];
+  plan: PlanName;
+  seats: Scalars['Int']['output'];
+  usersToDeactivate: Array<Scalars['ID']['output']>;
+};
+
 /** A sales process: an ordered list of stages that deals move through. */
 export type Pipeline = {
   __typename?: 'Pipeline';
@@ -1551,6 +1650,26 @@ export type Pipeline = {
   /** Stages in board order. */
   stages: Array<Stage>;
 };
+
+/** A plan as configured by the operator. */
+export type Plan = {
+  __typename?: 'Plan';
+  /** Features the plan enables, e.g. scoringRules, customReports, territories, workflows. */
+  features: Array<Scalars['String']['output']>;
+  /** Named limits, e.g. {"importRows": 5000}. */
+  limits: Scalars['JSON']['output'];
+  /** The most seats the plan allows. */
+  maxSeats: Scalars['Int']['output'];
+  name: PlanName;
+  /** Seats included by default. */
+  seats: Scalars['Int']['output'];
+};
+
+/** The plans an operator sells (configured with PULSE_PLANS). */
+export type PlanName =
+  | 'FREE'
+  | 'PROFESSIONAL'
+  | 'STANDARD';
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type Query = {
@@ -1577,6 +1696,9 @@ export type Query = {
   me: User;
   /** The signed-in user's organisation. */
   organization: Organization;
+  organizationExport: OrganizationExport;
+  /** The organisation's exports, latest first. Administrators only. */
+  organizationExports: Array<OrganizationExport>;
   /** One pipeline. */
   pipeline: Pipeline;
   /** The organisation's pipelines, default first. */
@@ -1687,6 +1809,12 @@ export type QueryLeadsArgs = {
   filter?: InputMaybe<LeadFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
   orderBy?: InputMaybe<LeadOrderBy>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryOrganizationExportArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -2013,6 +2141,11 @@ export type SubscriptionSalesSignalArgs = {
   filter?: InputMaybe<SalesSignalSubscriptionFilter>;
 };
 
+/** When a subscription change applies. */
+export type SubscriptionEffective =
+  | 'NOW'
+  | 'PERIOD_END';
+
 /** A page of timeline entries, newest first. */
 export type TimelineConnection = {
   __typename?: 'TimelineConnection';
@@ -2197,6 +2330,15 @@ export type UpdateStageInput = {
   kind?: InputMaybe<StageKind>;
   name?: InputMaybe<Scalars['String']['input']>;
   probability?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type UpdateSubscriptionInput = {
+  effective?: InputMaybe<SubscriptionEffective>;
+  plan: PlanName;
+  /** Defaults to the plan's included seats. */
+  seats?: InputMaybe<Scalars['Int']['input']>;
+  /** Required when the active users would exceed the seats: these users are deactivated (their records stay). */
+  usersToDeactivate?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
 /** A member of an organisation. */
@@ -2387,11 +2529,14 @@ export type ResolversTypes = {
   DealStageChange: ResolverTypeWrapper<EventRow>;
   DealsBoard: ResolverTypeWrapper<BoardData>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
+  DeleteOrganizationInput: DeleteOrganizationInput;
   DeleteStageInput: DeleteStageInput;
   DuplicatePolicy: DuplicatePolicy;
   EmailMessage: ResolverTypeWrapper<EmailMessageRow>;
   EmailStatus: EmailStatus;
   Engagement: Engagement;
+  ExportFile: ResolverTypeWrapper<ExportFile>;
+  ExportStatus: ExportStatus;
   FieldChange: ResolverTypeWrapper<FieldChange>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Import: ResolverTypeWrapper<ImportRow>;
@@ -2420,8 +2565,12 @@ export type ResolversTypes = {
   Note: ResolverTypeWrapper<NoteRow>;
   OrderDirection: OrderDirection;
   Organization: ResolverTypeWrapper<OrganizationRow>;
+  OrganizationExport: ResolverTypeWrapper<OrganizationExportRow>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PendingSubscription: ResolverTypeWrapper<PendingSubscription>;
   Pipeline: ResolverTypeWrapper<PipelineRow>;
+  Plan: ResolverTypeWrapper<PlanView>;
+  PlanName: PlanName;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
@@ -2448,6 +2597,7 @@ export type ResolversTypes = {
   StageKind: StageKind;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SubscriptionEffective: SubscriptionEffective;
   TimelineConnection: ResolverTypeWrapper<Connection<TimelineEntryRow>>;
   TimelineEdge: ResolverTypeWrapper<Edge<TimelineEntryRow>>;
   TimelineEntry: ResolverTypeWrapper<TimelineEntryRow>;
@@ -2462,6 +2612,7 @@ export type ResolversTypes = {
   UpdatePipelineInput: UpdatePipelineInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
+  UpdateSubscriptionInput: UpdateSubscriptionInput;
   User: ResolverTypeWrapper<UserRow>;
   WebForm: ResolverTypeWrapper<WebFormRow>;
   WebFormField: ResolverTypeWrapper<WebFormField>;
@@ -2516,8 +2667,10 @@ export type ResolversParentTypes = {
   DealStageChange: EventRow;
   DealsBoard: BoardData;
   Decimal: Scalars['Decimal']['output'];
+  DeleteOrganizationInput: DeleteOrganizationInput;
   DeleteStageInput: DeleteStageInput;
   EmailMessage: EmailMessageRow;
+  ExportFile: ExportFile;
   FieldChange: FieldChange;
   ID: Scalars['ID']['output'];
   Import: ImportRow;
@@ -2541,8 +2694,11 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   Note: NoteRow;
   Organization: OrganizationRow;
+  OrganizationExport: OrganizationExportRow;
   PageInfo: PageInfo;
+  PendingSubscription: PendingSubscription;
   Pipeline: PipelineRow;
+  Plan: PlanView;
   Query: Record<PropertyKey, never>;
   RecordRefInput: RecordRefInput;
   RecordSalesSignalInput: RecordSalesSignalInput;
@@ -2579,6 +2735,7 @@ export type ResolversParentTypes = {
   UpdatePipelineInput: UpdatePipelineInput;
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
+  UpdateSubscriptionInput: UpdateSubscriptionInput;
   User: UserRow;
   WebForm: WebFormRow;
   WebFormField: WebFormField;
@@ -2837,6 +2994,14 @@ export type EmailMessageResolvers<ContextType = GraphQLContext, ParentType exten
   to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type ExportFileResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExportFile'] = ResolversParentTypes['ExportFile']> = {
+  bytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  file?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  table?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type FieldChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FieldChange'] = ResolversParentTypes['FieldChange']> = {
   field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   newValue?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
@@ -2989,10 +3154,13 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationDeleteDealArgs, 'id'>>;
   deleteLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationDeleteLeadArgs, 'id'>>;
   deleteNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationDeleteNoteArgs, 'id'>>;
+  deleteOrganization?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteOrganizationArgs, 'input'>>;
   deleteStage?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationDeleteStageArgs, 'input'>>;
+  exportOrganization?: Resolver<ResolversTypes['OrganizationExport'], ParentType, ContextType>;
   inviteUser?: Resolver<ResolversTypes['InviteUserPayload'], ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   moveDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationMoveDealArgs, 'input'>>;
+  pauseOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   recordSalesSignal?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType, RequireFields<MutationRecordSalesSignalArgs, 'input'>>;
   reorderStages?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationReorderStagesArgs, 'input'>>;
   restoreAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationRestoreAccountArgs, 'id'>>;
@@ -3000,6 +3168,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   restoreContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationRestoreContactArgs, 'id'>>;
   restoreDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationRestoreDealArgs, 'id'>>;
   restoreLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationRestoreLeadArgs, 'id'>>;
+  resumeOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType>;
   sendEmail?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
   sendMassEmail?: Resolver<ResolversTypes['SendMassEmailPayload'], ParentType, ContextType, RequireFields<MutationSendMassEmailArgs, 'input'>>;
@@ -3016,6 +3185,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updatePipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationUpdatePipelineArgs, 'input'>>;
   updateSignalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType, RequireFields<MutationUpdateSignalSettingsArgs, 'input'>>;
   updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
+  updateSubscription?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateSubscriptionArgs, 'input'>>;
+  verifyExport?: Resolver<ResolversTypes['OrganizationExport'], ParentType, ContextType, RequireFields<MutationVerifyExportArgs, 'id'>>;
 };
 
 export type NoteResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Note'] = ResolversParentTypes['Note']> = {
@@ -3030,12 +3201,34 @@ export type NoteResolvers<ContextType = GraphQLContext, ParentType extends Resol
 };
 
 export type OrganizationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization']> = {
+  activeUsers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  paused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  pausedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  pendingSubscription?: Resolver<Maybe<ResolversTypes['PendingSubscription']>, ParentType, ContextType>;
+  periodEndsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  plan?: Resolver<ResolversTypes['Plan'], ParentType, ContextType>;
+  seats?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type OrganizationExportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrganizationExport'] = ResolversParentTypes['OrganizationExport']> = {
+  archiveBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  archiveSha256?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  downloadUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  files?: Resolver<Array<ResolversTypes['ExportFile']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ExportStatus'], ParentType, ContextType>;
+  tableCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tablesDone?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  verifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  verifyProblems?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -3044,12 +3237,27 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PendingSubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PendingSubscription'] = ResolversParentTypes['PendingSubscription']> = {
+  effectiveAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  plan?: Resolver<ResolversTypes['PlanName'], ParentType, ContextType>;
+  seats?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  usersToDeactivate?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
 export type PipelineResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Pipeline'] = ResolversParentTypes['Pipeline']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isDefault?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   stages?: Resolver<Array<ResolversTypes['Stage']>, ParentType, ContextType>;
+};
+
+export type PlanResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Plan'] = ResolversParentTypes['Plan']> = {
+  features?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  limits?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  maxSeats?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['PlanName'], ParentType, ContextType>;
+  seats?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -3069,6 +3277,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   leads?: Resolver<ResolversTypes['LeadConnection'], ParentType, ContextType, RequireFields<QueryLeadsArgs, 'first'>>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
+  organizationExport?: Resolver<ResolversTypes['OrganizationExport'], ParentType, ContextType, RequireFields<QueryOrganizationExportArgs, 'id'>>;
+  organizationExports?: Resolver<Array<ResolversTypes['OrganizationExport']>, ParentType, ContextType>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<QueryPipelineArgs, 'id'>>;
   pipelines?: Resolver<Array<ResolversTypes['Pipeline']>, ParentType, ContextType>;
   previewImport?: Resolver<ResolversTypes['ImportPreview'], ParentType, ContextType, RequireFields<QueryPreviewImportArgs, 'first' | 'id'>>;
@@ -3238,6 +3448,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DealsBoard?: DealsBoardResolvers<ContextType>;
   Decimal?: GraphQLScalarType;
   EmailMessage?: EmailMessageResolvers<ContextType>;
+  ExportFile?: ExportFileResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
   Import?: ImportResolvers<ContextType>;
   ImportColumnMapping?: ImportColumnMappingResolvers<ContextType>;
@@ -3253,8 +3464,11 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Mutation?: MutationResolvers<ContextType>;
   Note?: NoteResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
+  OrganizationExport?: OrganizationExportResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PendingSubscription?: PendingSubscriptionResolvers<ContextType>;
   Pipeline?: PipelineResolvers<ContextType>;
+  Plan?: PlanResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RelatedRecord?: RelatedRecordResolvers<ContextType>;
   RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;

@@ -2,6 +2,9 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { defineEmailJobs } from '../modules/emails/email-delivery.js';
 import { defineImportJobs } from '../modules/imports/import-runner.js';
+import { defineExportJobs } from '../modules/exports/organization-export.service.js';
+import { defineLifecycleJobs } from '../modules/organizations/organization-lifecycle.service.js';
+import { defineTeamNoticeJobs } from '../modules/organizations/team-notice.js';
 import type { Logger } from '../shared/logger.js';
 import type { JobQueue } from './job-queue.js';
 
@@ -15,4 +18,7 @@ export interface JobDeps {
 export function defineJobs(jobs: JobQueue, deps: JobDeps): void {
   defineEmailJobs(jobs, deps);
   defineImportJobs(jobs, deps);
+  defineExportJobs(jobs, deps);
+  defineTeamNoticeJobs(jobs, deps);
+  defineLifecycleJobs(jobs, deps);
 }

@@ -3,6 +3,8 @@ import { trackingRoutes } from '../modules/emails/tracking.routes.js';
 import { formRoutes } from '../modules/forms/forms.routes.js';
 import { hookRoutes } from '../modules/signals/hooks.routes.js';
 import { importRoutes } from '../modules/imports/imports.routes.js';
+import { exportRoutes } from '../modules/exports/exports.routes.js';
+import type { GraphQLSchema } from 'graphql';
 import type { AppDeps } from './context.js';
 
 /** Bearer tokens, not cookies, carry identity, so any origin may call the API from a browser. */
@@ -20,7 +22,7 @@ function cors(req: Request, res: Response, next: NextFunction): void {
 }
 
 /** The Express app with the plain HTTP routes; the GraphQL route is mounted by the server. */
-export function createHttpApp(deps: AppDeps): Express {
+export function createHttpApp(deps: AppDeps, schema: GraphQLSchema): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -29,6 +31,7 @@ export function createHttpApp(deps: AppDeps): Express {
   app.use(hookRoutes(deps.db, deps.logger));
   app.use(formRoutes(deps.db, deps.logger));
   app.use(importRoutes(deps));
+  app.use(exportRoutes(deps, schema));
   app.get('/healthz', async (_req, res) => {
     try {
       await deps.database.ping();

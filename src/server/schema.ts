@@ -11,6 +11,7 @@ import { contactResolvers } from '../modules/contacts/contacts.resolvers.js';
 import { dealLiveResolvers } from '../modules/deals/deals-live.resolvers.js';
 import { dealResolvers } from '../modules/deals/deals.resolvers.js';
 import { importResolvers } from '../modules/imports/imports.resolvers.js';
+import { exportResolvers } from '../modules/exports/exports.resolvers.js';
 import { leadResolvers } from '../modules/leads/leads.resolvers.js';
 import { noteResolvers } from '../modules/notes/notes.resolvers.js';
 import { organizationResolvers } from '../modules/organizations/organizations.resolvers.js';
@@ -19,6 +20,7 @@ import { recordTypeName } from '../modules/records/record.resolvers.js';
 import { signalResolvers } from '../modules/signals/signals.resolvers.js';
 import { timelineResolvers } from '../modules/timeline/timeline.resolvers.js';
 import { userResolvers } from '../modules/users/users.resolvers.js';
+import { guardMutationsWhilePaused } from './paused-guard.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 
 export const SCHEMA_FOLDER = fileURLToPath(new URL('../../schema', import.meta.url));
@@ -56,13 +58,15 @@ export const moduleResolvers: Resolvers[] = [
   timelineResolvers,
   signalResolvers,
   importResolvers,
+  exportResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {
-  return makeExecutableSchema({
+  const schema = makeExecutableSchema({
     typeDefs: readTypeDefs(),
     // graphql-tools merges the per-module maps type by type.
     resolvers: moduleResolvers as never,
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });
+  return guardMutationsWhilePaused(schema);
 }

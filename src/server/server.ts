@@ -56,7 +56,7 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
   defineJobs(jobs, { db: base.database.db, config: base.config, logger: base.logger });
   await jobs.start();
   const deps: AppDeps = { ...base, db: base.database.db, hub, jobs, tracking: new TrackingRecorder(base.database.db, base.logger), activeUsers: new ActiveUsers(base.database.db) };
-  const app = createHttpApp(deps);
+  const app = createHttpApp(deps, schema);
   // Before Apollo's middleware: a browser's GET of /graphql gets the explorer page.
   const web = mountWebRoutes(app, { config: deps.config, logger: deps.logger, schema, graphqlPath: GRAPHQL_PATH });
   const httpServer = createServer(app);

@@ -37,3 +37,10 @@ export function assertWithinLimit(plan: string, name: string, value: number, all
     throw new DomainError('PLAN_LIMIT', `The ${plan} plan allows at most ${max} ${name}`, { limit: name, max, plan });
   }
 }
+
+/** A plan as the API shows it. */
+export interface PlanView extends PlanDefinition {
+  readonly name: PlanName;
+}
+
+export const planView = (name: string): PlanView => ({ name: (PLAN_NAMES.includes(name as PlanName) ? name : 'FREE') as PlanName, ...planOf(name) });

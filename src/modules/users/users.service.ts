@@ -8,6 +8,7 @@ import type { Session } from '../auth/session.js';
 import { ROLES, type Role, type Viewer } from '../auth/viewer.js';
 import { invitations, loginIdentities, users, type UserRow } from './users.table.js';
 import { inTransaction } from '../../db/transaction.js';
+import { assertSeatAvailable } from '../organizations/seats.js';
 
 const INVITATION_DAYS = 7;
 
@@ -57,6 +58,30 @@ export async function insertUser(
   return user;
 }
 
+/** Active users of an organisation (the seats in use). */
+export async function countActiveUsers(tx: Db, organizationId: string): Promise<number> {
+  const rows = await tx.select({ id: users.id }).from(users).where(and(eq(users.organizationId, organizationId), eq(users.active, true)));
+  return rows.length;
+}
+
+/** Active members, for team notices. */
+export function activeMembers(tx: Db, organizationId: string): Promise<UserRow[]> {
+  return tx.select().from(users).where(and(eq(users.organizationId, organizationId), eq(users.active, true))).orderBy(asc(users.createdAt));
+}
+
+/**
+ * Deactivates users to fit fewer seats, in the caller's transaction. Their records stay, owned
+ * by them (an inactive owner) until someone reassigns them. The caller is never among them.
+ */
+export async function deactivateForSeats(tx: Db, viewer: Viewer, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    if (id === viewer.userId) throw badInput('usersToDeactivate', 'You cannot deactivate yourself');
+    const [target] = await tx.select().from(users).where(recordScope(viewer, 'users', users, id)).for('update');
+    if (!target) throw new DomainError('NOT_FOUND', 'usersToDeactivate: User not found', { field: 'usersToDeactivate' });
+    await tx.update(users).set({ active: false, deactivatedAt: new Date() }).where(and(recordScope(viewer, 'users', users, id), eq(users.active, true)));
+  }
+}
+
 export async function inviteUser(s: Session, input: { name: string; email: string; role: string }): Promise<InviteResult> {
   assertManages(s.viewer, 'users');
   const name = requiredText('name', input.name, 200);
@@ -65,6 +90,7 @@ export async function inviteUser(s: Session, input: { name: string; email: strin
   const invitationToken = randomBytes(32).toString('base64url');
   const invitationExpiresAt = new Date(Date.now() + INVITATION_DAYS * 24 * 3600 * 1000);
   const user = await inTransaction(s.db, async (tx) => {
+    await assertSeatAvailable(tx, s.viewer.organizationId);
     const created = await insertUser(tx, { organizationId: s.viewer.organizationId, name, email, role: userRole, passwordHash: null });
     await tx.insert(invitations).values({
       tokenHash: hashInvitationToken(invitationToken),
