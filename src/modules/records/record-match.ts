@@ -21,10 +21,12 @@ export async function findLiveByKeys(
   if (keys.length === 0) return found;
   const column = (kind.table as unknown as Record<string, PgColumn | undefined>)[field];
   if (!column) throw new Error(`${kind.label} has no field ${field}`);
+  // lower(column) as written in the tables' expression indexes (leads_email_idx...): a cast would miss them.
+  const key = column.columnType === 'PgText' ? sql<string>`lower(${column})` : sql<string>`lower(${column}::text)`;
   const rows = await db
-    .select({ id: kind.table.id, key: sql<string>`lower(${column}::text)` })
+    .select({ id: kind.table.id, key })
     .from(kind.table as PgTable)
-    .where(and(readScope(viewer, kind.module, kind.table), inArray(sql`lower(${column}::text)`, [...keys]), isNull(kind.table.deletedAt), extra));
+    .where(and(readScope(viewer, kind.module, kind.table), inArray(key, [...keys]), isNull(kind.table.deletedAt), extra));
   for (const row of rows) if (!found.has(row.key)) found.set(row.key, row.id as string);
   return found;
 }
