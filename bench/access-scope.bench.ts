@@ -70,7 +70,7 @@ async function viewerFor(userId: string): Promise<Viewer> {
   const [row] = await db.select({ roleId: users.roleId, profileId: users.profileId, name: users.name, email: users.email, role: users.role }).from(users).where(sql`${users.organizationId} = ${organizationId} and ${users.id} = ${userId}`);
   const [org] = await db.select().from(organizations).where(sql`${organizations.id} = ${organizationId}`);
   if (!row || !org) throw new Error('bench user missing');
-  return viewerOf({ db, accessCache: cache }, { ...row, userId, organizationId, country: org.country, currency: org.currency, hotDays: org.hotDays, warmDays: org.warmDays, coolingDays: org.coolingDays, accessVersion: org.accessVersion, trustedDocumentsOnly: false }, null);
+  return viewerOf({ db, accessCache: cache }, { ...row, userId, organizationId, country: org.country, currency: org.currency, hotDays: org.hotDays, warmDays: org.warmDays, coolingDays: org.coolingDays, accessVersion: org.accessVersion, trustedDocumentsOnly: false, plan: org.plan, pausedAt: null }, null);
 }
 
 async function measure(viewer: Viewer): Promise<{ ms: number; rows: number; total: number }> {

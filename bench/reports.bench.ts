@@ -118,6 +118,8 @@ async function main(): Promise<void> {
       roleId: null,
       apiKeyId: null,
       access: FULL_ACCESS,
+      plan: 'PROFESSIONAL',
+      paused: false,
       name: 'Bench Admin',
       email,
       country: 'US',

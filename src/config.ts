@@ -48,6 +48,57 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Sign-in throttling: failed attempts per account and per IP address within a window. */
   readonly signIn: SignInLimitsConfig;
+  /** How long after it finished an import can be undone, in hours. */
+  readonly importUndoWindowHours: number;
+  /** How long a finished organisation export can be downloaded, in hours. */
+  readonly exportLinkHours: number;
+  /** The plans the operator sells, by name (FREE, STANDARD, PROFESSIONAL). */
+  readonly plans: Readonly<Record<PlanName, PlanDefinition>>;
+}
+
+export type PlanName = 'FREE' | 'STANDARD' | 'PROFESSIONAL';
+export const PLAN_NAMES: readonly PlanName[] = ['FREE', 'STANDARD', 'PROFESSIONAL'];
+
+/** A plan: its default and maximum seats, the features it enables and its numeric limits. */
+export interface PlanDefinition {
+  /** Seats an organisation gets when it moves to the plan without naming a number. */
+  readonly seats: number;
+  /** The most seats the plan allows (FREE: 3 users). */
+  readonly maxSeats: number;
+  readonly features: readonly string[];
+  /** Named limits, e.g. importRows (rows per import file). */
+  readonly limits: Readonly<Record<string, number>>;
+}
+
+export const DEFAULT_PLANS: Readonly<Record<PlanName, PlanDefinition>> = {
+  FREE: { seats: 3, maxSeats: 3, features: [], limits: { importRows: 5_000 } },
+  STANDARD: { seats: 5, maxSeats: 500, features: ['scoringRules', 'workflows'], limits: { importRows: 200_000 } },
+  PROFESSIONAL: { seats: 10, maxSeats: 10_000, features: ['scoringRules', 'workflows', 'customReports', 'territories'], limits: { importRows: 2_000_000 } },
+};
+
+/** PULSE_PLANS: JSON overriding any part of a plan, e.g. {"FREE":{"maxSeats":5}}. */
+function plans(env: Env): Readonly<Record<PlanName, PlanDefinition>> {
+  const raw = env['PULSE_PLANS'];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_PLANS;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('PULSE_PLANS', 'is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new ConfigError('PULSE_PLANS', 'expected an object keyed by plan name');
+  const result: Record<PlanName, PlanDefinition> = { ...DEFAULT_PLANS };
+  for (const [name, override] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!PLAN_NAMES.includes(name as PlanName)) throw new ConfigError('PULSE_PLANS', `unknown plan ${name} (expected ${PLAN_NAMES.join(', ')})`);
+    const base = DEFAULT_PLANS[name as PlanName];
+    const o = (override ?? {}) as Partial<PlanDefinition>;
+    const seats = o.seats ?? base.seats;
+    const maxSeats = o.maxSeats ?? base.maxSeats;
+    if (!Number.isInteger(seats) || !Number.isInteger(maxSeats) || seats < 1 || seats > maxSeats) throw new ConfigError('PULSE_PLANS', `${name}: seats and maxSeats must be whole numbers, 1 <= seats <= maxSeats`);
+    if (o.features !== undefined && (!Array.isArray(o.features) || o.features.some((feature) => typeof feature !== 'string'))) throw new ConfigError('PULSE_PLANS', `${name}: features must be a list of names`);
+    result[name as PlanName] = { seats, maxSeats, features: o.features ?? base.features, limits: { ...base.limits, ...(o.limits ?? {}) } };
+  }
+  return result;
 }
 
 /** See the README's "Limits" section for the cost model these numbers apply to. */
@@ -252,5 +303,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxFailuresPerAddress: integer(env, 'SIGN_IN_MAX_FAILURES_PER_IP', 100, 1, 1_000_000),
       windowSeconds: integer(env, 'SIGN_IN_WINDOW_SECONDS', 900, 1, 7 * 24 * 3600),
     },
+    importUndoWindowHours: integer(env, 'IMPORT_UNDO_WINDOW_HOURS', 7 * 24, 0, 365 * 24),
+    exportLinkHours: integer(env, 'EXPORT_LINK_HOURS', 24, 1, 30 * 24),
+    plans: plans(env),
   };
 }

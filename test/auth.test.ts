@@ -11,10 +11,10 @@ describe('sign-up and sign-in', () => {
   it('creates an organisation whose first user is an administrator and can sign in again', async () => {
     const { client } = server();
     const admin = await signUpOrganization(client, { organizationName: 'Acme Corp' });
-    const me = await admin.client.ok(`{ me { id role active } organization { name plan currency } }`);
+    const me = await admin.client.ok(`{ me { id role active } organization { name plan { name } currency } }`);
     expect(me).toEqual({
       me: { id: admin.userId, role: 'ADMIN', active: true },
-      organization: { name: 'Acme Corp', plan: 'FREE', currency: 'USD' },
+      organization: { name: 'Acme Corp', plan: { name: 'FREE' }, currency: 'USD' },
     });
     const again = await client.ok(LOG_IN, { input: { email: admin.email.toUpperCase(), password: admin.password } });
     expect(again.logIn.user.id).toBe(admin.userId);

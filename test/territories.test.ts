@@ -109,6 +109,8 @@ describe('territories', () => {
       roleId: null,
       apiKeyId: null,
       access: FULL_ACCESS,
+      plan: 'PROFESSIONAL',
+      paused: false,
       name: 'x',
       email: user.email,
       country: 'US',

@@ -28,3 +28,5 @@ export * from '../modules/assignment/assignment.table.js';
 export * from '../modules/access-control/access-control.table.js';
 export * from '../modules/access-control/api-keys.table.js';
 export * from '../modules/access-control/audit-log.table.js';
+export * from '../modules/imports/imports.table.js';
+export * from '../modules/exports/exports.table.js';

@@ -30,9 +30,28 @@ export function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<
   });
 }
 
+const batchedTopics = new WeakMap<Db, { readonly except: string; readonly counts: Map<string, number> }>();
+
+/**
+ * For bulk writes (imports): from here to the end of `tx`, events of every topic but `except` are
+ * counted instead of written, so subscribers get the bulk write's own summary event rather than
+ * one event per record. Returns the counts per topic and kind ("deal.CREATED": 120).
+ */
+export function batchRecordEvents(tx: Db, except: string): () => Record<string, number> {
+  const counts = new Map<string, number>();
+  batchedTopics.set(tx, { except, counts });
+  return () => Object.fromEntries(counts);
+}
+
 /** Queues an event to be written when the surrounding `inTransaction` finishes its work. */
 export function publish(tx: Db, organizationId: string, actorId: string | null, event: OutboxEvent): void {
   if (!openTransactions.has(tx)) throw new Error('publish needs a transaction opened by inTransaction');
+  const batched = batchedTopics.get(tx);
+  if (batched && event.topic !== batched.except) {
+    const key = `${event.topic}.${event.kind}`;
+    batched.counts.set(key, (batched.counts.get(key) ?? 0) + 1);
+    return;
+  }
   const pending = pendingEvents.get(tx);
   if (pending) {
     if (pending.organizationId !== organizationId) throw new Error('one transaction publishes for one organisation');

@@ -44,6 +44,10 @@ import type { ModuleSharingRow } from '../modules/access-control/roles.service.j
 import type { ApiKeyRow } from '../modules/access-control/api-keys.table.js';
 import type { CreatedApiKey } from '../modules/access-control/api-keys.service.js';
 import type { AuditLogRow } from '../modules/access-control/audit-log.table.js';
+import type { ImportRow, SavedImportMappingRow } from '../modules/imports/imports.table.js';
+import type { ImportPreviewResult } from '../modules/imports/imports.service.js';
+import type { OrganizationExportRow } from '../modules/exports/exports.table.js';
+import type { PlanView } from '../modules/organizations/plans.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -981,6 +985,11 @@ export type CreateEmailTemplateInput = {
   subject: Scalars['String']['input'];
 };
 
+export type CreateImportInput = {
+  fileName?: InputMaybe<Scalars['String']['input']>;
+  module: ImportModule;
+};
+
 export type CreateLeadInput = {
   address?: InputMaybe<AddressInput>;
   /** Create even when a lead or contact with this email exists (otherwise CONFLICT names it). */
@@ -1569,12 +1578,30 @@ export type DeleteCustomFieldPayload = {
   valuesRemoved: Scalars['Int']['output'];
 };
 
+export type DeleteOrganizationInput = {
+  /** The organisation's exact name. */
+  confirmName: Scalars['String']['input'];
+  /** A verified export (verifyExport) younger than a day. */
+  exportId?: InputMaybe<Scalars['ID']['input']>;
+  /** Delete without an export: set true explicitly. */
+  withoutExport?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** Deletes a stage; its deals move to another stage of the same pipeline first. Administrators only. */
 export type DeleteStageInput = {
   id: Scalars['ID']['input'];
   /** Where the stage's deals go (required when it has any). */
   moveDealsToStageId?: InputMaybe<Scalars['ID']['input']>;
 };
+
+/** What happens to a row whose match field (email by default) matches an existing record or an earlier row. */
+export type DuplicatePolicy =
+  /** Create a new record anyway. */
+  | 'CREATE_ANYWAY'
+  /** Leave the existing record alone; the row is counted as skipped. */
+  | 'SKIP'
+  /** Update the existing record with the row's non-empty mapped cells (restored by undoImport). */
+  | 'UPDATE';
 
 /** A tracked email sent from Pulse. */
 export type EmailMessage = {
@@ -1642,6 +1669,23 @@ export type EngagementCount = {
   count: Scalars['Int']['output'];
   level: Engagement;
 };
+
+/** One CSV file of an organisation export, as listed in its manifest.json. */
+export type ExportFile = {
+  __typename?: 'ExportFile';
+  bytes: Scalars['Int']['output'];
+  file: Scalars['String']['output'];
+  rows: Scalars['Int']['output'];
+  sha256: Scalars['String']['output'];
+  table: Scalars['String']['output'];
+};
+
+/** Where an organisation export is. */
+export type ExportStatus =
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING';
 
 /** A field a profile hides or makes read-only, by module and field name (e.g. DEALS, amount). */
 export type FieldAccess = {
@@ -1772,6 +1816,121 @@ export type HierarchyRole = {
   /** The role this one reports to; null for a top role. */
   parent: Maybe<HierarchyRole>;
 };
+
+/** A CSV import into one module. */
+export type Import = {
+  __typename?: 'Import';
+  /** Fields of the module a column can be mapped to. */
+  availableFields: Array<Scalars['String']['output']>;
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The final report, once COMPLETED or FAILED. */
+  counts: Maybe<ImportCounts>;
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: Maybe<User>;
+  /** Detected: comma, semicolon, tab or pipe. */
+  delimiter: Maybe<Scalars['String']['output']>;
+  duplicatePolicy: DuplicatePolicy;
+  /** Detected: utf8, utf16le, utf16be or windows1252. */
+  encoding: Maybe<Scalars['String']['output']>;
+  errorCount: Scalars['Int']['output'];
+  /** The first errors of the run; all of them at errorsUrl. */
+  errors: Array<ImportRowError>;
+  /** GET with the Bearer token: every error as CSV. */
+  errorsUrl: Scalars['String']['output'];
+  fileName: Maybe<Scalars['String']['output']>;
+  headers: Array<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  /** False (the default): one bad row fails the whole import and nothing is written. */
+  keepGoodRows: Scalars['Boolean']['output'];
+  /** The proposed mapping until the user changes it with updateImportMapping. */
+  mapping: Array<ImportColumnMapping>;
+  /** The field duplicates are matched by (email unless chosen otherwise). */
+  matchField: Maybe<Scalars['String']['output']>;
+  module: ImportModule;
+  status: ImportStatus;
+  /** Until when undoImport is possible. */
+  undoableUntil: Maybe<Scalars['DateTime']['output']>;
+  /** POST the file here (multipart field "file", or the raw body) with the Bearer token, while UPLOADING. */
+  uploadUrl: Scalars['String']['output'];
+};
+
+/** One column of the file and where its cells go. */
+export type ImportColumnMapping = {
+  __typename?: 'ImportColumnMapping';
+  /** The header, as in the file. */
+  column: Scalars['String']['output'];
+  /** The custom field it fills instead (custom fields plug in here). */
+  customField: Maybe<Scalars['String']['output']>;
+  /** The record field it fills (e.g. email), or null when the column is ignored. */
+  field: Maybe<Scalars['String']['output']>;
+};
+
+export type ImportColumnMappingInput = {
+  column: Scalars['String']['input'];
+  customField?: InputMaybe<Scalars['String']['input']>;
+  field?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Counts of a preview or of a finished import. */
+export type ImportCounts = {
+  __typename?: 'ImportCounts';
+  /** Records created (or that would be, in a preview). */
+  created: Scalars['Int']['output'];
+  rowsFailed: Scalars['Int']['output'];
+  rowsRead: Scalars['Int']['output'];
+  rowsValid: Scalars['Int']['output'];
+  skipped: Scalars['Int']['output'];
+  updated: Scalars['Int']['output'];
+};
+
+/** A module records can be imported into (and exported from). */
+export type ImportModule =
+  | 'ACCOUNTS'
+  | 'ACTIVITIES'
+  | 'CONTACTS'
+  | 'DEALS'
+  | 'LEADS';
+
+/** A dry run: every row validated as the API would, matched against the duplicate policy, nothing written. */
+export type ImportPreview = {
+  __typename?: 'ImportPreview';
+  counts: ImportCounts;
+  errorCount: Scalars['Int']['output'];
+  /** The first errors, in row order. */
+  errors: Array<ImportRowError>;
+};
+
+/** An import's progress, live. */
+export type ImportProgress = {
+  __typename?: 'ImportProgress';
+  cursor: Scalars['String']['output'];
+  importId: Scalars['ID']['output'];
+  /** 0-50 while rows are validated, 100 when finished. */
+  percentage: Scalars['Int']['output'];
+  rowsFailed: Scalars['Int']['output'];
+  rowsRead: Scalars['Int']['output'];
+  rowsWritten: Scalars['Int']['output'];
+  status: ImportStatus;
+};
+
+/** A rejected row: the 1-based data row (the first row after the header is 1), the column and why. */
+export type ImportRowError = {
+  __typename?: 'ImportRowError';
+  column: Maybe<Scalars['String']['output']>;
+  field: Maybe<Scalars['String']['output']>;
+  message: Scalars['String']['output'];
+  row: Scalars['Int']['output'];
+};
+
+/** Where an import is: waiting for its file, ready to map and preview, queued, running, finished, or undone. */
+export type ImportStatus =
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'READY'
+  | 'RUNNING'
+  | 'UNDONE'
+  | 'UPLOADING';
 
 /** Industry starter templates (labels, picklists, pipelines and custom fields). */
 export type IndustryTemplate =
@@ -2068,6 +2227,8 @@ export type Mutation = {
   applyTemplate: ApplyTemplatePayload;
   /** Administrators. */
   assignTerritoryUsers: Territory;
+  /** Queues the import (a background job). Calling it again returns the same import: nothing is imported twice. */
+  commitImport: Import;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. */
   convertLead: ConvertLeadPayload;
   createAccount: Account;
@@ -2084,6 +2245,8 @@ export type Mutation = {
   createDeal: Deal;
   /** Administrators only. */
   createEmailTemplate: EmailTemplate;
+  /** Creates an import waiting for its file at uploadUrl (POST /imports does both in one request). */
+  createImport: Import;
   /** Fails with CONFLICT, naming the existing record, when a lead or contact has this email, unless `allowDuplicate`. */
   createLead: Lead;
   /** Writes a note on a record and adds it to the record's timeline. */
@@ -2125,6 +2288,8 @@ export type Mutation = {
   deleteLead: Lead;
   /** Removes a note. */
   deleteNote: Note;
+  /** Deletes the organisation and every row it owns, and ends every sign-in. Returns the deleted organisation's id. */
+  deleteOrganization: Scalars['ID']['output'];
   /** Deletes a custom profile no user or active API key has (CONFLICT otherwise). */
   deleteProfile: Profile;
   deleteReport: Scalars['Boolean']['output'];
@@ -2141,6 +2306,8 @@ export type Mutation = {
   deleteTerritory: Territory;
   /** Removes a rule (its runs stay listed). Administrators only. */
   deleteWorkflowRule: WorkflowRule;
+  /** Starts a background export of every table of the organisation. Administrators only; works while paused. */
+  exportOrganization: OrganizationExport;
   /** Adds a member and returns their one-time set-password token. Needs the USERS setting. */
   inviteUser: InviteUserPayload;
   /** Signs in. Needs no token. A wrong email and a wrong password get the same answer. */
@@ -2148,6 +2315,8 @@ export type Mutation = {
   markNotificationsRead: MarkNotificationsReadPayload;
   /** Moves a deal to a stage and a place on the board. A stale `expectedVersion` fails with CONFLICT. */
   moveDeal: Deal;
+  /** Pauses the organisation: reads, exports and subscriptions go on, every write is refused (FORBIDDEN, reason ORGANIZATION_PAUSED). */
+  pauseOrganization: Organization;
   recordSalesSignal: SalesSignal;
   /** Registers operations as trusted documents and returns them with their ids. Administrators only. */
   registerTrustedDocuments: Array<TrustedDocument>;
@@ -2162,6 +2331,7 @@ export type Mutation = {
   restoreContact: Contact;
   restoreDeal: Deal;
   restoreLead: Lead;
+  resumeOrganization: Organization;
   /** Revokes an API key at once (HTTP and running subscriptions). Revoking a revoked key changes nothing. */
   revokeApiKey: ApiKey;
   /** Generates a new webhook secret; the old one stops working. Administrators only. */
@@ -2176,6 +2346,8 @@ export type Mutation = {
   setTrustedDocumentsRequired: Organization;
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
+  /** Moves what the import created to the recycle bin and restores what it updated, within the undo window. */
+  undoImport: Import;
   /** A stale `expectedVersion` fails with CONFLICT. */
   updateAccount: Account;
   updateActivity: Activity;
@@ -2187,6 +2359,7 @@ export type Mutation = {
   updateDashboard: Dashboard;
   updateDeal: Deal;
   updateForecastSettings: ForecastSettings;
+  updateImportMapping: Import;
   updateLead: Lead;
   /** Administrators only. */
   updateModuleLabels: ModuleMetadata;
@@ -2208,12 +2381,16 @@ export type Mutation = {
   updateStage: Stage;
   /** Administrators only. */
   updateStandardField: ModuleMetadata;
+  /** Changes plan and seats, now or at the period's end. Administrators only; a team notice goes out on a downgrade. */
+  updateSubscription: Organization;
   /** Administrators. */
   updateTerritory: Territory;
   /** Changes a member's name, title, profile or hierarchy role. Needs the USERS setting. */
   updateUser: User;
   /** Administrators only. */
   updateWorkflowRule: WorkflowRule;
+  /** Re-reads the stored archive and compares it with its manifest: files, row counts, SHA-256 checksums. */
+  verifyExport: OrganizationExport;
 };
 
 
@@ -2244,6 +2421,12 @@ export type MutationApplyTemplateArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationAssignTerritoryUsersArgs = {
   input: AssignTerritoryUsersInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCommitImportArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -2304,6 +2487,12 @@ export type MutationCreateDealArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationCreateEmailTemplateArgs = {
   input: CreateEmailTemplateInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationCreateImportArgs = {
+  input: CreateImportInput;
 };
 
 
@@ -2460,6 +2649,12 @@ export type MutationDeleteLeadArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationDeleteNoteArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationDeleteOrganizationArgs = {
+  input: DeleteOrganizationInput;
 };
 
 
@@ -2644,6 +2839,12 @@ export type MutationSignUpArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUndoImportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateAccountArgs = {
   input: UpdateAccountInput;
 };
@@ -2688,6 +2889,12 @@ export type MutationUpdateDealArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateForecastSettingsArgs = {
   input: UpdateForecastSettingsInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateImportMappingArgs = {
+  input: UpdateImportMappingInput;
 };
 
 
@@ -2770,6 +2977,12 @@ export type MutationUpdateStandardFieldArgs = {
 
 
 /** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationUpdateSubscriptionArgs = {
+  input: UpdateSubscriptionInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateTerritoryArgs = {
   input: UpdateTerritoryInput;
 };
@@ -2784,6 +2997,12 @@ export type MutationUpdateUserArgs = {
 /** Write operations. Each takes one `input` argument named after the mutation. */
 export type MutationUpdateWorkflowRuleArgs = {
   input: UpdateWorkflowRuleInput;
+};
+
+
+/** Write operations. Each takes one `input` argument named after the mutation. */
+export type MutationVerifyExportArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** A note written on a lead, contact, account or deal. */
@@ -2844,6 +3063,8 @@ export type OrderDirection =
 /** A company using Pulse. Every record belongs to exactly one organisation and is invisible to all others. */
 export type Organization = {
   __typename?: 'Organization';
+  /** Active users (seats in use). */
+  activeUsers: Scalars['Int']['output'];
   /** ISO 3166 country code used to read phone numbers written without a country prefix. */
   country: Scalars['String']['output'];
   createdAt: Scalars['DateTime']['output'];
@@ -2851,10 +3072,41 @@ export type Organization = {
   currency: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
-  /** The subscription plan: FREE, STANDARD or PROFESSIONAL. */
-  plan: Scalars['String']['output'];
+  /** True while paused: everything can be read, exported and subscribed to; nothing can be changed. */
+  paused: Scalars['Boolean']['output'];
+  pausedAt: Maybe<Scalars['DateTime']['output']>;
+  /** A change waiting for the period's end. */
+  pendingSubscription: Maybe<PendingSubscription>;
+  /** End of the current billing period, when PERIOD_END changes apply. */
+  periodEndsAt: Scalars['DateTime']['output'];
+  /** The subscription plan, its seats, features and limits. */
+  plan: Plan;
   /** Whether only registered operations (trusted documents) run for this organisation's members. */
   requireTrustedDocuments: Scalars['Boolean']['output'];
+  /** Seats paid for: the most active users the organisation may have. */
+  seats: Scalars['Int']['output'];
+};
+
+/** A backup of everything an organisation owns: one zip of CSV files (one per table) plus manifest.json. */
+export type OrganizationExport = {
+  __typename?: 'OrganizationExport';
+  archiveBytes: Scalars['Int']['output'];
+  archiveSha256: Maybe<Scalars['String']['output']>;
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  /** The download link (token-protected) while it has not expired; null before COMPLETED. */
+  downloadUrl: Maybe<Scalars['String']['output']>;
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  files: Array<ExportFile>;
+  id: Scalars['ID']['output'];
+  status: ExportStatus;
+  tableCount: Scalars['Int']['output'];
+  /** Tables written so far and in all: the export's progress. */
+  tablesDone: Scalars['Int']['output'];
+  /** Set by verifyExport when the archive, its files, row counts and checksums all agree. */
+  verifiedAt: Maybe<Scalars['DateTime']['output']>;
+  /** What verifyExport found wrong (empty when verified). */
+  verifyProblems: Maybe<Array<Scalars['String']['output']>>;
 };
 
 /** Overdue open tasks of one owner. */
@@ -2875,6 +3127,15 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
   /** Cursor of the first item of this page, or null when the page is empty. */
   startCursor: Maybe<Scalars['String']['output']>;
+};
+
+/** A subscription change that applies at the end of the billing period. */
+export type PendingSubscription = {
+  __typename?: 'PendingSubscription';
+  effectiveAt: Scalars['DateTime']['output'];
+  plan: PlanName;
+  seats: Scalars['Int']['output'];
+  usersToDeactivate: Array<Scalars['ID']['output']>;
 };
 
 export type Picklist = {
@@ -2921,6 +3182,26 @@ export type PipelineStageSummary = {
   /** Sum of amount x probability, each rounded to cents. */
   weightedAmount: Scalars['Decimal']['output'];
 };
+
+/** A plan as configured by the operator. */
+export type Plan = {
+  __typename?: 'Plan';
+  /** Features the plan enables, e.g. scoringRules, customReports, territories, workflows. */
+  features: Array<Scalars['String']['output']>;
+  /** Named limits, e.g. {"importRows": 5000}. */
+  limits: Scalars['JSON']['output'];
+  /** The most seats the plan allows. */
+  maxSeats: Scalars['Int']['output'];
+  name: PlanName;
+  /** Seats included by default. */
+  seats: Scalars['Int']['output'];
+};
+
+/** The plans an operator sells (configured with PULSE_PLANS). */
+export type PlanName =
+  | 'FREE'
+  | 'PROFESSIONAL'
+  | 'STANDARD';
 
 /** A named set of permissions (Zoho's profile). Every user and every API key has exactly one. */
 export type Profile = {
@@ -2978,6 +3259,9 @@ export type Query = {
   /** Leads or contacts by engagement colour. */
   engagementDistribution: Array<EngagementCount>;
   forecastSettings: ForecastSettings;
+  import: Import;
+  /** The organisation's latest imports. */
+  imports: Array<Import>;
   lead: Lead;
   /** Conversion of leads created in the period, by source or owner (`params.groupBy`). */
   leadConversion: Array<LeadConversionRow>;
@@ -2994,6 +3278,9 @@ export type Query = {
   notifications: NotificationConnection;
   /** The signed-in user's organisation. */
   organization: Organization;
+  organizationExport: OrganizationExport;
+  /** The organisation's exports, latest first. Administrators only. */
+  organizationExports: Array<OrganizationExport>;
   /** Open tasks past due, per owner. */
   overdueTasks: Array<OverdueTasks>;
   /** The organisation's values of a standard picklist. */
@@ -3004,6 +3291,8 @@ export type Query = {
   pipelineByStage: Array<PipelineStageSummary>;
   /** The organisation's pipelines, default first. */
   pipelines: Array<Pipeline>;
+  /** Validates every row without writing; returns counts and the first `first` errors. */
+  previewImport: ImportPreview;
   /** One profile. */
   profile: Profile;
   /** The organisation's profiles. */
@@ -3024,6 +3313,7 @@ export type Query = {
   salesForecast: Array<ForecastRow>;
   /** Sales signals, newest first. */
   salesSignals: SalesSignalConnection;
+  savedImportMappings: Array<SavedImportMapping>;
   /** Administrators: the scoring rules, of one module or all. */
   scoringRules: Array<ScoringRule>;
   /** Administrators: a rescore's progress. */
@@ -3192,6 +3482,12 @@ export type QueryEngagementDistributionArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryImportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryLeadArgs = {
   id: Scalars['ID']['input'];
 };
@@ -3239,6 +3535,12 @@ export type QueryNotificationsArgs = {
 
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryOrganizationExportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryOverdueTasksArgs = {
   params?: InputMaybe<AnalyticsParams>;
 };
@@ -3259,6 +3561,13 @@ export type QueryPipelineArgs = {
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryPipelineByStageArgs = {
   params?: InputMaybe<AnalyticsParams>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryPreviewImportArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
 };
 
 
@@ -3317,6 +3626,12 @@ export type QuerySalesSignalsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<SalesSignalFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QuerySavedImportMappingsArgs = {
+  module: ImportModule;
 };
 
 
@@ -3668,6 +3983,16 @@ export type SalesSignalSubscriptionFilter = {
   recordId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A mapping saved for the module's next imports. */
+export type SavedImportMapping = {
+  __typename?: 'SavedImportMapping';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  mapping: Array<ImportColumnMapping>;
+  module: ImportModule;
+  name: Scalars['String']['output'];
+};
+
 /** Why a record has its score: each rule that contributed, and in it each criterion, with points. */
 export type ScoreBreakdown = {
   __typename?: 'ScoreBreakdown';
@@ -3995,6 +4320,8 @@ export type Subscription = {
   dealEvents: DealEvent;
   /** Deals that changed stage, in one pipeline or all of them; resumable with `after` like `dealEvents`. */
   dealStageChanged: DealStageChange;
+  /** Progress of one import: rows read, written, failed and a percentage, then its end. */
+  importProgress: ImportProgress;
   /** The signed-in user's new notifications, live (after a replay from `after`). */
   notifications: Notification;
   /** Signals as they happen, for records the subscriber may read; resumable with `after` like deal events. */
@@ -4031,6 +4358,17 @@ export type SubscriptionDealStageChangedArgs = {
  * `connectionParams.authorization`. Every event has a `cursor`: resubscribe with `after: <last cursor>`
  * to get every event you missed, exactly once, in order, then live ones.
  */
+export type SubscriptionImportProgressArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Live updates over graphql-ws on the same URL as HTTP (`ws://host:port/graphql`); send the token as
+ * `connectionParams.authorization`. Every event has a `cursor`: resubscribe with `after: <last cursor>`
+ * to get every event you missed, exactly once, in order, then live ones.
+ */
 export type SubscriptionNotificationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
 };
@@ -4055,6 +4393,11 @@ export type SubscriptionSalesSignalArgs = {
 export type SubscriptionScoreChangedArgs = {
   module?: InputMaybe<ScoringModule>;
 };
+
+/** When a subscription change applies. */
+export type SubscriptionEffective =
+  | 'NOW'
+  | 'PERIOD_END';
 
 /** A sales territory (e.g. Americas > US West). An account belongs to a territory when it meets the territory's criteria and those of every ancestor; its contacts and deals follow it. */
 export type Territory = {
@@ -4259,6 +4602,17 @@ export type UpdateForecastSettingsInput = {
   commitProbability: Scalars['Int']['input'];
 };
 
+export type UpdateImportMappingInput = {
+  duplicatePolicy?: InputMaybe<DuplicatePolicy>;
+  id: Scalars['ID']['input'];
+  keepGoodRows?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The whole mapping (columns left out are ignored). */
+  mapping?: InputMaybe<Array<ImportColumnMappingInput>>;
+  matchField?: InputMaybe<Scalars['String']['input']>;
+  /** Save this mapping under a name: the module's next imports start from it. */
+  saveAs?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type UpdateLeadInput = {
   address?: InputMaybe<AddressInput>;
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
@@ -4400,6 +4754,15 @@ export type UpdateStandardFieldInput = {
   module: CustomizableModule;
   /** Enforced on every write path, like a required custom field. */
   required?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type UpdateSubscriptionInput = {
+  effective?: InputMaybe<SubscriptionEffective>;
+  plan: PlanName;
+  /** Defaults to the plan's included seats. */
+  seats?: InputMaybe<Scalars['Int']['input']>;
+  /** Required when the active users would exceed the seats: these users are deactivated (their records stay). */
+  usersToDeactivate?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
 /** Fields left out stay as they are; `parentId: null` makes it top-level. Accounts are re-placed at once when criteria or parent change. */
@@ -4862,6 +5225,7 @@ export type ResolversTypes = {
   CreateDashboardInput: CreateDashboardInput;
   CreateDealInput: CreateDealInput;
   CreateEmailTemplateInput: CreateEmailTemplateInput;
+  CreateImportInput: CreateImportInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
@@ -4905,7 +5269,9 @@ export type ResolversTypes = {
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   DeleteCustomFieldInput: DeleteCustomFieldInput;
   DeleteCustomFieldPayload: ResolverTypeWrapper<DeleteCustomFieldPayload>;
+  DeleteOrganizationInput: DeleteOrganizationInput;
   DeleteStageInput: DeleteStageInput;
+  DuplicatePolicy: DuplicatePolicy;
   EmailMessage: ResolverTypeWrapper<EmailMessageRow>;
   EmailRecipient: EmailRecipient;
   EmailStatus: EmailStatus;
@@ -4913,6 +5279,8 @@ export type ResolversTypes = {
   EngagedModule: EngagedModule;
   Engagement: Engagement;
   EngagementCount: ResolverTypeWrapper<EngagementCount>;
+  ExportFile: ResolverTypeWrapper<ExportFile>;
+  ExportStatus: ExportStatus;
   FieldAccess: ResolverTypeWrapper<FieldAccess>;
   FieldAccessInput: FieldAccessInput;
   FieldAccessLevel: FieldAccessLevel;
@@ -4928,6 +5296,15 @@ export type ResolversTypes = {
   GroupByInput: GroupByInput;
   HierarchyRole: ResolverTypeWrapper<RoleRow>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Import: ResolverTypeWrapper<ImportRow>;
+  ImportColumnMapping: ResolverTypeWrapper<ImportColumnMapping>;
+  ImportColumnMappingInput: ImportColumnMappingInput;
+  ImportCounts: ResolverTypeWrapper<ImportCounts>;
+  ImportModule: ImportModule;
+  ImportPreview: ResolverTypeWrapper<ImportPreviewResult>;
+  ImportProgress: ResolverTypeWrapper<EventRow>;
+  ImportRowError: ResolverTypeWrapper<ImportRowError>;
+  ImportStatus: ImportStatus;
   IndustryTemplate: IndustryTemplate;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   InviteUserInput: InviteUserInput;
@@ -4957,13 +5334,17 @@ export type ResolversTypes = {
   NotificationEdge: ResolverTypeWrapper<Edge<NotificationRow>>;
   OrderDirection: OrderDirection;
   Organization: ResolverTypeWrapper<OrganizationRow>;
+  OrganizationExport: ResolverTypeWrapper<OrganizationExportRow>;
   OverdueTasks: ResolverTypeWrapper<OverdueTasksValue>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PendingSubscription: ResolverTypeWrapper<PendingSubscription>;
   Picklist: ResolverTypeWrapper<PicklistState>;
   PicklistRenameInput: PicklistRenameInput;
   PicklistValue: ResolverTypeWrapper<PicklistValue>;
   Pipeline: ResolverTypeWrapper<PipelineRow>;
   PipelineStageSummary: ResolverTypeWrapper<PipelineStageSummary>;
+  Plan: ResolverTypeWrapper<PlanView>;
+  PlanName: PlanName;
   Profile: ResolverTypeWrapper<ProfileRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   QuotaFilter: QuotaFilter;
@@ -4996,6 +5377,7 @@ export type ResolversTypes = {
   SalesSignalEdge: ResolverTypeWrapper<Edge<SalesSignalRow>>;
   SalesSignalFilter: SalesSignalFilter;
   SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
+  SavedImportMapping: ResolverTypeWrapper<SavedImportMappingRow>;
   ScoreBreakdown: ResolverTypeWrapper<ScoreResult>;
   ScoreChange: ResolverTypeWrapper<ScoreHistoryRow>;
   ScoreChangedEvent: ResolverTypeWrapper<EventRow>;
@@ -5031,6 +5413,7 @@ export type ResolversTypes = {
   StandardPicklist: StandardPicklist;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SubscriptionEffective: SubscriptionEffective;
   Territory: ResolverTypeWrapper<TerritoryRow>;
   TerritoryUser: ResolverTypeWrapper<TerritoryUserRow>;
   TerritoryUserInput: TerritoryUserInput;
@@ -5048,6 +5431,7 @@ export type ResolversTypes = {
   UpdateDashboardInput: UpdateDashboardInput;
   UpdateDealInput: UpdateDealInput;
   UpdateForecastSettingsInput: UpdateForecastSettingsInput;
+  UpdateImportMappingInput: UpdateImportMappingInput;
   UpdateLeadInput: UpdateLeadInput;
   UpdateModuleLabelsInput: UpdateModuleLabelsInput;
   UpdateNoteInput: UpdateNoteInput;
@@ -5061,6 +5445,7 @@ export type ResolversTypes = {
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   UpdateStandardFieldInput: UpdateStandardFieldInput;
+  UpdateSubscriptionInput: UpdateSubscriptionInput;
   UpdateTerritoryInput: UpdateTerritoryInput;
   UpdateUserInput: UpdateUserInput;
   UpdateWorkflowRuleInput: UpdateWorkflowRuleInput;
@@ -5141,6 +5526,7 @@ export type ResolversParentTypes = {
   CreateDashboardInput: CreateDashboardInput;
   CreateDealInput: CreateDealInput;
   CreateEmailTemplateInput: CreateEmailTemplateInput;
+  CreateImportInput: CreateImportInput;
   CreateLeadInput: CreateLeadInput;
   CreateNoteInput: CreateNoteInput;
   CreatePipelineInput: CreatePipelineInput;
@@ -5178,10 +5564,12 @@ export type ResolversParentTypes = {
   Decimal: Scalars['Decimal']['output'];
   DeleteCustomFieldInput: DeleteCustomFieldInput;
   DeleteCustomFieldPayload: DeleteCustomFieldPayload;
+  DeleteOrganizationInput: DeleteOrganizationInput;
   DeleteStageInput: DeleteStageInput;
   EmailMessage: EmailMessageRow;
   EmailTemplate: EmailTemplateRow;
   EngagementCount: EngagementCount;
+  ExportFile: ExportFile;
   FieldAccess: FieldAccess;
   FieldAccessInput: FieldAccessInput;
   FieldChange: FieldChange;
@@ -5195,6 +5583,13 @@ export type ResolversParentTypes = {
   GroupByInput: GroupByInput;
   HierarchyRole: RoleRow;
   ID: Scalars['ID']['output'];
+  Import: ImportRow;
+  ImportColumnMapping: ImportColumnMapping;
+  ImportColumnMappingInput: ImportColumnMappingInput;
+  ImportCounts: ImportCounts;
+  ImportPreview: ImportPreviewResult;
+  ImportProgress: EventRow;
+  ImportRowError: ImportRowError;
   Int: Scalars['Int']['output'];
   InviteUserInput: InviteUserInput;
   InviteUserPayload: InviteResult;
@@ -5220,13 +5615,16 @@ export type ResolversParentTypes = {
   NotificationConnection: NotificationPage;
   NotificationEdge: Edge<NotificationRow>;
   Organization: OrganizationRow;
+  OrganizationExport: OrganizationExportRow;
   OverdueTasks: OverdueTasksValue;
   PageInfo: PageInfo;
+  PendingSubscription: PendingSubscription;
   Picklist: PicklistState;
   PicklistRenameInput: PicklistRenameInput;
   PicklistValue: PicklistValue;
   Pipeline: PipelineRow;
   PipelineStageSummary: PipelineStageSummary;
+  Plan: PlanView;
   Profile: ProfileRow;
   Query: Record<PropertyKey, never>;
   QuotaFilter: QuotaFilter;
@@ -5254,6 +5652,7 @@ export type ResolversParentTypes = {
   SalesSignalEdge: Edge<SalesSignalRow>;
   SalesSignalFilter: SalesSignalFilter;
   SalesSignalSubscriptionFilter: SalesSignalSubscriptionFilter;
+  SavedImportMapping: SavedImportMappingRow;
   ScoreBreakdown: ScoreResult;
   ScoreChange: ScoreHistoryRow;
   ScoreChangedEvent: EventRow;
@@ -5295,6 +5694,7 @@ export type ResolversParentTypes = {
   UpdateDashboardInput: UpdateDashboardInput;
   UpdateDealInput: UpdateDealInput;
   UpdateForecastSettingsInput: UpdateForecastSettingsInput;
+  UpdateImportMappingInput: UpdateImportMappingInput;
   UpdateLeadInput: UpdateLeadInput;
   UpdateModuleLabelsInput: UpdateModuleLabelsInput;
   UpdateNoteInput: UpdateNoteInput;
@@ -5308,6 +5708,7 @@ export type ResolversParentTypes = {
   UpdateSignalSettingsInput: UpdateSignalSettingsInput;
   UpdateStageInput: UpdateStageInput;
   UpdateStandardFieldInput: UpdateStandardFieldInput;
+  UpdateSubscriptionInput: UpdateSubscriptionInput;
   UpdateTerritoryInput: UpdateTerritoryInput;
   UpdateUserInput: UpdateUserInput;
   UpdateWorkflowRuleInput: UpdateWorkflowRuleInput;
@@ -5776,6 +6177,14 @@ export type EngagementCountResolvers<ContextType = GraphQLContext, ParentType ex
   level?: Resolver<ResolversTypes['Engagement'], ParentType, ContextType>;
 };
 
+export type ExportFileResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExportFile'] = ResolversParentTypes['ExportFile']> = {
+  bytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  file?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  table?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type FieldAccessResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['FieldAccess'] = ResolversParentTypes['FieldAccess']> = {
   access?: Resolver<ResolversTypes['FieldAccessLevel'], ParentType, ContextType>;
   field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -5839,6 +6248,68 @@ export type HierarchyRoleResolvers<ContextType = GraphQLContext, ParentType exte
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['HierarchyRole']>, ParentType, ContextType>;
+};
+
+export type ImportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Import'] = ResolversParentTypes['Import']> = {
+  availableFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  counts?: Resolver<Maybe<ResolversTypes['ImportCounts']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  delimiter?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  duplicatePolicy?: Resolver<ResolversTypes['DuplicatePolicy'], ParentType, ContextType>;
+  encoding?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  errorCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['ImportRowError']>, ParentType, ContextType>;
+  errorsUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fileName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  headers?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  keepGoodRows?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  mapping?: Resolver<Array<ResolversTypes['ImportColumnMapping']>, ParentType, ContextType>;
+  matchField?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['ImportModule'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ImportStatus'], ParentType, ContextType>;
+  undoableUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  uploadUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ImportColumnMappingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportColumnMapping'] = ResolversParentTypes['ImportColumnMapping']> = {
+  column?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customField?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type ImportCountsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportCounts'] = ResolversParentTypes['ImportCounts']> = {
+  created?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsFailed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsValid?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  skipped?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ImportPreviewResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportPreview'] = ResolversParentTypes['ImportPreview']> = {
+  counts?: Resolver<ResolversTypes['ImportCounts'], ParentType, ContextType>;
+  errorCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['ImportRowError']>, ParentType, ContextType>;
+};
+
+export type ImportProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportProgress'] = ResolversParentTypes['ImportProgress']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  importId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  percentage?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsFailed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsWritten?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ImportStatus'], ParentType, ContextType>;
+};
+
+export type ImportRowErrorResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ImportRowError'] = ResolversParentTypes['ImportRowError']> = {
+  column?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  row?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type InviteUserPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InviteUserPayload'] = ResolversParentTypes['InviteUserPayload']> = {
@@ -5947,6 +6418,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   activateWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationActivateWorkflowRuleArgs, 'id'>>;
   applyTemplate?: Resolver<ResolversTypes['ApplyTemplatePayload'], ParentType, ContextType, RequireFields<MutationApplyTemplateArgs, 'template'>>;
   assignTerritoryUsers?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationAssignTerritoryUsersArgs, 'input'>>;
+  commitImport?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<MutationCommitImportArgs, 'id'>>;
   convertLead?: Resolver<ResolversTypes['ConvertLeadPayload'], ParentType, ContextType, RequireFields<MutationConvertLeadArgs, 'input'>>;
   createAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationCreateAccountArgs, 'input'>>;
   createActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationCreateActivityArgs, 'input'>>;
@@ -5957,6 +6429,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createDashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, RequireFields<MutationCreateDashboardArgs, 'input'>>;
   createDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationCreateDealArgs, 'input'>>;
   createEmailTemplate?: Resolver<ResolversTypes['EmailTemplate'], ParentType, ContextType, RequireFields<MutationCreateEmailTemplateArgs, 'input'>>;
+  createImport?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<MutationCreateImportArgs, 'input'>>;
   createLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationCreateLeadArgs, 'input'>>;
   createNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationCreateNoteArgs, 'input'>>;
   createPipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationCreatePipelineArgs, 'input'>>;
@@ -5983,6 +6456,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationDeleteDealArgs, 'id'>>;
   deleteLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationDeleteLeadArgs, 'id'>>;
   deleteNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationDeleteNoteArgs, 'id'>>;
+  deleteOrganization?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteOrganizationArgs, 'input'>>;
   deleteProfile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType, RequireFields<MutationDeleteProfileArgs, 'id'>>;
   deleteReport?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteReportArgs, 'id'>>;
   deleteReportSchedule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteReportScheduleArgs, 'id'>>;
@@ -5992,10 +6466,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteStage?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<MutationDeleteStageArgs, 'input'>>;
   deleteTerritory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationDeleteTerritoryArgs, 'id'>>;
   deleteWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationDeleteWorkflowRuleArgs, 'id'>>;
+  exportOrganization?: Resolver<ResolversTypes['OrganizationExport'], ParentType, ContextType>;
   inviteUser?: Resolver<ResolversTypes['InviteUserPayload'], ParentType, ContextType, RequireFields<MutationInviteUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   markNotificationsRead?: Resolver<ResolversTypes['MarkNotificationsReadPayload'], ParentType, ContextType, RequireFields<MutationMarkNotificationsReadArgs, 'input'>>;
   moveDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationMoveDealArgs, 'input'>>;
+  pauseOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   recordSalesSignal?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType, RequireFields<MutationRecordSalesSignalArgs, 'input'>>;
   registerTrustedDocuments?: Resolver<Array<ResolversTypes['TrustedDocument']>, ParentType, ContextType, RequireFields<MutationRegisterTrustedDocumentsArgs, 'input'>>;
   removeTrustedDocument?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRemoveTrustedDocumentArgs, 'input'>>;
@@ -6006,6 +6482,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   restoreContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationRestoreContactArgs, 'id'>>;
   restoreDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationRestoreDealArgs, 'id'>>;
   restoreLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationRestoreLeadArgs, 'id'>>;
+  resumeOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType>;
   sendEmail?: Resolver<ResolversTypes['EmailMessage'], ParentType, ContextType, RequireFields<MutationSendEmailArgs, 'input'>>;
@@ -6014,6 +6491,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   setSharing?: Resolver<Array<ResolversTypes['ModuleSharing']>, ParentType, ContextType, RequireFields<MutationSetSharingArgs, 'input'>>;
   setTrustedDocumentsRequired?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationSetTrustedDocumentsRequiredArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
+  undoImport?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<MutationUndoImportArgs, 'id'>>;
   updateAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationUpdateAccountArgs, 'input'>>;
   updateActivity?: Resolver<ResolversTypes['Activity'], ParentType, ContextType, RequireFields<MutationUpdateActivityArgs, 'input'>>;
   updateAssignmentRule?: Resolver<ResolversTypes['AssignmentRule'], ParentType, ContextType, RequireFields<MutationUpdateAssignmentRuleArgs, 'input'>>;
@@ -6022,6 +6500,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateDashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, RequireFields<MutationUpdateDashboardArgs, 'input'>>;
   updateDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationUpdateDealArgs, 'input'>>;
   updateForecastSettings?: Resolver<ResolversTypes['ForecastSettings'], ParentType, ContextType, RequireFields<MutationUpdateForecastSettingsArgs, 'input'>>;
+  updateImportMapping?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<MutationUpdateImportMappingArgs, 'input'>>;
   updateLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationUpdateLeadArgs, 'input'>>;
   updateModuleLabels?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<MutationUpdateModuleLabelsArgs, 'input'>>;
   updateNote?: Resolver<ResolversTypes['Note'], ParentType, ContextType, RequireFields<MutationUpdateNoteArgs, 'input'>>;
@@ -6035,9 +6514,11 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   updateSignalSettings?: Resolver<ResolversTypes['SignalSettings'], ParentType, ContextType, RequireFields<MutationUpdateSignalSettingsArgs, 'input'>>;
   updateStage?: Resolver<ResolversTypes['Stage'], ParentType, ContextType, RequireFields<MutationUpdateStageArgs, 'input'>>;
   updateStandardField?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<MutationUpdateStandardFieldArgs, 'input'>>;
+  updateSubscription?: Resolver<ResolversTypes['Organization'], ParentType, ContextType, RequireFields<MutationUpdateSubscriptionArgs, 'input'>>;
   updateTerritory?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationUpdateTerritoryArgs, 'input'>>;
   updateUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateUserArgs, 'input'>>;
   updateWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationUpdateWorkflowRuleArgs, 'input'>>;
+  verifyExport?: Resolver<ResolversTypes['OrganizationExport'], ParentType, ContextType, RequireFields<MutationVerifyExportArgs, 'id'>>;
 };
 
 export type NoteResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Note'] = ResolversParentTypes['Note']> = {
@@ -6078,13 +6559,35 @@ export type NotificationEdgeResolvers<ContextType = GraphQLContext, ParentType e
 };
 
 export type OrganizationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization']> = {
+  activeUsers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  plan?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  paused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  pausedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  pendingSubscription?: Resolver<Maybe<ResolversTypes['PendingSubscription']>, ParentType, ContextType>;
+  periodEndsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  plan?: Resolver<ResolversTypes['Plan'], ParentType, ContextType>;
   requireTrustedDocuments?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  seats?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type OrganizationExportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrganizationExport'] = ResolversParentTypes['OrganizationExport']> = {
+  archiveBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  archiveSha256?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  downloadUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  files?: Resolver<Array<ResolversTypes['ExportFile']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ExportStatus'], ParentType, ContextType>;
+  tableCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  tablesDone?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  verifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  verifyProblems?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
 };
 
 export type OverdueTasksResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OverdueTasks'] = ResolversParentTypes['OverdueTasks']> = {
@@ -6098,6 +6601,13 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PendingSubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PendingSubscription'] = ResolversParentTypes['PendingSubscription']> = {
+  effectiveAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  plan?: Resolver<ResolversTypes['PlanName'], ParentType, ContextType>;
+  seats?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  usersToDeactivate?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
 };
 
 export type PicklistResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Picklist'] = ResolversParentTypes['Picklist']> = {
@@ -6126,6 +6636,14 @@ export type PipelineStageSummaryResolvers<ContextType = GraphQLContext, ParentTy
   stageName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   totalAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   weightedAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+};
+
+export type PlanResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Plan'] = ResolversParentTypes['Plan']> = {
+  features?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  limits?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  maxSeats?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['PlanName'], ParentType, ContextType>;
+  seats?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ProfileResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Profile'] = ResolversParentTypes['Profile']> = {
@@ -6164,6 +6682,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   emailTemplates?: Resolver<Array<ResolversTypes['EmailTemplate']>, ParentType, ContextType>;
   engagementDistribution?: Resolver<Array<ResolversTypes['EngagementCount']>, ParentType, ContextType, Partial<QueryEngagementDistributionArgs>>;
   forecastSettings?: Resolver<ResolversTypes['ForecastSettings'], ParentType, ContextType>;
+  import?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<QueryImportArgs, 'id'>>;
+  imports?: Resolver<Array<ResolversTypes['Import']>, ParentType, ContextType>;
   lead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<QueryLeadArgs, 'id'>>;
   leadConversion?: Resolver<Array<ResolversTypes['LeadConversionRow']>, ParentType, ContextType, Partial<QueryLeadConversionArgs>>;
   leads?: Resolver<ResolversTypes['LeadConnection'], ParentType, ContextType, RequireFields<QueryLeadsArgs, 'first'>>;
@@ -6173,11 +6693,14 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   moduleMetadata?: Resolver<ResolversTypes['ModuleMetadata'], ParentType, ContextType, RequireFields<QueryModuleMetadataArgs, 'module'>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<QueryNotificationsArgs, 'first' | 'unreadOnly'>>;
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
+  organizationExport?: Resolver<ResolversTypes['OrganizationExport'], ParentType, ContextType, RequireFields<QueryOrganizationExportArgs, 'id'>>;
+  organizationExports?: Resolver<Array<ResolversTypes['OrganizationExport']>, ParentType, ContextType>;
   overdueTasks?: Resolver<Array<ResolversTypes['OverdueTasks']>, ParentType, ContextType, Partial<QueryOverdueTasksArgs>>;
   picklist?: Resolver<ResolversTypes['Picklist'], ParentType, ContextType, RequireFields<QueryPicklistArgs, 'name'>>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<QueryPipelineArgs, 'id'>>;
   pipelineByStage?: Resolver<Array<ResolversTypes['PipelineStageSummary']>, ParentType, ContextType, Partial<QueryPipelineByStageArgs>>;
   pipelines?: Resolver<Array<ResolversTypes['Pipeline']>, ParentType, ContextType>;
+  previewImport?: Resolver<ResolversTypes['ImportPreview'], ParentType, ContextType, RequireFields<QueryPreviewImportArgs, 'first' | 'id'>>;
   profile?: Resolver<ResolversTypes['Profile'], ParentType, ContextType, RequireFields<QueryProfileArgs, 'id'>>;
   profiles?: Resolver<Array<ResolversTypes['Profile']>, ParentType, ContextType>;
   quotas?: Resolver<Array<ResolversTypes['SalesQuota']>, ParentType, ContextType, Partial<QueryQuotasArgs>>;
@@ -6189,6 +6712,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   runReport?: Resolver<ResolversTypes['ReportResult'], ParentType, ContextType, RequireFields<QueryRunReportArgs, 'id'>>;
   salesForecast?: Resolver<Array<ResolversTypes['ForecastRow']>, ParentType, ContextType, Partial<QuerySalesForecastArgs>>;
   salesSignals?: Resolver<ResolversTypes['SalesSignalConnection'], ParentType, ContextType, RequireFields<QuerySalesSignalsArgs, 'first'>>;
+  savedImportMappings?: Resolver<Array<ResolversTypes['SavedImportMapping']>, ParentType, ContextType, RequireFields<QuerySavedImportMappingsArgs, 'module'>>;
   scoringRules?: Resolver<Array<ResolversTypes['ScoringRule']>, ParentType, ContextType, Partial<QueryScoringRulesArgs>>;
   scoringRun?: Resolver<ResolversTypes['ScoringRun'], ParentType, ContextType, RequireFields<QueryScoringRunArgs, 'id'>>;
   securableFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<QuerySecurableFieldsArgs, 'module'>>;
@@ -6326,6 +6850,14 @@ export type SalesSignalEdgeResolvers<ContextType = GraphQLContext, ParentType ex
   node?: Resolver<ResolversTypes['SalesSignal'], ParentType, ContextType>;
 };
 
+export type SavedImportMappingResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SavedImportMapping'] = ResolversParentTypes['SavedImportMapping']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  mapping?: Resolver<Array<ResolversTypes['ImportColumnMapping']>, ParentType, ContextType>;
+  module?: Resolver<ResolversTypes['ImportModule'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type ScoreBreakdownResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreBreakdown'] = ResolversParentTypes['ScoreBreakdown']> = {
   rules?: Resolver<Array<ResolversTypes['RuleScore']>, ParentType, ContextType>;
   score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -6445,6 +6977,7 @@ export type StageHistoryEntryResolvers<ContextType = GraphQLContext, ParentType 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   dealEvents?: SubscriptionResolver<ResolversTypes['DealEvent'], "dealEvents", ParentType, ContextType, RequireFields<SubscriptionDealEventsArgs, 'pipelineId'>>;
   dealStageChanged?: SubscriptionResolver<ResolversTypes['DealStageChange'], "dealStageChanged", ParentType, ContextType, Partial<SubscriptionDealStageChangedArgs>>;
+  importProgress?: SubscriptionResolver<ResolversTypes['ImportProgress'], "importProgress", ParentType, ContextType, RequireFields<SubscriptionImportProgressArgs, 'id'>>;
   notifications?: SubscriptionResolver<ResolversTypes['Notification'], "notifications", ParentType, ContextType, Partial<SubscriptionNotificationsArgs>>;
   salesSignal?: SubscriptionResolver<ResolversTypes['SalesSignal'], "salesSignal", ParentType, ContextType, Partial<SubscriptionSalesSignalArgs>>;
   scoreChanged?: SubscriptionResolver<ResolversTypes['ScoreChangedEvent'], "scoreChanged", ParentType, ContextType, Partial<SubscriptionScoreChangedArgs>>;
@@ -6653,6 +7186,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   EmailMessage?: EmailMessageResolvers<ContextType>;
   EmailTemplate?: EmailTemplateResolvers<ContextType>;
   EngagementCount?: EngagementCountResolvers<ContextType>;
+  ExportFile?: ExportFileResolvers<ContextType>;
   FieldAccess?: FieldAccessResolvers<ContextType>;
   FieldChange?: FieldChangeResolvers<ContextType>;
   FieldMetadata?: FieldMetadataResolvers<ContextType>;
@@ -6661,6 +7195,12 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ForecastSettings?: ForecastSettingsResolvers<ContextType>;
   GroupBy?: GroupByResolvers<ContextType>;
   HierarchyRole?: HierarchyRoleResolvers<ContextType>;
+  Import?: ImportResolvers<ContextType>;
+  ImportColumnMapping?: ImportColumnMappingResolvers<ContextType>;
+  ImportCounts?: ImportCountsResolvers<ContextType>;
+  ImportPreview?: ImportPreviewResolvers<ContextType>;
+  ImportProgress?: ImportProgressResolvers<ContextType>;
+  ImportRowError?: ImportRowErrorResolvers<ContextType>;
   InviteUserPayload?: InviteUserPayloadResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Lead?: LeadResolvers<ContextType>;
@@ -6678,12 +7218,15 @@ export type Resolvers<ContextType = GraphQLContext> = {
   NotificationConnection?: NotificationConnectionResolvers<ContextType>;
   NotificationEdge?: NotificationEdgeResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
+  OrganizationExport?: OrganizationExportResolvers<ContextType>;
   OverdueTasks?: OverdueTasksResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PendingSubscription?: PendingSubscriptionResolvers<ContextType>;
   Picklist?: PicklistResolvers<ContextType>;
   PicklistValue?: PicklistValueResolvers<ContextType>;
   Pipeline?: PipelineResolvers<ContextType>;
   PipelineStageSummary?: PipelineStageSummaryResolvers<ContextType>;
+  Plan?: PlanResolvers<ContextType>;
   Profile?: ProfileResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RelatedRecord?: RelatedRecordResolvers<ContextType>;
@@ -6700,6 +7243,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   SalesSignal?: SalesSignalResolvers<ContextType>;
   SalesSignalConnection?: SalesSignalConnectionResolvers<ContextType>;
   SalesSignalEdge?: SalesSignalEdgeResolvers<ContextType>;
+  SavedImportMapping?: SavedImportMappingResolvers<ContextType>;
   ScoreBreakdown?: ScoreBreakdownResolvers<ContextType>;
   ScoreChange?: ScoreChangeResolvers<ContextType>;
   ScoreChangedEvent?: ScoreChangedEventResolvers<ContextType>;

@@ -4,6 +4,10 @@ import { defineEmailJobs } from '../modules/emails/email-delivery.js';
 import { defineReportJobs } from '../modules/reports/report-delivery.job.js';
 import { defineWorkflowJobs } from '../modules/workflows/workflow-jobs.js';
 import { defineScoringJobs } from '../modules/scoring/scoring-runs.js';
+import { defineImportJobs } from '../modules/imports/import-runner.js';
+import { defineExportJobs } from '../modules/exports/organization-export.service.js';
+import { defineLifecycleJobs } from '../modules/organizations/organization-lifecycle.service.js';
+import { defineTeamNoticeJobs } from '../modules/organizations/team-notice.js';
 import type { Logger } from '../shared/logger.js';
 import type { JobQueue } from './job-queue.js';
 
@@ -19,4 +23,8 @@ export function defineJobs(jobs: JobQueue, deps: JobDeps): void {
   defineReportJobs(jobs, deps);
   defineWorkflowJobs(jobs, deps);
   defineScoringJobs(jobs, deps);
+  defineImportJobs(jobs, deps);
+  defineExportJobs(jobs, deps);
+  defineTeamNoticeJobs(jobs, deps);
+  defineLifecycleJobs(jobs, deps);
 }

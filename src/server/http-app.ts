@@ -1,8 +1,11 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { trackingRoutes } from '../modules/emails/tracking.routes.js';
 import { formRoutes } from '../modules/forms/forms.routes.js';
-import { exportRoutes } from '../modules/reports/export.routes.js';
+import { exportRoutes as reportExportRoutes } from '../modules/reports/export.routes.js';
 import { hookRoutes } from '../modules/signals/hooks.routes.js';
+import { importRoutes } from '../modules/imports/imports.routes.js';
+import { exportRoutes as recordExportRoutes } from '../modules/exports/exports.routes.js';
+import type { GraphQLSchema } from 'graphql';
 import type { AppDeps } from './context.js';
 import { originAllowed } from './limits/origins.js';
 
@@ -28,7 +31,7 @@ const cors = (allowed: readonly string[] | '*', graphqlPath: string) => (req: Re
 };
 
 /** The Express app with the plain HTTP routes; the GraphQL route is mounted by the server. */
-export function createHttpApp(deps: AppDeps, graphqlPath: string): Express {
+export function createHttpApp(deps: AppDeps, graphqlPath: string, schema: GraphQLSchema): Express {
   const app = express();
   app.disable('x-powered-by');
   // Per-IP sign-in throttling needs the client's address, not the load balancer's.
@@ -37,7 +40,9 @@ export function createHttpApp(deps: AppDeps, graphqlPath: string): Express {
   app.use(trackingRoutes(deps.db, deps.tracking));
   app.use(hookRoutes(deps.db, deps.logger));
   app.use(formRoutes(deps.db, deps.logger));
-  app.use(exportRoutes(deps));
+  app.use(importRoutes(deps));
+  app.use(reportExportRoutes(deps));
+  app.use(recordExportRoutes(deps, schema));
   app.get('/healthz', async (_req, res) => {
     try {
       await deps.database.ping();

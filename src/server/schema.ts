@@ -14,6 +14,8 @@ import { contactResolvers } from '../modules/contacts/contacts.resolvers.js';
 import { customizationResolvers } from '../modules/customization/customization.resolvers.js';
 import { dealLiveResolvers } from '../modules/deals/deals-live.resolvers.js';
 import { dealResolvers } from '../modules/deals/deals.resolvers.js';
+import { importResolvers } from '../modules/imports/imports.resolvers.js';
+import { exportResolvers } from '../modules/exports/exports.resolvers.js';
 import { leadResolvers } from '../modules/leads/leads.resolvers.js';
 import { noteResolvers } from '../modules/notes/notes.resolvers.js';
 import { organizationResolvers } from '../modules/organizations/organizations.resolvers.js';
@@ -33,6 +35,7 @@ import { notificationResolvers } from '../modules/notifications/notifications.re
 import '../modules/assignment/assignment.hooks.js';
 import '../modules/scoring/scoring.hooks.js';
 import '../modules/territories/territories.hooks.js';
+import { guardMutationsWhilePaused } from './paused-guard.js';
 import { DateScalar, DateTimeScalar, DecimalScalar, JSONScalar } from './scalars.js';
 
 export const SCHEMA_FOLDER = fileURLToPath(new URL('../../schema', import.meta.url));
@@ -79,15 +82,16 @@ export const moduleResolvers: Resolvers[] = [
   territoryResolvers,
   assignmentResolvers,
   accessControlResolvers,
+  importResolvers,
+  exportResolvers,
 ];
 
 export function buildSchema(): GraphQLSchema {
-  return applyFieldSecurity(
-    makeExecutableSchema({
-      typeDefs: readTypeDefs(),
-      // graphql-tools merges the per-module maps type by type.
-      resolvers: moduleResolvers as never,
-      resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
-    }),
-  );
+  const schema = makeExecutableSchema({
+    typeDefs: readTypeDefs(),
+    // graphql-tools merges the per-module maps type by type.
+    resolvers: moduleResolvers as never,
+    resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
+  });
+  return applyFieldSecurity(guardMutationsWhilePaused(schema));
 }

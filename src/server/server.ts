@@ -25,6 +25,7 @@ import { AdjustableClock } from './limits/clock.js';
 import { limitsPlugin } from './limits/limits-plugin.js';
 import { OperationLimits } from './limits/operation-guard.js';
 import { documentIdInBody, trustedDocumentsPlugin } from './limits/trusted-documents-plugin.js';
+import { installPlans } from '../modules/organizations/plans.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -51,6 +52,7 @@ export interface ServerDeps {
 }
 
 export async function startServer(base: ServerDeps, listen: ListenOptions): Promise<PulseServer> {
+  installPlans(base.config.plans);
   const schema = buildSchema();
   const hub = new EventHub(base.database, base.logger, { pollIntervalMs: base.config.eventPollIntervalMs });
   await hub.start();
@@ -69,7 +71,7 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
   };
   // One set of limits for both endpoints: HTTP through Apollo's plugin, the WebSocket in onSubscribe.
   const limits = new OperationLimits(deps.config.limits, deps.db, deps.clock);
-  const app = createHttpApp(deps, GRAPHQL_PATH);
+  const app = createHttpApp(deps, GRAPHQL_PATH, schema);
   // Before Apollo's middleware: a browser's GET of /graphql gets the explorer page.
   const web = mountWebRoutes(app, { config: deps.config, logger: deps.logger, schema, graphqlPath: GRAPHQL_PATH });
   const httpServer = createServer(app);

@@ -9,7 +9,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { normaliseFields, rules, type FieldRules } from '../records/field-rules.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
-import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
+import { insertRecord, insertRecords, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { ACCOUNT } from './accounts.kind.js';
 import { accounts, type AccountRow } from './accounts.table.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -30,6 +30,16 @@ export const FIELDS: FieldRules = {
   tags: rules.tags(),
 };
 
+/** The validated, normalised columns of a new account: the one check the API and imports share. */
+export function accountValues(viewer: Viewer, input: CreateAccountInput): Record<string, unknown> {
+  return { ...normaliseFields(FIELDS, input, viewer, 'create'), ...addressChanges(input.address) };
+}
+
+/** Accounts an import creates, already validated by `accountValues` and checked against its duplicate policy. */
+export function insertImportedAccounts(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>): Promise<AccountRow[]> {
+  return insertRecords(tx, viewer, ACCOUNT, valuesList, 'Account imported', timelineData, 'import');
+}
+
 /** Creates an account inside the caller's transaction (used by lead conversion too). */
 export async function insertAccount(
   tx: Db,
@@ -39,7 +49,7 @@ export async function insertAccount(
   timelineData?: Record<string, unknown>,
   inheritedFrom?: object,
 ): Promise<AccountRow> {
-  const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, viewer, 'create'), ...addressChanges(input.address) };
+  const values = accountValues(viewer, input);
   const checked = await validateRecordWrite(tx, viewer, 'accounts', { values, customFields: input.customFields, inheritedFrom });
   const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
   const row = await insertRecord(tx, viewer, ACCOUNT, { ...checked.values, ...owner, customFields: checked.customFields ?? {} }, summary, timelineData);

@@ -14,6 +14,7 @@ import { ownerFor } from '../records/record-owner.js';
 import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { relatedColumnOf, relatedColumnsFor, relatedRefOf, type RelatedColumns } from '../records/related-record.js';
 import { appendTimeline } from '../timeline/timeline.service.js';
+import type { WriteSource } from '../records/record-hooks.js';
 import { ACTIVITY } from './activities.kind.js';
 import { activities, type ActivityRow } from './activities.table.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -66,8 +67,9 @@ async function noteOnRelatedTimeline(tx: Db, viewer: Viewer, row: ActivityRow, k
   ]);
 }
 
-export async function createActivity(s: Session, input: CreateActivityInput): Promise<ActivityRow> {
-  const values: Record<string, unknown> = normaliseFields(FIELDS, input, s.viewer, 'create');
+/** The validated, normalised fields of a new activity: the one check the API and imports share. */
+export function activityValues(viewer: Viewer, input: CreateActivityInput): Record<string, unknown> {
+  const values: Record<string, unknown> = normaliseFields(FIELDS, input, viewer, 'create');
   values['status'] ??= 'NOT_STARTED';
   values['priority'] ??= 'NORMAL';
   if (DONE.includes(values['status'] as string)) values['completedAt'] = new Date();
@@ -78,16 +80,26 @@ export async function createActivity(s: Session, input: CreateActivityInput): Pr
     callDirection: (values['callDirection'] as string | null) ?? null,
     callDurationSeconds: (values['callDurationSeconds'] as number | null) ?? null,
   });
-  return inTransaction(s.db, async (tx) => {
-    const checked = await validateRecordWrite(tx, s.viewer, 'activities', { values: { ...values, type: input.type }, customFields: input.customFields });
-    const related = input.relatedTo ? await relatedColumnsFor(tx, s.viewer, input.relatedTo) : {};
-    const owner = await ownerFor(tx, s.viewer, input.ownerId, 'create');
-    const row = await insertRecord(tx, s.viewer, ACTIVITY, { ...checked.values, ...related, ...owner, customFields: checked.customFields ?? {} });
-    await syncCustomFieldValues(tx, s.viewer, checked.config, row.id, {}, row.customFields);
-    await noteOnRelatedTimeline(tx, s.viewer, row, 'ACTIVITY_ADDED', 'scheduled');
-    await markInteraction(tx, s.viewer, row);
-    return row;
-  });
+  return values;
+}
+
+/** Creates an activity inside the caller's transaction (the API and imports). */
+export async function insertActivity(tx: Db, viewer: Viewer, input: CreateActivityInput, source: WriteSource = 'user'): Promise<ActivityRow> {
+  const values = activityValues(viewer, input);
+  const checked = await validateRecordWrite(tx, viewer, 'activities', { values: { ...values, type: input.type }, customFields: input.customFields });
+  const related = input.relatedTo ? await relatedColumnsFor(tx, viewer, input.relatedTo) : {};
+  const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
+  const row = await insertRecord(tx, viewer, ACTIVITY, { ...checked.values, ...related, ...owner, customFields: checked.customFields ?? {} }, undefined, {}, source);
+  await syncCustomFieldValues(tx, viewer, checked.config, row.id, {}, row.customFields);
+  await noteOnRelatedTimeline(tx, viewer, row, 'ACTIVITY_ADDED', 'scheduled');
+  await markInteraction(tx, viewer, row);
+  return row;
+}
+
+export function createActivity(s: Session, input: CreateActivityInput): Promise<ActivityRow> {
+  // Validated before the transaction opens, as before: a bad input costs no connection.
+  activityValues(s.viewer, input);
+  return inTransaction(s.db, (tx) => insertActivity(tx, s.viewer, input));
 }
 
 export async function updateActivity(s: Session, input: UpdateActivityInput): Promise<ActivityRow> {

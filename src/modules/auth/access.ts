@@ -20,7 +20,9 @@ import type { Viewer } from './viewer.js';
 
 export type { CrmModule, RecordAction, Setting };
 
-type ScopeModule = CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms';
+/** What readScope filters besides CRM records. */
+type ScopeModule = CrmModule | 'users' | 'pipelines' | 'timeline' | 'forms' | 'imports' | 'exports';
+export type ScopedArea = ScopeModule;
 
 interface ScopedTable {
   readonly organizationId: PgColumn;
@@ -94,7 +96,7 @@ const restrictionOf = (viewer: Viewer, module: CrmModule): RecordAccess | undefi
 /** The WHERE condition limiting `table` of `module` to what the viewer may read. */
 export function readScope(viewer: Viewer, module: ScopeModule, table: ScopedTable): SQL {
   const tenant = eq(table.organizationId, viewer.organizationId);
-  if (module === 'users' || module === 'pipelines' || module === 'timeline' || module === 'forms') return tenant;
+  if (module === 'users' || module === 'pipelines' || module === 'timeline' || module === 'forms' || module === 'imports' || module === 'exports') return tenant;
   if (!canAct(viewer, 'read', module)) return NOTHING;
   if (!table.ownerId) return parentsScope(viewer, table, tenant);
   const restriction = restrictionOf(viewer, module);
@@ -151,7 +153,19 @@ export function canAct(viewer: Viewer, action: RecordAction, module: CrmModule, 
   return owners.has(record.ownerId) || territoryGrantsRecord(viewer, module, record);
 }
 
+/** The error every write of a paused organisation gets: FORBIDDEN with reason ORGANIZATION_PAUSED. */
+export const organizationPaused = (): DomainError =>
+  new DomainError('FORBIDDEN', 'The organisation is paused: everything can be read and exported, nothing can be changed until an administrator resumes it', {
+    reason: 'ORGANIZATION_PAUSED',
+  });
+
+/** Refuses any write while the organisation is paused (records, settings, imports, HTTP routes). */
+export function assertWritable(viewer: Viewer): void {
+  if (viewer.paused) throw organizationPaused();
+}
+
 export function assertCan(viewer: Viewer, action: RecordAction, module: CrmModule, record?: OwnedRecord): void {
+  if (action !== 'read') assertWritable(viewer);
   if (!canAct(viewer, action, module, record)) {
     throw forbidden(record ? `You may not ${action} this record (${module})` : `You may not ${action} ${module}`);
   }

@@ -25,6 +25,8 @@ export interface ViewerSource {
   readonly coolingDays: number;
   readonly accessVersion: number;
   readonly trustedDocumentsOnly: boolean;
+  readonly plan: string;
+  readonly pausedAt: Date | null;
 }
 
 /** The columns of `ViewerSource`, for selects joining users and organizations. */
@@ -44,6 +46,8 @@ export const viewerColumns = {
   coolingDays: organizations.coolingDays,
   accessVersion: organizations.accessVersion,
   trustedDocumentsOnly: organizations.requireTrustedDocuments,
+  plan: organizations.plan,
+  pausedAt: organizations.pausedAt,
 };
 
 export async function viewerOf(deps: ViewerDeps, source: ViewerSource, apiKeyId: string | null): Promise<Viewer> {
@@ -61,6 +65,8 @@ export async function viewerOf(deps: ViewerDeps, source: ViewerSource, apiKeyId:
     currency: source.currency,
     engagement: { hotDays: source.hotDays, warmDays: source.warmDays, coolingDays: source.coolingDays },
     trustedDocumentsOnly: source.trustedDocumentsOnly,
+    plan: source.plan,
+    paused: source.pausedAt !== null,
   };
 }
 

@@ -27,4 +27,8 @@ export interface Viewer {
   readonly engagement: EngagementThresholds;
   /** The organisation runs registered operations only (trusted documents); absent means no. */
   readonly trustedDocumentsOnly?: boolean;
+  /** The organisation's plan (features and limits: src/modules/organizations/plans.ts). */
+  readonly plan: string;
+  /** While the organisation is paused every write is refused (`assertCan`, the mutation guard). */
+  readonly paused: boolean;
 }

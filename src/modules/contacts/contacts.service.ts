@@ -15,7 +15,7 @@ import { markActivity } from '../records/last-activity.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
 import { scoreListing } from '../scoring/score-sql.js';
-import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
+import { assertReference, insertRecord, insertRecords, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { CONTACT } from './contacts.kind.js';
 import { contacts, type ContactRow } from './contacts.table.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -68,6 +68,16 @@ async function assertUniqueEmail(tx: Db, viewer: Viewer, email: unknown, exceptI
   }
 }
 
+/** The validated, normalised columns of a new contact: the one check the API and imports share. */
+export function contactValues(viewer: Viewer, input: CreateContactInput): Record<string, unknown> {
+  return { ...normaliseFields(FIELDS, input, viewer, 'create'), ...addressChanges(input.address) };
+}
+
+/** Contacts an import creates, already validated by `contactValues` and checked against its duplicate policy. */
+export function insertImportedContacts(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>): Promise<ContactRow[]> {
+  return insertRecords(tx, viewer, CONTACT, valuesList.map((values) => ({ accountId: null, ...values })), 'Contact imported', timelineData, 'import');
+}
+
 /** Creates a contact inside the caller's transaction (used by lead conversion too). */
 export async function insertContact(
   tx: Db,
@@ -75,7 +85,7 @@ export async function insertContact(
   input: CreateContactInput,
   options: { checkDuplicate: boolean; summary?: string; timelineData?: Record<string, unknown>; inheritedFrom?: object } = { checkDuplicate: true },
 ): Promise<ContactRow> {
-  const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, viewer, 'create'), ...addressChanges(input.address) };
+  const values = contactValues(viewer, input);
   const checked = await validateRecordWrite(tx, viewer, 'contacts', { values, customFields: input.customFields, inheritedFrom: options.inheritedFrom });
   if (options.checkDuplicate && !input.allowDuplicate) await assertUniqueEmail(tx, viewer, values['email']);
   if (input.accountId) await assertReference(tx, viewer, ACCOUNT, input.accountId, 'accountId');

@@ -14,6 +14,7 @@ import { commonConditions, containsPattern, listRecords } from '../records/recor
 import { ownerFor } from '../records/record-owner.js';
 import { scoreListing } from '../scoring/score-sql.js';
 import { assertReference, insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
+import type { WriteSource } from '../records/record-hooks.js';
 import { rankAtEnd } from './board-rank.js';
 import { applyMove, stageEntryValues } from './deal-moves.service.js';
 import { DEAL } from './deals.kind.js';
@@ -43,9 +44,21 @@ async function checkReferences(tx: Db, viewer: Viewer, input: { accountId?: stri
   if (input.contactId) await assertReference(tx, viewer, CONTACT, input.contactId, 'contactId');
 }
 
-/** Creates a deal inside the caller's transaction (used by lead conversion too). */
-export async function insertDeal(tx: Db, viewer: Viewer, input: CreateDealInput, timelineData: Record<string, unknown> = {}, inheritedFrom?: object): Promise<DealRow> {
-  const checked = await validateRecordWrite(tx, viewer, 'deals', { values: normaliseFields(FIELDS, input, viewer, 'create'), customFields: input.customFields, inheritedFrom });
+/** The validated, normalised fields of a new deal: the one check the API and imports share. */
+export function dealValues(viewer: Viewer, input: CreateDealInput): Record<string, unknown> {
+  return normaliseFields(FIELDS, input, viewer, 'create');
+}
+
+/** Creates a deal inside the caller's transaction (used by lead conversion and imports too). */
+export async function insertDeal(
+  tx: Db,
+  viewer: Viewer,
+  input: CreateDealInput,
+  timelineData: Record<string, unknown> = {},
+  inheritedFrom?: object,
+  source: WriteSource = 'user',
+): Promise<DealRow> {
+  const checked = await validateRecordWrite(tx, viewer, 'deals', { values: dealValues(viewer, input), customFields: input.customFields, inheritedFrom });
   const values = checked.values;
   const stage = await resolveStage(tx, viewer, input.pipelineId, input.stageId);
   await checkReferences(tx, viewer, input);
@@ -68,6 +81,7 @@ export async function insertDeal(tx: Db, viewer: Viewer, input: CreateDealInput,
     },
     `Deal created in stage ${stage.name}`,
     { stageId: stage.id, ...timelineData },
+    source,
   );
   await syncCustomFieldValues(tx, viewer, checked.config, deal.id, {}, deal.customFields);
   await recordStageEntry(tx, viewer, deal, null, at);

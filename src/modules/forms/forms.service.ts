@@ -6,7 +6,7 @@ import type { CreateLeadInput, CreateWebFormInput } from '../../generated/graphq
 import { badInput, DomainError, notFound } from '../../shared/errors.js';
 import { LEAD_SOURCES } from '../../shared/picklists.js';
 import { picklistValue, requiredText, website } from '../../shared/validation.js';
-import { assertManages, readScope, recordScope } from '../auth/access.js';
+import { assertManages, readScope, recordScope, assertWritable } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import { newTrackingToken, organizationOfToken } from '../emails/tracking-tokens.js';
 import { insertLead } from '../leads/leads.service.js';
@@ -107,6 +107,7 @@ export async function submitWebForm(db: Db, publicKey: string, body: Record<stri
     else lead[field.leadField] = value;
   }
   const viewer = systemViewer(owner, organization);
+  assertWritable(viewer);
   return inTransaction(db, async (tx) => {
     await assertAssignableOwner(tx, viewer, owner.id);
     const email = typeof lead['email'] === 'string' ? (lead['email'] as string) : null;

@@ -16,7 +16,7 @@ import { markActivity } from '../records/last-activity.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
 import { scoreListing } from '../scoring/score-sql.js';
-import { insertRecord, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
+import { insertRecord, insertRecords, lockForUpdate, saveChanges, setDeleted } from '../records/record-store.js';
 import { LEAD } from './leads.kind.js';
 import { leads, type LeadRow } from './leads.table.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -83,11 +83,21 @@ async function assertNotDuplicate(tx: Db, viewer: Viewer, email: unknown, except
   }
 }
 
-export async function insertLead(tx: Db, viewer: Viewer, input: CreateLeadInput): Promise<LeadRow> {
-  const values: Record<string, unknown> = {
+/** The validated, normalised columns of a new lead: the one check the API, forms and imports share. */
+export function leadValues(viewer: Viewer, input: CreateLeadInput): Record<string, unknown> {
+  return {
     ...normaliseFields(FIELDS, { ...input, status: input.status ?? DEFAULT_LEAD_STATUS }, viewer, 'create'),
     ...addressChanges(input.address),
   };
+}
+
+/** Leads an import creates, already validated by `leadValues` and checked against its duplicate policy. */
+export function insertImportedLeads(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>): Promise<LeadRow[]> {
+  return insertRecords(tx, viewer, LEAD, valuesList, 'Lead imported', timelineData, 'import');
+}
+
+export async function insertLead(tx: Db, viewer: Viewer, input: CreateLeadInput): Promise<LeadRow> {
+  const values = leadValues(viewer, input);
   const checked = await validateRecordWrite(tx, viewer, 'leads', { values, customFields: input.customFields });
   if (!input.allowDuplicate) await assertNotDuplicate(tx, viewer, values['email']);
   const owner = await ownerFor(tx, viewer, input.ownerId, 'create');

@@ -1,4 +1,4 @@
-import { boolean, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { boolean, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { timestampMs } from '../../db/columns.js';
 
 /** The tenant itself: the only table not keyed by organization_id (a reference table on Citus). */
@@ -23,6 +23,14 @@ export const organizations = pgTable('organizations', {
   requireTrustedDocuments: boolean('require_trusted_documents').notNull().default(false),
   /** Bumped in the transaction of every change to profiles, roles, sharing, users or API keys. */
   accessVersion: integer('access_version').notNull().default(1),
+  /** Paid seats (active users allowed); null means the plan's default. */
+  seats: integer('seats'),
+  /** While set, every write is refused; reads, exports and subscriptions go on. */
+  pausedAt: timestampMs('paused_at'),
+  /** End of the current billing period, when PERIOD_END changes apply. */
+  periodEndsAt: timestampMs('period_ends_at'),
+  /** A subscription change waiting for the period end. */
+  pendingSubscription: jsonb('pending_subscription').$type<{ plan: string; seats: number; usersToDeactivate: string[] } | null>(),
 });
 
 export type OrganizationRow = typeof organizations.$inferSelect;

@@ -222,6 +222,47 @@ export async function insertRecord<T extends RecordTable>(
   return created;
 }
 
+/**
+ * Inserts many records in one statement (imports): the same hooks, timeline entries and
+ * permission check as `insertRecord`, per record, with the row and timeline writes batched.
+ */
+export async function insertRecords<T extends RecordTable>(
+  tx: Db,
+  viewer: Viewer,
+  kind: RecordKind<T>,
+  valuesList: readonly Record<string, unknown>[],
+  summary: string,
+  timelineData: Record<string, unknown>,
+  source: WriteSource,
+): Promise<RowOf<T>[]> {
+  if (valuesList.length === 0) return [];
+  assertCan(viewer, 'create', kind.module);
+  const drafts = valuesList.map((values) => {
+    const ownerGiven = values['ownerId'] !== undefined && values['ownerId'] !== null;
+    return { module: kind.module, values: { createdById: viewer.userId, ...values, ownerId: ownerGiven ? values['ownerId'] : viewer.userId }, source, ownerGiven };
+  });
+  for (const draft of drafts) await runBeforeCreate(tx, viewer, draft);
+  const rows = (await tx
+    .insert(kind.table as PgTable)
+    .values(drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: randomUUID() })) as never)
+    .returning()) as RowOf<T>[];
+  const timelineType = kind.timelineType;
+  if (timelineType) {
+    await appendTimeline(
+      tx,
+      viewer.organizationId,
+      viewer.userId,
+      rows.map((row) => ({ recordType: timelineType, recordId: row.id, kind: 'CREATED', summary, data: timelineData })),
+    );
+  }
+  for (const [index, created] of rows.entries()) {
+    const values = drafts[index]?.values ?? {};
+    const changes = Object.entries(values).flatMap(([field, value]) => (value === undefined || value === null ? [] : [{ field, oldValue: null, newValue: value }]));
+    await runAfterWrite(tx, viewer, { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes, source });
+  }
+  return rows;
+}
+
 /** Checks a record named in an input (e.g. `accountId`) exists for the viewer and is not deleted. */
 export async function assertReference<T extends RecordTable>(tx: Db, viewer: Viewer, kind: RecordKind<T>, id: string, field: string): Promise<RowOf<T>> {
   const [row] = await tx

@@ -5,7 +5,7 @@ import { inTransaction } from '../../db/transaction.js';
 import type { RecordSalesSignalInput, UpdateSignalSettingsInput } from '../../generated/graphql.js';
 import { badInput, DomainError, forbidden } from '../../shared/errors.js';
 import { normaliseEmail, optionalText } from '../../shared/validation.js';
-import { assertCan, assertManages } from '../auth/access.js';
+import { assertCan, assertManages, assertWritable } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import { CONTACT } from '../contacts/contacts.kind.js';
@@ -114,7 +114,9 @@ export async function recordWebhookSignal(db: Db, organizationId: string, rawBod
   const signal = parseSignal(body as Record<string, unknown>);
   const owner = await defaultOwner(db, organization.id);
   if (!owner) throw forbidden('The organisation has no active administrator');
-  return recordOne(db, systemViewer(owner, organization), null, organization, signal);
+  const viewer = systemViewer(owner, organization);
+  assertWritable(viewer);
+  return recordOne(db, viewer, null, organization, signal);
 }
 
 export async function rotateWebhookSecret(s: Session): Promise<{ secret: string; organizationId: string }> {

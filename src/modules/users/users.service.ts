@@ -14,6 +14,7 @@ import { accessChanged } from '../access-control/access-version.js';
 import { recordAudit } from '../access-control/audit.service.js';
 import { builtInProfileId, getProfileRow, lockActiveAdministrators } from '../access-control/profiles.service.js';
 import { getRoleRow } from '../access-control/roles.service.js';
+import { assertSeatAvailable } from '../organizations/seats.js';
 
 const INVITATION_DAYS = 7;
 
@@ -69,6 +70,30 @@ export async function insertUser(
   return user;
 }
 
+/** Active users of an organisation (the seats in use). */
+export async function countActiveUsers(tx: Db, organizationId: string): Promise<number> {
+  const rows = await tx.select({ id: users.id }).from(users).where(and(eq(users.organizationId, organizationId), eq(users.active, true)));
+  return rows.length;
+}
+
+/** Active members, for team notices. */
+export function activeMembers(tx: Db, organizationId: string): Promise<UserRow[]> {
+  return tx.select().from(users).where(and(eq(users.organizationId, organizationId), eq(users.active, true))).orderBy(asc(users.createdAt));
+}
+
+/**
+ * Deactivates users to fit fewer seats, in the caller's transaction. Their records stay, owned
+ * by them (an inactive owner) until someone reassigns them. The caller is never among them.
+ */
+export async function deactivateForSeats(tx: Db, viewer: Viewer, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    if (id === viewer.userId) throw badInput('usersToDeactivate', 'You cannot deactivate yourself');
+    const [target] = await tx.select().from(users).where(recordScope(viewer, 'users', users, id)).for('update');
+    if (!target) throw new DomainError('NOT_FOUND', 'usersToDeactivate: User not found', { field: 'usersToDeactivate' });
+    await tx.update(users).set({ active: false, deactivatedAt: new Date() }).where(and(recordScope(viewer, 'users', users, id), eq(users.active, true)));
+  }
+}
+
 export interface InviteUserInput {
   name: string;
   email: string;
@@ -91,6 +116,7 @@ export async function inviteUser(s: Session, input: InviteUserInput): Promise<In
   const invitationToken = randomBytes(32).toString('base64url');
   const invitationExpiresAt = new Date(Date.now() + INVITATION_DAYS * 24 * 3600 * 1000);
   const user = await inTransaction(s.db, async (tx) => {
+    await assertSeatAvailable(tx, s.viewer.organizationId);
     const profileId = await profileFor(tx, s.viewer, input.profileId, userRole);
     const roleId = input.roleId ? (await getRoleRow(tx, s.viewer, input.roleId, 'roleId')).id : null;
     const created = await insertUser(tx, { organizationId: s.viewer.organizationId, name, email, role: userRole, passwordHash: null, profileId, roleId });
@@ -205,7 +231,10 @@ export async function defaultOwner(tx: Db, organizationId: string): Promise<User
 }
 
 /** A viewer acting for Pulse itself inside one organisation (webhooks, tracking, forms), as `user`. */
-export function systemViewer(user: UserRow, organization: { country: string; currency: string; hotDays: number; warmDays: number; coolingDays: number }): Viewer {
+export function systemViewer(
+  user: UserRow,
+  organization: { country: string; currency: string; hotDays: number; warmDays: number; coolingDays: number; plan: string; pausedAt: Date | null },
+): Viewer {
   return {
     userId: user.id,
     organizationId: user.organizationId,
@@ -218,6 +247,8 @@ export function systemViewer(user: UserRow, organization: { country: string; cur
     country: organization.country,
     currency: organization.currency,
     engagement: { hotDays: organization.hotDays, warmDays: organization.warmDays, coolingDays: organization.coolingDays },
+    plan: organization.plan,
+    paused: organization.pausedAt !== null,
   };
 }
 

@@ -1,0 +1,91 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import type { AppDeps } from '../../server/context.js';
+import { csvLine } from '../../shared/csv-write.js';
+import { DomainError, httpStatusOf, notFound, unauthenticated } from '../../shared/errors.js';
+import { authenticate } from '../auth/auth.service.js';
+import { canManage } from '../auth/access.js';
+import type { Session } from '../auth/session.js';
+import { moduleRows, parseFilter } from './module-export.js';
+import { archiveBytes, exportForDownload, tokenMatches } from './organization-export.service.js';
+
+async function sessionOf(deps: AppDeps, req: Request): Promise<Session> {
+  const auth = await authenticate(deps, req.headers.authorization);
+  if (!auth.viewer) throw unauthenticated(auth.error ?? undefined);
+  return { db: deps.db, config: deps.config, jobs: deps.jobs, viewer: auth.viewer };
+}
+
+function sendError(deps: AppDeps, res: Response, error: unknown): void {
+  if (res.headersSent) {
+    // Mid-stream: cut the response so the client sees an incomplete file, not a short valid one.
+    res.destroy();
+    return;
+  }
+  if (error instanceof DomainError) {
+    res.status(httpStatusOf(error.code)).json({ error: error.message, code: error.code, ...error.details });
+    return;
+  }
+  deps.logger.error('export request failed', { error });
+  res.status(500).json({ error: 'Internal server error', code: 'INTERNAL_SERVER_ERROR' });
+}
+
+/** Waits for the socket to drain: a slow client holds one page in memory, never the export. */
+const write = async (res: Response, chunk: string | Buffer): Promise<void> => {
+  if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+};
+
+/**
+ * GET /export/<module>.csv?filter=<JSON filter> (Bearer token) and
+ * GET /export/organization/<id>.zip?token=<link token> (or an administrator's Bearer token).
+ */
+export function exportRoutes(deps: AppDeps, schema: GraphQLSchema): Router {
+  const router = express.Router();
+  router.get('/export/:module.csv', async (req, res) => {
+    try {
+      const session = await sessionOf(deps, req);
+      const module = String(req.params['module']);
+      const filter = parseFilter(schema, module, typeof req.query['filter'] === 'string' ? req.query['filter'] : undefined);
+      const rows = moduleRows(session, module, filter);
+      const first = await rows.next();
+      res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="${module}.csv"`);
+      if (first.done) {
+        res.end();
+        return;
+      }
+      const columns = Object.keys(first.value);
+      // A byte order mark: Excel reads UTF-8 only with it.
+      await write(res, `\uFEFF${csvLine(columns)}`);
+      let lines: string[] = [];
+      for (let step: IteratorResult<Record<string, unknown>> = first; !step.done; step = await rows.next()) {
+        const row = step.value;
+        lines.push(csvLine(columns.map((column) => row[column])));
+        if (lines.length >= 200) {
+          await write(res, lines.join(''));
+          lines = [];
+        }
+      }
+      if (lines.length > 0) await write(res, lines.join(''));
+      res.end();
+    } catch (error) {
+      sendError(deps, res, error);
+    }
+  });
+  router.get('/export/organization/:id.zip', async (req, res) => {
+    try {
+      const row = await exportForDownload(deps.db, String(req.params['id']));
+      const token = typeof req.query['token'] === 'string' ? req.query['token'] : null;
+      let allowed = row !== undefined && token !== null && tokenMatches(deps.config, row, token);
+      if (row && !allowed && req.headers.authorization) {
+        const session = await sessionOf(deps, req);
+        allowed = session.viewer.organizationId === row.organizationId && canManage(session.viewer, 'organization');
+      }
+      if (!row || !allowed || row.status !== 'COMPLETED') throw notFound('Export');
+      res.status(200).type('application/zip').set('Content-Disposition', `attachment; filename="pulse-export-${row.id}.zip"`).set('Content-Length', String(row.archiveBytes));
+      for await (const chunk of archiveBytes(deps.db, row)) await write(res, chunk);
+      res.end();
+    } catch (error) {
+      sendError(deps, res, error);
+    }
+  });
+  return router;
+}

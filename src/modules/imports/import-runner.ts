@@ -1,0 +1,123 @@
+import { and, eq } from 'drizzle-orm';
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import { batchRecordEvents, inTransaction, publish } from '../../db/transaction.js';
+import type { JobQueue } from '../../jobs/job-queue.js';
+import { DomainError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Viewer } from '../auth/viewer.js';
+import { organizationById } from '../organizations/organizations.service.js';
+import { planOf } from '../organizations/plans.js';
+import { getUserRow, systemViewer } from '../users/users.service.js';
+import { processRows, type ProcessResult } from './import-process.js';
+import { IMPORT_JOB, IMPORT_TOPIC, progressEvent, type ImportProgressData } from './imports.service.js';
+import { importErrors, imports, type ImportErrorEntry, type ImportRow } from './imports.table.js';
+
+interface ImportJob {
+  readonly organizationId: string;
+  readonly importId: string;
+}
+
+/** Errors kept on the import row itself (the rest are in import_errors / errors.csv). */
+const ERRORS_ON_ROW = 100;
+
+async function loadImport(db: Db, job: ImportJob, lock = false): Promise<ImportRow | undefined> {
+  const query = db.select().from(imports).where(and(eq(imports.organizationId, job.organizationId), eq(imports.id, job.importId)));
+  const [row] = lock ? await query.for('update') : await query;
+  return row;
+}
+
+/** The importing user, as the job acts for them (their owner defaults, their permissions). */
+async function viewerOf(db: Db, row: ImportRow): Promise<Viewer | null> {
+  const user = await getUserRow(db, row.organizationId, row.createdById);
+  const organization = await organizationById(db, row.organizationId);
+  if (!user || !user.active || !organization) return null;
+  return systemViewer(user, organization);
+}
+
+const percentageOf = (row: ImportRow, bytesRead: number): number => (row.fileBytes === 0 ? 50 : Math.min(50, Math.floor((bytesRead / row.fileBytes) * 50)));
+
+/** A progress event in a short transaction of its own (never inside the import's transaction). */
+async function announce(db: Db, row: ImportRow, status: string, progress: ImportProgressData): Promise<void> {
+  await inTransaction(db, async (tx) => publish(tx, row.organizationId, row.createdById, progressEvent(row, progress, status)));
+}
+
+async function finish(tx: Db, row: ImportRow, status: 'COMPLETED' | 'FAILED', result: ProcessResult, extraErrors: ImportErrorEntry[] = [], events: Record<string, number> = {}): Promise<void> {
+  const errors = [...extraErrors, ...result.errors];
+  await tx
+    .update(imports)
+    .set({ status, counts: result.counts, errors: errors.slice(0, ERRORS_ON_ROW), errorCount: result.errorCount + extraErrors.length, completedAt: new Date() })
+    .where(and(eq(imports.organizationId, row.organizationId), eq(imports.id, row.id)));
+  await tx.delete(importErrors).where(and(eq(importErrors.organizationId, row.organizationId), eq(importErrors.importId, row.id)));
+  for (let start = 0; start < errors.length; start += 1000) {
+    await tx.insert(importErrors).values(
+      errors.slice(start, start + 1000).map((error, index) => ({ organizationId: row.organizationId, importId: row.id, ord: start + index, row: error.row, column: error.column, field: error.field, message: error.message })),
+    );
+  }
+  const written = result.counts.created + result.counts.updated;
+  publish(tx, row.organizationId, row.createdById, {
+    topic: IMPORT_TOPIC,
+    kind: status,
+    recordId: row.id,
+    data: { status, rowsRead: result.counts.rowsRead, rowsWritten: written, rowsFailed: result.counts.rowsFailed, percentage: 100, counts: result.counts, events },
+  });
+}
+
+/**
+ * The import itself. A first pass validates every row (outside any transaction, announcing
+ * progress); then one transaction writes everything and marks the import COMPLETED, so a crash
+ * leaves nothing behind and the job's retry starts over, and a run that finds the import already
+ * finished (under the import row's lock) does nothing: an import id is imported once.
+ */
+export async function runImport(db: Db, job: ImportJob): Promise<void> {
+  const row = await loadImport(db, job);
+  if (!row || (row.status !== 'QUEUED' && row.status !== 'RUNNING')) return;
+  const viewer = await viewerOf(db, row);
+  const fail = async (message: string, field: string | null = null): Promise<void> => {
+    const empty: ProcessResult = { counts: { rowsRead: 0, rowsValid: 0, rowsFailed: 0, created: 0, updated: 0, skipped: 0 }, errors: [], errorCount: 0 };
+    await inTransaction(db, async (tx) => {
+      const locked = await loadImport(tx, job, true);
+      if (!locked || (locked.status !== 'QUEUED' && locked.status !== 'RUNNING')) return;
+      await finish(tx, locked, 'FAILED', empty, [{ row: 0, column: null, field, message }]);
+    });
+  };
+  if (!viewer) return fail('The user who started this import is no longer active');
+  if (viewer.paused) return fail('The organisation is paused');
+  await db.update(imports).set({ status: 'RUNNING' }).where(and(eq(imports.organizationId, row.organizationId), eq(imports.id, row.id)));
+  const running = { ...row, status: 'RUNNING' };
+  await announce(db, running, 'RUNNING', { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, percentage: 0 });
+
+  const checked = await processRows(db, viewer, running, 'validate', (progress) =>
+    announce(db, running, 'RUNNING', { rowsRead: progress.rowsRead, rowsWritten: 0, rowsFailed: progress.rowsFailed, percentage: percentageOf(running, progress.bytesRead) }),
+  );
+  const limit = planOf(viewer.plan).limits['importRows'];
+  if (limit !== undefined && checked.counts.rowsRead > limit) return fail(`PLAN_LIMIT: the ${viewer.plan} plan imports at most ${limit} rows per file (importRows)`);
+  if (checked.errorCount > 0 && !running.keepGoodRows) {
+    // All or nothing: nothing is written, the report says why.
+    await inTransaction(db, async (tx) => {
+      const locked = await loadImport(tx, job, true);
+      if (locked?.status !== 'RUNNING') return;
+      await finish(tx, locked, 'FAILED', checked);
+    });
+    return;
+  }
+  await announce(db, running, 'RUNNING', { rowsRead: checked.counts.rowsRead, rowsWritten: 0, rowsFailed: checked.counts.rowsFailed, percentage: 50 });
+  try {
+    await inTransaction(db, async (tx) => {
+      const locked = await loadImport(tx, job, true);
+      if (locked?.status !== 'RUNNING') return;
+      const events = batchRecordEvents(tx, IMPORT_TOPIC);
+      const result = await processRows(tx, viewer, locked, 'write');
+      await finish(tx, locked, 'COMPLETED', result, [], events());
+    });
+  } catch (error) {
+    // A rule the data breaks (a reference, a permission): the import fails with the reason.
+    // Anything else (the database went away) is thrown: the job is retried from the start.
+    if (error instanceof DomainError) return fail(error.message, typeof error.details['field'] === 'string' ? error.details['field'] : null);
+    throw error;
+  }
+}
+
+export function defineImportJobs(jobs: JobQueue, deps: { readonly db: Db; readonly config: Config; readonly logger: Logger }): void {
+  jobs.define<ImportJob>(IMPORT_JOB, (data) => runImport(deps.db, data), { retryLimit: 3, retryDelaySeconds: 30, expireInSeconds: 60 * 60 });
+}

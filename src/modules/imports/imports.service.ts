@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, desc, eq, gt } from 'drizzle-orm';
+import type { Db } from '../../db/database.js';
+import { inTransaction, publish } from '../../db/transaction.js';
+import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
+import { requiredText } from '../../shared/validation.js';
+import { assertCan, assertWritable, readScope, recordScope } from '../auth/access.js';
+import type { Session } from '../auth/session.js';
+import type { Viewer } from '../auth/viewer.js';
+import { lockRecord, saveChanges, setDeleted } from '../records/record-store.js';
+import { customFieldImport } from './custom-field-hook.js';
+import { readHeaders, storeFile } from './import-file.js';
+import { importModule, type ImportModuleName } from './import-modules.js';
+import { processRows, type ProcessResult } from './import-process.js';
+import { proposeMapping } from './mapping.js';
+import { importErrors, importFileChunks, importRecords, imports, savedImportMappings, type ImportErrorEntry, type ImportRow, type MappedColumn, type SavedImportMappingRow } from './imports.table.js';
+
+export const IMPORT_TOPIC = 'import';
+export const IMPORT_JOB = 'imports.commit';
+const DUPLICATE_POLICIES = ['SKIP', 'UPDATE', 'CREATE_ANYWAY'];
+
+export async function getImport(db: Db, viewer: Viewer, id: string): Promise<ImportRow> {
+  const [row] = await db.select().from(imports).where(recordScope(viewer, 'imports', imports, id));
+  if (!row) throw notFound('Import');
+  return row;
+}
+
+export const importById = (s: Session, id: string): Promise<ImportRow> => getImport(s.db, s.viewer, id);
+
+export function listImports(s: Session): Promise<ImportRow[]> {
+  return s.db.select().from(imports).where(readScope(s.viewer, 'imports', imports)).orderBy(desc(imports.createdAt)).limit(100);
+}
+
+/** A new import waiting for its file (POST /imports does this and the upload in one request). */
+export async function createImport(s: Session, input: { module: string; fileName?: string | null | undefined }): Promise<ImportRow> {
+  const module = importModule(input.module);
+  assertCan(s.viewer, 'create', module.module);
+  const [row] = await s.db
+    .insert(imports)
+    .values({ organizationId: s.viewer.organizationId, id: randomUUID(), module: module.module, status: 'UPLOADING', createdById: s.viewer.userId, fileName: input.fileName ?? null })
+    .returning();
+  if (!row) throw new Error('insert returned no import');
+  return row;
+}
+
+/**
+ * Stores the file as it streams in, detects its encoding, delimiter and header, and proposes a
+ * mapping (a saved mapping of the module decides first for the columns it knows).
+ */
+export async function uploadImportFile(s: Session, id: string, file: AsyncIterable<Buffer>, fileName: string | null): Promise<ImportRow> {
+  assertWritable(s.viewer);
+  const row = await getImport(s.db, s.viewer, id);
+  if (row.status !== 'UPLOADING') throw conflict('This import already has its file; create a new import for another file');
+  await s.db.delete(importFileChunks).where(and(eq(importFileChunks.organizationId, row.organizationId), eq(importFileChunks.importId, id)));
+  const { bytes, format } = await storeFile(s.db, row.organizationId, id, file);
+  if (bytes === 0) throw badInput('file', 'The file is empty');
+  let headers: string[];
+  try {
+    headers = await readHeaders(s.db, row.organizationId, id, format);
+  } catch {
+    throw badInput('file', 'The file could not be read as CSV');
+  }
+  if (headers.length === 0 || headers.every((header) => header === '')) throw badInput('file', 'The file has no header row');
+  const module = importModule(row.module);
+  const saved = await latestSavedMapping(s, row.module as ImportModuleName);
+  const mapping = proposeMapping(module, headers, saved?.mapping ?? []);
+  const [updated] = await s.db
+    .update(imports)
+    .set({ status: 'READY', fileBytes: bytes, fileName: fileName ?? row.fileName, encoding: format.encoding, delimiter: format.delimiter, headerLine: format.headerLine, headers, mapping, matchField: module.matchFields[0] ?? null })
+    .where(recordScope(s.viewer, 'imports', imports, id))
+    .returning();
+  if (!updated) throw notFound('Import');
+  return updated;
+}
+
+async function latestSavedMapping(s: Session, module: ImportModuleName): Promise<SavedImportMappingRow | undefined> {
+  const [row] = await s.db
+    .select()
+    .from(savedImportMappings)
+    .where(and(readScope(s.viewer, 'imports', savedImportMappings), eq(savedImportMappings.module, module)))
+    .orderBy(desc(savedImportMappings.createdAt))
+    .limit(1);
+  return row;
+}
+
+export function listSavedMappings(s: Session, module: string): Promise<SavedImportMappingRow[]> {
+  importModule(module);
+  return s.db
+    .select()
+    .from(savedImportMappings)
+    .where(and(readScope(s.viewer, 'imports', savedImportMappings), eq(savedImportMappings.module, module)))
+    .orderBy(desc(savedImportMappings.createdAt));
+}
+
+export interface UpdateMappingInput {
+  id: string;
+  mapping?: readonly { column: string; field?: string | null | undefined; customField?: string | null | undefined }[] | null | undefined;
+  duplicatePolicy?: string | null | undefined;
+  matchField?: string | null | undefined;
+  keepGoodRows?: boolean | null | undefined;
+  /** Saves the mapping under this name for the module's next imports. */
+  saveAs?: string | null | undefined;
+}
+
+/** The user's confirmed or edited mapping and options; only before the import is committed. */
+export async function updateImportMapping(s: Session, input: UpdateMappingInput): Promise<ImportRow> {
+  assertWritable(s.viewer);
+  const row = await getImport(s.db, s.viewer, input.id);
+  if (row.status !== 'READY') throw conflict(`The import is ${row.status}: its mapping can no longer change`);
+  const module = importModule(row.module);
+  const changes: Partial<ImportRow> = {};
+  if (input.mapping) {
+    const seenFields = new Set<string>();
+    const mapping: MappedColumn[] = [];
+    for (const [index, entry] of input.mapping.entries()) {
+      if (!row.headers.includes(entry.column)) throw badInput(`mapping.${index}.column`, `The file has no column "${entry.column}"`);
+      if (entry.field && entry.customField) throw badInput(`mapping.${index}`, 'Map a column to a field or to a custom field, not both');
+      if (entry.field) {
+        if (!module.fields.some((candidate) => candidate.name === entry.field)) {
+          throw badInput(`mapping.${index}.field`, `${row.module} have no importable field "${entry.field}"`, { allowed: module.fields.map((candidate) => candidate.name) });
+        }
+        if (seenFields.has(entry.field)) throw badInput(`mapping.${index}.field`, `Two columns are mapped to ${entry.field}`);
+        seenFields.add(entry.field);
+      }
+      if (entry.customField) {
+        const hook = customFieldImport();
+        if (!hook || !(await hook.exists(s.viewer, module.module, entry.customField))) throw badInput(`mapping.${index}.customField`, `No custom field "${entry.customField}" on ${row.module}`);
+      }
+      mapping.push({ column: entry.column, field: entry.field ?? null, ...(entry.customField ? { customField: entry.customField } : {}) });
+    }
+    changes.mapping = mapping;
+  }
+  if (input.duplicatePolicy != null) {
+    if (!DUPLICATE_POLICIES.includes(input.duplicatePolicy)) throw badInput('duplicatePolicy', `duplicatePolicy must be one of ${DUPLICATE_POLICIES.join(', ')}`);
+    changes.duplicatePolicy = input.duplicatePolicy;
+  }
+  if (input.matchField != null) {
+    if (!module.matchFields.includes(input.matchField)) throw badInput('matchField', `${row.module} can be matched by: ${module.matchFields.join(', ')}`);
+    changes.matchField = input.matchField;
+  }
+  if (input.keepGoodRows != null) changes.keepGoodRows = input.keepGoodRows;
+  const saveAs = input.saveAs == null ? null : requiredText('saveAs', input.saveAs, 100);
+  return inTransaction(s.db, async (tx) => {
+    const [updated] = await tx.update(imports).set(changes).where(recordScope(s.viewer, 'imports', imports, input.id)).returning();
+    if (!updated) throw notFound('Import');
+    if (saveAs) {
+      await tx.insert(savedImportMappings).values({ organizationId: s.viewer.organizationId, id: randomUUID(), module: row.module, name: saveAs, mapping: updated.mapping });
+    }
+    return updated;
+  });
+}
+
+export interface ImportPreviewResult {
+  readonly importId: string;
+  readonly result: ProcessResult;
+  readonly first: number;
+}
+
+/** Every row validated as the API would and matched against the duplicate policy; nothing written. */
+export async function previewImport(s: Session, id: string, first = 50): Promise<ImportPreviewResult> {
+  const row = await getImport(s.db, s.viewer, id);
+  if (row.status === 'UPLOADING') throw conflict('Upload the file first');
+  const result = await processRows(s.db, s.viewer, row, 'preview');
+  return { importId: id, result, first: Math.max(0, Math.min(first, 1000)) };
+}
+
+/**
+ * Queues the import's job, once: a second call (or a client's retry) gets the same import back
+ * and queues nothing more.
+ */
+export async function commitImport(s: Session, id: string): Promise<ImportRow> {
+  assertWritable(s.viewer);
+  return inTransaction(s.db, async (tx) => {
+    const [row] = await tx.select().from(imports).where(recordScope(s.viewer, 'imports', imports, id)).for('update');
+    if (!row) throw notFound('Import');
+    if (['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED'].includes(row.status)) return row;
+    if (row.status !== 'READY') throw conflict(`The import is ${row.status}`);
+    const module = importModule(row.module);
+    assertCan(s.viewer, 'create', module.module);
+    if (row.duplicatePolicy === 'UPDATE') assertCan(s.viewer, 'update', module.module);
+    if (!row.mapping.some((entry) => entry.field || entry.customField)) throw badInput('mapping', 'Map at least one column first');
+    const [queued] = await tx.update(imports).set({ status: 'QUEUED', queuedAt: new Date() }).where(recordScope(s.viewer, 'imports', imports, id)).returning();
+    await s.jobs.send(IMPORT_JOB, { organizationId: row.organizationId, importId: id }, { tx });
+    publish(tx, row.organizationId, s.viewer.userId, progressEvent(queued ?? row, { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, percentage: 0 }));
+    return queued ?? row;
+  });
+}
+
+export interface ImportProgressData {
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly rowsFailed: number;
+  readonly percentage: number;
+}
+
+export function progressEvent(row: ImportRow, progress: ImportProgressData, status = row.status) {
+  return { topic: IMPORT_TOPIC, kind: status, recordId: row.id, data: { status, ...progress } };
+}
+
+/**
+ * Removes what the import created (to the recycle bin, where it can still be restored) and puts
+ * back the fields it updated, within the undo window, in one transaction.
+ */
+export async function undoImport(s: Session, id: string): Promise<ImportRow> {
+  assertWritable(s.viewer);
+  return inTransaction(s.db, async (tx) => {
+    const [row] = await tx.select().from(imports).where(recordScope(s.viewer, 'imports', imports, id)).for('update');
+    if (!row) throw notFound('Import');
+    if (row.status !== 'COMPLETED' || !row.completedAt) throw conflict(`Only a completed import can be undone (this one is ${row.status})`);
+    const windowMs = s.config.importUndoWindowHours * 3600 * 1000;
+    if (Date.now() - row.completedAt.getTime() > windowMs) {
+      throw new DomainError('CONFLICT', `Imports can be undone for ${s.config.importUndoWindowHours} hours after they finish`, { reason: 'UNDO_WINDOW_PASSED' });
+    }
+    const module = importModule(row.module);
+    const kind = module.kind;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const page = await tx
+        .select()
+        .from(importRecords)
+        .where(and(eq(importRecords.organizationId, row.organizationId), eq(importRecords.importId, id), gt(importRecords.recordId, after)))
+        .orderBy(asc(importRecords.recordId))
+        .limit(500);
+      for (const entry of page) {
+        if (entry.action === 'CREATED') {
+          const current = await lockRecord(tx, s.viewer, kind, entry.recordId).catch(() => null);
+          if (current && !current.deletedAt) await setDeleted(tx, s.viewer, kind, entry.recordId, true);
+        } else if (entry.before) {
+          const current = await lockRecord(tx, s.viewer, kind, entry.recordId).catch(() => null);
+          if (!current) continue;
+          const restore: Record<string, unknown> = {};
+          for (const [field, value] of Object.entries(entry.before)) {
+            // jsonb gave dates back as strings: give the column a Date again where it holds one.
+            restore[field] = (current as Record<string, unknown>)[field] instanceof Date && typeof value === 'string' ? new Date(value) : value;
+          }
+          await saveChanges(tx, s.viewer, kind, current, restore, { undoneImportId: id }, 'import');
+        }
+      }
+      const last = page[page.length - 1];
+      if (!last || page.length < 500) break;
+      after = last.recordId;
+    }
+    const [undone] = await tx.update(imports).set({ status: 'UNDONE', undoneAt: new Date() }).where(recordScope(s.viewer, 'imports', imports, id)).returning();
+    publish(tx, row.organizationId, s.viewer.userId, { topic: IMPORT_TOPIC, kind: 'UNDONE', recordId: id, data: { status: 'UNDONE' } });
+    return undone ?? row;
+  });
+}
+
+/** Every error of the import's last run, in row order, a page at a time. */
+export async function* importErrorRows(s: Session, id: string): AsyncGenerator<ImportErrorEntry> {
+  const row = await getImport(s.db, s.viewer, id);
+  let after = -1;
+  for (;;) {
+    const page = await s.db
+      .select()
+      .from(importErrors)
+      .where(and(eq(importErrors.organizationId, row.organizationId), eq(importErrors.importId, id), gt(importErrors.ord, after)))
+      .orderBy(asc(importErrors.ord))
+      .limit(1000);
+    for (const entry of page) yield { row: entry.row, column: entry.column, field: entry.field, message: entry.message };
+    const last = page[page.length - 1];
+    if (!last || page.length < 1000) return;
+    after = last.ord;
+  }
+}

@@ -1,0 +1,38 @@
+import type { MappedColumn } from './imports.table.js';
+import type { ImportModule } from './import-modules.js';
+
+/** "E-mail 1 - Value" and "email1value" are the same header. */
+export const headerKey = (header: string): string => header.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/**
+ * A mapping from the header names: each column goes to the field with a matching synonym; when
+ * two columns claim one field, the more specific synonym wins (Outlook's "Job Title" over its
+ * "Title", which is a salutation there). A saved mapping of the module, when given, decides first
+ * for the columns it names.
+ */
+export function proposeMapping(module: ImportModule, headers: readonly string[], saved: readonly MappedColumn[] = []): MappedColumn[] {
+  const savedByKey = new Map(saved.map((entry) => [headerKey(entry.column), entry]));
+  const claims = new Map<string, { column: number; rank: number }>();
+  const result: MappedColumn[] = headers.map((column) => ({ column, field: null }));
+  headers.forEach((header, column) => {
+    const fromSaved = savedByKey.get(headerKey(header));
+    if (fromSaved) {
+      result[column] = { column: header, field: fromSaved.field, ...(fromSaved.customField ? { customField: fromSaved.customField } : {}) };
+      if (fromSaved.field) claims.set(fromSaved.field, { column, rank: -1 });
+      return;
+    }
+    const key = headerKey(header);
+    let best: { field: string; rank: number } | null = null;
+    for (const candidate of module.fields) {
+      const rank = candidate.synonyms.findIndex((synonym) => headerKey(synonym) === key);
+      if (rank >= 0 && (!best || rank < best.rank)) best = { field: candidate.name, rank };
+    }
+    if (!best) return;
+    const claimed = claims.get(best.field);
+    if (claimed && claimed.rank <= best.rank) return;
+    if (claimed) result[claimed.column] = { column: headers[claimed.column] ?? '', field: null };
+    claims.set(best.field, { column, rank: best.rank });
+    result[column] = { column: header, field: best.field };
+  });
+  return result;
+}

@@ -1,0 +1,171 @@
+import { eq } from 'drizzle-orm';
+import type { Config, PlanName } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import type { JobQueue } from '../../jobs/job-queue.js';
+import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { assertManages } from '../auth/access.js';
+import type { Session } from '../auth/session.js';
+import type { Viewer } from '../auth/viewer.js';
+import { assertVerifiedExport } from '../exports/organization-export.service.js';
+import { countActiveUsers, deactivateForSeats, getUserRow, systemViewer } from '../users/users.service.js';
+import { organizations, type OrganizationRow } from './organizations.table.js';
+import { planNamed } from './plans.js';
+import { seatsOf } from './seats.js';
+import { noticeTeam } from './team-notice.js';
+
+export const APPLY_SUBSCRIPTION_JOB = 'organizations.apply-subscription';
+const PERIOD_DAYS = 30;
+const PLAN_ORDER: Record<string, number> = { FREE: 0, STANDARD: 1, PROFESSIONAL: 2 };
+
+async function lockOrganization(tx: Db, id: string): Promise<OrganizationRow> {
+  const [row] = await tx.select().from(organizations).where(eq(organizations.id, id)).for('update');
+  if (!row) throw notFound('Organization');
+  return row;
+}
+
+/** The end of the current billing period (periods of 30 days from sign-up until billing sets it). */
+export function periodEndOf(organization: OrganizationRow, now = new Date()): Date {
+  if (organization.periodEndsAt && organization.periodEndsAt > now) return organization.periodEndsAt;
+  const period = PERIOD_DAYS * 24 * 3600 * 1000;
+  const elapsed = Math.floor((now.getTime() - organization.createdAt.getTime()) / period) + 1;
+  return new Date(organization.createdAt.getTime() + elapsed * period);
+}
+
+export interface UpdateSubscriptionInput {
+  plan: PlanName;
+  seats?: number | null | undefined;
+  usersToDeactivate?: readonly string[] | null | undefined;
+  effective?: 'NOW' | 'PERIOD_END' | null | undefined;
+}
+
+interface Change {
+  readonly plan: string;
+  readonly seats: number;
+  readonly usersToDeactivate: string[];
+}
+
+/** Checks a change against the plan and the active users; returns it normalised. */
+async function checkChange(tx: Db, organization: OrganizationRow, input: { plan: string; seats?: number | null | undefined; usersToDeactivate?: readonly string[] | null | undefined }): Promise<Change> {
+  const plan = planNamed(input.plan);
+  const seats = input.seats ?? plan.seats;
+  if (!Number.isInteger(seats) || seats < 1) throw badInput('seats', 'seats must be a whole number of at least 1');
+  if (seats > plan.maxSeats) throw new DomainError('PLAN_LIMIT', `The ${input.plan} plan allows at most ${plan.maxSeats} seats`, { limit: 'seats', max: plan.maxSeats, plan: input.plan });
+  const usersToDeactivate = [...new Set(input.usersToDeactivate ?? [])];
+  const active = await countActiveUsers(tx, organization.id);
+  const remaining = active - usersToDeactivate.length;
+  if (remaining > seats) {
+    throw new DomainError('PLAN_LIMIT', `${active} users are active and ${seats} seats remain: name ${active - seats} users to deactivate in usersToDeactivate`, {
+      limit: 'seats',
+      field: 'usersToDeactivate',
+      activeUsers: active,
+      seats,
+      mustDeactivate: active - seats,
+    });
+  }
+  return { plan: input.plan, seats, usersToDeactivate };
+}
+
+async function applyChange(tx: Db, jobs: JobQueue, viewer: Viewer, organization: OrganizationRow, change: Change): Promise<OrganizationRow> {
+  await deactivateForSeats(tx, viewer, change.usersToDeactivate);
+  const [updated] = await tx.update(organizations).set({ plan: change.plan, seats: change.seats, pendingSubscription: null }).where(eq(organizations.id, organization.id)).returning();
+  if (!updated) throw notFound('Organization');
+  const downgraded = (PLAN_ORDER[change.plan] ?? 0) < (PLAN_ORDER[organization.plan] ?? 0) || change.seats < seatsOf(organization);
+  if (downgraded) {
+    await noticeTeam(tx, jobs, {
+      organizationId: organization.id,
+      kind: 'DOWNGRADED',
+      subject: `${organization.name} is now on the ${change.plan} plan`,
+      text: `${organization.name} moved to the ${change.plan} plan with ${change.seats} seats.${change.usersToDeactivate.length > 0 ? ` ${change.usersToDeactivate.length} users were deactivated; their records are kept.` : ''}`,
+    });
+  }
+  return updated;
+}
+
+/**
+ * Changes plan and seats now or at the period's end. Fewer seats than active users needs the
+ * users to deactivate named (their records stay, owned by them); the caller cannot be one.
+ */
+export async function updateSubscription(s: Session, input: UpdateSubscriptionInput): Promise<OrganizationRow> {
+  assertManages(s.viewer, 'organization');
+  return inTransaction(s.db, async (tx) => {
+    const organization = await lockOrganization(tx, s.viewer.organizationId);
+    if ((input.usersToDeactivate ?? []).includes(s.viewer.userId)) throw badInput('usersToDeactivate', 'You cannot deactivate yourself');
+    const change = await checkChange(tx, organization, input);
+    if ((input.effective ?? 'NOW') === 'NOW') return applyChange(tx, s.jobs, s.viewer, organization, change);
+    const at = periodEndOf(organization);
+    const [updated] = await tx.update(organizations).set({ pendingSubscription: change, periodEndsAt: at }).where(eq(organizations.id, organization.id)).returning();
+    await s.jobs.send(APPLY_SUBSCRIPTION_JOB, { organizationId: organization.id, requestedBy: s.viewer.userId }, { tx, startAfter: at });
+    return updated ?? organization;
+  });
+}
+
+/** At the period's end: the pending change, checked again (users may have changed meanwhile). */
+async function applyPending(db: Db, jobs: JobQueue, data: { organizationId: string; requestedBy: string }): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const [organization] = await tx.select().from(organizations).where(eq(organizations.id, data.organizationId)).for('update');
+    const pending = organization?.pendingSubscription;
+    if (!organization || !pending) return;
+    const requester = await getUserRow(tx, organization.id, data.requestedBy);
+    if (!requester) return;
+    const change = await checkChange(tx, organization, pending);
+    await applyChange(tx, jobs, systemViewer(requester, organization), organization, change);
+  });
+}
+
+async function setPaused(s: Session, paused: boolean): Promise<OrganizationRow> {
+  assertManages(s.viewer, 'organization');
+  return inTransaction(s.db, async (tx) => {
+    const organization = await lockOrganization(tx, s.viewer.organizationId);
+    if ((organization.pausedAt !== null) === paused) return organization;
+    const [updated] = await tx.update(organizations).set({ pausedAt: paused ? new Date() : null }).where(eq(organizations.id, organization.id)).returning();
+    await noticeTeam(tx, s.jobs, {
+      organizationId: organization.id,
+      kind: paused ? 'PAUSED' : 'RESUMED',
+      subject: paused ? `${organization.name} is paused` : `${organization.name} is active again`,
+      text: paused
+        ? `${s.viewer.name} paused ${organization.name}. You can still sign in, read and export everything; nothing can be changed until it is resumed.`
+        : `${s.viewer.name} resumed ${organization.name}. Everything can be changed again.`,
+    });
+    return updated ?? organization;
+  });
+}
+
+export const pauseOrganization = (s: Session): Promise<OrganizationRow> => setPaused(s, true);
+export const resumeOrganization = (s: Session): Promise<OrganizationRow> => setPaused(s, false);
+
+export interface DeleteOrganizationInput {
+  confirmName: string;
+  exportId?: string | null | undefined;
+  withoutExport?: boolean | null | undefined;
+}
+
+/**
+ * Removes the organisation and every row it owns (every tenant table cascades from it), after
+ * the name is confirmed and a verified export younger than a day is named, or the export is
+ * explicitly waived. Tokens die with the users: authentication reads the user on every request.
+ */
+export async function deleteOrganization(s: Session, input: DeleteOrganizationInput): Promise<string> {
+  assertManages(s.viewer, 'organization');
+  return inTransaction(s.db, async (tx) => {
+    const organization = await lockOrganization(tx, s.viewer.organizationId);
+    if (input.confirmName !== organization.name) throw badInput('confirmName', 'confirmName must be the organisation\'s exact name');
+    if (input.exportId) await assertVerifiedExport(tx, s.viewer, input.exportId);
+    else if (input.withoutExport !== true) throw badInput('exportId', 'Name a verified export younger than a day (exportOrganization, then verifyExport), or set withoutExport: true');
+    await noticeTeam(tx, s.jobs, {
+      organizationId: organization.id,
+      kind: 'DELETION_SCHEDULED',
+      subject: `${organization.name} is being deleted`,
+      text: `${s.viewer.name} deleted ${organization.name}. Its records, settings and sign-ins are removed.`,
+    });
+    const deleted = await tx.delete(organizations).where(eq(organizations.id, organization.id)).returning({ id: organizations.id });
+    if (deleted.length === 0) throw conflict('The organisation was already deleted');
+    return organization.id;
+  });
+}
+
+export function defineLifecycleJobs(jobs: JobQueue, deps: { readonly db: Db; readonly config: Config; readonly logger: Logger }): void {
+  jobs.define<{ organizationId: string; requestedBy: string }>(APPLY_SUBSCRIPTION_JOB, (data) => applyPending(deps.db, jobs, data));
+}
+

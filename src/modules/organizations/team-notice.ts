@@ -1,0 +1,49 @@
+import type { Config } from '../../config.js';
+import type { Db } from '../../db/database.js';
+import type { JobQueue } from '../../jobs/job-queue.js';
+import type { Logger } from '../../shared/logger.js';
+import { mailerFor } from '../emails/mailer.js';
+import { activeMembers } from '../users/users.service.js';
+
+export const TEAM_NOTICE_JOB = 'organizations.team-notice';
+
+export interface TeamNotice {
+  readonly organizationId: string;
+  readonly kind: 'PAUSED' | 'RESUMED' | 'DOWNGRADED' | 'DELETION_SCHEDULED';
+  readonly subject: string;
+  readonly text: string;
+  /** Addresses are taken when the notice is queued: a deleted organisation's members still get it. */
+  readonly recipients: readonly { readonly email: string; readonly name: string }[];
+}
+
+type NoticeListener = (tx: Db, notice: TeamNotice) => Promise<void>;
+const listeners: NoticeListener[] = [];
+
+/**
+ * Where in-app notifications join (there is no notifications table yet): a listener gets every
+ * notice in the transaction that causes it.
+ */
+export function onTeamNotice(listener: NoticeListener): () => void {
+  listeners.push(listener);
+  return () => listeners.splice(listeners.indexOf(listener), 1);
+}
+
+/** Tells every active member, by email through the job queue (sent only if `tx` commits). */
+export async function noticeTeam(tx: Db, jobs: JobQueue, notice: Omit<TeamNotice, 'recipients'>): Promise<void> {
+  const members = await activeMembers(tx, notice.organizationId);
+  const full: TeamNotice = { ...notice, recipients: members.map((member) => ({ email: member.email, name: member.name })) };
+  for (const listener of listeners) await listener(tx, full);
+  await jobs.send(TEAM_NOTICE_JOB, full, { tx });
+}
+
+export function defineTeamNoticeJobs(jobs: JobQueue, deps: { readonly config: Config; readonly logger: Logger }): void {
+  jobs.define<TeamNotice>(TEAM_NOTICE_JOB, async (notice) => {
+    const mailer = mailerFor(deps.config);
+    if (!mailer.configured) return;
+    for (const recipient of notice.recipients) {
+      await mailer.send({ to: recipient.email, subject: notice.subject, text: `Hello ${recipient.name},\n\n${notice.text}\n`, html: `<p>${escapeHtml(`Hello ${recipient.name},`)}</p><p>${escapeHtml(notice.text)}</p>`, replyTo: deps.config.mailFrom });
+    }
+  });
+}
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"]/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[char] ?? char);

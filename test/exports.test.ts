@@ -1,0 +1,115 @@
+import { sql } from 'drizzle-orm';
+import yauzl from 'yauzl';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
+import { uniqueEmail } from './factories/unique.js';
+import { useTestServer } from './helpers/test-server.js';
+
+const server = useTestServer({ JOB_WORKERS: 'false' });
+
+async function csvOf(user: SignedInUser | null, path: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${server().url}${path}`, { headers: user ? { authorization: `Bearer ${user.token}` } : {} });
+  return { status: response.status, text: await response.text() };
+}
+
+function unzip(buffer: Buffer): Promise<Map<string, string>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(buffer, { lazyEntries: true }, (error, zip) => {
+      if (error || !zip) return reject(error);
+      const files = new Map<string, string>();
+      zip.on('entry', (entry: yauzl.Entry) =>
+        zip.openReadStream(entry, (streamError, stream) => {
+          if (streamError || !stream) return reject(streamError);
+          const parts: Buffer[] = [];
+          stream.on('data', (part: Buffer) => parts.push(part));
+          stream.on('end', () => {
+            files.set(entry.fileName, Buffer.concat(parts).toString('utf8'));
+            zip.readEntry();
+          });
+        }),
+      );
+      zip.on('end', () => resolve(files));
+      zip.readEntry();
+    });
+  });
+}
+
+describe('module CSV export', () => {
+  it('streams every row the caller may read, escaped and safe from formula injection, with the API filter', async () => {
+    const admin = await signUpOrganization(server().client);
+    const other = await signUpOrganization(server().client);
+    const tricky = 'He said "hi", then\nleft';
+    await admin.client.ok(`mutation($d: String!) { createLead(input: {lastName: "=HYPERLINK(\\"http://evil\\")", company: "@SUM(A1)", description: $d, phone: "+49 30 100000", status: "Contacted"}) { id } }`, { d: tricky });
+    for (let i = 0; i < 205; i += 1) await admin.client.ok(`mutation { createLead(input: {lastName: "Bulk${i}", email: "${uniqueEmail(`b${i}`)}"}) { id } }`);
+    await other.client.ok(`mutation { createLead(input: {lastName: "Foreign"}) { id } }`);
+
+    const all = await csvOf(admin, '/export/leads.csv');
+    expect(all.status).toBe(200);
+    const rows = parse(all.text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(206);
+    const first = rows.find((row) => row['description'] === tricky);
+    expect(first).toMatchObject({ lastName: `'=HYPERLINK("http://evil")`, company: `'@SUM(A1)`, phone: '+4930100000', status: 'Contacted' });
+    expect(rows.some((row) => row['lastName'] === 'Foreign')).toBe(false);
+    expect(Object.keys(rows[0] ?? {})).not.toContain('organizationId');
+
+    const filtered = await csvOf(admin, `/export/leads.csv?filter=${encodeURIComponent(JSON.stringify({ status: ['Contacted'] }))}`);
+    expect(parse(filtered.text.replace(/^\uFEFF/, ''), { columns: true })).toHaveLength(1);
+    expect((await csvOf(admin, `/export/leads.csv?filter=${encodeURIComponent('{"status": 5}')}`)).status).toBe(400);
+    expect((await csvOf(null, '/export/leads.csv')).status).toBe(401);
+    expect((await csvOf(admin, '/export/secrets.csv')).status).toBe(400);
+    const theirs = await csvOf(other, '/export/leads.csv');
+    expect(parse(theirs.text.replace(/^\uFEFF/, ''), { columns: true })).toEqual([expect.objectContaining({ lastName: 'Foreign' })]);
+  });
+});
+
+describe('organisation export', () => {
+  it('zips every table with a manifest, downloads with its token, and verifies', async () => {
+    const admin = await signUpOrganization(server().client);
+    const other = await signUpOrganization(server().client);
+    await admin.client.ok(`mutation { createLead(input: {lastName: "Exported", description: "a, \\"quoted\\"\\nvalue"}) { id } }`);
+    await admin.client.ok(`mutation { createAccount(input: {name: "Exported Co"}) { id } }`);
+    await other.client.ok(`mutation { createLead(input: {lastName: "NotMine"}) { id } }`);
+    const started = await admin.client.ok(`mutation { exportOrganization { id status downloadUrl } }`);
+    expect(started.exportOrganization).toMatchObject({ status: 'QUEUED', downloadUrl: null });
+    const id = started.exportOrganization.id;
+    await server().server.deps.jobs.runDue('exports.organization');
+    const done = (await admin.client.ok(`query($id: ID!) { organizationExport(id: $id) { status tablesDone tableCount files { file rows sha256 } archiveBytes downloadUrl expiresAt } }`, { id })).organizationExport;
+    expect(done.status).toBe('COMPLETED');
+    expect(done.tablesDone).toBe(done.tableCount);
+    const rowsOf = (file: string) => done.files.find((entry: { file: string }) => entry.file === file)?.rows;
+    expect(rowsOf('leads.csv')).toBe(1);
+    expect(rowsOf('accounts.csv')).toBe(1);
+    expect(rowsOf('users.csv')).toBe(1);
+    expect(rowsOf('organizations.csv')).toBe(1);
+    expect(rowsOf('stages.csv')).toBeGreaterThan(0);
+    expect(rowsOf('timeline_entries.csv')).toBe(2);
+
+    const url = new URL(done.downloadUrl);
+    const download = await fetch(`${server().url}${url.pathname}${url.search}`);
+    expect(download.status).toBe(200);
+    const files = await unzip(Buffer.from(await download.arrayBuffer()));
+    const manifest = JSON.parse(files.get('manifest.json') ?? '{}');
+    expect(manifest.files.map((entry: { file: string }) => entry.file).sort()).toEqual([...files.keys()].filter((name) => name !== 'manifest.json').sort());
+    const leads = parse(files.get('leads.csv') ?? '', { columns: true }) as Record<string, string>[];
+    expect(leads).toEqual([expect.objectContaining({ last_name: 'Exported', description: 'a, "quoted"\nvalue' })]);
+    expect(files.get('users.csv')).not.toContain('password_hash');
+    expect(files.get('leads.csv')).not.toContain('NotMine');
+
+    expect((await fetch(`${server().url}${url.pathname}?token=wrong`)).status).toBe(404);
+    expect((await fetch(`${server().url}${url.pathname}`, { headers: { authorization: `Bearer ${other.token}` } })).status).toBe(404);
+    expect((await fetch(`${server().url}${url.pathname}`, { headers: { authorization: `Bearer ${admin.token}` } })).status).toBe(200);
+    await other.client.fails('NOT_FOUND', `query($id: ID!) { organizationExport(id: $id) { id } }`, { id });
+
+    const verified = await admin.client.ok(`mutation($id: ID!) { verifyExport(id: $id) { verifiedAt verifyProblems } }`, { id });
+    expect(verified.verifyExport.verifyProblems).toEqual([]);
+    expect(verified.verifyExport.verifiedAt).toBeTruthy();
+
+    // A damaged archive is caught.
+    const { db } = server().server.deps;
+    await db.execute(sql`update organization_export_chunks set data = overlay(data placing '\\x00'::bytea from 40 for 1) where export_id = ${id} and seq = 0`);
+    const damaged = await admin.client.ok(`mutation($id: ID!) { verifyExport(id: $id) { verifiedAt verifyProblems } }`, { id });
+    expect(damaged.verifyExport.verifiedAt).toBeNull();
+    expect(damaged.verifyExport.verifyProblems).toContain('The archive does not match its checksum');
+  });
+});

@@ -1,0 +1,317 @@
+import iconv from 'iconv-lite';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { leadsCsv, sample, uploadImport } from './factories/imports.factory.js';
+import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
+import { uniqueEmail } from './factories/unique.js';
+import { useTestServer } from './helpers/test-server.js';
+import { connectWs } from './helpers/ws-client.js';
+import { runImport } from '../src/modules/imports/import-runner.js';
+
+// Jobs run only when a test says so (runDue), never behind its back.
+const server = useTestServer({ JOB_WORKERS: 'false' });
+
+beforeAll(() => {
+  // Jobs run in this process on PGlite, which holds the event loop while it works: the server's
+  // keep-alive timer would then close idle sockets just as the client reuses them.
+  server().server.httpServer.keepAliveTimeout = 120_000;
+});
+
+const IMPORT = `id status counts { rowsRead rowsValid rowsFailed created updated skipped } errors { row column field message } errorCount undoableUntil`;
+const PREVIEW = `query($id: ID!) { previewImport(id: $id) { counts { rowsRead rowsValid rowsFailed created updated skipped } errors { row column field message } errorCount } }`;
+
+async function configure(user: SignedInUser, input: Record<string, unknown>): Promise<void> {
+  await user.client.ok(`mutation($input: UpdateImportMappingInput!) { updateImportMapping(input: $input) { id } }`, { input });
+}
+
+/** Commits and runs the job now (tests move the queue by hand). */
+async function commit(user: SignedInUser, id: string): Promise<any> {
+  await user.client.ok(`mutation($id: ID!) { commitImport(id: $id) { id status } }`, { id });
+  await server().server.deps.jobs.runDue('imports.commit');
+  return (await user.client.ok(`query($id: ID!) { import(id: $id) { ${IMPORT} } }`, { id })).import;
+}
+
+async function leadEmails(user: SignedInUser): Promise<string[]> {
+  const data = await user.client.ok(`{ leads(first: 200) { nodes { email } } }`);
+  return data.leads.nodes.map((lead: { email: string | null }) => lead.email).sort();
+}
+
+describe('import upload and mapping', () => {
+  it('proposes a mapping for the headers of common exports', async () => {
+    const admin = await signUpOrganization(server().client);
+    const expectations: [string, string, Record<string, string>][] = [
+      ['google-contacts.csv', 'leads', { 'First Name': 'firstName', 'Last Name': 'lastName', 'E-mail 1 - Value': 'email', 'Organization Name': 'company', 'Organization Title': 'title', 'Phone 1 - Value': 'phone', 'Address 1 - City': 'city' }],
+      ['outlook.csv', 'contacts', { 'E-mail Address': 'email', 'Mobile Phone': 'mobile', 'Business Phone': 'phone', 'Job Title': 'title', Department: 'department', 'Business City': 'city' }],
+      ['linkedin-connections.csv', 'leads', { 'Email Address': 'email', Company: 'company', Position: 'title' }],
+      ['mailchimp-audience.csv', 'leads', { 'Email Address': 'email', 'Phone Number': 'phone', TAGS: 'tags', NOTES: 'description' }],
+      ['zoho-leads.csv', 'leads', { Email: 'email', Company: 'company', Mobile: 'mobile', 'Lead Source': 'leadSource', 'Lead Status': 'status', 'No of Employees': 'employees', 'Annual Revenue': 'annualRevenue', 'Zip Code': 'postalCode' }],
+      ['salesforce-leads.csv', 'leads', { Email: 'email', Title: 'title', 'No. of Employees': 'employees', 'Zip/Postal Code': 'postalCode', 'State/Province': 'state' }],
+      ['hubspot-contacts.csv', 'contacts', { Email: 'email', 'Phone Number': 'phone', 'Job Title': 'title', 'State/Region': 'state', 'Country/Region': 'country', 'Original Source': 'leadSource' }],
+      ['hubspot-contacts.csv', 'accounts', { 'Company Name': 'name', 'Website URL': 'website' }],
+    ];
+    for (const [file, module, expected] of expectations) {
+      const { status, body } = await uploadImport(server().url, admin, module, sample(file), file);
+      expect(status, JSON.stringify(body)).toBe(201);
+      expect(body.status).toBe('READY');
+      const mapped = Object.fromEntries(body.mapping.filter((entry) => entry.field).map((entry) => [entry.column, entry.field]));
+      for (const [column, field] of Object.entries(expected)) expect(mapped[column], `${file} ${column}`).toBe(field);
+      // Never two columns into one field.
+      const fields = Object.values(mapped);
+      expect(new Set(fields).size).toBe(fields.length);
+    }
+    // Outlook's "Title" is a salutation: "Job Title" wins the field.
+    const outlook = await uploadImport(server().url, admin, 'leads', sample('outlook.csv'));
+    expect(outlook.body.mapping.find((entry) => entry.column === 'Title')?.field).toBeNull();
+  });
+
+  it('reads other encodings, delimiters, a preamble and multi-line cells', async () => {
+    const admin = await signUpOrganization(server().client);
+    const email = uniqueEmail('muller');
+    const text = `Exported contacts\r\nVorname;Nachname;Email Address;Company;Notes\r\nJürgen;Müller;${email};Bäckerei Groß;"line one\r\nline two; still notes"\r\n`;
+    const { body } = await uploadImport(server().url, admin, 'leads', iconv.encode(text, 'windows-1252'));
+    expect(body.encoding).toBe('windows1252');
+    expect(body.headers).toEqual(['Vorname', 'Nachname', 'Email Address', 'Company', 'Notes']);
+    await configure(admin, {
+      id: body.id,
+      mapping: [
+        { column: 'Vorname', field: 'firstName' },
+        { column: 'Nachname', field: 'lastName' },
+        { column: 'Email Address', field: 'email' },
+        { column: 'Company', field: 'company' },
+        { column: 'Notes', field: 'description' },
+      ],
+    });
+    const done = await commit(admin, body.id);
+    expect(done.status).toBe('COMPLETED');
+    const lead = (await admin.client.ok(`{ leads(filter: {email: "${email}"}) { nodes { firstName lastName company description } } }`)).leads.nodes[0];
+    expect(lead).toEqual({ firstName: 'Jürgen', lastName: 'Müller', company: 'Bäckerei Groß', description: 'line one\r\nline two; still notes' });
+
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(`Last Name\tEmail\r\nTanaka\t${uniqueEmail('t')}\r\n`, 'utf16le')]);
+    const second = await uploadImport(server().url, admin, 'leads', utf16);
+    expect(second.body.encoding).toBe('utf16le');
+    expect(second.body.headers).toEqual(['Last Name', 'Email']);
+  });
+
+  it('saves a mapping for the next import of the module', async () => {
+    const admin = await signUpOrganization(server().client);
+    const first = await uploadImport(server().url, admin, 'leads', 'Surname,Electronic Mail,Firm\nKim,a@b.example,X\n');
+    await configure(admin, {
+      id: first.body.id,
+      mapping: [
+        { column: 'Surname', field: 'lastName' },
+        { column: 'Electronic Mail', field: 'email' },
+        { column: 'Firm', field: 'company' },
+      ],
+      saveAs: 'Our old CRM',
+    });
+    const saved = await admin.client.ok(`{ savedImportMappings(module: LEADS) { name mapping { column field } } }`);
+    expect(saved.savedImportMappings[0].name).toBe('Our old CRM');
+    const next = await uploadImport(server().url, admin, 'leads', 'Surname,Electronic Mail,Firm\nLee,c@d.example,Y\n');
+    expect(next.body.mapping.map((entry) => entry.field)).toEqual(['lastName', 'email', 'company']);
+    await admin.client.fails('BAD_USER_INPUT', `mutation($input: UpdateImportMappingInput!) { updateImportMapping(input: $input) { id } }`, {
+      input: { id: next.body.id, mapping: [{ column: 'Surname', field: 'shoeSize' }] },
+    });
+    await admin.client.fails('BAD_USER_INPUT', `mutation($input: UpdateImportMappingInput!) { updateImportMapping(input: $input) { id } }`, {
+      input: { id: next.body.id, mapping: [{ column: 'Surname', customField: 'cf_shoe' }] },
+    });
+  });
+
+  it('needs a token, and another organisation cannot see the import', async () => {
+    const admin = await signUpOrganization(server().client);
+    const other = await signUpOrganization(server().client);
+    const form = new FormData();
+    form.append('module', 'leads');
+    form.append('file', new Blob(['Last Name\nX\n']), 'x.csv');
+    expect((await fetch(`${server().url}/imports`, { method: 'POST', body: form })).status).toBe(401);
+    const { body } = await uploadImport(server().url, admin, 'leads', 'Last Name\nX\n');
+    await other.client.fails('NOT_FOUND', `query($id: ID!) { import(id: $id) { id } }`, { id: body.id });
+    expect((await fetch(`${server().url}/imports/${body.id}/errors.csv`, { headers: { authorization: `Bearer ${other.token}` } })).status).toBe(404);
+  });
+
+  it('uploads to the URL createImport returns', async () => {
+    const admin = await signUpOrganization(server().client);
+    const created = await admin.client.ok(`mutation { createImport(input: {module: CONTACTS, fileName: "c.csv"}) { id status uploadUrl } }`);
+    expect(created.createImport.status).toBe('UPLOADING');
+    const path = new URL(created.createImport.uploadUrl).pathname;
+    const response = await fetch(`${server().url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}`, 'content-type': 'text/csv' }, body: `Last Name|E-mail\nOkafor|${uniqueEmail('o')}\n` });
+    expect(response.status).toBe(200);
+    const data = await admin.client.ok(`query($id: ID!) { import(id: $id) { status delimiter headers mapping { column field } } }`, { id: created.createImport.id });
+    expect(data.import).toMatchObject({ status: 'READY', delimiter: 'pipe', headers: ['Last Name', 'E-mail'] });
+    expect(data.import.mapping.map((entry: { field: string }) => entry.field)).toEqual(['lastName', 'email']);
+  });
+});
+
+describe('preview', () => {
+  it('validates every row as the API does and reports errors by row and column, writing nothing', async () => {
+    const admin = await signUpOrganization(server().client);
+    const { body } = await uploadImport(server().url, admin, 'leads', sample('google-contacts.csv'));
+    const preview = (await admin.client.ok(PREVIEW, { id: body.id })).previewImport;
+    expect(preview.counts).toMatchObject({ rowsRead: 25, rowsValid: 23, rowsFailed: 2, created: 22, skipped: 1 });
+    expect(preview.errors).toEqual([
+      { row: 4, column: 'E-mail 1 - Value', field: 'email', message: 'email is not a valid email address: "not-an-email"' },
+      { row: 8, column: 'Last Name', field: 'lastName', message: 'lastName is required' },
+    ]);
+    // The API says the same about the same values.
+    const api = await admin.client.fails('BAD_USER_INPUT', `mutation { createLead(input: {lastName: "X", email: "not-an-email"}) { id } }`);
+    expect(api.message).toBe(preview.errors[0].message);
+    expect(await leadEmails(admin)).toEqual([]);
+  });
+});
+
+describe('commit', () => {
+  it('is all or nothing by default, and keeps the good rows when asked', async () => {
+    const admin = await signUpOrganization(server().client);
+    const { body } = await uploadImport(server().url, admin, 'leads', sample('google-contacts.csv'));
+    const failed = await commit(admin, body.id);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.errorCount).toBe(2);
+    expect(await leadEmails(admin)).toEqual([]);
+    const csv = await (await fetch(`${server().url}/imports/${body.id}/errors.csv`, { headers: { authorization: `Bearer ${admin.token}` } })).text();
+    expect(csv.split('\r\n')[0]).toBe('row,column,field,message');
+    expect(csv).toContain('4,E-mail 1 - Value,email,"email is not a valid email address: ""not-an-email"""');
+    expect(csv).toContain('8,Last Name,lastName,lastName is required');
+
+    const again = await uploadImport(server().url, admin, 'leads', sample('google-contacts.csv'));
+    await configure(admin, { id: again.body.id, keepGoodRows: true });
+    const done = await commit(admin, again.body.id);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.counts).toMatchObject({ rowsRead: 25, rowsFailed: 2, created: 22, skipped: 1, updated: 0 });
+    const emails = await leadEmails(admin);
+    expect(emails).toHaveLength(22);
+    expect(emails).toContain('kofi.eriksen0@granite.example');
+    // Imported records went through the record store: a timeline and the importer as owner.
+    const lead = (await admin.client.ok(`{ leads(filter: {email: "kofi.eriksen0@granite.example"}) { nodes { owner { id } company phone city: address { city } timeline(first: 5) { nodes { kind summary } } } } }`)).leads.nodes[0];
+    expect(lead.owner.id).toBe(admin.userId);
+    expect(lead.company).toBe('Granite Health');
+    expect(lead.phone).toBe('+4930100000');
+    expect(lead.timeline.nodes[0]).toMatchObject({ kind: 'CREATED', summary: 'Lead imported' });
+  });
+
+  it('applies the duplicate policy: skip, update by the chosen field, or create anyway', async () => {
+    const admin = await signUpOrganization(server().client);
+    const known = uniqueEmail('known');
+    const fresh = uniqueEmail('fresh');
+    await admin.client.ok(`mutation { createLead(input: {lastName: "Original", company: "Old Co", email: "${known}"}) { id } }`);
+    const file = leadsCsv([{ last: 'Changed', email: known.toUpperCase(), company: 'New Co' }, { last: 'Fresh', email: fresh }, { last: 'Again', email: fresh, company: 'Later Co' }]);
+
+    const skip = await uploadImport(server().url, admin, 'leads', file);
+    expect((await commit(admin, skip.body.id)).counts).toMatchObject({ created: 1, skipped: 2, updated: 0 });
+    const byEmail = async (email: string) => (await admin.client.ok(`{ leads(filter: {email: "${email}"}) { totalCount nodes { lastName company version } } }`)).leads;
+    expect((await byEmail(known)).nodes[0]).toMatchObject({ lastName: 'Original', company: 'Old Co' });
+
+    const update = await uploadImport(server().url, admin, 'leads', file);
+    await configure(admin, { id: update.body.id, duplicatePolicy: 'UPDATE', matchField: 'email' });
+    expect((await commit(admin, update.body.id)).counts).toMatchObject({ created: 0, updated: 3, skipped: 0 });
+    expect((await byEmail(known)).nodes[0]).toMatchObject({ lastName: 'Changed', company: 'New Co', version: 2 });
+    expect((await byEmail(fresh)).nodes[0]).toMatchObject({ lastName: 'Again', company: 'Later Co' });
+
+    const anyway = await uploadImport(server().url, admin, 'leads', file);
+    await configure(admin, { id: anyway.body.id, duplicatePolicy: 'CREATE_ANYWAY' });
+    expect((await commit(admin, anyway.body.id)).counts).toMatchObject({ created: 3 });
+    expect((await byEmail(fresh)).totalCount).toBe(3);
+  });
+
+  it('imports once per import id, however often it is committed or its job runs', async () => {
+    const admin = await signUpOrganization(server().client);
+    const { body } = await uploadImport(server().url, admin, 'leads', leadsCsv([{ last: 'Once', email: uniqueEmail('once') }, { last: 'Twice', email: uniqueEmail('twice') }]));
+    await admin.client.ok(`mutation($id: ID!) { commitImport(id: $id) { id } }`, { id: body.id });
+    const second = await admin.client.ok(`mutation($id: ID!) { commitImport(id: $id) { id status } }`, { id: body.id });
+    expect(second.commitImport.status).toBe('QUEUED');
+    expect(await server().server.deps.jobs.runDue('imports.commit')).toBe(1);
+    // A retried job (a crash after commit, before pg-boss heard) finds the import done.
+    await runImport(server().server.deps.db, { organizationId: admin.organizationId, importId: body.id });
+    expect(await leadEmails(admin)).toHaveLength(2);
+  });
+
+  it('leaves nothing behind when the write fails midway, and the retry imports everything', async () => {
+    const admin = await signUpOrganization(server().client);
+    const rows = Array.from({ length: 1200 }, (_, index) => ({ last: `Row${index}`, email: uniqueEmail(`r${index}`) }));
+    const { body } = await uploadImport(server().url, admin, 'leads', leadsCsv(rows));
+    const { db } = server().server.deps;
+    // The database refuses the third batch of this import's timeline rows: a crash after 1,000 rows were written.
+    const { sql } = await import('drizzle-orm');
+    await db.execute(sql.raw(`create or replace function fail_import() returns trigger language plpgsql as $$ begin if (select count(*) from timeline_entries where organization_id = '${admin.organizationId}') >= 1000 then raise exception 'disk full'; end if; return new; end $$`));
+    await db.execute(sql.raw(`create trigger fail_import before insert on timeline_entries for each statement execute function fail_import()`));
+    await admin.client.ok(`mutation($id: ID!) { commitImport(id: $id) { id } }`, { id: body.id });
+    try {
+      await expect(runImport(db, { organizationId: admin.organizationId, importId: body.id })).rejects.toThrow();
+    } finally {
+      await db.execute(sql.raw(`drop trigger fail_import on timeline_entries`));
+    }
+    expect(await admin.client.ok(`{ leads { totalCount } }`)).toEqual({ leads: { totalCount: 0 } });
+    await runImport(db, { organizationId: admin.organizationId, importId: body.id });
+    expect(await admin.client.ok(`{ leads { totalCount } }`)).toEqual({ leads: { totalCount: 1200 } });
+  });
+
+  it('imports contacts, accounts, deals and activities through their own validation', async () => {
+    const admin = await signUpOrganization(server().client);
+    const contacts = await uploadImport(server().url, admin, 'contacts', sample('outlook.csv'));
+    await configure(admin, { id: contacts.body.id, keepGoodRows: true });
+    expect((await commit(admin, contacts.body.id)).counts).toMatchObject({ rowsRead: 25, rowsFailed: 2, created: 22, skipped: 1 });
+    const accounts = await uploadImport(server().url, admin, 'accounts', 'Account Name,Website,Employees\nGlobex,globex.example,120\nInitech,not a site,5\n');
+    await configure(admin, { id: accounts.body.id, keepGoodRows: true });
+    const accountResult = await commit(admin, accounts.body.id);
+    expect(accountResult.counts).toMatchObject({ created: 1, rowsFailed: 1 });
+    expect(accountResult.errors[0]).toMatchObject({ row: 2, column: 'Website', field: 'website' });
+    const deals = await uploadImport(server().url, admin, 'deals', 'Deal Name,Amount,Closing Date\nBig one,1200.50,2027-01-31\nBad date,10,31/01/2027\n');
+    await configure(admin, { id: deals.body.id, keepGoodRows: true });
+    const dealResult = await commit(admin, deals.body.id);
+    expect(dealResult.counts).toMatchObject({ created: 1, rowsFailed: 1 });
+    expect(dealResult.errors[0]).toMatchObject({ row: 2, column: 'Closing Date', field: 'closingDate' });
+    const deal = (await admin.client.ok(`{ deals { nodes { name amount closingDate stage { name } } } }`)).deals.nodes[0];
+    expect(deal).toMatchObject({ name: 'Big one', amount: '1200.50', closingDate: '2027-01-31' });
+    const activities = await uploadImport(server().url, admin, 'activities', 'Type,Subject,Start,End\nmeeting,Kick-off,2027-01-01T10:00:00Z,2027-01-01T11:00:00Z\nMeeting,No times,,\n');
+    await configure(admin, { id: activities.body.id, keepGoodRows: true });
+    const activityResult = await commit(admin, activities.body.id);
+    expect(activityResult.counts).toMatchObject({ created: 1, rowsFailed: 1 });
+    expect(activityResult.errors[0]).toMatchObject({ row: 2, field: 'startAt', message: 'A meeting needs startAt' });
+  });
+});
+
+describe('progress, events and undo', () => {
+  it('streams progress and one import event instead of one per record', async () => {
+    const admin = await signUpOrganization(server().client);
+    const ws = connectWs(server().wsUrl, admin.token);
+    try {
+      const rows = Array.from({ length: 4500 }, (_, index) => ({ last: `P${index}`, email: uniqueEmail(`p${index}`) }));
+      const { body } = await uploadImport(server().url, admin, 'leads', leadsCsv(rows));
+      const progress = ws.subscribe(`subscription($id: ID!) { importProgress(id: $id) { importId status rowsRead rowsWritten rowsFailed percentage } }`, { id: body.id });
+      const deals = ws.subscribe(`subscription { dealEvents { kind } }`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await commit(admin, body.id);
+      const items = await progress.waitFor(1, 10_000).then(async () => {
+        for (let i = 0; i < 50 && !progress.items.some((item: any) => item.importProgress.status === 'COMPLETED'); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+        return progress.items.map((item: any) => item.importProgress);
+      });
+      expect(items[0]).toMatchObject({ status: 'QUEUED', percentage: 0 });
+      const reading = items.filter((item) => item.status === 'RUNNING' && item.rowsRead > 0);
+      expect(reading.map((item) => item.rowsRead)).toEqual(expect.arrayContaining([2000, 4000]));
+      expect(items[items.length - 1]).toEqual({ importId: body.id, status: 'COMPLETED', rowsRead: 4500, rowsWritten: 4500, rowsFailed: 0, percentage: 100 });
+      const percentages = items.map((item) => item.percentage);
+      expect([...percentages].sort((a, b) => a - b)).toEqual(percentages);
+      // Every event the import wrote: its own progress, none per lead.
+      const { sql } = await import('drizzle-orm');
+      const result = await server().server.deps.db.execute(sql`select topic, count(*)::int as n from events where organization_id = ${admin.organizationId} group by topic`);
+      const byTopic = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { topic: string; n: number }[];
+      expect(byTopic.map((row) => row.topic)).toEqual(['import']);
+      expect(deals.items).toEqual([]);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('undoes an import: created records go, updated ones get their values back', async () => {
+    const admin = await signUpOrganization(server().client);
+    const known = uniqueEmail('undo');
+    const created = await admin.client.ok(`mutation { createLead(input: {lastName: "Before", company: "Before Co", email: "${known}"}) { id } }`);
+    const { body } = await uploadImport(server().url, admin, 'leads', leadsCsv([{ last: 'After', email: known, company: '' }, { last: 'New', email: uniqueEmail('new') }]));
+    await configure(admin, { id: body.id, duplicatePolicy: 'UPDATE' });
+    const done = await commit(admin, body.id);
+    expect(done.counts).toMatchObject({ created: 1, updated: 1 });
+    expect(done.undoableUntil).toBeTruthy();
+    const undone = await admin.client.ok(`mutation($id: ID!) { undoImport(id: $id) { status } }`, { id: body.id });
+    expect(undone.undoImport.status).toBe('UNDONE');
+    const leads = (await admin.client.ok(`{ leads { nodes { id lastName company } } }`)).leads.nodes;
+    expect(leads).toEqual([{ id: created.createLead.id, lastName: 'Before', company: 'Before Co' }]);
+    await admin.client.fails('CONFLICT', `mutation($id: ID!) { undoImport(id: $id) { status } }`, { id: body.id });
+  });
+});
