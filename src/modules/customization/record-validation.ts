@@ -78,6 +78,16 @@ function checkStandardPicklists(config: ModuleConfig, values: Record<string, unk
   return result;
 }
 
+/**
+ * The organisation-configured checks of a new record's standard fields (its picklists and required
+ * fields), for callers that validate many rows against one configuration (imports).
+ */
+export function checkConfiguredCreate(config: ModuleConfig, values: Record<string, unknown>): Record<string, unknown> {
+  const checked = checkStandardPicklists(config, values, undefined, undefined);
+  checkRequiredStandard(config, checked, 'create');
+  return checked;
+}
+
 function checkRequiredStandard(config: ModuleConfig, values: Record<string, unknown>, mode: 'create' | 'update'): void {
   for (const apiName of config.required) {
     const value = values[apiName];

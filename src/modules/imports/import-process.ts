@@ -1,3 +1,5 @@
+import { loadModuleConfig } from '../customization/module-config.js';
+import type { CustomizableModule } from '../customization/standard-fields.js';
 import { isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -47,7 +49,7 @@ export function formatOf(row: ImportRow): CsvFormat {
  */
 export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: ProcessMode, onProgress?: (progress: Progress) => Promise<void>): Promise<ProcessResult> {
   const module = importModule(row.module);
-  const mapping = compileMapping(module, row.headers, row.mapping);
+  const mapping = compileMapping(module, row.headers, row.mapping, await loadModuleConfig(db, row.organizationId, module.module as CustomizableModule));
   const matchField = row.matchField ?? module.matchFields[0] ?? 'email';
   const counts: ImportCounts = { rowsRead: 0, rowsValid: 0, rowsFailed: 0, created: 0, updated: 0, skipped: 0 };
   const errors: ImportErrorEntry[] = [];

@@ -1,4 +1,6 @@
 import { DomainError } from '../../shared/errors.js';
+import type { ModuleConfig } from '../customization/module-config.js';
+import { checkConfiguredCreate } from '../customization/record-validation.js';
 import type { Viewer } from '../auth/viewer.js';
 import { customFieldImport } from './custom-field-hook.js';
 import { cellValue, type ImportField, type ImportModule } from './import-modules.js';
@@ -10,18 +12,20 @@ export interface CompiledMapping {
   readonly columns: readonly { readonly index: number; readonly header: string; readonly field: ImportField | null; readonly customField: string | null }[];
   /** The record fields the mapping sets (an update changes only these). */
   readonly mappedFields: ReadonlySet<string>;
+  /** The organisation's picklists and required fields for the module, read once per import. */
+  readonly config: ModuleConfig;
 }
 
 const ADDRESS_FIELDS = new Set(['street', 'city', 'state', 'postalCode', 'country']);
 
-export function compileMapping(module: ImportModule, headers: readonly string[], mapping: readonly MappedColumn[]): CompiledMapping {
+export function compileMapping(module: ImportModule, headers: readonly string[], mapping: readonly MappedColumn[], config: ModuleConfig): CompiledMapping {
   const columns = mapping.flatMap((entry) => {
     const index = headers.indexOf(entry.column);
     if (index < 0 || (!entry.field && !entry.customField)) return [];
     const importField = entry.field ? (module.fields.find((candidate) => candidate.name === entry.field) ?? null) : null;
     return [{ index, header: entry.column, field: importField, customField: entry.customField ?? null }];
   });
-  return { module, columns, mappedFields: new Set(columns.flatMap((column) => (column.field ? [column.field.name] : []))) };
+  return { module, columns, mappedFields: new Set(columns.flatMap((column) => (column.field ? [column.field.name] : []))), config };
 }
 
 export type RowResult =
@@ -55,7 +59,8 @@ export function validateRow(viewer: Viewer, mapping: CompiledMapping, row: numbe
       else input[column.field.name] = value;
     }
     if (Object.keys(address).length > 0) input['address'] = address;
-    const values = mapping.module.validate(viewer, input);
+    // The module's own create validation, then the organisation's picklists and required fields.
+    const values = checkConfiguredCreate(mapping.config, mapping.module.validate(viewer, input));
     const hook = customFieldImport();
     for (const { key, value } of custom) hook?.assign(values, key, value);
     return { ok: true, row, input, values };
