@@ -1,4 +1,4 @@
-import type { SignedInUser } from './organizations.factory.js';
+import { inviteUserWithRoom, type SignedInUser } from './organizations.factory.js';
 import { unique, uniqueEmail } from './unique.js';
 
 export async function createRole(admin: SignedInUser, name: string, parentId: string | null): Promise<string> {
@@ -40,10 +40,7 @@ export async function updateUser(admin: SignedInUser, input: Record<string, unkn
 export async function inviteInto(admin: SignedInUser, options: { roleId?: string | null; profileId?: string; name?: string } = {}): Promise<SignedInUser> {
   const email = uniqueEmail('member');
   const password = 'another-long-password';
-  const invited = await admin.client.ok<{ inviteUser: { user: { id: string }; invitationToken: string } }>(
-    `mutation($input: InviteUserInput!) { inviteUser(input: $input) { user { id } invitationToken } }`,
-    { input: { name: options.name ?? unique('Member'), email, role: 'SALES_REP', roleId: options.roleId ?? null, profileId: options.profileId ?? null } },
-  );
+  const invited = await inviteUserWithRoom(admin, { name: options.name ?? unique('Member'), email, role: 'SALES_REP', roleId: options.roleId ?? null, profileId: options.profileId ?? null });
   const accepted = await admin.client.as(null).ok<{ acceptInvitation: { token: string } }>(
     `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { token } }`,
     { input: { token: invited.inviteUser.invitationToken, password } },

@@ -1,4 +1,4 @@
-import type { GraphQLClient } from '../helpers/graphql-client.js';
+import type { GraphQLClient, GraphQLResponse } from '../helpers/graphql-client.js';
 import { unique, uniqueEmail } from './unique.js';
 
 export interface SignedInUser {
@@ -34,14 +34,29 @@ export async function signUpOrganization(client: GraphQLClient, overrides: { org
   };
 }
 
+type InviteAnswer = { inviteUser: { user: { id: string }; invitationToken: string } };
+
+/**
+ * `inviteUser`, moving the organisation to a paid plan first when FREE's 3 seats are taken: tests
+ * that need a bigger team do what a customer would (organization-lifecycle.test.ts tests the limit).
+ */
+export async function inviteUserWithRoom(admin: SignedInUser, input: Record<string, unknown>): Promise<InviteAnswer> {
+  const invite = (): Promise<GraphQLResponse<InviteAnswer>> =>
+    admin.client.request(`mutation($input: InviteUserInput!) { inviteUser(input: $input) { user { id } invitationToken } }`, { input });
+  let result = await invite();
+  if (result.errors?.[0]?.extensions?.['code'] === 'PLAN_LIMIT') {
+    await admin.client.ok(`mutation($input: UpdateSubscriptionInput!) { updateSubscription(input: $input) { id } }`, { input: { plan: 'PROFESSIONAL', seats: 1000 } });
+    result = await invite();
+  }
+  if (result.errors || !result.data) throw new Error(`unexpected GraphQL errors: ${JSON.stringify(result.errors)}`);
+  return result.data;
+}
+
 /** A second member of `admin`'s organisation, signed in. */
 export async function inviteMember(admin: SignedInUser, role: 'ADMIN' | 'MANAGER' | 'SALES_REP' = 'SALES_REP'): Promise<SignedInUser> {
   const email = uniqueEmail('member');
   const password = 'another-long-password';
-  const invited = await admin.client.ok<{ inviteUser: { user: { id: string }; invitationToken: string } }>(
-    `mutation($input: InviteUserInput!) { inviteUser(input: $input) { user { id } invitationToken } }`,
-    { input: { name: 'Sam Seller', email, role } },
-  );
+  const invited = await inviteUserWithRoom(admin, { name: 'Sam Seller', email, role });
   const accepted = await admin.client.as(null).ok<{ acceptInvitation: { token: string } }>(
     `mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { token } }`,
     { input: { token: invited.inviteUser.invitationToken, password } },
