@@ -1,11 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { accounts } from '../src/db/schema.js';
-import { readScope, territoryGrant } from '../src/modules/auth/access.js';
+import { territoryGrant } from '../src/modules/auth/access.js';
 import { FULL_ACCESS } from '../src/modules/access-control/access-summary.js';
 import type { Viewer } from '../src/modules/auth/viewer.js';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { createAccount, createContact, createDeal } from './factories/records.factory.js';
+import { setSharing } from './factories/access.factory.js';
 import { useTestServer } from './helpers/test-server.js';
 
 const server = useTestServer({ JOB_WORKERS: 'off' });
@@ -126,9 +127,16 @@ describe('territories', () => {
     expect(await granted(manager)).toEqual([vancouver.id]);
     expect(await granted(seller)).toEqual([]);
     expect(territoryGrant(viewerOf(manager), 'leads', accounts)).toBeUndefined();
-    // Today readScope still grants the whole organisation: the hook changes no visibility yet.
-    const all = await server().server.deps.db.select({ id: accounts.id }).from(accounts).where(readScope(viewerOf(seller), 'accounts', accounts));
-    expect(all).toHaveLength(2);
+    // With accounts PRIVATE, the territory's manager reads its accounts through the public API
+    // although neither owns them nor sits above their owner; a plain member of the territory does not.
+    await setSharing(admin, 'ACCOUNTS', 'PRIVATE');
+    const visible = async (user: SignedInUser): Promise<string[]> =>
+      (await user.client.ok(`{ accounts(first: 50) { nodes { id } } }`)).accounts.nodes.map((node: { id: string }) => node.id);
+    expect(await visible(manager)).toEqual([vancouver.id]);
+    expect(await visible(seller)).toEqual([]);
+    expect((await visible(admin)).length).toBe(2);
+    await manager.client.ok(`{ account(id: "${vancouver.id}") { id } }`);
+    await seller.client.fails('NOT_FOUND', `{ account(id: "${vancouver.id}") { id } }`);
     expect(canada).toBeTruthy();
   });
 
