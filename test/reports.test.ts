@@ -1,3 +1,4 @@
+import { createCustomField } from './factories/custom-fields.factory.js';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
@@ -66,6 +67,38 @@ async function run(user: SignedInUser, id: string, overrides?: Record<string, un
 }
 
 describe('custom reports', () => {
+  it('reports on custom fields like standard ones: group, aggregate, filter', async () => {
+    const { admin, pipeline } = await newOrg();
+    const stage = stageNamed(pipeline, 'Qualification');
+    await createCustomField(admin.client, { module: 'DEALS', apiName: 'segment', label: 'Segment', type: 'PICKLIST', options: ['Enterprise', 'SMB'] });
+    await createCustomField(admin.client, { module: 'DEALS', apiName: 'budget', label: 'Budget', type: 'CURRENCY' });
+    await createCustomField(admin.client, { module: 'DEALS', apiName: 'renewal', label: 'Renewal', type: 'DATE' });
+    await createDeal(admin.client, { stageId: stage.id, customFields: { segment: 'Enterprise', budget: '0.10', renewal: '2027-01-05' } });
+    await createDeal(admin.client, { stageId: stage.id, customFields: { segment: 'Enterprise', budget: '0.20', renewal: '2027-03-01' } });
+    await createDeal(admin.client, { stageId: stage.id, customFields: { segment: 'SMB', budget: '7.00', renewal: '2027-01-20' } });
+    await createDeal(admin.client, { stageId: stage.id });
+
+    const { reportFields } = await admin.client.ok(`{ reportFields(module: DEALS) { apiName type } }`);
+    expect(reportFields).toEqual(expect.arrayContaining([{ apiName: 'customFields.segment', type: 'STRING' }, { apiName: 'customFields.budget', type: 'DECIMAL' }, { apiName: 'customFields.renewal', type: 'DATE' }]));
+    const report = await createReport(admin, {
+      groupBy: [{ field: 'customFields.segment' }],
+      aggregates: [{ function: 'COUNT' }, { function: 'SUM', field: 'customFields.budget' }],
+      filters: [{ field: 'customFields.renewal', operator: 'BETWEEN', values: ['2027-01-01', '2027-01-31'] }],
+    });
+    const result = await run(admin, report.id);
+    expect(result.rows.map((row) => Object.values(row))).toEqual(
+      expect.arrayContaining([
+        ['Enterprise', 1, '0.10'],
+        ['SMB', 1, '7.00'],
+      ]),
+    );
+    expect(result.rows).toHaveLength(2);
+    await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { name: 'x', module: 'DEALS', groupBy: [{ field: 'customFields.nope' }], aggregates: [{ function: 'COUNT' }] } });
+    // Another organisation has no such field.
+    const other = await newOrg();
+    await other.admin.client.fails('BAD_USER_INPUT', CREATE, { input: { name: 'x', module: 'DEALS', groupBy: [{ field: 'customFields.segment' }], aggregates: [{ function: 'COUNT' }] } });
+  });
+
   it('groups by two fields with date buckets and aggregates money exactly', async () => {
     const { admin, pipeline } = await newOrg();
     const qualification = stageNamed(pipeline, 'Qualification');

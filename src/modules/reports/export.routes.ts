@@ -107,7 +107,7 @@ export function exportRoutes(deps: AppDeps): Router {
       const { id } = fileOf(req, ['csv']);
       if (!UUID.test(id)) throw notFound('Report');
       const report = await getReport(deps.db, viewer, id);
-      const compiled = compileSaved(viewer, report, null, null);
+      const compiled = await compileSaved(deps.db, viewer, report, null, null);
       await streamCsv(deps.db, res, `${report.name}.csv`, compiled.columns, compiled.query);
     }),
   );

@@ -67,9 +67,9 @@ interface Selected {
  * A report definition as one SQL statement over what the viewer may read. The inner query groups
  * and aggregates on raw values; the outer one orders by them and casts for output.
  */
-export function compileReport(viewer: Viewer, module: ReportModule, definition: ReportDefinition, cap: number | null): CompiledReport {
+export function compileReport(viewer: Viewer, module: ReportModule, definition: ReportDefinition, cap: number | null, custom: readonly ReportField[] = []): CompiledReport {
   const source = reportSource(module);
-  const fields = source.fields;
+  const fields: ReadonlyMap<string, ReportField> = custom.length === 0 ? source.fields : new Map([...source.fields, ...custom.map((f) => [f.apiName, f] as const)]);
   const zone = validTimeZone('timeZone', definition.timeZone);
   if (definition.groupBy.length > MAX_GROUP_FIELDS) throw badInput('groupBy', `group by at most ${MAX_GROUP_FIELDS} fields`);
   const selected: Selected[] = [];

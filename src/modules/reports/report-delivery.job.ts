@@ -71,7 +71,7 @@ async function contentOf(db: Db, viewer: Viewer, schedule: ReportScheduleRow, oc
     };
   }
   const report = await getReport(db, viewer, schedule.reportId as string);
-  const result = await runCompiled(db, compileSaved(viewer, report, null, MAX_REPORT_LIMIT), MAX_REPORT_LIMIT);
+  const result = await runCompiled(db, await compileSaved(db, viewer, report, null, MAX_REPORT_LIMIT), MAX_REPORT_LIMIT);
   const subject = `${report.name} (${day})`;
   if (schedule.format === 'HTML') {
     return { subject, text: `${report.name}: ${result.rows.length} rows.`, html: `<p>${escapeXml(report.name)}</p>${htmlTable(result)}`, attachments: [], rowCount: result.rows.length };

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { accounts } from '../accounts/accounts.table.js';
 import { activities } from '../activities/activities.table.js';
@@ -8,6 +8,7 @@ import { deals } from '../deals/deals.table.js';
 import { leads } from '../leads/leads.table.js';
 import { stages } from '../pipelines/pipelines.table.js';
 import type { ColumnType } from './report-definition.js';
+import type { FieldType } from '../customization/field-types.js';
 
 /** One reportable field: the API name clients use, the SQL it reads and its type. */
 export interface ReportField {
@@ -154,15 +155,52 @@ const SOURCES: Record<ReportModule, ReportSource> = {
   },
 };
 
-/**
- * The fields a report on `module` may use. Custom fields plug in here: this becomes async, reads
- * the organisation's field definitions and adds one `ReportField` per definition whose
- * expression reads the value (e.g. `(deals.custom ->> 'apiName')::numeric`, or a left join on
- * `custom_field_values` keyed by (organization_id, record_id, field_id), which PostgreSQL drops
- * when unused); the compiler needs nothing else.
- */
+/** The standard fields a report on `module` may use; `customReportFields` adds the organisation's own. */
 export function reportSource(module: ReportModule): ReportSource {
   return SOURCES[module];
+}
+
+/** How a custom field's stored JSON value reads as a report column. */
+const CUSTOM_TYPES: Record<FieldType, { type: ColumnType; cast: string }> = {
+  TEXT: { type: 'STRING', cast: '' },
+  TEXTAREA: { type: 'STRING', cast: '' },
+  EMAIL: { type: 'STRING', cast: '' },
+  PHONE: { type: 'STRING', cast: '' },
+  URL: { type: 'STRING', cast: '' },
+  PICKLIST: { type: 'STRING', cast: '' },
+  LOOKUP: { type: 'ID', cast: '' },
+  MULTI_PICKLIST: { type: 'STRING', cast: '' },
+  INTEGER: { type: 'INTEGER', cast: '::bigint' },
+  DECIMAL: { type: 'DECIMAL', cast: '::numeric' },
+  CURRENCY: { type: 'DECIMAL', cast: '::numeric' },
+  PERCENT: { type: 'DECIMAL', cast: '::numeric' },
+  BOOLEAN: { type: 'BOOLEAN', cast: '::boolean' },
+  DATE: { type: 'DATE', cast: '::date' },
+  DATETIME: { type: 'DATETIME', cast: '::timestamptz' },
+};
+
+const SAFE_API_NAME = /^[A-Za-z][A-Za-z0-9_]{0,59}$/;
+
+/**
+ * The organisation's active custom fields of `module` as report fields named
+ * `customFields.<apiName>`, read from the record's own `custom_fields` JSON (no join). The API
+ * name is written into the SQL as a literal, not a parameter, so that the same expression in the
+ * SELECT and the GROUP BY is recognised as one; custom-field API names are validated letters,
+ * digits and underscores, checked again here.
+ */
+export function customReportFields(module: ReportModule, definitions: readonly { apiName: string; label: string; type: FieldType; active?: boolean }[]): ReportField[] {
+  const column = getTableColumns(SOURCES[module].table)['customFields'];
+  if (!column) return [];
+  return definitions.flatMap((definition) => {
+    if (definition.active === false || !SAFE_API_NAME.test(definition.apiName)) return [];
+    const { type, cast } = CUSTOM_TYPES[definition.type];
+    const key = sql.raw(`'${definition.apiName}'`);
+    const expression =
+      definition.type === 'MULTI_PICKLIST'
+        ? sql`array_to_string(array(select jsonb_array_elements_text(case when jsonb_typeof(${column} -> ${key}) = 'array' then ${column} -> ${key} else '[]'::jsonb end)), ', ')`
+        : sql`((${column} ->> ${key})${sql.raw(cast)})`;
+    return [{ apiName: `customFields.${definition.apiName}`, label: definition.label, type, expression }];
+  });
 }
 
 export const REPORT_MODULES = Object.keys(SOURCES) as ReportModule[];

@@ -7,7 +7,8 @@ import type { Viewer } from '../auth/viewer.js';
 import { runAnalytic, type AnalyticName } from './analytics.js';
 import { paramsKey, type AnalyticsParams } from './analytics-params.js';
 import type { ResultValue } from './report-definition.js';
-import { compileSaved, GRAPHQL_ROW_CAP, reportScope, runCompiled } from './reports.service.js';
+import { compileSaved, customFieldsFor, GRAPHQL_ROW_CAP, reportScope, runCompiled } from './reports.service.js';
+import type { ReportField, ReportModule } from './report-fields.js';
 import { reports, reportSchedules, type ReportScheduleRow } from './reports.table.js';
 
 /** What a dashboard component shows: a saved report or a built-in analytic with its parameters. */
@@ -22,6 +23,13 @@ export function createReportLoaders(db: Db, viewer: Viewer) {
    * Results per request: equal sources (the same report, or the same analytic with the same
    * parameters) share one query, and the reports behind every component load in one statement.
    */
+  // A dashboard's reports on one module read its custom field definitions once per request.
+  const customFields = new Map<ReportModule, Promise<ReportField[]>>();
+  const customOf = (module: ReportModule): Promise<ReportField[]> => {
+    let found = customFields.get(module);
+    if (!found) customFields.set(module, (found = customFieldsFor(db, viewer, module)));
+    return found;
+  };
   const data = new DataLoader<DataSource, ResultValue, string>(
     (sources) =>
       Promise.all(
@@ -29,7 +37,7 @@ export function createReportLoaders(db: Db, viewer: Viewer) {
           if (source.kind === 'analytic') return { ...(await runAnalytic(db, viewer, source.name, source.params)), truncated: false };
           const report = await byId.load(source.reportId);
           if (!report) return notFound('Report');
-          return runCompiled(db, compileSaved(viewer, report, null, GRAPHQL_ROW_CAP + 1), GRAPHQL_ROW_CAP);
+          return runCompiled(db, await compileSaved(db, viewer, report, null, GRAPHQL_ROW_CAP + 1, customOf(report.module as ReportModule)), GRAPHQL_ROW_CAP);
         }),
       ),
     { cacheKeyFn: dataSourceKey },

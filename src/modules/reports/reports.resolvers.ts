@@ -45,10 +45,7 @@ export const reportResolvers: Resolvers = {
     reports: (_p, { module }, ctx) => listReports(signedIn(ctx), module),
     report: (_p, { id }, ctx) => getReport(signedIn(ctx).db, signedIn(ctx).viewer, id),
     runReport: (_p, { id, overrides }, ctx) => runReport(signedIn(ctx), id, overrides),
-    reportFields: (_p, { module }, ctx) => {
-      signedIn(ctx);
-      return reportFields(module);
-    },
+    reportFields: (_p, { module }, ctx) => reportFields(signedIn(ctx), module),
     reportDeliveries: (_p, { scheduleId, first }, ctx) => listDeliveries(signedIn(ctx), scheduleId, first ?? 50),
   },
   Mutation: {

@@ -1,3 +1,5 @@
+import { loadModuleConfig } from '../customization/module-config.js';
+import type { CustomizableModule } from '../customization/standard-fields.js';
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
@@ -10,7 +12,7 @@ import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import { compileReport, type CompiledReport } from './report-compiler.js';
 import type { ColumnType, Criterion, ReportDefinition, ResultValue } from './report-definition.js';
-import { reportSource, type ReportModule } from './report-fields.js';
+import { customReportFields, reportSource, type ReportField, type ReportModule } from './report-fields.js';
 import { reports, reportSchedules, type ReportRow } from './reports.table.js';
 
 /** Rows a GraphQL run returns at most; the CSV download streams any number. */
@@ -43,7 +45,7 @@ export async function createReport(s: Session, input: CreateReportInput): Promis
   const name = requiredText('name', input.name, 200);
   const definition = definitionOf(input, null);
   // Compiling validates every field, operator and value against the registry.
-  compileReport(s.viewer, input.module, definition, null);
+  compileReport(s.viewer, input.module, definition, null, await customFieldsFor(s.db, s.viewer, input.module));
   const [row] = await s.db
     .insert(reports)
     .values({ organizationId: s.viewer.organizationId, id: randomUUID(), name, module: input.module, definition, visibility: input.visibility ?? 'PRIVATE', ownerId: s.viewer.userId })
@@ -67,7 +69,7 @@ export async function updateReport(s: Session, input: UpdateReportInput): Promis
   assertOwns(s.viewer, current);
   if (input.expectedVersion != null && input.expectedVersion !== current.version) throw conflict('The report was changed meanwhile', { currentVersion: current.version });
   const definition = definitionOf(input, current.definition);
-  compileReport(s.viewer, current.module as ReportModule, definition, null);
+  compileReport(s.viewer, current.module as ReportModule, definition, null, await customFieldsFor(s.db, s.viewer, current.module as ReportModule));
   const [row] = await s.db
     .update(reports)
     .set({
@@ -113,8 +115,22 @@ export function withOverrides(definition: ReportDefinition, overrides: ReportRun
   };
 }
 
-export function compileSaved(viewer: Viewer, row: ReportRow, overrides: ReportRunOverrides | null | undefined, cap: number | null): CompiledReport {
-  return compileReport(viewer, row.module as ReportModule, withOverrides(row.definition, overrides), cap);
+/** The organisation's custom fields of `module` as report fields (`customFields.<apiName>`). */
+export async function customFieldsFor(db: Db, viewer: Viewer, module: ReportModule): Promise<ReportField[]> {
+  const config = await loadModuleConfig(db, viewer.organizationId, reportSource(module).crmModule as CustomizableModule);
+  return customReportFields(module, config.fields);
+}
+
+export async function compileSaved(
+  db: Db,
+  viewer: Viewer,
+  row: ReportRow,
+  overrides: ReportRunOverrides | null | undefined,
+  cap: number | null,
+  custom?: Promise<ReportField[]>,
+): Promise<CompiledReport> {
+  const module = row.module as ReportModule;
+  return compileReport(viewer, module, withOverrides(row.definition, overrides), cap, await (custom ?? customFieldsFor(db, viewer, module)));
 }
 
 /** Runs a compiled report as one statement; one row more than the cap tells whether it was cut. */
@@ -126,9 +142,10 @@ export async function runCompiled(db: Db, compiled: CompiledReport, cap: number)
 export async function runReport(s: Session, id: string, overrides: ReportRunOverrides | null | undefined): Promise<ResultValue> {
   const row = await getReport(s.db, s.viewer, id);
   if (overrides?.limit != null && (overrides.limit < 1 || overrides.limit > GRAPHQL_ROW_CAP)) throw badInput('overrides.limit', `limit must be between 1 and ${GRAPHQL_ROW_CAP}`);
-  return runCompiled(s.db, compileSaved(s.viewer, row, overrides, GRAPHQL_ROW_CAP + 1), GRAPHQL_ROW_CAP);
+  return runCompiled(s.db, await compileSaved(s.db, s.viewer, row, overrides, GRAPHQL_ROW_CAP + 1), GRAPHQL_ROW_CAP);
 }
 
-export function reportFields(module: ReportModule): { apiName: string; label: string; type: ColumnType }[] {
-  return [...reportSource(module).fields.values()].map((f) => ({ apiName: f.apiName, label: f.label, type: f.type }));
+export async function reportFields(s: Session, module: ReportModule): Promise<{ apiName: string; label: string; type: ColumnType }[]> {
+  const fields = [...reportSource(module).fields.values(), ...(await customFieldsFor(s.db, s.viewer, module))];
+  return fields.map((f) => ({ apiName: f.apiName, label: f.label, type: f.type }));
 }
