@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { uniqueEmail } from './factories/unique.js';
+import { createProfile, inviteInto, modulesExcept } from './factories/access.factory.js';
+import { createCustomField } from './factories/custom-fields.factory.js';
+import { createDeal } from './factories/records.factory.js';
 import { useTestServer } from './helpers/test-server.js';
 
 const server = useTestServer({ JOB_WORKERS: 'false' });
@@ -36,6 +39,30 @@ function unzip(buffer: Buffer): Promise<Map<string, string>> {
 }
 
 describe('module CSV export', () => {
+  it('exports custom fields as columns, leaves out fields the profile hides, needs the export permission, and is audited', async () => {
+    const admin = await signUpOrganization(server().client);
+    await createCustomField(admin.client, { module: 'DEALS', apiName: 'segment', label: 'Segment', type: 'PICKLIST', options: ['Enterprise', 'SMB'] });
+    await createCustomField(admin.client, { module: 'DEALS', apiName: 'regions', label: 'Regions', type: 'MULTI_PICKLIST', options: ['EU', 'US'] });
+    await createDeal(admin.client, { name: 'Tagged', amount: '10.00', customFields: { segment: 'SMB', regions: ['EU', 'US'] } });
+    await createDeal(admin.client, { name: 'Plain', amount: '20.00' });
+    const full = await csvOf(admin, '/export/deals.csv');
+    const rows = parse(full.text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+    expect(rows.find((row) => row['name'] === 'Tagged')).toMatchObject({ amount: '10.00', 'customFields.segment': 'SMB', 'customFields.regions': 'EU; US' });
+    expect(rows.find((row) => row['name'] === 'Plain')).toMatchObject({ 'customFields.segment': '' });
+
+    const hidesAmount = await createProfile(admin, { modules: modulesExcept('DEALS', []), fieldAccess: [{ module: 'DEALS', field: 'amount', access: 'HIDDEN' }] });
+    const member = await inviteInto(admin, { profileId: hidesAmount });
+    const masked = parse((await csvOf(member, '/export/deals.csv')).text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+    expect(masked).toHaveLength(2);
+    expect(Object.keys(masked[0] ?? {})).not.toContain('amount');
+    const noExport = await createProfile(admin, { modules: modulesExcept('DEALS', ['EXPORT']) });
+    const other = await inviteInto(admin, { profileId: noExport });
+    expect((await csvOf(other, '/export/deals.csv')).status).toBe(403);
+
+    const { auditLog } = await admin.client.ok(`{ auditLog(filter: {actions: [EXPORTED]}) { nodes { action summary } } }`);
+    expect(auditLog.nodes.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('streams every row the caller may read, escaped and safe from formula injection, with the API filter', async () => {
     const admin = await signUpOrganization(server().client);
     const other = await signUpOrganization(server().client);

@@ -1,5 +1,9 @@
 import { coerceInputValue, isInputType, type GraphQLSchema } from 'graphql';
-import { badInput } from '../../shared/errors.js';
+import { badInput, forbidden } from '../../shared/errors.js';
+import { canAct, isHiddenField, type CrmModule } from '../auth/access.js';
+import { recordAudit } from '../access-control/audit.service.js';
+import { loadModuleConfig } from '../customization/module-config.js';
+import type { CustomizableModule } from '../customization/standard-fields.js';
 import type { Connection } from '../../shared/pagination.js';
 import type { Session } from '../auth/session.js';
 import { listAccounts } from '../accounts/accounts.service.js';
@@ -43,16 +47,37 @@ export function parseFilter(schema: GraphQLSchema, module: string, raw: string |
   });
 }
 
-/** The module's rows, page by page, as plain objects with their column names. */
+const cell = (value: unknown): unknown => (Array.isArray(value) ? value.join('; ') : value);
+
+/**
+ * The module's rows, page by page, as plain objects with their column names: the standard fields
+ * the viewer's profile does not hide, then one `customFields.<apiName>` column per active custom
+ * field (the same columns on every row, whatever each record holds). Needs the profile's export
+ * permission (not a write: a paused organisation still exports), and is written to the audit log.
+ */
 export async function* moduleRows(s: Session, module: string, filter: unknown): AsyncGenerator<Record<string, unknown>> {
   const entry = MODULES[module];
   if (!entry) throw badInput('module', `module must be one of: ${Object.keys(MODULES).join(', ')}`);
+  if (!canAct(s.viewer, 'export', module as CrmModule)) throw forbidden(`You may not export ${module}`);
+  const config = await loadModuleConfig(s.db, s.viewer.organizationId, module as CustomizableModule);
+  const custom = config.fields.filter((field) => field.active).map((field) => field.apiName);
+  await recordAudit(s.db, s.viewer, {
+    action: 'EXPORTED',
+    summary: `Exported ${module} as CSV`,
+    targetType: 'MODULE',
+    detail: { module, filter: filter ?? null },
+  });
   let after: string | null = null;
   for (;;) {
     const page: Connection<object> = await entry.list(s, { filter, first: 200, after });
     for (const node of page.nodes) {
       const row: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(node)) if (!HIDDEN.has(key)) row[key] = value;
+      for (const [key, value] of Object.entries(node)) {
+        if (HIDDEN.has(key) || key === 'customFields' || isHiddenField(s.viewer, module, key)) continue;
+        row[key] = cell(value);
+      }
+      const values = ((node as { customFields?: Record<string, unknown> }).customFields ?? {}) as Record<string, unknown>;
+      for (const apiName of custom) row[`customFields.${apiName}`] = cell(values[apiName] ?? null);
       yield row;
     }
     if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return;
