@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { defaultPipeline, MOVE, stageNamed, type PipelineRef } from './factories/pipelines.factory.js';
 import { createActivity, createDeal, createLead } from './factories/records.factory.js';
+import { createProfile, createRole, inviteInto, modulesExcept, setSharing, topRoleId } from './factories/access.factory.js';
 import { useTestServer } from './helpers/test-server.js';
 
 const server = useTestServer();
@@ -21,6 +22,23 @@ const PIPELINE = `query($params: AnalyticsParams) { pipelineByStage(params: $par
 const stageRow = (rows: { stageName: string }[], name: string) => rows.find((row) => row.stageName === name);
 
 describe('pipeline by stage', () => {
+  it("keeps a rep's numbers to what the rep may read when deals are PRIVATE, and hides a field the profile hides", async () => {
+    const { admin, pipeline } = await newOrg();
+    const qualification = stageNamed(pipeline, 'Qualification');
+    const rep = await inviteInto(admin, { roleId: await createRole(admin, 'Rep', await topRoleId(admin)) });
+    await createDeal(admin.client, { amount: '100.00', stageId: qualification.id });
+    await createDeal(rep.client, { amount: '7.00', stageId: qualification.id });
+    await setSharing(admin, 'DEALS', 'PRIVATE');
+    expect(stageRow((await rep.client.ok(PIPELINE)).pipelineByStage, 'Qualification')).toMatchObject({ count: 1, totalAmount: '7.00' });
+    expect(stageRow((await admin.client.ok(PIPELINE)).pipelineByStage, 'Qualification')).toMatchObject({ count: 2, totalAmount: '107.00' });
+
+    const hidesAmount = await createProfile(admin, { modules: modulesExcept('DEALS', []), fieldAccess: [{ module: 'DEALS', field: 'amount', access: 'HIDDEN' }] });
+    const masked = await inviteInto(admin, { profileId: hidesAmount });
+    await masked.client.fails('BAD_USER_INPUT', `mutation($input: CreateReportInput!) { createReport(input: $input) { id } }`, {
+      input: { name: 'Amounts', module: 'DEALS', groupBy: [{ field: 'stage' }], aggregates: [{ function: 'SUM', field: 'amount' }] },
+    });
+  });
+
   it('sums amounts exactly per stage and counts only what the caller may read', async () => {
     const { admin, pipeline } = await newOrg();
     const qualification = stageNamed(pipeline, 'Qualification');

@@ -1,6 +1,6 @@
 import { and, isNull, sql, type SQL } from 'drizzle-orm';
 import { badInput } from '../../shared/errors.js';
-import { readScope } from '../auth/access.js';
+import { isHiddenField, readScope } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { criterionSql } from './criteria-sql.js';
 import type { ColumnMeta, ColumnType, ReportDefinition } from './report-definition.js';
@@ -69,7 +69,9 @@ interface Selected {
  */
 export function compileReport(viewer: Viewer, module: ReportModule, definition: ReportDefinition, cap: number | null, custom: readonly ReportField[] = []): CompiledReport {
   const source = reportSource(module);
-  const fields: ReadonlyMap<string, ReportField> = custom.length === 0 ? source.fields : new Map([...source.fields, ...custom.map((f) => [f.apiName, f] as const)]);
+  const all: ReadonlyMap<string, ReportField> = custom.length === 0 ? source.fields : new Map([...source.fields, ...custom.map((f) => [f.apiName, f] as const)]);
+  // A field the viewer's profile hides cannot be grouped, aggregated, shown or filtered on.
+  const fields = new Map([...all].filter(([apiName]) => !isHiddenField(viewer, source.crmModule, apiName)));
   const zone = validTimeZone('timeZone', definition.timeZone);
   if (definition.groupBy.length > MAX_GROUP_FIELDS) throw badInput('groupBy', `group by at most ${MAX_GROUP_FIELDS} fields`);
   const selected: Selected[] = [];
