@@ -502,6 +502,22 @@ describe('tenancy', () => {
 });
 
 describe('the score trigger (scores arrive with the scoring rules)', () => {
+  it('fires when scoring rules lift a record over the threshold in the same write, through the API', async () => {
+    const admin = await signUpOrganization(pulse.client);
+    await admin.client.ok(`mutation($input: CreateScoringRuleInput!) { createScoringRule(input: $input) { id } }`, {
+      input: { module: 'LEADS', name: 'Directors', fieldScores: [{ field: 'title', operator: 'CONTAINS', value: 'Director', points: 60 }] },
+    });
+    await pulse.server.deps.jobs.runDue();
+    await createRule(admin.client, { module: 'LEADS', trigger: { type: 'SCORE_ABOVE', threshold: 50 }, actions: [{ type: 'ADD_TAGS', tags: ['hot'] }] });
+    const director = await createLead(admin.client, { title: 'Sales Director' });
+    const intern = await createLead(admin.client, { title: 'Intern' });
+    expect((await leadOf(admin, director.id)).tags).toContain('hot');
+    expect((await leadOf(admin, intern.id)).tags).not.toContain('hot');
+    const { lead } = await admin.client.ok(`query($id: ID!) { lead(id: $id) { version } }`, { id: intern.id });
+    await admin.client.ok(`mutation($input: UpdateLeadInput!) { updateLead(input: $input) { id } }`, { input: { id: intern.id, expectedVersion: lead.version, title: 'Marketing Director' } });
+    expect((await leadOf(admin, intern.id)).tags).toContain('hot');
+  });
+
   it('fires when a score rises to the threshold, not while it stays above it', async () => {
     const { triggerFires } = await import('../src/modules/workflows/workflow-hooks.js');
     const trigger = { type: 'SCORE_ABOVE' as const, field: 'score', threshold: 50 };

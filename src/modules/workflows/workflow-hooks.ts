@@ -1,6 +1,9 @@
+import { and, eq } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
 import type { Viewer } from '../auth/viewer.js';
 import { registerRecordHooks, type RecordWrite } from '../records/record-hooks.js';
+import type { RecordTable } from '../records/record-store.js';
 import { criteriaHold, criterionHolds } from './workflow-criteria.js';
 import { dateJobFor } from './date-schedules.js';
 import { MODULES, type ModuleSpec, type WorkflowTriggerSpec } from './workflow-definition.js';
@@ -50,19 +53,35 @@ async function scheduleDate(tx: Db, rule: WorkflowRuleRow, write: RecordWrite): 
   if (job) await workflowRuntime().jobs.send(DATE_JOB, job.data, { tx, startAfter: job.startAfter });
 }
 
+/**
+ * Scoring (an earlier hook) rescored the record inside this same write, after `write.after` was
+ * read: a score trigger compares the score as it stands now with the one before the write.
+ */
+async function withCurrentScore(tx: Db, spec: ModuleSpec, write: RecordWrite): Promise<RecordWrite> {
+  const table = spec.kind.table as RecordTable & { score?: PgColumn };
+  if (!table.score) return write;
+  const [row] = await tx
+    .select({ score: table.score })
+    .from(table as PgTable)
+    .where(and(eq(table.organizationId, write.after['organizationId'] as string), eq(table.id, write.after['id'] as string)));
+  return row ? { ...write, after: { ...write.after, score: row.score } } : write;
+}
+
 const specOf = (module: string): ModuleSpec | undefined => Object.values(MODULES).find((spec) => spec.module === module);
 
 async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<void> {
   const spec = specOf(write.module);
   if (!spec) return;
   const rules = await activeRules(tx, viewer.organizationId, spec.module);
+  if (rules.length === 0) return;
+  const current = rules.some((rule) => rule.trigger.type === 'SCORE_ABOVE') ? await withCurrentScore(tx, spec, write) : write;
   for (const rule of rules) {
     if (rule.trigger.type === 'DATE_FIELD') {
-      await scheduleDate(tx, rule, write);
+      await scheduleDate(tx, rule, current);
       continue;
     }
     if (write.source === 'workflow') continue;
-    if (!triggerFires(rule.trigger, write) || !criteriaHold(rule.criteria, write.after)) continue;
+    if (!triggerFires(rule.trigger, current) || !criteriaHold(rule.criteria, current.after)) continue;
     // Emails queued here are sent by their delivery job (a minute later): SMTP has no place inside the writer's transaction.
     await startRun({ tx, viewer, runtime: workflowRuntime(), rule, spec, record: write.after, trigger: rule.trigger.type });
   }
