@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { createAccount, createActivity, createLead, createNote } from './factories/records.factory.js';
 import { unique } from './factories/unique.js';
+import { createCustomField } from './factories/custom-fields.factory.js';
 import { useTestServer } from './helpers/test-server.js';
 import { usesPostgres } from './helpers/test-database.js';
 
@@ -46,6 +47,25 @@ describe('lead conversion', () => {
     // A converted lead can no longer be edited or converted again.
     await admin.client.fails('CONFLICT', `mutation { updateLead(input: {id: "${lead.id}", expectedVersion: ${convertLead.lead.version}, title: "x"}) { id } }`);
     await admin.client.fails('CONFLICT', CONVERT, { input: { id: lead.id } });
+  });
+
+  it('carries custom values to the contact, account and deal whose fields share the API name and type', async () => {
+    const admin = await signUpOrganization(server().client);
+    for (const module of ['LEADS', 'CONTACTS', 'ACCOUNTS', 'DEALS']) {
+      await createCustomField(admin.client, { module, apiName: 'segment', label: 'Segment', type: 'PICKLIST', options: ['Enterprise', 'SMB'] });
+    }
+    await createCustomField(admin.client, { module: 'LEADS', apiName: 'seats', label: 'Seats', type: 'INTEGER' });
+    await createCustomField(admin.client, { module: 'CONTACTS', apiName: 'seats', label: 'Seats', type: 'TEXT' });
+    const { createLead: lead } = await admin.client.ok(`mutation($input: CreateLeadInput!) { createLead(input: $input) { id } }`, {
+      input: { lastName: 'Carried', company: unique('Initech'), customFields: { segment: 'SMB', seats: 40 } },
+    });
+    const { convertLead } = await admin.client.ok(
+      `mutation($input: ConvertLeadInput!) { convertLead(input: $input) { contact { customFields account { customFields } } deal { customFields } } }`,
+      { input: { id: lead.id, createDeal: { name: 'Initech seats', amount: '100.00' } } },
+    );
+    expect(convertLead.contact.customFields).toEqual({ segment: 'SMB' });
+    expect(convertLead.contact.account.customFields).toEqual({ segment: 'SMB' });
+    expect(convertLead.deal.customFields).toEqual({ segment: 'SMB' });
   });
 
   it('reuses an account with the same company name, or the one named', async () => {

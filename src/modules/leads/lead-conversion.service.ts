@@ -1,3 +1,5 @@
+import type { Db } from '../../db/database.js';
+import { loadModuleConfig } from '../customization/module-config.js';
 import { and, eq, sql } from 'drizzle-orm';
 import type { ConvertLeadInput } from '../../generated/graphql.js';
 import { conflict } from '../../shared/errors.js';
@@ -40,6 +42,7 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
     if (lead.deletedAt) throw conflict('This lead is in the recycle bin; restore it before converting it');
     if (lead.convertedAt) throw conflict('This lead has already been converted', { reason: 'LEAD_CONVERTED', contactId: lead.convertedContactId });
     const fromLead = { leadId: lead.id };
+    const carried = await carriedCustomFields(tx, s.viewer.organizationId, lead.customFields);
 
     let account: AccountRow | null = null;
     if (input.accountId) {
@@ -61,6 +64,7 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
             employees: lead.employees,
             address: { street: lead.street, city: lead.city, state: lead.state, postalCode: lead.postalCode, country: lead.country },
             ownerId: lead.ownerId,
+            customFields: carried.accounts,
           },
           'Account created from a converted lead',
           fromLead,
@@ -84,6 +88,7 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
         description: lead.description,
         tags: lead.tags,
         ownerId: lead.ownerId,
+        customFields: carried.contacts,
       },
       { checkDuplicate: false, summary: 'Contact created from a converted lead', timelineData: fromLead, inheritedFrom: lead },
     );
@@ -98,6 +103,7 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
             contactId: contact.id,
             leadSource: lead.leadSource,
             ownerId: lead.ownerId,
+            customFields: carried.deals,
           },
           fromLead,
           lead,
@@ -132,4 +138,24 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
     ]);
     return { lead: converted, contact, account, deal };
   });
+}
+
+/**
+ * The lead's custom values that the new contact, account and deal carry: those whose field has
+ * the same API name and type, active, on the target module (Zoho's default conversion mapping).
+ * Lookups are left behind: they point at records of the lead's world.
+ */
+async function carriedCustomFields(tx: Db, organizationId: string, values: Record<string, unknown>): Promise<Record<'contacts' | 'accounts' | 'deals', Record<string, unknown>>> {
+  const result = { contacts: {}, accounts: {}, deals: {} } as Record<'contacts' | 'accounts' | 'deals', Record<string, unknown>>;
+  if (Object.keys(values).length === 0) return result;
+  const leadFields = new Map((await loadModuleConfig(tx, organizationId, 'leads')).fields.map((field) => [field.apiName, field]));
+  for (const module of ['contacts', 'accounts', 'deals'] as const) {
+    for (const field of (await loadModuleConfig(tx, organizationId, module)).fields) {
+      const source = leadFields.get(field.apiName);
+      const value = values[field.apiName];
+      if (!field.active || !source || source.type !== field.type || field.type === 'LOOKUP' || value === undefined || value === null) continue;
+      result[module][field.apiName] = value;
+    }
+  }
+  return result;
 }
