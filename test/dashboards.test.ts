@@ -1,38 +1,24 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEDULED_REPORT_JOB } from '../src/modules/reports/report-schedules.service.js';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { defaultPipeline, stageNamed } from './factories/pipelines.factory.js';
 import { createDeal, createLead } from './factories/records.factory.js';
+import { SmtpSink } from './helpers/smtp-sink.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
-const received: { to: string[]; raw: string }[] = [];
-let smtp: SMTPServer;
+const sink = new SmtpSink();
+const received = sink.received;
 let pulse: TestServer;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  pulse = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, JOB_WORKERS: 'false' });
+  const smtpUrl = await sink.start();
+  pulse = await startTestServer({ SMTP_URL: smtpUrl, JOB_WORKERS: 'false' });
 });
 
 afterAll(async () => {
   await pulse.server.stop();
   await pulse.testDatabase.drop();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await sink.close();
 });
 
 const CREATE = `mutation($input: CreateDashboardInput!) { createDashboard(input: $input) { id name version components { id title chart reportId builtIn { analytic params } } } }`;

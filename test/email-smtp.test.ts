@@ -1,51 +1,25 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpOrganization } from './factories/organizations.factory.js';
 import { createLead } from './factories/records.factory.js';
+import { SmtpSink } from './helpers/smtp-sink.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 import { eq } from 'drizzle-orm';
 import { emailMessages } from '../src/modules/emails/emails.table.js';
 import { DELIVER_EMAILS_JOB } from '../src/modules/emails/email-delivery.js';
 
-interface Received {
-  readonly to: string[];
-  readonly raw: string;
-}
-
-const received: Received[] = [];
-let smtp: SMTPServer;
+const sink = new SmtpSink();
+const received = sink.received;
 let pulse: TestServer;
-let failNext = false;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-      stream.on('end', () => {
-        if (failNext) {
-          failNext = false;
-          callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
-          return;
-        }
-        received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as AddressInfo).port;
-  pulse = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Pulse <crm@example.com>', PUBLIC_URL: 'http://pulse.test' });
+  const smtpUrl = await sink.start();
+  pulse = await startTestServer({ SMTP_URL: smtpUrl, MAIL_FROM: 'Pulse <crm@example.com>', PUBLIC_URL: 'http://pulse.test' });
 });
 
 afterAll(async () => {
   await pulse.server.stop();
   await pulse.testDatabase.drop();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await sink.close();
 });
 
 describe('sending through SMTP', () => {
@@ -70,7 +44,7 @@ describe('sending through SMTP', () => {
   it('marks a message the server refused as FAILED with the reason', async () => {
     const admin = await signUpOrganization(pulse.client);
     const lead = await createLead(admin.client);
-    failNext = true;
+    sink.failNext = true;
     const { sendEmail } = await admin.client.ok(`mutation($input: SendEmailInput!) { sendEmail(input: $input) { status error sentAt } }`, {
       input: { leadId: lead.id, subject: 'Bounce', text: 'x' },
     });

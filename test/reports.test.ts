@@ -1,7 +1,5 @@
 import { createCustomField } from './factories/custom-fields.factory.js';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue } from '../src/jobs/job-queue.js';
 import { defineJobs } from '../src/jobs/job-definitions.js';
@@ -11,36 +9,23 @@ import { inviteMember, signUpOrganization, type SignedInUser } from './factories
 import { defaultPipeline, stageNamed, type PipelineRef } from './factories/pipelines.factory.js';
 import { createActivity, createDeal } from './factories/records.factory.js';
 import { usesPostgres } from './helpers/test-database.js';
+import { SmtpSink } from './helpers/smtp-sink.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
-const received: { to: string[]; raw: string }[] = [];
-let smtp: SMTPServer;
+const sink = new SmtpSink();
+const received = sink.received;
 let pulse: TestServer;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as AddressInfo).port;
+  const smtpUrl = await sink.start();
   // No background worker: the tests run due jobs themselves.
-  pulse = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${port}`, JOB_WORKERS: 'false' });
+  pulse = await startTestServer({ SMTP_URL: smtpUrl, JOB_WORKERS: 'false' });
 });
 
 afterAll(async () => {
   await pulse.server.stop();
   await pulse.testDatabase.drop();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await sink.close();
 });
 
 interface Org {

@@ -1,7 +1,6 @@
+import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_JOB, DATE_JOB, runScheduledAction } from '../src/modules/workflows/workflow-runs.js';
 import { workflowRuntime } from '../src/modules/workflows/workflow-runtime.js';
@@ -12,38 +11,25 @@ import { defaultPipeline } from './factories/pipelines.factory.js';
 import { createDeal, createLead } from './factories/records.factory.js';
 import { unique } from './factories/unique.js';
 import { createRule, createTemplate, notificationsOf, runsOf } from './factories/workflows.factory.js';
+import { SmtpSink } from './helpers/smtp-sink.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 import { connectWs } from './helpers/ws-client.js';
 
 const DAY = 24 * 3600 * 1000;
-const received: { to: string[]; raw: string }[] = [];
-let smtp: SMTPServer;
+const sink = new SmtpSink();
+const received = sink.received;
 let pulse: TestServer;
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const port = (smtp.server.address() as AddressInfo).port;
+  const smtpUrl = await sink.start();
   // No background worker: jobs run only when a test calls runDue, so counts cannot race a poll.
-  pulse = await startTestServer({ JOB_WORKERS: 'false', SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Pulse <crm@example.com>', PUBLIC_URL: 'http://pulse.test' });
+  pulse = await startTestServer({ JOB_WORKERS: 'false', SMTP_URL: smtpUrl, MAIL_FROM: 'Pulse <crm@example.com>', PUBLIC_URL: 'http://pulse.test' });
 });
 
 afterAll(async () => {
   await pulse.server.stop();
   await pulse.testDatabase.drop();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await sink.close();
 });
 
 const jobs = () => pulse.server.deps.jobs;
