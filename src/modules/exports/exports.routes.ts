@@ -1,33 +1,12 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type Response, type Router } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { AppDeps } from '../../server/context.js';
+import { routeSession, sendRouteError } from '../../server/route-session.js';
 import { csvLine } from '../../shared/csv-write.js';
-import { DomainError, httpStatusOf, notFound, unauthenticated } from '../../shared/errors.js';
-import { authenticate } from '../auth/auth.service.js';
+import { notFound } from '../../shared/errors.js';
 import { canManage } from '../auth/access.js';
-import type { Session } from '../auth/session.js';
 import { moduleRows, parseFilter } from './module-export.js';
 import { archiveBytes, exportForDownload, tokenMatches } from './organization-export.service.js';
-
-async function sessionOf(deps: AppDeps, req: Request): Promise<Session> {
-  const auth = await authenticate(deps, req.headers.authorization);
-  if (!auth.viewer) throw unauthenticated(auth.error ?? undefined);
-  return { db: deps.db, config: deps.config, jobs: deps.jobs, viewer: auth.viewer };
-}
-
-function sendError(deps: AppDeps, res: Response, error: unknown): void {
-  if (res.headersSent) {
-    // Mid-stream: cut the response so the client sees an incomplete file, not a short valid one.
-    res.destroy();
-    return;
-  }
-  if (error instanceof DomainError) {
-    res.status(httpStatusOf(error.code)).json({ error: error.message, code: error.code, ...error.details });
-    return;
-  }
-  deps.logger.error('export request failed', { error });
-  res.status(500).json({ error: 'Internal server error', code: 'INTERNAL_SERVER_ERROR' });
-}
 
 /** Waits for the socket to drain: a slow client holds one page in memory, never the export. */
 const write = async (res: Response, chunk: string | Buffer): Promise<void> => {
@@ -42,7 +21,7 @@ export function exportRoutes(deps: AppDeps, schema: GraphQLSchema): Router {
   const router = express.Router();
   router.get('/export/:module.csv', async (req, res) => {
     try {
-      const session = await sessionOf(deps, req);
+      const session = await routeSession(deps, req);
       const module = String(req.params['module']);
       const filter = parseFilter(schema, module, typeof req.query['filter'] === 'string' ? req.query['filter'] : undefined);
       const rows = moduleRows(session, module, filter);
@@ -67,7 +46,7 @@ export function exportRoutes(deps: AppDeps, schema: GraphQLSchema): Router {
       if (lines.length > 0) await write(res, lines.join(''));
       res.end();
     } catch (error) {
-      sendError(deps, res, error);
+      sendRouteError(deps, res, error, 'export');
     }
   });
   router.get('/export/organization/:id.zip', async (req, res) => {
@@ -76,7 +55,7 @@ export function exportRoutes(deps: AppDeps, schema: GraphQLSchema): Router {
       const token = typeof req.query['token'] === 'string' ? req.query['token'] : null;
       let allowed = row !== undefined && token !== null && tokenMatches(deps.config, row, token);
       if (row && !allowed && req.headers.authorization) {
-        const session = await sessionOf(deps, req);
+        const session = await routeSession(deps, req);
         allowed = session.viewer.organizationId === row.organizationId && canManage(session.viewer, 'organization');
       }
       if (!row || !allowed || row.status !== 'COMPLETED') throw notFound('Export');
@@ -84,7 +63,7 @@ export function exportRoutes(deps: AppDeps, schema: GraphQLSchema): Router {
       for await (const chunk of archiveBytes(deps.db, row)) await write(res, chunk);
       res.end();
     } catch (error) {
-      sendError(deps, res, error);
+      sendRouteError(deps, res, error, 'export');
     }
   });
   return router;

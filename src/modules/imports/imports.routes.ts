@@ -1,35 +1,15 @@
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
-import express, { type Request, type Response, type Router } from 'express';
-import { authenticate } from '../auth/auth.service.js';
-import type { Session } from '../auth/session.js';
+import express, { type Request, type Router } from 'express';
 import type { AppDeps } from '../../server/context.js';
+import { routeSession, sendRouteError } from '../../server/route-session.js';
 import { csvLine } from '../../shared/csv-write.js';
-import { badInput, DomainError, httpStatusOf, unauthenticated } from '../../shared/errors.js';
+import { badInput } from '../../shared/errors.js';
 import { createImport, importErrorRows, uploadImportFile } from './imports.service.js';
 import type { ImportRow } from './imports.table.js';
 
 /** The largest accepted upload (streamed to the database; memory does not grow with it). */
 const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
-
-async function sessionOf(deps: AppDeps, req: Request): Promise<Session> {
-  const auth = await authenticate(deps, req.headers.authorization);
-  if (!auth.viewer) throw unauthenticated(auth.error ?? undefined);
-  return { db: deps.db, config: deps.config, jobs: deps.jobs, viewer: auth.viewer };
-}
-
-function sendError(deps: AppDeps, res: Response, error: unknown): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (error instanceof DomainError) {
-    res.status(httpStatusOf(error.code)).json({ error: error.message, code: error.code, ...error.details });
-    return;
-  }
-  deps.logger.error('import request failed', { error });
-  res.status(500).json({ error: 'Internal server error', code: 'INTERNAL_SERVER_ERROR' });
-}
 
 const describe = (row: ImportRow, deps: AppDeps) => ({
   id: row.id,
@@ -75,7 +55,7 @@ export function importRoutes(deps: AppDeps): Router {
   const router = express.Router();
   router.post('/imports', async (req, res) => {
     try {
-      const session = await sessionOf(deps, req);
+      const session = await routeSession(deps, req);
       const row = await withUpload(req, async (file, fields, fileName) => {
         const module = String(req.query['module'] ?? fields['module'] ?? '').toLowerCase();
         if (!module) throw badInput('module', 'Name the module (leads, contacts, accounts, deals, activities) in ?module= or a "module" field before the file');
@@ -84,21 +64,21 @@ export function importRoutes(deps: AppDeps): Router {
       });
       res.status(201).json(describe(row, deps));
     } catch (error) {
-      sendError(deps, res, error);
+      sendRouteError(deps, res, error, 'import');
     }
   });
   router.post('/imports/:id/file', async (req, res) => {
     try {
-      const session = await sessionOf(deps, req);
+      const session = await routeSession(deps, req);
       const row = await withUpload(req, (file, _fields, fileName) => uploadImportFile(session, req.params['id'] ?? '', file, fileName));
       res.status(200).json(describe(row, deps));
     } catch (error) {
-      sendError(deps, res, error);
+      sendRouteError(deps, res, error, 'import');
     }
   });
   router.get('/imports/:id/errors.csv', async (req, res) => {
     try {
-      const session = await sessionOf(deps, req);
+      const session = await routeSession(deps, req);
       const rows = importErrorRows(session, req.params['id'] ?? '');
       const first = await rows.next();
       res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="import-${req.params['id']}-errors.csv"`);
@@ -109,7 +89,7 @@ export function importRoutes(deps: AppDeps): Router {
       }
       res.end();
     } catch (error) {
-      sendError(deps, res, error);
+      sendRouteError(deps, res, error, 'import');
     }
   });
   return router;

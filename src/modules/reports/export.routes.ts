@@ -3,14 +3,14 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { rowsOf } from '../../db/database.js';
 import type { AppDeps } from '../../server/context.js';
-import { DomainError, httpStatusOf, notFound, unauthenticated } from '../../shared/errors.js';
-import { authenticate } from '../auth/auth.service.js';
+import { routeSession } from '../../server/route-session.js';
+import { DomainError, httpStatusOf, notFound } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { renderDashboardSvg } from '../dashboards/dashboard-render.js';
 import { svgToPng } from '../dashboards/dashboard-svg.js';
 import { ANALYTICS, analyticOfSlug } from './analytics.js';
 import { parseAnalyticsParams } from './analytics-params.js';
-import { csvLine } from './csv.js';
+import { csvLine } from '../../shared/csv-write.js';
 import type { ColumnMeta } from './report-definition.js';
 import { compileSaved, getReport } from './reports.service.js';
 
@@ -69,11 +69,7 @@ function fileOf(req: Request, extensions: readonly string[]): { id: string; ext:
 }
 
 /** The Bearer token's viewer, exactly as GraphQL authenticates. */
-async function viewerOf(deps: AppDeps, req: Request): Promise<Viewer> {
-  const auth = await authenticate(deps, req.get('authorization'));
-  if (!auth.viewer) throw unauthenticated(auth.error ?? undefined);
-  return auth.viewer;
-}
+const viewerOf = async (deps: AppDeps, req: Request): Promise<Viewer> => (await routeSession(deps, req)).viewer;
 
 /**
  * CSV downloads of reports and analytics, pictures of dashboards:

@@ -12,7 +12,7 @@ import { escapeXml, svgToPng } from '../dashboards/dashboard-svg.js';
 import { mailerFor, type MailAttachment } from '../emails/mailer.js';
 import { organizations } from '../organizations/organizations.table.js';
 import { users } from '../users/users.table.js';
-import { csvLine } from './csv.js';
+import { csvLine } from '../../shared/csv-write.js';
 import { MAX_REPORT_LIMIT } from './report-compiler.js';
 import type { ResultValue } from './report-definition.js';
 import { nextOccurrence, SCHEDULED_REPORT_JOB, type ScheduledRun } from './report-schedules.service.js';
