@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createProfile, modulesExcept, salesTeam, setSharing, updateUser, inviteInto } from './factories/access.factory.js';
 import { signUpOrganization } from './factories/organizations.factory.js';
 import { defaultPipeline } from './factories/pipelines.factory.js';
-import { createAccount, createDeal } from './factories/records.factory.js';
+import { createAccount, createDeal, createLead } from './factories/records.factory.js';
 import { useTestServer } from './helpers/test-server.js';
 import { connectWs } from './helpers/ws-client.js';
 
@@ -10,6 +10,8 @@ const server = useTestServer();
 
 const DEAL_IDS = `query { deals(first: 200) { nodes { id } } }`;
 const DEAL = `query($id: ID!) { deal(id: $id) { id name } }`;
+const UPDATE_LEAD = `mutation($input: UpdateLeadInput!) { updateLead(input: $input) { id version } }`;
+const LEAD_TIMELINE = `query($id: ID!) { lead(id: $id) { timeline { nodes { kind summary changes { field } data } } } }`;
 const UPDATE_DEAL = `mutation($input: UpdateDealInput!) { updateDeal(input: $input) { id version } }`;
 const DEAL_EVENTS = `subscription($p: ID!, $after: String) { dealEvents(pipelineId: $p, after: $after) { cursor kind dealId deal { id name amount } } }`;
 
@@ -261,6 +263,41 @@ describe('field-level security', () => {
       await memberWs.dispose();
       await adminWs.dispose();
     }
+  });
+
+  it('keeps a hidden field out of timeline changes, their sentences and free-text search', async () => {
+    const admin = await signUpOrganization(server().client);
+    const hides = await createProfile(admin, {
+      modules: modulesExcept('LEADS', []),
+      fieldAccess: [
+        { module: 'LEADS', field: 'annualRevenue', access: 'HIDDEN' },
+        { module: 'LEADS', field: 'phone', access: 'HIDDEN' },
+      ],
+    });
+    const member = await inviteInto(admin, { profileId: hides });
+    await setSharing(admin, 'LEADS', 'PUBLIC_READ_WRITE');
+    const lead = await createLead(admin.client, { phone: '+14155550199', annualRevenue: '750000' });
+    const updated = await admin.client.ok<{ updateLead: { version: number } }>(UPDATE_LEAD, { input: { id: lead.id, expectedVersion: lead.version, annualRevenue: '910000.00' } });
+    await admin.client.ok(UPDATE_LEAD, { input: { id: lead.id, expectedVersion: updated.updateLead.version, annualRevenue: '920000', firstName: 'Robin' } });
+
+    type Timeline = { lead: { timeline: { nodes: { kind: string; summary: string; changes: { field: string }[]; data: unknown }[] } } };
+    const seen = await member.client.ok<Timeline>(LEAD_TIMELINE, { id: lead.id });
+    const updates = seen.lead.timeline.nodes.filter((entry) => entry.kind === 'UPDATED');
+    expect(updates.map((entry) => entry.summary)).toEqual(['First name changed from "Lee" to "Robin"', 'Record updated']);
+    expect(updates.map((entry) => entry.changes.map((change) => change.field))).toEqual([['firstName'], []]);
+    expect(JSON.stringify(seen)).not.toMatch(/750000|910000|920000|annualRevenue/);
+
+    const full = await admin.client.ok<Timeline>(LEAD_TIMELINE, { id: lead.id });
+    expect(full.lead.timeline.nodes.filter((entry) => entry.kind === 'UPDATED').map((entry) => entry.summary)).toEqual([
+      'Changed first name and annual revenue',
+      'Annual revenue changed from "750000.00" to "910000.00"',
+    ]);
+
+    const search = `query($q: String!) { leads(filter: {search: $q}) { nodes { id } } }`;
+    expect((await member.client.ok<{ leads: { nodes: unknown[] } }>(search, { q: '5550199' })).leads.nodes).toEqual([]);
+    expect((await admin.client.ok<{ leads: { nodes: { id: string }[] } }>(search, { q: '5550199' })).leads.nodes).toEqual([{ id: lead.id }]);
+    // Fields the member may see still match.
+    expect((await member.client.ok<{ leads: { nodes: { id: string }[] } }>(search, { q: 'Robin' })).leads.nodes).toEqual([{ id: lead.id }]);
   });
 
   it('refuses to secure a field that is not securable', async () => {

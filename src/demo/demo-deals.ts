@@ -3,7 +3,7 @@ import { generateNKeysBetween } from 'fractional-indexing';
 import type { deals } from '../modules/deals/deals.table.js';
 import type { dealStageHistory } from '../modules/deals/stage-history.table.js';
 import type { StageRow } from '../modules/pipelines/pipelines.table.js';
-import { describeChanges } from '../modules/records/record-store.js';
+import { describeChanges } from '../modules/timeline/change-summary.js';
 import type { FieldChange } from '../modules/timeline/timeline.service.js';
 import { LEAD_SOURCES } from '../shared/picklists.js';
 import type { AccountRef } from './demo-accounts.js';

@@ -98,7 +98,7 @@ export async function listAccounts(s: Session, args: QueryAccountsArgs): Promise
   const conditions: (SQL | undefined)[] = commonConditions(accounts, filter);
   if (filter?.industry) conditions.push(inArray(accounts.industry, [...filter.industry]));
   if (filter?.accountType) conditions.push(inArray(accounts.accountType, [...filter.accountType]));
-  conditions.push(searchAny([accounts.name, accounts.website, accounts.phone], filter?.search));
+  conditions.push(searchAny(s.viewer, 'accounts', { name: accounts.name, website: accounts.website, phone: accounts.phone }, filter?.search));
   // Accounts carry their territories' ancestors, so a parent territory lists its children's accounts.
   if (filter?.territoryId) conditions.push(arrayContains(accounts.territoryIds, [filter.territoryId]));
   conditions.push(...custom.conditions);

@@ -141,7 +141,12 @@ export async function listContacts(s: Session, args: QueryContactsArgs): Promise
   if (filter?.territoryId) conditions.push(arrayContains(contacts.territoryIds, [filter.territoryId]));
   if (filter?.leadSource) conditions.push(inArray(contacts.leadSource, [...filter.leadSource]));
   if (filter?.email) conditions.push(sql`lower(${contacts.email}) = ${filter.email.trim().toLowerCase()}`);
-  conditions.push(searchAny([contacts.firstName, contacts.lastName, contacts.email, contacts.phone, contacts.mobile], filter?.search));
+  conditions.push(searchAny(
+      s.viewer,
+      'contacts',
+      { firstName: contacts.firstName, lastName: contacts.lastName, email: contacts.email, phone: contacts.phone, mobile: contacts.mobile },
+      filter?.search,
+    ));
   if (filter?.engagement) conditions.push(engagementCondition(contacts.lastActivityAt, filter.engagement, s.viewer.engagement));
   if (filter?.lastActivityAfter) conditions.push(gte(contacts.lastActivityAt, filter.lastActivityAfter));
   if (filter?.lastActivityBefore) conditions.push(lt(contacts.lastActivityAt, filter.lastActivityBefore));

@@ -145,7 +145,12 @@ export async function listLeads(s: Session, args: QueryLeadsArgs): Promise<Conne
   if (filter?.industry) conditions.push(inArray(leads.industry, [...filter.industry]));
   if (filter?.email) conditions.push(sql`lower(${leads.email}) = ${filter.email.trim().toLowerCase()}`);
   if (filter?.converted != null) conditions.push(filter.converted ? isNotNull(leads.convertedAt) : isNull(leads.convertedAt));
-  conditions.push(searchAny([leads.firstName, leads.lastName, leads.email, leads.company, leads.phone, leads.mobile], filter?.search));
+  conditions.push(searchAny(
+      s.viewer,
+      'leads',
+      { firstName: leads.firstName, lastName: leads.lastName, email: leads.email, company: leads.company, phone: leads.phone, mobile: leads.mobile },
+      filter?.search,
+    ));
   if (filter?.engagement) conditions.push(engagementCondition(leads.lastActivityAt, filter.engagement, s.viewer.engagement));
   if (filter?.lastActivityAfter) conditions.push(gte(leads.lastActivityAt, filter.lastActivityAfter));
   if (filter?.lastActivityBefore) conditions.push(lt(leads.lastActivityAt, filter.lastActivityBefore));

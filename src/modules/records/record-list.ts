@@ -1,8 +1,8 @@
-import { and, arrayContains, count, eq, gte, ilike, inArray, isNotNull, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, arrayContains, count, eq, gte, ilike, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
 import { afterCursor, orderBy, pageSize, toConnection, type Connection, type SortKey } from '../../shared/pagination.js';
-import { readScope, type CrmModule } from '../auth/access.js';
+import { isHiddenField, readScope, type CrmModule } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 
 export interface ListTable {
@@ -27,10 +27,16 @@ export interface CommonFilter {
 /** `%term%` for ILIKE, with the user's own wildcards taken literally. */
 export const containsPattern = (term: string): string => `%${term.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export function searchAny(columns: readonly PgColumn[], term: string | null | undefined): SQL | undefined {
+/**
+ * Free-text search over a module's columns, by field name. Fields the viewer's profile hides are
+ * left out: a match on them would reveal their value one guess at a time.
+ */
+export function searchAny(viewer: Viewer, module: CrmModule, columns: Readonly<Record<string, PgColumn>>, term: string | null | undefined): SQL | undefined {
   if (!term || term.trim() === '') return undefined;
   const pattern = containsPattern(term);
-  return or(...columns.map((column) => ilike(column, pattern)));
+  const searched = Object.entries(columns).filter(([field]) => !isHiddenField(viewer, module, field));
+  if (searched.length === 0) return sql`false`;
+  return or(...searched.map(([, column]) => ilike(column, pattern)));
 }
 
 export function commonConditions(table: ListTable, filter: CommonFilter | null | undefined): SQL[] {

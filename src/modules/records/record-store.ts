@@ -7,6 +7,7 @@ import { assertCan, recordScope, type CrmModule } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { recordAudit } from '../access-control/audit.service.js';
 import { appendTimeline, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
+import { describeChanges } from '../timeline/change-summary.js';
 import { runAfterWrite, runBeforeCreate, type WriteSource } from './record-hooks.js';
 
 /**
@@ -105,25 +106,6 @@ export function diff(row: Record<string, unknown>, changes: Record<string, unkno
   return result.map((change) =>
     Array.isArray(changes[change.field]) ? { ...change, oldValue: row[change.field] ?? [], newValue: changes[change.field] } : change,
   );
-}
-
-const words = (field: string): string =>
-  field
-    .replace(`${CUSTOM}.`, '')
-    .replace(/Id$/, '')
-    .replace(/([A-Z])/g, ' $1')
-    .toLowerCase()
-    .trim();
-
-export function describeChanges(changes: readonly FieldChange[]): string {
-  const [only] = changes;
-  if (changes.length === 1 && only) {
-    const show = (value: unknown): string => (value === null || value === '' ? 'empty' : `"${String(value)}"`);
-    const name = words(only.field);
-    return `${name.charAt(0).toUpperCase()}${name.slice(1)} changed from ${show(only.oldValue)} to ${show(only.newValue)}`;
-  }
-  const names = changes.map((change) => words(change.field));
-  return `Changed ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { registerRecordHooks } from '../records/record-hooks.js';
-import { describeChanges } from '../records/record-store.js';
+import { describeChangedFields } from '../timeline/change-summary.js';
 import { isScoredModule } from './scored-modules.js';
 import { activeRules, scoreRecords } from './scoring.service.js';
 
@@ -20,7 +20,7 @@ registerRecordHooks({
       if (!write.changes.some((change) => tested.has(change.field))) return;
     }
     const row = write.after as Readonly<Record<string, unknown>> & { id: string; ownerId: string };
-    const reason = write.kind === 'created' ? 'Record created' : describeChanges(write.changes);
+    const reason = write.kind === 'created' ? 'Record created' : describeChangedFields(write.changes);
     await scoreRecords(tx, viewer.organizationId, write.module, [row.id], { actorId: viewer.userId, reason, rows: [row], rules });
   },
 });

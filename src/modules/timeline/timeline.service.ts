@@ -5,6 +5,7 @@ import { afterCursor, orderBy, pageSize, toConnection, type Connection, type Sor
 import { topPerParent } from '../../shared/top-per-parent.js';
 import { readScope } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
+import { describeChanges } from './change-summary.js';
 import { timelineEntries, type TimelineEntryRow } from './timeline.table.js';
 
 export type TimelineRecordType = 'LEAD' | 'CONTACT' | 'ACCOUNT' | 'DEAL';
@@ -85,4 +86,24 @@ export async function timelinePages(
 export function changesOf(entry: TimelineEntryRow): FieldChange[] {
   const changes = entry.data['changes'];
   return Array.isArray(changes) ? (changes as FieldChange[]) : [];
+}
+
+const RECORD_MODULES: Readonly<Record<string, string>> = { LEAD: 'leads', CONTACT: 'contacts', ACCOUNT: 'accounts', DEAL: 'deals' };
+
+/**
+ * An entry as `viewer` may read it: changes to fields their profile hides are left out of
+ * `changes`, `data` and the sentence, which is rewritten from the visible changes alone.
+ */
+export function entryForViewer(viewer: Viewer, entry: TimelineEntryRow): { summary: string; changes: FieldChange[]; data: Record<string, unknown> } {
+  const changes = changesOf(entry);
+  const module = RECORD_MODULES[entry.recordType];
+  const hidden = module ? viewer.access.hidden.get(module) : undefined;
+  if (!hidden || hidden.size === 0 || changes.length === 0) return { summary: entry.summary, changes, data: entry.data };
+  const visible = changes.filter((change) => !hidden.has(change.field));
+  if (visible.length === changes.length) return { summary: entry.summary, changes, data: entry.data };
+  return {
+    summary: visible.length > 0 ? describeChanges(visible) : 'Record updated',
+    changes: visible,
+    data: { ...entry.data, changes: visible },
+  };
 }
