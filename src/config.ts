@@ -120,6 +120,8 @@ export interface LimitsConfig {
   readonly restoreRate: number;
   /** `memory`: buckets in each process; `postgres`: one row per caller in the shared database. */
   readonly budgetStore: 'memory' | 'postgres';
+  /** Where WebSocket connections per user are counted: this process, or the shared database. */
+  readonly connectionStore: 'memory' | 'postgres';
   readonly wsMaxPayloadBytes: number;
   readonly wsMaxSubscriptionsPerConnection: number;
   readonly wsMaxConnectionsPerUser: number;
@@ -243,11 +245,11 @@ function allowedOrigins(env: Env, production: boolean, publicUrlValue: string): 
   });
 }
 
-function budgetStore(env: Env): 'memory' | 'postgres' {
-  const raw = (env['QUERY_BUDGET_STORE'] ?? '').trim().toLowerCase();
+function limitsStore(env: Env, name: string): 'memory' | 'postgres' {
+  const raw = (env[name] ?? '').trim().toLowerCase();
   if (raw === '' || raw === 'memory') return 'memory';
   if (raw === 'postgres') return 'postgres';
-  throw new ConfigError('QUERY_BUDGET_STORE', `expected memory or postgres, got "${env['QUERY_BUDGET_STORE']}"`);
+  throw new ConfigError(name, `expected memory or postgres, got "${env[name]}"`);
 }
 
 function limitsConfig(env: Env, production: boolean): LimitsConfig {
@@ -261,7 +263,8 @@ function limitsConfig(env: Env, production: boolean): LimitsConfig {
     maxCost: integer(env, 'GRAPHQL_MAX_COST', 50_000, 1, 100_000_000),
     budget: integer(env, 'QUERY_BUDGET', 200_000, 1, 1_000_000_000),
     restoreRate: integer(env, 'QUERY_BUDGET_RESTORE_RATE', 2_000, 1, 1_000_000_000),
-    budgetStore: budgetStore(env),
+    budgetStore: limitsStore(env, 'QUERY_BUDGET_STORE'),
+    connectionStore: limitsStore(env, 'WS_CONNECTION_STORE'),
     wsMaxPayloadBytes: integer(env, 'WS_MAX_PAYLOAD_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     wsMaxSubscriptionsPerConnection: integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
     wsMaxConnectionsPerUser: integer(env, 'WS_MAX_CONNECTIONS_PER_USER', 50, 1, 1_000_000),

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { signToken } from '../src/modules/auth/tokens.js';
 import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { defaultPipeline } from './factories/pipelines.factory.js';
 import { createDeal } from './factories/records.factory.js';
 import { useTestServer } from './helpers/test-server.js';
+import { connectRaw, type RawSocket } from './helpers/raw-socket.js';
 import { connectWs } from './helpers/ws-client.js';
 
 const ALLOWED = 'https://app.example.com';
@@ -18,38 +18,7 @@ const server = useTestServer({
 
 const EVENTS = `subscription($p: ID!) { dealEvents(pipelineId: $p) { kind deal { id } } }`;
 
-interface RawSocket {
-  readonly socket: WebSocket;
-  /** Resolves true on connection_ack, false if the socket closed or failed first. */
-  readonly acked: Promise<boolean>;
-  readonly closed: Promise<{ code: number; reason: string }>;
-  /** The HTTP status when the upgrade itself was refused. */
-  readonly refusedStatus: Promise<number | null>;
-}
-
-/** A bare graphql-transport-ws socket, to watch the handshake and close codes directly. */
-function rawConnect(token: string, options: { origin?: string } = {}): RawSocket {
-  const socket = new WebSocket(server().wsUrl, 'graphql-transport-ws', options.origin ? { origin: options.origin } : {});
-  let refused: (status: number | null) => void = () => undefined;
-  const refusedStatus = new Promise<number | null>((resolve) => (refused = resolve));
-  socket.on('unexpected-response', (_req, res) => {
-    refused(res.statusCode ?? null);
-    socket.terminate();
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  const acked = new Promise<boolean>((resolve) => {
-    socket.on('open', () => {
-      refused(null);
-      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-    });
-    socket.on('message', (data) => {
-      if ((JSON.parse(data.toString()) as { type: string }).type === 'connection_ack') resolve(true);
-    });
-    socket.on('close', () => resolve(false));
-    socket.on('error', () => resolve(false));
-  });
-  return { socket, acked, closed, refusedStatus };
-}
+const rawConnect = (token: string, options: { origin?: string } = {}): RawSocket => connectRaw(server().wsUrl, token, options);
 
 /** Live events start when the server has registered the stream: wait for it before causing one. */
 async function subscribed(count: number): Promise<void> {

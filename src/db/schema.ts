@@ -30,3 +30,4 @@ export * from '../modules/access-control/api-keys.table.js';
 export * from '../modules/access-control/audit-log.table.js';
 export * from '../modules/imports/imports.table.js';
 export * from '../modules/exports/exports.table.js';
+export * from '../server/limits/socket-connections.table.js';

@@ -63,7 +63,7 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
   });
   const subscribe = createSharedSubscribe();
   const documents = new DocumentCache(schema, limits);
-  const socketLimits = new SocketLimits(limits);
+  const socketLimits = new SocketLimits(limits, deps.db);
   const formatOptions = { hideSuggestions: !deps.config.limits.fieldSuggestions };
   const cleanup = useServer<Record<string, unknown>>(
     {
@@ -146,6 +146,7 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
       await cleanup.dispose();
       for (const client of wsServer.clients) client.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await socketLimits.close().catch((error: unknown) => deps.logger.warn('could not forget this process’s WebSocket connections', { error }));
     },
   };
 }

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { LimitsConfig } from '../../config.js';
 import type { Viewer } from '../../modules/auth/viewer.js';
 import { DomainError } from '../../shared/errors.js';
+import type { ConnectionRegistry } from './connection-registry.js';
 import { budgetSubject } from './operation-guard.js';
 
 /** Close codes the WebSocket uses for its limits (documented in docs/partners.md). */
@@ -12,25 +14,35 @@ export const TOO_MANY_CONNECTIONS_CLOSE = 4429;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Per-process limits of the WebSocket endpoint: connections per user (or API key), subscriptions
- * per connection, and closing a socket when the token it signed in with expires. Connection
- * counts are per API process: N processes allow up to N times the cap.
+ * Limits of the WebSocket endpoint: connections per user (or API key), counted by `registry` in
+ * this process or across all of them (WS_CONNECTION_STORE), subscriptions per connection, and
+ * closing a socket when the token it signed in with expires.
  */
 export class SocketGuards {
-  private readonly connections = new Map<string, number>();
-
-  constructor(private readonly config: LimitsConfig) {}
+  constructor(
+    private readonly config: LimitsConfig,
+    private readonly registry: ConnectionRegistry,
+  ) {}
 
   /** After a successful connection_init: counts the socket, or closes it when the caller has too many. */
-  admitConnection(socket: WebSocket, viewer: Viewer, expiresAt: Date | null): boolean {
+  async admitConnection(socket: WebSocket, viewer: Viewer, expiresAt: Date | null): Promise<boolean> {
     const subject = budgetSubject({ viewer, address: '' });
-    const open = this.connections.get(subject) ?? 0;
-    if (open >= this.config.wsMaxConnectionsPerUser) {
-      socket.close(TOO_MANY_CONNECTIONS_CLOSE, `Too many connections: at most ${this.config.wsMaxConnectionsPerUser} per user`);
+    const socketId = randomUUID();
+    const max = this.config.wsMaxConnectionsPerUser;
+    if (!(await this.registry.admit(subject, socketId, max))) {
+      socket.close(TOO_MANY_CONNECTIONS_CLOSE, `Too many connections: at most ${max} per user`);
       return false;
     }
-    this.connections.set(subject, open + 1);
     let timer: NodeJS.Timeout | undefined;
+    const release = (): void => {
+      clearTimeout(timer);
+      this.registry.release(subject, socketId).catch(() => undefined);
+    };
+    // The client may have gone while it was being counted.
+    if (socket.readyState !== socket.OPEN) {
+      release();
+      return false;
+    }
     const arm = (): void => {
       if (!expiresAt) return;
       const wait = expiresAt.getTime() - Date.now();
@@ -41,12 +53,7 @@ export class SocketGuards {
       timer = setTimeout(arm, Math.min(wait, MAX_TIMER_MS));
     };
     arm();
-    socket.once('close', () => {
-      clearTimeout(timer);
-      const left = (this.connections.get(subject) ?? 1) - 1;
-      if (left <= 0) this.connections.delete(subject);
-      else this.connections.set(subject, left);
-    });
+    socket.once('close', release);
     return true;
   }
 

@@ -5,6 +5,7 @@ import type { Viewer } from '../../modules/auth/viewer.js';
 import { chooseDocument, sentHash } from '../../modules/trusted-documents/trusted-documents.service.js';
 import { DomainError } from '../../shared/errors.js';
 import type { CostExtension, OperationLimits } from './operation-guard.js';
+import { MemoryConnectionRegistry, PostgresConnectionRegistry, type ConnectionRegistry } from './connection-registry.js';
 import { SocketGuards } from './socket-guards.js';
 
 const asGraphQLError = (error: DomainError | GraphQLError): GraphQLError =>
@@ -20,11 +21,22 @@ export class SocketLimits {
   /** Cost reports waiting for their subscription's first `next`, per connection. */
   private readonly pendingCost = new WeakMap<object, Map<string, CostExtension>>();
 
-  constructor(readonly limits: OperationLimits) {
-    this.guards = new SocketGuards(limits.config);
+  private readonly registry: ConnectionRegistry;
+
+  constructor(
+    readonly limits: OperationLimits,
+    db: Db,
+  ) {
+    this.registry = limits.config.connectionStore === 'postgres' ? new PostgresConnectionRegistry(db) : new MemoryConnectionRegistry();
+    this.guards = new SocketGuards(limits.config, this.registry);
   }
 
-  onConnected(socket: WebSocket, viewer: Viewer, expiresAt: Date | null): boolean {
+  /** Forgets this process's connections in the shared count (the server stops). */
+  close(): Promise<void> {
+    return this.registry.close();
+  }
+
+  onConnected(socket: WebSocket, viewer: Viewer, expiresAt: Date | null): Promise<boolean> {
     return this.guards.admitConnection(socket, viewer, expiresAt);
   }
 
