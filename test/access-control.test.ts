@@ -277,7 +277,7 @@ describe('field-level security', () => {
     const member = await inviteInto(admin, { profileId: hides });
     await setSharing(admin, 'LEADS', 'PUBLIC_READ_WRITE');
     const lead = await createLead(admin.client, { phone: '+14155550199', annualRevenue: '750000' });
-    const updated = await admin.client.ok<{ updateLead: { version: number } }>(UPDATE_LEAD, { input: { id: lead.id, expectedVersion: lead.version, annualRevenue: '910000.00' } });
+    const updated = await admin.client.ok<{ updateLead: { version: number } }>(UPDATE_LEAD, { input: { id: lead.id, expectedVersion: lead.version, annualRevenue: '910000' } });
     await admin.client.ok(UPDATE_LEAD, { input: { id: lead.id, expectedVersion: updated.updateLead.version, annualRevenue: '920000', firstName: 'Robin' } });
 
     type Timeline = { lead: { timeline: { nodes: { kind: string; summary: string; changes: { field: string }[]; data: unknown }[] } } };

@@ -134,9 +134,14 @@ export async function saveChanges<T extends RecordTable>(
     .set(values as never)
     .where(and(eq(kind.table.organizationId, viewer.organizationId), eq(kind.table.id, row.id)))
     .returning();
+  // History shows what was stored ("910000.00"), not how the caller spelled it ("910000").
+  const stored = updated as Record<string, unknown>;
+  const recorded = changed.map((change) =>
+    change.field in stored && !Array.isArray(stored[change.field]) ? { ...change, newValue: comparable(stored[change.field]) } : change,
+  );
   if (kind.timelineType) {
     await appendTimeline(tx, viewer.organizationId, viewer.userId, [
-      { recordType: kind.timelineType, recordId: row.id, kind: 'UPDATED', summary: describeChanges(changed), data: { changes: changed, ...timelineData } },
+      { recordType: kind.timelineType, recordId: row.id, kind: 'UPDATED', summary: describeChanges(recorded), data: { changes: recorded, ...timelineData } },
     ]);
   }
   await runAfterWrite(tx, viewer, { module: kind.module, kind: 'updated', before: row as Record<string, unknown>, after: updated as Record<string, unknown>, changes: changed, source });
