@@ -265,7 +265,7 @@ describe('field-level security', () => {
     }
   });
 
-  it('keeps a hidden field out of timeline changes, their sentences and free-text search', async () => {
+  it('keeps a hidden field out of timeline changes, their sentences, score explanations and free-text search', async () => {
     const admin = await signUpOrganization(server().client);
     const hides = await createProfile(admin, {
       modules: modulesExcept('LEADS', []),
@@ -276,6 +276,9 @@ describe('field-level security', () => {
     });
     const member = await inviteInto(admin, { profileId: hides });
     await setSharing(admin, 'LEADS', 'PUBLIC_READ_WRITE');
+    await admin.client.ok(`mutation($input: CreateScoringRuleInput!) { createScoringRule(input: $input) { id } }`, {
+      input: { module: 'LEADS', name: 'Big', fieldScores: [{ field: 'annualRevenue', operator: 'GREATER_THAN', value: '800000', points: 15 }] },
+    });
     const lead = await createLead(admin.client, { phone: '+14155550199', annualRevenue: '750000' });
     const updated = await admin.client.ok<{ updateLead: { version: number } }>(UPDATE_LEAD, { input: { id: lead.id, expectedVersion: lead.version, annualRevenue: '910000' } });
     await admin.client.ok(UPDATE_LEAD, { input: { id: lead.id, expectedVersion: updated.updateLead.version, annualRevenue: '920000', firstName: 'Robin' } });
@@ -286,6 +289,14 @@ describe('field-level security', () => {
     expect(updates.map((entry) => entry.summary)).toEqual(['First name changed from "Lee" to "Robin"', 'Record updated']);
     expect(updates.map((entry) => entry.changes.map((change) => change.field))).toEqual([['firstName'], []]);
     expect(JSON.stringify(seen)).not.toMatch(/750000|910000|920000|annualRevenue/);
+
+    // The score counts the hidden field; its explanation and history do not reveal it.
+    const SCORE = `query($id: ID!) { lead(id: $id) { score scoreBreakdown { rules { criteria { description field points } } } scoreHistory { reason } } }`;
+    const scored = await member.client.ok<{ lead: { score: number; scoreHistory: { reason: string }[] } }>(SCORE, { id: lead.id });
+    expect(scored.lead.score).toBe(15);
+    expect(scored.lead.scoreHistory.map((change) => change.reason)).toEqual(['Annual revenue changed']);
+    expect(JSON.stringify(scored)).not.toMatch(/800000|910000|annualRevenue|annual revenue greater/i);
+    expect(JSON.stringify(await admin.client.ok(SCORE, { id: lead.id }))).toContain('800000');
 
     const full = await admin.client.ok<Timeline>(LEAD_TIMELINE, { id: lead.id });
     expect(full.lead.timeline.nodes.filter((entry) => entry.kind === 'UPDATED').map((entry) => entry.summary)).toEqual([

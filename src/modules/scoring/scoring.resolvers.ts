@@ -6,7 +6,8 @@ import { openSubscriberStream } from '../../server/subscriber-stream.js';
 import { decayAnchor, withDecay, type ScoreResult } from './score-compute.js';
 import { createScoringRule, deleteScoringRule, getScoringRun, listScoringRules, moduleOf, updateScoringRule } from './scoring-rules.service.js';
 import { SCORE_TOPIC, type ScoreEventData } from './scoring.service.js';
-import type { ScoredModule } from './scoring.table.js';
+import type { CriterionContribution, ScoredModule } from './scoring.table.js';
+import type { Viewer } from '../auth/viewer.js';
 
 type Scored = { id: string; createdAt: Date; updatedAt: Date; lastActivityAt?: Date | null };
 
@@ -17,9 +18,24 @@ async function currentScore(module: ScoredModule, row: Scored, ctx: GraphQLConte
   return withDecay(stored ?? { score: 0, breakdown: [] }, rules, decayAnchor(module, row), Date.now());
 }
 
+/**
+ * A breakdown as the viewer may read it: a criterion on a field their profile hides keeps its
+ * points (the score is the score) but not its test, which would tell them the hidden value's range.
+ */
+function withoutHiddenFields(viewer: Viewer, module: ScoredModule, result: ScoreResult): ScoreResult {
+  const hidden = viewer.access.hidden.get(module);
+  if (!hidden || hidden.size === 0) return result;
+  const redact = (criterion: CriterionContribution): CriterionContribution => {
+    if (!criterion.field || !hidden.has(criterion.field)) return criterion;
+    const { field: _hidden, ...rest } = criterion;
+    return { ...rest, description: 'A criterion on a field hidden from you' };
+  };
+  return { ...result, breakdown: result.breakdown.map((rule) => ({ ...rule, criteria: rule.criteria.map(redact) })) };
+}
+
 const scoreFields = (module: ScoredModule) => ({
   score: async (row: Scored, _args: unknown, ctx: GraphQLContext) => (await currentScore(module, row, ctx)).score,
-  scoreBreakdown: (row: Scored, _args: unknown, ctx: GraphQLContext) => currentScore(module, row, ctx),
+  scoreBreakdown: async (row: Scored, _args: unknown, ctx: GraphQLContext) => withoutHiddenFields(signedIn(ctx).viewer, module, await currentScore(module, row, ctx)),
   scoreHistory: (row: Scored, args: { first: number }, ctx: GraphQLContext) => signedIn(ctx).loaders.scoring.history({ first: args.first }).load(row.id),
 });
 
