@@ -357,19 +357,29 @@ export type ActivityType =
 /** A postal address (Zoho's address fields). */
 export type Address = {
   __typename?: 'Address';
+  /** City or town; null when not recorded. */
   city: Maybe<Scalars['String']['output']>;
+  /** Country as entered (free text, not normalised); null when not recorded. */
   country: Maybe<Scalars['String']['output']>;
+  /** Postal or ZIP code, as entered; null when not recorded. */
   postalCode: Maybe<Scalars['String']['output']>;
+  /** State, province or region; null when not recorded. */
   state: Maybe<Scalars['String']['output']>;
+  /** Street and number, possibly several lines; null when not recorded. */
   street: Maybe<Scalars['String']['output']>;
 };
 
 /** A postal address to write; an omitted part is left as it is on update. */
 export type AddressInput = {
+  /** City or town. Trimmed; an empty string or null clears it. */
   city?: InputMaybe<Scalars['String']['input']>;
+  /** Country. Trimmed; an empty string or null clears it. */
   country?: InputMaybe<Scalars['String']['input']>;
+  /** Postal or ZIP code. Trimmed; an empty string or null clears it. */
   postalCode?: InputMaybe<Scalars['String']['input']>;
+  /** State, province or region. Trimmed; an empty string or null clears it. */
   state?: InputMaybe<Scalars['String']['input']>;
+  /** Street and number. Trimmed; an empty string or null clears it. */
   street?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -444,16 +454,23 @@ export type ApiKey = {
   __typename?: 'ApiKey';
   /** Neither revoked nor expired. */
   active: Scalars['Boolean']['output'];
+  /** When the key was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The administrator the key acts as; the key stops working when they are deactivated. */
   createdBy: User;
+  /** When the key stops working; null: it never expires. */
   expiresAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable identifier; use it in revokeApiKey. */
   id: Scalars['ID']['output'];
-  /** When the key was last used, to the minute. */
+  /** When the key was last used, to the minute; null when never used. */
   lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  /** A label to recognise the key by, e.g. the integration's name. */
   name: Scalars['String']['output'];
   /** The first characters of the key, to tell keys apart; the key itself is shown only once. */
   prefix: Scalars['String']['output'];
+  /** What the key may do: its creator's access narrowed to this profile. */
   profile: Profile;
+  /** When it was revoked; null while not revoked. */
   revokedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
@@ -542,44 +559,62 @@ export type AuditAction =
   | 'USER_INVITED'
   | 'USER_UPDATED';
 
+/** A page of audit entries, newest first. */
 export type AuditConnection = {
   __typename?: 'AuditConnection';
+  /** The entries of this page with their cursors. */
   edges: Array<AuditEdge>;
+  /** The entries of this page, without cursors. */
   nodes: Array<AuditEntry>;
+  /** Whether more entries follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many entries match the filter in all pages; counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One audit entry with its position in the list. */
 export type AuditEdge = {
   __typename?: 'AuditEdge';
+  /** Opaque cursor; pass as `after` to continue after this entry. */
   cursor: Scalars['String']['output'];
+  /** The entry. */
   node: AuditEntry;
 };
 
 /** One audit log entry. */
 export type AuditEntry = {
   __typename?: 'AuditEntry';
+  /** What was done. */
   action: AuditAction;
   /** The user who acted (for an API key, its creator); null if that user no longer exists. */
   actor: Maybe<User>;
   /** Set when the action was taken with an API key. */
   actorApiKeyId: Maybe<Scalars['ID']['output']>;
+  /** When the action happened; the log is ordered by this, newest first. */
   at: Scalars['DateTime']['output'];
   /** Details, such as the values before and after a change. */
   detail: Scalars['JSON']['output'];
+  /** Stable identifier of the entry. */
   id: Scalars['ID']['output'];
+  /** A sentence a person can read, e.g. `API key "Zapier" revoked`. */
   summary: Scalars['String']['output'];
+  /** The id of what was acted on; null for actions without one (e.g. SIGNED_IN). */
   targetId: Maybe<Scalars['ID']['output']>;
   /** What was acted on: USER, PROFILE, ROLE, SHARING_RULE, API_KEY or a module name. */
   targetType: Maybe<Scalars['String']['output']>;
 };
 
+/** Narrows the audit log; all given conditions must hold. Omitted fields do not filter. */
 export type AuditFilter = {
+  /** Only these actions; empty or omitted: all. */
   actions?: InputMaybe<Array<AuditAction>>;
   /** Entries of this acting user. */
   actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** Entries at or after this instant (inclusive). */
   since?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Entries about this user, profile, role, rule, key or record. */
   targetId?: InputMaybe<Scalars['ID']['input']>;
+  /** Entries before this instant (exclusive). */
   until?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
@@ -887,16 +922,20 @@ export type CreateActivityInput = {
   type: ActivityType;
 };
 
+/** A new API key. */
 export type CreateApiKeyInput = {
-  /** Omitted: the key does not expire. */
+  /** Omitted: the key does not expire. Must be in the future (BAD_USER_INPUT otherwise). */
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** A label, 1 to 200 characters. */
   name: Scalars['String']['input'];
-  /** What the key may do. */
+  /** What the key may do; NOT_FOUND when the profile is not in your organisation. */
   profileId: Scalars['ID']['input'];
 };
 
+/** A created API key and its secret, shown this once. */
 export type CreateApiKeyPayload = {
   __typename?: 'CreateApiKeyPayload';
+  /** The key's details, without the secret. */
   apiKey: ApiKey;
   /** The key (`pk_...`). Shown only here: Pulse stores only its SHA-256 hash. */
   secret: Scalars['String']['output'];
@@ -1019,8 +1058,11 @@ export type CreateLeadInput = {
 
 /** Writes a note on a record. */
 export type CreateNoteInput = {
+  /** The text, 1 to 32,000 characters after trimming. */
   body: Scalars['String']['input'];
+  /** The lead, contact, account or deal to write on; NOT_FOUND when you cannot see it. */
   relatedTo: RecordRefInput;
+  /** Optional heading, at most 200 characters; blank means none. */
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -1712,8 +1754,11 @@ export type FieldAccessLevel =
 /** A field's value before and after a change. */
 export type FieldChange = {
   __typename?: 'FieldChange';
+  /** The field's name as in the API (e.g. `status`, `amount`); custom fields as `customFields.<apiName>`. */
   field: Scalars['String']['output'];
+  /** The value after the change; null when it was cleared. */
   newValue: Maybe<Scalars['JSON']['output']>;
+  /** The value before the change (dates and amounts as strings); null when it was empty. */
   oldValue: Maybe<Scalars['JSON']['output']>;
 };
 
@@ -1951,10 +1996,13 @@ export type IndustryTemplate =
 
 /** Invites a new member of the organisation. */
 export type InviteUserInput = {
+  /** Sign-in email; trimmed and lowercased. CONFLICT when any Pulse user already has it. */
   email: Scalars['String']['input'];
+  /** Full name, 1 to 200 characters after trimming. */
   name: Scalars['String']['input'];
   /** Omitted: Administrator for role ADMIN, Standard otherwise. */
   profileId?: InputMaybe<Scalars['ID']['input']>;
+  /** Title; also picks the default profile when `profileId` is omitted. */
   role: Role;
   /** Their place in the role hierarchy; omitted: none. */
   roleId?: InputMaybe<Scalars['ID']['input']>;
@@ -1963,9 +2011,11 @@ export type InviteUserInput = {
 /** The invited user and the one-time token with which they set their password (`acceptInvitation`). */
 export type InviteUserPayload = {
   __typename?: 'InviteUserPayload';
+  /** When `invitationToken` stops working (7 days after the invitation). */
   invitationExpiresAt: Scalars['DateTime']['output'];
   /** Valid for 7 days, usable once. Shown only here. */
   invitationToken: Scalars['String']['output'];
+  /** The new member: active, without a password until they accept. */
   user: User;
 };
 
@@ -2151,7 +2201,9 @@ export type LeadOrderField =
 
 /** Credentials to sign in with. */
 export type LogInInput = {
+  /** Sign-in email; case and surrounding spaces are ignored. */
   email: Scalars['String']['input'];
+  /** The user's password. */
   password: Scalars['String']['input'];
 };
 
@@ -2286,7 +2338,7 @@ export type Mutation = {
   deleteDashboard: Scalars['Boolean']['output'];
   deleteDeal: Deal;
   deleteLead: Lead;
-  /** Removes a note. */
+  /** Removes a note, records it in the audit log and the record's timeline (NOTE_DELETED), and returns it as it was. */
   deleteNote: Note;
   /** Deletes the organisation and every row it owns, and ends every sign-in. Returns the deleted organisation's id. */
   deleteOrganization: Scalars['ID']['output'];
@@ -2308,7 +2360,7 @@ export type Mutation = {
   deleteWorkflowRule: WorkflowRule;
   /** Starts a background export of every table of the organisation. Administrators only; works while paused. */
   exportOrganization: OrganizationExport;
-  /** Adds a member and returns their one-time set-password token. Needs the USERS setting. */
+  /** Adds a member and returns their one-time set-password token. Needs the USERS setting (FORBIDDEN otherwise); PLAN_LIMIT when the plan has no free seat; CONFLICT when the email is taken. */
   inviteUser: InviteUserPayload;
   /** Signs in. Needs no token. A wrong email and a wrong password get the same answer. */
   logIn: AuthPayload;
@@ -3008,14 +3060,21 @@ export type MutationVerifyExportArgs = {
 /** A note written on a lead, contact, account or deal. */
 export type Note = {
   __typename?: 'Note';
+  /** The user who wrote it; only they or an administrator may edit or delete it. */
   author: User;
+  /** The note's text, plain, at most 32,000 characters. */
   body: Scalars['String']['output'];
+  /** When the note was written. */
   createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier; use it in updateNote and deleteNote. */
   id: Scalars['ID']['output'];
   /** The record the note is on. */
   relatedTo: RelatedRecord;
+  /** Optional heading, at most 200 characters; null when none. */
   title: Maybe<Scalars['String']['output']>;
+  /** When the note was last edited (equals `createdAt` until then). */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it back as `expectedVersion` in updateNote. */
   version: Scalars['Int']['output'];
 };
 
@@ -3757,6 +3816,7 @@ export type RecordType =
 
 /** Operations to register in one go (e.g. every operation of a client build, at most 500). */
 export type RegisterTrustedDocumentsInput = {
+  /** 1 to 500 operations; one already registered (same hash) is kept as it was. */
   documents: Array<TrustedDocumentInput>;
 };
 
@@ -4433,14 +4493,20 @@ export type TimeUnit =
 /** A page of timeline entries, newest first. */
 export type TimelineConnection = {
   __typename?: 'TimelineConnection';
+  /** The entries of this page with their cursors. */
   edges: Array<TimelineEdge>;
+  /** The entries of this page, without cursors. */
   nodes: Array<TimelineEntry>;
+  /** Whether more entries follow, and the cursor to continue from. */
   pageInfo: PageInfo;
 };
 
+/** One timeline entry with its position in the list. */
 export type TimelineEdge = {
   __typename?: 'TimelineEdge';
+  /** Opaque cursor; pass as `after` to continue after this entry. */
   cursor: Scalars['String']['output'];
+  /** The entry. */
   node: TimelineEntry;
 };
 
@@ -4449,11 +4515,13 @@ export type TimelineEntry = {
   __typename?: 'TimelineEntry';
   /** Who did it; null when Pulse did it on its own. */
   actor: Maybe<User>;
+  /** When it happened; entries are ordered by this, newest first. */
   at: Scalars['DateTime']['output'];
-  /** For UPDATED: each changed field with its old and new value. */
+  /** For UPDATED: each changed field with its old and new value; fields hidden from you by field-level security are left out. Empty for other kinds. */
   changes: Array<FieldChange>;
   /** Further facts about the entry (ids of related records, etc.). */
   data: Scalars['JSON']['output'];
+  /** Stable identifier of the entry. */
   id: Scalars['ID']['output'];
   /** What happened: CREATED, UPDATED, DELETED, RESTORED, CONVERTED, NOTE_ADDED, ACTIVITY_ADDED, ... */
   kind: Scalars['String']['output'];
@@ -4467,6 +4535,7 @@ export type TimelineEntry = {
  */
 export type TrustedDocument = {
   __typename?: 'TrustedDocument';
+  /** When it was first registered. */
   createdAt: Scalars['DateTime']['output'];
   /** The operation's text, exactly as registered. */
   document: Scalars['String']['output'];
@@ -4478,8 +4547,9 @@ export type TrustedDocument = {
 
 /** One operation to register. */
 export type TrustedDocumentInput = {
-  /** The exact text clients will hash; it must be valid against the schema. */
+  /** The exact text clients will hash, at most 100,000 characters; it must be valid against the schema (BAD_USER_INPUT otherwise). */
   document: Scalars['String']['input'];
+  /** A name to recognise it by, 1 to 200 characters. */
   name: Scalars['String']['input'];
 };
 
@@ -4650,9 +4720,13 @@ export type UpdateModuleLabelsInput = {
 
 /** Edits a note; `expectedVersion` must match the note's current version. */
 export type UpdateNoteInput = {
+  /** New text, 1 to 32,000 characters; omitted or null leaves it. */
   body?: InputMaybe<Scalars['String']['input']>;
+  /** The `version` you last read; CONFLICT (with `currentVersion`) when it has moved on. */
   expectedVersion: Scalars['Int']['input'];
+  /** The note to edit; NOT_FOUND when deleted or not visible to you. */
   id: Scalars['ID']['input'];
+  /** New heading, at most 200 characters; null or blank removes it, omitted leaves it. */
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -4775,10 +4849,13 @@ export type UpdateTerritoryInput = {
 
 /** Changes a member; fields left out stay. Takes effect on their next request and next event. */
 export type UpdateUserInput = {
+  /** The member to change; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New full name, 1 to 200 characters; omitted or null: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
   /** The last active Administrator cannot be given another profile (CONFLICT). */
   profileId?: InputMaybe<Scalars['ID']['input']>;
+  /** New title; omitted or null: unchanged. Does not change the profile. */
   role?: InputMaybe<Role>;
   /** null takes the user out of the hierarchy. */
   roleId?: InputMaybe<Scalars['ID']['input']>;
@@ -4799,14 +4876,19 @@ export type User = {
   __typename?: 'User';
   /** False once deactivated: the user can no longer sign in, and their tokens stop working. */
   active: Scalars['Boolean']['output'];
+  /** When the user was invited or signed up. */
   createdAt: Scalars['DateTime']['output'];
+  /** Sign-in email, lowercased; unique across Pulse. */
   email: Scalars['String']['output'];
   /** The user's place in the role hierarchy; null: in PRIVATE modules they see only their own records. */
   hierarchyRole: Maybe<HierarchyRole>;
+  /** Stable identifier; use it in user(id:), updateUser, and as an `ownerId` on records. */
   id: Scalars['ID']['output'];
+  /** Full name as shown to other members. */
   name: Scalars['String']['output'];
   /** What the user may do. */
   profile: Profile;
+  /** Title (ADMIN, MANAGER, SALES_REP); permissions come from `profile`, not from this. */
   role: Role;
 };
 
