@@ -1070,16 +1070,23 @@ export type CreateNoteInput = {
 export type CreatePipelineInput = {
   /** Make it the default pipeline for new deals. */
   isDefault?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Display name, 1 to 120 characters after trimming. */
   name: Scalars['String']['input'];
   /** Stages in board order; at least one. Defaults to Zoho's generic stages. */
   stages?: InputMaybe<Array<StageInput>>;
 };
 
+/** A new profile; lists omitted are empty (the profile allows nothing there). */
 export type CreateProfileInput = {
+  /** Free text for administrators. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Fields to hide or make read-only; BAD_USER_INPUT for a field not in `securableFields`. */
   fieldAccess?: InputMaybe<Array<FieldAccessInput>>;
+  /** Allowed actions per module; a module left out allows nothing. */
   modules?: InputMaybe<Array<ModulePermissionsInput>>;
+  /** Display name, 1 to 120 characters. */
   name: Scalars['String']['input'];
+  /** Settings its users may manage. */
   settings?: InputMaybe<Array<SettingPermission>>;
 };
 
@@ -1112,7 +1119,9 @@ export type CreateReportScheduleInput = {
   timeZone?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A new role in the hierarchy. */
 export type CreateRoleInput = {
+  /** Display name, 1 to 120 characters. */
   name: Scalars['String']['input'];
   /** The role it reports to; omitted: a top role. */
   parentId?: InputMaybe<Scalars['ID']['input']>;
@@ -1127,22 +1136,33 @@ export type CreateScoringRuleInput = {
   signalScores?: InputMaybe<Array<SignalScoreInput>>;
 };
 
+/** Shares records owned by one role's users with another role's users. */
 export type CreateSharingRuleInput = {
+  /** READ or READ_WRITE. */
   access: SharingRuleAccess;
+  /** Users in this role get access; NOT_FOUND when unknown. */
   granteeRoleId: Scalars['ID']['input'];
+  /** True: users in roles below it get access too. */
   granteeSubordinates?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The module whose records are shared. */
   module: SharedModule;
+  /** Records owned by users in this role are shared; NOT_FOUND when unknown. */
   ownerRoleId: Scalars['ID']['input'];
+  /** True: also records owned by users in roles below it. */
   ownerSubordinates?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** Adds a stage to a pipeline. Administrators only. */
 export type CreateStageInput = {
+  /** OPEN, WON or LOST. */
   kind?: InputMaybe<StageKind>;
+  /** Display name, 1 to 120 characters. */
   name: Scalars['String']['input'];
+  /** The pipeline to add to; NOT_FOUND when not in your organisation. */
   pipelineId: Scalars['ID']['input'];
   /** Place from 0; defaults to the end (before the closed stages when the new stage is OPEN). */
   position?: InputMaybe<Scalars['Int']['input']>;
+  /** Win probability, 0 to 100. */
   probability: Scalars['Int']['input'];
 };
 
@@ -1631,6 +1651,7 @@ export type DeleteOrganizationInput = {
 
 /** Deletes a stage; its deals move to another stage of the same pipeline first. Administrators only. */
 export type DeleteStageInput = {
+  /** The stage to delete; BAD_USER_INPUT when it is the pipeline's last. */
   id: Scalars['ID']['input'];
   /** Where the stage's deals go (required when it has any). */
   moveDealsToStageId?: InputMaybe<Scalars['ID']['input']>;
@@ -1732,15 +1753,21 @@ export type ExportStatus =
 /** A field a profile hides or makes read-only, by module and field name (e.g. DEALS, amount). */
 export type FieldAccess = {
   __typename?: 'FieldAccess';
+  /** HIDDEN or READ_ONLY. */
   access: FieldAccessLevel;
+  /** The field's name as in the API, e.g. `amount` (one of `securableFields`). */
   field: Scalars['String']['output'];
+  /** The module the field belongs to. */
   module: SharedModule;
 };
 
+/** Hides a field or makes it read-only for a profile. */
 export type FieldAccessInput = {
+  /** HIDDEN or READ_ONLY; a field named twice is BAD_USER_INPUT. */
   access: FieldAccessLevel;
   /** A securable field of the module (see `securableFields`). */
   field: Scalars['String']['input'];
+  /** The field's module. */
   module: SharedModule;
 };
 
@@ -1855,8 +1882,11 @@ export type GroupByInput = {
 /** A place in the role hierarchy (e.g. CEO > Sales Manager > Sales Rep). */
 export type HierarchyRole = {
   __typename?: 'HierarchyRole';
+  /** When the role was created; `roles` lists oldest first. */
   createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier; use it as `roleId` on users and in sharing rules. */
   id: Scalars['ID']['output'];
+  /** Display name, at most 120 characters. */
   name: Scalars['String']['output'];
   /** The role this one reports to; null for a top role. */
   parent: Maybe<HierarchyRole>;
@@ -2238,19 +2268,26 @@ export type ModuleMetadata = {
 /** The actions a profile allows on one module. */
 export type ModulePermissions = {
   __typename?: 'ModulePermissions';
+  /** The actions allowed on its records; an action left out is refused with FORBIDDEN. */
   actions: Array<RecordAction>;
+  /** The module. */
   module: AccessModule;
 };
 
+/** The actions a profile allows on one module. */
 export type ModulePermissionsInput = {
+  /** Every action allowed; an empty list allows nothing. */
   actions: Array<RecordAction>;
+  /** The module. */
   module: AccessModule;
 };
 
 /** Organisation-wide sharing of one module. */
 export type ModuleSharing = {
   __typename?: 'ModuleSharing';
+  /** Who reads and changes its records by default. */
   access: SharingLevel;
+  /** The module. */
   module: SharedModule;
 };
 
@@ -2303,6 +2340,7 @@ export type Mutation = {
   createLead: Lead;
   /** Writes a note on a record and adds it to the record's timeline. */
   createNote: Note;
+  /** Creates a pipeline with its stages. Needs the PIPELINES setting (FORBIDDEN otherwise). */
   createPipeline: Pipeline;
   /** Adds a profile. Needs the ACCESS setting. */
   createProfile: Profile;
@@ -2313,8 +2351,9 @@ export type Mutation = {
   createRole: HierarchyRole;
   /** Administrators. Rescores every record of the module in the background (see `lastRun`). */
   createScoringRule: ScoringRule;
-  /** Adds a sharing rule. */
+  /** Adds a sharing rule. Needs the ACCESS setting. */
   createSharingRule: SharingRule;
+  /** Adds a stage to a pipeline. Needs the PIPELINES setting; BAD_USER_INPUT on a position out of range. */
   createStage: Stage;
   /** Administrators. Places every account at once. */
   createTerritory: Territory;
@@ -2346,13 +2385,13 @@ export type Mutation = {
   deleteProfile: Profile;
   deleteReport: Scalars['Boolean']['output'];
   deleteReportSchedule: Scalars['Boolean']['output'];
-  /** Deletes a role no user holds; its subordinate roles move up to its parent. */
+  /** Deletes a role no user holds (CONFLICT otherwise); its subordinate roles move up to its parent. Needs the ACCESS setting. */
   deleteRole: HierarchyRole;
   /** Administrators. Returns the deleted rule; its module is rescored in the background. */
   deleteScoringRule: ScoringRule;
-  /** Removes a sharing rule. */
+  /** Removes a sharing rule and returns it. Needs the ACCESS setting. */
   deleteSharingRule: SharingRule;
-  /** Returns the pipeline without the stage. */
+  /** Deletes a stage, moving its deals first, and returns the pipeline without it. Needs the PIPELINES setting. */
   deleteStage: Pipeline;
   /** Administrators. Refused (CONFLICT) while the territory has children. */
   deleteTerritory: Territory;
@@ -2376,6 +2415,7 @@ export type Mutation = {
   removeTrustedDocument: Scalars['Boolean']['output'];
   /** Administrators only. */
   reorderCustomFields: Array<CustomField>;
+  /** Puts a pipeline's stages in a new order and returns the pipeline. Needs the PIPELINES setting. */
   reorderStages: Pipeline;
   /** Brings the account back from the recycle bin. */
   restoreAccount: Account;
@@ -2392,7 +2432,7 @@ export type Mutation = {
   /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
   sendMassEmail: SendMassEmailPayload;
   setQuota: SalesQuota;
-  /** Sets a module's organisation-wide sharing; returns every module's. */
+  /** Sets a module's organisation-wide sharing; returns every module's. Needs the ACCESS setting. */
   setSharing: Array<ModuleSharing>;
   /** Requires (or stops requiring) registered operations for members' requests. Administrators only. */
   setTrustedDocumentsRequired: Organization;
@@ -2421,15 +2461,17 @@ export type Mutation = {
   updateOrganization: Organization;
   /** Administrators only. */
   updatePicklist: Picklist;
+  /** Renames a pipeline or makes it the default. Needs the PIPELINES setting. */
   updatePipeline: Pipeline;
-  /** Changes a profile; its users' next request and next event use it. The Administrator profile cannot change. */
+  /** Changes a profile; its users' next request and next event use it. The Administrator profile cannot change (FORBIDDEN). Needs the ACCESS setting. */
   updateProfile: Profile;
   updateReport: Report;
-  /** Renames a role or moves it under another. */
+  /** Renames a role or moves it under another. Needs the ACCESS setting. */
   updateRole: HierarchyRole;
   /** Administrators. Rescores every record of the module in the background. */
   updateScoringRule: ScoringRule;
   updateSignalSettings: SignalSettings;
+  /** Renames a stage or changes its probability or kind. Needs the PIPELINES setting. */
   updateStage: Stage;
   /** Administrators only. */
   updateStandardField: ModuleMetadata;
@@ -3219,10 +3261,13 @@ export type PicklistValue = {
 /** A sales process: an ordered list of stages that deals move through. */
 export type Pipeline = {
   __typename?: 'Pipeline';
+  /** When the pipeline was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier; use it as a deal's `pipelineId` and in pipeline(id:). */
   id: Scalars['ID']['output'];
   /** The pipeline new deals go to when none is named. */
   isDefault: Scalars['Boolean']['output'];
+  /** Display name, at most 120 characters. */
   name: Scalars['String']['output'];
   /** Stages in board order. */
   stages: Array<Stage>;
@@ -3267,14 +3312,21 @@ export type Profile = {
   __typename?: 'Profile';
   /** Set for the two built-in profiles. */
   builtIn: Maybe<BuiltInProfile>;
+  /** When the profile was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Free text for administrators; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Fields it hides or makes read-only; a field left out is readable and writable. */
   fieldAccess: Array<FieldAccess>;
+  /** Stable identifier; use it as `profileId` in inviteUser, updateUser and createApiKey. */
   id: Scalars['ID']['output'];
   /** Modules the profile may act on, with the allowed actions; a module left out allows nothing. */
   modules: Array<ModulePermissions>;
+  /** Display name, at most 120 characters. */
   name: Scalars['String']['output'];
+  /** Settings its users may manage; empty for Standard. */
   settings: Array<SettingPermission>;
+  /** When the profile last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -3837,7 +3889,9 @@ export type ReorderCustomFieldsInput = {
 
 /** The new order of a pipeline's stages: every stage id exactly once. Administrators only. */
 export type ReorderStagesInput = {
+  /** The pipeline whose stages to reorder. */
   pipelineId: Scalars['ID']['input'];
+  /** Every stage id of the pipeline once, in the new order (BAD_USER_INPUT otherwise). */
   stageIds: Array<Scalars['ID']['input']>;
 };
 
@@ -4184,8 +4238,11 @@ export type SetQuotaInput = {
   userId: Scalars['ID']['input'];
 };
 
+/** One module's organisation-wide sharing. */
 export type SetSharingInput = {
+  /** The new level. */
   access: SharingLevel;
+  /** The module. */
   module: SharedModule;
 };
 
@@ -4230,13 +4287,17 @@ export type SharingLevel =
 /** Grants users of one role access to records owned by users of another. */
 export type SharingRule = {
   __typename?: 'SharingRule';
+  /** READ, or READ_WRITE to let grantees change the records too. */
   access: SharingRuleAccess;
+  /** When the rule was created. */
   createdAt: Scalars['DateTime']['output'];
   /** ... are shared with users in this role ... */
   granteeRole: HierarchyRole;
   /** ... and in roles below it, when true. */
   granteeSubordinates: Scalars['Boolean']['output'];
+  /** Stable identifier; use it in deleteSharingRule. */
   id: Scalars['ID']['output'];
+  /** The module whose records the rule shares. */
   module: SharedModule;
   /** Records owned by users in this role ... */
   ownerRole: HierarchyRole;
@@ -4312,9 +4373,13 @@ export type SignalSettings = {
 /** A step of a pipeline, with the probability of winning a deal that stands in it. */
 export type Stage = {
   __typename?: 'Stage';
+  /** Stable identifier; use it as a deal's `stageId`. */
   id: Scalars['ID']['output'];
+  /** OPEN for working stages; a deal moved to a WON or LOST stage is closed. */
   kind: StageKind;
+  /** Display name, at most 120 characters. */
   name: Scalars['String']['output'];
+  /** The pipeline the stage belongs to. */
   pipeline: Pipeline;
   /** Place in the pipeline, from 0. */
   position: Scalars['Int']['output'];
@@ -4346,7 +4411,9 @@ export type StageHistoryEntry = {
 
 /** A stage to create. */
 export type StageInput = {
+  /** OPEN, WON or LOST. */
   kind?: InputMaybe<StageKind>;
+  /** Display name, 1 to 120 characters. */
   name: Scalars['String']['input'];
   /** 0 to 100. */
   probability: Scalars['Int']['input'];
@@ -4756,18 +4823,27 @@ export type UpdatePicklistInput = {
 
 /** Renames a pipeline or makes it the default. Administrators only. */
 export type UpdatePipelineInput = {
+  /** The pipeline to change; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** True makes it the default (the previous default stops being one); false on the default is BAD_USER_INPUT: make another the default instead. */
   isDefault?: InputMaybe<Scalars['Boolean']['input']>;
+  /** New name, 1 to 120 characters; omitted: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Fields left out stay as they are; a list given replaces the whole list. */
 export type UpdateProfileInput = {
+  /** New description. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the field restrictions. */
   fieldAccess?: InputMaybe<Array<FieldAccessInput>>;
+  /** The profile; NOT_FOUND when not in your organisation, FORBIDDEN for Administrator. */
   id: Scalars['ID']['input'];
+  /** Replaces every module's actions. */
   modules?: InputMaybe<Array<ModulePermissionsInput>>;
+  /** New name, 1 to 120 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the settings. */
   settings?: InputMaybe<Array<SettingPermission>>;
 };
 
@@ -4786,10 +4862,13 @@ export type UpdateReportInput = {
   visibility?: InputMaybe<Visibility>;
 };
 
+/** Renames a role or moves it; fields left out stay. */
 export type UpdateRoleInput = {
+  /** The role; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 120 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
-  /** The new parent; null makes it a top role. A subordinate of the role is refused. */
+  /** The new parent; null makes it a top role. The role itself or one of its subordinates is refused (BAD_USER_INPUT). */
   parentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -4815,9 +4894,13 @@ export type UpdateSignalSettingsInput = {
 
 /** Renames a stage or changes its probability or kind. Deals already in it keep their probability. Administrators only. */
 export type UpdateStageInput = {
+  /** The stage to change; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New kind; omitted: unchanged. */
   kind?: InputMaybe<StageKind>;
+  /** New name, 1 to 120 characters; omitted: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** New win probability, 0 to 100, for deals moved here from now on; omitted: unchanged. */
   probability?: InputMaybe<Scalars['Int']['input']>;
 };
 
