@@ -94,18 +94,22 @@ export type AccessModule =
   | 'NOTES'
   | 'SIGNALS';
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type Account = CrmRecord & {
   __typename?: 'Account';
   /** Customer, Partner, Prospect, Reseller, Vendor, Competitor, Investor or Other. */
   accountType: Maybe<Scalars['String']['output']>;
   /** Activities on the account, newest first. */
   activities: Array<Activity>;
+  /** Billing address; parts not recorded are null. */
   address: Address;
+  /** Yearly revenue as a decimal string with up to 2 decimals, e.g. `"1250000.00"`; null when unknown. */
   annualRevenue: Maybe<Scalars['Decimal']['output']>;
   /** The account's contacts, oldest first (at most `first`, up to 200). Use `contacts(filter: {accountId})` to page through all. */
   contacts: Array<Contact>;
+  /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The user who created it; null when Pulse created it without a user. */
   createdBy: Maybe<User>;
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
@@ -113,91 +117,116 @@ export type Account = CrmRecord & {
   customFields: Scalars['JSON']['output'];
   /** The account's deals, newest first (at most `first`, up to 200). Use `deals(filter: {accountId})` to page through all. */
   deals: Array<Deal>;
+  /** When it was moved to the recycle bin; null while live. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Free text, at most 32,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Number of employees; null when unknown. */
   employees: Maybe<Scalars['Int']['output']>;
+  /** Stable identifier; use it in account(id:), updateAccount, and as `accountId` on contacts and deals. */
   id: Scalars['ID']['output'];
+  /** A value of the organisation's INDUSTRY picklist; null when none. */
   industry: Maybe<Scalars['String']['output']>;
+  /** Company name, at most 200 characters. */
   name: Scalars['String']['output'];
   /** Notes on the account, newest first. */
   notes: Array<Note>;
+  /** The user responsible for the account. */
   owner: User;
   /** Normalised to E.164, e.g. +14155550123. */
   phone: Maybe<Scalars['String']['output']>;
+  /** Free-form labels, at most 50, each up to 64 characters. */
   tags: Array<Scalars['String']['output']>;
   /** Every territory the account belongs to, ancestors included. */
   territories: Array<Territory>;
+  /** What happened to the account, newest first: creation, field changes, notes, activities. */
   timeline: TimelineConnection;
+  /** When the account last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it back as `expectedVersion` in updateAccount. */
   version: Scalars['Int']['output'];
+  /** Web address as entered (a scheme is not added); null when none. */
   website: Maybe<Scalars['String']['output']>;
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountActivitiesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountContactsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountCustomFieldArgs = {
   apiName: Scalars['String']['input'];
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountDealsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountNotesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A page of accounts. */
 export type AccountConnection = {
   __typename?: 'AccountConnection';
+  /** The accounts of this page with their cursors. */
   edges: Array<AccountEdge>;
+  /** The accounts of this page, without cursors. */
   nodes: Array<Account>;
+  /** Whether more accounts follow, and the cursor to continue from. */
   pageInfo: PageInfo;
-  /** How many accounts match the filter (all pages). */
+  /** How many accounts match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One account with its position in the list. */
 export type AccountEdge = {
   __typename?: 'AccountEdge';
+  /** Opaque cursor; pass as `after` to continue after this account. */
   cursor: Scalars['String']['output'];
+  /** The account. */
   node: Account;
 };
 
 /** Narrows a list of accounts; all given conditions must hold. */
 export type AccountFilter = {
+  /** Only accounts of one of these types (exact, as stored). */
   accountType?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Created at or after this instant (inclusive). */
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Created before this instant (exclusive). */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Conditions on custom fields, all of which must hold. */
   customFields?: InputMaybe<Array<CustomFieldCondition>>;
   /** True lists the recycle bin instead of live records. */
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only accounts with one of these industries (exact, as stored). */
   industry?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only accounts owned by this user. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only accounts owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
-  /** Matches name, website or phone, case-insensitively. */
+  /** Matches name, website or phone containing this text, case-insensitively (fields hidden from you are not searched). */
   search?: InputMaybe<Scalars['String']['input']>;
   /** Records carrying this tag. */
   tag?: InputMaybe<Scalars['String']['input']>;
@@ -205,13 +234,17 @@ export type AccountFilter = {
   territoryId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** How to sort a list of accounts. */
 export type AccountOrderBy = {
   /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
   customField?: InputMaybe<Scalars['String']['input']>;
+  /** DESC: largest or newest first. */
   direction?: InputMaybe<OrderDirection>;
+  /** The sort key; a field hidden from you is FORBIDDEN. */
   field: AccountOrderField;
 };
 
+/** What accounts can be sorted by; ties are broken by id, so pages never skip or repeat. */
 export type AccountOrderField =
   | 'ANNUAL_REVENUE'
   | 'CREATED_AT'
@@ -696,13 +729,18 @@ export type ColumnType =
   | 'INTEGER'
   | 'STRING';
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type Contact = CrmRecord & {
   __typename?: 'Contact';
+  /** The company the contact works for (possibly in the recycle bin); null when none or not visible to you. */
   account: Maybe<Account>;
+  /** Activities about the contact, newest first. */
   activities: Array<Activity>;
+  /** Mailing address; parts not recorded are null. */
   address: Address;
+  /** When the contact was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The user who created it; null when Pulse created it without a user. */
   createdBy: Maybe<User>;
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
@@ -710,22 +748,32 @@ export type Contact = CrmRecord & {
   customFields: Scalars['JSON']['output'];
   /** The contact's deals, newest first. */
   deals: Array<Deal>;
+  /** When it was moved to the recycle bin; null while live. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Department, at most 150 characters; null when unknown. */
   department: Maybe<Scalars['String']['output']>;
+  /** Free text, at most 32,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
   /** Validated and stored in lower case. */
   email: Maybe<Scalars['String']['output']>;
   emails: Array<EmailMessage>;
   engagement: Engagement;
+  /** Given name, at most 100 characters; null when unknown. */
   firstName: Maybe<Scalars['String']['output']>;
   /** First and last name. */
   fullName: Scalars['String']['output'];
+  /** Stable identifier; use it in contact(id:), updateContact, and as `contactId` on deals. */
   id: Scalars['ID']['output'];
   lastActivityAt: Maybe<Scalars['DateTime']['output']>;
+  /** Family name, at most 100 characters. */
   lastName: Scalars['String']['output'];
+  /** A value of the LEAD_SOURCE picklist; null when unknown. */
   leadSource: Maybe<Scalars['String']['output']>;
+  /** Mobile number, normalised to E.164; null when none. */
   mobile: Maybe<Scalars['String']['output']>;
+  /** Notes on the contact, newest first. */
   notes: Array<Note>;
+  /** The user responsible for the contact. */
   owner: User;
   /** Normalised to E.164. */
   phone: Maybe<Scalars['String']['output']>;
@@ -735,110 +783,138 @@ export type Contact = CrmRecord & {
   scoreHistory: Array<ScoreChange>;
   signals: Array<SalesSignal>;
   socialHandles: Array<Scalars['String']['output']>;
+  /** Free-form labels, at most 50, each up to 64 characters. */
   tags: Array<Scalars['String']['output']>;
   /** Its account's territories. */
   territories: Array<Territory>;
+  /** What happened to the contact, newest first: creation, field changes, notes, activities, conversion. */
   timeline: TimelineConnection;
+  /** Job title, at most 150 characters; null when unknown. */
   title: Maybe<Scalars['String']['output']>;
+  /** When the contact last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it back as `expectedVersion` in updateContact. */
   version: Scalars['Int']['output'];
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactActivitiesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactCustomFieldArgs = {
   apiName: Scalars['String']['input'];
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactDealsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactEmailsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactNotesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactSignalsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A page of contacts. */
 export type ContactConnection = {
   __typename?: 'ContactConnection';
+  /** The contacts of this page with their cursors. */
   edges: Array<ContactEdge>;
+  /** The contacts of this page, without cursors. */
   nodes: Array<Contact>;
+  /** Whether more contacts follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many contacts match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One contact with its position in the list. */
 export type ContactEdge = {
   __typename?: 'ContactEdge';
+  /** Opaque cursor; pass as `after` to continue after this contact. */
   cursor: Scalars['String']['output'];
+  /** The contact. */
   node: Contact;
 };
 
+/** Narrows a list of contacts; all given conditions must hold. */
 export type ContactFilter = {
+  /** Only contacts of this account. */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Created at or after this instant (inclusive). */
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Created before this instant (exclusive). */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Conditions on custom fields, all of which must hold. */
   customFields?: InputMaybe<Array<CustomFieldCondition>>;
+  /** True lists the recycle bin instead of live contacts. */
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
   /** Exact email, case-insensitive. */
   email?: InputMaybe<Scalars['String']['input']>;
   /** Only records of this freshness (time since last interaction). */
   engagement?: InputMaybe<Array<Engagement>>;
+  /** Last interaction at or after this instant (inclusive); contacts never touched do not match. */
   lastActivityAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Last interaction before this instant (exclusive). */
   lastActivityBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only contacts with one of these lead sources (exact, as stored). */
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only contacts owned by this user. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only contacts owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   scoreMax?: InputMaybe<Scalars['Int']['input']>;
   scoreMin?: InputMaybe<Scalars['Int']['input']>;
-  /** Matches names, email or phone, case-insensitively. */
+  /** Matches first or last name, email, phone or mobile containing this text, case-insensitively (fields hidden from you are not searched). */
   search?: InputMaybe<Scalars['String']['input']>;
+  /** Records carrying this tag (exact). */
   tag?: InputMaybe<Scalars['String']['input']>;
   /** Records of this territory or any territory under it. */
   territoryId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** How to sort a list of contacts. */
 export type ContactOrderBy = {
   /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
   customField?: InputMaybe<Scalars['String']['input']>;
+  /** DESC: largest, latest or Z first. */
   direction?: InputMaybe<OrderDirection>;
+  /** The sort key; a field hidden from you is FORBIDDEN. */
   field: ContactOrderField;
 };
 
+/** What contacts can be sorted by; ties are broken by id, so pages never skip or repeat. */
 export type ContactOrderField =
   | 'CREATED_AT'
   /** The custom field named in `customField`. */
@@ -883,20 +959,31 @@ export type ConvertLeadPayload = {
   lead: Lead;
 };
 
+/** A new account. Writing a field your profile makes read-only or hidden is FORBIDDEN. */
 export type CreateAccountInput = {
+  /** A value of the ACCOUNT_TYPE picklist, matched case-insensitively. */
   accountType?: InputMaybe<Scalars['String']['input']>;
+  /** Billing address. */
   address?: InputMaybe<AddressInput>;
+  /** Decimal string, not negative, at most 2 decimals, e.g. `"1250000.00"`. */
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Whole number from 0. */
   employees?: InputMaybe<Scalars['Int']['input']>;
+  /** A value of the INDUSTRY picklist, matched case-insensitively (see `picklist`); BAD_USER_INPUT otherwise. */
   industry?: InputMaybe<Scalars['String']['input']>;
+  /** Company name, 1 to 200 characters after trimming. */
   name: Scalars['String']['input'];
-  /** Defaults to the caller. */
+  /** An active user of the organisation (NOT_FOUND / BAD_USER_INPUT otherwise). Omitted: the assignment rules choose, else the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Any common format; normalised to E.164 with the organisation's country as default. BAD_USER_INPUT when not a possible number. */
   phone?: InputMaybe<Scalars['String']['input']>;
+  /** At most 50 labels of up to 64 characters; duplicates and blanks are dropped. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** An http(s) web address; `https://` is assumed without a scheme. BAD_USER_INPUT when invalid. */
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -949,25 +1036,39 @@ export type CreateAssignmentRuleInput = {
   name: Scalars['String']['input'];
 };
 
+/** A new contact. Writing a field your profile makes read-only or hidden is FORBIDDEN. */
 export type CreateContactInput = {
+  /** A live account you can see (NOT_FOUND otherwise). */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Mailing address. */
   address?: InputMaybe<AddressInput>;
   /** Create even when a contact with this email exists (otherwise CONFLICT names it). */
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Department, at most 150 characters. */
   department?: InputMaybe<Scalars['String']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** A valid address; trimmed and lowercased (BAD_USER_INPUT when invalid). */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** Given name, at most 100 characters. */
   firstName?: InputMaybe<Scalars['String']['input']>;
+  /** Family name, 1 to 100 characters after trimming. */
   lastName: Scalars['String']['input'];
+  /** A value of the LEAD_SOURCE picklist, matched case-insensitively. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Any common format; normalised to E.164. */
   mobile?: InputMaybe<Scalars['String']['input']>;
+  /** An active user of the organisation. Omitted: the assignment rules choose, else the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Any common format; normalised to E.164 with the organisation's country as default. */
   phone?: InputMaybe<Scalars['String']['input']>;
   /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
   socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** At most 50 labels of up to 64 characters; duplicates and blanks are dropped. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Job title, at most 150 characters. */
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -2320,6 +2421,7 @@ export type Mutation = {
   commitImport: Import;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. */
   convertLead: ConvertLeadPayload;
+  /** Creates an account. Needs CREATE on ACCOUNTS (FORBIDDEN otherwise); invalid values are BAD_USER_INPUT. */
   createAccount: Account;
   createActivity: Activity;
   /** Creates an API key. Needs the ACCESS setting. */
@@ -2366,11 +2468,12 @@ export type Mutation = {
   deactivateUser: User;
   deactivateWebForm: WebForm;
   deactivateWorkflowRule: WorkflowRule;
-  /** Moves the account to the recycle bin. */
+  /** Moves the account to the recycle bin. Needs DELETE on ACCOUNTS; BAD_USER_INPUT when already there. */
   deleteAccount: Account;
   deleteActivity: Activity;
   /** Administrators. Returns the deleted rule. */
   deleteAssignmentRule: AssignmentRule;
+  /** Moves the contact to the recycle bin. Needs DELETE on CONTACTS; BAD_USER_INPUT when already there. */
   deleteContact: Contact;
   /** Administrators only. CONFLICT when records hold values and `confirmDeleteValues` is not true. */
   deleteCustomField: DeleteCustomFieldPayload;
@@ -2417,9 +2520,10 @@ export type Mutation = {
   reorderCustomFields: Array<CustomField>;
   /** Puts a pipeline's stages in a new order and returns the pipeline. Needs the PIPELINES setting. */
   reorderStages: Pipeline;
-  /** Brings the account back from the recycle bin. */
+  /** Brings the account back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreAccount: Account;
   restoreActivity: Activity;
+  /** Brings the contact back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreContact: Contact;
   restoreDeal: Deal;
   restoreLead: Lead;
@@ -2440,11 +2544,12 @@ export type Mutation = {
   signUp: AuthPayload;
   /** Moves what the import created to the recycle bin and restores what it updated, within the undo window. */
   undoImport: Import;
-  /** A stale `expectedVersion` fails with CONFLICT. */
+  /** A stale `expectedVersion` fails with CONFLICT. Needs UPDATE on ACCOUNTS and write access to this account. */
   updateAccount: Account;
   updateActivity: Activity;
   /** Administrators. */
   updateAssignmentRule: AssignmentRule;
+  /** Changes a contact. A stale `expectedVersion` fails with CONFLICT; a taken email too, unless `allowDuplicate`. Needs UPDATE on CONTACTS and write access to this contact. */
   updateContact: Contact;
   /** Administrators only. */
   updateCustomField: CustomField;
@@ -3349,7 +3454,9 @@ export type Query = {
   assignmentRules: Array<AssignmentRule>;
   /** The audit log, newest first. Needs the AUDIT setting (administrators). */
   auditLog: AuditConnection;
+  /** One contact, including one in the recycle bin. */
   contact: Contact;
+  /** Contacts, `first` at most 200 a page, newest first unless `orderBy` says otherwise. */
   contacts: ContactConnection;
   /** The module's custom fields, deactivated ones included, in order. */
   customFields: Array<CustomField>;
@@ -4622,21 +4729,33 @@ export type TrustedDocumentInput = {
 
 /** Changes an account. Omitted fields stay as they are; null clears a field. */
 export type UpdateAccountInput = {
+  /** A value of the ACCOUNT_TYPE picklist. */
   accountType?: InputMaybe<Scalars['String']['input']>;
+  /** Address parts to change; parts left out stay. */
   address?: InputMaybe<AddressInput>;
+  /** Decimal string, not negative, at most 2 decimals. */
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Whole number from 0. */
   employees?: InputMaybe<Scalars['Int']['input']>;
   /** The version you read; a stale one fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** The account; NOT_FOUND when not visible to you or in the recycle bin. */
   id: Scalars['ID']['input'];
+  /** A value of the INDUSTRY picklist. */
   industry?: InputMaybe<Scalars['String']['input']>;
+  /** Company name, 1 to 200 characters; cannot be cleared. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** The new owner, an active user; null is BAD_USER_INPUT (every record has an owner). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Normalised to E.164. */
   phone?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces all labels; null or [] removes them. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** An http(s) web address. */
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -4669,27 +4788,43 @@ export type UpdateAssignmentRuleInput = {
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Changes a contact. Omitted fields stay as they are; null clears a field. */
 export type UpdateContactInput = {
+  /** A live account you can see; null detaches the contact from its account. */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Address parts to change; parts left out stay. */
   address?: InputMaybe<AddressInput>;
   /** Accept an email that another contact already has. */
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Department, at most 150 characters. */
   department?: InputMaybe<Scalars['String']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** A valid address, lowercased; CONFLICT when another live contact has it, unless `allowDuplicate`. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** The version you read; a stale one fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** Given name, at most 100 characters. */
   firstName?: InputMaybe<Scalars['String']['input']>;
+  /** The contact; NOT_FOUND when not visible to you or in the recycle bin. */
   id: Scalars['ID']['input'];
+  /** Family name, 1 to 100 characters; cannot be cleared. */
   lastName?: InputMaybe<Scalars['String']['input']>;
+  /** A value of the LEAD_SOURCE picklist. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Normalised to E.164. */
   mobile?: InputMaybe<Scalars['String']['input']>;
+  /** The new owner, an active user; null is BAD_USER_INPUT (every record has an owner). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Normalised to E.164. */
   phone?: InputMaybe<Scalars['String']['input']>;
   /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
   socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Replaces all labels; null or [] removes them. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Job title, at most 150 characters. */
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
