@@ -109,7 +109,7 @@ export type Account = CrmRecord & {
   contacts: Array<Contact>;
   /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
-  /** The user who created it; null when Pulse created it without a user. */
+  /** The user who created it (for an API key, its creator); null when no creator is recorded. */
   createdBy: Maybe<User>;
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
@@ -671,8 +671,9 @@ export type BoardColumn = {
   count: Scalars['Int']['output'];
   /** Cards in board order. Without arguments: the first `perStage` cards read with the board. */
   deals: DealConnection;
+  /** The column's stage. */
   stage: Stage;
-  /** Sum of their amounts (exact). */
+  /** Sum of their amounts (exact, deals without an amount count as 0); currencies are not converted. */
   totalAmount: Scalars['Decimal']['output'];
   /** Sum of amount x probability / 100 (exact). */
   weightedAmount: Scalars['Decimal']['output'];
@@ -740,7 +741,7 @@ export type Contact = CrmRecord & {
   address: Address;
   /** When the contact was created. */
   createdAt: Scalars['DateTime']['output'];
-  /** The user who created it; null when Pulse created it without a user. */
+  /** The user who created it (for an API key, its creator); null when no creator is recorded. */
   createdBy: Maybe<User>;
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
@@ -932,8 +933,11 @@ export type ConversionGrouping =
 
 /** The deal to create while converting a lead. */
 export type ConvertLeadDealInput = {
+  /** Decimal string, not negative, at most 2 decimals, in the organisation's currency. */
   amount?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Expected closing date, `YYYY-MM-DD`. */
   closingDate?: InputMaybe<Scalars['Date']['input']>;
+  /** Deal name, 1 to 200 characters. */
   name: Scalars['String']['input'];
   /** Defaults to the default pipeline. */
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
@@ -945,7 +949,9 @@ export type ConvertLeadDealInput = {
 export type ConvertLeadInput = {
   /** Attach the contact to this account instead of finding or creating one by company name. */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Also create a deal for the new contact and account; omitted: no deal. */
   createDeal?: InputMaybe<ConvertLeadDealInput>;
+  /** The lead; CONFLICT when already converted (`reason: LEAD_CONVERTED`) or in the recycle bin. */
   id: Scalars['ID']['input'];
 };
 
@@ -954,8 +960,11 @@ export type ConvertLeadPayload = {
   __typename?: 'ConvertLeadPayload';
   /** Null when the lead had no company and no `accountId` was given. */
   account: Maybe<Account>;
+  /** The new contact, with the lead's name, email, phones, address, tags and owner. */
   contact: Contact;
+  /** The new deal; null when `createDeal` was omitted. */
   deal: Maybe<Deal>;
+  /** The lead, now with status Converted and `convertedAt` set. */
   lead: Lead;
 };
 
@@ -1096,26 +1105,37 @@ export type CreateDashboardInput = {
   visibility?: InputMaybe<Visibility>;
 };
 
+/** A new deal. Writing a field your profile makes read-only or hidden is FORBIDDEN. */
 export type CreateDealInput = {
+  /** A live account you can see (NOT_FOUND otherwise). */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Decimal string, not negative, at most 2 decimals, e.g. `"12500.50"`. */
   amount?: InputMaybe<Scalars['Decimal']['input']>;
+  /** `YYYY-MM-DD`. */
   closingDate?: InputMaybe<Scalars['Date']['input']>;
+  /** A live contact you can see (NOT_FOUND otherwise). */
   contactId?: InputMaybe<Scalars['ID']['input']>;
-  /** Defaults to the organisation's currency. */
+  /** Three-letter ISO 4217 code (case-insensitive). Defaults to the organisation's currency. */
   currency?: InputMaybe<Scalars['String']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** A value of the LEAD_SOURCE picklist, matched case-insensitively. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Deal name, 1 to 200 characters after trimming. */
   name: Scalars['String']['input'];
+  /** What to do next, at most 500 characters. */
   nextStep?: InputMaybe<Scalars['String']['input']>;
+  /** An active user of the organisation. Omitted: the assignment rules choose, else the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** Defaults to the default pipeline (or the stage's pipeline). */
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
-  /** Defaults to the stage's probability. */
+  /** 0 to 100. Defaults to the stage's probability. */
   probability?: InputMaybe<Scalars['Int']['input']>;
   /** Defaults to the pipeline's first stage. */
   stageId?: InputMaybe<Scalars['ID']['input']>;
+  /** At most 50 labels of up to 64 characters; duplicates and blanks are dropped. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
@@ -1130,30 +1150,47 @@ export type CreateImportInput = {
   module: ImportModule;
 };
 
+/** A new lead. Writing a field your profile makes read-only or hidden is FORBIDDEN. */
 export type CreateLeadInput = {
+  /** Postal address. */
   address?: InputMaybe<AddressInput>;
   /** Create even when a lead or contact with this email exists (otherwise CONFLICT names it). */
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Decimal string, not negative, at most 2 decimals. */
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Company name, at most 200 characters. */
   company?: InputMaybe<Scalars['String']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** A valid address; trimmed and lowercased (BAD_USER_INPUT when invalid). */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** Whole number from 0. */
   employees?: InputMaybe<Scalars['Int']['input']>;
+  /** Given name, at most 100 characters. */
   firstName?: InputMaybe<Scalars['String']['input']>;
+  /** A value of the INDUSTRY picklist, matched case-insensitively. */
   industry?: InputMaybe<Scalars['String']['input']>;
+  /** Family name, 1 to 100 characters after trimming. */
   lastName: Scalars['String']['input'];
+  /** A value of the LEAD_SOURCE picklist, matched case-insensitively. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Any common format; normalised to E.164. */
   mobile?: InputMaybe<Scalars['String']['input']>;
+  /** An active user of the organisation. Omitted: the assignment rules choose, else the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Any common format; normalised to E.164 with the organisation's country as default. */
   phone?: InputMaybe<Scalars['String']['input']>;
   /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
   socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** Defaults to Not Contacted. */
+  /** Defaults to Not Contacted. A value of the LEAD_STATUS picklist; Converted is refused (only convertLead sets it). */
   status?: InputMaybe<Scalars['String']['input']>;
+  /** At most 50 labels of up to 64 characters; duplicates and blanks are dropped. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Job title, at most 150 characters. */
   title?: InputMaybe<Scalars['String']['input']>;
+  /** An http(s) web address; `https://` is assumed without a scheme. */
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -1509,35 +1546,50 @@ export type DateBucket =
   | 'WEEK'
   | 'YEAR';
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type Deal = CrmRecord & {
   __typename?: 'Deal';
+  /** The company the deal is with (possibly in the recycle bin); null when none or not visible to you. */
   account: Maybe<Account>;
+  /** Activities about the deal, newest first. */
   activities: Array<Activity>;
-  /** Exact amount in `currency`. */
+  /** Exact amount in `currency`, a string with 2 decimals, e.g. `"12500.00"`; null when not set. */
   amount: Maybe<Scalars['Decimal']['output']>;
   /** Place of the card within its stage on the board (compare as plain strings). */
   boardRank: Scalars['String']['output'];
   /** When the deal reached a WON or LOST stage; null while open. */
   closedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Expected (or actual) closing date, `YYYY-MM-DD`; null when not set. */
   closingDate: Maybe<Scalars['Date']['output']>;
+  /** The main contact (possibly in the recycle bin); null when none or not visible to you. */
   contact: Maybe<Contact>;
+  /** When the deal was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The user who created it (for an API key, its creator); null when no creator is recorded. */
   createdBy: Maybe<User>;
-  /** ISO 4217 code. */
+  /** ISO 4217 code, e.g. `USD`; the organisation's currency unless set on the deal. */
   currency: Scalars['String']['output'];
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
   /** Custom field values keyed by apiName, typed as `moduleMetadata` describes (deactivated fields left out). */
   customFields: Scalars['JSON']['output'];
+  /** When it was moved to the recycle bin; null while live. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Free text, at most 32,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Stable identifier; use it in deal(id:), updateDeal and moveDeal. */
   id: Scalars['ID']['output'];
+  /** A value of the LEAD_SOURCE picklist; null when unknown. */
   leadSource: Maybe<Scalars['String']['output']>;
+  /** Deal name, at most 200 characters. */
   name: Scalars['String']['output'];
+  /** What to do next, at most 500 characters; null when none. */
   nextStep: Maybe<Scalars['String']['output']>;
+  /** Notes on the deal, newest first. */
   notes: Array<Note>;
+  /** The user responsible for the deal. */
   owner: User;
+  /** The pipeline the deal moves through. */
   pipeline: Pipeline;
   /** Win probability 0-100; set from the stage when the deal enters it. */
   probability: Scalars['Int']['output'];
@@ -1545,79 +1597,95 @@ export type Deal = CrmRecord & {
   score: Scalars['Int']['output'];
   scoreBreakdown: ScoreBreakdown;
   scoreHistory: Array<ScoreChange>;
+  /** The deal's current stage in `pipeline`. */
   stage: Stage;
   /** When the deal entered its current stage. */
   stageEnteredAt: Scalars['DateTime']['output'];
   /** Every stage the deal has been in, oldest first, with who moved it and how long it stayed. */
   stageHistory: Array<StageHistoryEntry>;
+  /** Free-form labels, at most 50, each up to 64 characters. */
   tags: Array<Scalars['String']['output']>;
   /** Its account's territories. */
   territories: Array<Territory>;
+  /** What happened to the deal, newest first: creation, field changes and moves, notes, activities. */
   timeline: TimelineConnection;
+  /** When the deal last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change (moves included); send it back as `expectedVersion` in updateDeal and moveDeal. */
   version: Scalars['Int']['output'];
-  /** amount x probability / 100, exact. */
+  /** amount x probability / 100, exact, rounded half up to the cent; null when `amount` is null. */
   weightedAmount: Maybe<Scalars['Decimal']['output']>;
 };
 
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type DealActivitiesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type DealCustomFieldArgs = {
   apiName: Scalars['String']['input'];
 };
 
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type DealNotesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type DealScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type DealTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A page of deals. */
 export type DealConnection = {
   __typename?: 'DealConnection';
+  /** The deals of this page with their cursors. */
   edges: Array<DealEdge>;
+  /** The deals of this page, without cursors. */
   nodes: Array<Deal>;
+  /** Whether more deals follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many deals match (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One deal with its position in the list. */
 export type DealEdge = {
   __typename?: 'DealEdge';
+  /** Opaque cursor; pass as `after` to continue after this deal. */
   cursor: Scalars['String']['output'];
+  /** The deal. */
   node: Deal;
 };
 
 /** A change to a deal of the pipeline, in commit order. */
 export type DealEvent = {
   __typename?: 'DealEvent';
-  /** Who made the change. */
+  /** Who made the change; null when no user did. */
   actor: Maybe<User>;
+  /** When the change was committed. */
   at: Scalars['DateTime']['output'];
   /** Resume after this event with `after: cursor`. */
   cursor: Scalars['String']['output'];
   /** The deal as it was right after the change. */
   deal: Deal;
+  /** The deal's id (also for DELETED, whose `deal` is its last state). */
   dealId: Scalars['ID']['output'];
   /** For MOVED: the stage the deal left (equal to `toStage` for a reorder within a column). */
   fromStage: Maybe<Stage>;
+  /** What happened. */
   kind: DealEventKind;
   /** For MOVED: the stage the deal entered. */
   toStage: Maybe<Stage>;
@@ -1631,30 +1699,47 @@ export type DealEventKind =
   | 'RESTORED'
   | 'UPDATED';
 
+/** Narrows a list of deals (also the board and reports); all given conditions must hold. */
 export type DealFilter = {
+  /** Only deals of this account. */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Amount at most this (inclusive); deals without an amount do not match. */
   amountMax?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Amount at least this (inclusive), a decimal string; deals without an amount do not match. */
   amountMin?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Closing on or after this date (inclusive). */
   closingFrom?: InputMaybe<Scalars['Date']['input']>;
+  /** Closing on or before this date (inclusive). */
   closingTo?: InputMaybe<Scalars['Date']['input']>;
+  /** Only deals of this contact. */
   contactId?: InputMaybe<Scalars['ID']['input']>;
+  /** Created at or after this instant (inclusive). */
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Created before this instant (exclusive). */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Conditions on custom fields, all of which must hold. */
   customFields?: InputMaybe<Array<CustomFieldCondition>>;
+  /** True lists the recycle bin instead of live deals. */
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only deals with one of these lead sources (exact, as stored). */
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only deals owned by this user. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only deals owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only deals in this pipeline. */
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
   scoreMax?: InputMaybe<Scalars['Int']['input']>;
   scoreMin?: InputMaybe<Scalars['Int']['input']>;
-  /** Matches the deal name, case-insensitively. */
+  /** Matches the deal name containing this text, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
+  /** Only deals in this stage. */
   stageId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only deals in one of these stages. */
   stageIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Only deals in stages of this kind. */
   stageKind?: InputMaybe<StageKind>;
+  /** Records carrying this tag (exact). */
   tag?: InputMaybe<Scalars['String']['input']>;
   /** Records of this territory or any territory under it. */
   territoryId?: InputMaybe<Scalars['ID']['input']>;
@@ -1687,13 +1772,17 @@ export type DealMetrics = {
   wonAmount: Scalars['Decimal']['output'];
 };
 
+/** How to sort a list of deals. */
 export type DealOrderBy = {
   /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
   customField?: InputMaybe<Scalars['String']['input']>;
+  /** DESC: largest, latest or Z first. */
   direction?: InputMaybe<OrderDirection>;
+  /** The sort key; a field hidden from you is FORBIDDEN. */
   field: DealOrderField;
 };
 
+/** What deals can be sorted by; ties are broken by id, so pages never skip or repeat. */
 export type DealOrderField =
   | 'AMOUNT'
   | 'CLOSING_DATE'
@@ -1708,23 +1797,31 @@ export type DealOrderField =
 /** A deal that changed stage. */
 export type DealStageChange = {
   __typename?: 'DealStageChange';
+  /** When the move was committed. */
   at: Scalars['DateTime']['output'];
+  /** Resume after this change with `after: cursor`. */
   cursor: Scalars['String']['output'];
+  /** The deal as it was right after the move. */
   deal: Deal;
+  /** The stage the deal left. */
   fromStage: Maybe<Stage>;
+  /** Who moved it; null when no user did. */
   movedBy: Maybe<User>;
+  /** The stage the deal entered. */
   toStage: Stage;
 };
 
 /** A Kanban board of one pipeline: one column per stage, with totals over the whole (filtered) column. */
 export type DealsBoard = {
   __typename?: 'DealsBoard';
+  /** One column per stage, in board order. */
   columns: Array<BoardColumn>;
   /**
    * The event cursor the board was read at: subscribe to `dealEvents(pipelineId, after: cursor)` to
    * receive every change made after this read, with no gap and no duplicate.
    */
   cursor: Scalars['String']['output'];
+  /** The pipeline shown. */
   pipeline: Pipeline;
 };
 
@@ -2150,43 +2247,63 @@ export type InviteUserPayload = {
   user: User;
 };
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type Lead = CrmRecord & {
   __typename?: 'Lead';
+  /** Activities about the lead, newest first (they move to the contact on conversion). */
   activities: Array<Activity>;
+  /** Postal address; parts not recorded are null. */
   address: Address;
+  /** The company's yearly revenue, a decimal string with 2 decimals; null when unknown. */
   annualRevenue: Maybe<Scalars['Decimal']['output']>;
+  /** Company name, at most 200 characters; conversion finds or creates the account by it. Null when unknown. */
   company: Maybe<Scalars['String']['output']>;
+  /** The account found or created at conversion; null when none or not visible to you. */
   convertedAccount: Maybe<Account>;
   /** Set once converted; a converted lead can no longer be edited. */
   convertedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The contact the lead became; null until converted (or when not visible to you). */
   convertedContact: Maybe<Contact>;
+  /** The deal created at conversion; null when none or not visible to you. */
   convertedDeal: Maybe<Deal>;
+  /** When the lead was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The user who created it (for an API key, its creator); null when no creator is recorded. */
   createdBy: Maybe<User>;
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
   /** Custom field values keyed by apiName, typed as `moduleMetadata` describes (deactivated fields left out). */
   customFields: Scalars['JSON']['output'];
+  /** When it was moved to the recycle bin; null while live. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Free text, at most 32,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
   /** Validated and stored in lower case. */
   email: Maybe<Scalars['String']['output']>;
   /** Newest first. */
   emails: Array<EmailMessage>;
+  /** The company's number of employees; null when unknown. */
   employees: Maybe<Scalars['Int']['output']>;
   engagement: Engagement;
+  /** Given name, at most 100 characters; null when unknown. */
   firstName: Maybe<Scalars['String']['output']>;
+  /** First and last name joined by a space. */
   fullName: Scalars['String']['output'];
+  /** Stable identifier; use it in lead(id:), updateLead and convertLead. */
   id: Scalars['ID']['output'];
+  /** A value of the INDUSTRY picklist; null when unknown. */
   industry: Maybe<Scalars['String']['output']>;
   /** Last signal, email, call or meeting. */
   lastActivityAt: Maybe<Scalars['DateTime']['output']>;
+  /** Family name, at most 100 characters. */
   lastName: Scalars['String']['output'];
   /** Web, Email, Cold Call, Referral, Trade Show, Advertisement, Twitter, Facebook, LinkedIn, Partner, Other, ... */
   leadSource: Maybe<Scalars['String']['output']>;
+  /** Mobile number, normalised to E.164; null when none. */
   mobile: Maybe<Scalars['String']['output']>;
+  /** Notes on the lead, newest first (they move to the contact on conversion). */
   notes: Array<Note>;
+  /** The user responsible for the lead. */
   owner: User;
   /** Normalised to E.164. */
   phone: Maybe<Scalars['String']['output']>;
@@ -2200,62 +2317,73 @@ export type Lead = CrmRecord & {
   socialHandles: Array<Scalars['String']['output']>;
   /** Not Contacted, Attempted to Contact, Contacted, Contact in Future, Pre-Qualified, Not Qualified, Junk Lead, Lost Lead or Converted. */
   status: Scalars['String']['output'];
+  /** Free-form labels, at most 50, each up to 64 characters. */
   tags: Array<Scalars['String']['output']>;
+  /** What happened to the lead, newest first: creation, field changes, notes, activities, conversion. */
   timeline: TimelineConnection;
+  /** Job title, at most 150 characters; null when unknown. */
   title: Maybe<Scalars['String']['output']>;
+  /** When the lead last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it back as `expectedVersion` in updateLead. */
   version: Scalars['Int']['output'];
+  /** Web address as entered; null when none. */
   website: Maybe<Scalars['String']['output']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadActivitiesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadCustomFieldArgs = {
   apiName: Scalars['String']['input'];
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadEmailsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadNotesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadSignalsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A page of leads. */
 export type LeadConnection = {
   __typename?: 'LeadConnection';
+  /** The leads of this page with their cursors. */
   edges: Array<LeadEdge>;
+  /** The leads of this page, without cursors. */
   nodes: Array<Lead>;
+  /** Whether more leads follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many leads match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
@@ -2277,47 +2405,66 @@ export type LeadCount = {
   key: Maybe<Scalars['String']['output']>;
 };
 
+/** One lead with its position in the list. */
 export type LeadEdge = {
   __typename?: 'LeadEdge';
+  /** Opaque cursor; pass as `after` to continue after this lead. */
   cursor: Scalars['String']['output'];
+  /** The lead. */
   node: Lead;
 };
 
+/** Narrows a list of leads; all given conditions must hold. */
 export type LeadFilter = {
   /** True: only converted leads; false: only leads not converted. */
   converted?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Created at or after this instant (inclusive). */
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Created before this instant (exclusive). */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Conditions on custom fields, all of which must hold. */
   customFields?: InputMaybe<Array<CustomFieldCondition>>;
+  /** True lists the recycle bin instead of live leads. */
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
   /** Exact email, case-insensitive. */
   email?: InputMaybe<Scalars['String']['input']>;
   /** Only records of this freshness (time since last interaction). */
   engagement?: InputMaybe<Array<Engagement>>;
+  /** Only leads with one of these industries (exact, as stored). */
   industry?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Last interaction at or after this instant (inclusive); leads never touched do not match. */
   lastActivityAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Last interaction before this instant (exclusive). */
   lastActivityBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only leads with one of these lead sources (exact, as stored). */
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only leads owned by this user. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only leads owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Score (after decay) at most this. */
   scoreMax?: InputMaybe<Scalars['Int']['input']>;
   /** Score (after decay) at least this. */
   scoreMin?: InputMaybe<Scalars['Int']['input']>;
-  /** Matches names, email, company or phone, case-insensitively. */
+  /** Matches first or last name, email, company, phone or mobile containing this text, case-insensitively (fields hidden from you are not searched). */
   search?: InputMaybe<Scalars['String']['input']>;
+  /** Only leads with one of these statuses (exact, as stored). */
   status?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Records carrying this tag (exact). */
   tag?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** How to sort a list of leads. */
 export type LeadOrderBy = {
   /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
   customField?: InputMaybe<Scalars['String']['input']>;
+  /** DESC: largest, latest or Z first. */
   direction?: InputMaybe<OrderDirection>;
+  /** The sort key; a field hidden from you is FORBIDDEN. */
   field: LeadOrderField;
 };
 
+/** What leads can be sorted by; ties are broken by id, so pages never skip or repeat. */
 export type LeadOrderField =
   | 'ANNUAL_REVENUE'
   | 'COMPANY'
@@ -2400,6 +2547,7 @@ export type MoveDealInput = {
   beforeId?: InputMaybe<Scalars['ID']['input']>;
   /** The version you read; a stale one (someone else moved or edited the deal) fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** The deal to move; NOT_FOUND when not visible to you or in the recycle bin. */
   id: Scalars['ID']['input'];
   /** The target stage (the same stage to reorder within a column); must belong to the deal's pipeline. */
   stageId: Scalars['ID']['input'];
@@ -2419,7 +2567,7 @@ export type Mutation = {
   assignTerritoryUsers: Territory;
   /** Queues the import (a background job). Calling it again returns the same import: nothing is imported twice. */
   commitImport: Import;
-  /** Converts a lead in one transaction; its notes and activities move to the new contact. */
+  /** Converts a lead in one transaction; its notes and activities move to the new contact. Needs UPDATE on LEADS and CREATE on CONTACTS. */
   convertLead: ConvertLeadPayload;
   /** Creates an account. Needs CREATE on ACCOUNTS (FORBIDDEN otherwise); invalid values are BAD_USER_INPUT. */
   createAccount: Account;
@@ -2433,6 +2581,7 @@ export type Mutation = {
   /** Administrators only. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. */
   createCustomField: CustomField;
   createDashboard: Dashboard;
+  /** Creates a deal at the bottom of its stage's board column. Needs CREATE on DEALS (FORBIDDEN otherwise); NOT_FOUND for an unknown pipeline or stage, BAD_USER_INPUT for a stage of another pipeline. */
   createDeal: Deal;
   /** Administrators only. */
   createEmailTemplate: EmailTemplate;
@@ -2478,7 +2627,9 @@ export type Mutation = {
   /** Administrators only. CONFLICT when records hold values and `confirmDeleteValues` is not true. */
   deleteCustomField: DeleteCustomFieldPayload;
   deleteDashboard: Scalars['Boolean']['output'];
+  /** Moves the deal to the recycle bin (and off the board). Needs DELETE on DEALS; BAD_USER_INPUT when already there. */
   deleteDeal: Deal;
+  /** Moves the lead to the recycle bin. Needs DELETE on LEADS; BAD_USER_INPUT when already there. */
   deleteLead: Lead;
   /** Removes a note, records it in the audit log and the record's timeline (NOTE_DELETED), and returns it as it was. */
   deleteNote: Note;
@@ -2525,7 +2676,9 @@ export type Mutation = {
   restoreActivity: Activity;
   /** Brings the contact back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreContact: Contact;
+  /** Brings the deal back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreDeal: Deal;
+  /** Brings the lead back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreLead: Lead;
   resumeOrganization: Organization;
   /** Revokes an API key at once (HTTP and running subscriptions). Revoking a revoked key changes nothing. */
@@ -2554,9 +2707,11 @@ export type Mutation = {
   /** Administrators only. */
   updateCustomField: CustomField;
   updateDashboard: Dashboard;
+  /** Changes a deal; a new `stageId` moves it to the bottom of that column. A stale `expectedVersion` fails with CONFLICT. Needs UPDATE on DEALS and write access to this deal. */
   updateDeal: Deal;
   updateForecastSettings: ForecastSettings;
   updateImportMapping: Import;
+  /** Changes a lead. CONFLICT on a stale `expectedVersion`, a converted lead (`reason: LEAD_CONVERTED`) or a taken email. Needs UPDATE on LEADS and write access to this lead. */
   updateLead: Lead;
   /** Administrators only. */
   updateModuleLabels: ModuleMetadata;
@@ -3463,9 +3618,11 @@ export type Query = {
   dashboard: Dashboard;
   /** Dashboards the caller owns and the organisation's shared ones. */
   dashboards: Array<Dashboard>;
+  /** One deal, including one in the recycle bin. */
   deal: Deal;
   /** Win rate, average deal size and sales cycle of deals closed in the period. */
   dealMetrics: DealMetrics;
+  /** Deals, `first` at most 200 a page, newest first unless `orderBy` says otherwise. */
   deals: DealConnection;
   /** The Kanban board of a pipeline, its totals computed in SQL over each whole filtered column. */
   dealsBoard: DealsBoard;
@@ -3480,9 +3637,11 @@ export type Query = {
   import: Import;
   /** The organisation's latest imports. */
   imports: Array<Import>;
+  /** One lead, including one in the recycle bin or converted. */
   lead: Lead;
   /** Conversion of leads created in the period, by source or owner (`params.groupBy`). */
   leadConversion: Array<LeadConversionRow>;
+  /** Leads, `first` at most 200 a page, newest first unless `orderBy` says otherwise. */
   leads: LeadConnection;
   /** Leads created in the period by source. */
   leadsBySource: Array<LeadCount>;
@@ -4507,12 +4666,17 @@ export type StageDuration = {
 /** One move of a deal from a stage to another (or its creation, with no `fromStage`). */
 export type StageHistoryEntry = {
   __typename?: 'StageHistoryEntry';
+  /** The stage the deal left; null for the deal's creation. */
   fromStage: Maybe<Stage>;
+  /** Stable identifier of the entry. */
   id: Scalars['ID']['output'];
+  /** When the deal entered `toStage`. */
   movedAt: Scalars['DateTime']['output'];
+  /** Who moved it; null when no user did. */
   movedBy: Maybe<User>;
   /** Seconds spent in `fromStage` before this move; null for the creation. */
   secondsInPreviousStage: Maybe<Scalars['Int']['output']>;
+  /** The stage the deal entered. */
   toStage: Stage;
 };
 
@@ -4849,24 +5013,39 @@ export type UpdateDashboardInput = {
   visibility?: InputMaybe<Visibility>;
 };
 
+/** Changes a deal. Omitted fields stay as they are; null clears a field. */
 export type UpdateDealInput = {
+  /** A live account you can see; null detaches the deal. */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Decimal string, not negative, at most 2 decimals. */
   amount?: InputMaybe<Scalars['Decimal']['input']>;
+  /** `YYYY-MM-DD`. */
   closingDate?: InputMaybe<Scalars['Date']['input']>;
+  /** A live contact you can see; null detaches the deal. */
   contactId?: InputMaybe<Scalars['ID']['input']>;
+  /** Three-letter ISO 4217 code; null leaves it unchanged. */
   currency?: InputMaybe<Scalars['String']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The version you read; a stale one fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** The deal; NOT_FOUND when not visible to you or in the recycle bin. */
   id: Scalars['ID']['input'];
+  /** A value of the LEAD_SOURCE picklist. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Deal name, 1 to 200 characters; cannot be cleared. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** What to do next, at most 500 characters. */
   nextStep?: InputMaybe<Scalars['String']['input']>;
+  /** The new owner, an active user; null is BAD_USER_INPUT (every record has an owner). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** 0 to 100. */
   probability?: InputMaybe<Scalars['Int']['input']>;
   /** Moving to another stage takes that stage's probability unless `probability` is given too. */
   stageId?: InputMaybe<Scalars['ID']['input']>;
+  /** Replaces all labels; null or [] removes them. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
@@ -4885,30 +5064,51 @@ export type UpdateImportMappingInput = {
   saveAs?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Changes a lead that is not converted. Omitted fields stay as they are; null clears a field. */
 export type UpdateLeadInput = {
+  /** Address parts to change; parts left out stay. */
   address?: InputMaybe<AddressInput>;
+  /** Accept an email that another open lead or a contact already has. */
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Decimal string, not negative, at most 2 decimals. */
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Company name, at most 200 characters. */
   company?: InputMaybe<Scalars['String']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** A valid address, lowercased; CONFLICT when an open lead or a contact has it, unless `allowDuplicate`. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** Whole number from 0. */
   employees?: InputMaybe<Scalars['Int']['input']>;
+  /** The version you read; a stale one fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** Given name, at most 100 characters. */
   firstName?: InputMaybe<Scalars['String']['input']>;
+  /** The lead; NOT_FOUND when not visible to you or in the recycle bin. */
   id: Scalars['ID']['input'];
+  /** A value of the INDUSTRY picklist. */
   industry?: InputMaybe<Scalars['String']['input']>;
+  /** Family name, 1 to 100 characters; cannot be cleared. */
   lastName?: InputMaybe<Scalars['String']['input']>;
+  /** A value of the LEAD_SOURCE picklist. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Normalised to E.164. */
   mobile?: InputMaybe<Scalars['String']['input']>;
+  /** The new owner, an active user; null is BAD_USER_INPUT (every record has an owner). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Normalised to E.164. */
   phone?: InputMaybe<Scalars['String']['input']>;
   /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
   socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** A value of the LEAD_STATUS picklist other than Converted; cannot be cleared. */
   status?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces all labels; null or [] removes them. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Job title, at most 150 characters. */
   title?: InputMaybe<Scalars['String']['input']>;
+  /** An http(s) web address. */
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
