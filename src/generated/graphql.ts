@@ -321,10 +321,15 @@ export type ActivityConnection = {
 /** Activities of one owner and type. */
 export type ActivityCount = {
   __typename?: 'ActivityCount';
+  /** Of those, how many are COMPLETED. */
   completed: Scalars['Int']['output'];
+  /** Activities created in the period. */
   count: Scalars['Int']['output'];
+  /** The owner. */
   owner: Maybe<User>;
+  /** The owner's id. */
   ownerId: Scalars['ID']['output'];
+  /** The activity type. */
   type: ActivityType;
 };
 
@@ -416,12 +421,16 @@ export type AddressInput = {
   street?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A saved aggregate column. */
 export type Aggregate = {
   __typename?: 'Aggregate';
+  /** The field's apiName; null for COUNT of rows. */
   field: Maybe<Scalars['String']['output']>;
+  /** The function. */
   function: AggregateFunction;
 };
 
+/** How an aggregate column is computed. */
 export type AggregateFunction =
   | 'AVG'
   | 'COUNT'
@@ -431,7 +440,9 @@ export type AggregateFunction =
 
 /** An aggregate column; COUNT without a field counts rows. SUM and AVG take numeric fields. */
 export type AggregateInput = {
+  /** A field's apiName; required except for COUNT. SUM and AVG give DECIMAL (AVG rounded to 2 decimals). */
   field?: InputMaybe<Scalars['String']['input']>;
+  /** The function; column key `count` for COUNT of rows, else `<function>_<field>`, e.g. `sum_amount`. */
   function: AggregateFunction;
 };
 
@@ -686,8 +697,10 @@ export type BoardColumnDealsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A built-in analytic as saved on a component. */
 export type BuiltInAnalytic = {
   __typename?: 'BuiltInAnalytic';
+  /** Which analytic. */
   analytic: AnalyticName;
   /** The parameters as saved. */
   params: Maybe<Scalars['JSON']['output']>;
@@ -695,7 +708,9 @@ export type BuiltInAnalytic = {
 
 /** A built-in analytic with its parameters. */
 export type BuiltInAnalyticInput = {
+  /** Which analytic. */
   analytic: AnalyticName;
+  /** Its parameters, validated on save (BAD_USER_INPUT); omitted: the defaults. */
   params?: InputMaybe<AnalyticsParams>;
 };
 
@@ -1099,9 +1114,13 @@ export type CreateCustomFieldInput = {
   unique?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** A new dashboard, owned by the caller. */
 export type CreateDashboardInput = {
+  /** Tiles in display order, at most 24. */
   components: Array<DashboardComponentInput>;
+  /** Display name, 1 to 200 characters. */
   name: Scalars['String']['input'];
+  /** PRIVATE (only you) or SHARED (the whole organisation). */
   visibility?: InputMaybe<Visibility>;
 };
 
@@ -1228,28 +1247,39 @@ export type CreateProfileInput = {
   settings?: InputMaybe<Array<SettingPermission>>;
 };
 
+/** A new saved report. Fields your profile hides cannot be used (BAD_USER_INPUT). */
 export type CreateReportInput = {
+  /** Aggregate columns; with `groupBy`, one value per group. */
   aggregates?: InputMaybe<Array<AggregateInput>>;
   /** Fields listed when the report neither groups nor aggregates (a list of records). */
   columns?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Conditions every counted record meets (fields from `reportFields`). */
   filters?: InputMaybe<Array<CriterionInput>>;
   /** Up to two fields. */
   groupBy?: InputMaybe<Array<GroupByInput>>;
   /** At most this many rows (1-100000). */
   limit?: InputMaybe<Scalars['Int']['input']>;
+  /** The module whose records the report reads. */
   module: ReportModule;
+  /** Display name, 1 to 200 characters. */
   name: Scalars['String']['input'];
+  /** Sort columns, first most significant; omitted: group order for grouped reports. */
   orderBy?: InputMaybe<Array<ReportOrderInput>>;
   /** Time zone of date buckets; UTC when omitted. */
   timeZone?: InputMaybe<Scalars['String']['input']>;
+  /** PRIVATE (only you) or SHARED (the whole organisation). */
   visibility?: InputMaybe<Visibility>;
 };
 
+/** Emails a report or a dashboard on a cron schedule; each run shows what you (its owner) may read at that time. */
 export type CreateReportScheduleInput = {
+  /** Five-field cron expression (minute hour day-of-month month day-of-week), e.g. `0 8 * * MON`; BAD_USER_INPUT otherwise. */
   cron: Scalars['String']['input'];
+  /** The dashboard to send as a PNG; exactly one of `reportId` and `dashboardId`. */
   dashboardId?: InputMaybe<Scalars['ID']['input']>;
   /** Reports only (dashboards are sent as a PNG). */
   format?: InputMaybe<ReportFormat>;
+  /** 1 to 50 valid email addresses; duplicates are dropped. */
   recipients: Array<Scalars['String']['input']>;
   /** A report or a dashboard, exactly one. */
   reportId?: InputMaybe<Scalars['ID']['input']>;
@@ -1504,36 +1534,53 @@ export type CustomizableModule =
  */
 export type Dashboard = {
   __typename?: 'Dashboard';
+  /** Tiles in display order. */
   components: Array<DashboardComponent>;
+  /** When the dashboard was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier; use it in dashboard(id:), updateDashboard, the export URL and report schedules. */
   id: Scalars['ID']['output'];
+  /** Display name. */
   name: Scalars['String']['output'];
+  /** The user who created it; only they or a member with role ADMIN may change it. */
   owner: Maybe<User>;
+  /** When the dashboard last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it as `expectedVersion` in updateDashboard. */
   version: Scalars['Int']['output'];
+  /** PRIVATE (only its owner) or SHARED. */
   visibility: Visibility;
 };
 
 /** One tile of a dashboard. */
 export type DashboardComponent = {
   __typename?: 'DashboardComponent';
+  /** The built-in analytic shown; null for a report. */
   builtIn: Maybe<BuiltInAnalytic>;
+  /** How the tile is drawn. */
   chart: ChartType;
   /**
    * The component's rows. Every component of a dashboard is resolved in the same request, and
    * components asking for the same report or analytic with the same parameters share one query.
    */
   data: ReportResult;
+  /** Identifier of the tile within its dashboard; changes when `components` is replaced. */
   id: Scalars['ID']['output'];
+  /** The saved report shown; null for a built-in analytic. */
   reportId: Maybe<Scalars['ID']['output']>;
+  /** Heading of the tile. */
   title: Scalars['String']['output'];
 };
 
 /** A component shows a saved report or a built-in analytic, exactly one. */
 export type DashboardComponentInput = {
+  /** A built-in analytic; exactly one of `reportId` and `builtIn`. */
   builtIn?: InputMaybe<BuiltInAnalyticInput>;
+  /** How the tile is drawn. */
   chart: ChartType;
+  /** A saved report you can see (BAD_USER_INPUT otherwise); exactly one of `reportId` and `builtIn`. */
   reportId?: InputMaybe<Scalars['ID']['input']>;
+  /** Heading of the tile, 1 to 200 characters. */
   title: Scalars['String']['input'];
 };
 
@@ -1748,27 +1795,38 @@ export type DealFilter = {
 /** An open deal in a deal list (slipping, closing this month). */
 export type DealListRow = {
   __typename?: 'DealListRow';
+  /** The deal's amount; null when not set. */
   amount: Maybe<Scalars['Decimal']['output']>;
+  /** The deal's closing date; null when not set. */
   closingDate: Maybe<Scalars['Date']['output']>;
   /** Days since the closing date passed (0 when it has not). */
   daysOverdue: Scalars['Int']['output'];
+  /** The deal itself, for more fields. */
   deal: Maybe<Deal>;
+  /** The deal's id. */
   dealId: Scalars['ID']['output'];
+  /** The deal's name. */
   name: Scalars['String']['output'];
+  /** The deal owner's id. */
   ownerId: Scalars['ID']['output'];
+  /** The name of the deal's current stage. */
   stageName: Scalars['String']['output'];
 };
 
 /** Outcomes of deals closed in the period. */
 export type DealMetrics = {
   __typename?: 'DealMetrics';
+  /** Average amount of the won deals, 2 decimals; null when none was won. */
   averageDealSize: Maybe<Scalars['Decimal']['output']>;
-  /** Average days from creation to won. */
+  /** Average days from creation to won, 2 decimals; null when none was won. */
   averageSalesCycleDays: Maybe<Scalars['Decimal']['output']>;
+  /** Deals closed lost in the period. */
   lost: Scalars['Int']['output'];
   /** won / (won + lost) in percent; null when none closed. */
   winRate: Maybe<Scalars['Decimal']['output']>;
+  /** Deals closed won in the period. */
   won: Scalars['Int']['output'];
+  /** Sum of the won deals' amounts (currencies are not converted). */
   wonAmount: Scalars['Decimal']['output'];
 };
 
@@ -1927,7 +1985,9 @@ export type Engagement =
 /** Records with one engagement colour. */
 export type EngagementCount = {
   __typename?: 'EngagementCount';
+  /** How many live records you may read have it (0 included). */
   count: Scalars['Int']['output'];
+  /** The colour; every colour is listed, HOT to COLD. */
   level: Engagement;
 };
 
@@ -2041,18 +2101,21 @@ export type ForecastPeriod =
 /** One period of the forecast, for one owner or (ownerId null) for everyone in scope. */
 export type ForecastRow = {
   __typename?: 'ForecastRow';
-  /** closedWon / quota, in percent. */
+  /** closedWon / quota in percent, 2 decimals; null without a quota above 0. */
   attainment: Maybe<Scalars['Decimal']['output']>;
   /** Won deals plus every open deal. */
   bestCase: Scalars['Decimal']['output'];
+  /** Sum of amounts of deals in WON stages. */
   closedWon: Scalars['Decimal']['output'];
   /** Won deals plus open deals at or above the organisation's commit probability. */
   committed: Scalars['Decimal']['output'];
   /** Every deal's amount weighted by its probability. */
   expected: Scalars['Decimal']['output'];
+  /** The owner; null on the total row. */
   owner: Maybe<User>;
   /** Null on the total row of the period. */
   ownerId: Maybe<Scalars['ID']['output']>;
+  /** First day of the month or quarter (closing dates in it). */
   periodStart: Scalars['Date']['output'];
   /** The owner's quota for the period (the sum of quotas on the total row); null when none is set. */
   quota: Maybe<Scalars['Decimal']['output']>;
@@ -2061,19 +2124,24 @@ export type ForecastRow = {
 /** Organisation-wide forecast settings. */
 export type ForecastSettings = {
   __typename?: 'ForecastSettings';
-  /** Open deals at or above this probability count as committed. */
+  /** Open deals at or above this probability count as committed (0 to 100; 70 until set). */
   commitProbability: Scalars['Int']['output'];
 };
 
+/** A saved grouping. */
 export type GroupBy = {
   __typename?: 'GroupBy';
+  /** The date bucket; null when grouped by the exact value. */
   bucket: Maybe<DateBucket>;
+  /** The field's apiName. */
   field: Scalars['String']['output'];
 };
 
 /** A grouping field; date fields may be bucketed. */
 export type GroupByInput = {
+  /** For DATE and DATETIME fields only (BAD_USER_INPUT otherwise); omitted: group by the exact value. */
   bucket?: InputMaybe<DateBucket>;
+  /** A field's apiName from `reportFields`; its column key is the apiName (with a bucket: `<apiName>_<bucket>`, e.g. `closingDate_month`). */
   field: Scalars['String']['input'];
 };
 
@@ -2390,18 +2458,22 @@ export type LeadConnection = {
 /** Lead conversion for one source or owner. */
 export type LeadConversionRow = {
   __typename?: 'LeadConversionRow';
-  /** converted / leads in percent. */
+  /** converted / leads in percent, 2 decimals. */
   conversionRate: Maybe<Scalars['Decimal']['output']>;
+  /** Of those, how many are converted. */
   converted: Scalars['Int']['output'];
   /** The lead source, or the owner's id. */
   key: Maybe<Scalars['String']['output']>;
+  /** Leads created in the period. */
   leads: Scalars['Int']['output'];
 };
 
 /** A count of leads for one value (source or status; null when empty). */
 export type LeadCount = {
   __typename?: 'LeadCount';
+  /** How many leads, created in the period and readable by you, have it. */
   count: Scalars['Int']['output'];
+  /** The source or status as stored; null for leads without one. */
   key: Maybe<Scalars['String']['output']>;
 };
 
@@ -2580,6 +2652,7 @@ export type Mutation = {
   createContact: Contact;
   /** Administrators only. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. */
   createCustomField: CustomField;
+  /** Creates a dashboard owned by the caller; BAD_USER_INPUT for a tile with no or two sources. */
   createDashboard: Dashboard;
   /** Creates a deal at the bottom of its stage's board column. Needs CREATE on DEALS (FORBIDDEN otherwise); NOT_FOUND for an unknown pipeline or stage, BAD_USER_INPUT for a stage of another pipeline. */
   createDeal: Deal;
@@ -2595,6 +2668,7 @@ export type Mutation = {
   createPipeline: Pipeline;
   /** Adds a profile. Needs the ACCESS setting. */
   createProfile: Profile;
+  /** Saves a custom report owned by the caller; the definition is checked against `reportFields` (BAD_USER_INPUT). */
   createReport: Report;
   /** Schedules a report or a dashboard; the first run is the next cron time. */
   createReportSchedule: ReportSchedule;
@@ -2626,6 +2700,7 @@ export type Mutation = {
   deleteContact: Contact;
   /** Administrators only. CONFLICT when records hold values and `confirmDeleteValues` is not true. */
   deleteCustomField: DeleteCustomFieldPayload;
+  /** Deletes a dashboard and its schedules; true when deleted. Only its owner or a member with role ADMIN. */
   deleteDashboard: Scalars['Boolean']['output'];
   /** Moves the deal to the recycle bin (and off the board). Needs DELETE on DEALS; BAD_USER_INPUT when already there. */
   deleteDeal: Deal;
@@ -2637,7 +2712,9 @@ export type Mutation = {
   deleteOrganization: Scalars['ID']['output'];
   /** Deletes a custom profile no user or active API key has (CONFLICT otherwise). */
   deleteProfile: Profile;
+  /** Deletes a report; true when deleted. Only its owner or a member with role ADMIN (FORBIDDEN otherwise). */
   deleteReport: Scalars['Boolean']['output'];
+  /** Deletes a schedule; no further deliveries are sent. True when deleted. */
   deleteReportSchedule: Scalars['Boolean']['output'];
   /** Deletes a role no user holds (CONFLICT otherwise); its subordinate roles move up to its parent. Needs the ACCESS setting. */
   deleteRole: HierarchyRole;
@@ -2688,6 +2765,7 @@ export type Mutation = {
   sendEmail: EmailMessage;
   /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
   sendMassEmail: SendMassEmailPayload;
+  /** Sets (or replaces) a user's quota for a month or quarter. Role MANAGER or ADMIN only (FORBIDDEN for SALES_REP). */
   setQuota: SalesQuota;
   /** Sets a module's organisation-wide sharing; returns every module's. Needs the ACCESS setting. */
   setSharing: Array<ModuleSharing>;
@@ -2706,9 +2784,11 @@ export type Mutation = {
   updateContact: Contact;
   /** Administrators only. */
   updateCustomField: CustomField;
+  /** Changes a dashboard. Only its owner or a member with role ADMIN (FORBIDDEN otherwise); CONFLICT on a stale `expectedVersion`. */
   updateDashboard: Dashboard;
   /** Changes a deal; a new `stageId` moves it to the bottom of that column. A stale `expectedVersion` fails with CONFLICT. Needs UPDATE on DEALS and write access to this deal. */
   updateDeal: Deal;
+  /** Changes the commit probability. Needs the ORGANIZATION setting. */
   updateForecastSettings: ForecastSettings;
   updateImportMapping: Import;
   /** Changes a lead. CONFLICT on a stale `expectedVersion`, a converted lead (`reason: LEAD_CONVERTED`) or a taken email. Needs UPDATE on LEADS and write access to this lead. */
@@ -2725,6 +2805,7 @@ export type Mutation = {
   updatePipeline: Pipeline;
   /** Changes a profile; its users' next request and next event use it. The Administrator profile cannot change (FORBIDDEN). Needs the ACCESS setting. */
   updateProfile: Profile;
+  /** Changes a report. Only its owner or a member with role ADMIN (FORBIDDEN otherwise); CONFLICT on a stale `expectedVersion`. */
   updateReport: Report;
   /** Renames a role or moves it under another. Needs the ACCESS setting. */
   updateRole: HierarchyRole;
@@ -3473,9 +3554,13 @@ export type OrganizationExport = {
 /** Overdue open tasks of one owner. */
 export type OverdueTasks = {
   __typename?: 'OverdueTasks';
+  /** Tasks not completed or cancelled whose due time has passed. */
   count: Scalars['Int']['output'];
+  /** The earliest due time among them. */
   oldestDueAt: Scalars['DateTime']['output'];
+  /** The owner. */
   owner: Maybe<User>;
+  /** The owner's id. */
   ownerId: Scalars['ID']['output'];
 };
 
@@ -3536,10 +3621,15 @@ export type Pipeline = {
 /** One stage of a pipeline with its deals' totals. */
 export type PipelineStageSummary = {
   __typename?: 'PipelineStageSummary';
+  /** How many deals you may read are in the stage (0 for an empty stage). */
   count: Scalars['Int']['output'];
+  /** The stage's win probability, 0 to 100. */
   probability: Scalars['Int']['output'];
+  /** The stage's id. */
   stageId: Scalars['ID']['output'];
+  /** OPEN, WON or LOST. */
   stageKind: Scalars['String']['output'];
+  /** The stage's name. */
   stageName: Scalars['String']['output'];
   /** Sum of the amounts, exact. */
   totalAmount: Scalars['Decimal']['output'];
@@ -3615,8 +3705,9 @@ export type Query = {
   contacts: ContactConnection;
   /** The module's custom fields, deactivated ones included, in order. */
   customFields: Array<CustomField>;
+  /** One dashboard you own or that is shared. */
   dashboard: Dashboard;
-  /** Dashboards the caller owns and the organisation's shared ones. */
+  /** Dashboards the caller owns and the organisation's shared ones, by name. */
   dashboards: Array<Dashboard>;
   /** One deal, including one in the recycle bin. */
   deal: Deal;
@@ -3633,6 +3724,7 @@ export type Query = {
   emailTemplates: Array<EmailTemplate>;
   /** Leads or contacts by engagement colour. */
   engagementDistribution: Array<EngagementCount>;
+  /** The organisation's forecast settings. */
   forecastSettings: ForecastSettings;
   import: Import;
   /** The organisation's latest imports. */
@@ -3674,7 +3766,9 @@ export type Query = {
   profile: Profile;
   /** The organisation's profiles. */
   profiles: Array<Profile>;
+  /** Sales quotas of the organisation, by period start, then user. */
   quotas: Array<SalesQuota>;
+  /** One saved report you own or that is shared. */
   report: Report;
   /** Deliveries of a schedule (or of every schedule the caller owns), newest first. */
   reportDeliveries: Array<ReportDelivery>;
@@ -4087,9 +4181,13 @@ export type QueryWorkflowRunsArgs = {
 
 /** Filter of quotas. */
 export type QuotaFilter = {
+  /** Periods starting on or after this day. */
   from?: InputMaybe<Scalars['Date']['input']>;
+  /** Only monthly or only quarterly quotas. */
   period?: InputMaybe<ForecastPeriod>;
+  /** Periods starting on or before this day. */
   to?: InputMaybe<Scalars['Date']['input']>;
+  /** Only this user's quotas. */
   userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -4164,35 +4262,56 @@ export type ReorderStagesInput = {
 /** A saved custom report. */
 export type Report = {
   __typename?: 'Report';
+  /** Aggregate columns. */
   aggregates: Array<Aggregate>;
+  /** Listed fields of an ungrouped report; empty otherwise. */
   columns: Array<Scalars['String']['output']>;
+  /** When the report was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Conditions every counted record meets. */
   filters: Array<Criterion>;
+  /** Grouping fields, at most two. */
   groupBy: Array<GroupBy>;
+  /** Stable identifier; use it in runReport, dashboards (`reportId`) and schedules. */
   id: Scalars['ID']['output'];
+  /** Row limit; null: none (runReport still stops at 10,000). */
   limit: Maybe<Scalars['Int']['output']>;
+  /** The module it reads. */
   module: ReportModule;
+  /** Display name. */
   name: Scalars['String']['output'];
+  /** Sort columns, first most significant. */
   orderBy: Array<ReportOrder>;
+  /** The user who created it; only they or a member with role ADMIN may change it. */
   owner: Maybe<User>;
   /** Its schedules. */
   schedules: Array<ReportSchedule>;
+  /** IANA time zone of date buckets, e.g. `Europe/Berlin`; `UTC` by default. */
   timeZone: Scalars['String']['output'];
+  /** When the report last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it as `expectedVersion` in updateReport. */
   version: Scalars['Int']['output'];
+  /** PRIVATE or SHARED. */
   visibility: Visibility;
 };
 
 /** One occurrence of a schedule, delivered once. */
 export type ReportDelivery = {
   __typename?: 'ReportDelivery';
+  /** Why it FAILED; null otherwise. */
   error: Maybe<Scalars['String']['output']>;
+  /** When sending finished (SENT, NOT_SENT or FAILED); null while PENDING. */
   finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable identifier of the delivery. */
   id: Scalars['ID']['output'];
   /** The cron time this delivery is for. */
   occurrence: Scalars['DateTime']['output'];
+  /** Who it was (or will be) sent to. */
   recipients: Array<Scalars['String']['output']>;
+  /** Rows in the report sent; null for dashboards and until finished. */
   rowCount: Maybe<Scalars['Int']['output']>;
+  /** The schedule it belongs to. */
   scheduleId: Scalars['ID']['output'];
   /** PENDING, SENT, NOT_SENT (no SMTP configured) or FAILED. */
   status: Scalars['String']['output'];
@@ -4201,8 +4320,11 @@ export type ReportDelivery = {
 /** A field reports can use. */
 export type ReportField = {
   __typename?: 'ReportField';
+  /** Name to use in filters, `groupBy`, aggregates and `columns`; custom fields by their apiName. */
   apiName: Scalars['String']['output'];
+  /** A heading to show. */
   label: Scalars['String']['output'];
+  /** The values' type: SUM and AVG need INTEGER or DECIMAL, buckets need DATE or DATETIME. */
   type: ColumnType;
 };
 
@@ -4223,21 +4345,27 @@ export type ReportModule =
   | 'DEALS'
   | 'LEADS';
 
+/** A saved sort column. */
 export type ReportOrder = {
   __typename?: 'ReportOrder';
+  /** The column key. */
   column: Scalars['String']['output'];
+  /** ASC or DESC. */
   direction: OrderDirection;
 };
 
 /** Sort by a result column's key. */
 export type ReportOrderInput = {
+  /** A column key of the result (BAD_USER_INPUT when the report has no such column). */
   column: Scalars['String']['input'];
+  /** ASC or DESC; empty values come last either way. */
   direction?: InputMaybe<OrderDirection>;
 };
 
 /** Rows of a report or analytic with their columns. */
 export type ReportResult = {
   __typename?: 'ReportResult';
+  /** The columns, in display order. */
   columns: Array<ResultColumn>;
   /** One object per row, keyed by column key. */
   rows: Array<Scalars['JSON']['output']>;
@@ -4249,22 +4377,32 @@ export type ReportResult = {
 export type ReportRunOverrides = {
   /** Added to the report's own filters. */
   filters?: InputMaybe<Array<CriterionInput>>;
+  /** At most this many rows for this run, 1 to 10,000. */
   limit?: InputMaybe<Scalars['Int']['input']>;
+  /** IANA time zone of date buckets for this run. */
   timeZone?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Emails a report or a dashboard (as a PNG) on a cron schedule. */
 export type ReportSchedule = {
   __typename?: 'ReportSchedule';
+  /** When the schedule was created. */
   createdAt: Scalars['DateTime']['output'];
   /** Five-field cron expression, e.g. `0 8 * * MON`. */
   cron: Scalars['String']['output'];
+  /** The scheduled dashboard; null for a report schedule. */
   dashboardId: Maybe<Scalars['ID']['output']>;
+  /** CSV or HTML for reports; PNG for dashboards. */
   format: ReportFormat;
+  /** Stable identifier; use it in deleteReportSchedule and reportDeliveries. */
   id: Scalars['ID']['output'];
+  /** The next cron time it will be sent at; null when none is planned. */
   nextRunAt: Maybe<Scalars['DateTime']['output']>;
+  /** Email addresses it is sent to, lowercased. */
   recipients: Array<Scalars['String']['output']>;
+  /** The scheduled report; null for a dashboard schedule. */
   reportId: Maybe<Scalars['ID']['output']>;
+  /** IANA time zone the cron expression is read in. */
   timeZone: Scalars['String']['output'];
 };
 
@@ -4273,7 +4411,9 @@ export type ResultColumn = {
   __typename?: 'ResultColumn';
   /** Key of the value in each row. */
   key: Scalars['String']['output'];
+  /** A heading to show, e.g. `Sum of Amount`. */
   label: Scalars['String']['output'];
+  /** How to read the values. */
   type: ColumnType;
 };
 
@@ -4301,11 +4441,15 @@ export type RuleScore = {
 /** A user's target for one period. */
 export type SalesQuota = {
   __typename?: 'SalesQuota';
+  /** The target amount, a decimal string with 2 decimals. */
   amount: Scalars['Decimal']['output'];
+  /** MONTH or QUARTER. */
   period: ForecastPeriod;
   /** First day of the month or quarter. */
   periodStart: Scalars['Date']['output'];
+  /** The user whose target it is. */
   user: User;
+  /** The user's id. */
   userId: Scalars['ID']['output'];
 };
 
@@ -4498,9 +4642,13 @@ export type SendMassEmailPayload = {
 
 /** Sets a user's quota for the month or quarter containing `periodStart`. */
 export type SetQuotaInput = {
+  /** Decimal string, not negative, at most 2 decimals. Replaces an existing quota of the period. */
   amount: Scalars['Decimal']['input'];
+  /** MONTH or QUARTER. */
   period: ForecastPeriod;
+  /** Any day of the month or quarter; stored as its first day. */
   periodStart: Scalars['Date']['input'];
+  /** The user; NOT_FOUND when not in your organisation. */
   userId: Scalars['ID']['input'];
 };
 
@@ -4593,8 +4741,11 @@ export type SignUpInput = {
 /** Signals of one kind on one day. */
 export type SignalCount = {
   __typename?: 'SignalCount';
+  /** How many signals of that kind on that day. */
   count: Scalars['Int']['output'];
+  /** The day in `params.timeZone` the signals occurred. */
   day: Scalars['Date']['output'];
+  /** The signal kind. */
   kind: Scalars['String']['output'];
 };
 
@@ -4656,10 +4807,15 @@ export type Stage = {
 /** How long deals stayed in one stage before leaving it. */
 export type StageDuration = {
   __typename?: 'StageDuration';
+  /** Average days spent in the stage before leaving it, 2 decimals. */
   averageDays: Maybe<Scalars['Decimal']['output']>;
+  /** Longest stay in days, 2 decimals. */
   maxDays: Maybe<Scalars['Decimal']['output']>;
+  /** The stage's id. */
   stageId: Scalars['ID']['output'];
+  /** The stage's name. */
   stageName: Scalars['String']['output'];
+  /** How many times a deal left the stage in the period. */
   transitions: Scalars['Int']['output'];
 };
 
@@ -5006,10 +5162,15 @@ export type UpdateCustomFieldInput = {
 
 /** Only the fields given are changed; `components` replaces the list. */
 export type UpdateDashboardInput = {
+  /** Replaces every tile (at most 24); tiles get new ids. */
   components?: InputMaybe<Array<DashboardComponentInput>>;
+  /** The version you read; a stale one fails with CONFLICT. Omitted: no check. */
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  /** The dashboard; NOT_FOUND when not visible to you. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 200 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** PRIVATE or SHARED. */
   visibility?: InputMaybe<Visibility>;
 };
 
@@ -5049,7 +5210,9 @@ export type UpdateDealInput = {
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** Changes the forecast settings. */
 export type UpdateForecastSettingsInput = {
+  /** 0 to 100 (BAD_USER_INPUT otherwise). */
   commitProbability: Scalars['Int']['input'];
 };
 
@@ -5184,16 +5347,27 @@ export type UpdateProfileInput = {
 
 /** Only the fields given are changed. */
 export type UpdateReportInput = {
+  /** Replaces the aggregates. */
   aggregates?: InputMaybe<Array<AggregateInput>>;
+  /** Replaces the listed fields. */
   columns?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The version you read; a stale one fails with CONFLICT. Omitted: no check. */
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  /** Replaces the filters. */
   filters?: InputMaybe<Array<CriterionInput>>;
+  /** Replaces the grouping (up to two fields). */
   groupBy?: InputMaybe<Array<GroupByInput>>;
+  /** The report; NOT_FOUND when not visible to you. */
   id: Scalars['ID']['input'];
+  /** 1 to 100,000 rows; null removes the limit. */
   limit?: InputMaybe<Scalars['Int']['input']>;
+  /** New name, 1 to 200 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the sort. */
   orderBy?: InputMaybe<Array<ReportOrderInput>>;
+  /** IANA time zone of date buckets. */
   timeZone?: InputMaybe<Scalars['String']['input']>;
+  /** PRIVATE or SHARED. */
   visibility?: InputMaybe<Visibility>;
 };
 
