@@ -772,7 +772,9 @@ export type Contact = CrmRecord & {
   description: Maybe<Scalars['String']['output']>;
   /** Validated and stored in lower case. */
   email: Maybe<Scalars['String']['output']>;
+  /** Tracked emails sent to the contact, newest first. */
   emails: Array<EmailMessage>;
+  /** Freshness from `lastActivityAt` and the organisation's thresholds; COLD when never touched. */
   engagement: Engagement;
   /** Given name, at most 100 characters; null when unknown. */
   firstName: Maybe<Scalars['String']['output']>;
@@ -780,6 +782,7 @@ export type Contact = CrmRecord & {
   fullName: Scalars['String']['output'];
   /** Stable identifier; use it in contact(id:), updateContact, and as `contactId` on deals. */
   id: Scalars['ID']['output'];
+  /** Last signal, email, call or meeting; null when never touched. */
   lastActivityAt: Maybe<Scalars['DateTime']['output']>;
   /** Family name, at most 100 characters. */
   lastName: Scalars['String']['output'];
@@ -797,7 +800,9 @@ export type Contact = CrmRecord & {
   score: Scalars['Int']['output'];
   scoreBreakdown: ScoreBreakdown;
   scoreHistory: Array<ScoreChange>;
+  /** Signals matched to the contact, newest first. */
   signals: Array<SalesSignal>;
+  /** Social handles signals are matched by, lowercased, without the @. */
   socialHandles: Array<Scalars['String']['output']>;
   /** Free-form labels, at most 50, each up to 64 characters. */
   tags: Array<Scalars['String']['output']>;
@@ -1342,9 +1347,13 @@ export type CreateTerritoryInput = {
   users?: InputMaybe<Array<TerritoryUserInput>>;
 };
 
+/** A new web-to-lead form. Needs the FORMS setting. */
 export type CreateWebFormInput = {
+  /** The fields; one must fill `lastName`, names must be unique. */
   fields: Array<WebFormFieldInput>;
+  /** A value of the standard LEAD_SOURCE list, matched case-insensitively. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Display name, 1 to 120 characters. */
   name: Scalars['String']['input'];
   /** Owner of the leads it creates; defaults to the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
@@ -1925,22 +1934,33 @@ export type DuplicatePolicy =
 /** A tracked email sent from Pulse. */
 export type EmailMessage = {
   __typename?: 'EmailMessage';
+  /** How many times a tracked link in it was clicked. */
   clickCount: Scalars['Int']['output'];
+  /** When it was written (queued). */
   createdAt: Scalars['DateTime']['output'];
   /** Why sending failed. */
   error: Maybe<Scalars['String']['output']>;
   /** The HTML as sent, with the open pixel and tracked links. */
   html: Scalars['String']['output'];
+  /** Stable identifier; use it in emailMessage(id:). */
   id: Scalars['ID']['output'];
+  /** How many times it was opened. */
   openCount: Scalars['Int']['output'];
+  /** When it was first opened (tracking pixel loaded); null until then. */
   openedAt: Maybe<Scalars['DateTime']['output']>;
   /** The lead, contact or deal it was sent about. */
   record: Maybe<RelatedRecord>;
+  /** When the SMTP server accepted it; null until then. */
   sentAt: Maybe<Scalars['DateTime']['output']>;
+  /** The user who sent it. */
   sentBy: User;
+  /** Where sending stands. */
   status: EmailStatus;
+  /** The subject line. */
   subject: Scalars['String']['output'];
+  /** The plain-text part as written. */
   text: Scalars['String']['output'];
+  /** The recipient's address. */
   to: Scalars['String']['output'];
 };
 
@@ -1951,12 +1971,15 @@ export type EmailRecipient =
   /** The lead's or contact's email (a deal's contact). */
   | 'RECORD';
 
+/** Where a tracked email stands. */
 export type EmailStatus =
+  /** The SMTP server refused it; `error` says why. */
   | 'FAILED'
   /** No SMTP server is configured: kept and fully trackable, but not delivered. */
   | 'NOT_SENT'
   /** Being sent. */
   | 'QUEUED'
+  /** Accepted by the SMTP server. */
   | 'SENT';
 
 /** An email template. Merge fields: `{{lead.firstName}}` (or contact., account., deal., activity., record.), `{{owner.name}}`, `{{owner.email}}`. */
@@ -2352,6 +2375,7 @@ export type Lead = CrmRecord & {
   emails: Array<EmailMessage>;
   /** The company's number of employees; null when unknown. */
   employees: Maybe<Scalars['Int']['output']>;
+  /** Freshness from `lastActivityAt` and the organisation's thresholds; COLD when never touched. */
   engagement: Engagement;
   /** Given name, at most 100 characters; null when unknown. */
   firstName: Maybe<Scalars['String']['output']>;
@@ -2382,6 +2406,7 @@ export type Lead = CrmRecord & {
   scoreHistory: Array<ScoreChange>;
   /** Newest first. */
   signals: Array<SalesSignal>;
+  /** Social handles signals are matched by, lowercased, without the @. */
   socialHandles: Array<Scalars['String']['output']>;
   /** Not Contacted, Attempted to Contact, Contacted, Contact in Future, Pre-Qualified, Not Qualified, Junk Lead, Lost Lead or Converted. */
   status: Scalars['String']['output'];
@@ -2569,6 +2594,7 @@ export type MarkNotificationsReadPayload = {
   count: Scalars['Int']['output'];
 };
 
+/** Which records a mass email goes to. */
 export type MassEmailModule =
   | 'CONTACTS'
   | 'LEADS';
@@ -2682,6 +2708,7 @@ export type Mutation = {
   createStage: Stage;
   /** Administrators. Places every account at once. */
   createTerritory: Territory;
+  /** Creates a web-to-lead form. Needs the FORMS setting. */
   createWebForm: WebForm;
   /** Administrators only. */
   createWorkflowRule: WorkflowRule;
@@ -2689,6 +2716,7 @@ export type Mutation = {
   deactivateCustomField: CustomField;
   /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay; their live subscriptions end before the next event. Needs the USERS setting. */
   deactivateUser: User;
+  /** Stops a form accepting posts. Needs the FORMS setting. */
   deactivateWebForm: WebForm;
   deactivateWorkflowRule: WorkflowRule;
   /** Moves the account to the recycle bin. Needs DELETE on ACCOUNTS; BAD_USER_INPUT when already there. */
@@ -2739,6 +2767,7 @@ export type Mutation = {
   moveDeal: Deal;
   /** Pauses the organisation: reads, exports and subscriptions go on, every write is refused (FORBIDDEN, reason ORGANIZATION_PAUSED). */
   pauseOrganization: Organization;
+  /** Records a signal (matched like a webhook's) and returns it. Needs CREATE on SIGNALS. */
   recordSalesSignal: SalesSignal;
   /** Registers operations as trusted documents and returns them with their ids. Administrators only. */
   registerTrustedDocuments: Array<TrustedDocument>;
@@ -2762,6 +2791,7 @@ export type Mutation = {
   revokeApiKey: ApiKey;
   /** Generates a new webhook secret; the old one stops working. Administrators only. */
   rotateWebhookSecret: RotateWebhookSecretPayload;
+  /** Queues a tracked email to a lead, a contact or a deal's contact and returns it (QUEUED, or already SENT). Needs CREATE on EMAILS. */
   sendEmail: EmailMessage;
   /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
   sendMassEmail: SendMassEmailPayload;
@@ -2811,6 +2841,7 @@ export type Mutation = {
   updateRole: HierarchyRole;
   /** Administrators. Rescores every record of the module in the background. */
   updateScoringRule: ScoringRule;
+  /** Changes the sales-signal settings; fields left out stay. Needs the SIGNALS setting; BAD_USER_INPUT unless 1 <= hotDays < warmDays < coolingDays <= 3650. */
   updateSignalSettings: SignalSettings;
   /** Renames a stage or changes its probability or kind. Needs the PIPELINES setting. */
   updateStage: Stage;
@@ -3719,6 +3750,7 @@ export type Query = {
   dealsBoard: DealsBoard;
   /** Open deals closing this calendar month. */
   dealsClosingThisMonth: Array<DealListRow>;
+  /** One tracked email. */
   emailMessage: EmailMessage;
   /** Email templates (administrators only). */
   emailTemplates: Array<EmailTemplate>;
@@ -3797,6 +3829,7 @@ export type Query = {
   sharingRules: Array<SharingRule>;
   /** Sales signals per day and kind in the period. */
   signalCounts: Array<SignalCount>;
+  /** The organisation's sales-signal settings. */
   signalSettings: SignalSettings;
   /** Open deals whose closing date has passed. */
   slippingDeals: Array<DealListRow>;
@@ -3811,6 +3844,7 @@ export type Query = {
   user: User;
   /** Members of the organisation, active first, then by name. */
   users: Array<User>;
+  /** The organisation's web-to-lead forms, oldest first. */
   webForms: Array<WebForm>;
   /** One rule (administrators only). */
   workflowRule: WorkflowRule;
@@ -4210,16 +4244,25 @@ export type RecordRefInput = {
 
 /** Records a signal from an authenticated client; matched by email, handle or record id like a webhook's. */
 export type RecordSalesSignalInput = {
+  /** Attach to this contact directly (NOT_FOUND when not visible to you); skips matching. */
   contactId?: InputMaybe<Scalars['ID']['input']>;
-  /** Required for CUSTOM. */
+  /** Required for CUSTOM (BAD_USER_INPUT without); at most 100 characters. */
   customName?: InputMaybe<Scalars['String']['input']>;
+  /** Further facts: a JSON object of at most 10 kB. */
   detail?: InputMaybe<Scalars['JSON']['input']>;
+  /** The prospect's email, matched to a contact first, then an open lead. One of email, handle, leadId or contactId is required. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** A social handle (the @ is optional), matched after the email; for social kinds an unmatched handle may create a lead (see `createLeadsFromSocial`). */
   handle?: InputMaybe<Scalars['String']['input']>;
+  /** What the prospect did. */
   kind: SignalKind;
+  /** Attach to this lead directly (NOT_FOUND when not visible to you); skips matching. */
   leadId?: InputMaybe<Scalars['ID']['input']>;
+  /** When it happened, not in the future; omitted: now. */
   occurredAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Where it came from, at most 100 characters. */
   source?: InputMaybe<Scalars['String']['input']>;
+  /** The page visited or link clicked, at most 2,000 characters. */
   url?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -4423,10 +4466,12 @@ export type Role =
   | 'MANAGER'
   | 'SALES_REP';
 
+/** A new webhook secret, shown once. */
 export type RotateWebhookSecretPayload = {
   __typename?: 'RotateWebhookSecretPayload';
+  /** Send it as the `X-Pulse-Organization` header of `POST /hooks/signals`. */
   organizationId: Scalars['ID']['output'];
-  /** Sign POST /hooks/signals bodies with HMAC-SHA256 under this key. Shown once. */
+  /** Sign `POST /hooks/signals` requests with this key: `X-Pulse-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">` with `X-Pulse-Timestamp: <unix seconds>` within 5 minutes. Shown once. */
   secret: Scalars['String']['output'];
 };
 
@@ -4456,22 +4501,33 @@ export type SalesQuota = {
 /** A prospect's interaction, matched to a lead or contact when Pulse could. */
 export type SalesSignal = {
   __typename?: 'SalesSignal';
+  /** The contact it was matched to (contacts win over leads); null when none or not visible to you. */
   contact: Maybe<Contact>;
   /** Set on signals delivered by the `salesSignal` subscription: resume after it with `after`. */
   cursor: Maybe<Scalars['String']['output']>;
+  /** For CUSTOM: the kind's name, at most 100 characters; null otherwise. */
   customName: Maybe<Scalars['String']['output']>;
+  /** Further facts as sent (a JSON object up to 10 kB); `createdLead: true` when the signal created its lead. */
   detail: Maybe<Scalars['JSON']['output']>;
   /** The tracked email it came from, for EMAIL_OPENED and EMAIL_CLICKED. */
   email: Maybe<EmailMessage>;
+  /** The social handle as sent (at most 100 characters); null when not given. */
   handle: Maybe<Scalars['String']['output']>;
+  /** Stable identifier of the signal. */
   id: Scalars['ID']['output'];
+  /** What the prospect did. */
   kind: SignalKind;
+  /** The open lead it was matched to; null when matched to a contact, unmatched or not visible to you. */
   lead: Maybe<Lead>;
+  /** When it happened (the time sent with it, else when Pulse received it); lists are newest first by this. */
   occurredAt: Scalars['DateTime']['output'];
+  /** Where it came from, e.g. `twitter` or a tool's name, at most 100 characters; null when not given. */
   source: Maybe<Scalars['String']['output']>;
+  /** The page visited or link clicked, at most 2,000 characters; null when not given. */
   url: Maybe<Scalars['String']['output']>;
 };
 
+/** A page of sales signals, newest first. */
 export type SalesSignalConnection = {
   __typename?: 'SalesSignalConnection';
   /**
@@ -4479,31 +4535,44 @@ export type SalesSignalConnection = {
    * signal recorded after this read, with no gap and no duplicate.
    */
   cursor: Scalars['String']['output'];
+  /** The signals of this page with their cursors. */
   edges: Array<SalesSignalEdge>;
+  /** The signals of this page, without cursors. */
   nodes: Array<SalesSignal>;
+  /** Whether more signals follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many signals match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One signal with its position in the list. */
 export type SalesSignalEdge = {
   __typename?: 'SalesSignalEdge';
+  /** Opaque cursor; pass as `after` to continue after this signal (not an event cursor). */
   cursor: Scalars['String']['output'];
+  /** The signal. */
   node: SalesSignal;
 };
 
+/** Narrows the list of sales signals; all given conditions must hold. */
 export type SalesSignalFilter = {
+  /** Only these kinds; omitted: all. */
   kinds?: InputMaybe<Array<SignalKind>>;
   /** Signals of records this user owns. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** A lead or contact id. */
   recordId?: InputMaybe<Scalars['ID']['input']>;
+  /** Signals that occurred at or after this instant (inclusive). */
   since?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** Narrows the live signal feed; all given conditions must hold. */
 export type SalesSignalSubscriptionFilter = {
+  /** Only these kinds; omitted: all. */
   kinds?: InputMaybe<Array<SignalKind>>;
   /** Only signals of records the subscriber owns. */
   mine?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only signals of this lead or contact. */
   recordId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -4612,29 +4681,42 @@ export type ScoringRunStatus =
 
 /** Sends a tracked email about one lead, contact or deal (a deal's goes to its contact). */
 export type SendEmailInput = {
+  /** The contact to write to. */
   contactId?: InputMaybe<Scalars['ID']['input']>;
+  /** The deal whose contact to write to; BAD_USER_INPUT when it has none or the contact has no email. */
   dealId?: InputMaybe<Scalars['ID']['input']>;
-  /** Defaults to the text with line breaks kept. */
+  /** Defaults to the text with line breaks kept. At most 500,000 characters. */
   html?: InputMaybe<Scalars['String']['input']>;
+  /** The lead to write to; exactly one of leadId, contactId and dealId (BAD_USER_INPUT otherwise). */
   leadId?: InputMaybe<Scalars['ID']['input']>;
+  /** Subject line, 1 to 250 characters. */
   subject: Scalars['String']['input'];
+  /** Plain-text body, 1 to 100,000 characters. */
   text: Scalars['String']['input'];
 };
 
 /** Sends the same tracked email to every lead or contact matching a filter (those with an email). */
 export type SendMassEmailInput = {
+  /** With CONTACTS: which contacts; omitted: every contact you may read. */
   contactFilter?: InputMaybe<ContactFilter>;
+  /** HTML body; defaults to the text with line breaks kept. */
   html?: InputMaybe<Scalars['String']['input']>;
+  /** With LEADS: which leads (converted leads are always left out); omitted: every lead you may read. */
   leadFilter?: InputMaybe<LeadFilter>;
+  /** LEADS or CONTACTS. */
   module: MassEmailModule;
+  /** Subject line, 1 to 250 characters. */
   subject: Scalars['String']['input'];
+  /** Plain-text body, 1 to 100,000 characters. */
   text: Scalars['String']['input'];
 };
 
+/** The result of a mass email. */
 export type SendMassEmailPayload = {
   __typename?: 'SendMassEmailPayload';
   /** How many messages were created. */
   count: Scalars['Int']['output'];
+  /** The messages, one per recipient. */
   messages: Array<EmailMessage>;
   /** How many more mass emails the sender may send today. */
   remainingToday: Scalars['Int']['output'];
@@ -4776,14 +4858,20 @@ export type SignalScoreInput = {
   points: Scalars['Int']['input'];
 };
 
+/** The organisation's sales-signal settings. */
 export type SignalSettings = {
   __typename?: 'SignalSettings';
+  /** Days below which a record is COOLING; COLD beyond, and when never touched. */
   coolingDays: Scalars['Int']['output'];
+  /** Whether an unmatched social signal (mention or engagement) creates a lead. */
   createLeadsFromSocial: Scalars['Boolean']['output'];
   /** Whether a webhook secret exists (it is shown only when rotated). */
   hasWebhookSecret: Scalars['Boolean']['output'];
+  /** Days since the last interaction below which a record is HOT. */
   hotDays: Scalars['Int']['output'];
+  /** Mass emails each user may send per UTC day. */
   massEmailDailyLimit: Scalars['Int']['output'];
+  /** Days below which a record is WARM. */
   warmDays: Scalars['Int']['output'];
 };
 
@@ -5393,11 +5481,15 @@ export type UpdateScoringRuleInput = {
 
 /** The organisation's sales-signal settings. Administrators only. */
 export type UpdateSignalSettingsInput = {
+  /** Days below which a record is COOLING (COLD beyond); at most 3650. */
   coolingDays?: InputMaybe<Scalars['Int']['input']>;
+  /** Whether an unmatched social signal creates a lead. */
   createLeadsFromSocial?: InputMaybe<Scalars['Boolean']['input']>;
   /** Days below which a record is HOT; must be < warmDays < coolingDays. */
   hotDays?: InputMaybe<Scalars['Int']['input']>;
+  /** Mass emails each user may send per UTC day, 0 to 100,000. */
   massEmailDailyLimit?: InputMaybe<Scalars['Int']['input']>;
+  /** Days below which a record is WARM; must be < coolingDays. */
   warmDays?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -5494,14 +5586,23 @@ export type Visibility =
 /** A web-to-lead form. Post to `POST /forms/<publicKey>` (form-encoded or JSON). */
 export type WebForm = {
   __typename?: 'WebForm';
+  /** False once deactivated: posts are refused with 404. */
   active: Scalars['Boolean']['output'];
+  /** When the form was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The fields the form accepts. */
   fields: Array<WebFormField>;
+  /** Stable identifier; use it in deactivateWebForm. */
   id: Scalars['ID']['output'];
+  /** The lead source its leads get. */
   leadSource: Scalars['String']['output'];
+  /** Display name for administrators. */
   name: Scalars['String']['output'];
+  /** Owner of the leads it creates (when assignment rules do not choose). */
   owner: User;
+  /** The key in the form's public URL; not a secret. */
   publicKey: Scalars['String']['output'];
+  /** Where a browser goes after posting; null: the form answers JSON. */
   redirectUrl: Maybe<Scalars['String']['output']>;
 };
 
@@ -5512,12 +5613,17 @@ export type WebFormField = {
   leadField: Scalars['String']['output'];
   /** The name the field is posted under. */
   name: Scalars['String']['output'];
+  /** When true, a post without it is refused (400). */
   required: Scalars['Boolean']['output'];
 };
 
+/** One field of a new web form. */
 export type WebFormFieldInput = {
+  /** The lead field it fills (see `WebFormField.leadField`); BAD_USER_INPUT otherwise. */
   leadField: Scalars['String']['input'];
+  /** The name the field is posted under, 1 to 60 characters, unique in the form; `pulse_hp` is reserved. */
   name: Scalars['String']['input'];
+  /** Whether a post must carry it. */
   required?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
