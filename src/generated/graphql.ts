@@ -5099,7 +5099,7 @@ export type TimelineEntry = {
   actor: Maybe<User>;
   /** When it happened; entries are ordered by this, newest first. */
   at: Scalars['DateTime']['output'];
-  /** For UPDATED: each changed field with its old and new value; fields hidden from you by field-level security are left out. Empty for other kinds. */
+  /** For UPDATED: each changed field with its old and new value; fields hidden from you by field-level security are left out. Empty when the entry records no field change. */
   changes: Array<FieldChange>;
   /** Further facts about the entry (ids of related records, etc.). */
   data: Scalars['JSON']['output'];
