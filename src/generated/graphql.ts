@@ -432,10 +432,15 @@ export type Aggregate = {
 
 /** How an aggregate column is computed. */
 export type AggregateFunction =
+  /** Average of a numeric field, rounded to 2 decimals; DECIMAL. */
   | 'AVG'
+  /** Rows (without a field) or non-empty values of a field; INTEGER. */
   | 'COUNT'
+  /** Largest value of a comparable field. */
   | 'MAX'
+  /** Smallest value of a comparable field. */
   | 'MIN'
+  /** Exact sum of a numeric field (0 when none); DECIMAL. */
   | 'SUM';
 
 /** An aggregate column; COUNT without a field counts rows. SUM and AVG take numeric fields. */
@@ -448,18 +453,31 @@ export type AggregateInput = {
 
 /** The built-in analytics, by name (dashboards, CSV downloads at `/export/analytics/<name>.csv` with the name in kebab case). */
 export type AnalyticName =
+  /** See `activitiesByOwner`. */
   | 'ACTIVITIES_BY_OWNER'
+  /** See `dealsClosingThisMonth`. */
   | 'DEALS_CLOSING_THIS_MONTH'
+  /** See `dealMetrics` (one row). */
   | 'DEAL_METRICS'
+  /** See `engagementDistribution`. */
   | 'ENGAGEMENT_DISTRIBUTION'
+  /** See `leadsBySource`. */
   | 'LEADS_BY_SOURCE'
+  /** See `leadsByStatus`. */
   | 'LEADS_BY_STATUS'
+  /** See `leadConversion`. */
   | 'LEAD_CONVERSION'
+  /** See `overdueTasks`. */
   | 'OVERDUE_TASKS'
+  /** See `pipelineByStage`. */
   | 'PIPELINE_BY_STAGE'
+  /** See `salesForecast`. */
   | 'SALES_FORECAST'
+  /** See `signalCounts`. */
   | 'SIGNAL_COUNTS'
+  /** See `slippingDeals`. */
   | 'SLIPPING_DEALS'
+  /** See `timeInStage`. */
   | 'TIME_IN_STAGE';
 
 /**
@@ -737,12 +755,19 @@ export type ChartType =
 
 /** The type of a result column. DECIMAL values are strings with exact digits. */
 export type ColumnType =
+  /** true or false. */
   | 'BOOLEAN'
+  /** A string `YYYY-MM-DD`. */
   | 'DATE'
+  /** An ISO-8601 string in UTC. */
   | 'DATETIME'
+  /** A string with exact digits, e.g. `"12500.00"`. */
   | 'DECIMAL'
+  /** An id as a string. */
   | 'ID'
+  /** A JSON number. */
   | 'INTEGER'
+  /** Text. */
   | 'STRING';
 
 /** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
@@ -948,7 +973,9 @@ export type ContactOrderField =
 
 /** What lead conversion is grouped by. */
 export type ConversionGrouping =
+  /** Rows keyed by the owner's id. */
   | 'OWNER'
+  /** Rows keyed by lead source. */
   | 'SOURCE';
 
 /** The deal to create while converting a lead. */
@@ -1749,10 +1776,15 @@ export type DealEvent = {
 
 /** Kinds of change a live board receives. */
 export type DealEventKind =
+  /** A deal was created in the pipeline. */
   | 'CREATED'
+  /** The deal went to the recycle bin and leaves the board. */
   | 'DELETED'
+  /** The card moved: to another stage, or to another place in its column (`fromStage` = `toStage`). */
   | 'MOVED'
+  /** The deal came back from the recycle bin. */
   | 'RESTORED'
+  /** Fields changed without a move on the board. */
   | 'UPDATED';
 
 /** Narrows a list of deals (also the board and reports); all given conditions must hold. */
@@ -2000,9 +2032,13 @@ export type EngagedModule =
 
 /** Freshness of a lead or contact by time since its last interaction (thresholds set per organisation). */
 export type Engagement =
+  /** Longer ago, or never. */
   | 'COLD'
+  /** Less than `coolingDays` ago. */
   | 'COOLING'
+  /** Last interaction less than `hotDays` ago. */
   | 'HOT'
+  /** Less than `warmDays` ago. */
   | 'WARM';
 
 /** Records with one engagement colour. */
@@ -2118,7 +2154,9 @@ export type FieldScoreInput = {
 
 /** Forecast period length. */
 export type ForecastPeriod =
+  /** Calendar months. */
   | 'MONTH'
+  /** Calendar quarters (January, April, July, October). */
   | 'QUARTER';
 
 /** One period of the forecast, for one owner or (ownerId null) for everyone in scope. */
@@ -4227,11 +4265,17 @@ export type QuotaFilter = {
 
 /** What a profile may do with a module's records. */
 export type RecordAction =
+  /** Create records. */
   | 'CREATE'
+  /** Move records to the recycle bin. */
   | 'DELETE'
+  /** Export records as CSV. */
   | 'EXPORT'
+  /** Import records from CSV files. */
   | 'IMPORT'
+  /** See records (sharing then decides which). */
   | 'READ'
+  /** Change records (sharing then decides which). */
   | 'UPDATE';
 
 /** A reference to one CRM record by module and id. */
@@ -4462,8 +4506,11 @@ export type ResultColumn = {
 
 /** A user's title. What a user may do comes from their `profile`; inviting an ADMIN without a profile gives the Administrator profile, anyone else Standard. */
 export type Role =
+  /** May change or delete any member's reports, dashboards and schedules, and set quotas. */
   | 'ADMIN'
+  /** May set sales quotas. */
   | 'MANAGER'
+  /** No extra rights beyond the profile. */
   | 'SALES_REP';
 
 /** A new webhook secret, shown once. */
@@ -4750,17 +4797,29 @@ export type SetTrustedDocumentsRequiredInput = {
 
 /** A setting a profile may manage. ACCESS covers profiles, roles, sharing and API keys; AUDIT reading the audit log. */
 export type SettingPermission =
+  /** Profiles, roles, sharing, sharing rules and API keys. */
   | 'ACCESS'
+  /** Read the audit log. */
   | 'AUDIT'
+  /** Custom fields, standard-field settings, picklists, module labels and industry templates. */
   | 'FIELDS'
+  /** Create and deactivate web-to-lead forms. */
   | 'FORMS'
+  /** Organisation settings and plan, forecast settings, trusted documents, organisation export. */
   | 'ORGANIZATION'
+  /** Create and change pipelines and stages. */
   | 'PIPELINES'
+  /** Reserved: no operation checks it yet (reports and dashboards follow ownership). */
   | 'REPORTS'
+  /** Assignment rules and scoring rules. */
   | 'RULES'
+  /** Sales-signal settings and the webhook secret. */
   | 'SIGNALS'
+  /** Territories and their members. */
   | 'TERRITORIES'
+  /** Invite, change and deactivate members. */
   | 'USERS'
+  /** Workflow rules and email templates. */
   | 'WORKFLOWS';
 
 /** Modules whose records have an owner, and so follow organisation-wide sharing and the role hierarchy. */
@@ -4803,7 +4862,9 @@ export type SharingRule = {
 
 /** What a sharing rule grants. */
 export type SharingRuleAccess =
+  /** Grantees may read the records. */
   | 'READ'
+  /** Grantees may read and change the records. */
   | 'READ_WRITE';
 
 /** Creates an organisation and its first user, an administrator. */
@@ -4835,12 +4896,19 @@ export type SignalCount = {
 export type SignalKind =
   /** Any other kind; `customName` says which. */
   | 'CUSTOM'
+  /** A tracked link was clicked. */
   | 'EMAIL_CLICKED'
+  /** A tracked email was opened. */
   | 'EMAIL_OPENED'
+  /** The prospect replied to an email. */
   | 'EMAIL_REPLIED'
+  /** The prospect posted a web form. */
   | 'FORM_SUBMITTED'
+  /** The prospect liked, shared or followed on a social network. */
   | 'SOCIAL_ENGAGEMENT'
+  /** The prospect mentioned you on a social network. */
   | 'SOCIAL_MENTION'
+  /** The prospect visited your website (`url`). */
   | 'WEBSITE_VISIT';
 
 /** Points per signal of a kind (leads and contacts), e.g. +5 per EMAIL_OPENED up to 25. */
@@ -4936,8 +5004,11 @@ export type StageInput = {
 
 /** Whether deals in a stage are still being worked, won or lost. */
 export type StageKind =
+  /** Closed lost: a deal entering it gets `closedAt`. */
   | 'LOST'
+  /** Still being worked. */
   | 'OPEN'
+  /** Closed won: a deal entering it gets `closedAt`. */
   | 'WON';
 
 /** A standard picklist an organisation can edit. */
