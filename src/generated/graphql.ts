@@ -94,18 +94,22 @@ export type AccessModule =
   | 'NOTES'
   | 'SIGNALS';
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type Account = CrmRecord & {
   __typename?: 'Account';
   /** Customer, Partner, Prospect, Reseller, Vendor, Competitor, Investor or Other. */
   accountType: Maybe<Scalars['String']['output']>;
   /** Activities on the account, newest first. */
   activities: Array<Activity>;
+  /** Billing address; parts not recorded are null. */
   address: Address;
+  /** Yearly revenue as a decimal string with up to 2 decimals, e.g. `"1250000.00"`; null when unknown. */
   annualRevenue: Maybe<Scalars['Decimal']['output']>;
   /** The account's contacts, oldest first (at most `first`, up to 200). Use `contacts(filter: {accountId})` to page through all. */
   contacts: Array<Contact>;
+  /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The user who created it (for an API key, its creator); null when no creator is recorded. */
   createdBy: Maybe<User>;
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
@@ -113,91 +117,116 @@ export type Account = CrmRecord & {
   customFields: Scalars['JSON']['output'];
   /** The account's deals, newest first (at most `first`, up to 200). Use `deals(filter: {accountId})` to page through all. */
   deals: Array<Deal>;
+  /** When it was moved to the recycle bin; null while live. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Free text, at most 32,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Number of employees; null when unknown. */
   employees: Maybe<Scalars['Int']['output']>;
+  /** Stable identifier; use it in account(id:), updateAccount, and as `accountId` on contacts and deals. */
   id: Scalars['ID']['output'];
+  /** A value of the organisation's INDUSTRY picklist; null when none. */
   industry: Maybe<Scalars['String']['output']>;
+  /** Company name, at most 200 characters. */
   name: Scalars['String']['output'];
   /** Notes on the account, newest first. */
   notes: Array<Note>;
+  /** The user responsible for the account. */
   owner: User;
   /** Normalised to E.164, e.g. +14155550123. */
   phone: Maybe<Scalars['String']['output']>;
+  /** Free-form labels, at most 50, each up to 64 characters. */
   tags: Array<Scalars['String']['output']>;
   /** Every territory the account belongs to, ancestors included. */
   territories: Array<Territory>;
+  /** What happened to the account, newest first: creation, field changes, notes, activities. */
   timeline: TimelineConnection;
+  /** When the account last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it back as `expectedVersion` in updateAccount. */
   version: Scalars['Int']['output'];
+  /** Web address as entered (a scheme is not added); null when none. */
   website: Maybe<Scalars['String']['output']>;
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountActivitiesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountContactsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountCustomFieldArgs = {
   apiName: Scalars['String']['input'];
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountDealsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountNotesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A company you do business with (Zoho's Accounts). */
+/** A company you do business with (Zoho's Accounts). Optional fields your profile hides read as null. */
 export type AccountTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A page of accounts. */
 export type AccountConnection = {
   __typename?: 'AccountConnection';
+  /** The accounts of this page with their cursors. */
   edges: Array<AccountEdge>;
+  /** The accounts of this page, without cursors. */
   nodes: Array<Account>;
+  /** Whether more accounts follow, and the cursor to continue from. */
   pageInfo: PageInfo;
-  /** How many accounts match the filter (all pages). */
+  /** How many accounts match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One account with its position in the list. */
 export type AccountEdge = {
   __typename?: 'AccountEdge';
+  /** Opaque cursor; pass as `after` to continue after this account. */
   cursor: Scalars['String']['output'];
+  /** The account. */
   node: Account;
 };
 
 /** Narrows a list of accounts; all given conditions must hold. */
 export type AccountFilter = {
+  /** Only accounts of one of these types (exact, as stored). */
   accountType?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Created at or after this instant (inclusive). */
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Created before this instant (exclusive). */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Conditions on custom fields, all of which must hold. */
   customFields?: InputMaybe<Array<CustomFieldCondition>>;
   /** True lists the recycle bin instead of live records. */
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only accounts with one of these industries (exact, as stored). */
   industry?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only accounts owned by this user. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only accounts owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
-  /** Matches name, website or phone, case-insensitively. */
+  /** Matches name, website or phone containing this text, case-insensitively (fields hidden from you are not searched). */
   search?: InputMaybe<Scalars['String']['input']>;
   /** Records carrying this tag. */
   tag?: InputMaybe<Scalars['String']['input']>;
@@ -205,13 +234,17 @@ export type AccountFilter = {
   territoryId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** How to sort a list of accounts. */
 export type AccountOrderBy = {
   /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
   customField?: InputMaybe<Scalars['String']['input']>;
+  /** DESC: largest or newest first. */
   direction?: InputMaybe<OrderDirection>;
+  /** The sort key; a field hidden from you is FORBIDDEN. */
   field: AccountOrderField;
 };
 
+/** What accounts can be sorted by; ties are broken by id, so pages never skip or repeat. */
 export type AccountOrderField =
   | 'ANNUAL_REVENUE'
   | 'CREATED_AT'
@@ -288,10 +321,15 @@ export type ActivityConnection = {
 /** Activities of one owner and type. */
 export type ActivityCount = {
   __typename?: 'ActivityCount';
+  /** Of those, how many are COMPLETED. */
   completed: Scalars['Int']['output'];
+  /** Activities created in the period. */
   count: Scalars['Int']['output'];
+  /** The owner. */
   owner: Maybe<User>;
+  /** The owner's id. */
   ownerId: Scalars['ID']['output'];
+  /** The activity type. */
   type: ActivityType;
 };
 
@@ -357,55 +395,89 @@ export type ActivityType =
 /** A postal address (Zoho's address fields). */
 export type Address = {
   __typename?: 'Address';
+  /** City or town; null when not recorded. */
   city: Maybe<Scalars['String']['output']>;
+  /** Country as entered (free text, not normalised); null when not recorded. */
   country: Maybe<Scalars['String']['output']>;
+  /** Postal or ZIP code, as entered; null when not recorded. */
   postalCode: Maybe<Scalars['String']['output']>;
+  /** State, province or region; null when not recorded. */
   state: Maybe<Scalars['String']['output']>;
+  /** Street and number, possibly several lines; null when not recorded. */
   street: Maybe<Scalars['String']['output']>;
 };
 
 /** A postal address to write; an omitted part is left as it is on update. */
 export type AddressInput = {
+  /** City or town. Trimmed; an empty string or null clears it. */
   city?: InputMaybe<Scalars['String']['input']>;
+  /** Country. Trimmed; an empty string or null clears it. */
   country?: InputMaybe<Scalars['String']['input']>;
+  /** Postal or ZIP code. Trimmed; an empty string or null clears it. */
   postalCode?: InputMaybe<Scalars['String']['input']>;
+  /** State, province or region. Trimmed; an empty string or null clears it. */
   state?: InputMaybe<Scalars['String']['input']>;
+  /** Street and number. Trimmed; an empty string or null clears it. */
   street?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A saved aggregate column. */
 export type Aggregate = {
   __typename?: 'Aggregate';
+  /** The field's apiName; null for COUNT of rows. */
   field: Maybe<Scalars['String']['output']>;
+  /** The function. */
   function: AggregateFunction;
 };
 
+/** How an aggregate column is computed. */
 export type AggregateFunction =
+  /** Average of a numeric field, rounded to 2 decimals; DECIMAL. */
   | 'AVG'
+  /** Rows (without a field) or non-empty values of a field; INTEGER. */
   | 'COUNT'
+  /** Largest value of a comparable field. */
   | 'MAX'
+  /** Smallest value of a comparable field. */
   | 'MIN'
+  /** Exact sum of a numeric field (0 when none); DECIMAL. */
   | 'SUM';
 
 /** An aggregate column; COUNT without a field counts rows. SUM and AVG take numeric fields. */
 export type AggregateInput = {
+  /** A field's apiName; required except for COUNT. SUM and AVG give DECIMAL (AVG rounded to 2 decimals). */
   field?: InputMaybe<Scalars['String']['input']>;
+  /** The function; column key `count` for COUNT of rows, else `<function>_<field>`, e.g. `sum_amount`. */
   function: AggregateFunction;
 };
 
 /** The built-in analytics, by name (dashboards, CSV downloads at `/export/analytics/<name>.csv` with the name in kebab case). */
 export type AnalyticName =
+  /** See `activitiesByOwner`. */
   | 'ACTIVITIES_BY_OWNER'
+  /** See `dealsClosingThisMonth`. */
   | 'DEALS_CLOSING_THIS_MONTH'
+  /** See `dealMetrics` (one row). */
   | 'DEAL_METRICS'
+  /** See `engagementDistribution`. */
   | 'ENGAGEMENT_DISTRIBUTION'
+  /** See `leadsBySource`. */
   | 'LEADS_BY_SOURCE'
+  /** See `leadsByStatus`. */
   | 'LEADS_BY_STATUS'
+  /** See `leadConversion`. */
   | 'LEAD_CONVERSION'
+  /** See `overdueTasks`. */
   | 'OVERDUE_TASKS'
+  /** See `pipelineByStage`. */
   | 'PIPELINE_BY_STAGE'
+  /** See `salesForecast`. */
   | 'SALES_FORECAST'
+  /** See `signalCounts`. */
   | 'SIGNAL_COUNTS'
+  /** See `slippingDeals`. */
   | 'SLIPPING_DEALS'
+  /** See `timeInStage`. */
   | 'TIME_IN_STAGE';
 
 /**
@@ -444,16 +516,23 @@ export type ApiKey = {
   __typename?: 'ApiKey';
   /** Neither revoked nor expired. */
   active: Scalars['Boolean']['output'];
+  /** When the key was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The administrator the key acts as; the key stops working when they are deactivated. */
   createdBy: User;
+  /** When the key stops working; null: it never expires. */
   expiresAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable identifier; use it in revokeApiKey. */
   id: Scalars['ID']['output'];
-  /** When the key was last used, to the minute. */
+  /** When the key was last used, to the minute; null when never used. */
   lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  /** A label to recognise the key by, e.g. the integration's name. */
   name: Scalars['String']['output'];
   /** The first characters of the key, to tell keys apart; the key itself is shown only once. */
   prefix: Scalars['String']['output'];
+  /** What the key may do: its creator's access narrowed to this profile. */
   profile: Profile;
+  /** When it was revoked; null while not revoked. */
   revokedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
@@ -542,44 +621,62 @@ export type AuditAction =
   | 'USER_INVITED'
   | 'USER_UPDATED';
 
+/** A page of audit entries, newest first. */
 export type AuditConnection = {
   __typename?: 'AuditConnection';
+  /** The entries of this page with their cursors. */
   edges: Array<AuditEdge>;
+  /** The entries of this page, without cursors. */
   nodes: Array<AuditEntry>;
+  /** Whether more entries follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many entries match the filter in all pages; counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One audit entry with its position in the list. */
 export type AuditEdge = {
   __typename?: 'AuditEdge';
+  /** Opaque cursor; pass as `after` to continue after this entry. */
   cursor: Scalars['String']['output'];
+  /** The entry. */
   node: AuditEntry;
 };
 
 /** One audit log entry. */
 export type AuditEntry = {
   __typename?: 'AuditEntry';
+  /** What was done. */
   action: AuditAction;
   /** The user who acted (for an API key, its creator); null if that user no longer exists. */
   actor: Maybe<User>;
   /** Set when the action was taken with an API key. */
   actorApiKeyId: Maybe<Scalars['ID']['output']>;
+  /** When the action happened; the log is ordered by this, newest first. */
   at: Scalars['DateTime']['output'];
   /** Details, such as the values before and after a change. */
   detail: Scalars['JSON']['output'];
+  /** Stable identifier of the entry. */
   id: Scalars['ID']['output'];
+  /** A sentence a person can read, e.g. `API key "Zapier" revoked`. */
   summary: Scalars['String']['output'];
+  /** The id of what was acted on; null for actions without one (e.g. SIGNED_IN). */
   targetId: Maybe<Scalars['ID']['output']>;
   /** What was acted on: USER, PROFILE, ROLE, SHARING_RULE, API_KEY or a module name. */
   targetType: Maybe<Scalars['String']['output']>;
 };
 
+/** Narrows the audit log; all given conditions must hold. Omitted fields do not filter. */
 export type AuditFilter = {
+  /** Only these actions; empty or omitted: all. */
   actions?: InputMaybe<Array<AuditAction>>;
   /** Entries of this acting user. */
   actorId?: InputMaybe<Scalars['ID']['input']>;
+  /** Entries at or after this instant (inclusive). */
   since?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Entries about this user, profile, role, rule, key or record. */
   targetId?: InputMaybe<Scalars['ID']['input']>;
+  /** Entries before this instant (exclusive). */
   until?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
@@ -603,8 +700,9 @@ export type BoardColumn = {
   count: Scalars['Int']['output'];
   /** Cards in board order. Without arguments: the first `perStage` cards read with the board. */
   deals: DealConnection;
+  /** The column's stage. */
   stage: Stage;
-  /** Sum of their amounts (exact). */
+  /** Sum of their amounts (exact, deals without an amount count as 0); currencies are not converted. */
   totalAmount: Scalars['Decimal']['output'];
   /** Sum of amount x probability / 100 (exact). */
   weightedAmount: Scalars['Decimal']['output'];
@@ -617,8 +715,10 @@ export type BoardColumnDealsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A built-in analytic as saved on a component. */
 export type BuiltInAnalytic = {
   __typename?: 'BuiltInAnalytic';
+  /** Which analytic. */
   analytic: AnalyticName;
   /** The parameters as saved. */
   params: Maybe<Scalars['JSON']['output']>;
@@ -626,7 +726,9 @@ export type BuiltInAnalytic = {
 
 /** A built-in analytic with its parameters. */
 export type BuiltInAnalyticInput = {
+  /** Which analytic. */
   analytic: AnalyticName;
+  /** Its parameters, validated on save (BAD_USER_INPUT); omitted: the defaults. */
   params?: InputMaybe<AnalyticsParams>;
 };
 
@@ -653,21 +755,33 @@ export type ChartType =
 
 /** The type of a result column. DECIMAL values are strings with exact digits. */
 export type ColumnType =
+  /** true or false. */
   | 'BOOLEAN'
+  /** A string `YYYY-MM-DD`. */
   | 'DATE'
+  /** An ISO-8601 string in UTC. */
   | 'DATETIME'
+  /** A string with exact digits, e.g. `"12500.00"`. */
   | 'DECIMAL'
+  /** An id as a string. */
   | 'ID'
+  /** A JSON number. */
   | 'INTEGER'
+  /** Text. */
   | 'STRING';
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type Contact = CrmRecord & {
   __typename?: 'Contact';
+  /** The company the contact works for (possibly in the recycle bin); null when none or not visible to you. */
   account: Maybe<Account>;
+  /** Activities about the contact, newest first. */
   activities: Array<Activity>;
+  /** Mailing address; parts not recorded are null. */
   address: Address;
+  /** When the contact was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The user who created it (for an API key, its creator); null when no creator is recorded. */
   createdBy: Maybe<User>;
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
@@ -675,22 +789,35 @@ export type Contact = CrmRecord & {
   customFields: Scalars['JSON']['output'];
   /** The contact's deals, newest first. */
   deals: Array<Deal>;
+  /** When it was moved to the recycle bin; null while live. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Department, at most 150 characters; null when unknown. */
   department: Maybe<Scalars['String']['output']>;
+  /** Free text, at most 32,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
   /** Validated and stored in lower case. */
   email: Maybe<Scalars['String']['output']>;
+  /** Tracked emails sent to the contact, newest first. */
   emails: Array<EmailMessage>;
+  /** Freshness from `lastActivityAt` and the organisation's thresholds; COLD when never touched. */
   engagement: Engagement;
+  /** Given name, at most 100 characters; null when unknown. */
   firstName: Maybe<Scalars['String']['output']>;
   /** First and last name. */
   fullName: Scalars['String']['output'];
+  /** Stable identifier; use it in contact(id:), updateContact, and as `contactId` on deals. */
   id: Scalars['ID']['output'];
+  /** Last signal, email, call or meeting; null when never touched. */
   lastActivityAt: Maybe<Scalars['DateTime']['output']>;
+  /** Family name, at most 100 characters. */
   lastName: Scalars['String']['output'];
+  /** A value of the LEAD_SOURCE picklist; null when unknown. */
   leadSource: Maybe<Scalars['String']['output']>;
+  /** Mobile number, normalised to E.164; null when none. */
   mobile: Maybe<Scalars['String']['output']>;
+  /** Notes on the contact, newest first. */
   notes: Array<Note>;
+  /** The user responsible for the contact. */
   owner: User;
   /** Normalised to E.164. */
   phone: Maybe<Scalars['String']['output']>;
@@ -698,112 +825,142 @@ export type Contact = CrmRecord & {
   score: Scalars['Int']['output'];
   scoreBreakdown: ScoreBreakdown;
   scoreHistory: Array<ScoreChange>;
+  /** Signals matched to the contact, newest first. */
   signals: Array<SalesSignal>;
+  /** Social handles signals are matched by, lowercased, without the @. */
   socialHandles: Array<Scalars['String']['output']>;
+  /** Free-form labels, at most 50, each up to 64 characters. */
   tags: Array<Scalars['String']['output']>;
   /** Its account's territories. */
   territories: Array<Territory>;
+  /** What happened to the contact, newest first: creation, field changes, notes, activities, conversion. */
   timeline: TimelineConnection;
+  /** Job title, at most 150 characters; null when unknown. */
   title: Maybe<Scalars['String']['output']>;
+  /** When the contact last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it back as `expectedVersion` in updateContact. */
   version: Scalars['Int']['output'];
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactActivitiesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactCustomFieldArgs = {
   apiName: Scalars['String']['input'];
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactDealsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactEmailsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactNotesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactSignalsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A person at an account you do business with (Zoho's Contacts). */
+/** A person at an account you do business with (Zoho's Contacts). Optional fields your profile hides read as null. */
 export type ContactTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A page of contacts. */
 export type ContactConnection = {
   __typename?: 'ContactConnection';
+  /** The contacts of this page with their cursors. */
   edges: Array<ContactEdge>;
+  /** The contacts of this page, without cursors. */
   nodes: Array<Contact>;
+  /** Whether more contacts follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many contacts match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One contact with its position in the list. */
 export type ContactEdge = {
   __typename?: 'ContactEdge';
+  /** Opaque cursor; pass as `after` to continue after this contact. */
   cursor: Scalars['String']['output'];
+  /** The contact. */
   node: Contact;
 };
 
+/** Narrows a list of contacts; all given conditions must hold. */
 export type ContactFilter = {
+  /** Only contacts of this account. */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Created at or after this instant (inclusive). */
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Created before this instant (exclusive). */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Conditions on custom fields, all of which must hold. */
   customFields?: InputMaybe<Array<CustomFieldCondition>>;
+  /** True lists the recycle bin instead of live contacts. */
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
   /** Exact email, case-insensitive. */
   email?: InputMaybe<Scalars['String']['input']>;
   /** Only records of this freshness (time since last interaction). */
   engagement?: InputMaybe<Array<Engagement>>;
+  /** Last interaction at or after this instant (inclusive); contacts never touched do not match. */
   lastActivityAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Last interaction before this instant (exclusive). */
   lastActivityBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only contacts with one of these lead sources (exact, as stored). */
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only contacts owned by this user. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only contacts owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   scoreMax?: InputMaybe<Scalars['Int']['input']>;
   scoreMin?: InputMaybe<Scalars['Int']['input']>;
-  /** Matches names, email or phone, case-insensitively. */
+  /** Matches first or last name, email, phone or mobile containing this text, case-insensitively (fields hidden from you are not searched). */
   search?: InputMaybe<Scalars['String']['input']>;
+  /** Records carrying this tag (exact). */
   tag?: InputMaybe<Scalars['String']['input']>;
   /** Records of this territory or any territory under it. */
   territoryId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** How to sort a list of contacts. */
 export type ContactOrderBy = {
   /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
   customField?: InputMaybe<Scalars['String']['input']>;
+  /** DESC: largest, latest or Z first. */
   direction?: InputMaybe<OrderDirection>;
+  /** The sort key; a field hidden from you is FORBIDDEN. */
   field: ContactOrderField;
 };
 
+/** What contacts can be sorted by; ties are broken by id, so pages never skip or repeat. */
 export type ContactOrderField =
   | 'CREATED_AT'
   /** The custom field named in `customField`. */
@@ -816,13 +973,18 @@ export type ContactOrderField =
 
 /** What lead conversion is grouped by. */
 export type ConversionGrouping =
+  /** Rows keyed by the owner's id. */
   | 'OWNER'
+  /** Rows keyed by lead source. */
   | 'SOURCE';
 
 /** The deal to create while converting a lead. */
 export type ConvertLeadDealInput = {
+  /** Decimal string, not negative, at most 2 decimals, in the organisation's currency. */
   amount?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Expected closing date, `YYYY-MM-DD`. */
   closingDate?: InputMaybe<Scalars['Date']['input']>;
+  /** Deal name, 1 to 200 characters. */
   name: Scalars['String']['input'];
   /** Defaults to the default pipeline. */
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
@@ -834,7 +996,9 @@ export type ConvertLeadDealInput = {
 export type ConvertLeadInput = {
   /** Attach the contact to this account instead of finding or creating one by company name. */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Also create a deal for the new contact and account; omitted: no deal. */
   createDeal?: InputMaybe<ConvertLeadDealInput>;
+  /** The lead; CONFLICT when already converted (`reason: LEAD_CONVERTED`) or in the recycle bin. */
   id: Scalars['ID']['input'];
 };
 
@@ -843,25 +1007,39 @@ export type ConvertLeadPayload = {
   __typename?: 'ConvertLeadPayload';
   /** Null when the lead had no company and no `accountId` was given. */
   account: Maybe<Account>;
+  /** The new contact, with the lead's name, email, phones, address, tags and owner. */
   contact: Contact;
+  /** The new deal; null when `createDeal` was omitted. */
   deal: Maybe<Deal>;
+  /** The lead, now with status Converted and `convertedAt` set. */
   lead: Lead;
 };
 
+/** A new account. Writing a field your profile makes read-only or hidden is FORBIDDEN. */
 export type CreateAccountInput = {
+  /** A value of the ACCOUNT_TYPE picklist, matched case-insensitively. */
   accountType?: InputMaybe<Scalars['String']['input']>;
+  /** Billing address. */
   address?: InputMaybe<AddressInput>;
+  /** Decimal string, not negative, at most 2 decimals, e.g. `"1250000.00"`. */
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Whole number from 0. */
   employees?: InputMaybe<Scalars['Int']['input']>;
+  /** A value of the INDUSTRY picklist, matched case-insensitively (see `picklist`); BAD_USER_INPUT otherwise. */
   industry?: InputMaybe<Scalars['String']['input']>;
+  /** Company name, 1 to 200 characters after trimming. */
   name: Scalars['String']['input'];
-  /** Defaults to the caller. */
+  /** An active user of the organisation (NOT_FOUND / BAD_USER_INPUT otherwise). Omitted: the assignment rules choose, else the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Any common format; normalised to E.164 with the organisation's country as default. BAD_USER_INPUT when not a possible number. */
   phone?: InputMaybe<Scalars['String']['input']>;
+  /** At most 50 labels of up to 64 characters; duplicates and blanks are dropped. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** An http(s) web address; `https://` is assumed without a scheme. BAD_USER_INPUT when invalid. */
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -887,16 +1065,20 @@ export type CreateActivityInput = {
   type: ActivityType;
 };
 
+/** A new API key. */
 export type CreateApiKeyInput = {
-  /** Omitted: the key does not expire. */
+  /** Omitted: the key does not expire. Must be in the future (BAD_USER_INPUT otherwise). */
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** A label, 1 to 200 characters. */
   name: Scalars['String']['input'];
-  /** What the key may do. */
+  /** What the key may do; NOT_FOUND when the profile is not in your organisation. */
   profileId: Scalars['ID']['input'];
 };
 
+/** A created API key and its secret, shown this once. */
 export type CreateApiKeyPayload = {
   __typename?: 'CreateApiKeyPayload';
+  /** The key's details, without the secret. */
   apiKey: ApiKey;
   /** The key (`pk_...`). Shown only here: Pulse stores only its SHA-256 hash. */
   secret: Scalars['String']['output'];
@@ -910,25 +1092,39 @@ export type CreateAssignmentRuleInput = {
   name: Scalars['String']['input'];
 };
 
+/** A new contact. Writing a field your profile makes read-only or hidden is FORBIDDEN. */
 export type CreateContactInput = {
+  /** A live account you can see (NOT_FOUND otherwise). */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Mailing address. */
   address?: InputMaybe<AddressInput>;
   /** Create even when a contact with this email exists (otherwise CONFLICT names it). */
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Department, at most 150 characters. */
   department?: InputMaybe<Scalars['String']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** A valid address; trimmed and lowercased (BAD_USER_INPUT when invalid). */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** Given name, at most 100 characters. */
   firstName?: InputMaybe<Scalars['String']['input']>;
+  /** Family name, 1 to 100 characters after trimming. */
   lastName: Scalars['String']['input'];
+  /** A value of the LEAD_SOURCE picklist, matched case-insensitively. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Any common format; normalised to E.164. */
   mobile?: InputMaybe<Scalars['String']['input']>;
+  /** An active user of the organisation. Omitted: the assignment rules choose, else the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Any common format; normalised to E.164 with the organisation's country as default. */
   phone?: InputMaybe<Scalars['String']['input']>;
   /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
   socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** At most 50 labels of up to 64 characters; duplicates and blanks are dropped. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Job title, at most 150 characters. */
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -950,32 +1146,47 @@ export type CreateCustomFieldInput = {
   unique?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** A new dashboard, owned by the caller. */
 export type CreateDashboardInput = {
+  /** Tiles in display order, at most 24. */
   components: Array<DashboardComponentInput>;
+  /** Display name, 1 to 200 characters. */
   name: Scalars['String']['input'];
+  /** PRIVATE (only you) or SHARED (the whole organisation). */
   visibility?: InputMaybe<Visibility>;
 };
 
+/** A new deal. Writing a field your profile makes read-only or hidden is FORBIDDEN. */
 export type CreateDealInput = {
+  /** A live account you can see (NOT_FOUND otherwise). */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Decimal string, not negative, at most 2 decimals, e.g. `"12500.50"`. */
   amount?: InputMaybe<Scalars['Decimal']['input']>;
+  /** `YYYY-MM-DD`. */
   closingDate?: InputMaybe<Scalars['Date']['input']>;
+  /** A live contact you can see (NOT_FOUND otherwise). */
   contactId?: InputMaybe<Scalars['ID']['input']>;
-  /** Defaults to the organisation's currency. */
+  /** Three-letter ISO 4217 code (case-insensitive). Defaults to the organisation's currency. */
   currency?: InputMaybe<Scalars['String']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** A value of the LEAD_SOURCE picklist, matched case-insensitively. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Deal name, 1 to 200 characters after trimming. */
   name: Scalars['String']['input'];
+  /** What to do next, at most 500 characters. */
   nextStep?: InputMaybe<Scalars['String']['input']>;
+  /** An active user of the organisation. Omitted: the assignment rules choose, else the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** Defaults to the default pipeline (or the stage's pipeline). */
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
-  /** Defaults to the stage's probability. */
+  /** 0 to 100. Defaults to the stage's probability. */
   probability?: InputMaybe<Scalars['Int']['input']>;
   /** Defaults to the pipeline's first stage. */
   stageId?: InputMaybe<Scalars['ID']['input']>;
+  /** At most 50 labels of up to 64 characters; duplicates and blanks are dropped. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
@@ -990,37 +1201,57 @@ export type CreateImportInput = {
   module: ImportModule;
 };
 
+/** A new lead. Writing a field your profile makes read-only or hidden is FORBIDDEN. */
 export type CreateLeadInput = {
+  /** Postal address. */
   address?: InputMaybe<AddressInput>;
   /** Create even when a lead or contact with this email exists (otherwise CONFLICT names it). */
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Decimal string, not negative, at most 2 decimals. */
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Company name, at most 200 characters. */
   company?: InputMaybe<Scalars['String']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** A valid address; trimmed and lowercased (BAD_USER_INPUT when invalid). */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** Whole number from 0. */
   employees?: InputMaybe<Scalars['Int']['input']>;
+  /** Given name, at most 100 characters. */
   firstName?: InputMaybe<Scalars['String']['input']>;
+  /** A value of the INDUSTRY picklist, matched case-insensitively. */
   industry?: InputMaybe<Scalars['String']['input']>;
+  /** Family name, 1 to 100 characters after trimming. */
   lastName: Scalars['String']['input'];
+  /** A value of the LEAD_SOURCE picklist, matched case-insensitively. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Any common format; normalised to E.164. */
   mobile?: InputMaybe<Scalars['String']['input']>;
+  /** An active user of the organisation. Omitted: the assignment rules choose, else the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Any common format; normalised to E.164 with the organisation's country as default. */
   phone?: InputMaybe<Scalars['String']['input']>;
   /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
   socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** Defaults to Not Contacted. */
+  /** Defaults to Not Contacted. A value of the LEAD_STATUS picklist; Converted is refused (only convertLead sets it). */
   status?: InputMaybe<Scalars['String']['input']>;
+  /** At most 50 labels of up to 64 characters; duplicates and blanks are dropped. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Job title, at most 150 characters. */
   title?: InputMaybe<Scalars['String']['input']>;
+  /** An http(s) web address; `https://` is assumed without a scheme. */
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Writes a note on a record. */
 export type CreateNoteInput = {
+  /** The text, 1 to 32,000 characters after trimming. */
   body: Scalars['String']['input'];
+  /** The lead, contact, account or deal to write on; NOT_FOUND when you cannot see it. */
   relatedTo: RecordRefInput;
+  /** Optional heading, at most 200 characters; blank means none. */
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -1028,41 +1259,59 @@ export type CreateNoteInput = {
 export type CreatePipelineInput = {
   /** Make it the default pipeline for new deals. */
   isDefault?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Display name, 1 to 120 characters after trimming. */
   name: Scalars['String']['input'];
   /** Stages in board order; at least one. Defaults to Zoho's generic stages. */
   stages?: InputMaybe<Array<StageInput>>;
 };
 
+/** A new profile; lists omitted are empty (the profile allows nothing there). */
 export type CreateProfileInput = {
+  /** Free text for administrators. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Fields to hide or make read-only; BAD_USER_INPUT for a field not in `securableFields`. */
   fieldAccess?: InputMaybe<Array<FieldAccessInput>>;
+  /** Allowed actions per module; a module left out allows nothing. */
   modules?: InputMaybe<Array<ModulePermissionsInput>>;
+  /** Display name, 1 to 120 characters. */
   name: Scalars['String']['input'];
+  /** Settings its users may manage. */
   settings?: InputMaybe<Array<SettingPermission>>;
 };
 
+/** A new saved report. Fields your profile hides cannot be used (BAD_USER_INPUT). */
 export type CreateReportInput = {
+  /** Aggregate columns; with `groupBy`, one value per group. */
   aggregates?: InputMaybe<Array<AggregateInput>>;
   /** Fields listed when the report neither groups nor aggregates (a list of records). */
   columns?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Conditions every counted record meets (fields from `reportFields`). */
   filters?: InputMaybe<Array<CriterionInput>>;
   /** Up to two fields. */
   groupBy?: InputMaybe<Array<GroupByInput>>;
   /** At most this many rows (1-100000). */
   limit?: InputMaybe<Scalars['Int']['input']>;
+  /** The module whose records the report reads. */
   module: ReportModule;
+  /** Display name, 1 to 200 characters. */
   name: Scalars['String']['input'];
+  /** Sort columns, first most significant; omitted: group order for grouped reports. */
   orderBy?: InputMaybe<Array<ReportOrderInput>>;
   /** Time zone of date buckets; UTC when omitted. */
   timeZone?: InputMaybe<Scalars['String']['input']>;
+  /** PRIVATE (only you) or SHARED (the whole organisation). */
   visibility?: InputMaybe<Visibility>;
 };
 
+/** Emails a report or a dashboard on a cron schedule; each run shows what you (its owner) may read at that time. */
 export type CreateReportScheduleInput = {
+  /** Five-field cron expression (minute hour day-of-month month day-of-week), e.g. `0 8 * * MON`; BAD_USER_INPUT otherwise. */
   cron: Scalars['String']['input'];
+  /** The dashboard to send as a PNG; exactly one of `reportId` and `dashboardId`. */
   dashboardId?: InputMaybe<Scalars['ID']['input']>;
   /** Reports only (dashboards are sent as a PNG). */
   format?: InputMaybe<ReportFormat>;
+  /** 1 to 50 valid email addresses; duplicates are dropped. */
   recipients: Array<Scalars['String']['input']>;
   /** A report or a dashboard, exactly one. */
   reportId?: InputMaybe<Scalars['ID']['input']>;
@@ -1070,7 +1319,9 @@ export type CreateReportScheduleInput = {
   timeZone?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A new role in the hierarchy. */
 export type CreateRoleInput = {
+  /** Display name, 1 to 120 characters. */
   name: Scalars['String']['input'];
   /** The role it reports to; omitted: a top role. */
   parentId?: InputMaybe<Scalars['ID']['input']>;
@@ -1085,22 +1336,33 @@ export type CreateScoringRuleInput = {
   signalScores?: InputMaybe<Array<SignalScoreInput>>;
 };
 
+/** Shares records owned by one role's users with another role's users. */
 export type CreateSharingRuleInput = {
+  /** READ or READ_WRITE. */
   access: SharingRuleAccess;
+  /** Users in this role get access; NOT_FOUND when unknown. */
   granteeRoleId: Scalars['ID']['input'];
+  /** True: users in roles below it get access too. */
   granteeSubordinates?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The module whose records are shared. */
   module: SharedModule;
+  /** Records owned by users in this role are shared; NOT_FOUND when unknown. */
   ownerRoleId: Scalars['ID']['input'];
+  /** True: also records owned by users in roles below it. */
   ownerSubordinates?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** Adds a stage to a pipeline. Administrators only. */
 export type CreateStageInput = {
+  /** OPEN, WON or LOST. */
   kind?: InputMaybe<StageKind>;
+  /** Display name, 1 to 120 characters. */
   name: Scalars['String']['input'];
+  /** The pipeline to add to; NOT_FOUND when not in your organisation. */
   pipelineId: Scalars['ID']['input'];
   /** Place from 0; defaults to the end (before the closed stages when the new stage is OPEN). */
   position?: InputMaybe<Scalars['Int']['input']>;
+  /** Win probability, 0 to 100. */
   probability: Scalars['Int']['input'];
 };
 
@@ -1112,9 +1374,13 @@ export type CreateTerritoryInput = {
   users?: InputMaybe<Array<TerritoryUserInput>>;
 };
 
+/** A new web-to-lead form. Needs the FORMS setting. */
 export type CreateWebFormInput = {
+  /** The fields; one must fill `lastName`, names must be unique. */
   fields: Array<WebFormFieldInput>;
+  /** A value of the standard LEAD_SOURCE list, matched case-insensitively. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Display name, 1 to 120 characters. */
   name: Scalars['String']['input'];
   /** Owner of the leads it creates; defaults to the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
@@ -1304,36 +1570,53 @@ export type CustomizableModule =
  */
 export type Dashboard = {
   __typename?: 'Dashboard';
+  /** Tiles in display order. */
   components: Array<DashboardComponent>;
+  /** When the dashboard was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier; use it in dashboard(id:), updateDashboard, the export URL and report schedules. */
   id: Scalars['ID']['output'];
+  /** Display name. */
   name: Scalars['String']['output'];
+  /** The user who created it; only they or a member with role ADMIN may change it. */
   owner: Maybe<User>;
+  /** When the dashboard last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it as `expectedVersion` in updateDashboard. */
   version: Scalars['Int']['output'];
+  /** PRIVATE (only its owner) or SHARED. */
   visibility: Visibility;
 };
 
 /** One tile of a dashboard. */
 export type DashboardComponent = {
   __typename?: 'DashboardComponent';
+  /** The built-in analytic shown; null for a report. */
   builtIn: Maybe<BuiltInAnalytic>;
+  /** How the tile is drawn. */
   chart: ChartType;
   /**
    * The component's rows. Every component of a dashboard is resolved in the same request, and
    * components asking for the same report or analytic with the same parameters share one query.
    */
   data: ReportResult;
+  /** Identifier of the tile within its dashboard; changes when `components` is replaced. */
   id: Scalars['ID']['output'];
+  /** The saved report shown; null for a built-in analytic. */
   reportId: Maybe<Scalars['ID']['output']>;
+  /** Heading of the tile. */
   title: Scalars['String']['output'];
 };
 
 /** A component shows a saved report or a built-in analytic, exactly one. */
 export type DashboardComponentInput = {
+  /** A built-in analytic; exactly one of `reportId` and `builtIn`. */
   builtIn?: InputMaybe<BuiltInAnalyticInput>;
+  /** How the tile is drawn. */
   chart: ChartType;
+  /** A saved report you can see (BAD_USER_INPUT otherwise); exactly one of `reportId` and `builtIn`. */
   reportId?: InputMaybe<Scalars['ID']['input']>;
+  /** Heading of the tile, 1 to 200 characters. */
   title: Scalars['String']['input'];
 };
 
@@ -1346,35 +1629,50 @@ export type DateBucket =
   | 'WEEK'
   | 'YEAR';
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type Deal = CrmRecord & {
   __typename?: 'Deal';
+  /** The company the deal is with (possibly in the recycle bin); null when none or not visible to you. */
   account: Maybe<Account>;
+  /** Activities about the deal, newest first. */
   activities: Array<Activity>;
-  /** Exact amount in `currency`. */
+  /** Exact amount in `currency`, a string with 2 decimals, e.g. `"12500.00"`; null when not set. */
   amount: Maybe<Scalars['Decimal']['output']>;
   /** Place of the card within its stage on the board (compare as plain strings). */
   boardRank: Scalars['String']['output'];
   /** When the deal reached a WON or LOST stage; null while open. */
   closedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Expected (or actual) closing date, `YYYY-MM-DD`; null when not set. */
   closingDate: Maybe<Scalars['Date']['output']>;
+  /** The main contact (possibly in the recycle bin); null when none or not visible to you. */
   contact: Maybe<Contact>;
+  /** When the deal was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The user who created it (for an API key, its creator); null when no creator is recorded. */
   createdBy: Maybe<User>;
-  /** ISO 4217 code. */
+  /** ISO 4217 code, e.g. `USD`; the organisation's currency unless set on the deal. */
   currency: Scalars['String']['output'];
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
   /** Custom field values keyed by apiName, typed as `moduleMetadata` describes (deactivated fields left out). */
   customFields: Scalars['JSON']['output'];
+  /** When it was moved to the recycle bin; null while live. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Free text, at most 32,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Stable identifier; use it in deal(id:), updateDeal and moveDeal. */
   id: Scalars['ID']['output'];
+  /** A value of the LEAD_SOURCE picklist; null when unknown. */
   leadSource: Maybe<Scalars['String']['output']>;
+  /** Deal name, at most 200 characters. */
   name: Scalars['String']['output'];
+  /** What to do next, at most 500 characters; null when none. */
   nextStep: Maybe<Scalars['String']['output']>;
+  /** Notes on the deal, newest first. */
   notes: Array<Note>;
+  /** The user responsible for the deal. */
   owner: User;
+  /** The pipeline the deal moves through. */
   pipeline: Pipeline;
   /** Win probability 0-100; set from the stage when the deal enters it. */
   probability: Scalars['Int']['output'];
@@ -1382,79 +1680,95 @@ export type Deal = CrmRecord & {
   score: Scalars['Int']['output'];
   scoreBreakdown: ScoreBreakdown;
   scoreHistory: Array<ScoreChange>;
+  /** The deal's current stage in `pipeline`. */
   stage: Stage;
   /** When the deal entered its current stage. */
   stageEnteredAt: Scalars['DateTime']['output'];
   /** Every stage the deal has been in, oldest first, with who moved it and how long it stayed. */
   stageHistory: Array<StageHistoryEntry>;
+  /** Free-form labels, at most 50, each up to 64 characters. */
   tags: Array<Scalars['String']['output']>;
   /** Its account's territories. */
   territories: Array<Territory>;
+  /** What happened to the deal, newest first: creation, field changes and moves, notes, activities. */
   timeline: TimelineConnection;
+  /** When the deal last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change (moves included); send it back as `expectedVersion` in updateDeal and moveDeal. */
   version: Scalars['Int']['output'];
-  /** amount x probability / 100, exact. */
+  /** amount x probability / 100, exact, rounded half up to the cent; null when `amount` is null. */
   weightedAmount: Maybe<Scalars['Decimal']['output']>;
 };
 
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type DealActivitiesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type DealCustomFieldArgs = {
   apiName: Scalars['String']['input'];
 };
 
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type DealNotesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type DealScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. */
+/** An opportunity to sell (Zoho's Deals, once Potentials), moving through a pipeline's stages. Optional fields your profile hides read as null. */
 export type DealTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A page of deals. */
 export type DealConnection = {
   __typename?: 'DealConnection';
+  /** The deals of this page with their cursors. */
   edges: Array<DealEdge>;
+  /** The deals of this page, without cursors. */
   nodes: Array<Deal>;
+  /** Whether more deals follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many deals match (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One deal with its position in the list. */
 export type DealEdge = {
   __typename?: 'DealEdge';
+  /** Opaque cursor; pass as `after` to continue after this deal. */
   cursor: Scalars['String']['output'];
+  /** The deal. */
   node: Deal;
 };
 
 /** A change to a deal of the pipeline, in commit order. */
 export type DealEvent = {
   __typename?: 'DealEvent';
-  /** Who made the change. */
+  /** Who made the change; null when no user did. */
   actor: Maybe<User>;
+  /** When the change was committed. */
   at: Scalars['DateTime']['output'];
   /** Resume after this event with `after: cursor`. */
   cursor: Scalars['String']['output'];
   /** The deal as it was right after the change. */
   deal: Deal;
+  /** The deal's id (also for DELETED, whose `deal` is its last state). */
   dealId: Scalars['ID']['output'];
   /** For MOVED: the stage the deal left (equal to `toStage` for a reorder within a column). */
   fromStage: Maybe<Stage>;
+  /** What happened. */
   kind: DealEventKind;
   /** For MOVED: the stage the deal entered. */
   toStage: Maybe<Stage>;
@@ -1462,36 +1776,58 @@ export type DealEvent = {
 
 /** Kinds of change a live board receives. */
 export type DealEventKind =
+  /** A deal was created in the pipeline. */
   | 'CREATED'
+  /** The deal went to the recycle bin and leaves the board. */
   | 'DELETED'
+  /** The card moved: to another stage, or to another place in its column (`fromStage` = `toStage`). */
   | 'MOVED'
+  /** The deal came back from the recycle bin. */
   | 'RESTORED'
+  /** Fields changed without a move on the board. */
   | 'UPDATED';
 
+/** Narrows a list of deals (also the board and reports); all given conditions must hold. */
 export type DealFilter = {
+  /** Only deals of this account. */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Amount at most this (inclusive); deals without an amount do not match. */
   amountMax?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Amount at least this (inclusive), a decimal string; deals without an amount do not match. */
   amountMin?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Closing on or after this date (inclusive). */
   closingFrom?: InputMaybe<Scalars['Date']['input']>;
+  /** Closing on or before this date (inclusive). */
   closingTo?: InputMaybe<Scalars['Date']['input']>;
+  /** Only deals of this contact. */
   contactId?: InputMaybe<Scalars['ID']['input']>;
+  /** Created at or after this instant (inclusive). */
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Created before this instant (exclusive). */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Conditions on custom fields, all of which must hold. */
   customFields?: InputMaybe<Array<CustomFieldCondition>>;
+  /** True lists the recycle bin instead of live deals. */
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only deals with one of these lead sources (exact, as stored). */
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only deals owned by this user. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only deals owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only deals in this pipeline. */
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
   scoreMax?: InputMaybe<Scalars['Int']['input']>;
   scoreMin?: InputMaybe<Scalars['Int']['input']>;
-  /** Matches the deal name, case-insensitively. */
+  /** Matches the deal name containing this text, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
+  /** Only deals in this stage. */
   stageId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only deals in one of these stages. */
   stageIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Only deals in stages of this kind. */
   stageKind?: InputMaybe<StageKind>;
+  /** Records carrying this tag (exact). */
   tag?: InputMaybe<Scalars['String']['input']>;
   /** Records of this territory or any territory under it. */
   territoryId?: InputMaybe<Scalars['ID']['input']>;
@@ -1500,37 +1836,52 @@ export type DealFilter = {
 /** An open deal in a deal list (slipping, closing this month). */
 export type DealListRow = {
   __typename?: 'DealListRow';
+  /** The deal's amount; null when not set. */
   amount: Maybe<Scalars['Decimal']['output']>;
+  /** The deal's closing date; null when not set. */
   closingDate: Maybe<Scalars['Date']['output']>;
   /** Days since the closing date passed (0 when it has not). */
   daysOverdue: Scalars['Int']['output'];
+  /** The deal itself, for more fields. */
   deal: Maybe<Deal>;
+  /** The deal's id. */
   dealId: Scalars['ID']['output'];
+  /** The deal's name. */
   name: Scalars['String']['output'];
+  /** The deal owner's id. */
   ownerId: Scalars['ID']['output'];
+  /** The name of the deal's current stage. */
   stageName: Scalars['String']['output'];
 };
 
 /** Outcomes of deals closed in the period. */
 export type DealMetrics = {
   __typename?: 'DealMetrics';
+  /** Average amount of the won deals, 2 decimals; null when none was won. */
   averageDealSize: Maybe<Scalars['Decimal']['output']>;
-  /** Average days from creation to won. */
+  /** Average days from creation to won, 2 decimals; null when none was won. */
   averageSalesCycleDays: Maybe<Scalars['Decimal']['output']>;
+  /** Deals closed lost in the period. */
   lost: Scalars['Int']['output'];
   /** won / (won + lost) in percent; null when none closed. */
   winRate: Maybe<Scalars['Decimal']['output']>;
+  /** Deals closed won in the period. */
   won: Scalars['Int']['output'];
+  /** Sum of the won deals' amounts (currencies are not converted). */
   wonAmount: Scalars['Decimal']['output'];
 };
 
+/** How to sort a list of deals. */
 export type DealOrderBy = {
   /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
   customField?: InputMaybe<Scalars['String']['input']>;
+  /** DESC: largest, latest or Z first. */
   direction?: InputMaybe<OrderDirection>;
+  /** The sort key; a field hidden from you is FORBIDDEN. */
   field: DealOrderField;
 };
 
+/** What deals can be sorted by; ties are broken by id, so pages never skip or repeat. */
 export type DealOrderField =
   | 'AMOUNT'
   | 'CLOSING_DATE'
@@ -1545,23 +1896,31 @@ export type DealOrderField =
 /** A deal that changed stage. */
 export type DealStageChange = {
   __typename?: 'DealStageChange';
+  /** When the move was committed. */
   at: Scalars['DateTime']['output'];
+  /** Resume after this change with `after: cursor`. */
   cursor: Scalars['String']['output'];
+  /** The deal as it was right after the move. */
   deal: Deal;
+  /** The stage the deal left. */
   fromStage: Maybe<Stage>;
+  /** Who moved it; null when no user did. */
   movedBy: Maybe<User>;
+  /** The stage the deal entered. */
   toStage: Stage;
 };
 
 /** A Kanban board of one pipeline: one column per stage, with totals over the whole (filtered) column. */
 export type DealsBoard = {
   __typename?: 'DealsBoard';
+  /** One column per stage, in board order. */
   columns: Array<BoardColumn>;
   /**
    * The event cursor the board was read at: subscribe to `dealEvents(pipelineId, after: cursor)` to
    * receive every change made after this read, with no gap and no duplicate.
    */
   cursor: Scalars['String']['output'];
+  /** The pipeline shown. */
   pipeline: Pipeline;
 };
 
@@ -1589,6 +1948,7 @@ export type DeleteOrganizationInput = {
 
 /** Deletes a stage; its deals move to another stage of the same pipeline first. Administrators only. */
 export type DeleteStageInput = {
+  /** The stage to delete; BAD_USER_INPUT when it is the pipeline's last. */
   id: Scalars['ID']['input'];
   /** Where the stage's deals go (required when it has any). */
   moveDealsToStageId?: InputMaybe<Scalars['ID']['input']>;
@@ -1606,22 +1966,33 @@ export type DuplicatePolicy =
 /** A tracked email sent from Pulse. */
 export type EmailMessage = {
   __typename?: 'EmailMessage';
+  /** How many times a tracked link in it was clicked. */
   clickCount: Scalars['Int']['output'];
+  /** When it was written (queued). */
   createdAt: Scalars['DateTime']['output'];
   /** Why sending failed. */
   error: Maybe<Scalars['String']['output']>;
   /** The HTML as sent, with the open pixel and tracked links. */
   html: Scalars['String']['output'];
+  /** Stable identifier; use it in emailMessage(id:). */
   id: Scalars['ID']['output'];
+  /** How many times it was opened. */
   openCount: Scalars['Int']['output'];
+  /** When it was first opened (tracking pixel loaded); null until then. */
   openedAt: Maybe<Scalars['DateTime']['output']>;
   /** The lead, contact or deal it was sent about. */
   record: Maybe<RelatedRecord>;
+  /** When the SMTP server accepted it; null until then. */
   sentAt: Maybe<Scalars['DateTime']['output']>;
+  /** The user who sent it. */
   sentBy: User;
+  /** Where sending stands. */
   status: EmailStatus;
+  /** The subject line. */
   subject: Scalars['String']['output'];
+  /** The plain-text part as written. */
   text: Scalars['String']['output'];
+  /** The recipient's address. */
   to: Scalars['String']['output'];
 };
 
@@ -1632,12 +2003,15 @@ export type EmailRecipient =
   /** The lead's or contact's email (a deal's contact). */
   | 'RECORD';
 
+/** Where a tracked email stands. */
 export type EmailStatus =
+  /** The SMTP server refused it; `error` says why. */
   | 'FAILED'
   /** No SMTP server is configured: kept and fully trackable, but not delivered. */
   | 'NOT_SENT'
   /** Being sent. */
   | 'QUEUED'
+  /** Accepted by the SMTP server. */
   | 'SENT';
 
 /** An email template. Merge fields: `{{lead.firstName}}` (or contact., account., deal., activity., record.), `{{owner.name}}`, `{{owner.email}}`. */
@@ -1658,15 +2032,21 @@ export type EngagedModule =
 
 /** Freshness of a lead or contact by time since its last interaction (thresholds set per organisation). */
 export type Engagement =
+  /** Longer ago, or never. */
   | 'COLD'
+  /** Less than `coolingDays` ago. */
   | 'COOLING'
+  /** Last interaction less than `hotDays` ago. */
   | 'HOT'
+  /** Less than `warmDays` ago. */
   | 'WARM';
 
 /** Records with one engagement colour. */
 export type EngagementCount = {
   __typename?: 'EngagementCount';
+  /** How many live records you may read have it (0 included). */
   count: Scalars['Int']['output'];
+  /** The colour; every colour is listed, HOT to COLD. */
   level: Engagement;
 };
 
@@ -1690,15 +2070,21 @@ export type ExportStatus =
 /** A field a profile hides or makes read-only, by module and field name (e.g. DEALS, amount). */
 export type FieldAccess = {
   __typename?: 'FieldAccess';
+  /** HIDDEN or READ_ONLY. */
   access: FieldAccessLevel;
+  /** The field's name as in the API, e.g. `amount` (one of `securableFields`). */
   field: Scalars['String']['output'];
+  /** The module the field belongs to. */
   module: SharedModule;
 };
 
+/** Hides a field or makes it read-only for a profile. */
 export type FieldAccessInput = {
+  /** HIDDEN or READ_ONLY; a field named twice is BAD_USER_INPUT. */
   access: FieldAccessLevel;
   /** A securable field of the module (see `securableFields`). */
   field: Scalars['String']['input'];
+  /** The field's module. */
   module: SharedModule;
 };
 
@@ -1712,8 +2098,11 @@ export type FieldAccessLevel =
 /** A field's value before and after a change. */
 export type FieldChange = {
   __typename?: 'FieldChange';
+  /** The field's name as in the API (e.g. `status`, `amount`); custom fields as `customFields.<apiName>`. */
   field: Scalars['String']['output'];
+  /** The value after the change; null when it was cleared. */
   newValue: Maybe<Scalars['JSON']['output']>;
+  /** The value before the change (dates and amounts as strings); null when it was empty. */
   oldValue: Maybe<Scalars['JSON']['output']>;
 };
 
@@ -1765,24 +2154,29 @@ export type FieldScoreInput = {
 
 /** Forecast period length. */
 export type ForecastPeriod =
+  /** Calendar months. */
   | 'MONTH'
+  /** Calendar quarters (January, April, July, October). */
   | 'QUARTER';
 
 /** One period of the forecast, for one owner or (ownerId null) for everyone in scope. */
 export type ForecastRow = {
   __typename?: 'ForecastRow';
-  /** closedWon / quota, in percent. */
+  /** closedWon / quota in percent, 2 decimals; null without a quota above 0. */
   attainment: Maybe<Scalars['Decimal']['output']>;
   /** Won deals plus every open deal. */
   bestCase: Scalars['Decimal']['output'];
+  /** Sum of amounts of deals in WON stages. */
   closedWon: Scalars['Decimal']['output'];
   /** Won deals plus open deals at or above the organisation's commit probability. */
   committed: Scalars['Decimal']['output'];
   /** Every deal's amount weighted by its probability. */
   expected: Scalars['Decimal']['output'];
+  /** The owner; null on the total row. */
   owner: Maybe<User>;
   /** Null on the total row of the period. */
   ownerId: Maybe<Scalars['ID']['output']>;
+  /** First day of the month or quarter (closing dates in it). */
   periodStart: Scalars['Date']['output'];
   /** The owner's quota for the period (the sum of quotas on the total row); null when none is set. */
   quota: Maybe<Scalars['Decimal']['output']>;
@@ -1791,27 +2185,35 @@ export type ForecastRow = {
 /** Organisation-wide forecast settings. */
 export type ForecastSettings = {
   __typename?: 'ForecastSettings';
-  /** Open deals at or above this probability count as committed. */
+  /** Open deals at or above this probability count as committed (0 to 100; 70 until set). */
   commitProbability: Scalars['Int']['output'];
 };
 
+/** A saved grouping. */
 export type GroupBy = {
   __typename?: 'GroupBy';
+  /** The date bucket; null when grouped by the exact value. */
   bucket: Maybe<DateBucket>;
+  /** The field's apiName. */
   field: Scalars['String']['output'];
 };
 
 /** A grouping field; date fields may be bucketed. */
 export type GroupByInput = {
+  /** For DATE and DATETIME fields only (BAD_USER_INPUT otherwise); omitted: group by the exact value. */
   bucket?: InputMaybe<DateBucket>;
+  /** A field's apiName from `reportFields`; its column key is the apiName (with a bucket: `<apiName>_<bucket>`, e.g. `closingDate_month`). */
   field: Scalars['String']['input'];
 };
 
 /** A place in the role hierarchy (e.g. CEO > Sales Manager > Sales Rep). */
 export type HierarchyRole = {
   __typename?: 'HierarchyRole';
+  /** When the role was created; `roles` lists oldest first. */
   createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier; use it as `roleId` on users and in sharing rules. */
   id: Scalars['ID']['output'];
+  /** Display name, at most 120 characters. */
   name: Scalars['String']['output'];
   /** The role this one reports to; null for a top role. */
   parent: Maybe<HierarchyRole>;
@@ -1951,10 +2353,13 @@ export type IndustryTemplate =
 
 /** Invites a new member of the organisation. */
 export type InviteUserInput = {
+  /** Sign-in email; trimmed and lowercased. CONFLICT when any Pulse user already has it. */
   email: Scalars['String']['input'];
+  /** Full name, 1 to 200 characters after trimming. */
   name: Scalars['String']['input'];
   /** Omitted: Administrator for role ADMIN, Standard otherwise. */
   profileId?: InputMaybe<Scalars['ID']['input']>;
+  /** Title; also picks the default profile when `profileId` is omitted. */
   role: Role;
   /** Their place in the role hierarchy; omitted: none. */
   roleId?: InputMaybe<Scalars['ID']['input']>;
@@ -1963,49 +2368,72 @@ export type InviteUserInput = {
 /** The invited user and the one-time token with which they set their password (`acceptInvitation`). */
 export type InviteUserPayload = {
   __typename?: 'InviteUserPayload';
+  /** When `invitationToken` stops working (7 days after the invitation). */
   invitationExpiresAt: Scalars['DateTime']['output'];
   /** Valid for 7 days, usable once. Shown only here. */
   invitationToken: Scalars['String']['output'];
+  /** The new member: active, without a password until they accept. */
   user: User;
 };
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type Lead = CrmRecord & {
   __typename?: 'Lead';
+  /** Activities about the lead, newest first (they move to the contact on conversion). */
   activities: Array<Activity>;
+  /** Postal address; parts not recorded are null. */
   address: Address;
+  /** The company's yearly revenue, a decimal string with 2 decimals; null when unknown. */
   annualRevenue: Maybe<Scalars['Decimal']['output']>;
+  /** Company name, at most 200 characters; conversion finds or creates the account by it. Null when unknown. */
   company: Maybe<Scalars['String']['output']>;
+  /** The account found or created at conversion; null when none or not visible to you. */
   convertedAccount: Maybe<Account>;
   /** Set once converted; a converted lead can no longer be edited. */
   convertedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The contact the lead became; null until converted (or when not visible to you). */
   convertedContact: Maybe<Contact>;
+  /** The deal created at conversion; null when none or not visible to you. */
   convertedDeal: Maybe<Deal>;
+  /** When the lead was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The user who created it (for an API key, its creator); null when no creator is recorded. */
   createdBy: Maybe<User>;
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
   /** Custom field values keyed by apiName, typed as `moduleMetadata` describes (deactivated fields left out). */
   customFields: Scalars['JSON']['output'];
+  /** When it was moved to the recycle bin; null while live. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Free text, at most 32,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
   /** Validated and stored in lower case. */
   email: Maybe<Scalars['String']['output']>;
   /** Newest first. */
   emails: Array<EmailMessage>;
+  /** The company's number of employees; null when unknown. */
   employees: Maybe<Scalars['Int']['output']>;
+  /** Freshness from `lastActivityAt` and the organisation's thresholds; COLD when never touched. */
   engagement: Engagement;
+  /** Given name, at most 100 characters; null when unknown. */
   firstName: Maybe<Scalars['String']['output']>;
+  /** First and last name joined by a space. */
   fullName: Scalars['String']['output'];
+  /** Stable identifier; use it in lead(id:), updateLead and convertLead. */
   id: Scalars['ID']['output'];
+  /** A value of the INDUSTRY picklist; null when unknown. */
   industry: Maybe<Scalars['String']['output']>;
   /** Last signal, email, call or meeting. */
   lastActivityAt: Maybe<Scalars['DateTime']['output']>;
+  /** Family name, at most 100 characters. */
   lastName: Scalars['String']['output'];
   /** Web, Email, Cold Call, Referral, Trade Show, Advertisement, Twitter, Facebook, LinkedIn, Partner, Other, ... */
   leadSource: Maybe<Scalars['String']['output']>;
+  /** Mobile number, normalised to E.164; null when none. */
   mobile: Maybe<Scalars['String']['output']>;
+  /** Notes on the lead, newest first (they move to the contact on conversion). */
   notes: Array<Note>;
+  /** The user responsible for the lead. */
   owner: User;
   /** Normalised to E.164. */
   phone: Maybe<Scalars['String']['output']>;
@@ -2016,127 +2444,162 @@ export type Lead = CrmRecord & {
   scoreHistory: Array<ScoreChange>;
   /** Newest first. */
   signals: Array<SalesSignal>;
+  /** Social handles signals are matched by, lowercased, without the @. */
   socialHandles: Array<Scalars['String']['output']>;
   /** Not Contacted, Attempted to Contact, Contacted, Contact in Future, Pre-Qualified, Not Qualified, Junk Lead, Lost Lead or Converted. */
   status: Scalars['String']['output'];
+  /** Free-form labels, at most 50, each up to 64 characters. */
   tags: Array<Scalars['String']['output']>;
+  /** What happened to the lead, newest first: creation, field changes, notes, activities, conversion. */
   timeline: TimelineConnection;
+  /** Job title, at most 150 characters; null when unknown. */
   title: Maybe<Scalars['String']['output']>;
+  /** When the lead last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it back as `expectedVersion` in updateLead. */
   version: Scalars['Int']['output'];
+  /** Web address as entered; null when none. */
   website: Maybe<Scalars['String']['output']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadActivitiesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadCustomFieldArgs = {
   apiName: Scalars['String']['input'];
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadEmailsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadNotesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadScoreHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadSignalsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
-/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. */
+/** A prospect who is not yet qualified (Zoho's Leads). Converting a lead makes it a contact, an account and optionally a deal. Optional fields your profile hides read as null. */
 export type LeadTimelineArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A page of leads. */
 export type LeadConnection = {
   __typename?: 'LeadConnection';
+  /** The leads of this page with their cursors. */
   edges: Array<LeadEdge>;
+  /** The leads of this page, without cursors. */
   nodes: Array<Lead>;
+  /** Whether more leads follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many leads match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
 /** Lead conversion for one source or owner. */
 export type LeadConversionRow = {
   __typename?: 'LeadConversionRow';
-  /** converted / leads in percent. */
+  /** converted / leads in percent, 2 decimals. */
   conversionRate: Maybe<Scalars['Decimal']['output']>;
+  /** Of those, how many are converted. */
   converted: Scalars['Int']['output'];
   /** The lead source, or the owner's id. */
   key: Maybe<Scalars['String']['output']>;
+  /** Leads created in the period. */
   leads: Scalars['Int']['output'];
 };
 
 /** A count of leads for one value (source or status; null when empty). */
 export type LeadCount = {
   __typename?: 'LeadCount';
+  /** How many leads, created in the period and readable by you, have it. */
   count: Scalars['Int']['output'];
+  /** The source or status as stored; null for leads without one. */
   key: Maybe<Scalars['String']['output']>;
 };
 
+/** One lead with its position in the list. */
 export type LeadEdge = {
   __typename?: 'LeadEdge';
+  /** Opaque cursor; pass as `after` to continue after this lead. */
   cursor: Scalars['String']['output'];
+  /** The lead. */
   node: Lead;
 };
 
+/** Narrows a list of leads; all given conditions must hold. */
 export type LeadFilter = {
   /** True: only converted leads; false: only leads not converted. */
   converted?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Created at or after this instant (inclusive). */
   createdAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Created before this instant (exclusive). */
   createdBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Conditions on custom fields, all of which must hold. */
   customFields?: InputMaybe<Array<CustomFieldCondition>>;
+  /** True lists the recycle bin instead of live leads. */
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
   /** Exact email, case-insensitive. */
   email?: InputMaybe<Scalars['String']['input']>;
   /** Only records of this freshness (time since last interaction). */
   engagement?: InputMaybe<Array<Engagement>>;
+  /** Only leads with one of these industries (exact, as stored). */
   industry?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Last interaction at or after this instant (inclusive); leads never touched do not match. */
   lastActivityAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Last interaction before this instant (exclusive). */
   lastActivityBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Only leads with one of these lead sources (exact, as stored). */
   leadSource?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Only leads owned by this user. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only leads owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Score (after decay) at most this. */
   scoreMax?: InputMaybe<Scalars['Int']['input']>;
   /** Score (after decay) at least this. */
   scoreMin?: InputMaybe<Scalars['Int']['input']>;
-  /** Matches names, email, company or phone, case-insensitively. */
+  /** Matches first or last name, email, company, phone or mobile containing this text, case-insensitively (fields hidden from you are not searched). */
   search?: InputMaybe<Scalars['String']['input']>;
+  /** Only leads with one of these statuses (exact, as stored). */
   status?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Records carrying this tag (exact). */
   tag?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** How to sort a list of leads. */
 export type LeadOrderBy = {
   /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
   customField?: InputMaybe<Scalars['String']['input']>;
+  /** DESC: largest, latest or Z first. */
   direction?: InputMaybe<OrderDirection>;
+  /** The sort key; a field hidden from you is FORBIDDEN. */
   field: LeadOrderField;
 };
 
+/** What leads can be sorted by; ties are broken by id, so pages never skip or repeat. */
 export type LeadOrderField =
   | 'ANNUAL_REVENUE'
   | 'COMPANY'
@@ -2151,7 +2614,9 @@ export type LeadOrderField =
 
 /** Credentials to sign in with. */
 export type LogInInput = {
+  /** Sign-in email; case and surrounding spaces are ignored. */
   email: Scalars['String']['input'];
+  /** The user's password. */
   password: Scalars['String']['input'];
 };
 
@@ -2167,6 +2632,7 @@ export type MarkNotificationsReadPayload = {
   count: Scalars['Int']['output'];
 };
 
+/** Which records a mass email goes to. */
 export type MassEmailModule =
   | 'CONTACTS'
   | 'LEADS';
@@ -2186,19 +2652,26 @@ export type ModuleMetadata = {
 /** The actions a profile allows on one module. */
 export type ModulePermissions = {
   __typename?: 'ModulePermissions';
+  /** The actions allowed on its records; an action left out is refused with FORBIDDEN. */
   actions: Array<RecordAction>;
+  /** The module. */
   module: AccessModule;
 };
 
+/** The actions a profile allows on one module. */
 export type ModulePermissionsInput = {
+  /** Every action allowed; an empty list allows nothing. */
   actions: Array<RecordAction>;
+  /** The module. */
   module: AccessModule;
 };
 
 /** Organisation-wide sharing of one module. */
 export type ModuleSharing = {
   __typename?: 'ModuleSharing';
+  /** Who reads and changes its records by default. */
   access: SharingLevel;
+  /** The module. */
   module: SharedModule;
 };
 
@@ -2210,6 +2683,7 @@ export type MoveDealInput = {
   beforeId?: InputMaybe<Scalars['ID']['input']>;
   /** The version you read; a stale one (someone else moved or edited the deal) fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** The deal to move; NOT_FOUND when not visible to you or in the recycle bin. */
   id: Scalars['ID']['input'];
   /** The target stage (the same stage to reorder within a column); must belong to the deal's pipeline. */
   stageId: Scalars['ID']['input'];
@@ -2229,8 +2703,9 @@ export type Mutation = {
   assignTerritoryUsers: Territory;
   /** Queues the import (a background job). Calling it again returns the same import: nothing is imported twice. */
   commitImport: Import;
-  /** Converts a lead in one transaction; its notes and activities move to the new contact. */
+  /** Converts a lead in one transaction; its notes and activities move to the new contact. Needs UPDATE on LEADS and CREATE on CONTACTS. */
   convertLead: ConvertLeadPayload;
+  /** Creates an account. Needs CREATE on ACCOUNTS (FORBIDDEN otherwise); invalid values are BAD_USER_INPUT. */
   createAccount: Account;
   createActivity: Activity;
   /** Creates an API key. Needs the ACCESS setting. */
@@ -2241,7 +2716,9 @@ export type Mutation = {
   createContact: Contact;
   /** Administrators only. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. */
   createCustomField: CustomField;
+  /** Creates a dashboard owned by the caller; BAD_USER_INPUT for a tile with no or two sources. */
   createDashboard: Dashboard;
+  /** Creates a deal at the bottom of its stage's board column. Needs CREATE on DEALS (FORBIDDEN otherwise); NOT_FOUND for an unknown pipeline or stage, BAD_USER_INPUT for a stage of another pipeline. */
   createDeal: Deal;
   /** Administrators only. */
   createEmailTemplate: EmailTemplate;
@@ -2251,9 +2728,11 @@ export type Mutation = {
   createLead: Lead;
   /** Writes a note on a record and adds it to the record's timeline. */
   createNote: Note;
+  /** Creates a pipeline with its stages. Needs the PIPELINES setting (FORBIDDEN otherwise). */
   createPipeline: Pipeline;
   /** Adds a profile. Needs the ACCESS setting. */
   createProfile: Profile;
+  /** Saves a custom report owned by the caller; the definition is checked against `reportFields` (BAD_USER_INPUT). */
   createReport: Report;
   /** Schedules a report or a dashboard; the first run is the next cron time. */
   createReportSchedule: ReportSchedule;
@@ -2261,11 +2740,13 @@ export type Mutation = {
   createRole: HierarchyRole;
   /** Administrators. Rescores every record of the module in the background (see `lastRun`). */
   createScoringRule: ScoringRule;
-  /** Adds a sharing rule. */
+  /** Adds a sharing rule. Needs the ACCESS setting. */
   createSharingRule: SharingRule;
+  /** Adds a stage to a pipeline. Needs the PIPELINES setting; BAD_USER_INPUT on a position out of range. */
   createStage: Stage;
   /** Administrators. Places every account at once. */
   createTerritory: Territory;
+  /** Creates a web-to-lead form. Needs the FORMS setting. */
   createWebForm: WebForm;
   /** Administrators only. */
   createWorkflowRule: WorkflowRule;
@@ -2273,34 +2754,41 @@ export type Mutation = {
   deactivateCustomField: CustomField;
   /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay; their live subscriptions end before the next event. Needs the USERS setting. */
   deactivateUser: User;
+  /** Stops a form accepting posts. Needs the FORMS setting. */
   deactivateWebForm: WebForm;
   deactivateWorkflowRule: WorkflowRule;
-  /** Moves the account to the recycle bin. */
+  /** Moves the account to the recycle bin. Needs DELETE on ACCOUNTS; BAD_USER_INPUT when already there. */
   deleteAccount: Account;
   deleteActivity: Activity;
   /** Administrators. Returns the deleted rule. */
   deleteAssignmentRule: AssignmentRule;
+  /** Moves the contact to the recycle bin. Needs DELETE on CONTACTS; BAD_USER_INPUT when already there. */
   deleteContact: Contact;
   /** Administrators only. CONFLICT when records hold values and `confirmDeleteValues` is not true. */
   deleteCustomField: DeleteCustomFieldPayload;
+  /** Deletes a dashboard and its schedules; true when deleted. Only its owner or a member with role ADMIN. */
   deleteDashboard: Scalars['Boolean']['output'];
+  /** Moves the deal to the recycle bin (and off the board). Needs DELETE on DEALS; BAD_USER_INPUT when already there. */
   deleteDeal: Deal;
+  /** Moves the lead to the recycle bin. Needs DELETE on LEADS; BAD_USER_INPUT when already there. */
   deleteLead: Lead;
-  /** Removes a note. */
+  /** Removes a note, records it in the audit log and the record's timeline (NOTE_DELETED), and returns it as it was. */
   deleteNote: Note;
   /** Deletes the organisation and every row it owns, and ends every sign-in. Returns the deleted organisation's id. */
   deleteOrganization: Scalars['ID']['output'];
   /** Deletes a custom profile no user or active API key has (CONFLICT otherwise). */
   deleteProfile: Profile;
+  /** Deletes a report; true when deleted. Only its owner or a member with role ADMIN (FORBIDDEN otherwise). */
   deleteReport: Scalars['Boolean']['output'];
+  /** Deletes a schedule; no further deliveries are sent. True when deleted. */
   deleteReportSchedule: Scalars['Boolean']['output'];
-  /** Deletes a role no user holds; its subordinate roles move up to its parent. */
+  /** Deletes a role no user holds (CONFLICT otherwise); its subordinate roles move up to its parent. Needs the ACCESS setting. */
   deleteRole: HierarchyRole;
   /** Administrators. Returns the deleted rule; its module is rescored in the background. */
   deleteScoringRule: ScoringRule;
-  /** Removes a sharing rule. */
+  /** Removes a sharing rule and returns it. Needs the ACCESS setting. */
   deleteSharingRule: SharingRule;
-  /** Returns the pipeline without the stage. */
+  /** Deletes a stage, moving its deals first, and returns the pipeline without it. Needs the PIPELINES setting. */
   deleteStage: Pipeline;
   /** Administrators. Refused (CONFLICT) while the territory has children. */
   deleteTerritory: Territory;
@@ -2308,7 +2796,7 @@ export type Mutation = {
   deleteWorkflowRule: WorkflowRule;
   /** Starts a background export of every table of the organisation. Administrators only; works while paused. */
   exportOrganization: OrganizationExport;
-  /** Adds a member and returns their one-time set-password token. Needs the USERS setting. */
+  /** Adds a member and returns their one-time set-password token. Needs the USERS setting (FORBIDDEN otherwise); PLAN_LIMIT when the plan has no free seat; CONFLICT when the email is taken. */
   inviteUser: InviteUserPayload;
   /** Signs in. Needs no token. A wrong email and a wrong password get the same answer. */
   logIn: AuthPayload;
@@ -2317,6 +2805,7 @@ export type Mutation = {
   moveDeal: Deal;
   /** Pauses the organisation: reads, exports and subscriptions go on, every write is refused (FORBIDDEN, reason ORGANIZATION_PAUSED). */
   pauseOrganization: Organization;
+  /** Records a signal (matched like a webhook's) and returns it. Needs CREATE on SIGNALS. */
   recordSalesSignal: SalesSignal;
   /** Registers operations as trusted documents and returns them with their ids. Administrators only. */
   registerTrustedDocuments: Array<TrustedDocument>;
@@ -2324,23 +2813,29 @@ export type Mutation = {
   removeTrustedDocument: Scalars['Boolean']['output'];
   /** Administrators only. */
   reorderCustomFields: Array<CustomField>;
+  /** Puts a pipeline's stages in a new order and returns the pipeline. Needs the PIPELINES setting. */
   reorderStages: Pipeline;
-  /** Brings the account back from the recycle bin. */
+  /** Brings the account back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreAccount: Account;
   restoreActivity: Activity;
+  /** Brings the contact back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreContact: Contact;
+  /** Brings the deal back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreDeal: Deal;
+  /** Brings the lead back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreLead: Lead;
   resumeOrganization: Organization;
   /** Revokes an API key at once (HTTP and running subscriptions). Revoking a revoked key changes nothing. */
   revokeApiKey: ApiKey;
   /** Generates a new webhook secret; the old one stops working. Administrators only. */
   rotateWebhookSecret: RotateWebhookSecretPayload;
+  /** Queues a tracked email to a lead, a contact or a deal's contact and returns it (QUEUED, or already SENT). Needs CREATE on EMAILS. */
   sendEmail: EmailMessage;
   /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
   sendMassEmail: SendMassEmailPayload;
+  /** Sets (or replaces) a user's quota for a month or quarter. Role MANAGER or ADMIN only (FORBIDDEN for SALES_REP). */
   setQuota: SalesQuota;
-  /** Sets a module's organisation-wide sharing; returns every module's. */
+  /** Sets a module's organisation-wide sharing; returns every module's. Needs the ACCESS setting. */
   setSharing: Array<ModuleSharing>;
   /** Requires (or stops requiring) registered operations for members' requests. Administrators only. */
   setTrustedDocumentsRequired: Organization;
@@ -2348,18 +2843,23 @@ export type Mutation = {
   signUp: AuthPayload;
   /** Moves what the import created to the recycle bin and restores what it updated, within the undo window. */
   undoImport: Import;
-  /** A stale `expectedVersion` fails with CONFLICT. */
+  /** A stale `expectedVersion` fails with CONFLICT. Needs UPDATE on ACCOUNTS and write access to this account. */
   updateAccount: Account;
   updateActivity: Activity;
   /** Administrators. */
   updateAssignmentRule: AssignmentRule;
+  /** Changes a contact. A stale `expectedVersion` fails with CONFLICT; a taken email too, unless `allowDuplicate`. Needs UPDATE on CONTACTS and write access to this contact. */
   updateContact: Contact;
   /** Administrators only. */
   updateCustomField: CustomField;
+  /** Changes a dashboard. Only its owner or a member with role ADMIN (FORBIDDEN otherwise); CONFLICT on a stale `expectedVersion`. */
   updateDashboard: Dashboard;
+  /** Changes a deal; a new `stageId` moves it to the bottom of that column. A stale `expectedVersion` fails with CONFLICT. Needs UPDATE on DEALS and write access to this deal. */
   updateDeal: Deal;
+  /** Changes the commit probability. Needs the ORGANIZATION setting. */
   updateForecastSettings: ForecastSettings;
   updateImportMapping: Import;
+  /** Changes a lead. CONFLICT on a stale `expectedVersion`, a converted lead (`reason: LEAD_CONVERTED`) or a taken email. Needs UPDATE on LEADS and write access to this lead. */
   updateLead: Lead;
   /** Administrators only. */
   updateModuleLabels: ModuleMetadata;
@@ -2369,15 +2869,19 @@ export type Mutation = {
   updateOrganization: Organization;
   /** Administrators only. */
   updatePicklist: Picklist;
+  /** Renames a pipeline or makes it the default. Needs the PIPELINES setting. */
   updatePipeline: Pipeline;
-  /** Changes a profile; its users' next request and next event use it. The Administrator profile cannot change. */
+  /** Changes a profile; its users' next request and next event use it. The Administrator profile cannot change (FORBIDDEN). Needs the ACCESS setting. */
   updateProfile: Profile;
+  /** Changes a report. Only its owner or a member with role ADMIN (FORBIDDEN otherwise); CONFLICT on a stale `expectedVersion`. */
   updateReport: Report;
-  /** Renames a role or moves it under another. */
+  /** Renames a role or moves it under another. Needs the ACCESS setting. */
   updateRole: HierarchyRole;
   /** Administrators. Rescores every record of the module in the background. */
   updateScoringRule: ScoringRule;
+  /** Changes the sales-signal settings; fields left out stay. Needs the SIGNALS setting; BAD_USER_INPUT unless 1 <= hotDays < warmDays < coolingDays <= 3650. */
   updateSignalSettings: SignalSettings;
+  /** Renames a stage or changes its probability or kind. Needs the PIPELINES setting. */
   updateStage: Stage;
   /** Administrators only. */
   updateStandardField: ModuleMetadata;
@@ -3008,14 +3512,21 @@ export type MutationVerifyExportArgs = {
 /** A note written on a lead, contact, account or deal. */
 export type Note = {
   __typename?: 'Note';
+  /** The user who wrote it; only they or an administrator may edit or delete it. */
   author: User;
+  /** The note's text, plain, at most 32,000 characters. */
   body: Scalars['String']['output'];
+  /** When the note was written. */
   createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier; use it in updateNote and deleteNote. */
   id: Scalars['ID']['output'];
   /** The record the note is on. */
   relatedTo: RelatedRecord;
+  /** Optional heading, at most 200 characters; null when none. */
   title: Maybe<Scalars['String']['output']>;
+  /** When the note was last edited (equals `createdAt` until then). */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it back as `expectedVersion` in updateNote. */
   version: Scalars['Int']['output'];
 };
 
@@ -3112,9 +3623,13 @@ export type OrganizationExport = {
 /** Overdue open tasks of one owner. */
 export type OverdueTasks = {
   __typename?: 'OverdueTasks';
+  /** Tasks not completed or cancelled whose due time has passed. */
   count: Scalars['Int']['output'];
+  /** The earliest due time among them. */
   oldestDueAt: Scalars['DateTime']['output'];
+  /** The owner. */
   owner: Maybe<User>;
+  /** The owner's id. */
   ownerId: Scalars['ID']['output'];
 };
 
@@ -3160,10 +3675,13 @@ export type PicklistValue = {
 /** A sales process: an ordered list of stages that deals move through. */
 export type Pipeline = {
   __typename?: 'Pipeline';
+  /** When the pipeline was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier; use it as a deal's `pipelineId` and in pipeline(id:). */
   id: Scalars['ID']['output'];
   /** The pipeline new deals go to when none is named. */
   isDefault: Scalars['Boolean']['output'];
+  /** Display name, at most 120 characters. */
   name: Scalars['String']['output'];
   /** Stages in board order. */
   stages: Array<Stage>;
@@ -3172,10 +3690,15 @@ export type Pipeline = {
 /** One stage of a pipeline with its deals' totals. */
 export type PipelineStageSummary = {
   __typename?: 'PipelineStageSummary';
+  /** How many deals you may read are in the stage (0 for an empty stage). */
   count: Scalars['Int']['output'];
+  /** The stage's win probability, 0 to 100. */
   probability: Scalars['Int']['output'];
+  /** The stage's id. */
   stageId: Scalars['ID']['output'];
+  /** OPEN, WON or LOST. */
   stageKind: Scalars['String']['output'];
+  /** The stage's name. */
   stageName: Scalars['String']['output'];
   /** Sum of the amounts, exact. */
   totalAmount: Scalars['Decimal']['output'];
@@ -3208,14 +3731,21 @@ export type Profile = {
   __typename?: 'Profile';
   /** Set for the two built-in profiles. */
   builtIn: Maybe<BuiltInProfile>;
+  /** When the profile was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Free text for administrators; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Fields it hides or makes read-only; a field left out is readable and writable. */
   fieldAccess: Array<FieldAccess>;
+  /** Stable identifier; use it as `profileId` in inviteUser, updateUser and createApiKey. */
   id: Scalars['ID']['output'];
   /** Modules the profile may act on, with the allowed actions; a module left out allows nothing. */
   modules: Array<ModulePermissions>;
+  /** Display name, at most 120 characters. */
   name: Scalars['String']['output'];
+  /** Settings its users may manage; empty for Standard. */
   settings: Array<SettingPermission>;
+  /** When the profile last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -3238,33 +3768,42 @@ export type Query = {
   assignmentRules: Array<AssignmentRule>;
   /** The audit log, newest first. Needs the AUDIT setting (administrators). */
   auditLog: AuditConnection;
+  /** One contact, including one in the recycle bin. */
   contact: Contact;
+  /** Contacts, `first` at most 200 a page, newest first unless `orderBy` says otherwise. */
   contacts: ContactConnection;
   /** The module's custom fields, deactivated ones included, in order. */
   customFields: Array<CustomField>;
+  /** One dashboard you own or that is shared. */
   dashboard: Dashboard;
-  /** Dashboards the caller owns and the organisation's shared ones. */
+  /** Dashboards the caller owns and the organisation's shared ones, by name. */
   dashboards: Array<Dashboard>;
+  /** One deal, including one in the recycle bin. */
   deal: Deal;
   /** Win rate, average deal size and sales cycle of deals closed in the period. */
   dealMetrics: DealMetrics;
+  /** Deals, `first` at most 200 a page, newest first unless `orderBy` says otherwise. */
   deals: DealConnection;
   /** The Kanban board of a pipeline, its totals computed in SQL over each whole filtered column. */
   dealsBoard: DealsBoard;
   /** Open deals closing this calendar month. */
   dealsClosingThisMonth: Array<DealListRow>;
+  /** One tracked email. */
   emailMessage: EmailMessage;
   /** Email templates (administrators only). */
   emailTemplates: Array<EmailTemplate>;
   /** Leads or contacts by engagement colour. */
   engagementDistribution: Array<EngagementCount>;
+  /** The organisation's forecast settings. */
   forecastSettings: ForecastSettings;
   import: Import;
   /** The organisation's latest imports. */
   imports: Array<Import>;
+  /** One lead, including one in the recycle bin or converted. */
   lead: Lead;
   /** Conversion of leads created in the period, by source or owner (`params.groupBy`). */
   leadConversion: Array<LeadConversionRow>;
+  /** Leads, `first` at most 200 a page, newest first unless `orderBy` says otherwise. */
   leads: LeadConnection;
   /** Leads created in the period by source. */
   leadsBySource: Array<LeadCount>;
@@ -3297,7 +3836,9 @@ export type Query = {
   profile: Profile;
   /** The organisation's profiles. */
   profiles: Array<Profile>;
+  /** Sales quotas of the organisation, by period start, then user. */
   quotas: Array<SalesQuota>;
+  /** One saved report you own or that is shared. */
   report: Report;
   /** Deliveries of a schedule (or of every schedule the caller owns), newest first. */
   reportDeliveries: Array<ReportDelivery>;
@@ -3326,6 +3867,7 @@ export type Query = {
   sharingRules: Array<SharingRule>;
   /** Sales signals per day and kind in the period. */
   signalCounts: Array<SignalCount>;
+  /** The organisation's sales-signal settings. */
   signalSettings: SignalSettings;
   /** Open deals whose closing date has passed. */
   slippingDeals: Array<DealListRow>;
@@ -3340,6 +3882,7 @@ export type Query = {
   user: User;
   /** Members of the organisation, active first, then by name. */
   users: Array<User>;
+  /** The organisation's web-to-lead forms, oldest first. */
   webForms: Array<WebForm>;
   /** One rule (administrators only). */
   workflowRule: WorkflowRule;
@@ -3710,19 +4253,29 @@ export type QueryWorkflowRunsArgs = {
 
 /** Filter of quotas. */
 export type QuotaFilter = {
+  /** Periods starting on or after this day. */
   from?: InputMaybe<Scalars['Date']['input']>;
+  /** Only monthly or only quarterly quotas. */
   period?: InputMaybe<ForecastPeriod>;
+  /** Periods starting on or before this day. */
   to?: InputMaybe<Scalars['Date']['input']>;
+  /** Only this user's quotas. */
   userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** What a profile may do with a module's records. */
 export type RecordAction =
+  /** Create records. */
   | 'CREATE'
+  /** Move records to the recycle bin. */
   | 'DELETE'
+  /** Export records as CSV. */
   | 'EXPORT'
+  /** Import records from CSV files. */
   | 'IMPORT'
+  /** See records (sharing then decides which). */
   | 'READ'
+  /** Change records (sharing then decides which). */
   | 'UPDATE';
 
 /** A reference to one CRM record by module and id. */
@@ -3735,16 +4288,25 @@ export type RecordRefInput = {
 
 /** Records a signal from an authenticated client; matched by email, handle or record id like a webhook's. */
 export type RecordSalesSignalInput = {
+  /** Attach to this contact directly (NOT_FOUND when not visible to you); skips matching. */
   contactId?: InputMaybe<Scalars['ID']['input']>;
-  /** Required for CUSTOM. */
+  /** Required for CUSTOM (BAD_USER_INPUT without); at most 100 characters. */
   customName?: InputMaybe<Scalars['String']['input']>;
+  /** Further facts: a JSON object of at most 10 kB. */
   detail?: InputMaybe<Scalars['JSON']['input']>;
+  /** The prospect's email, matched to a contact first, then an open lead. One of email, handle, leadId or contactId is required. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** A social handle (the @ is optional), matched after the email; for social kinds an unmatched handle may create a lead (see `createLeadsFromSocial`). */
   handle?: InputMaybe<Scalars['String']['input']>;
+  /** What the prospect did. */
   kind: SignalKind;
+  /** Attach to this lead directly (NOT_FOUND when not visible to you); skips matching. */
   leadId?: InputMaybe<Scalars['ID']['input']>;
+  /** When it happened, not in the future; omitted: now. */
   occurredAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Where it came from, at most 100 characters. */
   source?: InputMaybe<Scalars['String']['input']>;
+  /** The page visited or link clicked, at most 2,000 characters. */
   url?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -3757,6 +4319,7 @@ export type RecordType =
 
 /** Operations to register in one go (e.g. every operation of a client build, at most 500). */
 export type RegisterTrustedDocumentsInput = {
+  /** 1 to 500 operations; one already registered (same hash) is kept as it was. */
   documents: Array<TrustedDocumentInput>;
 };
 
@@ -3777,42 +4340,65 @@ export type ReorderCustomFieldsInput = {
 
 /** The new order of a pipeline's stages: every stage id exactly once. Administrators only. */
 export type ReorderStagesInput = {
+  /** The pipeline whose stages to reorder. */
   pipelineId: Scalars['ID']['input'];
+  /** Every stage id of the pipeline once, in the new order (BAD_USER_INPUT otherwise). */
   stageIds: Array<Scalars['ID']['input']>;
 };
 
 /** A saved custom report. */
 export type Report = {
   __typename?: 'Report';
+  /** Aggregate columns. */
   aggregates: Array<Aggregate>;
+  /** Listed fields of an ungrouped report; empty otherwise. */
   columns: Array<Scalars['String']['output']>;
+  /** When the report was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Conditions every counted record meets. */
   filters: Array<Criterion>;
+  /** Grouping fields, at most two. */
   groupBy: Array<GroupBy>;
+  /** Stable identifier; use it in runReport, dashboards (`reportId`) and schedules. */
   id: Scalars['ID']['output'];
+  /** Row limit; null: none (runReport still stops at 10,000). */
   limit: Maybe<Scalars['Int']['output']>;
+  /** The module it reads. */
   module: ReportModule;
+  /** Display name. */
   name: Scalars['String']['output'];
+  /** Sort columns, first most significant. */
   orderBy: Array<ReportOrder>;
+  /** The user who created it; only they or a member with role ADMIN may change it. */
   owner: Maybe<User>;
   /** Its schedules. */
   schedules: Array<ReportSchedule>;
+  /** IANA time zone of date buckets, e.g. `Europe/Berlin`; `UTC` by default. */
   timeZone: Scalars['String']['output'];
+  /** When the report last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it as `expectedVersion` in updateReport. */
   version: Scalars['Int']['output'];
+  /** PRIVATE or SHARED. */
   visibility: Visibility;
 };
 
 /** One occurrence of a schedule, delivered once. */
 export type ReportDelivery = {
   __typename?: 'ReportDelivery';
+  /** Why it FAILED; null otherwise. */
   error: Maybe<Scalars['String']['output']>;
+  /** When sending finished (SENT, NOT_SENT or FAILED); null while PENDING. */
   finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable identifier of the delivery. */
   id: Scalars['ID']['output'];
   /** The cron time this delivery is for. */
   occurrence: Scalars['DateTime']['output'];
+  /** Who it was (or will be) sent to. */
   recipients: Array<Scalars['String']['output']>;
+  /** Rows in the report sent; null for dashboards and until finished. */
   rowCount: Maybe<Scalars['Int']['output']>;
+  /** The schedule it belongs to. */
   scheduleId: Scalars['ID']['output'];
   /** PENDING, SENT, NOT_SENT (no SMTP configured) or FAILED. */
   status: Scalars['String']['output'];
@@ -3821,8 +4407,11 @@ export type ReportDelivery = {
 /** A field reports can use. */
 export type ReportField = {
   __typename?: 'ReportField';
+  /** Name to use in filters, `groupBy`, aggregates and `columns`; custom fields by their apiName. */
   apiName: Scalars['String']['output'];
+  /** A heading to show. */
   label: Scalars['String']['output'];
+  /** The values' type: SUM and AVG need INTEGER or DECIMAL, buckets need DATE or DATETIME. */
   type: ColumnType;
 };
 
@@ -3843,21 +4432,27 @@ export type ReportModule =
   | 'DEALS'
   | 'LEADS';
 
+/** A saved sort column. */
 export type ReportOrder = {
   __typename?: 'ReportOrder';
+  /** The column key. */
   column: Scalars['String']['output'];
+  /** ASC or DESC. */
   direction: OrderDirection;
 };
 
 /** Sort by a result column's key. */
 export type ReportOrderInput = {
+  /** A column key of the result (BAD_USER_INPUT when the report has no such column). */
   column: Scalars['String']['input'];
+  /** ASC or DESC; empty values come last either way. */
   direction?: InputMaybe<OrderDirection>;
 };
 
 /** Rows of a report or analytic with their columns. */
 export type ReportResult = {
   __typename?: 'ReportResult';
+  /** The columns, in display order. */
   columns: Array<ResultColumn>;
   /** One object per row, keyed by column key. */
   rows: Array<Scalars['JSON']['output']>;
@@ -3869,22 +4464,32 @@ export type ReportResult = {
 export type ReportRunOverrides = {
   /** Added to the report's own filters. */
   filters?: InputMaybe<Array<CriterionInput>>;
+  /** At most this many rows for this run, 1 to 10,000. */
   limit?: InputMaybe<Scalars['Int']['input']>;
+  /** IANA time zone of date buckets for this run. */
   timeZone?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Emails a report or a dashboard (as a PNG) on a cron schedule. */
 export type ReportSchedule = {
   __typename?: 'ReportSchedule';
+  /** When the schedule was created. */
   createdAt: Scalars['DateTime']['output'];
   /** Five-field cron expression, e.g. `0 8 * * MON`. */
   cron: Scalars['String']['output'];
+  /** The scheduled dashboard; null for a report schedule. */
   dashboardId: Maybe<Scalars['ID']['output']>;
+  /** CSV or HTML for reports; PNG for dashboards. */
   format: ReportFormat;
+  /** Stable identifier; use it in deleteReportSchedule and reportDeliveries. */
   id: Scalars['ID']['output'];
+  /** The next cron time it will be sent at; null when none is planned. */
   nextRunAt: Maybe<Scalars['DateTime']['output']>;
+  /** Email addresses it is sent to, lowercased. */
   recipients: Array<Scalars['String']['output']>;
+  /** The scheduled report; null for a dashboard schedule. */
   reportId: Maybe<Scalars['ID']['output']>;
+  /** IANA time zone the cron expression is read in. */
   timeZone: Scalars['String']['output'];
 };
 
@@ -3893,20 +4498,27 @@ export type ResultColumn = {
   __typename?: 'ResultColumn';
   /** Key of the value in each row. */
   key: Scalars['String']['output'];
+  /** A heading to show, e.g. `Sum of Amount`. */
   label: Scalars['String']['output'];
+  /** How to read the values. */
   type: ColumnType;
 };
 
 /** A user's title. What a user may do comes from their `profile`; inviting an ADMIN without a profile gives the Administrator profile, anyone else Standard. */
 export type Role =
+  /** May change or delete any member's reports, dashboards and schedules, and set quotas. */
   | 'ADMIN'
+  /** May set sales quotas. */
   | 'MANAGER'
+  /** No extra rights beyond the profile. */
   | 'SALES_REP';
 
+/** A new webhook secret, shown once. */
 export type RotateWebhookSecretPayload = {
   __typename?: 'RotateWebhookSecretPayload';
+  /** Send it as the `X-Pulse-Organization` header of `POST /hooks/signals`. */
   organizationId: Scalars['ID']['output'];
-  /** Sign POST /hooks/signals bodies with HMAC-SHA256 under this key. Shown once. */
+  /** Sign `POST /hooks/signals` requests with this key: `X-Pulse-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">` with `X-Pulse-Timestamp: <unix seconds>` within 5 minutes. Shown once. */
   secret: Scalars['String']['output'];
 };
 
@@ -3921,33 +4533,48 @@ export type RuleScore = {
 /** A user's target for one period. */
 export type SalesQuota = {
   __typename?: 'SalesQuota';
+  /** The target amount, a decimal string with 2 decimals. */
   amount: Scalars['Decimal']['output'];
+  /** MONTH or QUARTER. */
   period: ForecastPeriod;
   /** First day of the month or quarter. */
   periodStart: Scalars['Date']['output'];
+  /** The user whose target it is. */
   user: User;
+  /** The user's id. */
   userId: Scalars['ID']['output'];
 };
 
 /** A prospect's interaction, matched to a lead or contact when Pulse could. */
 export type SalesSignal = {
   __typename?: 'SalesSignal';
+  /** The contact it was matched to (contacts win over leads); null when none or not visible to you. */
   contact: Maybe<Contact>;
   /** Set on signals delivered by the `salesSignal` subscription: resume after it with `after`. */
   cursor: Maybe<Scalars['String']['output']>;
+  /** For CUSTOM: the kind's name, at most 100 characters; null otherwise. */
   customName: Maybe<Scalars['String']['output']>;
+  /** Further facts as sent (a JSON object up to 10 kB); `createdLead: true` when the signal created its lead. */
   detail: Maybe<Scalars['JSON']['output']>;
   /** The tracked email it came from, for EMAIL_OPENED and EMAIL_CLICKED. */
   email: Maybe<EmailMessage>;
+  /** The social handle as sent (at most 100 characters); null when not given. */
   handle: Maybe<Scalars['String']['output']>;
+  /** Stable identifier of the signal. */
   id: Scalars['ID']['output'];
+  /** What the prospect did. */
   kind: SignalKind;
+  /** The open lead it was matched to; null when matched to a contact, unmatched or not visible to you. */
   lead: Maybe<Lead>;
+  /** When it happened (the time sent with it, else when Pulse received it); lists are newest first by this. */
   occurredAt: Scalars['DateTime']['output'];
+  /** Where it came from, e.g. `twitter` or a tool's name, at most 100 characters; null when not given. */
   source: Maybe<Scalars['String']['output']>;
+  /** The page visited or link clicked, at most 2,000 characters; null when not given. */
   url: Maybe<Scalars['String']['output']>;
 };
 
+/** A page of sales signals, newest first. */
 export type SalesSignalConnection = {
   __typename?: 'SalesSignalConnection';
   /**
@@ -3955,31 +4582,44 @@ export type SalesSignalConnection = {
    * signal recorded after this read, with no gap and no duplicate.
    */
   cursor: Scalars['String']['output'];
+  /** The signals of this page with their cursors. */
   edges: Array<SalesSignalEdge>;
+  /** The signals of this page, without cursors. */
   nodes: Array<SalesSignal>;
+  /** Whether more signals follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many signals match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One signal with its position in the list. */
 export type SalesSignalEdge = {
   __typename?: 'SalesSignalEdge';
+  /** Opaque cursor; pass as `after` to continue after this signal (not an event cursor). */
   cursor: Scalars['String']['output'];
+  /** The signal. */
   node: SalesSignal;
 };
 
+/** Narrows the list of sales signals; all given conditions must hold. */
 export type SalesSignalFilter = {
+  /** Only these kinds; omitted: all. */
   kinds?: InputMaybe<Array<SignalKind>>;
   /** Signals of records this user owns. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** A lead or contact id. */
   recordId?: InputMaybe<Scalars['ID']['input']>;
+  /** Signals that occurred at or after this instant (inclusive). */
   since?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** Narrows the live signal feed; all given conditions must hold. */
 export type SalesSignalSubscriptionFilter = {
+  /** Only these kinds; omitted: all. */
   kinds?: InputMaybe<Array<SignalKind>>;
   /** Only signals of records the subscriber owns. */
   mine?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only signals of this lead or contact. */
   recordId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -4088,29 +4728,42 @@ export type ScoringRunStatus =
 
 /** Sends a tracked email about one lead, contact or deal (a deal's goes to its contact). */
 export type SendEmailInput = {
+  /** The contact to write to. */
   contactId?: InputMaybe<Scalars['ID']['input']>;
+  /** The deal whose contact to write to; BAD_USER_INPUT when it has none or the contact has no email. */
   dealId?: InputMaybe<Scalars['ID']['input']>;
-  /** Defaults to the text with line breaks kept. */
+  /** Defaults to the text with line breaks kept. At most 500,000 characters. */
   html?: InputMaybe<Scalars['String']['input']>;
+  /** The lead to write to; exactly one of leadId, contactId and dealId (BAD_USER_INPUT otherwise). */
   leadId?: InputMaybe<Scalars['ID']['input']>;
+  /** Subject line, 1 to 250 characters. */
   subject: Scalars['String']['input'];
+  /** Plain-text body, 1 to 100,000 characters. */
   text: Scalars['String']['input'];
 };
 
 /** Sends the same tracked email to every lead or contact matching a filter (those with an email). */
 export type SendMassEmailInput = {
+  /** With CONTACTS: which contacts; omitted: every contact you may read. */
   contactFilter?: InputMaybe<ContactFilter>;
+  /** HTML body; defaults to the text with line breaks kept. */
   html?: InputMaybe<Scalars['String']['input']>;
+  /** With LEADS: which leads (converted leads are always left out); omitted: every lead you may read. */
   leadFilter?: InputMaybe<LeadFilter>;
+  /** LEADS or CONTACTS. */
   module: MassEmailModule;
+  /** Subject line, 1 to 250 characters. */
   subject: Scalars['String']['input'];
+  /** Plain-text body, 1 to 100,000 characters. */
   text: Scalars['String']['input'];
 };
 
+/** The result of a mass email. */
 export type SendMassEmailPayload = {
   __typename?: 'SendMassEmailPayload';
   /** How many messages were created. */
   count: Scalars['Int']['output'];
+  /** The messages, one per recipient. */
   messages: Array<EmailMessage>;
   /** How many more mass emails the sender may send today. */
   remainingToday: Scalars['Int']['output'];
@@ -4118,14 +4771,21 @@ export type SendMassEmailPayload = {
 
 /** Sets a user's quota for the month or quarter containing `periodStart`. */
 export type SetQuotaInput = {
+  /** Decimal string, not negative, at most 2 decimals. Replaces an existing quota of the period. */
   amount: Scalars['Decimal']['input'];
+  /** MONTH or QUARTER. */
   period: ForecastPeriod;
+  /** Any day of the month or quarter; stored as its first day. */
   periodStart: Scalars['Date']['input'];
+  /** The user; NOT_FOUND when not in your organisation. */
   userId: Scalars['ID']['input'];
 };
 
+/** One module's organisation-wide sharing. */
 export type SetSharingInput = {
+  /** The new level. */
   access: SharingLevel;
+  /** The module. */
   module: SharedModule;
 };
 
@@ -4137,17 +4797,29 @@ export type SetTrustedDocumentsRequiredInput = {
 
 /** A setting a profile may manage. ACCESS covers profiles, roles, sharing and API keys; AUDIT reading the audit log. */
 export type SettingPermission =
+  /** Profiles, roles, sharing, sharing rules and API keys. */
   | 'ACCESS'
+  /** Read the audit log. */
   | 'AUDIT'
+  /** Custom fields, standard-field settings, picklists, module labels and industry templates. */
   | 'FIELDS'
+  /** Create and deactivate web-to-lead forms. */
   | 'FORMS'
+  /** Organisation settings and plan, forecast settings, trusted documents, organisation export. */
   | 'ORGANIZATION'
+  /** Create and change pipelines and stages. */
   | 'PIPELINES'
+  /** Reserved: no operation checks it yet (reports and dashboards follow ownership). */
   | 'REPORTS'
+  /** Assignment rules and scoring rules. */
   | 'RULES'
+  /** Sales-signal settings and the webhook secret. */
   | 'SIGNALS'
+  /** Territories and their members. */
   | 'TERRITORIES'
+  /** Invite, change and deactivate members. */
   | 'USERS'
+  /** Workflow rules and email templates. */
   | 'WORKFLOWS';
 
 /** Modules whose records have an owner, and so follow organisation-wide sharing and the role hierarchy. */
@@ -4170,13 +4842,17 @@ export type SharingLevel =
 /** Grants users of one role access to records owned by users of another. */
 export type SharingRule = {
   __typename?: 'SharingRule';
+  /** READ, or READ_WRITE to let grantees change the records too. */
   access: SharingRuleAccess;
+  /** When the rule was created. */
   createdAt: Scalars['DateTime']['output'];
   /** ... are shared with users in this role ... */
   granteeRole: HierarchyRole;
   /** ... and in roles below it, when true. */
   granteeSubordinates: Scalars['Boolean']['output'];
+  /** Stable identifier; use it in deleteSharingRule. */
   id: Scalars['ID']['output'];
+  /** The module whose records the rule shares. */
   module: SharedModule;
   /** Records owned by users in this role ... */
   ownerRole: HierarchyRole;
@@ -4186,7 +4862,9 @@ export type SharingRule = {
 
 /** What a sharing rule grants. */
 export type SharingRuleAccess =
+  /** Grantees may read the records. */
   | 'READ'
+  /** Grantees may read and change the records. */
   | 'READ_WRITE';
 
 /** Creates an organisation and its first user, an administrator. */
@@ -4206,8 +4884,11 @@ export type SignUpInput = {
 /** Signals of one kind on one day. */
 export type SignalCount = {
   __typename?: 'SignalCount';
+  /** How many signals of that kind on that day. */
   count: Scalars['Int']['output'];
+  /** The day in `params.timeZone` the signals occurred. */
   day: Scalars['Date']['output'];
+  /** The signal kind. */
   kind: Scalars['String']['output'];
 };
 
@@ -4215,12 +4896,19 @@ export type SignalCount = {
 export type SignalKind =
   /** Any other kind; `customName` says which. */
   | 'CUSTOM'
+  /** A tracked link was clicked. */
   | 'EMAIL_CLICKED'
+  /** A tracked email was opened. */
   | 'EMAIL_OPENED'
+  /** The prospect replied to an email. */
   | 'EMAIL_REPLIED'
+  /** The prospect posted a web form. */
   | 'FORM_SUBMITTED'
+  /** The prospect liked, shared or followed on a social network. */
   | 'SOCIAL_ENGAGEMENT'
+  /** The prospect mentioned you on a social network. */
   | 'SOCIAL_MENTION'
+  /** The prospect visited your website (`url`). */
   | 'WEBSITE_VISIT';
 
 /** Points per signal of a kind (leads and contacts), e.g. +5 per EMAIL_OPENED up to 25. */
@@ -4238,23 +4926,33 @@ export type SignalScoreInput = {
   points: Scalars['Int']['input'];
 };
 
+/** The organisation's sales-signal settings. */
 export type SignalSettings = {
   __typename?: 'SignalSettings';
+  /** Days below which a record is COOLING; COLD beyond, and when never touched. */
   coolingDays: Scalars['Int']['output'];
+  /** Whether an unmatched social signal (mention or engagement) creates a lead. */
   createLeadsFromSocial: Scalars['Boolean']['output'];
   /** Whether a webhook secret exists (it is shown only when rotated). */
   hasWebhookSecret: Scalars['Boolean']['output'];
+  /** Days since the last interaction below which a record is HOT. */
   hotDays: Scalars['Int']['output'];
+  /** Mass emails each user may send per UTC day. */
   massEmailDailyLimit: Scalars['Int']['output'];
+  /** Days below which a record is WARM. */
   warmDays: Scalars['Int']['output'];
 };
 
 /** A step of a pipeline, with the probability of winning a deal that stands in it. */
 export type Stage = {
   __typename?: 'Stage';
+  /** Stable identifier; use it as a deal's `stageId`. */
   id: Scalars['ID']['output'];
+  /** OPEN for working stages; a deal moved to a WON or LOST stage is closed. */
   kind: StageKind;
+  /** Display name, at most 120 characters. */
   name: Scalars['String']['output'];
+  /** The pipeline the stage belongs to. */
   pipeline: Pipeline;
   /** Place in the pipeline, from 0. */
   position: Scalars['Int']['output'];
@@ -4265,28 +4963,40 @@ export type Stage = {
 /** How long deals stayed in one stage before leaving it. */
 export type StageDuration = {
   __typename?: 'StageDuration';
+  /** Average days spent in the stage before leaving it, 2 decimals. */
   averageDays: Maybe<Scalars['Decimal']['output']>;
+  /** Longest stay in days, 2 decimals. */
   maxDays: Maybe<Scalars['Decimal']['output']>;
+  /** The stage's id. */
   stageId: Scalars['ID']['output'];
+  /** The stage's name. */
   stageName: Scalars['String']['output'];
+  /** How many times a deal left the stage in the period. */
   transitions: Scalars['Int']['output'];
 };
 
 /** One move of a deal from a stage to another (or its creation, with no `fromStage`). */
 export type StageHistoryEntry = {
   __typename?: 'StageHistoryEntry';
+  /** The stage the deal left; null for the deal's creation. */
   fromStage: Maybe<Stage>;
+  /** Stable identifier of the entry. */
   id: Scalars['ID']['output'];
+  /** When the deal entered `toStage`. */
   movedAt: Scalars['DateTime']['output'];
+  /** Who moved it; null when no user did. */
   movedBy: Maybe<User>;
   /** Seconds spent in `fromStage` before this move; null for the creation. */
   secondsInPreviousStage: Maybe<Scalars['Int']['output']>;
+  /** The stage the deal entered. */
   toStage: Stage;
 };
 
 /** A stage to create. */
 export type StageInput = {
+  /** OPEN, WON or LOST. */
   kind?: InputMaybe<StageKind>;
+  /** Display name, 1 to 120 characters. */
   name: Scalars['String']['input'];
   /** 0 to 100. */
   probability: Scalars['Int']['input'];
@@ -4294,8 +5004,11 @@ export type StageInput = {
 
 /** Whether deals in a stage are still being worked, won or lost. */
 export type StageKind =
+  /** Closed lost: a deal entering it gets `closedAt`. */
   | 'LOST'
+  /** Still being worked. */
   | 'OPEN'
+  /** Closed won: a deal entering it gets `closedAt`. */
   | 'WON';
 
 /** A standard picklist an organisation can edit. */
@@ -4433,14 +5146,20 @@ export type TimeUnit =
 /** A page of timeline entries, newest first. */
 export type TimelineConnection = {
   __typename?: 'TimelineConnection';
+  /** The entries of this page with their cursors. */
   edges: Array<TimelineEdge>;
+  /** The entries of this page, without cursors. */
   nodes: Array<TimelineEntry>;
+  /** Whether more entries follow, and the cursor to continue from. */
   pageInfo: PageInfo;
 };
 
+/** One timeline entry with its position in the list. */
 export type TimelineEdge = {
   __typename?: 'TimelineEdge';
+  /** Opaque cursor; pass as `after` to continue after this entry. */
   cursor: Scalars['String']['output'];
+  /** The entry. */
   node: TimelineEntry;
 };
 
@@ -4449,11 +5168,13 @@ export type TimelineEntry = {
   __typename?: 'TimelineEntry';
   /** Who did it; null when Pulse did it on its own. */
   actor: Maybe<User>;
+  /** When it happened; entries are ordered by this, newest first. */
   at: Scalars['DateTime']['output'];
-  /** For UPDATED: each changed field with its old and new value. */
+  /** For UPDATED: each changed field with its old and new value; fields hidden from you by field-level security are left out. Empty when the entry records no field change. */
   changes: Array<FieldChange>;
   /** Further facts about the entry (ids of related records, etc.). */
   data: Scalars['JSON']['output'];
+  /** Stable identifier of the entry. */
   id: Scalars['ID']['output'];
   /** What happened: CREATED, UPDATED, DELETED, RESTORED, CONVERTED, NOTE_ADDED, ACTIVITY_ADDED, ... */
   kind: Scalars['String']['output'];
@@ -4467,6 +5188,7 @@ export type TimelineEntry = {
  */
 export type TrustedDocument = {
   __typename?: 'TrustedDocument';
+  /** When it was first registered. */
   createdAt: Scalars['DateTime']['output'];
   /** The operation's text, exactly as registered. */
   document: Scalars['String']['output'];
@@ -4478,28 +5200,41 @@ export type TrustedDocument = {
 
 /** One operation to register. */
 export type TrustedDocumentInput = {
-  /** The exact text clients will hash; it must be valid against the schema. */
+  /** The exact text clients will hash, at most 100,000 characters; it must be valid against the schema (BAD_USER_INPUT otherwise). */
   document: Scalars['String']['input'];
+  /** A name to recognise it by, 1 to 200 characters. */
   name: Scalars['String']['input'];
 };
 
 /** Changes an account. Omitted fields stay as they are; null clears a field. */
 export type UpdateAccountInput = {
+  /** A value of the ACCOUNT_TYPE picklist. */
   accountType?: InputMaybe<Scalars['String']['input']>;
+  /** Address parts to change; parts left out stay. */
   address?: InputMaybe<AddressInput>;
+  /** Decimal string, not negative, at most 2 decimals. */
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Whole number from 0. */
   employees?: InputMaybe<Scalars['Int']['input']>;
   /** The version you read; a stale one fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** The account; NOT_FOUND when not visible to you or in the recycle bin. */
   id: Scalars['ID']['input'];
+  /** A value of the INDUSTRY picklist. */
   industry?: InputMaybe<Scalars['String']['input']>;
+  /** Company name, 1 to 200 characters; cannot be cleared. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** The new owner, an active user; null is BAD_USER_INPUT (every record has an owner). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Normalised to E.164. */
   phone?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces all labels; null or [] removes them. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** An http(s) web address. */
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -4532,27 +5267,43 @@ export type UpdateAssignmentRuleInput = {
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Changes a contact. Omitted fields stay as they are; null clears a field. */
 export type UpdateContactInput = {
+  /** A live account you can see; null detaches the contact from its account. */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Address parts to change; parts left out stay. */
   address?: InputMaybe<AddressInput>;
   /** Accept an email that another contact already has. */
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Department, at most 150 characters. */
   department?: InputMaybe<Scalars['String']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** A valid address, lowercased; CONFLICT when another live contact has it, unless `allowDuplicate`. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** The version you read; a stale one fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** Given name, at most 100 characters. */
   firstName?: InputMaybe<Scalars['String']['input']>;
+  /** The contact; NOT_FOUND when not visible to you or in the recycle bin. */
   id: Scalars['ID']['input'];
+  /** Family name, 1 to 100 characters; cannot be cleared. */
   lastName?: InputMaybe<Scalars['String']['input']>;
+  /** A value of the LEAD_SOURCE picklist. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Normalised to E.164. */
   mobile?: InputMaybe<Scalars['String']['input']>;
+  /** The new owner, an active user; null is BAD_USER_INPUT (every record has an owner). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Normalised to E.164. */
   phone?: InputMaybe<Scalars['String']['input']>;
   /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
   socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Replaces all labels; null or [] removes them. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Job title, at most 150 characters. */
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -4570,35 +5321,57 @@ export type UpdateCustomFieldInput = {
 
 /** Only the fields given are changed; `components` replaces the list. */
 export type UpdateDashboardInput = {
+  /** Replaces every tile (at most 24); tiles get new ids. */
   components?: InputMaybe<Array<DashboardComponentInput>>;
+  /** The version you read; a stale one fails with CONFLICT. Omitted: no check. */
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  /** The dashboard; NOT_FOUND when not visible to you. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 200 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** PRIVATE or SHARED. */
   visibility?: InputMaybe<Visibility>;
 };
 
+/** Changes a deal. Omitted fields stay as they are; null clears a field. */
 export type UpdateDealInput = {
+  /** A live account you can see; null detaches the deal. */
   accountId?: InputMaybe<Scalars['ID']['input']>;
+  /** Decimal string, not negative, at most 2 decimals. */
   amount?: InputMaybe<Scalars['Decimal']['input']>;
+  /** `YYYY-MM-DD`. */
   closingDate?: InputMaybe<Scalars['Date']['input']>;
+  /** A live contact you can see; null detaches the deal. */
   contactId?: InputMaybe<Scalars['ID']['input']>;
+  /** Three-letter ISO 4217 code; null leaves it unchanged. */
   currency?: InputMaybe<Scalars['String']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The version you read; a stale one fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** The deal; NOT_FOUND when not visible to you or in the recycle bin. */
   id: Scalars['ID']['input'];
+  /** A value of the LEAD_SOURCE picklist. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Deal name, 1 to 200 characters; cannot be cleared. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** What to do next, at most 500 characters. */
   nextStep?: InputMaybe<Scalars['String']['input']>;
+  /** The new owner, an active user; null is BAD_USER_INPUT (every record has an owner). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** 0 to 100. */
   probability?: InputMaybe<Scalars['Int']['input']>;
   /** Moving to another stage takes that stage's probability unless `probability` is given too. */
   stageId?: InputMaybe<Scalars['ID']['input']>;
+  /** Replaces all labels; null or [] removes them. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** Changes the forecast settings. */
 export type UpdateForecastSettingsInput = {
+  /** 0 to 100 (BAD_USER_INPUT otherwise). */
   commitProbability: Scalars['Int']['input'];
 };
 
@@ -4613,30 +5386,51 @@ export type UpdateImportMappingInput = {
   saveAs?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Changes a lead that is not converted. Omitted fields stay as they are; null clears a field. */
 export type UpdateLeadInput = {
+  /** Address parts to change; parts left out stay. */
   address?: InputMaybe<AddressInput>;
+  /** Accept an email that another open lead or a contact already has. */
   allowDuplicate?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Decimal string, not negative, at most 2 decimals. */
   annualRevenue?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Company name, at most 200 characters. */
   company?: InputMaybe<Scalars['String']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** A valid address, lowercased; CONFLICT when an open lead or a contact has it, unless `allowDuplicate`. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /** Whole number from 0. */
   employees?: InputMaybe<Scalars['Int']['input']>;
+  /** The version you read; a stale one fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** Given name, at most 100 characters. */
   firstName?: InputMaybe<Scalars['String']['input']>;
+  /** The lead; NOT_FOUND when not visible to you or in the recycle bin. */
   id: Scalars['ID']['input'];
+  /** A value of the INDUSTRY picklist. */
   industry?: InputMaybe<Scalars['String']['input']>;
+  /** Family name, 1 to 100 characters; cannot be cleared. */
   lastName?: InputMaybe<Scalars['String']['input']>;
+  /** A value of the LEAD_SOURCE picklist. */
   leadSource?: InputMaybe<Scalars['String']['input']>;
+  /** Normalised to E.164. */
   mobile?: InputMaybe<Scalars['String']['input']>;
+  /** The new owner, an active user; null is BAD_USER_INPUT (every record has an owner). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Normalised to E.164. */
   phone?: InputMaybe<Scalars['String']['input']>;
   /** Social handles to match sales signals by, e.g. "jane_doe" (the @ is optional). */
   socialHandles?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** A value of the LEAD_STATUS picklist other than Converted; cannot be cleared. */
   status?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces all labels; null or [] removes them. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Job title, at most 150 characters. */
   title?: InputMaybe<Scalars['String']['input']>;
+  /** An http(s) web address. */
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -4650,9 +5444,13 @@ export type UpdateModuleLabelsInput = {
 
 /** Edits a note; `expectedVersion` must match the note's current version. */
 export type UpdateNoteInput = {
+  /** New text, 1 to 32,000 characters; omitted or null leaves it. */
   body?: InputMaybe<Scalars['String']['input']>;
+  /** The `version` you last read; CONFLICT (with `currentVersion`) when it has moved on. */
   expectedVersion: Scalars['Int']['input'];
+  /** The note to edit; NOT_FOUND when deleted or not visible to you. */
   id: Scalars['ID']['input'];
+  /** New heading, at most 200 characters; null or blank removes it, omitted leaves it. */
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -4682,40 +5480,63 @@ export type UpdatePicklistInput = {
 
 /** Renames a pipeline or makes it the default. Administrators only. */
 export type UpdatePipelineInput = {
+  /** The pipeline to change; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** True makes it the default (the previous default stops being one); false on the default is BAD_USER_INPUT: make another the default instead. */
   isDefault?: InputMaybe<Scalars['Boolean']['input']>;
+  /** New name, 1 to 120 characters; omitted: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Fields left out stay as they are; a list given replaces the whole list. */
 export type UpdateProfileInput = {
+  /** New description. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the field restrictions. */
   fieldAccess?: InputMaybe<Array<FieldAccessInput>>;
+  /** The profile; NOT_FOUND when not in your organisation, FORBIDDEN for Administrator. */
   id: Scalars['ID']['input'];
+  /** Replaces every module's actions. */
   modules?: InputMaybe<Array<ModulePermissionsInput>>;
+  /** New name, 1 to 120 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the settings. */
   settings?: InputMaybe<Array<SettingPermission>>;
 };
 
 /** Only the fields given are changed. */
 export type UpdateReportInput = {
+  /** Replaces the aggregates. */
   aggregates?: InputMaybe<Array<AggregateInput>>;
+  /** Replaces the listed fields. */
   columns?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The version you read; a stale one fails with CONFLICT. Omitted: no check. */
   expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  /** Replaces the filters. */
   filters?: InputMaybe<Array<CriterionInput>>;
+  /** Replaces the grouping (up to two fields). */
   groupBy?: InputMaybe<Array<GroupByInput>>;
+  /** The report; NOT_FOUND when not visible to you. */
   id: Scalars['ID']['input'];
+  /** 1 to 100,000 rows; null removes the limit. */
   limit?: InputMaybe<Scalars['Int']['input']>;
+  /** New name, 1 to 200 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the sort. */
   orderBy?: InputMaybe<Array<ReportOrderInput>>;
+  /** IANA time zone of date buckets. */
   timeZone?: InputMaybe<Scalars['String']['input']>;
+  /** PRIVATE or SHARED. */
   visibility?: InputMaybe<Visibility>;
 };
 
+/** Renames a role or moves it; fields left out stay. */
 export type UpdateRoleInput = {
+  /** The role; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 120 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
-  /** The new parent; null makes it a top role. A subordinate of the role is refused. */
+  /** The new parent; null makes it a top role. The role itself or one of its subordinates is refused (BAD_USER_INPUT). */
   parentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -4731,19 +5552,27 @@ export type UpdateScoringRuleInput = {
 
 /** The organisation's sales-signal settings. Administrators only. */
 export type UpdateSignalSettingsInput = {
+  /** Days below which a record is COOLING (COLD beyond); at most 3650. */
   coolingDays?: InputMaybe<Scalars['Int']['input']>;
+  /** Whether an unmatched social signal creates a lead. */
   createLeadsFromSocial?: InputMaybe<Scalars['Boolean']['input']>;
   /** Days below which a record is HOT; must be < warmDays < coolingDays. */
   hotDays?: InputMaybe<Scalars['Int']['input']>;
+  /** Mass emails each user may send per UTC day, 0 to 100,000. */
   massEmailDailyLimit?: InputMaybe<Scalars['Int']['input']>;
+  /** Days below which a record is WARM; must be < coolingDays. */
   warmDays?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Renames a stage or changes its probability or kind. Deals already in it keep their probability. Administrators only. */
 export type UpdateStageInput = {
+  /** The stage to change; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New kind; omitted: unchanged. */
   kind?: InputMaybe<StageKind>;
+  /** New name, 1 to 120 characters; omitted: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** New win probability, 0 to 100, for deals moved here from now on; omitted: unchanged. */
   probability?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -4775,10 +5604,13 @@ export type UpdateTerritoryInput = {
 
 /** Changes a member; fields left out stay. Takes effect on their next request and next event. */
 export type UpdateUserInput = {
+  /** The member to change; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New full name, 1 to 200 characters; omitted or null: unchanged. */
   name?: InputMaybe<Scalars['String']['input']>;
   /** The last active Administrator cannot be given another profile (CONFLICT). */
   profileId?: InputMaybe<Scalars['ID']['input']>;
+  /** New title; omitted or null: unchanged. Does not change the profile. */
   role?: InputMaybe<Role>;
   /** null takes the user out of the hierarchy. */
   roleId?: InputMaybe<Scalars['ID']['input']>;
@@ -4799,14 +5631,19 @@ export type User = {
   __typename?: 'User';
   /** False once deactivated: the user can no longer sign in, and their tokens stop working. */
   active: Scalars['Boolean']['output'];
+  /** When the user was invited or signed up. */
   createdAt: Scalars['DateTime']['output'];
+  /** Sign-in email, lowercased; unique across Pulse. */
   email: Scalars['String']['output'];
   /** The user's place in the role hierarchy; null: in PRIVATE modules they see only their own records. */
   hierarchyRole: Maybe<HierarchyRole>;
+  /** Stable identifier; use it in user(id:), updateUser, and as an `ownerId` on records. */
   id: Scalars['ID']['output'];
+  /** Full name as shown to other members. */
   name: Scalars['String']['output'];
   /** What the user may do. */
   profile: Profile;
+  /** Title (ADMIN, MANAGER, SALES_REP); permissions come from `profile`, not from this. */
   role: Role;
 };
 
@@ -4820,14 +5657,23 @@ export type Visibility =
 /** A web-to-lead form. Post to `POST /forms/<publicKey>` (form-encoded or JSON). */
 export type WebForm = {
   __typename?: 'WebForm';
+  /** False once deactivated: posts are refused with 404. */
   active: Scalars['Boolean']['output'];
+  /** When the form was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The fields the form accepts. */
   fields: Array<WebFormField>;
+  /** Stable identifier; use it in deactivateWebForm. */
   id: Scalars['ID']['output'];
+  /** The lead source its leads get. */
   leadSource: Scalars['String']['output'];
+  /** Display name for administrators. */
   name: Scalars['String']['output'];
+  /** Owner of the leads it creates (when assignment rules do not choose). */
   owner: User;
+  /** The key in the form's public URL; not a secret. */
   publicKey: Scalars['String']['output'];
+  /** Where a browser goes after posting; null: the form answers JSON. */
   redirectUrl: Maybe<Scalars['String']['output']>;
 };
 
@@ -4838,12 +5684,17 @@ export type WebFormField = {
   leadField: Scalars['String']['output'];
   /** The name the field is posted under. */
   name: Scalars['String']['output'];
+  /** When true, a post without it is refused (400). */
   required: Scalars['Boolean']['output'];
 };
 
+/** One field of a new web form. */
 export type WebFormFieldInput = {
+  /** The lead field it fills (see `WebFormField.leadField`); BAD_USER_INPUT otherwise. */
   leadField: Scalars['String']['input'];
+  /** The name the field is posted under, 1 to 60 characters, unique in the form; `pulse_hp` is reserved. */
   name: Scalars['String']['input'];
+  /** Whether a post must carry it. */
   required?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
