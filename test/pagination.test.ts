@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
+import { defaultPipeline } from './factories/pipelines.factory.js';
 import { useTestServer } from './helpers/test-server.js';
 
 const server = useTestServer();
@@ -66,5 +67,11 @@ describe('keyset pagination', () => {
     expect(tooMany.extensions?.['field']).toBe('first');
     const garbage = await admin.client.fails('BAD_USER_INPUT', `{ deals(after: "definitely-not-a-cursor") { nodes { id } } }`);
     expect(garbage.extensions?.['field']).toBe('after');
+    // A board column's own page follows the same cap.
+    const pipeline = await defaultPipeline(admin.client);
+    for (const first of [-1, 201]) {
+      const column = await admin.client.fails('BAD_USER_INPUT', `query($p: ID!) { dealsBoard(pipelineId: $p) { columns { deals(first: ${first}) { nodes { id } } } } }`, { p: pipeline.id });
+      expect(column.extensions?.['field']).toBe('first');
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { createProfile, inviteInto, modulesExcept } from './factories/access.factory.js';
 import { createCustomField } from './factories/custom-fields.factory.js';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +192,11 @@ describe('custom reports', () => {
     await rep.client.fails('NOT_FOUND', RUN, { id: privateReport.id });
     await run(rep, shared.id);
     await rep.client.fails('FORBIDDEN', `mutation { deleteReport(id: "${shared.id}") }`);
+    // A profile with the REPORTS setting manages everyone's reports.
+    const manages = await createProfile(admin, { modules: modulesExcept('DEALS', []), settings: ['REPORTS'] });
+    const analyst = await inviteInto(admin, { profileId: manages });
+    const spare = await createReport(admin, { name: 'Spare', columns: ['name'], visibility: 'SHARED' });
+    await analyst.client.ok(`mutation { deleteReport(id: "${spare.id}") }`);
     const other = await newOrg();
     await other.admin.client.fails('NOT_FOUND', RUN, { id: shared.id });
 

@@ -4809,7 +4809,7 @@ export type SettingPermission =
   | 'ORGANIZATION'
   /** Create and change pipelines and stages. */
   | 'PIPELINES'
-  /** Reserved: no operation checks it yet (reports and dashboards follow ownership). */
+  /** Change, delete and schedule other users' reports and dashboards (everyone manages their own). */
   | 'REPORTS'
   /** Assignment rules and scoring rules. */
   | 'RULES'

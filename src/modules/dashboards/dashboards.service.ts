@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.js';
 import type { CreateDashboardInput, DashboardComponentInput, UpdateDashboardInput } from '../../generated/graphql.js';
 import { badInput, conflict, forbidden, notFound } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
+import { canManage } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import { parseAnalyticsParams } from '../reports/analytics-params.js';
@@ -72,7 +73,7 @@ export async function listDashboards(s: Session): Promise<DashboardRow[]> {
 
 export async function updateDashboard(s: Session, input: UpdateDashboardInput): Promise<DashboardRow> {
   const current = await getDashboard(s.db, s.viewer, input.id);
-  if (current.ownerId !== s.viewer.userId && s.viewer.role !== 'ADMIN') throw forbidden('Only the owner or an administrator may change this');
+  if (current.ownerId !== s.viewer.userId && !canManage(s.viewer, 'reports')) throw forbidden('Only the owner, or a user whose profile manages reports, may change this');
   if (input.expectedVersion != null && input.expectedVersion !== current.version) throw conflict('The dashboard was changed meanwhile', { currentVersion: current.version });
   const [row] = await s.db
     .update(dashboards)
@@ -91,7 +92,7 @@ export async function updateDashboard(s: Session, input: UpdateDashboardInput): 
 
 export async function deleteDashboard(s: Session, id: string): Promise<boolean> {
   const current = await getDashboard(s.db, s.viewer, id);
-  if (current.ownerId !== s.viewer.userId && s.viewer.role !== 'ADMIN') throw forbidden('Only the owner or an administrator may change this');
+  if (current.ownerId !== s.viewer.userId && !canManage(s.viewer, 'reports')) throw forbidden('Only the owner, or a user whose profile manages reports, may change this');
   await inTransaction(s.db, async (tx) => {
     await tx.delete(reportSchedules).where(and(eq(reportSchedules.organizationId, s.viewer.organizationId), eq(reportSchedules.dashboardId, id)));
     await tx.delete(dashboards).where(and(eq(dashboards.organizationId, s.viewer.organizationId), eq(dashboards.id, id)));

@@ -2,6 +2,7 @@ import type { DealEventKind, Resolvers } from '../../generated/graphql.js';
 import { encodeEventCursor } from '../../events/cursor.js';
 import type { EventRow } from '../../events/events.table.js';
 import { signedIn, subscriber } from '../../server/context.js';
+import { pageSize } from '../../shared/pagination.js';
 import { mustExist } from '../records/record.resolvers.js';
 import { dealsBoard } from './deals-board.service.js';
 import { moveDeal } from './deal-moves.service.js';
@@ -40,7 +41,7 @@ export const dealLiveResolvers: Resolvers = {
     deals: (column, { first, after }, ctx) => {
       if (first == null && after == null) return column.cards;
       return signedIn(ctx)
-        .loaders.deals.boardColumn({ pipelineId: column.stage.pipelineId, filter: column.filter, first: first ?? 50, after: after ?? null })
+        .loaders.deals.boardColumn({ pipelineId: column.stage.pipelineId, filter: column.filter, first: pageSize(first), after: after ?? null })
         .load(column.stage.id);
     },
   },

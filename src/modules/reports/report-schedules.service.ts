@@ -5,6 +5,7 @@ import { inTransaction } from '../../db/transaction.js';
 import type { CreateReportScheduleInput } from '../../generated/graphql.js';
 import { badInput, forbidden, notFound } from '../../shared/errors.js';
 import { normaliseEmail } from '../../shared/validation.js';
+import { canManage } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import { getDashboard } from '../dashboards/dashboards.service.js';
 import { validTimeZone } from './report-compiler.js';
@@ -36,7 +37,7 @@ export function nextOccurrence(cron: string, timeZone: string, after: Date): Dat
 export async function createReportSchedule(s: Session, input: CreateReportScheduleInput): Promise<ReportScheduleRow> {
   if ((input.reportId ? 1 : 0) + (input.dashboardId ? 1 : 0) !== 1) throw badInput('reportId', 'schedule either a reportId or a dashboardId');
   const target = input.reportId ? await getReport(s.db, s.viewer, input.reportId) : await getDashboard(s.db, s.viewer, input.dashboardId as string);
-  if (target.ownerId !== s.viewer.userId && s.viewer.role !== 'ADMIN') throw forbidden('Only the owner or an administrator may schedule this');
+  if (target.ownerId !== s.viewer.userId && !canManage(s.viewer, 'reports')) throw forbidden('Only the owner, or a user whose profile manages reports, may schedule this');
   if (input.reportId && input.format === 'PNG') throw badInput('format', 'reports are sent as CSV or HTML; PNG is for dashboards');
   const timeZone = validTimeZone('timeZone', input.timeZone ?? 'UTC');
   const cron = input.cron.trim();
@@ -69,7 +70,7 @@ export async function createReportSchedule(s: Session, input: CreateReportSchedu
 
 async function ownSchedule(s: Session, id: string): Promise<ReportScheduleRow> {
   const [row] = await s.db.select().from(reportSchedules).where(and(eq(reportSchedules.organizationId, s.viewer.organizationId), eq(reportSchedules.id, id)));
-  if (!row || (row.ownerId !== s.viewer.userId && s.viewer.role !== 'ADMIN')) throw notFound('Report schedule');
+  if (!row || (row.ownerId !== s.viewer.userId && !canManage(s.viewer, 'reports'))) throw notFound('Report schedule');
   return row;
 }
 

@@ -8,6 +8,7 @@ import { inTransaction } from '../../db/transaction.js';
 import type { CreateReportInput, CriterionInput, ReportRunOverrides, UpdateReportInput } from '../../generated/graphql.js';
 import { badInput, conflict, forbidden, notFound } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
+import { canManage } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import { compileReport, type CompiledReport } from './report-compiler.js';
@@ -61,7 +62,7 @@ export async function getReport(db: Db, viewer: Viewer, id: string): Promise<Rep
 }
 
 function assertOwns(viewer: Viewer, row: ReportRow | { ownerId: string }): void {
-  if (row.ownerId !== viewer.userId && viewer.role !== 'ADMIN') throw forbidden('Only the owner or an administrator may change this');
+  if (row.ownerId !== viewer.userId && !canManage(viewer, 'reports')) throw forbidden('Only the owner, or a user whose profile manages reports, may change this');
 }
 
 export async function updateReport(s: Session, input: UpdateReportInput): Promise<ReportRow> {
