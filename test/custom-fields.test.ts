@@ -377,6 +377,91 @@ describe('standard fields and picklists', () => {
     await admin.client.fails('BAD_USER_INPUT', CREATE_LEAD, { input: { lastName: 'X', status: 'Converted' } });
   });
 
+  it('edits activity types and statuses per organisation; each value has a kind that keeps tasks, calls, meetings and reports right', async () => {
+    const admin = await signUpOrganization(server().client);
+    const other = await signUpOrganization(server().client);
+    const UPDATE = `mutation($input: UpdatePicklistInput!) { updatePicklist(input: $input) { values { value retired kind } } }`;
+    const ACTIVITY = `id version type typeValue status statusValue completedAt`;
+    const CREATE = `mutation($input: CreateActivityInput!) { createActivity(input: $input) { ${ACTIVITY} } }`;
+    const UPDATE_ACTIVITY = `mutation($input: UpdateActivityInput!) { updateActivity(input: $input) { ${ACTIVITY} } }`;
+    const { picklist: builtIn } = await admin.client.ok(`{ picklist(name: ACTIVITY_TYPE) { values { value retired kind } } }`);
+    expect(builtIn.values).toEqual([
+      { value: 'Task', retired: false, kind: 'TASK' },
+      { value: 'Call', retired: false, kind: 'CALL' },
+      { value: 'Meeting', retired: false, kind: 'MEETING' },
+    ]);
+    // A new value needs a kind, and a real one.
+    await admin.client.fails('BAD_USER_INPUT', UPDATE, { input: { name: 'ACTIVITY_TYPE', add: ['Site visit'] } });
+    await admin.client.fails('BAD_USER_INPUT', UPDATE, { input: { name: 'ACTIVITY_TYPE', addWithKind: [{ value: 'Site visit', kind: 'VISIT' }] } });
+    await admin.client.ok(UPDATE, {
+      input: { name: 'ACTIVITY_TYPE', addWithKind: [{ value: 'Site visit', kind: 'MEETING' }, { value: 'Document review', kind: 'TASK' }] },
+    });
+    await admin.client.ok(UPDATE, { input: { name: 'ACTIVITY_STATUS', addWithKind: [{ value: 'Awaiting client', kind: 'WAITING' }] } });
+
+    // The value brings its kind, and the kind its rules: a site visit is a meeting and needs a time span.
+    const span = { startAt: '2030-03-01T09:00:00.000Z', endAt: '2030-03-01T10:00:00.000Z' };
+    const noSpan = await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { typeValue: 'Site visit', subject: 'Visit' } });
+    expect(noSpan.extensions?.['field']).toBe('startAt');
+    const { createActivity: visit } = await admin.client.ok(CREATE, { input: { typeValue: 'site visit', statusValue: 'awaiting client', subject: 'Visit', ...span } });
+    expect(visit).toMatchObject({ type: 'MEETING', typeValue: 'Site visit', status: 'WAITING', statusValue: 'Awaiting client', completedAt: null });
+    const contradicting = await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { type: 'CALL', typeValue: 'Site visit', subject: 'X', ...span } });
+    expect(contradicting.extensions?.['field']).toBe('typeValue');
+    // Older clients send the kind alone and get the first value of that kind.
+    const { createActivity: call } = await admin.client.ok(CREATE, { input: { type: 'CALL', subject: 'Ring' } });
+    expect(call).toMatchObject({ type: 'CALL', typeValue: 'Call', status: 'NOT_STARTED', statusValue: 'Not Started' });
+    const invalid = await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { typeValue: 'Séance', subject: 'X' } });
+    expect(invalid.extensions?.['field']).toBe('typeValue');
+    expect(invalid.extensions?.['allowed']).toEqual(['Task', 'Call', 'Meeting', 'Site visit', 'Document review']);
+    await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { subject: 'No type' } });
+
+    // A custom task-kind type is a task for the overdue filter and the overdueTasks report.
+    const { createActivity: review } = await admin.client.ok(CREATE, { input: { typeValue: 'Document review', subject: 'Lease', dueAt: '2020-01-01T09:00:00.000Z' } });
+    expect(review.type).toBe('TASK');
+    const { overdueTasks } = await admin.client.ok(`{ overdueTasks { count } }`);
+    expect(overdueTasks).toEqual([{ count: 1 }]);
+    const { activities: overdue } = await admin.client.ok(`{ activities(filter: { overdue: true }) { nodes { id } } }`);
+    expect(overdue.nodes).toEqual([{ id: review.id }]);
+    const { activities: byValue } = await admin.client.ok(`{ activities(filter: { typeValue: ["SITE VISIT"] }) { nodes { id } } }`);
+    expect(byValue.nodes).toEqual([{ id: visit.id }]);
+
+    // A status of kind COMPLETED completes the activity.
+    const { updateActivity: done } = await admin.client.ok(UPDATE_ACTIVITY, { input: { id: review.id, expectedVersion: review.version, statusValue: 'Completed' } });
+    expect(done).toMatchObject({ status: 'COMPLETED', statusValue: 'Completed' });
+    expect(done.completedAt).not.toBeNull();
+    expect((await admin.client.ok(`{ overdueTasks { count } }`)).overdueTasks).toEqual([]);
+    // An activity stays of its kind.
+    await admin.client.fails('BAD_USER_INPUT', UPDATE_ACTIVITY, { input: { id: call.id, expectedVersion: call.version, typeValue: 'Site visit' } });
+
+    // Rename: the records follow. Retire: records keep and read the value, new writes refuse it.
+    await admin.client.ok(UPDATE, { input: { name: 'ACTIVITY_TYPE', rename: [{ from: 'Site visit', to: 'Property viewing' }] } });
+    await admin.client.ok(UPDATE, { input: { name: 'ACTIVITY_STATUS', retire: ['Awaiting client'] } });
+    await admin.client.ok(UPDATE, { input: { name: 'ACTIVITY_TYPE', retire: ['Property viewing'] } });
+    const { activity: kept } = await admin.client.ok(`query($id: ID!) { activity(id: $id) { ${ACTIVITY} } }`, { id: visit.id });
+    expect(kept).toMatchObject({ type: 'MEETING', typeValue: 'Property viewing', statusValue: 'Awaiting client', version: 2 });
+    const retired = await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { typeValue: 'Property viewing', subject: 'X', ...span } });
+    expect(retired.extensions?.['field']).toBe('typeValue');
+    await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { type: 'MEETING', statusValue: 'Awaiting client', subject: 'X', ...span } });
+    const { updateActivity: edited } = await admin.client.ok(UPDATE_ACTIVITY, { input: { id: visit.id, expectedVersion: kept.version, subject: 'Second visit', endAt: '2030-03-01T11:00:00.000Z' } });
+    expect(edited).toMatchObject({ typeValue: 'Property viewing', statusValue: 'Awaiting client' });
+    // Every kind keeps a value to fall back on.
+    const last = await admin.client.fails('BAD_USER_INPUT', UPDATE, { input: { name: 'ACTIVITY_TYPE', retire: ['Meeting'] } });
+    expect(last.extensions?.['kind']).toBe('MEETING');
+    const { moduleMetadata } = await admin.client.ok(`{ moduleMetadata(module: ACTIVITIES) { fields { apiName options retiredOptions picklist } } }`);
+    expect(moduleMetadata.fields.find((field: { apiName: string }) => field.apiName === 'typeValue')).toEqual({
+      apiName: 'typeValue',
+      options: ['Task', 'Call', 'Meeting', 'Document review'],
+      retiredOptions: ['Property viewing'],
+      picklist: 'ACTIVITY_TYPE',
+    });
+
+    // Another organisation neither sees nor accepts these values.
+    const { picklist: theirs } = await other.client.ok(`{ picklist(name: ACTIVITY_TYPE) { values { value } } }`);
+    expect(theirs.values.map((entry: { value: string }) => entry.value)).toEqual(['Task', 'Call', 'Meeting']);
+    await other.client.fails('BAD_USER_INPUT', CREATE, { input: { typeValue: 'Document review', subject: 'X' } });
+    const { activities: theirActivities } = await other.client.ok(`{ activities { totalCount } }`);
+    expect(theirActivities.totalCount).toBe(0);
+  });
+
   it('hides standard fields and makes them required on every write', async () => {
     const admin = await signUpOrganization(server().client);
     const UPDATE = `mutation($input: UpdateStandardFieldInput!) { updateStandardField(input: $input) { fields { apiName hidden required } } }`;
