@@ -492,6 +492,32 @@ describe('standard fields and picklists', () => {
     expect(unknown.message).toContain('Properties');
     const { deals } = await admin.client.ok(`{ deals { totalCount } }`);
     expect(deals.totalCount).toBe(0);
+
+    // Messages meant for people name the module with the organisation's label; type names stay.
+    const missing = '00000000-0000-4000-8000-000000000000';
+    expect((await admin.client.fails('NOT_FOUND', `query($id: ID!) { deal(id: $id) { id } }`, { id: missing })).message).toBe('Property not found');
+    const update = await admin.client.fails('NOT_FOUND', `mutation($id: ID!) { updateDeal(input: { id: $id, expectedVersion: 1, name: "X" }) { id } }`, { id: missing });
+    expect(update.message).toBe('Property not found');
+    const { createDeal: villa } = await admin.client.ok(`mutation { createDeal(input: { name: "Villa", customFields: { bedrooms: 3 } }) { id version } }`);
+    const stale = await admin.client.fails('CONFLICT', `mutation($id: ID!) { updateDeal(input: { id: $id, expectedVersion: 7, name: "X" }) { id } }`, { id: villa.id });
+    expect(stale.message).toMatch(/^Property was changed by someone else/);
+    const lookup = await admin.client.fails('NOT_FOUND', `mutation($id: ID!) { createActivity(input: { type: TASK, subject: "Visit", relatedTo: { type: DEAL, id: $id } }) { id } }`, { id: missing });
+    expect(lookup.message).toContain('Property not found');
+    // Another organisation keeps Pulse's words.
+    const other = await signUpOrganization(server().client);
+    expect((await other.client.fails('NOT_FOUND', `query($id: ID!) { deal(id: $id) { id } }`, { id: missing })).message).toBe('Deal not found');
+    const { __type } = await admin.client.ok(`{ __type(name: "Deal") { name fields { name } } }`);
+    expect(__type.name).toBe('Deal');
+
+    // The per-module CSV export is named after the label; its columns stay apiNames (imports map them back).
+    const csv = await fetch(`${server().url}/export/deals.csv`, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="Properties.csv"; filename*=UTF-8''Properties.csv`);
+    expect((await csv.text()).split('\n')[0]).toContain('customFields.bedrooms');
+    await admin.client.ok(`mutation { updateModuleLabels(input: { module: ACCOUNTS, singular: "Société", plural: "Sociétés" }) { label } }`);
+    const accounts = await fetch(`${server().url}/export/accounts.csv`, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(accounts.headers.get('content-disposition')).toBe(`attachment; filename="Societes.csv"; filename*=UTF-8''Soci%C3%A9t%C3%A9s.csv`);
+    await accounts.text();
   });
 });
 

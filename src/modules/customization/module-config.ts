@@ -2,7 +2,8 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
 import type { FieldType } from './field-types.js';
 import { customFields, moduleSettings, picklistValues, type CustomFieldRow } from './customization.table.js';
-import { DEFAULT_LABELS, STANDARD_FIELDS, STANDARD_PICKLISTS, type CustomizableModule, type PicklistName } from './standard-fields.js';
+import type { ModuleLabels } from '../../shared/errors.js';
+import { CUSTOMIZABLE_MODULES, DEFAULT_LABELS, STANDARD_FIELDS, STANDARD_PICKLISTS, type CustomizableModule, type PicklistName } from './standard-fields.js';
 
 /** A standard picklist as one organisation has it. */
 export interface PicklistState {
@@ -106,4 +107,18 @@ export async function activeFieldsOf(db: Db, organizationId: string, modules: re
     .from(customFields)
     .where(and(eq(customFields.organizationId, organizationId), inArray(customFields.module, [...modules]), eq(customFields.active, true)))
     .orderBy(asc(customFields.position), asc(customFields.createdAt));
+}
+
+/** What the organisation calls each customisable module (Pulse's words where it kept them), in one query. */
+export async function moduleLabelsOf(db: Db, organizationId: string): Promise<ModuleLabels> {
+  const rows = await db
+    .select({ module: moduleSettings.module, singular: moduleSettings.singularLabel, plural: moduleSettings.pluralLabel })
+    .from(moduleSettings)
+    .where(eq(moduleSettings.organizationId, organizationId));
+  return new Map(
+    CUSTOMIZABLE_MODULES.map((module) => {
+      const row = rows.find((candidate) => candidate.module === module);
+      return [module, { singular: row?.singular ?? DEFAULT_LABELS[module].singular, plural: row?.plural ?? DEFAULT_LABELS[module].plural }];
+    }),
+  );
 }

@@ -2,7 +2,7 @@ import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { badInput, conflict } from '../../shared/errors.js';
+import { badInput, conflict, labelled, mention } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
 import { assertManages } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
@@ -11,7 +11,7 @@ import type { FieldType } from './field-types.js';
 import { moduleSettings, picklistValues } from './customization.table.js';
 import { loadModuleConfig, loadPicklists, type ModuleConfig, type PicklistState } from './module-config.js';
 import { recordTableOf } from './record-tables.js';
-import { STANDARD_FIELDS, STANDARD_PICKLISTS, standardField, type CustomizableModule, type PicklistName } from './standard-fields.js';
+import { DEFAULT_LABELS, STANDARD_FIELDS, STANDARD_PICKLISTS, standardField, type CustomizableModule, type PicklistName } from './standard-fields.js';
 
 /** Labels, layout (hidden and required standard fields), editable picklists, and the metadata clients read. */
 
@@ -112,7 +112,7 @@ export async function updateStandardField(
 ): Promise<ModuleMetadata> {
   assertManages(s.viewer, 'fields');
   const field = standardField(input.module, input.apiName);
-  if (!field) throw badInput('apiName', `${input.apiName} is not a standard field of ${input.module}`);
+  if (!field) throw badInput('apiName', labelled`${input.apiName} is not a standard field of ${mention(input.module, DEFAULT_LABELS[input.module].plural, true)}`);
   if (field.system && (input.hidden || input.required)) throw badInput('apiName', `${field.label} is filled by Pulse and cannot be hidden or made required`);
   if (field.required && input.hidden) throw badInput('hidden', `${field.label} is required and cannot be hidden`);
   if (input.required && (field.type === 'LOOKUP' || field.apiName === 'tags')) throw badInput('required', `${field.label} cannot be made required`);

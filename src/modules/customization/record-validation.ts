@@ -1,13 +1,13 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
-import { badInput, conflict, DomainError } from '../../shared/errors.js';
+import { badInput, conflict, DomainError, labelled } from '../../shared/errors.js';
 import { ACCOUNT } from '../accounts/accounts.kind.js';
 import { ACTIVITY } from '../activities/activities.kind.js';
 import type { Viewer } from '../auth/viewer.js';
 import { CONTACT } from '../contacts/contacts.kind.js';
 import { DEAL } from '../deals/deals.kind.js';
 import { LEAD } from '../leads/leads.kind.js';
-import { assertReference, type RecordKind, type RecordTable } from '../records/record-store.js';
+import { assertReference, nameOf, type RecordKind, type RecordTable } from '../records/record-store.js';
 import { normaliseValue, storedColumns, type FieldType } from './field-types.js';
 import { customFieldValues, type CustomFieldRow } from './customization.table.js';
 import { loadModuleConfig, type ModuleConfig } from './module-config.js';
@@ -140,7 +140,7 @@ async function checkLookup(tx: Db, viewer: Viewer, field: CustomFieldRow, id: st
     await assertReference(tx, viewer, kind, id, `customFields.${field.apiName}`);
   } catch (error) {
     if (error instanceof DomainError && error.code === 'NOT_FOUND') {
-      throw new DomainError('NOT_FOUND', `customFields.${field.apiName}: ${kind.label} not found`, { field: `customFields.${field.apiName}` });
+      throw new DomainError('NOT_FOUND', labelled`customFields.${field.apiName}: ${nameOf(kind)} not found`, { field: `customFields.${field.apiName}` });
     }
     throw error;
   }
