@@ -12,7 +12,7 @@ export function createCustomizationLoaders(db: Db, viewer: Viewer) {
       const rows = await activeFieldsOf(db, viewer.organizationId, modules);
       return modules.map((module) => rows.filter((row) => row.module === module));
     }),
-    /** Every module's label: read at most once per request, by error messages that name modules. */
+    /** The labels of the modules the organisation renamed: read at most once per request, only by error messages that name modules. */
     labels: new DataLoader<'all', ModuleLabels>(async (keys) => {
       const labels = await moduleLabelsOf(db, viewer.organizationId);
       return keys.map(() => labels);

@@ -1,9 +1,9 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
 import type { FieldType } from './field-types.js';
 import { customFields, moduleSettings, picklistValues, type CustomFieldRow } from './customization.table.js';
 import type { ModuleLabels } from '../../shared/errors.js';
-import { CUSTOMIZABLE_MODULES, DEFAULT_LABELS, STANDARD_FIELDS, STANDARD_PICKLISTS, type CustomizableModule, type PicklistName } from './standard-fields.js';
+import { DEFAULT_LABELS, STANDARD_FIELDS, STANDARD_PICKLISTS, type CustomizableModule, type PicklistName } from './standard-fields.js';
 
 /** A standard picklist as one organisation has it. */
 export interface PicklistState {
@@ -109,16 +109,18 @@ export async function activeFieldsOf(db: Db, organizationId: string, modules: re
     .orderBy(asc(customFields.position), asc(customFields.createdAt));
 }
 
-/** What the organisation calls each customisable module (Pulse's words where it kept them), in one query. */
+/**
+ * The modules the organisation renamed, in one query. Messages fall back to Pulse's own words
+ * for the others, so an organisation that renamed nothing reads exactly what it always did.
+ */
 export async function moduleLabelsOf(db: Db, organizationId: string): Promise<ModuleLabels> {
   const rows = await db
     .select({ module: moduleSettings.module, singular: moduleSettings.singularLabel, plural: moduleSettings.pluralLabel })
     .from(moduleSettings)
-    .where(eq(moduleSettings.organizationId, organizationId));
-  return new Map(
-    CUSTOMIZABLE_MODULES.map((module) => {
-      const row = rows.find((candidate) => candidate.module === module);
-      return [module, { singular: row?.singular ?? DEFAULT_LABELS[module].singular, plural: row?.plural ?? DEFAULT_LABELS[module].plural }];
-    }),
-  );
+    .where(and(eq(moduleSettings.organizationId, organizationId), isNotNull(moduleSettings.singularLabel), isNotNull(moduleSettings.pluralLabel)));
+  return new Map(rows.map((row) => [row.module, { singular: row.singular as string, plural: row.plural as string }]));
 }
+
+/** A module's labels: the organisation's, or Pulse's. */
+export const labelsOf = (labels: ModuleLabels, module: CustomizableModule): { readonly singular: string; readonly plural: string } =>
+  labels.get(module) ?? DEFAULT_LABELS[module];

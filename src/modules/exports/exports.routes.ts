@@ -36,7 +36,7 @@ export function exportRoutes(deps: AppDeps, schema: GraphQLSchema): Router {
       const filter = parseFilter(schema, module, typeof req.query['filter'] === 'string' ? req.query['filter'] : undefined);
       const rows = moduleRows(session, module, filter);
       const first = await rows.next();
-      // Named as the organisation calls the module ("Properties.csv"); the columns stay apiNames, which imports map back.
+      // Named as the organisation calls the module ("Properties.csv"; "deals.csv" when it kept Pulse's name); the columns stay apiNames, which imports map back.
       res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', attachment(labels.get(module)?.plural ?? module, 'csv'));
       if (first.done) {
         res.end();

@@ -15,7 +15,8 @@ import { users } from '../users/users.table.js';
 import { csvLine } from '../../shared/csv-write.js';
 import { MAX_REPORT_LIMIT } from './report-compiler.js';
 import { reportSource, type ReportModule } from './report-fields.js';
-import { moduleLabelsOf } from '../customization/module-config.js';
+import { labelsOf, moduleLabelsOf } from '../customization/module-config.js';
+import type { CustomizableModule } from '../customization/standard-fields.js';
 import type { ResultValue } from './report-definition.js';
 import { nextOccurrence, SCHEDULED_REPORT_JOB, type ScheduledRun } from './report-schedules.service.js';
 import { compileSaved, getReport, runCompiled } from './reports.service.js';
@@ -76,7 +77,7 @@ async function contentOf(db: Db, viewer: Viewer, schedule: ReportScheduleRow, oc
   const result = await runCompiled(db, await compileSaved(db, viewer, report, null, MAX_REPORT_LIMIT), MAX_REPORT_LIMIT);
   const subject = `${report.name} (${day})`;
   // The module as the organisation calls it ("a report on Properties").
-  const about = `a report on ${(await moduleLabelsOf(db, viewer.organizationId)).get(reportSource(report.module as ReportModule).crmModule)?.plural ?? report.module}`;
+  const about = `a report on ${labelsOf(await moduleLabelsOf(db, viewer.organizationId), reportSource(report.module as ReportModule).crmModule as CustomizableModule).plural}`;
   if (schedule.format === 'HTML') {
     return { subject, text: `${report.name}, ${about}: ${result.rows.length} rows.`, html: `<p>${escapeXml(`${report.name}, ${about}`)}</p>${htmlTable(result)}`, attachments: [], rowCount: result.rows.length };
   }

@@ -1,6 +1,6 @@
 import { validateRecordWrite, type CustomValues } from '../customization/record-validation.js';
 import type { CustomizableModule } from '../customization/standard-fields.js';
-import { moduleLabelsOf } from '../customization/module-config.js';
+import { labelsOf, moduleLabelsOf } from '../customization/module-config.js';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { DomainError } from '../../shared/errors.js';
@@ -44,7 +44,7 @@ const RELATED_COLUMN: Partial<Record<string, string>> = { leads: 'leadId', conta
 /** The owner is read only when a text merges an owner field (or the email goes to the owner). */
 async function mergeContext(ctx: ActionContext, texts: readonly string[], needOwner = false): Promise<MergeContext> {
   const owner = needOwner || texts.some((text) => /\{\{\s*owner\./.test(text)) ? await getUserRow(ctx.tx, ctx.viewer.organizationId, String(ctx.record['ownerId'])) : undefined;
-  const moduleLabel = mergesModuleLabel(texts) ? (await moduleLabelsOf(ctx.tx, ctx.viewer.organizationId)).get(ctx.spec.module) : undefined;
+  const moduleLabel = mergesModuleLabel(texts) ? labelsOf(await moduleLabelsOf(ctx.tx, ctx.viewer.organizationId), ctx.spec.module as CustomizableModule) : undefined;
   return { recordName: ctx.spec.mergeName, record: ctx.record, owner: owner ? { name: owner.name, email: owner.email } : null, moduleLabel };
 }
 
