@@ -536,6 +536,8 @@ describe('industry templates', () => {
     expect((await admin.client.ok(`{ customFields(module: DEALS) { apiName } }`)).customFields).toHaveLength(5);
     const { picklist } = await admin.client.ok(`{ picklist(name: LEAD_SOURCE) { values { value } } }`);
     expect(picklist.values.filter((entry: { value: string }) => entry.value === 'Open House')).toHaveLength(1);
+    const { picklist: activityTypes } = await admin.client.ok(`{ picklist(name: ACTIVITY_TYPE) { values { value kind } } }`);
+    expect(activityTypes.values.filter((entry: { value: string }) => entry.value === 'Property Viewing')).toEqual([{ value: 'Property Viewing', kind: 'MEETING' }]);
     const { createDeal } = await admin.client.ok(`mutation { createDeal(input: { name: "12 Elm St", customFields: { propertyType: "house", bedrooms: 3 } }) { customFields } }`);
     expect(createDeal.customFields).toEqual({ propertyType: 'House', bedrooms: 3 });
   });

@@ -1674,7 +1674,7 @@ export type EmailStatus =
   | 'QUEUED'
   | 'SENT';
 
-/** An email template. Merge fields: `{{lead.firstName}}` (or contact., account., deal., activity., record.), `{{owner.name}}`, `{{owner.email}}`. */
+/** An email template. Merge fields: `{{lead.firstName}}` (or contact., account., deal., activity., record.), `{{owner.name}}`, `{{owner.email}}`, and the organisation's name for the record's module, `{{module.label}}` and `{{module.pluralLabel}}` (e.g. "Property", "Properties"). */
 export type EmailTemplate = {
   __typename?: 'EmailTemplate';
   /** Plain text with merge fields; the HTML part escapes every merged value. */
@@ -1966,7 +1966,7 @@ export type ImportStatus =
   | 'UNDONE'
   | 'UPLOADING';
 
-/** Industry starter templates (labels, picklists, pipelines and custom fields). */
+/** Industry starter templates (labels, picklists and activity types, pipelines and custom fields). */
 export type IndustryTemplate =
   /** Sells space over time: Deals become Campaigns. */
   | 'ADVERTISING'
@@ -1974,13 +1974,13 @@ export type IndustryTemplate =
   | 'B2B'
   /** Tracks installed products and warranties. */
   | 'DURABLE_GOODS'
-  /** Contacts become Patients. */
+  /** Contacts become Patients; appointments and follow-up calls as activity types. */
   | 'HEALTHCARE'
   /** Deals become Policies (cover against a contingent loss). */
   | 'INSURANCE'
-  /** The same property can be sold several times: Deals become Properties. */
+  /** The same property can be sold several times: Deals become Properties; property viewings and site visits (meetings) as activity types. */
   | 'REAL_ESTATE'
-  /** Lawyers, consultants: Deals become Matters, Accounts Clients. */
+  /** Lawyers, consultants: Deals become Matters, Accounts Clients; court hearings and filing deadlines as activity types. */
   | 'SERVICES';
 
 /** Invites a new member of the organisation. */
