@@ -377,6 +377,91 @@ describe('standard fields and picklists', () => {
     await admin.client.fails('BAD_USER_INPUT', CREATE_LEAD, { input: { lastName: 'X', status: 'Converted' } });
   });
 
+  it('edits activity types and statuses per organisation; each value has a kind that keeps tasks, calls, meetings and reports right', async () => {
+    const admin = await signUpOrganization(server().client);
+    const other = await signUpOrganization(server().client);
+    const UPDATE = `mutation($input: UpdatePicklistInput!) { updatePicklist(input: $input) { values { value retired kind } } }`;
+    const ACTIVITY = `id version type typeValue status statusValue completedAt`;
+    const CREATE = `mutation($input: CreateActivityInput!) { createActivity(input: $input) { ${ACTIVITY} } }`;
+    const UPDATE_ACTIVITY = `mutation($input: UpdateActivityInput!) { updateActivity(input: $input) { ${ACTIVITY} } }`;
+    const { picklist: builtIn } = await admin.client.ok(`{ picklist(name: ACTIVITY_TYPE) { values { value retired kind } } }`);
+    expect(builtIn.values).toEqual([
+      { value: 'Task', retired: false, kind: 'TASK' },
+      { value: 'Call', retired: false, kind: 'CALL' },
+      { value: 'Meeting', retired: false, kind: 'MEETING' },
+    ]);
+    // A new value needs a kind, and a real one.
+    await admin.client.fails('BAD_USER_INPUT', UPDATE, { input: { name: 'ACTIVITY_TYPE', add: ['Site visit'] } });
+    await admin.client.fails('BAD_USER_INPUT', UPDATE, { input: { name: 'ACTIVITY_TYPE', addWithKind: [{ value: 'Site visit', kind: 'VISIT' }] } });
+    await admin.client.ok(UPDATE, {
+      input: { name: 'ACTIVITY_TYPE', addWithKind: [{ value: 'Site visit', kind: 'MEETING' }, { value: 'Document review', kind: 'TASK' }] },
+    });
+    await admin.client.ok(UPDATE, { input: { name: 'ACTIVITY_STATUS', addWithKind: [{ value: 'Awaiting client', kind: 'WAITING' }] } });
+
+    // The value brings its kind, and the kind its rules: a site visit is a meeting and needs a time span.
+    const span = { startAt: '2030-03-01T09:00:00.000Z', endAt: '2030-03-01T10:00:00.000Z' };
+    const noSpan = await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { typeValue: 'Site visit', subject: 'Visit' } });
+    expect(noSpan.extensions?.['field']).toBe('startAt');
+    const { createActivity: visit } = await admin.client.ok(CREATE, { input: { typeValue: 'site visit', statusValue: 'awaiting client', subject: 'Visit', ...span } });
+    expect(visit).toMatchObject({ type: 'MEETING', typeValue: 'Site visit', status: 'WAITING', statusValue: 'Awaiting client', completedAt: null });
+    const contradicting = await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { type: 'CALL', typeValue: 'Site visit', subject: 'X', ...span } });
+    expect(contradicting.extensions?.['field']).toBe('typeValue');
+    // Older clients send the kind alone and get the first value of that kind.
+    const { createActivity: call } = await admin.client.ok(CREATE, { input: { type: 'CALL', subject: 'Ring' } });
+    expect(call).toMatchObject({ type: 'CALL', typeValue: 'Call', status: 'NOT_STARTED', statusValue: 'Not Started' });
+    const invalid = await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { typeValue: 'Séance', subject: 'X' } });
+    expect(invalid.extensions?.['field']).toBe('typeValue');
+    expect(invalid.extensions?.['allowed']).toEqual(['Task', 'Call', 'Meeting', 'Site visit', 'Document review']);
+    await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { subject: 'No type' } });
+
+    // A custom task-kind type is a task for the overdue filter and the overdueTasks report.
+    const { createActivity: review } = await admin.client.ok(CREATE, { input: { typeValue: 'Document review', subject: 'Lease', dueAt: '2020-01-01T09:00:00.000Z' } });
+    expect(review.type).toBe('TASK');
+    const { overdueTasks } = await admin.client.ok(`{ overdueTasks { count } }`);
+    expect(overdueTasks).toEqual([{ count: 1 }]);
+    const { activities: overdue } = await admin.client.ok(`{ activities(filter: { overdue: true }) { nodes { id } } }`);
+    expect(overdue.nodes).toEqual([{ id: review.id }]);
+    const { activities: byValue } = await admin.client.ok(`{ activities(filter: { typeValue: ["SITE VISIT"] }) { nodes { id } } }`);
+    expect(byValue.nodes).toEqual([{ id: visit.id }]);
+
+    // A status of kind COMPLETED completes the activity.
+    const { updateActivity: done } = await admin.client.ok(UPDATE_ACTIVITY, { input: { id: review.id, expectedVersion: review.version, statusValue: 'Completed' } });
+    expect(done).toMatchObject({ status: 'COMPLETED', statusValue: 'Completed' });
+    expect(done.completedAt).not.toBeNull();
+    expect((await admin.client.ok(`{ overdueTasks { count } }`)).overdueTasks).toEqual([]);
+    // An activity stays of its kind.
+    await admin.client.fails('BAD_USER_INPUT', UPDATE_ACTIVITY, { input: { id: call.id, expectedVersion: call.version, typeValue: 'Site visit' } });
+
+    // Rename: the records follow. Retire: records keep and read the value, new writes refuse it.
+    await admin.client.ok(UPDATE, { input: { name: 'ACTIVITY_TYPE', rename: [{ from: 'Site visit', to: 'Property viewing' }] } });
+    await admin.client.ok(UPDATE, { input: { name: 'ACTIVITY_STATUS', retire: ['Awaiting client'] } });
+    await admin.client.ok(UPDATE, { input: { name: 'ACTIVITY_TYPE', retire: ['Property viewing'] } });
+    const { activity: kept } = await admin.client.ok(`query($id: ID!) { activity(id: $id) { ${ACTIVITY} } }`, { id: visit.id });
+    expect(kept).toMatchObject({ type: 'MEETING', typeValue: 'Property viewing', statusValue: 'Awaiting client', version: 2 });
+    const retired = await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { typeValue: 'Property viewing', subject: 'X', ...span } });
+    expect(retired.extensions?.['field']).toBe('typeValue');
+    await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { type: 'MEETING', statusValue: 'Awaiting client', subject: 'X', ...span } });
+    const { updateActivity: edited } = await admin.client.ok(UPDATE_ACTIVITY, { input: { id: visit.id, expectedVersion: kept.version, subject: 'Second visit', endAt: '2030-03-01T11:00:00.000Z' } });
+    expect(edited).toMatchObject({ typeValue: 'Property viewing', statusValue: 'Awaiting client' });
+    // Every kind keeps a value to fall back on.
+    const last = await admin.client.fails('BAD_USER_INPUT', UPDATE, { input: { name: 'ACTIVITY_TYPE', retire: ['Meeting'] } });
+    expect(last.extensions?.['kind']).toBe('MEETING');
+    const { moduleMetadata } = await admin.client.ok(`{ moduleMetadata(module: ACTIVITIES) { fields { apiName options retiredOptions picklist } } }`);
+    expect(moduleMetadata.fields.find((field: { apiName: string }) => field.apiName === 'typeValue')).toEqual({
+      apiName: 'typeValue',
+      options: ['Task', 'Call', 'Meeting', 'Document review'],
+      retiredOptions: ['Property viewing'],
+      picklist: 'ACTIVITY_TYPE',
+    });
+
+    // Another organisation neither sees nor accepts these values.
+    const { picklist: theirs } = await other.client.ok(`{ picklist(name: ACTIVITY_TYPE) { values { value } } }`);
+    expect(theirs.values.map((entry: { value: string }) => entry.value)).toEqual(['Task', 'Call', 'Meeting']);
+    await other.client.fails('BAD_USER_INPUT', CREATE, { input: { typeValue: 'Document review', subject: 'X' } });
+    const { activities: theirActivities } = await other.client.ok(`{ activities { totalCount } }`);
+    expect(theirActivities.totalCount).toBe(0);
+  });
+
   it('hides standard fields and makes them required on every write', async () => {
     const admin = await signUpOrganization(server().client);
     const UPDATE = `mutation($input: UpdateStandardFieldInput!) { updateStandardField(input: $input) { fields { apiName hidden required } } }`;
@@ -407,6 +492,32 @@ describe('standard fields and picklists', () => {
     expect(unknown.message).toContain('Properties');
     const { deals } = await admin.client.ok(`{ deals { totalCount } }`);
     expect(deals.totalCount).toBe(0);
+
+    // Messages meant for people name the module with the organisation's label; type names stay.
+    const missing = '00000000-0000-4000-8000-000000000000';
+    expect((await admin.client.fails('NOT_FOUND', `query($id: ID!) { deal(id: $id) { id } }`, { id: missing })).message).toBe('Property not found');
+    const update = await admin.client.fails('NOT_FOUND', `mutation($id: ID!) { updateDeal(input: { id: $id, expectedVersion: 1, name: "X" }) { id } }`, { id: missing });
+    expect(update.message).toBe('Property not found');
+    const { createDeal: villa } = await admin.client.ok(`mutation { createDeal(input: { name: "Villa", customFields: { bedrooms: 3 } }) { id version } }`);
+    const stale = await admin.client.fails('CONFLICT', `mutation($id: ID!) { updateDeal(input: { id: $id, expectedVersion: 7, name: "X" }) { id } }`, { id: villa.id });
+    expect(stale.message).toMatch(/^Property was changed by someone else/);
+    const lookup = await admin.client.fails('NOT_FOUND', `mutation($id: ID!) { createActivity(input: { type: TASK, subject: "Visit", relatedTo: { type: DEAL, id: $id } }) { id } }`, { id: missing });
+    expect(lookup.message).toContain('Property not found');
+    // Another organisation keeps Pulse's words.
+    const other = await signUpOrganization(server().client);
+    expect((await other.client.fails('NOT_FOUND', `query($id: ID!) { deal(id: $id) { id } }`, { id: missing })).message).toBe('Deal not found');
+    const { __type } = await admin.client.ok(`{ __type(name: "Deal") { name fields { name } } }`);
+    expect(__type.name).toBe('Deal');
+
+    // The per-module CSV export is named after the label; its columns stay apiNames (imports map them back).
+    const csv = await fetch(`${server().url}/export/deals.csv`, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="Properties.csv"; filename*=UTF-8''Properties.csv`);
+    expect((await csv.text()).split('\n')[0]).toContain('customFields.bedrooms');
+    await admin.client.ok(`mutation { updateModuleLabels(input: { module: ACCOUNTS, singular: "Société", plural: "Sociétés" }) { label } }`);
+    const accounts = await fetch(`${server().url}/export/accounts.csv`, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(accounts.headers.get('content-disposition')).toBe(`attachment; filename="Societes.csv"; filename*=UTF-8''Soci%C3%A9t%C3%A9s.csv`);
+    await accounts.text();
   });
 });
 
@@ -425,6 +536,8 @@ describe('industry templates', () => {
     expect((await admin.client.ok(`{ customFields(module: DEALS) { apiName } }`)).customFields).toHaveLength(5);
     const { picklist } = await admin.client.ok(`{ picklist(name: LEAD_SOURCE) { values { value } } }`);
     expect(picklist.values.filter((entry: { value: string }) => entry.value === 'Open House')).toHaveLength(1);
+    const { picklist: activityTypes } = await admin.client.ok(`{ picklist(name: ACTIVITY_TYPE) { values { value kind } } }`);
+    expect(activityTypes.values.filter((entry: { value: string }) => entry.value === 'Property Viewing')).toEqual([{ value: 'Property Viewing', kind: 'MEETING' }]);
     const { createDeal } = await admin.client.ok(`mutation { createDeal(input: { name: "12 Elm St", customFields: { propertyType: "house", bedrooms: 3 } }) { customFields } }`);
     expect(createDeal.customFields).toEqual({ propertyType: 'House', bedrooms: 3 });
   });

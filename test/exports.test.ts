@@ -58,6 +58,10 @@ describe('module CSV export', () => {
     const noExport = await createProfile(admin, { modules: modulesExcept('DEALS', ['EXPORT']) });
     const other = await inviteInto(admin, { profileId: noExport });
     expect((await csvOf(other, '/export/deals.csv')).status).toBe(403);
+    // The refusal, meant for people, names the module as the organisation calls it.
+    await admin.client.ok(`mutation { updateModuleLabels(input: { module: DEALS, singular: "Property", plural: "Properties" }) { label } }`);
+    const refused = await csvOf(other, '/export/deals.csv');
+    expect(JSON.parse(refused.text)).toMatchObject({ code: 'FORBIDDEN', error: 'You may not export Properties' });
 
     const { auditLog } = await admin.client.ok(`{ auditLog(filter: {actions: [EXPORTED]}) { nodes { action summary } } }`);
     expect(auditLog.nodes.length).toBeGreaterThanOrEqual(2);

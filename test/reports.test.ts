@@ -298,6 +298,7 @@ describe('scheduled reports', () => {
     const { admin, pipeline } = await newOrg();
     await createDeal(admin.client, { name: 'Scheduled deal', amount: '0.10', stageId: stageNamed(pipeline, 'Qualification').id });
     const report = await createReport(admin, { name: 'Daily deals', columns: ['name', 'amount'] });
+    await admin.client.ok(`mutation { updateModuleLabels(input: { module: DEALS, singular: "Property", plural: "Properties" }) { label } }`);
     const recipient = `boss-${report.id.slice(0, 8)}@example.com`;
     const { createReportSchedule: schedule } = await admin.client.ok(SCHEDULE, {
       input: { reportId: report.id, cron: '0 8 * * *', timeZone: 'Europe/Paris', recipients: [recipient.toUpperCase()], format: 'CSV' },
@@ -329,6 +330,8 @@ describe('scheduled reports', () => {
     expect(mails).toHaveLength(1);
     expect(mails[0]!.raw).toContain('Daily deals');
     expect(mails[0]!.raw).toContain('Daily_deals.csv');
+    // The email names the module as the organisation calls it.
+    expect(mails[0]!.raw).toContain('Daily deals, a report on Properties: 1 rows, attached as CSV.');
     const { reportDeliveries } = await admin.client.ok(DELIVERIES, { id: schedule.id });
     expect(reportDeliveries).toEqual([{ occurrence: first.toISOString(), status: 'SENT', recipients: [recipient], rowCount: 1, error: null }]);
 

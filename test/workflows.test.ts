@@ -129,6 +129,26 @@ describe('the seed example: a lead from Twitter', () => {
   });
 });
 
+describe('module labels in emails', () => {
+  it("names the record's module as the organisation calls it in workflow emails", async () => {
+    const admin = await signUpOrganization(pulse.client);
+    await admin.client.ok(`mutation { updateModuleLabels(input: { module: DEALS, singular: "Property", plural: "Properties" }) { label } }`);
+    const template = await createTemplate(admin.client, { subject: 'New {{module.label}}: {{deal.name}}', body: 'One more on your {{module.pluralLabel}} list.' });
+    await createRule(admin.client, { module: 'DEALS', trigger: { type: 'ON_CREATE' }, actions: [{ type: 'SEND_EMAIL', templateId: template.id, recipient: 'OWNER' }] });
+    const name = unique('Villa');
+    await createDeal(admin.client, { name });
+    // Emails queued by a record write go out with the delivery job.
+    await jobs().advanceTime(120_000);
+    await jobs().runDue(DELIVER_EMAILS_JOB);
+    const mail = received.find((m) => m.to.includes(admin.email));
+    expect(mail?.raw).toContain(`Subject: New Property: ${name}`);
+    expect(mail?.raw).toContain('One more on your Properties list.');
+    // The GraphQL names stay.
+    const { __type } = await admin.client.ok(`{ __type(name: "Deal") { name } }`);
+    expect(__type).toEqual({ name: 'Deal' });
+  });
+});
+
 describe('loop prevention', () => {
   it("a workflow's own field updates fire no rule, so rules neither loop nor cascade", async () => {
     const admin = await signUpOrganization(pulse.client);

@@ -296,10 +296,22 @@ export type Activity = {
   relatedTo: Maybe<RelatedRecord>;
   /** When a call or meeting starts. */
   startAt: Maybe<Scalars['DateTime']['output']>;
+  /** The kind of `statusValue` (kept as this enum for existing clients). */
   status: ActivityStatus;
+  /** The organisation's status: a value of its ACTIVITY_STATUS picklist ("Not Started", "Completed" or one it added); retired values are kept. */
+  statusValue: Scalars['String']['output'];
   subject: Scalars['String']['output'];
   tags: Array<Scalars['String']['output']>;
+  /**
+   * The kind of `typeValue`. Kept as this enum so that clients written before activity types became
+   * editable keep working; show `typeValue` to people.
+   */
   type: ActivityType;
+  /**
+   * The organisation's activity type: a value of its ACTIVITY_TYPE picklist ("Task", "Call",
+   * "Meeting" or one it added, e.g. "Site visit"). A value retired since is kept and read as it is.
+   */
+  typeValue: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
   version: Scalars['Int']['output'];
 };
@@ -355,8 +367,14 @@ export type ActivityFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
   startAfter?: InputMaybe<Scalars['DateTime']['input']>;
   startBefore?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Activities whose status is of one of these kinds. */
   status?: InputMaybe<Array<ActivityStatus>>;
+  /** Activities with one of these statuses (ACTIVITY_STATUS values, compared case-insensitively). */
+  statusValue?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Activities whose type is of one of these kinds. */
   type?: InputMaybe<Array<ActivityType>>;
+  /** Activities with one of these activity types (ACTIVITY_TYPE values, compared case-insensitively). */
+  typeValue?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 export type ActivityOrderBy = {
@@ -379,6 +397,11 @@ export type ActivityPriority =
   | 'LOW'
   | 'NORMAL';
 
+/**
+ * The kind of an activity status: COMPLETED and CANCELLED activities are done (not overdue, with a
+ * `completedAt`). Every value of the organisation's ACTIVITY_STATUS picklist (`Activity.statusValue`)
+ * has one.
+ */
 export type ActivityStatus =
   | 'CANCELLED'
   | 'COMPLETED'
@@ -387,6 +410,11 @@ export type ActivityStatus =
   | 'NOT_STARTED'
   | 'WAITING';
 
+/**
+ * The kind of an activity type, which decides what the activity needs and how it counts: tasks have
+ * due dates and can be overdue, meetings need a time span, calls have a direction and a duration.
+ * Every value of the organisation's ACTIVITY_TYPE picklist (`Activity.typeValue`) has one.
+ */
 export type ActivityType =
   | 'CALL'
   | 'MEETING'
@@ -1043,6 +1071,7 @@ export type CreateAccountInput = {
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Send `typeValue`, or `type` alone (the first active value of that kind, e.g. "Call"), or both when they agree. */
 export type CreateActivityInput = {
   callDirection?: InputMaybe<CallDirection>;
   callDurationSeconds?: InputMaybe<Scalars['Int']['input']>;
@@ -1058,11 +1087,16 @@ export type CreateActivityInput = {
   relatedTo?: InputMaybe<RecordRefInput>;
   /** Required for meetings. */
   startAt?: InputMaybe<Scalars['DateTime']['input']>;
-  /** Defaults to NOT_STARTED. */
+  /** Defaults to NOT_STARTED (or to the kind of `statusValue`). */
   status?: InputMaybe<ActivityStatus>;
+  /** A value of the organisation's ACTIVITY_STATUS picklist that is not retired; defaults to the first value of the kind of `status`. */
+  statusValue?: InputMaybe<Scalars['String']['input']>;
   subject: Scalars['String']['input'];
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
-  type: ActivityType;
+  /** The kind; optional when `typeValue` is sent (it brings its kind). BAD_USER_INPUT when it contradicts `typeValue`. */
+  type?: InputMaybe<ActivityType>;
+  /** A value of the organisation's ACTIVITY_TYPE picklist that is not retired; BAD_USER_INPUT otherwise. */
+  typeValue?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A new API key. */
@@ -2014,7 +2048,7 @@ export type EmailStatus =
   /** Accepted by the SMTP server. */
   | 'SENT';
 
-/** An email template. Merge fields: `{{lead.firstName}}` (or contact., account., deal., activity., record.), `{{owner.name}}`, `{{owner.email}}`. */
+/** An email template. Merge fields: `{{lead.firstName}}` (or contact., account., deal., activity., record.), `{{owner.name}}`, `{{owner.email}}`, and the organisation's name for the record's module, `{{module.label}}` and `{{module.pluralLabel}}` (e.g. "Property", "Properties"). */
 export type EmailTemplate = {
   __typename?: 'EmailTemplate';
   /** Plain text with merge fields; the HTML part escapes every merged value. */
@@ -2334,7 +2368,7 @@ export type ImportStatus =
   | 'UNDONE'
   | 'UPLOADING';
 
-/** Industry starter templates (labels, picklists, pipelines and custom fields). */
+/** Industry starter templates (labels, picklists and activity types, pipelines and custom fields). */
 export type IndustryTemplate =
   /** Sells space over time: Deals become Campaigns. */
   | 'ADVERTISING'
@@ -2342,13 +2376,13 @@ export type IndustryTemplate =
   | 'B2B'
   /** Tracks installed products and warranties. */
   | 'DURABLE_GOODS'
-  /** Contacts become Patients. */
+  /** Contacts become Patients; appointments and follow-up calls as activity types. */
   | 'HEALTHCARE'
   /** Deals become Policies (cover against a contingent loss). */
   | 'INSURANCE'
-  /** The same property can be sold several times: Deals become Properties. */
+  /** The same property can be sold several times: Deals become Properties; property viewings and site visits (meetings) as activity types. */
   | 'REAL_ESTATE'
-  /** Lawyers, consultants: Deals become Matters, Accounts Clients. */
+  /** Lawyers, consultants: Deals become Matters, Accounts Clients; court hearings and filing deadlines as activity types. */
   | 'SERVICES';
 
 /** Invites a new member of the organisation. */
@@ -3667,9 +3701,18 @@ export type PicklistRenameInput = {
 
 export type PicklistValue = {
   __typename?: 'PicklistValue';
+  /** ACTIVITY_TYPE: an ActivityType; ACTIVITY_STATUS: an ActivityStatus (what Pulse does with the value). Null on other lists. */
+  kind: Maybe<Scalars['String']['output']>;
   /** Kept on the records that have it, refused on new writes. */
   retired: Scalars['Boolean']['output'];
   value: Scalars['String']['output'];
+};
+
+/** A new value of a list with kinds (ACTIVITY_TYPE, ACTIVITY_STATUS). */
+export type PicklistValueWithKindInput = {
+  /** ACTIVITY_TYPE: TASK, CALL or MEETING; ACTIVITY_STATUS: an ActivityStatus. It cannot change later. */
+  kind: Scalars['String']['input'];
+  value: Scalars['String']['input'];
 };
 
 /** A sales process: an ordered list of stages that deals move through. */
@@ -5014,6 +5057,10 @@ export type StageKind =
 /** A standard picklist an organisation can edit. */
 export type StandardPicklist =
   | 'ACCOUNT_TYPE'
+  /** Activity statuses (`Activity.statusValue`); every value has an ActivityStatus as its kind. */
+  | 'ACTIVITY_STATUS'
+  /** Activity types (`Activity.typeValue`); every value has a kind: TASK, CALL or MEETING. */
+  | 'ACTIVITY_TYPE'
   | 'INDUSTRY'
   | 'LEAD_SOURCE'
   | 'LEAD_STATUS';
@@ -5253,9 +5300,14 @@ export type UpdateActivityInput = {
   priority?: InputMaybe<ActivityPriority>;
   relatedTo?: InputMaybe<RecordRefInput>;
   startAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** A status kind alone takes the first value of that kind, unless the activity's status already has it. */
   status?: InputMaybe<ActivityStatus>;
+  /** An ACTIVITY_STATUS value; the activity keeps a retired one it already has. */
+  statusValue?: InputMaybe<Scalars['String']['input']>;
   subject?: InputMaybe<Scalars['String']['input']>;
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Another ACTIVITY_TYPE value of the same kind (an activity stays a task, a call or a meeting). */
+  typeValue?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Fields left out stay as they are. New entries restart their rotations. */
@@ -5465,8 +5517,10 @@ export type UpdateOrganizationInput = {
 
 /** Edits a standard picklist; the steps apply in the order listed here. */
 export type UpdatePicklistInput = {
-  /** New values, added at the end. */
+  /** New values, added at the end (on ACTIVITY_TYPE and ACTIVITY_STATUS only values already listed, to restore them: new ones need `addWithKind`). */
   add?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** New values of ACTIVITY_TYPE or ACTIVITY_STATUS with their kind, added at the end. */
+  addWithKind?: InputMaybe<Array<PicklistValueWithKindInput>>;
   name: StandardPicklist;
   /** The new display order: every value of the list. */
   order?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -5474,7 +5528,7 @@ export type UpdatePicklistInput = {
   rename?: InputMaybe<Array<PicklistRenameInput>>;
   /** Retired values to offer again. */
   restore?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** Values records keep but new writes refuse. */
+  /** Values records keep but new writes refuse. On lists with kinds every kind keeps at least one value. */
   retire?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
@@ -6192,6 +6246,7 @@ export type ResolversTypes = {
   Picklist: ResolverTypeWrapper<PicklistState>;
   PicklistRenameInput: PicklistRenameInput;
   PicklistValue: ResolverTypeWrapper<PicklistValue>;
+  PicklistValueWithKindInput: PicklistValueWithKindInput;
   Pipeline: ResolverTypeWrapper<PipelineRow>;
   PipelineStageSummary: ResolverTypeWrapper<PipelineStageSummary>;
   Plan: ResolverTypeWrapper<PlanView>;
@@ -6473,6 +6528,7 @@ export type ResolversParentTypes = {
   Picklist: PicklistState;
   PicklistRenameInput: PicklistRenameInput;
   PicklistValue: PicklistValue;
+  PicklistValueWithKindInput: PicklistValueWithKindInput;
   Pipeline: PipelineRow;
   PipelineStageSummary: PipelineStageSummary;
   Plan: PlanView;
@@ -6646,9 +6702,11 @@ export type ActivityResolvers<ContextType = GraphQLContext, ParentType extends R
   relatedTo?: Resolver<Maybe<ResolversTypes['RelatedRecord']>, ParentType, ContextType>;
   startAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ActivityStatus'], ParentType, ContextType>;
+  statusValue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   subject?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['ActivityType'], ParentType, ContextType>;
+  typeValue?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
@@ -7467,6 +7525,7 @@ export type PicklistResolvers<ContextType = GraphQLContext, ParentType extends R
 };
 
 export type PicklistValueResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PicklistValue'] = ResolversParentTypes['PicklistValue']> = {
+  kind?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   retired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };

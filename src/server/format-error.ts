@@ -1,5 +1,5 @@
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
-import { DomainError } from '../shared/errors.js';
+import { DomainError, type ModuleLabels } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { withoutSuggestion } from './limits/document-rules.js';
 
@@ -26,6 +26,18 @@ function originalOf(error: GraphQLError): unknown {
     current = (current as GraphQLError).originalError;
   }
   return current;
+}
+
+/**
+ * Before formatting: messages that name modules are written with the organisation's labels
+ * ("Property not found"), read at most once per request and only when an error names a module.
+ * Apollo calls it from `didEncounterErrors`, the WebSocket before it formats a result.
+ */
+export async function labelErrors(errors: readonly GraphQLError[], labels: (() => Promise<ModuleLabels>) | null): Promise<void> {
+  const naming = errors.map(originalOf).filter((original): original is DomainError => original instanceof DomainError && original.mentions.length > 0);
+  if (naming.length === 0 || !labels) return;
+  const current = await labels();
+  for (const error of naming) error.labelWith(current);
 }
 
 /**

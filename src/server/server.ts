@@ -14,7 +14,7 @@ import { startEventRetention } from '../events/retention.js';
 import type { Logger } from '../shared/logger.js';
 import { buildContext, type AppDeps, type GraphQLContext } from './context.js';
 import { AccessCache } from '../modules/access-control/access-summary.js';
-import { formatError } from './format-error.js';
+import { formatError, labelErrors } from './format-error.js';
 import { createHttpApp } from './http-app.js';
 import { buildSchema } from './schema.js';
 import { mountWebRoutes } from './web-routes.js';
@@ -93,6 +93,16 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
     persistedQueries: false,
     plugins: [
       trustedDocumentsPlugin(),
+      {
+        async requestDidStart() {
+          return {
+            async didEncounterErrors({ contextValue, errors }) {
+              const loaders = contextValue.loaders;
+              await labelErrors(errors, loaders ? () => loaders.customization.labels.load('all') : null);
+            },
+          };
+        },
+      },
       limitsPlugin(limits),
       // Pulse sets no cache hints; the plugin would wrap every field resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),

@@ -6,8 +6,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { accessFingerprint } from '../modules/auth/access.js';
 import { authenticate } from '../modules/auth/auth.service.js';
-import { buildContext, type AppDeps } from './context.js';
-import { formatError } from './format-error.js';
+import { buildContext, type AppDeps, type GraphQLContext } from './context.js';
+import { formatError, labelErrors } from './format-error.js';
 import type { OperationLimits } from './limits/operation-guard.js';
 import { originAllowed } from './limits/origins.js';
 import { SocketLimits } from './limits/socket-limits.js';
@@ -122,9 +122,11 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
           },
         };
       },
-      onNext: (ctx, id, _payload, _args, result) => {
+      onNext: async (ctx, id, _payload, args, result) => {
         const cost = socketLimits.takeCost(ctx, id);
         if (!result.errors && !cost) return undefined;
+        const loaders = (args.contextValue as GraphQLContext | undefined)?.loaders;
+        if (result.errors) await labelErrors(result.errors, loaders ? () => loaders.customization.labels.load('all') : null);
         return {
           ...result,
           ...(result.errors ? { errors: result.errors.map((error) => formatError(deps.logger, error, formatOptions)) } : {}),

@@ -88,3 +88,16 @@ export const ACCOUNT_TYPES = [
   'Supplier',
   'Vendor',
 ] as const;
+
+/** Zoho's activity modules as the built-in activity types, each with the kind Pulse acts on. */
+export const ACTIVITY_TYPE_KINDS: Readonly<Record<string, string>> = { Task: 'TASK', Call: 'CALL', Meeting: 'MEETING' };
+
+/** The built-in activity statuses, each with its kind (the ActivityStatus enum value). */
+export const ACTIVITY_STATUS_KINDS: Readonly<Record<string, string>> = {
+  'Not Started': 'NOT_STARTED',
+  'In Progress': 'IN_PROGRESS',
+  Waiting: 'WAITING',
+  Deferred: 'DEFERRED',
+  Completed: 'COMPLETED',
+  Cancelled: 'CANCELLED',
+};

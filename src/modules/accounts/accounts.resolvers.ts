@@ -2,11 +2,13 @@ import type { Resolvers } from '../../generated/graphql.js';
 import { customFieldsOf } from '../customization/customization.resolvers.js';
 import { signedIn } from '../../server/context.js';
 import { addressField, connectionFields, found, recordFields } from '../records/record.resolvers.js';
+import { nameOf } from '../records/record-store.js';
+import { ACCOUNT } from './accounts.kind.js';
 import { createAccount, deleteAccount, listAccounts, restoreAccount, updateAccount } from './accounts.service.js';
 
 export const accountResolvers: Resolvers = {
   Query: {
-    account: (_parent, { id }, ctx) => found(signedIn(ctx).loaders.accounts.byId.load(id), 'Account'),
+    account: (_parent, { id }, ctx) => found(signedIn(ctx).loaders.accounts.byId.load(id), nameOf(ACCOUNT)),
     accounts: (_parent, args, ctx) => listAccounts(signedIn(ctx), args),
   },
   Mutation: {

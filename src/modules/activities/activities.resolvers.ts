@@ -2,11 +2,13 @@ import type { ActivityPriority, ActivityStatus, ActivityType, CallDirection, Res
 import { signedIn } from '../../server/context.js';
 import { customFieldsOf } from '../customization/customization.resolvers.js';
 import { connectionFields, found, relatedRecordField, userField } from '../records/record.resolvers.js';
+import { nameOf } from '../records/record-store.js';
+import { ACTIVITY } from './activities.kind.js';
 import { createActivity, deleteActivity, listActivities, restoreActivity, updateActivity } from './activities.service.js';
 
 export const activityResolvers: Resolvers = {
   Query: {
-    activity: (_parent, { id }, ctx) => found(signedIn(ctx).loaders.activities.byId.load(id), 'Activity'),
+    activity: (_parent, { id }, ctx) => found(signedIn(ctx).loaders.activities.byId.load(id), nameOf(ACTIVITY)),
     activities: (_parent, args, ctx) => listActivities(signedIn(ctx), args),
   },
   Mutation: {

@@ -26,6 +26,8 @@ export const FIELDS: FieldRules = {
   subject: rules.required(255),
   description: rules.text(32_000),
   status: rules.passthrough(),
+  statusValue: rules.text(120),
+  typeValue: rules.text(120),
   priority: rules.passthrough(),
   dueAt: rules.passthrough(),
   startAt: rules.passthrough(),
@@ -63,33 +65,42 @@ async function noteOnRelatedTimeline(tx: Db, viewer: Viewer, row: ActivityRow, k
   const related = relatedRefOf(row);
   if (!related) return;
   await appendTimeline(tx, viewer.organizationId, viewer.userId, [
-    { recordType: related.type, recordId: related.id, kind, summary: `${row.type.charAt(0)}${row.type.slice(1).toLowerCase()} ${verb}: ${row.subject}`, data: { activityId: row.id } },
+    { recordType: related.type, recordId: related.id, kind, summary: `${row.typeValue} ${verb}: ${row.subject}`, data: { activityId: row.id } },
   ]);
 }
 
-/** The validated, normalised fields of a new activity: the one check the API and imports share. */
+const shapeOf = (type: string, values: Record<string, unknown>) => ({
+  type,
+  startAt: (values['startAt'] as Date | null) ?? null,
+  endAt: (values['endAt'] as Date | null) ?? null,
+  callDirection: (values['callDirection'] as string | null) ?? null,
+  callDurationSeconds: (values['callDurationSeconds'] as number | null) ?? null,
+});
+
+/**
+ * The validated, normalised fields of a new activity: the one check the API and imports share.
+ * With `typeValue` only, the kind (and so the shape check) waits for the organisation's list.
+ */
 export function activityValues(viewer: Viewer, input: CreateActivityInput): Record<string, unknown> {
   const values: Record<string, unknown> = normaliseFields(FIELDS, input, viewer, 'create');
-  values['status'] ??= 'NOT_STARTED';
+  if (input.type) values['type'] = input.type;
+  // A status value alone brings its own kind (validateRecordWrite).
+  if (values['statusValue'] === null) values['status'] ??= 'NOT_STARTED';
   values['priority'] ??= 'NORMAL';
-  if (DONE.includes(values['status'] as string)) values['completedAt'] = new Date();
-  checkShape({
-    type: input.type,
-    startAt: (values['startAt'] as Date | null) ?? null,
-    endAt: (values['endAt'] as Date | null) ?? null,
-    callDirection: (values['callDirection'] as string | null) ?? null,
-    callDurationSeconds: (values['callDurationSeconds'] as number | null) ?? null,
-  });
+  if (input.type) checkShape(shapeOf(input.type, values));
   return values;
 }
 
 /** Creates an activity inside the caller's transaction (the API and imports). */
 export async function insertActivity(tx: Db, viewer: Viewer, input: CreateActivityInput, source: WriteSource = 'user'): Promise<ActivityRow> {
-  const values = activityValues(viewer, input);
-  const checked = await validateRecordWrite(tx, viewer, 'activities', { values: { ...values, type: input.type }, customFields: input.customFields });
+  const checked = await validateRecordWrite(tx, viewer, 'activities', { values: activityValues(viewer, input), customFields: input.customFields });
+  const values = checked.values;
+  if (typeof values['type'] !== 'string') throw badInput('type', 'An activity needs a type (TASK, CALL or MEETING) or a typeValue');
+  checkShape(shapeOf(values['type'], values));
+  if (DONE.includes(values['status'] as string)) values['completedAt'] = new Date();
   const related = input.relatedTo ? await relatedColumnsFor(tx, viewer, input.relatedTo) : {};
   const owner = await ownerFor(tx, viewer, input.ownerId, 'create');
-  const row = await insertRecord(tx, viewer, ACTIVITY, { ...checked.values, ...related, ...owner, customFields: checked.customFields ?? {} }, undefined, {}, source);
+  const row = await insertRecord(tx, viewer, ACTIVITY, { ...values, ...related, ...owner, customFields: checked.customFields ?? {} }, undefined, {}, source);
   await syncCustomFieldValues(tx, viewer, checked.config, row.id, {}, row.customFields);
   await noteOnRelatedTimeline(tx, viewer, row, 'ACTIVITY_ADDED', 'scheduled');
   await markInteraction(tx, viewer, row);
@@ -106,9 +117,16 @@ export async function updateActivity(s: Session, input: UpdateActivityInput): Pr
   const values: Record<string, unknown> = normaliseFields(FIELDS, input, s.viewer, 'update');
   if (input.status === null) throw badInput('status', 'status cannot be cleared');
   if (input.priority === null) throw badInput('priority', 'priority cannot be cleared');
+  if (input.statusValue === null) throw badInput('statusValue', 'statusValue cannot be cleared');
+  if (input.typeValue === null) throw badInput('typeValue', 'typeValue cannot be cleared');
   return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, ACTIVITY, input.id, input.expectedVersion);
     const checked = await validateRecordWrite(tx, s.viewer, 'activities', { values, customFields: input.customFields }, { row, customFields: row.customFields });
+    Object.assign(values, checked.values);
+    // An activity stays a task, a call or a meeting: its type may change only to another of the same kind.
+    if (values['type'] !== undefined && values['type'] !== row.type) {
+      throw badInput('typeValue', `typeValue must be of kind ${row.type} like the activity's type`, { kind: row.type });
+    }
     const merged = { ...row, ...values } as ActivityRow;
     checkShape(merged);
     if (values['status'] !== undefined && values['status'] !== row.status) {
@@ -155,6 +173,8 @@ export async function listActivities(s: Session, args: QueryActivitiesArgs): Pro
   const conditions: (SQL | undefined)[] = commonConditions(activities, filter);
   if (filter?.type) conditions.push(inArray(activities.type, [...filter.type]));
   if (filter?.status) conditions.push(inArray(activities.status, [...filter.status]));
+  if (filter?.typeValue) conditions.push(inArray(sql`lower(${activities.typeValue})`, filter.typeValue.map((value) => value.trim().toLowerCase())));
+  if (filter?.statusValue) conditions.push(inArray(sql`lower(${activities.statusValue})`, filter.statusValue.map((value) => value.trim().toLowerCase())));
   if (filter?.relatedTo) conditions.push(eq(relatedColumnOf(activities, filter.relatedTo.type), filter.relatedTo.id));
   if (filter?.overdue != null) {
     const overdue = and(eq(activities.type, 'TASK'), notInArray(activities.status, DONE), lt(activities.dueAt, new Date())) as SQL;

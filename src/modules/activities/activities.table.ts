@@ -9,11 +9,21 @@ export const activities = pgTable(
   {
     ...recordColumns(),
     ...relatedRecordColumns(),
-    /** TASK, CALL or MEETING. */
+    /** The kind of `typeValue`: TASK, CALL or MEETING; decides what the activity needs and how reports count it. */
     type: text('type').notNull(),
+    /**
+     * The organisation's activity type (ACTIVITY_TYPE picklist, e.g. "Site visit"). An insert
+     * that leaves it out (bulk loads, restores of older exports) gets the organisation's first
+     * value of the row's kind from a trigger (migration 0013).
+     */
+    // Default null, so inserts may leave it out: the trigger replaces the null before NOT NULL is checked.
+    typeValue: text('type_value').notNull().default(sql`null`),
     subject: text('subject').notNull(),
     description: text('description'),
+    /** The kind of `statusValue` (NOT_STARTED ... CANCELLED); COMPLETED and CANCELLED are done. */
     status: text('status').notNull(),
+    /** The organisation's status (ACTIVITY_STATUS picklist); filled like `typeValue` when left out. */
+    statusValue: text('status_value').notNull().default(sql`null`),
     priority: text('priority').notNull().default('NORMAL'),
     dueAt: timestampMs('due_at'),
     startAt: timestampMs('start_at'),

@@ -1,6 +1,6 @@
 import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import { DomainError, forbidden } from '../../shared/errors.js';
+import { DomainError, forbidden, labelled, mention } from '../../shared/errors.js';
 import type { AccessSummary, RecordAccess } from '../access-control/access-summary.js';
 import { fieldOfFilterKey, fieldOfOrderValue, securableFields } from '../access-control/field-catalog.js';
 import { isSharedModule, type CrmModule, type RecordAction, type Setting } from '../access-control/permissions.js';
@@ -167,7 +167,8 @@ export function assertWritable(viewer: Viewer): void {
 export function assertCan(viewer: Viewer, action: RecordAction, module: CrmModule, record?: OwnedRecord): void {
   if (action !== 'read') assertWritable(viewer);
   if (!canAct(viewer, action, module, record)) {
-    throw forbidden(record ? `You may not ${action} this record (${module})` : `You may not ${action} ${module}`);
+    const named = mention(module, module, true);
+    throw forbidden(record ? labelled`You may not ${action} this record (${named})` : labelled`You may not ${action} ${named}`);
   }
 }
 

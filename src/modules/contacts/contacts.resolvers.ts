@@ -2,11 +2,13 @@ import type { Resolvers } from '../../generated/graphql.js';
 import { customFieldsOf } from '../customization/customization.resolvers.js';
 import { signedIn } from '../../server/context.js';
 import { addressField, connectionFields, found, fullName, recordFields } from '../records/record.resolvers.js';
+import { nameOf } from '../records/record-store.js';
+import { CONTACT } from './contacts.kind.js';
 import { createContact, deleteContact, listContacts, restoreContact, updateContact } from './contacts.service.js';
 
 export const contactResolvers: Resolvers = {
   Query: {
-    contact: (_parent, { id }, ctx) => found(signedIn(ctx).loaders.contacts.byId.load(id), 'Contact'),
+    contact: (_parent, { id }, ctx) => found(signedIn(ctx).loaders.contacts.byId.load(id), nameOf(CONTACT)),
     contacts: (_parent, args, ctx) => listContacts(signedIn(ctx), args),
   },
   Mutation: {

@@ -2,7 +2,7 @@ import { and, arrayContains, eq, gte, inArray, lt, isNull, ne, sql, type SQL } f
 import type { Db } from '../../db/database.js';
 import type { ContactOrderField, CreateContactInput, QueryContactsArgs, UpdateContactInput } from '../../generated/graphql.js';
 import { addressChanges } from '../../shared/address.js';
-import { conflict } from '../../shared/errors.js';
+import { conflict, labelled, mention } from '../../shared/errors.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';
 import { readScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
@@ -60,7 +60,7 @@ async function assertUniqueEmail(tx: Db, viewer: Viewer, email: unknown, exceptI
   await lockEmail(tx, viewer.organizationId, email);
   const existing = await findContactByEmail(tx, viewer, email, exceptId);
   if (existing) {
-    throw conflict(`A contact with email ${email} already exists: ${existing.firstName ?? ''} ${existing.lastName}`.replace('  ', ' '), {
+    throw conflict(labelled`A ${mention('contacts', 'contact')} with email ${email} already exists: ${[existing.firstName, existing.lastName].filter(Boolean).join(' ')}`, {
       field: 'email',
       existingType: 'CONTACT',
       existingId: existing.id,

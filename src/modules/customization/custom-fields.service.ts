@@ -3,7 +3,7 @@ import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { badInput, conflict, DomainError } from '../../shared/errors.js';
+import { badInput, conflict, DomainError, labelled, mention } from '../../shared/errors.js';
 import { optionalText, requiredText } from '../../shared/validation.js';
 import { assertManages } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
@@ -11,7 +11,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { FIELD_TYPES, normaliseValue, UNIQUE_TYPES, type FieldType } from './field-types.js';
 import { customFields, customFieldValues, type CustomFieldRow } from './customization.table.js';
 import { recordTableOf } from './record-tables.js';
-import { CUSTOMIZABLE_MODULES, standardField, type CustomizableModule } from './standard-fields.js';
+import { CUSTOMIZABLE_MODULES, DEFAULT_LABELS, standardField, type CustomizableModule } from './standard-fields.js';
 
 /** Administrators define, change, order, deactivate and delete custom fields. */
 
@@ -81,7 +81,7 @@ export async function insertCustomField(tx: Db, viewer: Viewer, input: NewCustom
     .select({ n: count(), last: sql<number | null>`max(${customFields.position})` })
     .from(customFields)
     .where(and(eq(customFields.organizationId, viewer.organizationId), eq(customFields.module, input.module)));
-  if ((existing?.n ?? 0) >= MAX_FIELDS_PER_MODULE) throw new DomainError('PLAN_LIMIT', `A module may have at most ${MAX_FIELDS_PER_MODULE} custom fields`);
+  if ((existing?.n ?? 0) >= MAX_FIELDS_PER_MODULE) throw new DomainError('PLAN_LIMIT', labelled`${mention(input.module, DEFAULT_LABELS[input.module].plural, true)} may have at most ${MAX_FIELDS_PER_MODULE} custom fields`);
   const [row] = await tx
     .insert(customFields)
     .values({

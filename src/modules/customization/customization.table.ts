@@ -99,6 +99,8 @@ export const picklistValues = pgTable(
     position: integer('position').notNull(),
     /** Kept on records that have it, refused on new writes. */
     retired: boolean('retired').notNull().default(false),
+    /** Lists with kinds (activity types and statuses): what Pulse does with the value, e.g. MEETING. */
+    kind: text('kind'),
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.picklist, t.value] }),

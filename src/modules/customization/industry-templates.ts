@@ -24,6 +24,8 @@ type Stage = { readonly name: string; readonly probability: number; readonly kin
 export interface TemplateDefinition {
   readonly labels: Partial<Record<CustomizableModule, { readonly singular: string; readonly plural: string }>>;
   readonly picklists: Partial<Record<PicklistName, readonly string[]>>;
+  /** Activity types the industry works with, each with its kind (a viewing is a meeting). */
+  readonly activityTypes?: readonly { readonly value: string; readonly kind: 'TASK' | 'CALL' | 'MEETING' }[];
   readonly pipeline: { readonly name: string; readonly stages: readonly Stage[] };
   readonly fields: readonly TemplateField[];
 }
@@ -57,6 +59,7 @@ export const TEMPLATES: Readonly<Record<IndustryTemplate, TemplateDefinition>> =
   SERVICES: {
     labels: { deals: { singular: 'Matter', plural: 'Matters' }, accounts: { singular: 'Client', plural: 'Clients' } },
     picklists: { LEAD_SOURCE: ['Referral'] },
+    activityTypes: [{ value: 'Court Hearing', kind: 'MEETING' }, { value: 'Filing Deadline', kind: 'TASK' }],
     pipeline: {
       name: 'Engagements',
       stages: [
@@ -76,6 +79,7 @@ export const TEMPLATES: Readonly<Record<IndustryTemplate, TemplateDefinition>> =
   REAL_ESTATE: {
     labels: { deals: { singular: 'Property', plural: 'Properties' } },
     picklists: { LEAD_SOURCE: ['Open House', 'Property Portal', 'Signboard'] },
+    activityTypes: [{ value: 'Property Viewing', kind: 'MEETING' }, { value: 'Site Visit', kind: 'MEETING' }],
     pipeline: {
       name: 'Property Sales',
       stages: [
@@ -99,6 +103,7 @@ export const TEMPLATES: Readonly<Record<IndustryTemplate, TemplateDefinition>> =
   HEALTHCARE: {
     labels: { contacts: { singular: 'Patient', plural: 'Patients' } },
     picklists: { LEAD_SOURCE: ['Physician Referral'] },
+    activityTypes: [{ value: 'Appointment', kind: 'MEETING' }, { value: 'Follow-up Call', kind: 'CALL' }],
     pipeline: {
       name: 'Care Plans',
       stages: [

@@ -1,16 +1,23 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
 import type { FieldType } from './field-types.js';
 import { customFields, moduleSettings, picklistValues, type CustomFieldRow } from './customization.table.js';
+import type { ModuleLabels } from '../../shared/errors.js';
 import { DEFAULT_LABELS, STANDARD_FIELDS, STANDARD_PICKLISTS, type CustomizableModule, type PicklistName } from './standard-fields.js';
 
 /** A standard picklist as one organisation has it. */
 export interface PicklistState {
   readonly name: PicklistName;
-  /** Every value in display order. */
-  readonly values: readonly { readonly value: string; readonly retired: boolean }[];
+  /** Every value in display order; `kind` is set on lists with kinds (activity types and statuses). */
+  readonly values: readonly PicklistEntry[];
   /** Values new writes may use. */
   readonly active: readonly string[];
+}
+
+export interface PicklistEntry {
+  readonly value: string;
+  readonly retired: boolean;
+  readonly kind: string | null;
 }
 
 /** Everything about one module of one organisation that validation and metadata read. */
@@ -25,8 +32,12 @@ export interface ModuleConfig {
   readonly picklists: ReadonlyMap<PicklistName, PicklistState>;
 }
 
-export function picklistState(name: PicklistName, rows: readonly { value: string; retired: boolean }[]): PicklistState {
-  const values = rows.length > 0 ? rows : STANDARD_PICKLISTS[name].defaults.map((value) => ({ value, retired: false }));
+export function picklistState(name: PicklistName, rows: readonly { value: string; retired: boolean; kind?: string | null }[]): PicklistState {
+  const definition = STANDARD_PICKLISTS[name];
+  const values: PicklistEntry[] =
+    rows.length > 0
+      ? rows.map((row) => ({ value: row.value, retired: row.retired, kind: row.kind ?? null }))
+      : definition.defaults.map((value) => ({ value, retired: false, kind: definition.kinds?.ofDefault[value] ?? null }));
   return { name, values, active: values.filter((row) => !row.retired).map((row) => row.value) };
 }
 
@@ -36,7 +47,7 @@ export async function loadPicklists(db: Db, organizationId: string, names: reado
     names.length === 0
       ? []
       : await db
-          .select({ picklist: picklistValues.picklist, value: picklistValues.value, retired: picklistValues.retired })
+          .select({ picklist: picklistValues.picklist, value: picklistValues.value, retired: picklistValues.retired, kind: picklistValues.kind })
           .from(picklistValues)
           .where(and(eq(picklistValues.organizationId, organizationId), inArray(picklistValues.picklist, [...names])))
           .orderBy(asc(picklistValues.picklist), asc(picklistValues.position));
@@ -46,7 +57,7 @@ export async function loadPicklists(db: Db, organizationId: string, names: reado
 interface ConfigRow {
   fields: (Omit<CustomFieldRow, 'createdAt'> & { createdAt: string })[];
   settings: { singularLabel: string | null; pluralLabel: string | null; hiddenFields: string[]; requiredFields: string[] } | null;
-  picklists: { picklist: string; value: string; retired: boolean }[];
+  picklists: { picklist: string; value: string; retired: boolean; kind: string | null }[];
 }
 
 /**
@@ -69,7 +80,7 @@ export async function loadModuleConfig(db: Db, organizationId: string, module: C
       (select json_build_object('singularLabel', ${m.singularLabel}, 'pluralLabel', ${m.pluralLabel},
           'hiddenFields', ${m.hiddenFields}, 'requiredFields', ${m.requiredFields})
         from ${m} where ${m.organizationId} = ${organizationId} and ${m.module} = ${module}) as settings,
-      (select coalesce(json_agg(json_build_object('picklist', ${p.picklist}, 'value', ${p.value}, 'retired', ${p.retired})
+      (select coalesce(json_agg(json_build_object('picklist', ${p.picklist}, 'value', ${p.value}, 'retired', ${p.retired}, 'kind', ${p.kind})
           order by ${p.picklist}, ${p.position}), '[]'::json)
         from ${p} where ${p.organizationId} = ${organizationId} and ${p.picklist} in (${sql.join(
           names.length > 0 ? names.map((name) => sql`${name}`) : [sql`null`],
@@ -97,3 +108,19 @@ export async function activeFieldsOf(db: Db, organizationId: string, modules: re
     .where(and(eq(customFields.organizationId, organizationId), inArray(customFields.module, [...modules]), eq(customFields.active, true)))
     .orderBy(asc(customFields.position), asc(customFields.createdAt));
 }
+
+/**
+ * The modules the organisation renamed, in one query. Messages fall back to Pulse's own words
+ * for the others, so an organisation that renamed nothing reads exactly what it always did.
+ */
+export async function moduleLabelsOf(db: Db, organizationId: string): Promise<ModuleLabels> {
+  const rows = await db
+    .select({ module: moduleSettings.module, singular: moduleSettings.singularLabel, plural: moduleSettings.pluralLabel })
+    .from(moduleSettings)
+    .where(and(eq(moduleSettings.organizationId, organizationId), isNotNull(moduleSettings.singularLabel), isNotNull(moduleSettings.pluralLabel)));
+  return new Map(rows.map((row) => [row.module, { singular: row.singular as string, plural: row.plural as string }]));
+}
+
+/** A module's labels: the organisation's, or Pulse's. */
+export const labelsOf = (labels: ModuleLabels, module: CustomizableModule): { readonly singular: string; readonly plural: string } =>
+  labels.get(module) ?? DEFAULT_LABELS[module];

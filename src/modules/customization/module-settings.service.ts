@@ -2,7 +2,7 @@ import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { badInput, conflict } from '../../shared/errors.js';
+import { badInput, conflict, labelled, mention } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
 import { assertManages } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
@@ -11,7 +11,7 @@ import type { FieldType } from './field-types.js';
 import { moduleSettings, picklistValues } from './customization.table.js';
 import { loadModuleConfig, loadPicklists, type ModuleConfig, type PicklistState } from './module-config.js';
 import { recordTableOf } from './record-tables.js';
-import { STANDARD_FIELDS, STANDARD_PICKLISTS, standardField, type CustomizableModule, type PicklistName } from './standard-fields.js';
+import { DEFAULT_LABELS, STANDARD_FIELDS, STANDARD_PICKLISTS, standardField, type CustomizableModule, type PicklistName } from './standard-fields.js';
 
 /** Labels, layout (hidden and required standard fields), editable picklists, and the metadata clients read. */
 
@@ -112,7 +112,7 @@ export async function updateStandardField(
 ): Promise<ModuleMetadata> {
   assertManages(s.viewer, 'fields');
   const field = standardField(input.module, input.apiName);
-  if (!field) throw badInput('apiName', `${input.apiName} is not a standard field of ${input.module}`);
+  if (!field) throw badInput('apiName', labelled`${input.apiName} is not a standard field of ${mention(input.module, DEFAULT_LABELS[input.module].plural, true)}`);
   if (field.system && (input.hidden || input.required)) throw badInput('apiName', `${field.label} is filled by Pulse and cannot be hidden or made required`);
   if (field.required && input.hidden) throw badInput('hidden', `${field.label} is required and cannot be hidden`);
   if (input.required && (field.type === 'LOOKUP' || field.apiName === 'tags')) throw badInput('required', `${field.label} cannot be made required`);
@@ -140,6 +140,7 @@ export async function getPicklist(db: Db, viewer: Viewer, name: PicklistName): P
 export interface PicklistEdit {
   name: PicklistName;
   add?: readonly string[] | null | undefined;
+  addWithKind?: readonly { value: string; kind: string }[] | null | undefined;
   rename?: readonly { from: string; to: string }[] | null | undefined;
   retire?: readonly string[] | null | undefined;
   restore?: readonly string[] | null | undefined;
@@ -159,11 +160,20 @@ export async function editPicklist(tx: Db, viewer: Viewer, edit: PicklistEdit): 
     return entry;
   };
   const renames: { from: string; to: string }[] = [];
-  for (const [index, value] of (edit.add ?? []).entries()) {
-    const text = requiredText(`add.${index}`, value, 120);
+  const kinds = definition.kinds;
+  const added: { value: string; kind: string | null; field: string }[] = (edit.add ?? []).map((value, index) => ({ value, kind: null, field: `add.${index}` }));
+  for (const [index, { value, kind }] of (edit.addWithKind ?? []).entries()) {
+    if (!kinds) throw badInput(`addWithKind.${index}.kind`, `${edit.name} values have no kind: add them with add`);
+    if (!kinds.kinds.includes(kind)) throw badInput(`addWithKind.${index}.kind`, `kind must be one of: ${kinds.kinds.join(', ')}`, { allowed: kinds.kinds });
+    added.push({ value, kind, field: `addWithKind.${index}` });
+  }
+  for (const { value, kind, field } of added) {
+    const text = requiredText(field, value, 120);
     const existing = values.find((candidate) => candidate.value.toLowerCase() === text.toLowerCase());
+    if (existing && kind !== null && existing.kind !== kind) throw conflict(`"${existing.value}" is already on the list as a ${existing.kind}`, { field });
     if (existing) existing.retired = false;
-    else values.push({ value: text, retired: false });
+    else if (kinds && kind === null) throw badInput(field, `A new ${edit.name} value needs a kind (${kinds.kinds.join(', ')}): add it with addWithKind`);
+    else values.push({ value: text, retired: false, kind });
   }
   for (const [index, { from, to }] of (edit.rename ?? []).entries()) {
     const entry = find(`rename.${index}.from`, from);
@@ -187,8 +197,14 @@ export async function editPicklist(tx: Db, viewer: Viewer, edit: PicklistEdit): 
     values = ordered;
   }
   if (!values.some((entry) => !entry.retired)) throw badInput('retire', 'A picklist needs at least one value that is not retired');
+  // `type: CALL` alone (older clients, imports, workflow tasks) takes the first active value of its kind: there must be one.
+  for (const kind of kinds?.kinds ?? []) {
+    if (!values.some((entry) => entry.kind === kind && !entry.retired)) {
+      throw badInput('retire', `Every kind keeps a value that is not retired: nothing of kind ${kind} would be left on ${edit.name}`, { kind });
+    }
+  }
   await tx.delete(picklistValues).where(and(eq(picklistValues.organizationId, viewer.organizationId), eq(picklistValues.picklist, edit.name)));
-  await tx.insert(picklistValues).values(values.map((entry, position) => ({ organizationId: viewer.organizationId, picklist: edit.name, value: entry.value, position, retired: entry.retired })));
+  await tx.insert(picklistValues).values(values.map((entry, position) => ({ organizationId: viewer.organizationId, picklist: edit.name, value: entry.value, position, retired: entry.retired, kind: entry.kind })));
   // A renamed value is renamed on the records that hold it (a new version for each).
   for (const rename of renames) {
     for (const { module, field } of definition.columns) {

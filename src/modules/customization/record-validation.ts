@@ -1,17 +1,17 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
-import { badInput, conflict, DomainError } from '../../shared/errors.js';
+import { badInput, conflict, DomainError, labelled } from '../../shared/errors.js';
 import { ACCOUNT } from '../accounts/accounts.kind.js';
 import { ACTIVITY } from '../activities/activities.kind.js';
 import type { Viewer } from '../auth/viewer.js';
 import { CONTACT } from '../contacts/contacts.kind.js';
 import { DEAL } from '../deals/deals.kind.js';
 import { LEAD } from '../leads/leads.kind.js';
-import { assertReference, type RecordKind, type RecordTable } from '../records/record-store.js';
+import { assertReference, nameOf, type RecordKind, type RecordTable } from '../records/record-store.js';
 import { normaliseValue, storedColumns, type FieldType } from './field-types.js';
 import { customFieldValues, type CustomFieldRow } from './customization.table.js';
 import { loadModuleConfig, type ModuleConfig } from './module-config.js';
-import { STANDARD_FIELDS, STANDARD_PICKLISTS, type CustomizableModule } from './standard-fields.js';
+import { STANDARD_FIELDS, STANDARD_PICKLISTS, type CustomizableModule, type PicklistName, type StandardField } from './standard-fields.js';
 
 /**
  * THE validation of organisation-defined rules on a record write: custom field values (types,
@@ -55,9 +55,45 @@ export interface ValidatedWrite {
 
 const missing = (value: unknown): boolean => value === null || value === undefined || (Array.isArray(value) && value.length === 0);
 
+/**
+ * A list with kinds (activity types and statuses) keeps a record's value and its kind in step:
+ * a value sets the kind (a "Site visit" is a MEETING), a kind alone takes the first active value
+ * of that kind unless the record's value already has it; a value of another kind than the one
+ * sent is refused.
+ */
+function settleKind(config: ModuleConfig, field: StandardField, result: Record<string, unknown>, existing: ExistingRecord | undefined): void {
+  const definition = STANDARD_PICKLISTS[field.picklist as PicklistName];
+  const list = config.picklists.get(field.picklist as PicklistName);
+  if (!definition.kinds || !list) return;
+  const kindField = definition.kinds.field;
+  const value = result[field.apiName];
+  const kind = result[kindField];
+  const before = existing?.row as Record<string, unknown> | undefined;
+  if (typeof value === 'string') {
+    const entry = list.values.find((candidate) => candidate.value.toLowerCase() === value.trim().toLowerCase());
+    // Not on the list: the membership check names the allowed values.
+    if (!entry?.kind) return;
+    if (typeof kind === 'string' && kind !== entry.kind) {
+      throw badInput(field.apiName, `${field.apiName} "${entry.value}" is of kind ${entry.kind}, not ${kind}`, { kind: entry.kind });
+    }
+    result[kindField] = entry.kind;
+    return;
+  }
+  if (typeof kind !== 'string') return;
+  const current = before ? list.values.find((candidate) => candidate.value === before[field.apiName]) : undefined;
+  if (current?.kind === kind) {
+    delete result[field.apiName];
+    return;
+  }
+  const first = list.values.find((candidate) => candidate.kind === kind && !candidate.retired);
+  if (!first) throw badInput(kindField, `${field.label}: no value of kind ${kind} is offered`);
+  result[field.apiName] = first.value;
+}
+
 function checkStandardPicklists(config: ModuleConfig, values: Record<string, unknown>, existing: ExistingRecord | undefined, inherited: object | undefined): Record<string, unknown> {
   const result = { ...values };
   for (const field of STANDARD_FIELDS[config.module]) {
+    if (field.picklist) settleKind(config, field, result, existing);
     const value = result[field.apiName];
     if (!field.picklist || typeof value !== 'string') continue;
     // A record keeps a retired value it already has.
@@ -104,7 +140,7 @@ async function checkLookup(tx: Db, viewer: Viewer, field: CustomFieldRow, id: st
     await assertReference(tx, viewer, kind, id, `customFields.${field.apiName}`);
   } catch (error) {
     if (error instanceof DomainError && error.code === 'NOT_FOUND') {
-      throw new DomainError('NOT_FOUND', `customFields.${field.apiName}: ${kind.label} not found`, { field: `customFields.${field.apiName}` });
+      throw new DomainError('NOT_FOUND', labelled`customFields.${field.apiName}: ${nameOf(kind)} not found`, { field: `customFields.${field.apiName}` });
     }
     throw error;
   }
@@ -161,9 +197,8 @@ export async function validateCustomFieldValues(
  */
 function touchesConfiguration(module: CustomizableModule, write: RecordWrite): boolean {
   if (write.customFields !== undefined) return true;
-  return Object.entries(write.values).some(
-    ([apiName, value]) => missing(value) || (typeof value === 'string' && STANDARD_FIELDS[module].some((field) => field.apiName === apiName && field.picklist)),
-  );
+  const picklistFields = STANDARD_FIELDS[module].flatMap((field) => (field.picklist ? [field.apiName, STANDARD_PICKLISTS[field.picklist].kinds?.field] : []));
+  return Object.entries(write.values).some(([apiName, value]) => missing(value) || (typeof value === 'string' && picklistFields.includes(apiName)));
 }
 
 /** Validates one write of a record of `module` (see the file comment). */

@@ -1,4 +1,4 @@
-import { ACCOUNT_TYPES, INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES } from '../../shared/picklists.js';
+import { ACCOUNT_TYPES, ACTIVITY_STATUS_KINDS, ACTIVITY_TYPE_KINDS, INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES } from '../../shared/picklists.js';
 
 /**
  * What Pulse itself defines on each customisable module: the standard fields with their labels
@@ -8,10 +8,25 @@ import { ACCOUNT_TYPES, INDUSTRIES, LEAD_SOURCES, LEAD_STATUSES } from '../../sh
 export type CustomizableModule = 'leads' | 'contacts' | 'accounts' | 'deals' | 'activities';
 export const CUSTOMIZABLE_MODULES: readonly CustomizableModule[] = ['leads', 'contacts', 'accounts', 'deals', 'activities'];
 
-export type PicklistName = 'LEAD_SOURCE' | 'LEAD_STATUS' | 'INDUSTRY' | 'ACCOUNT_TYPE';
+export type PicklistName = 'LEAD_SOURCE' | 'LEAD_STATUS' | 'INDUSTRY' | 'ACCOUNT_TYPE' | 'ACTIVITY_TYPE' | 'ACTIVITY_STATUS';
+
+/**
+ * A picklist whose every value has a kind Pulse acts on: an activity type is a task, a call or a
+ * meeting (due dates, meeting times, call details, overdue tasks), an activity status one of the
+ * built-in statuses (completed and cancelled activities are done). The record stores both: the
+ * value in the picklist's column, its kind in `field`.
+ */
+interface PicklistKinds {
+  /** The record column holding the kind of the value ('type', 'status'). */
+  readonly field: string;
+  readonly kinds: readonly string[];
+  /** The kind of each built-in value. */
+  readonly ofDefault: Readonly<Record<string, string>>;
+}
 
 interface PicklistDefinition {
   readonly defaults: readonly string[];
+  readonly kinds?: PicklistKinds;
   /** Values the system relies on: they cannot be renamed or retired. */
   readonly system: readonly string[];
   /** Values only the system writes (a lead becomes Converted only by conversion). */
@@ -42,6 +57,20 @@ export const STANDARD_PICKLISTS: Readonly<Record<PicklistName, PicklistDefinitio
     ],
   },
   ACCOUNT_TYPE: { defaults: ACCOUNT_TYPES, system: [], reserved: [], columns: [{ module: 'accounts', field: 'accountType' }] },
+  ACTIVITY_TYPE: {
+    defaults: Object.keys(ACTIVITY_TYPE_KINDS),
+    kinds: { field: 'type', kinds: ['TASK', 'CALL', 'MEETING'], ofDefault: ACTIVITY_TYPE_KINDS },
+    system: [],
+    reserved: [],
+    columns: [{ module: 'activities', field: 'typeValue' }],
+  },
+  ACTIVITY_STATUS: {
+    defaults: Object.keys(ACTIVITY_STATUS_KINDS),
+    kinds: { field: 'status', kinds: ['NOT_STARTED', 'IN_PROGRESS', 'WAITING', 'DEFERRED', 'COMPLETED', 'CANCELLED'], ofDefault: ACTIVITY_STATUS_KINDS },
+    system: [],
+    reserved: [],
+    columns: [{ module: 'activities', field: 'statusValue' }],
+  },
 };
 
 export const PICKLIST_NAMES = Object.keys(STANDARD_PICKLISTS) as PicklistName[];
@@ -136,9 +165,11 @@ export const STANDARD_FIELDS: Readonly<Record<CustomizableModule, readonly Stand
     ...SYSTEM,
   ],
   activities: [
-    { apiName: 'type', label: 'Activity Type', type: 'PICKLIST', required: true, options: ['TASK', 'CALL', 'MEETING'] },
+    { apiName: 'typeValue', label: 'Activity Type', type: 'PICKLIST', required: true, picklist: 'ACTIVITY_TYPE' },
+    { apiName: 'type', label: 'Activity Kind', type: 'PICKLIST', system: true, options: ['TASK', 'CALL', 'MEETING'] },
     { apiName: 'subject', label: 'Subject', type: 'TEXT', required: true },
-    { apiName: 'status', label: 'Status', type: 'PICKLIST', system: true, options: ['NOT_STARTED', 'IN_PROGRESS', 'WAITING', 'DEFERRED', 'COMPLETED', 'CANCELLED'] },
+    { apiName: 'statusValue', label: 'Status', type: 'PICKLIST', system: true, picklist: 'ACTIVITY_STATUS' },
+    { apiName: 'status', label: 'Status Kind', type: 'PICKLIST', system: true, options: ['NOT_STARTED', 'IN_PROGRESS', 'WAITING', 'DEFERRED', 'COMPLETED', 'CANCELLED'] },
     { apiName: 'priority', label: 'Priority', type: 'PICKLIST', system: true, options: ['HIGH', 'NORMAL', 'LOW'] },
     { apiName: 'dueAt', label: 'Due Date', type: 'DATETIME' },
     { apiName: 'startAt', label: 'From', type: 'DATETIME' },

@@ -24,6 +24,7 @@ export async function applyTemplateIn(tx: Db, viewer: Viewer, template: Industry
   for (const [name, values] of Object.entries(definition.picklists)) {
     await editPicklist(tx, viewer, { name: name as PicklistName, add: values });
   }
+  if (definition.activityTypes) await editPicklist(tx, viewer, { name: 'ACTIVITY_TYPE', addWithKind: definition.activityTypes });
   const existingPipelines = await listPipelines({ db: tx, viewer });
   if (!existingPipelines.some((pipeline) => pipeline.name === definition.pipeline.name)) {
     await insertPipeline(tx, viewer.organizationId, definition.pipeline.name, definition.pipeline.stages, false);

@@ -2,11 +2,13 @@ import type { Resolvers } from '../../generated/graphql.js';
 import { customFieldsOf } from '../customization/customization.resolvers.js';
 import { signedIn } from '../../server/context.js';
 import { connectionFields, found, mustExist, recordFields } from '../records/record.resolvers.js';
+import { nameOf } from '../records/record-store.js';
+import { DEAL } from './deals.kind.js';
 import { createDeal, deleteDeal, listDeals, restoreDeal, updateDeal, weightedAmount } from './deals.service.js';
 
 export const dealResolvers: Resolvers = {
   Query: {
-    deal: (_parent, { id }, ctx) => found(signedIn(ctx).loaders.deals.byId.load(id), 'Deal'),
+    deal: (_parent, { id }, ctx) => found(signedIn(ctx).loaders.deals.byId.load(id), nameOf(DEAL)),
     deals: (_parent, args, ctx) => listDeals(signedIn(ctx), args),
   },
   Mutation: {

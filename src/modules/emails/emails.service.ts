@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { SendEmailInput, SendMassEmailInput } from '../../generated/graphql.js';
-import { badInput, DomainError, notFound } from '../../shared/errors.js';
+import { badInput, DomainError, labelled, mention, notFound } from '../../shared/errors.js';
 import type { Connection } from '../../shared/pagination.js';
 import { optionalText, requiredText } from '../../shared/validation.js';
 import { assertCan, readScope, recordScope } from '../auth/access.js';
@@ -51,18 +51,18 @@ async function recipientOf(tx: Db, viewer: Viewer, input: SendEmailInput): Promi
   if (given.length !== 1) throw badInput('leadId', 'Name exactly one of leadId, contactId or dealId');
   if (input.leadId) {
     const lead = await assertReference(tx, viewer, LEAD, input.leadId, 'leadId');
-    if (!lead.email) throw badInput('leadId', 'This lead has no email address');
+    if (!lead.email) throw badInput('leadId', labelled`This ${mention('leads', 'lead')} has no email address`);
     return { to: lead.email, leadId: lead.id, contactId: null, dealId: null, record: { type: 'LEAD', id: lead.id } };
   }
   if (input.contactId) {
     const contact = await assertReference(tx, viewer, CONTACT, input.contactId, 'contactId');
-    if (!contact.email) throw badInput('contactId', 'This contact has no email address');
+    if (!contact.email) throw badInput('contactId', labelled`This ${mention('contacts', 'contact')} has no email address`);
     return { to: contact.email, leadId: null, contactId: contact.id, dealId: null, record: { type: 'CONTACT', id: contact.id } };
   }
   const deal = await assertReference(tx, viewer, DEAL, input.dealId as string, 'dealId');
-  if (!deal.contactId) throw badInput('dealId', 'This deal has no contact to write to');
+  if (!deal.contactId) throw badInput('dealId', labelled`This ${mention('deals', 'deal')} has no ${mention('contacts', 'contact')} to write to`);
   const contact = await assertReference(tx, viewer, CONTACT, deal.contactId, 'dealId');
-  if (!contact.email) throw badInput('dealId', "The deal's contact has no email address");
+  if (!contact.email) throw badInput('dealId', labelled`The ${mention('deals', 'deal')}'s ${mention('contacts', 'contact')} has no email address`);
   return { to: contact.email, leadId: null, contactId: contact.id, dealId: deal.id, record: { type: 'DEAL', id: deal.id } };
 }
 

@@ -3,7 +3,8 @@ import type { GraphQLSchema } from 'graphql';
 import type { AppDeps } from '../../server/context.js';
 import { routeSession, sendRouteError } from '../../server/route-session.js';
 import { csvLine } from '../../shared/csv-write.js';
-import { notFound } from '../../shared/errors.js';
+import { DomainError, notFound, type ModuleLabels } from '../../shared/errors.js';
+import { moduleLabelsOf } from '../customization/module-config.js';
 import { canManage } from '../auth/access.js';
 import { moduleRows, parseFilter } from './module-export.js';
 import { archiveBytes, exportForDownload, tokenMatches } from './organization-export.service.js';
@@ -13,6 +14,13 @@ const write = async (res: Response, chunk: string | Buffer): Promise<void> => {
   if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
 };
 
+/** A download's Content-Disposition: an ASCII name for old clients, the exact UTF-8 name (RFC 6266) for the rest. */
+export function attachment(base: string, extension: string): string {
+  const ascii = base.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').replace(/["\\/;]+/g, '_').trim() || 'export';
+  const exact = encodeURIComponent(`${base}.${extension}`).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}.${extension}"; filename*=UTF-8''${exact}`;
+}
+
 /**
  * GET /export/<module>.csv?filter=<JSON filter> (Bearer token) and
  * GET /export/organization/<id>.zip?token=<link token> (or an administrator's Bearer token).
@@ -20,13 +28,16 @@ const write = async (res: Response, chunk: string | Buffer): Promise<void> => {
 export function exportRoutes(deps: AppDeps, schema: GraphQLSchema): Router {
   const router = express.Router();
   router.get('/export/:module.csv', async (req, res) => {
+    let labels: ModuleLabels | undefined;
     try {
       const session = await routeSession(deps, req);
+      labels = await moduleLabelsOf(session.db, session.viewer.organizationId);
       const module = String(req.params['module']);
       const filter = parseFilter(schema, module, typeof req.query['filter'] === 'string' ? req.query['filter'] : undefined);
       const rows = moduleRows(session, module, filter);
       const first = await rows.next();
-      res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', `attachment; filename="${module}.csv"`);
+      // Named as the organisation calls the module ("Properties.csv"; "deals.csv" when it kept Pulse's name); the columns stay apiNames, which imports map back.
+      res.status(200).type('text/csv; charset=utf-8').set('Content-Disposition', attachment(labels.get(module)?.plural ?? module, 'csv'));
       if (first.done) {
         res.end();
         return;
@@ -46,6 +57,7 @@ export function exportRoutes(deps: AppDeps, schema: GraphQLSchema): Router {
       if (lines.length > 0) await write(res, lines.join(''));
       res.end();
     } catch (error) {
+      if (labels && error instanceof DomainError) error.labelWith(labels);
       sendRouteError(deps, res, error, 'export');
     }
   });

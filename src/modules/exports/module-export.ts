@@ -1,5 +1,5 @@
 import { coerceInputValue, isInputType, type GraphQLSchema } from 'graphql';
-import { badInput, forbidden } from '../../shared/errors.js';
+import { badInput, forbidden, labelled, mention } from '../../shared/errors.js';
 import { canAct, isHiddenField, type CrmModule } from '../auth/access.js';
 import { recordAudit } from '../access-control/audit.service.js';
 import { loadModuleConfig } from '../customization/module-config.js';
@@ -58,7 +58,7 @@ const cell = (value: unknown): unknown => (Array.isArray(value) ? value.join('; 
 export async function* moduleRows(s: Session, module: string, filter: unknown): AsyncGenerator<Record<string, unknown>> {
   const entry = MODULES[module];
   if (!entry) throw badInput('module', `module must be one of: ${Object.keys(MODULES).join(', ')}`);
-  if (!canAct(s.viewer, 'export', module as CrmModule)) throw forbidden(`You may not export ${module}`);
+  if (!canAct(s.viewer, 'export', module as CrmModule)) throw forbidden(labelled`You may not export ${mention(module, module, true)}`);
   const config = await loadModuleConfig(s.db, s.viewer.organizationId, module as CustomizableModule);
   const custom = config.fields.filter((field) => field.active).map((field) => field.apiName);
   await recordAudit(s.db, s.viewer, {

@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.js';
 import { loadModuleConfig } from '../customization/module-config.js';
 import { and, eq, sql } from 'drizzle-orm';
 import type { ConvertLeadInput } from '../../generated/graphql.js';
-import { conflict } from '../../shared/errors.js';
+import { conflict, labelled, mention } from '../../shared/errors.js';
 import { CONVERTED_LEAD_STATUS } from '../../shared/picklists.js';
 import { ACCOUNT } from '../accounts/accounts.kind.js';
 import { findAccountByName, insertAccount } from '../accounts/accounts.service.js';
@@ -39,8 +39,8 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
   return inTransaction(s.db, async (tx) => {
     const lead = await lockRecord(tx, s.viewer, LEAD, input.id);
     assertCan(s.viewer, 'update', 'leads', lead);
-    if (lead.deletedAt) throw conflict('This lead is in the recycle bin; restore it before converting it');
-    if (lead.convertedAt) throw conflict('This lead has already been converted', { reason: 'LEAD_CONVERTED', contactId: lead.convertedContactId });
+    if (lead.deletedAt) throw conflict(labelled`This ${mention('leads', 'lead')} is in the recycle bin; restore it before converting it`);
+    if (lead.convertedAt) throw conflict(labelled`This ${mention('leads', 'lead')} has already been converted`, { reason: 'LEAD_CONVERTED', contactId: lead.convertedContactId });
     const fromLead = { leadId: lead.id };
     const carried = await carriedCustomFields(tx, s.viewer.organizationId, lead.customFields);
 
@@ -126,7 +126,7 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
       })
       .where(and(eq(leads.organizationId, s.viewer.organizationId), eq(leads.id, lead.id)))
       .returning();
-    if (!converted) throw conflict('The lead changed while it was being converted');
+    if (!converted) throw conflict(labelled`The ${mention('leads', 'lead')} changed while it was being converted`);
     await appendTimeline(tx, s.viewer.organizationId, s.viewer.userId, [
       {
         recordType: 'LEAD',

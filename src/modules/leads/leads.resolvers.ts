@@ -2,12 +2,14 @@ import type { Resolvers } from '../../generated/graphql.js';
 import { customFieldsOf } from '../customization/customization.resolvers.js';
 import { signedIn } from '../../server/context.js';
 import { addressField, connectionFields, found, fullName, recordFields } from '../records/record.resolvers.js';
+import { nameOf } from '../records/record-store.js';
+import { LEAD } from './leads.kind.js';
 import { convertLead } from './lead-conversion.service.js';
 import { createLead, deleteLead, listLeads, restoreLead, updateLead } from './leads.service.js';
 
 export const leadResolvers: Resolvers = {
   Query: {
-    lead: (_parent, { id }, ctx) => found(signedIn(ctx).loaders.leads.byId.load(id), 'Lead'),
+    lead: (_parent, { id }, ctx) => found(signedIn(ctx).loaders.leads.byId.load(id), nameOf(LEAD)),
     leads: (_parent, args, ctx) => listLeads(signedIn(ctx), args),
   },
   Mutation: {

@@ -2,7 +2,7 @@ import { and, arrayContains, eq, gte, inArray, lt, isNotNull, isNull, ne, sql, t
 import type { Db } from '../../db/database.js';
 import type { CreateLeadInput, LeadOrderField, QueryLeadsArgs, UpdateLeadInput } from '../../generated/graphql.js';
 import { addressChanges } from '../../shared/address.js';
-import { conflict } from '../../shared/errors.js';
+import { conflict, labelled, mention } from '../../shared/errors.js';
 import type { Connection, SortKey } from '../../shared/pagination.js';
 import { DEFAULT_LEAD_STATUS } from '../../shared/picklists.js';
 import { readScope } from '../auth/access.js';
@@ -67,7 +67,7 @@ async function assertNotDuplicate(tx: Db, viewer: Viewer, email: unknown, except
   await lockEmail(tx, viewer.organizationId, email);
   const lead = await findLeadByEmail(tx, viewer, email, exceptId);
   if (lead) {
-    throw conflict(`A lead with email ${email} already exists: ${[lead.firstName, lead.lastName].filter(Boolean).join(' ')}`, {
+    throw conflict(labelled`A ${mention('leads', 'lead')} with email ${email} already exists: ${[lead.firstName, lead.lastName].filter(Boolean).join(' ')}`, {
       field: 'email',
       existingType: 'LEAD',
       existingId: lead.id,
@@ -75,7 +75,7 @@ async function assertNotDuplicate(tx: Db, viewer: Viewer, email: unknown, except
   }
   const contact = await findContactByEmail(tx, viewer, email);
   if (contact) {
-    throw conflict(`A contact with email ${email} already exists: ${[contact.firstName, contact.lastName].filter(Boolean).join(' ')}`, {
+    throw conflict(labelled`A ${mention('contacts', 'contact')} with email ${email} already exists: ${[contact.firstName, contact.lastName].filter(Boolean).join(' ')}`, {
       field: 'email',
       existingType: 'CONTACT',
       existingId: contact.id,
@@ -112,7 +112,7 @@ export async function updateLead(s: Session, input: UpdateLeadInput): Promise<Le
   const values: Record<string, unknown> = { ...normaliseFields(FIELDS, input, s.viewer, 'update'), ...addressChanges(input.address) };
   return inTransaction(s.db, async (tx) => {
     const row = await lockForUpdate(tx, s.viewer, LEAD, input.id, input.expectedVersion);
-    if (row.convertedAt) throw conflict('This lead has been converted and can no longer be edited', { reason: 'LEAD_CONVERTED' });
+    if (row.convertedAt) throw conflict(labelled`This ${mention('leads', 'lead')} has been converted and can no longer be edited`, { reason: 'LEAD_CONVERTED' });
     const checked = await validateRecordWrite(tx, s.viewer, 'leads', { values, customFields: input.customFields }, { row, customFields: row.customFields });
     if (values['email'] !== undefined && values['email'] !== row.email && !input.allowDuplicate) {
       await assertNotDuplicate(tx, s.viewer, values['email'], row.id);

@@ -11,7 +11,7 @@ import type {
   UpdatePipelineInput,
   UpdateStageInput,
 } from '../../generated/graphql.js';
-import { badInput, DomainError, notFound } from '../../shared/errors.js';
+import { badInput, DomainError, labelled, mention, notFound } from '../../shared/errors.js';
 import { percentage, requiredText } from '../../shared/validation.js';
 import { assertManages, readScope, recordScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
@@ -146,7 +146,7 @@ export async function deleteStage(s: Session, input: DeleteStageInput): Promise<
     if (target && target.pipelineId !== pipeline.id) throw badInput('moveDealsToStageId', 'moveDealsToStageId must be a stage of the same pipeline');
     if (target) await moveAllDeals(tx, s.viewer, stage, target);
     else if ((await countDealsInStage(tx, s.viewer, stage.id)) > 0) {
-      throw badInput('moveDealsToStageId', 'The stage has deals: name the stage they move to');
+      throw badInput('moveDealsToStageId', labelled`The stage has ${mention('deals', 'deals', true)}: name the stage they move to`);
     }
     await tx.update(stages).set({ deletedAt: new Date() }).where(recordScope(s.viewer, 'pipelines', stages, stage.id));
     await renumber(tx, s.viewer, current.filter((other) => other.id !== stage.id));

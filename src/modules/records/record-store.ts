@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
-import { conflict, DomainError, notFound } from '../../shared/errors.js';
+import { conflict, DomainError, labelled, mention, notFound, type ModuleMention } from '../../shared/errors.js';
 import { assertCan, recordScope, type CrmModule } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { recordAudit } from '../access-control/audit.service.js';
@@ -40,6 +40,9 @@ export interface RecordKind<T extends RecordTable> {
   readonly timelineType: TimelineRecordType | null;
 }
 
+/** The kind's name in a message for people: the organisation's label once the error is formatted. */
+export const nameOf = (kind: RecordKind<RecordTable>): ModuleMention => mention(kind.module, kind.label);
+
 type RowOf<T extends RecordTable> = T['$inferSelect'] & BaseRow;
 
 /** Reads one record the viewer may see, locked for the rest of the transaction. */
@@ -49,7 +52,7 @@ export async function lockRecord<T extends RecordTable>(tx: Db, viewer: Viewer, 
     .from(kind.table as PgTable)
     .where(recordScope(viewer, kind.module, kind.table, id))
     .for('update');
-  if (!row) throw notFound(kind.label);
+  if (!row) throw notFound(nameOf(kind));
   return row as RowOf<T>;
 }
 
@@ -65,9 +68,9 @@ export async function lockForUpdate<T extends RecordTable>(
   const row = await lockRecord(tx, viewer, kind, id);
   // Readable is not always writable (PUBLIC_READ sharing, READ sharing rules).
   assertCan(viewer, 'update', kind.module, row as BaseRow & { ownerId?: string });
-  if (row.deletedAt) throw new DomainError('NOT_FOUND', `${kind.label} is in the recycle bin; restore it first`);
+  if (row.deletedAt) throw new DomainError('NOT_FOUND', labelled`${nameOf(kind)} is in the recycle bin; restore it first`);
   if (row.version !== expectedVersion) {
-    throw conflict(`${kind.label} was changed by someone else (version ${row.version}, you sent ${expectedVersion}); reload it and try again`, {
+    throw conflict(labelled`${nameOf(kind)} was changed by someone else (version ${row.version}, you sent ${expectedVersion}); reload it and try again`, {
       currentVersion: row.version,
     });
   }
@@ -160,7 +163,7 @@ export async function setDeleted<T extends RecordTable>(tx: Db, viewer: Viewer, 
     .returning();
   if (!row) {
     const existing = await lockRecord(tx, viewer, kind, id);
-    throw new DomainError('BAD_USER_INPUT', existing.deletedAt ? `${kind.label} is already in the recycle bin` : `${kind.label} is not in the recycle bin`, {
+    throw new DomainError('BAD_USER_INPUT', existing.deletedAt ? labelled`${nameOf(kind)} is already in the recycle bin` : labelled`${nameOf(kind)} is not in the recycle bin`, {
       field: 'id',
     });
   }
@@ -256,6 +259,6 @@ export async function assertReference<T extends RecordTable>(tx: Db, viewer: Vie
     .select()
     .from(kind.table as PgTable)
     .where(and(recordScope(viewer, kind.module, kind.table, id), isNull(kind.table.deletedAt)));
-  if (!row) throw new DomainError('NOT_FOUND', `${field}: ${kind.label} not found`, { field });
+  if (!row) throw new DomainError('NOT_FOUND', labelled`${field}: ${nameOf(kind)} not found`, { field });
   return row as RowOf<T>;
 }

@@ -1,4 +1,4 @@
-import { notFound } from '../../shared/errors.js';
+import { notFound, type ModuleMention } from '../../shared/errors.js';
 import type { RecordType } from '../../generated/graphql.js';
 import { addressOf, type AddressValue } from '../../shared/address.js';
 import type { Connection } from '../../shared/pagination.js';
@@ -59,7 +59,7 @@ export const fullName = (row: { firstName: string | null; lastName: string }): s
   [row.firstName, row.lastName].filter((part) => part && part !== '').join(' ');
 
 /** A record the client asked for by id: absent or another organisation's is NOT_FOUND alike. */
-export async function found<T>(loading: Promise<T | null>, label: string): Promise<T> {
+export async function found<T>(loading: Promise<T | null>, label: string | ModuleMention): Promise<T> {
   const row = await loading;
   if (row === null) throw notFound(label);
   return row;

@@ -14,6 +14,9 @@ import { organizations } from '../organizations/organizations.table.js';
 import { users } from '../users/users.table.js';
 import { csvLine } from '../../shared/csv-write.js';
 import { MAX_REPORT_LIMIT } from './report-compiler.js';
+import { reportSource, type ReportModule } from './report-fields.js';
+import { labelsOf, moduleLabelsOf } from '../customization/module-config.js';
+import type { CustomizableModule } from '../customization/standard-fields.js';
 import type { ResultValue } from './report-definition.js';
 import { nextOccurrence, SCHEDULED_REPORT_JOB, type ScheduledRun } from './report-schedules.service.js';
 import { compileSaved, getReport, runCompiled } from './reports.service.js';
@@ -73,14 +76,16 @@ async function contentOf(db: Db, viewer: Viewer, schedule: ReportScheduleRow, oc
   const report = await getReport(db, viewer, schedule.reportId as string);
   const result = await runCompiled(db, await compileSaved(db, viewer, report, null, MAX_REPORT_LIMIT), MAX_REPORT_LIMIT);
   const subject = `${report.name} (${day})`;
+  // The module as the organisation calls it ("a report on Properties").
+  const about = `a report on ${labelsOf(await moduleLabelsOf(db, viewer.organizationId), reportSource(report.module as ReportModule).crmModule as CustomizableModule).plural}`;
   if (schedule.format === 'HTML') {
-    return { subject, text: `${report.name}: ${result.rows.length} rows.`, html: `<p>${escapeXml(report.name)}</p>${htmlTable(result)}`, attachments: [], rowCount: result.rows.length };
+    return { subject, text: `${report.name}, ${about}: ${result.rows.length} rows.`, html: `<p>${escapeXml(`${report.name}, ${about}`)}</p>${htmlTable(result)}`, attachments: [], rowCount: result.rows.length };
   }
   const csv = csvLine(result.columns.map((c) => c.label)) + result.rows.map((row) => csvLine(result.columns.map((c) => row[c.key]))).join('');
   return {
     subject,
-    text: `${report.name}: ${result.rows.length} rows, attached as CSV.`,
-    html: `<p>${escapeXml(report.name)}: ${result.rows.length} rows, attached as CSV.</p>`,
+    text: `${report.name}, ${about}: ${result.rows.length} rows, attached as CSV.`,
+    html: `<p>${escapeXml(`${report.name}, ${about}`)}: ${result.rows.length} rows, attached as CSV.</p>`,
     attachments: [{ filename: `${report.name.replace(/[^\w.-]+/g, '_')}.csv`, content: csv, contentType: 'text/csv; charset=utf-8' }],
     rowCount: result.rows.length,
   };

@@ -142,9 +142,11 @@ const SOURCES: Record<ReportModule, ReportSource> = {
     from: sql`${activities} ${ownerJoin(activities)}`,
     fields: byName([
       ...recordFields(activities),
-      field('type', 'Type', 'STRING', activities.type),
+      field('type', 'Kind', 'STRING', activities.type),
+      field('typeValue', 'Activity type', 'STRING', activities.typeValue),
       field('subject', 'Subject', 'STRING', activities.subject),
-      field('status', 'Status', 'STRING', activities.status),
+      field('status', 'Status kind', 'STRING', activities.status),
+      field('statusValue', 'Status', 'STRING', activities.statusValue),
       field('priority', 'Priority', 'STRING', activities.priority),
       field('dueAt', 'Due at', 'DATETIME', activities.dueAt),
       field('startAt', 'Starts at', 'DATETIME', activities.startAt),

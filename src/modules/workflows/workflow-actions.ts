@@ -1,5 +1,6 @@
 import { validateRecordWrite, type CustomValues } from '../customization/record-validation.js';
 import type { CustomizableModule } from '../customization/standard-fields.js';
+import { labelsOf, moduleLabelsOf } from '../customization/module-config.js';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { DomainError } from '../../shared/errors.js';
@@ -12,7 +13,7 @@ import type { NotificationRow } from '../notifications/notifications.table.js';
 import { normaliseFields } from '../records/field-rules.js';
 import { assertReference, insertRecord, lockRecord, saveChanges } from '../records/record-store.js';
 import { assertAssignableOwner, getUserRow } from '../users/users.service.js';
-import { mergeText, type MergeContext } from './merge-fields.js';
+import { mergesModuleLabel, mergeText, type MergeContext } from './merge-fields.js';
 import { signedWebhookBody, WEBHOOK_JOB, type WebhookJob } from './workflow-webhooks.js';
 import type { ModuleSpec, WorkflowActionSpec } from './workflow-definition.js';
 import type { WorkflowRuntime } from './workflow-runtime.js';
@@ -43,7 +44,8 @@ const RELATED_COLUMN: Partial<Record<string, string>> = { leads: 'leadId', conta
 /** The owner is read only when a text merges an owner field (or the email goes to the owner). */
 async function mergeContext(ctx: ActionContext, texts: readonly string[], needOwner = false): Promise<MergeContext> {
   const owner = needOwner || texts.some((text) => /\{\{\s*owner\./.test(text)) ? await getUserRow(ctx.tx, ctx.viewer.organizationId, String(ctx.record['ownerId'])) : undefined;
-  return { recordName: ctx.spec.mergeName, record: ctx.record, owner: owner ? { name: owner.name, email: owner.email } : null };
+  const moduleLabel = mergesModuleLabel(texts) ? labelsOf(await moduleLabelsOf(ctx.tx, ctx.viewer.organizationId), ctx.spec.module as CustomizableModule) : undefined;
+  return { recordName: ctx.spec.mergeName, record: ctx.record, owner: owner ? { name: owner.name, email: owner.email } : null, moduleLabel };
 }
 
 async function recipientOf(ctx: ActionContext, action: WorkflowActionSpec, merge: MergeContext): Promise<Recipient> {
