@@ -7,6 +7,7 @@ import { uploadImport } from './factories/imports.factory.js';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { unique, uniqueEmail } from './factories/unique.js';
 import { useTestServer } from './helpers/test-server.js';
+import { connectWs } from './helpers/ws-client.js';
 
 const server = useTestServer({ JOB_WORKERS: 'false' });
 
@@ -174,5 +175,52 @@ describe('deletion', () => {
     await member.client.fails('UNAUTHENTICATED', `{ leads { totalCount } }`);
     await server().client.fails('UNAUTHENTICATED', `mutation($input: LogInInput!) { logIn(input: $input) { token } }`, { input: { email: doomed.email, password: doomed.password } });
     expect((await keep.client.ok(`{ leads { nodes { lastName } } }`)).leads.nodes).toEqual([{ lastName: 'Untouched' }]);
+  });
+});
+
+describe('team notices in the app', () => {
+  const NOTIFICATIONS = `{ notifications(first: 20) { totalCount unreadCount nodes { title body module recordId ruleId read } } }`;
+  type Live = { notifications: { id: string; title: string; body: string; cursor: string } };
+
+  /** `user`'s live notifications, from the organisation's current cursor (nothing is missed while the socket opens). */
+  async function follow(user: SignedInUser) {
+    const { salesSignals } = await user.client.ok(`{ salesSignals(first: 0) { cursor } }`);
+    const ws = connectWs(server().wsUrl, user.token);
+    const live = ws.subscribe<Live>(`subscription($after: String) { notifications(after: $after) { id title body cursor } }`, { after: salesSignals.cursor });
+    return { live, ws };
+  }
+
+  it('tells every active member in the app, live and in the notifications query, when the organisation is paused, resumed or downgraded', async () => {
+    const name = unique('Noticed');
+    const admin = await signUpOrganization(server().client, { organizationName: name });
+    await admin.client.ok(SUBSCRIPTION, { input: { plan: 'STANDARD', seats: 5 } });
+    const member = await inviteMember(admin);
+    const leaving = await inviteMember(admin);
+    const outsider = await signUpOrganization(server().client);
+    const { live, ws } = await follow(member);
+    try {
+      await admin.client.ok(`mutation { pauseOrganization { paused } }`);
+      const [paused] = await live.waitFor(1);
+      expect(paused?.notifications).toMatchObject({ title: `${name} is paused`, body: expect.stringContaining('nothing can be changed until it is resumed') });
+      expect(paused?.notifications.cursor).toBeTruthy();
+      await admin.client.ok(`mutation { resumeOrganization { paused } }`);
+      await admin.client.ok(SUBSCRIPTION, { input: { plan: 'FREE', seats: 2, usersToDeactivate: [leaving.userId] } });
+      const all = await live.waitFor(3);
+      expect(all.map((item) => item.notifications.title)).toEqual([`${name} is paused`, `${name} is active again`, `${name} is now on the FREE plan`]);
+      expect(all[2]?.notifications.body).toContain('1 users were deactivated; their records are kept.');
+    } finally {
+      await ws.dispose();
+    }
+
+    const listed = (await member.client.ok(NOTIFICATIONS)).notifications;
+    expect(listed).toMatchObject({ totalCount: 3, unreadCount: 3 });
+    expect(listed.nodes.map((node: { title: string }) => node.title)).toEqual([`${name} is now on the FREE plan`, `${name} is active again`, `${name} is paused`]);
+    expect(listed.nodes[0]).toMatchObject({ module: null, recordId: null, ruleId: null, read: false });
+    // The administrator who made the change is a member too; the deactivated user got only the notices before.
+    expect((await admin.client.ok(NOTIFICATIONS)).notifications.totalCount).toBe(3);
+    const { db } = server().server.deps;
+    const kept = rowsOf<{ title: string }>(await db.execute(sql`select title from notifications where organization_id = ${admin.organizationId} and user_id = ${leaving.userId} order by created_at`));
+    expect(kept.map((row) => row.title)).toEqual([`${name} is paused`, `${name} is active again`]);
+    expect((await outsider.client.ok(NOTIFICATIONS)).notifications.totalCount).toBe(0);
   });
 });

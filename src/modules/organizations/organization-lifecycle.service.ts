@@ -76,6 +76,7 @@ async function applyChange(tx: Db, jobs: JobQueue, viewer: Viewer, organization:
     await noticeTeam(tx, jobs, {
       organizationId: organization.id,
       kind: 'DOWNGRADED',
+      actorId: viewer.userId,
       subject: `${organization.name} is now on the ${change.plan} plan`,
       text: `${organization.name} moved to the ${change.plan} plan with ${change.seats} seats.${change.usersToDeactivate.length > 0 ? ` ${change.usersToDeactivate.length} users were deactivated; their records are kept.` : ''}`,
     });
@@ -123,6 +124,7 @@ async function setPaused(s: Session, paused: boolean): Promise<OrganizationRow> 
     await noticeTeam(tx, s.jobs, {
       organizationId: organization.id,
       kind: paused ? 'PAUSED' : 'RESUMED',
+      actorId: s.viewer.userId,
       subject: paused ? `${organization.name} is paused` : `${organization.name} is active again`,
       text: paused
         ? `${s.viewer.name} paused ${organization.name}. You can still sign in, read and export everything; nothing can be changed until it is resumed.`
@@ -156,6 +158,7 @@ export async function deleteOrganization(s: Session, input: DeleteOrganizationIn
     await noticeTeam(tx, s.jobs, {
       organizationId: organization.id,
       kind: 'DELETION_SCHEDULED',
+      actorId: s.viewer.userId,
       subject: `${organization.name} is being deleted`,
       text: `${s.viewer.name} deleted ${organization.name}. Its records, settings and sign-ins are removed.`,
     });
