@@ -46,7 +46,7 @@ import type { CreatedApiKey } from '../modules/access-control/api-keys.service.j
 import type { AuditLogRow } from '../modules/access-control/audit-log.table.js';
 import type { ImportRow, SavedImportMappingRow } from '../modules/imports/imports.table.js';
 import type { ImportPreviewResult } from '../modules/imports/imports.service.js';
-import type { OrganizationExportRow } from '../modules/exports/exports.table.js';
+import type { OrganizationExportRow, OrganizationRestoreRow } from '../modules/exports/exports.table.js';
 import type { PlanView } from '../modules/organizations/plans.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
@@ -2331,6 +2331,12 @@ export type Mutation = {
   restoreContact: Contact;
   restoreDeal: Deal;
   restoreLead: Lead;
+  /**
+   * Starts restoring an organisation export into this organisation, which must be new (no records, no
+   * API keys, no other user: CONFLICT otherwise): returns the restore with the uploadUrl to send the
+   * archive to. Administrators only.
+   */
+  restoreOrganization: OrganizationRestore;
   resumeOrganization: Organization;
   /** Revokes an API key at once (HTTP and running subscriptions). Revoking a revoked key changes nothing. */
   revokeApiKey: ApiKey;
@@ -3109,6 +3115,45 @@ export type OrganizationExport = {
   verifyProblems: Maybe<Array<Scalars['String']['output']>>;
 };
 
+/**
+ * An organisation export read back into this organisation (the way back of exportOrganization). Upload
+ * the archive to uploadUrl (or POST it to /restores in one step); it is verified, then one background
+ * transaction writes every table (all or nothing), keeping every record's id.
+ */
+export type OrganizationRestore = {
+  __typename?: 'OrganizationRestore';
+  /** Size of the uploaded archive in bytes. */
+  archiveBytes: Scalars['Int']['output'];
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** The exported user whose email is the restoring administrator's: their records became the administrator's. */
+  matchedUserId: Maybe<Scalars['ID']['output']>;
+  /** Exported users restored as inactive placeholders (no password): their records keep them as owners; reactivate or reassign. */
+  placeholderUsers: Scalars['Int']['output'];
+  /** Why the archive was refused (a file missing, a checksum or row count that does not match) or the restore failed. */
+  problems: Array<Scalars['String']['output']>;
+  /** The export the archive came from. */
+  sourceExportId: Maybe<Scalars['ID']['output']>;
+  /** When that export was made. */
+  sourceExportedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The organisation the archive was exported from (from its manifest.json). */
+  sourceOrganizationId: Maybe<Scalars['ID']['output']>;
+  status: OrganizationRestoreStatus;
+  /** Rows written per table, once COMPLETED. */
+  tables: Array<RestoredTable>;
+  /** POST the archive (the zip exportOrganization made) here with the Bearer token, as the body or the multipart field "file"; null once uploaded. */
+  uploadUrl: Maybe<Scalars['String']['output']>;
+};
+
+/** Where a restore is: waiting for its archive, queued, running, finished, or refused/failed (see problems). */
+export type OrganizationRestoreStatus =
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'UPLOADING';
+
 /** Overdue open tasks of one owner. */
 export type OverdueTasks = {
   __typename?: 'OverdueTasks';
@@ -3281,6 +3326,10 @@ export type Query = {
   organizationExport: OrganizationExport;
   /** The organisation's exports, latest first. Administrators only. */
   organizationExports: Array<OrganizationExport>;
+  /** One restore: its status is the restore's progress (QUEUED, RUNNING, COMPLETED or FAILED). Administrators only. */
+  organizationRestore: OrganizationRestore;
+  /** The organisation's restores, latest first. Administrators only. */
+  organizationRestores: Array<OrganizationRestore>;
   /** Open tasks past due, per owner. */
   overdueTasks: Array<OverdueTasks>;
   /** The organisation's values of a standard picklist. */
@@ -3536,6 +3585,12 @@ export type QueryNotificationsArgs = {
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryOrganizationExportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryOrganizationRestoreArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -3886,6 +3941,14 @@ export type ReportSchedule = {
   recipients: Array<Scalars['String']['output']>;
   reportId: Maybe<Scalars['ID']['output']>;
   timeZone: Scalars['String']['output'];
+};
+
+/** How many rows a restore wrote into one table. */
+export type RestoredTable = {
+  __typename?: 'RestoredTable';
+  rows: Scalars['Int']['output'];
+  /** The table (and the archive's file without .csv). */
+  table: Scalars['String']['output'];
 };
 
 /** A column of a result. */
@@ -5335,6 +5398,8 @@ export type ResolversTypes = {
   OrderDirection: OrderDirection;
   Organization: ResolverTypeWrapper<OrganizationRow>;
   OrganizationExport: ResolverTypeWrapper<OrganizationExportRow>;
+  OrganizationRestore: ResolverTypeWrapper<OrganizationRestoreRow>;
+  OrganizationRestoreStatus: OrganizationRestoreStatus;
   OverdueTasks: ResolverTypeWrapper<OverdueTasksValue>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PendingSubscription: ResolverTypeWrapper<PendingSubscription>;
@@ -5367,6 +5432,7 @@ export type ResolversTypes = {
   ReportResult: ResolverTypeWrapper<ResultValue>;
   ReportRunOverrides: ReportRunOverrides;
   ReportSchedule: ResolverTypeWrapper<ReportScheduleRow>;
+  RestoredTable: ResolverTypeWrapper<RestoredTable>;
   ResultColumn: ResolverTypeWrapper<ResultColumn>;
   Role: Role;
   RotateWebhookSecretPayload: ResolverTypeWrapper<RotateWebhookSecretPayload>;
@@ -5616,6 +5682,7 @@ export type ResolversParentTypes = {
   NotificationEdge: Edge<NotificationRow>;
   Organization: OrganizationRow;
   OrganizationExport: OrganizationExportRow;
+  OrganizationRestore: OrganizationRestoreRow;
   OverdueTasks: OverdueTasksValue;
   PageInfo: PageInfo;
   PendingSubscription: PendingSubscription;
@@ -5643,6 +5710,7 @@ export type ResolversParentTypes = {
   ReportResult: ResultValue;
   ReportRunOverrides: ReportRunOverrides;
   ReportSchedule: ReportScheduleRow;
+  RestoredTable: RestoredTable;
   ResultColumn: ResultColumn;
   RotateWebhookSecretPayload: RotateWebhookSecretPayload;
   RuleScore: RuleContribution;
@@ -6482,6 +6550,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   restoreContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationRestoreContactArgs, 'id'>>;
   restoreDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationRestoreDealArgs, 'id'>>;
   restoreLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationRestoreLeadArgs, 'id'>>;
+  restoreOrganization?: Resolver<ResolversTypes['OrganizationRestore'], ParentType, ContextType>;
   resumeOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType>;
@@ -6590,6 +6659,22 @@ export type OrganizationExportResolvers<ContextType = GraphQLContext, ParentType
   verifyProblems?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
 };
 
+export type OrganizationRestoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrganizationRestore'] = ResolversParentTypes['OrganizationRestore']> = {
+  archiveBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matchedUserId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  placeholderUsers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  problems?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  sourceExportId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  sourceExportedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  sourceOrganizationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrganizationRestoreStatus'], ParentType, ContextType>;
+  tables?: Resolver<Array<ResolversTypes['RestoredTable']>, ParentType, ContextType>;
+  uploadUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type OverdueTasksResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OverdueTasks'] = ResolversParentTypes['OverdueTasks']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   oldestDueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -6695,6 +6780,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   organizationExport?: Resolver<ResolversTypes['OrganizationExport'], ParentType, ContextType, RequireFields<QueryOrganizationExportArgs, 'id'>>;
   organizationExports?: Resolver<Array<ResolversTypes['OrganizationExport']>, ParentType, ContextType>;
+  organizationRestore?: Resolver<ResolversTypes['OrganizationRestore'], ParentType, ContextType, RequireFields<QueryOrganizationRestoreArgs, 'id'>>;
+  organizationRestores?: Resolver<Array<ResolversTypes['OrganizationRestore']>, ParentType, ContextType>;
   overdueTasks?: Resolver<Array<ResolversTypes['OverdueTasks']>, ParentType, ContextType, Partial<QueryOverdueTasksArgs>>;
   picklist?: Resolver<ResolversTypes['Picklist'], ParentType, ContextType, RequireFields<QueryPicklistArgs, 'name'>>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<QueryPipelineArgs, 'id'>>;
@@ -6794,6 +6881,11 @@ export type ReportScheduleResolvers<ContextType = GraphQLContext, ParentType ext
   recipients?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   reportId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type RestoredTableResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RestoredTable'] = ResolversParentTypes['RestoredTable']> = {
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  table?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ResultColumnResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ResultColumn'] = ResolversParentTypes['ResultColumn']> = {
@@ -7219,6 +7311,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   NotificationEdge?: NotificationEdgeResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   OrganizationExport?: OrganizationExportResolvers<ContextType>;
+  OrganizationRestore?: OrganizationRestoreResolvers<ContextType>;
   OverdueTasks?: OverdueTasksResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PendingSubscription?: PendingSubscriptionResolvers<ContextType>;
@@ -7236,6 +7329,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ReportOrder?: ReportOrderResolvers<ContextType>;
   ReportResult?: ReportResultResolvers<ContextType>;
   ReportSchedule?: ReportScheduleResolvers<ContextType>;
+  RestoredTable?: RestoredTableResolvers<ContextType>;
   ResultColumn?: ResultColumnResolvers<ContextType>;
   RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
   RuleScore?: RuleScoreResolvers<ContextType>;

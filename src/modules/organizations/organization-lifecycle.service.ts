@@ -77,6 +77,7 @@ async function applyChange(tx: Db, jobs: JobQueue, viewer: Viewer, organization:
       organizationId: organization.id,
       kind: 'DOWNGRADED',
       actorId: viewer.userId,
+      inApp: true,
       subject: `${organization.name} is now on the ${change.plan} plan`,
       text: `${organization.name} moved to the ${change.plan} plan with ${change.seats} seats.${change.usersToDeactivate.length > 0 ? ` ${change.usersToDeactivate.length} users were deactivated; their records are kept.` : ''}`,
     });
@@ -125,6 +126,7 @@ async function setPaused(s: Session, paused: boolean): Promise<OrganizationRow> 
       organizationId: organization.id,
       kind: paused ? 'PAUSED' : 'RESUMED',
       actorId: s.viewer.userId,
+      inApp: true,
       subject: paused ? `${organization.name} is paused` : `${organization.name} is active again`,
       text: paused
         ? `${s.viewer.name} paused ${organization.name}. You can still sign in, read and export everything; nothing can be changed until it is resumed.`
@@ -159,6 +161,8 @@ export async function deleteOrganization(s: Session, input: DeleteOrganizationIn
       organizationId: organization.id,
       kind: 'DELETION_SCHEDULED',
       actorId: s.viewer.userId,
+      // Removed now, with its members, notifications and events: email is the only way to tell them.
+      inApp: false,
       subject: `${organization.name} is being deleted`,
       text: `${s.viewer.name} deleted ${organization.name}. Its records, settings and sign-ins are removed.`,
     });

@@ -15,6 +15,8 @@ export interface TeamNotice {
   readonly text: string;
   /** Who caused it (null when a scheduled job did). */
   readonly actorId: string | null;
+  /** Also in the app (false when the organisation, its notifications and events go in the same transaction). */
+  readonly inApp: boolean;
   /** Addresses are taken when the notice is queued: a deleted organisation's members still get it. */
   readonly recipients: readonly { readonly email: string; readonly name: string }[];
 }
@@ -35,12 +37,14 @@ export function onTeamNotice(listener: NoticeListener): () => void {
 export async function noticeTeam(tx: Db, jobs: JobQueue, notice: Omit<TeamNotice, 'recipients'>): Promise<void> {
   const members = await activeMembers(tx, notice.organizationId);
   const full: TeamNotice = { ...notice, recipients: members.map((member) => ({ email: member.email, name: member.name })) };
-  const stored = await insertNotifications(
-    tx,
-    notice.organizationId,
-    members.map((member) => ({ userId: member.id, title: notice.subject, body: notice.text, module: null, recordId: null, ruleId: null })),
-  );
-  publishNotifications(tx, notice.organizationId, notice.actorId, stored);
+  if (notice.inApp) {
+    const stored = await insertNotifications(
+      tx,
+      notice.organizationId,
+      members.map((member) => ({ userId: member.id, title: notice.subject, body: notice.text, module: null, recordId: null, ruleId: null })),
+    );
+    publishNotifications(tx, notice.organizationId, notice.actorId, stored);
+  }
   for (const listener of listeners) await listener(tx, full);
   await jobs.send(TEAM_NOTICE_JOB, full, { tx });
 }
