@@ -223,4 +223,40 @@ describe('team notices in the app', () => {
     expect(kept.map((row) => row.title)).toEqual([`${name} is paused`, `${name} is active again`]);
     expect((await outsider.client.ok(NOTIFICATIONS)).notifications.totalCount).toBe(0);
   });
+
+  it('schedules a deletion: members are told in the app and live, the day comes and everything goes, or an administrator cancels it', async () => {
+    const name = unique('Leaving');
+    const admin = await signUpOrganization(server().client, { organizationName: name });
+    const member = await inviteMember(admin);
+    const DELETE = `mutation($input: DeleteOrganizationInput!) { deleteOrganization(input: $input) }`;
+    await admin.client.fails('BAD_USER_INPUT', DELETE, { input: { confirmName: name, withoutExport: true, inDays: -1 } });
+    const { jobs } = server().server.deps;
+    const { live, ws } = await follow(member);
+    try {
+      expect((await admin.client.ok(DELETE, { input: { confirmName: name, withoutExport: true, inDays: 7 } })).deleteOrganization).toBe(admin.organizationId);
+      const [scheduled] = await live.waitFor(1);
+      const day = (await admin.client.ok(`{ organization { deletionScheduledAt } }`)).organization.deletionScheduledAt.slice(0, 10);
+      expect(scheduled?.notifications).toMatchObject({ title: `${name} will be deleted on ${day}`, body: expect.stringContaining('an administrator can cancel it') });
+      // Until then the organisation works as usual.
+      await createLead(member, 'Still working');
+      expect(await jobs.runDue('organizations.delete')).toBe(0);
+      await member.client.fails('FORBIDDEN', `mutation { cancelOrganizationDeletion { id } }`);
+      expect((await admin.client.ok(`mutation { cancelOrganizationDeletion { deletionScheduledAt } }`)).cancelOrganizationDeletion.deletionScheduledAt).toBeNull();
+      await live.waitFor(2);
+      expect(live.items[1]?.notifications.title).toBe(`${name} will not be deleted`);
+    } finally {
+      await ws.dispose();
+    }
+    const listed = (await member.client.ok(NOTIFICATIONS)).notifications;
+    expect(listed.nodes.map((node: { title: string }) => node.title)).toEqual([`${name} will not be deleted`, expect.stringMatching(/ will be deleted on /)]);
+    // The cancelled schedule's job finds nothing to do; a new schedule is carried out on its day.
+    await jobs.advanceTime(8 * 24 * 3600 * 1000);
+    expect(await jobs.runDue('organizations.delete')).toBe(1);
+    expect((await member.client.ok(`{ leads { totalCount } }`)).leads.totalCount).toBe(1);
+    await admin.client.ok(DELETE, { input: { confirmName: name, withoutExport: true, inDays: 1 } });
+    await jobs.advanceTime(2 * 24 * 3600 * 1000);
+    expect(await jobs.runDue('organizations.delete')).toBe(1);
+    await member.client.fails('UNAUTHENTICATED', `{ leads { totalCount } }`);
+    await admin.client.fails('UNAUTHENTICATED', `{ me { id } }`);
+  });
 });

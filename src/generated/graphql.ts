@@ -1583,6 +1583,11 @@ export type DeleteOrganizationInput = {
   confirmName: Scalars['String']['input'];
   /** A verified export (verifyExport) younger than a day. */
   exportId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * Days until the deletion: 0 (the default) deletes now; more schedules it, members are told in the app
+   * and by email, the organisation works as usual until then, and cancelOrganizationDeletion stops it.
+   */
+  inDays?: InputMaybe<Scalars['Int']['input']>;
   /** Delete without an export: set true explicitly. */
   withoutExport?: InputMaybe<Scalars['Boolean']['input']>;
 };
@@ -2227,6 +2232,8 @@ export type Mutation = {
   applyTemplate: ApplyTemplatePayload;
   /** Administrators. */
   assignTerritoryUsers: Territory;
+  /** Cancels a scheduled deletion; members are told. Administrators only. */
+  cancelOrganizationDeletion: Organization;
   /** Queues the import (a background job). Calling it again returns the same import: nothing is imported twice. */
   commitImport: Import;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. */
@@ -2288,7 +2295,10 @@ export type Mutation = {
   deleteLead: Lead;
   /** Removes a note. */
   deleteNote: Note;
-  /** Deletes the organisation and every row it owns, and ends every sign-in. Returns the deleted organisation's id. */
+  /**
+   * Deletes the organisation and every row it owns, and ends every sign-in, now or (inDays) when the
+   * scheduled day comes. Returns the organisation's id.
+   */
   deleteOrganization: Scalars['ID']['output'];
   /** Deletes a custom profile no user or active API key has (CONFLICT otherwise). */
   deleteProfile: Profile;
@@ -3076,6 +3086,8 @@ export type Organization = {
   createdAt: Scalars['DateTime']['output'];
   /** ISO 4217 code of the currency new deals default to. */
   currency: Scalars['String']['output'];
+  /** When the organisation will be deleted (deleteOrganization with inDays); null when no deletion is scheduled. */
+  deletionScheduledAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   /** True while paused: everything can be read, exported and subscribed to; nothing can be changed. */
@@ -6486,6 +6498,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   activateWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationActivateWorkflowRuleArgs, 'id'>>;
   applyTemplate?: Resolver<ResolversTypes['ApplyTemplatePayload'], ParentType, ContextType, RequireFields<MutationApplyTemplateArgs, 'template'>>;
   assignTerritoryUsers?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationAssignTerritoryUsersArgs, 'input'>>;
+  cancelOrganizationDeletion?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   commitImport?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<MutationCommitImportArgs, 'id'>>;
   convertLead?: Resolver<ResolversTypes['ConvertLeadPayload'], ParentType, ContextType, RequireFields<MutationConvertLeadArgs, 'input'>>;
   createAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationCreateAccountArgs, 'input'>>;
@@ -6632,6 +6645,7 @@ export type OrganizationResolvers<ContextType = GraphQLContext, ParentType exten
   country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deletionScheduledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   paused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;

@@ -10,7 +10,7 @@ export const TEAM_NOTICE_JOB = 'organizations.team-notice';
 
 export interface TeamNotice {
   readonly organizationId: string;
-  readonly kind: 'PAUSED' | 'RESUMED' | 'DOWNGRADED' | 'DELETION_SCHEDULED';
+  readonly kind: 'PAUSED' | 'RESUMED' | 'DOWNGRADED' | 'DELETION_SCHEDULED' | 'DELETION_CANCELLED';
   readonly subject: string;
   readonly text: string;
   /** Who caused it (null when a scheduled job did). */
