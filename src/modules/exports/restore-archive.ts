@@ -88,7 +88,7 @@ class ChunkReader extends yauzl.RandomAccessReader {
 export interface OpenArchive {
   /** Entry names, as in the zip. */
   readonly names: readonly string[];
-  /** One entry's uncompressed bytes as a stream (CRC-checked by yauzl as it ends). */
+  /** One entry's uncompressed bytes as a stream. */
   open(name: string): Promise<Readable>;
   close(): void;
 }

@@ -105,25 +105,40 @@ export async function assertFreshOrganization(tx: Db, organizationId: string, ca
   if (held.length > 0) throw conflict(`This organisation is not new (it holds ${held.join(', ')}): restore into a newly signed-up organisation`, { holds: held });
 }
 
-/** The archive file's rows: header first, then objects; an unquoted empty cell is null, `""` an empty string. */
-async function* csvRows(archive: OpenArchive, file: string): AsyncGenerator<Row> {
-  const parser = (await archive.open(file)).pipe(parse({ cast: (value, context) => (value === '' && !context.quoting ? null : value) }));
-  let header: string[] | null = null;
-  for await (const record of parser as AsyncIterable<Cell[]>) {
-    if (!header) {
-      header = record.map((cell) => cell ?? '');
-      continue;
-    }
-    const row: Row = {};
-    header.forEach((column, index) => (row[column] = record[index] ?? null));
-    yield row;
-  }
+interface CsvTable {
+  readonly header: readonly string[];
+  /** The data rows as objects; an unquoted empty cell is null, `""` an empty string. */
+  readonly rows: AsyncGenerator<Row>;
 }
 
-async function csvHeader(archive: OpenArchive, file: string): Promise<string[]> {
-  const parser = (await archive.open(file)).pipe(parse({ to_line: 1 }));
-  for await (const record of parser as AsyncIterable<string[]>) return record;
-  return [];
+/** One archive file, read as it streams (its entry is closed when the rows end or are left). */
+async function openCsv(archive: OpenArchive, file: string): Promise<CsvTable> {
+  const source = await archive.open(file);
+  const parser = source.pipe(parse({ cast: (value, context) => (value === '' && !context.quoting ? null : value) }));
+  const records = (parser as AsyncIterable<Cell[]>)[Symbol.asyncIterator]();
+  const first = await records.next();
+  const header = first.done ? [] : first.value.map((cell) => cell ?? '');
+  async function* rows(): AsyncGenerator<Row> {
+    try {
+      for (let next = await records.next(); !next.done; next = await records.next()) {
+        const row: Row = {};
+        header.forEach((column, index) => (row[column] = next.value[index] ?? null));
+        yield row;
+      }
+    } finally {
+      parser.destroy();
+      source.destroy();
+    }
+  }
+  return { header, rows: rows() };
+}
+
+/** The table's columns named by the file's header; a column this database lacks refuses the archive. */
+async function columnsFor(tx: Db, table: string, file: string, header: readonly string[]): Promise<ColumnInfo[]> {
+  const own = await columnsOf(tx, table);
+  const unknown = header.filter((column) => !own.has(column));
+  if (unknown.length > 0) throw badInput('file', `${file} has columns this Pulse does not have (${unknown.join(', ')})`);
+  return header.map((column) => own.get(column) as ColumnInfo);
 }
 
 /**
@@ -197,21 +212,11 @@ export async function restoreArchive(tx: Db, archive: OpenArchive, manifest: Arc
     if (!known.has(table) || SKIPPED_TABLES.has(table)) throw badInput('file', `The archive holds a table this Pulse does not have (${table}): restore it on the Pulse version that exported it or a later one`);
   }
   const restored = [...files.keys()].filter((table) => table !== 'organizations' && NOT_RESTORED[table] === undefined);
-  const columns = new Map<string, ColumnInfo[]>();
-  for (const table of [...restored, 'organizations']) {
-    const file = files.get(table);
-    if (!file) continue;
-    const own = await columnsOf(tx, table);
-    const header = await csvHeader(archive, file);
-    const unknown = header.filter((column) => !own.has(column));
-    if (unknown.length > 0) throw badInput('file', `${file} has columns this Pulse does not have (${unknown.join(', ')})`);
-    columns.set(table, header.map((column) => own.get(column) as ColumnInfo));
-  }
-
   // The users first: who the caller is in the archive decides how ids are rewritten.
   const exportedUsers: Row[] = [];
   const usersFile = files.get('users');
-  if (usersFile) for await (const row of csvRows(archive, usersFile)) exportedUsers.push(row);
+  const usersCsv = usersFile ? await openCsv(archive, usersFile) : null;
+  if (usersCsv) for await (const row of usersCsv.rows) exportedUsers.push(row);
   const matched = exportedUsers.find((row) => (row['email'] ?? '').toLowerCase() === target.callerEmail.toLowerCase());
   const matchedUserId = matched?.['id'] ?? null;
   const rewrites: [string, string][] = [[manifest.organizationId, target.organizationId]];
@@ -243,7 +248,8 @@ export async function restoreArchive(tx: Db, archive: OpenArchive, manifest: Arc
   let placeholderUsers = 0;
   for (const table of order) {
     const file = files.get(table) as string;
-    const tableColumns = columns.get(table) ?? [];
+    const csv = table === 'users' && usersCsv ? { header: usersCsv.header, rows: null } : await openCsv(archive, file);
+    const tableColumns = await columnsFor(tx, table, file, csv.header);
     const selfKeys = keys.filter((key) => key.child === table && key.parent === table);
     let written = 0;
     let batch: Row[] = [];
@@ -253,7 +259,7 @@ export async function restoreArchive(tx: Db, archive: OpenArchive, manifest: Arc
       written += rows.length;
       batch = [];
     };
-    const source = table === 'users' ? exportedUsers : csvRows(archive, file);
+    const source = csv.rows ?? exportedUsers;
     for await (const exported of source) {
       if (table === 'users') {
         if (exported['id'] === matchedUserId) continue;
@@ -283,7 +289,7 @@ export async function restoreArchive(tx: Db, archive: OpenArchive, manifest: Arc
   let roleId = caller.role_id;
   if (files.has('roles')) {
     const [top] = rowsOf<{ id: string }>(await tx.execute(sql`select id from roles where organization_id = ${target.organizationId} and parent_id is null and id not in ${idList(own.roles)} order by created_at limit 1`));
-    roleId = (matched ? rewrite(matched['role_id'] ?? null) : null) ?? top?.id ?? null;
+    roleId = matched ? rewrite(matched['role_id'] ?? null) : (top?.id ?? null);
   }
   await tx.execute(sql`update users set profile_id = ${profile?.id ?? caller.profile_id}, role_id = ${roleId} where organization_id = ${target.organizationId} and id = ${target.callerId}`);
   if (profile) await tx.execute(sql`delete from profiles where organization_id = ${target.organizationId} and id in ${idList(own.profiles)}`);
@@ -291,8 +297,9 @@ export async function restoreArchive(tx: Db, archive: OpenArchive, manifest: Arc
 
   const organizationFile = files.get('organizations');
   if (organizationFile) {
-    const settings = (columns.get('organizations') ?? []).filter((column) => !OWN_ORGANIZATION_COLUMNS.has(column.name));
-    for await (const exported of csvRows(archive, organizationFile)) {
+    const csv = await openCsv(archive, organizationFile);
+    const settings = (await columnsFor(tx, 'organizations', organizationFile, csv.header)).filter((column) => !OWN_ORGANIZATION_COLUMNS.has(column.name));
+    for await (const exported of csv.rows) {
       if (settings.length === 0) break;
       const assignments = sql.join(settings.map((column) => sql`${sql.identifier(column.name)} = ${typedCell(column)}`), sql`, `);
       const row: Row = {};
