@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CsvError } from 'csv-parse';
 import { and, desc, eq } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
@@ -125,6 +126,7 @@ export async function runRestore(db: Db, job: RestoreJob): Promise<void> {
     });
   } catch (error) {
     if (error instanceof DomainError) return fail(db, job, error.message);
+    if (error instanceof CsvError) return fail(db, job, `A file of the archive is not valid CSV (${error.code}); nothing was restored`);
     const dataError = sqlStateOf(error);
     // Rows the database refuses (a constraint, a value of the wrong type) fail alike, without the driver's text; anything else is retried.
     if (dataError?.startsWith('22') || dataError?.startsWith('23')) return fail(db, job, `The archive's rows break a rule of this database (SQLSTATE ${dataError}); nothing was restored`);
