@@ -3136,8 +3136,11 @@ export type OrganizationRestore = {
   __typename?: 'OrganizationRestore';
   /** Size of the uploaded archive in bytes. */
   archiveBytes: Scalars['Int']['output'];
+  /** When it completed or failed. */
   completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When restoreOrganization (or POST /restores) started it. */
   createdAt: Scalars['DateTime']['output'];
+  /** The restore's id (in restoreOrganization's uploadUrl). */
   id: Scalars['ID']['output'];
   /** The exported user whose email is the restoring administrator's: their records became the administrator's. */
   matchedUserId: Maybe<Scalars['ID']['output']>;
@@ -3151,6 +3154,7 @@ export type OrganizationRestore = {
   sourceExportedAt: Maybe<Scalars['DateTime']['output']>;
   /** The organisation the archive was exported from (from its manifest.json). */
   sourceOrganizationId: Maybe<Scalars['ID']['output']>;
+  /** Its progress: UPLOADING until the archive arrives, then QUEUED, RUNNING, COMPLETED or FAILED. */
   status: OrganizationRestoreStatus;
   /** Rows written per table, once COMPLETED. */
   tables: Array<RestoredTable>;
@@ -3958,6 +3962,7 @@ export type ReportSchedule = {
 /** How many rows a restore wrote into one table. */
 export type RestoredTable = {
   __typename?: 'RestoredTable';
+  /** Rows written. */
   rows: Scalars['Int']['output'];
   /** The table (and the archive's file without .csv). */
   table: Scalars['String']['output'];

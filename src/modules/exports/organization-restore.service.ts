@@ -63,14 +63,22 @@ export async function uploadRestoreArchive(s: Session, id: string, file: AsyncIt
   await s.db.delete(organizationRestoreChunks).where(and(eq(organizationRestoreChunks.organizationId, row.organizationId), eq(organizationRestoreChunks.restoreId, row.id)));
   const bytes = await storeArchive(s.db, row.organizationId, row.id, file);
   const stored = { ...row, archiveBytes: bytes };
-  const { manifest, problems } = await verifyArchive(s.db, refOf(stored));
-  if (!manifest || problems.length > 0) {
+  const refuse = async (problems: string[]): Promise<void> => {
     await s.db.update(organizationRestores).set({ status: 'FAILED', archiveBytes: bytes, problems, completedAt: new Date() }).where(where);
     await s.db.delete(organizationRestoreChunks).where(and(eq(organizationRestoreChunks.organizationId, row.organizationId), eq(organizationRestoreChunks.restoreId, row.id)));
+  };
+  const { manifest, problems } = await verifyArchive(s.db, refOf(stored));
+  if (!manifest || problems.length > 0) {
+    await refuse(problems);
     throw badInput('file', `The archive cannot be restored: ${problems.join('; ')}`, { problems });
   }
-  if (manifest.organizationId === row.organizationId) throw conflict('This archive is this organisation\'s own backup: restore it into a new organisation');
-  await assertFreshOrganization(s.db, row.organizationId, s.viewer.userId);
+  try {
+    if (manifest.organizationId === row.organizationId) throw conflict('This archive is this organisation\'s own backup: restore it into a new organisation');
+    await assertFreshOrganization(s.db, row.organizationId, s.viewer.userId);
+  } catch (error) {
+    if (error instanceof DomainError) await refuse([error.message]);
+    throw error;
+  }
   return inTransaction(s.db, async (tx) => {
     const [queued] = await tx
       .update(organizationRestores)
