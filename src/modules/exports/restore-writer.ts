@@ -27,7 +27,7 @@ const KEEP_OWN_ROWS = new Set(['audit_log', 'notifications']);
 /** An organisation holding any of these is not new: a restore would mix two organisations. */
 const RECORD_TABLES = ['leads', 'contacts', 'accounts', 'deals', 'activities', 'notes', 'email_messages', 'sales_signals', 'api_keys'] as const;
 /** The new organisation's identity and subscription: kept, not taken from the backup. */
-const OWN_ORGANIZATION_COLUMNS = new Set(['id', 'name', 'plan', 'seats', 'created_at', 'paused_at', 'period_ends_at', 'pending_subscription', 'access_version', 'webhook_secret']);
+const OWN_ORGANIZATION_COLUMNS = new Set(['id', 'name', 'plan', 'seats', 'created_at', 'paused_at', 'period_ends_at', 'pending_subscription', 'deletion_scheduled_at', 'access_version', 'webhook_secret']);
 const BATCH_ROWS = 500;
 
 type Cell = string | null;
