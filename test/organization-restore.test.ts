@@ -55,15 +55,21 @@ async function exportOf(admin: SignedInUser): Promise<{ id: string; archive: Buf
   return { id, archive, files: await unzip(archive) };
 }
 
-async function upload(user: SignedInUser, archive: Buffer, path = '/restores'): Promise<{ status: number; body: Record<string, any> }> {
-  const response = await fetch(`${server().url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/zip' }, body: archive });
+async function upload(user: SignedInUser, archive: Buffer, path = '/restores', multipart = false): Promise<{ status: number; body: Record<string, any> }> {
+  const form = new FormData();
+  form.append('file', new Blob([archive], { type: 'application/zip' }), 'pulse-export.zip');
+  const response = await fetch(`${server().url}${path}`, {
+    method: 'POST',
+    headers: multipart ? { authorization: `Bearer ${user.token}` } : { authorization: `Bearer ${user.token}`, 'content-type': 'application/zip' },
+    body: multipart ? form : archive,
+  });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
 const RESTORE = `query($id: ID!) { organizationRestore(id: $id) { status archiveBytes sourceOrganizationId sourceExportId tables { table rows } placeholderUsers matchedUserId problems } }`;
 
-async function restored(admin: SignedInUser, archive: Buffer): Promise<Record<string, any>> {
-  const started = await upload(admin, archive);
+async function restored(admin: SignedInUser, archive: Buffer, multipart = false): Promise<Record<string, any>> {
+  const started = await upload(admin, archive, '/restores', multipart);
   expect(started.status, JSON.stringify(started.body)).toBe(201);
   expect(started.body).toMatchObject({ status: 'QUEUED', uploadUrl: null });
   expect(await server().server.deps.jobs.runDue('exports.restore')).toBe(1);
@@ -238,7 +244,8 @@ describe('organisation restore', () => {
       input: { organizationName: unique('Moved'), name: 'Ada Again', email: source.email, password: source.password },
     });
     const target: SignedInUser = { ...source, token: again.signUp.token, userId: again.signUp.user.id, organizationId: again.signUp.organization.id, client: source.client.as(again.signUp.token) };
-    const restore = await restored(target, backup.archive);
+    // This time as a multipart form (field "file"), as a browser sends it.
+    const restore = await restored(target, backup.archive, true);
     expect(restore).toMatchObject({ status: 'COMPLETED', matchedUserId: source.userId, placeholderUsers: 1 });
     const leads = (await target.client.ok(`{ leads(orderBy: {field: LAST_NAME, direction: ASC}) { nodes { id lastName owner { id active } notes { body author { id } } } } }`)).leads.nodes;
     expect(leads).toEqual([
