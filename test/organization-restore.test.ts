@@ -216,6 +216,8 @@ describe('organisation restore', () => {
     expect(dealNow.deal.stageHistory.length).toBeGreaterThanOrEqual(3);
     expect(await read(target, LEAD, { id: leadId })).toEqual(await read(source, LEAD, { id: leadId }));
     expect(await read(target, SETTINGS)).toEqual(await read(source, SETTINGS));
+    const { auditLog } = await target.client.ok(`{ auditLog(filter: {actions: [ORGANIZATION_RESTORED]}) { nodes { summary actor { id } } } }`);
+    expect(auditLog.nodes).toEqual([{ summary: `Restored export ${first.id} of organisation ${source.organizationId}`, actor: { id: target.userId } }]);
     const owner = await target.client.ok(`query($id: ID!) { user(id: $id) { email active } }`, { id: member.userId });
     expect(owner.user).toEqual({ email: member.email, active: false });
 

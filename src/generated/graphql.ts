@@ -524,6 +524,8 @@ export type AuditAction =
   | 'API_KEY_CREATED'
   | 'API_KEY_REVOKED'
   | 'EXPORTED'
+  /** An organisation export was restored into this organisation (its profiles, roles and sharing replaced by the archive's). */
+  | 'ORGANIZATION_RESTORED'
   | 'PROFILE_CREATED'
   | 'PROFILE_DELETED'
   | 'PROFILE_UPDATED'

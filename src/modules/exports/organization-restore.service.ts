@@ -7,6 +7,7 @@ import { inTransaction } from '../../db/transaction.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { recordAudit } from '../access-control/audit.service.js';
 import { assertManages, assertWritable, readScope, recordScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import { organizations } from '../organizations/organizations.table.js';
@@ -119,12 +120,20 @@ export async function runRestore(db: Db, job: RestoreJob): Promise<void> {
       if (!caller || !caller.active) throw conflict('The administrator who started this restore is no longer active');
       const archive = await openArchive(tx, refOf(locked));
       let result;
+      let manifest: ArchiveManifest;
       try {
-        const manifest = JSON.parse((await readEntry(await archive.open('manifest.json'))).toString('utf8')) as ArchiveManifest;
+        manifest = JSON.parse((await readEntry(await archive.open('manifest.json'))).toString('utf8')) as ArchiveManifest;
         result = await restoreArchive(tx, archive, manifest, { organizationId: row.organizationId, callerId: caller.id, callerEmail: caller.email });
       } finally {
         archive.close();
       }
+      await recordAudit(tx, { organizationId: row.organizationId, userId: caller.id }, {
+        action: 'ORGANIZATION_RESTORED',
+        summary: `Restored export ${manifest.exportId} of organisation ${manifest.organizationId}`,
+        targetType: 'ORGANIZATION',
+        targetId: row.organizationId,
+        detail: { restoreId: row.id, sourceOrganizationId: manifest.organizationId, sourceExportId: manifest.exportId, rows: result.tables.reduce((sum, entry) => sum + entry.rows, 0) },
+      });
       await tx
         .update(organizationRestores)
         .set({ status: 'COMPLETED', tables: result.tables, placeholderUsers: result.placeholderUsers, matchedUserId: result.matchedUserId, completedAt: new Date() })
