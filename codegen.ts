@@ -114,6 +114,7 @@ const config: CodegenConfig = {
           ImportPreview: '../modules/imports/imports.service.js#ImportPreviewResult',
           ImportProgress: '../events/events.table.js#EventRow',
           OrganizationExport: '../modules/exports/exports.table.js#OrganizationExportRow',
+          OrganizationRestore: '../modules/exports/exports.table.js#OrganizationRestoreRow',
           Plan: '../modules/organizations/plans.js#PlanView',
           SavedImportMapping: '../modules/imports/imports.table.js#SavedImportMappingRow',
         },

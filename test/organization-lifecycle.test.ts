@@ -7,6 +7,7 @@ import { uploadImport } from './factories/imports.factory.js';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { unique, uniqueEmail } from './factories/unique.js';
 import { useTestServer } from './helpers/test-server.js';
+import { connectWs } from './helpers/ws-client.js';
 
 const server = useTestServer({ JOB_WORKERS: 'false' });
 
@@ -174,5 +175,88 @@ describe('deletion', () => {
     await member.client.fails('UNAUTHENTICATED', `{ leads { totalCount } }`);
     await server().client.fails('UNAUTHENTICATED', `mutation($input: LogInInput!) { logIn(input: $input) { token } }`, { input: { email: doomed.email, password: doomed.password } });
     expect((await keep.client.ok(`{ leads { nodes { lastName } } }`)).leads.nodes).toEqual([{ lastName: 'Untouched' }]);
+  });
+});
+
+describe('team notices in the app', () => {
+  const NOTIFICATIONS = `{ notifications(first: 20) { totalCount unreadCount nodes { title body module recordId ruleId read } } }`;
+  type Live = { notifications: { id: string; title: string; body: string; cursor: string } };
+
+  /** `user`'s live notifications, from the organisation's current cursor (nothing is missed while the socket opens). */
+  async function follow(user: SignedInUser) {
+    const { salesSignals } = await user.client.ok(`{ salesSignals(first: 0) { cursor } }`);
+    const ws = connectWs(server().wsUrl, user.token);
+    const live = ws.subscribe<Live>(`subscription($after: String) { notifications(after: $after) { id title body cursor } }`, { after: salesSignals.cursor });
+    return { live, ws };
+  }
+
+  it('tells every active member in the app, live and in the notifications query, when the organisation is paused, resumed or downgraded', async () => {
+    const name = unique('Noticed');
+    const admin = await signUpOrganization(server().client, { organizationName: name });
+    await admin.client.ok(SUBSCRIPTION, { input: { plan: 'STANDARD', seats: 5 } });
+    const member = await inviteMember(admin);
+    const leaving = await inviteMember(admin);
+    const outsider = await signUpOrganization(server().client);
+    const { live, ws } = await follow(member);
+    try {
+      await admin.client.ok(`mutation { pauseOrganization { paused } }`);
+      const [paused] = await live.waitFor(1);
+      expect(paused?.notifications).toMatchObject({ title: `${name} is paused`, body: expect.stringContaining('nothing can be changed until it is resumed') });
+      expect(paused?.notifications.cursor).toBeTruthy();
+      await admin.client.ok(`mutation { resumeOrganization { paused } }`);
+      await admin.client.ok(SUBSCRIPTION, { input: { plan: 'FREE', seats: 2, usersToDeactivate: [leaving.userId] } });
+      const all = await live.waitFor(3);
+      expect(all.map((item) => item.notifications.title)).toEqual([`${name} is paused`, `${name} is active again`, `${name} is now on the FREE plan`]);
+      expect(all[2]?.notifications.body).toContain('1 users were deactivated; their records are kept.');
+    } finally {
+      await ws.dispose();
+    }
+
+    const listed = (await member.client.ok(NOTIFICATIONS)).notifications;
+    expect(listed).toMatchObject({ totalCount: 3, unreadCount: 3 });
+    expect(listed.nodes.map((node: { title: string }) => node.title)).toEqual([`${name} is now on the FREE plan`, `${name} is active again`, `${name} is paused`]);
+    expect(listed.nodes[0]).toMatchObject({ module: null, recordId: null, ruleId: null, read: false });
+    // The administrator who made the change is a member too; the deactivated user got only the notices before.
+    expect((await admin.client.ok(NOTIFICATIONS)).notifications.totalCount).toBe(3);
+    const { db } = server().server.deps;
+    const kept = rowsOf<{ title: string }>(await db.execute(sql`select title from notifications where organization_id = ${admin.organizationId} and user_id = ${leaving.userId} order by created_at`));
+    expect(kept.map((row) => row.title)).toEqual([`${name} is paused`, `${name} is active again`]);
+    expect((await outsider.client.ok(NOTIFICATIONS)).notifications.totalCount).toBe(0);
+  });
+
+  it('schedules a deletion: members are told in the app and live, the day comes and everything goes, or an administrator cancels it', async () => {
+    const name = unique('Leaving');
+    const admin = await signUpOrganization(server().client, { organizationName: name });
+    const member = await inviteMember(admin);
+    const DELETE = `mutation($input: DeleteOrganizationInput!) { deleteOrganization(input: $input) }`;
+    await admin.client.fails('BAD_USER_INPUT', DELETE, { input: { confirmName: name, withoutExport: true, inDays: -1 } });
+    const { jobs } = server().server.deps;
+    const { live, ws } = await follow(member);
+    try {
+      expect((await admin.client.ok(DELETE, { input: { confirmName: name, withoutExport: true, inDays: 7 } })).deleteOrganization).toBe(admin.organizationId);
+      const [scheduled] = await live.waitFor(1);
+      const day = (await admin.client.ok(`{ organization { deletionScheduledAt } }`)).organization.deletionScheduledAt.slice(0, 10);
+      expect(scheduled?.notifications).toMatchObject({ title: `${name} will be deleted on ${day}`, body: expect.stringContaining('an administrator can cancel it') });
+      // Until then the organisation works as usual.
+      await createLead(member, 'Still working');
+      expect(await jobs.runDue('organizations.delete')).toBe(0);
+      await member.client.fails('FORBIDDEN', `mutation { cancelOrganizationDeletion { id } }`);
+      expect((await admin.client.ok(`mutation { cancelOrganizationDeletion { deletionScheduledAt } }`)).cancelOrganizationDeletion.deletionScheduledAt).toBeNull();
+      await live.waitFor(2);
+      expect(live.items[1]?.notifications.title).toBe(`${name} will not be deleted`);
+    } finally {
+      await ws.dispose();
+    }
+    const listed = (await member.client.ok(NOTIFICATIONS)).notifications;
+    expect(listed.nodes.map((node: { title: string }) => node.title)).toEqual([`${name} will not be deleted`, expect.stringMatching(/ will be deleted on /)]);
+    // The cancelled schedule's job finds nothing to do; a new schedule is carried out on its day.
+    await jobs.advanceTime(8 * 24 * 3600 * 1000);
+    expect(await jobs.runDue('organizations.delete')).toBe(1);
+    expect((await member.client.ok(`{ leads { totalCount } }`)).leads.totalCount).toBe(1);
+    await admin.client.ok(DELETE, { input: { confirmName: name, withoutExport: true, inDays: 1 } });
+    await jobs.advanceTime(2 * 24 * 3600 * 1000);
+    expect(await jobs.runDue('organizations.delete')).toBe(1);
+    await member.client.fails('UNAUTHENTICATED', `{ leads { totalCount } }`);
+    await admin.client.fails('UNAUTHENTICATED', `{ me { id } }`);
   });
 });

@@ -46,7 +46,7 @@ import type { CreatedApiKey } from '../modules/access-control/api-keys.service.j
 import type { AuditLogRow } from '../modules/access-control/audit-log.table.js';
 import type { ImportRow, SavedImportMappingRow } from '../modules/imports/imports.table.js';
 import type { ImportPreviewResult } from '../modules/imports/imports.service.js';
-import type { OrganizationExportRow } from '../modules/exports/exports.table.js';
+import type { OrganizationExportRow, OrganizationRestoreRow } from '../modules/exports/exports.table.js';
 import type { PlanView } from '../modules/organizations/plans.js';
 import type { GraphQLContext } from '../server/context.js';
 export type Maybe<T> = T | null;
@@ -631,6 +631,8 @@ export type AuditAction =
   | 'API_KEY_CREATED'
   | 'API_KEY_REVOKED'
   | 'EXPORTED'
+  /** An organisation export was restored into this organisation (its profiles, roles and sharing replaced by the archive's). */
+  | 'ORGANIZATION_RESTORED'
   | 'PROFILE_CREATED'
   | 'PROFILE_DELETED'
   | 'PROFILE_UPDATED'
@@ -1976,6 +1978,11 @@ export type DeleteOrganizationInput = {
   confirmName: Scalars['String']['input'];
   /** A verified export (verifyExport) younger than a day. */
   exportId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * Days until the deletion: 0 (the default) deletes now; more schedules it, members are told in the app
+   * and by email, the organisation works as usual until then, and cancelOrganizationDeletion stops it.
+   */
+  inDays?: InputMaybe<Scalars['Int']['input']>;
   /** Delete without an export: set true explicitly. */
   withoutExport?: InputMaybe<Scalars['Boolean']['input']>;
 };
@@ -2735,6 +2742,8 @@ export type Mutation = {
   applyTemplate: ApplyTemplatePayload;
   /** Administrators. */
   assignTerritoryUsers: Territory;
+  /** Cancels a scheduled deletion; members are told. Administrators only. */
+  cancelOrganizationDeletion: Organization;
   /** Queues the import (a background job). Calling it again returns the same import: nothing is imported twice. */
   commitImport: Import;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. Needs UPDATE on LEADS and CREATE on CONTACTS. */
@@ -2808,7 +2817,10 @@ export type Mutation = {
   deleteLead: Lead;
   /** Removes a note, records it in the audit log and the record's timeline (NOTE_DELETED), and returns it as it was. */
   deleteNote: Note;
-  /** Deletes the organisation and every row it owns, and ends every sign-in. Returns the deleted organisation's id. */
+  /**
+   * Deletes the organisation and every row it owns, and ends every sign-in, now or (inDays) when the
+   * scheduled day comes. Returns the organisation's id.
+   */
   deleteOrganization: Scalars['ID']['output'];
   /** Deletes a custom profile no user or active API key has (CONFLICT otherwise). */
   deleteProfile: Profile;
@@ -2858,6 +2870,12 @@ export type Mutation = {
   restoreDeal: Deal;
   /** Brings the lead back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreLead: Lead;
+  /**
+   * Starts restoring an organisation export into this organisation, which must be new (no records, no
+   * API keys, no other user: CONFLICT otherwise): returns the restore with the uploadUrl to send the
+   * archive to. Administrators only.
+   */
+  restoreOrganization: OrganizationRestore;
   resumeOrganization: Organization;
   /** Revokes an API key at once (HTTP and running subscriptions). Revoking a revoked key changes nothing. */
   revokeApiKey: ApiKey;
@@ -3615,6 +3633,8 @@ export type Organization = {
   createdAt: Scalars['DateTime']['output'];
   /** ISO 4217 code of the currency new deals default to. */
   currency: Scalars['String']['output'];
+  /** When the organisation will be deleted (deleteOrganization with inDays); null when no deletion is scheduled. */
+  deletionScheduledAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   /** True while paused: everything can be read, exported and subscribed to; nothing can be changed. */
@@ -3653,6 +3673,49 @@ export type OrganizationExport = {
   /** What verifyExport found wrong (empty when verified). */
   verifyProblems: Maybe<Array<Scalars['String']['output']>>;
 };
+
+/**
+ * An organisation export read back into this organisation (the way back of exportOrganization). Upload
+ * the archive to uploadUrl (or POST it to /restores in one step); it is verified, then one background
+ * transaction writes every table (all or nothing), keeping every record's id.
+ */
+export type OrganizationRestore = {
+  __typename?: 'OrganizationRestore';
+  /** Size of the uploaded archive in bytes. */
+  archiveBytes: Scalars['Int']['output'];
+  /** When it completed or failed. */
+  completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When restoreOrganization (or POST /restores) started it. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The restore's id (in restoreOrganization's uploadUrl). */
+  id: Scalars['ID']['output'];
+  /** The exported user whose email is the restoring administrator's: their records became the administrator's. */
+  matchedUserId: Maybe<Scalars['ID']['output']>;
+  /** Exported users restored as inactive placeholders (no password): their records keep them as owners; reactivate or reassign. */
+  placeholderUsers: Scalars['Int']['output'];
+  /** Why the archive was refused (a file missing, a checksum or row count that does not match) or the restore failed. */
+  problems: Array<Scalars['String']['output']>;
+  /** The export the archive came from. */
+  sourceExportId: Maybe<Scalars['ID']['output']>;
+  /** When that export was made. */
+  sourceExportedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The organisation the archive was exported from (from its manifest.json). */
+  sourceOrganizationId: Maybe<Scalars['ID']['output']>;
+  /** Its progress: UPLOADING until the archive arrives, then QUEUED, RUNNING, COMPLETED or FAILED. */
+  status: OrganizationRestoreStatus;
+  /** Rows written per table, once COMPLETED. */
+  tables: Array<RestoredTable>;
+  /** POST the archive (the zip exportOrganization made) here with the Bearer token, as the body or the multipart field "file"; null once uploaded. */
+  uploadUrl: Maybe<Scalars['String']['output']>;
+};
+
+/** Where a restore is: waiting for its archive, queued, running, finished, or refused/failed (see problems). */
+export type OrganizationRestoreStatus =
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'UPLOADING';
 
 /** Overdue open tasks of one owner. */
 export type OverdueTasks = {
@@ -3863,6 +3926,10 @@ export type Query = {
   organizationExport: OrganizationExport;
   /** The organisation's exports, latest first. Administrators only. */
   organizationExports: Array<OrganizationExport>;
+  /** One restore: its status is the restore's progress (QUEUED, RUNNING, COMPLETED or FAILED). Administrators only. */
+  organizationRestore: OrganizationRestore;
+  /** The organisation's restores, latest first. Administrators only. */
+  organizationRestores: Array<OrganizationRestore>;
   /** Open tasks past due, per owner. */
   overdueTasks: Array<OverdueTasks>;
   /** The organisation's values of a standard picklist. */
@@ -4122,6 +4189,12 @@ export type QueryNotificationsArgs = {
 
 /** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
 export type QueryOrganizationExportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Read operations. Every field except the sign-in ones needs `Authorization: Bearer <token>`. */
+export type QueryOrganizationRestoreArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -4534,6 +4607,15 @@ export type ReportSchedule = {
   reportId: Maybe<Scalars['ID']['output']>;
   /** IANA time zone the cron expression is read in. */
   timeZone: Scalars['String']['output'];
+};
+
+/** How many rows a restore wrote into one table. */
+export type RestoredTable = {
+  __typename?: 'RestoredTable';
+  /** Rows written. */
+  rows: Scalars['Int']['output'];
+  /** The table (and the archive's file without .csv). */
+  table: Scalars['String']['output'];
 };
 
 /** A column of a result. */
@@ -6240,6 +6322,8 @@ export type ResolversTypes = {
   OrderDirection: OrderDirection;
   Organization: ResolverTypeWrapper<OrganizationRow>;
   OrganizationExport: ResolverTypeWrapper<OrganizationExportRow>;
+  OrganizationRestore: ResolverTypeWrapper<OrganizationRestoreRow>;
+  OrganizationRestoreStatus: OrganizationRestoreStatus;
   OverdueTasks: ResolverTypeWrapper<OverdueTasksValue>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PendingSubscription: ResolverTypeWrapper<PendingSubscription>;
@@ -6273,6 +6357,7 @@ export type ResolversTypes = {
   ReportResult: ResolverTypeWrapper<ResultValue>;
   ReportRunOverrides: ReportRunOverrides;
   ReportSchedule: ResolverTypeWrapper<ReportScheduleRow>;
+  RestoredTable: ResolverTypeWrapper<RestoredTable>;
   ResultColumn: ResolverTypeWrapper<ResultColumn>;
   Role: Role;
   RotateWebhookSecretPayload: ResolverTypeWrapper<RotateWebhookSecretPayload>;
@@ -6522,6 +6607,7 @@ export type ResolversParentTypes = {
   NotificationEdge: Edge<NotificationRow>;
   Organization: OrganizationRow;
   OrganizationExport: OrganizationExportRow;
+  OrganizationRestore: OrganizationRestoreRow;
   OverdueTasks: OverdueTasksValue;
   PageInfo: PageInfo;
   PendingSubscription: PendingSubscription;
@@ -6550,6 +6636,7 @@ export type ResolversParentTypes = {
   ReportResult: ResultValue;
   ReportRunOverrides: ReportRunOverrides;
   ReportSchedule: ReportScheduleRow;
+  RestoredTable: RestoredTable;
   ResultColumn: ResultColumn;
   RotateWebhookSecretPayload: RotateWebhookSecretPayload;
   RuleScore: RuleContribution;
@@ -7327,6 +7414,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   activateWorkflowRule?: Resolver<ResolversTypes['WorkflowRule'], ParentType, ContextType, RequireFields<MutationActivateWorkflowRuleArgs, 'id'>>;
   applyTemplate?: Resolver<ResolversTypes['ApplyTemplatePayload'], ParentType, ContextType, RequireFields<MutationApplyTemplateArgs, 'template'>>;
   assignTerritoryUsers?: Resolver<ResolversTypes['Territory'], ParentType, ContextType, RequireFields<MutationAssignTerritoryUsersArgs, 'input'>>;
+  cancelOrganizationDeletion?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   commitImport?: Resolver<ResolversTypes['Import'], ParentType, ContextType, RequireFields<MutationCommitImportArgs, 'id'>>;
   convertLead?: Resolver<ResolversTypes['ConvertLeadPayload'], ParentType, ContextType, RequireFields<MutationConvertLeadArgs, 'input'>>;
   createAccount?: Resolver<ResolversTypes['Account'], ParentType, ContextType, RequireFields<MutationCreateAccountArgs, 'input'>>;
@@ -7391,6 +7479,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   restoreContact?: Resolver<ResolversTypes['Contact'], ParentType, ContextType, RequireFields<MutationRestoreContactArgs, 'id'>>;
   restoreDeal?: Resolver<ResolversTypes['Deal'], ParentType, ContextType, RequireFields<MutationRestoreDealArgs, 'id'>>;
   restoreLead?: Resolver<ResolversTypes['Lead'], ParentType, ContextType, RequireFields<MutationRestoreLeadArgs, 'id'>>;
+  restoreOrganization?: Resolver<ResolversTypes['OrganizationRestore'], ParentType, ContextType>;
   resumeOrganization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType>;
@@ -7472,6 +7561,7 @@ export type OrganizationResolvers<ContextType = GraphQLContext, ParentType exten
   country?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deletionScheduledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   paused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -7497,6 +7587,22 @@ export type OrganizationExportResolvers<ContextType = GraphQLContext, ParentType
   tablesDone?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   verifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   verifyProblems?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+};
+
+export type OrganizationRestoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrganizationRestore'] = ResolversParentTypes['OrganizationRestore']> = {
+  archiveBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matchedUserId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  placeholderUsers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  problems?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  sourceExportId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  sourceExportedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  sourceOrganizationId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrganizationRestoreStatus'], ParentType, ContextType>;
+  tables?: Resolver<Array<ResolversTypes['RestoredTable']>, ParentType, ContextType>;
+  uploadUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type OverdueTasksResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OverdueTasks'] = ResolversParentTypes['OverdueTasks']> = {
@@ -7605,6 +7711,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   organization?: Resolver<ResolversTypes['Organization'], ParentType, ContextType>;
   organizationExport?: Resolver<ResolversTypes['OrganizationExport'], ParentType, ContextType, RequireFields<QueryOrganizationExportArgs, 'id'>>;
   organizationExports?: Resolver<Array<ResolversTypes['OrganizationExport']>, ParentType, ContextType>;
+  organizationRestore?: Resolver<ResolversTypes['OrganizationRestore'], ParentType, ContextType, RequireFields<QueryOrganizationRestoreArgs, 'id'>>;
+  organizationRestores?: Resolver<Array<ResolversTypes['OrganizationRestore']>, ParentType, ContextType>;
   overdueTasks?: Resolver<Array<ResolversTypes['OverdueTasks']>, ParentType, ContextType, Partial<QueryOverdueTasksArgs>>;
   picklist?: Resolver<ResolversTypes['Picklist'], ParentType, ContextType, RequireFields<QueryPicklistArgs, 'name'>>;
   pipeline?: Resolver<ResolversTypes['Pipeline'], ParentType, ContextType, RequireFields<QueryPipelineArgs, 'id'>>;
@@ -7704,6 +7812,11 @@ export type ReportScheduleResolvers<ContextType = GraphQLContext, ParentType ext
   recipients?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   reportId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type RestoredTableResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RestoredTable'] = ResolversParentTypes['RestoredTable']> = {
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  table?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ResultColumnResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ResultColumn'] = ResolversParentTypes['ResultColumn']> = {
@@ -8129,6 +8242,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   NotificationEdge?: NotificationEdgeResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   OrganizationExport?: OrganizationExportResolvers<ContextType>;
+  OrganizationRestore?: OrganizationRestoreResolvers<ContextType>;
   OverdueTasks?: OverdueTasksResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PendingSubscription?: PendingSubscriptionResolvers<ContextType>;
@@ -8146,6 +8260,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ReportOrder?: ReportOrderResolvers<ContextType>;
   ReportResult?: ReportResultResolvers<ContextType>;
   ReportSchedule?: ReportScheduleResolvers<ContextType>;
+  RestoredTable?: RestoredTableResolvers<ContextType>;
   ResultColumn?: ResultColumnResolvers<ContextType>;
   RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
   RuleScore?: RuleScoreResolvers<ContextType>;

@@ -6,6 +6,7 @@ import { defineWorkflowJobs } from '../modules/workflows/workflow-jobs.js';
 import { defineScoringJobs } from '../modules/scoring/scoring-runs.js';
 import { defineImportJobs } from '../modules/imports/import-runner.js';
 import { defineExportJobs } from '../modules/exports/organization-export.service.js';
+import { defineRestoreJobs } from '../modules/exports/organization-restore.service.js';
 import { defineLifecycleJobs } from '../modules/organizations/organization-lifecycle.service.js';
 import { defineTeamNoticeJobs } from '../modules/organizations/team-notice.js';
 import type { Logger } from '../shared/logger.js';
@@ -25,6 +26,7 @@ export function defineJobs(jobs: JobQueue, deps: JobDeps): void {
   defineScoringJobs(jobs, deps);
   defineImportJobs(jobs, deps);
   defineExportJobs(jobs, deps);
+  defineRestoreJobs(jobs, deps);
   defineTeamNoticeJobs(jobs, deps);
   defineLifecycleJobs(jobs, deps);
 }

@@ -7,7 +7,7 @@ import type { GraphQLContext } from './context.js';
  * signing in. Everything else is refused here, in one place, whichever module it belongs to
  * (record writes are refused again by `assertCan`, and HTTP write routes by `assertWritable`).
  */
-const ALLOWED_WHILE_PAUSED = new Set(['logIn', 'signUp', 'acceptInvitation', 'pauseOrganization', 'resumeOrganization', 'exportOrganization', 'verifyExport', 'deleteOrganization']);
+const ALLOWED_WHILE_PAUSED = new Set(['logIn', 'signUp', 'acceptInvitation', 'pauseOrganization', 'resumeOrganization', 'exportOrganization', 'verifyExport', 'deleteOrganization', 'cancelOrganizationDeletion']);
 
 export function guardMutationsWhilePaused(schema: GraphQLSchema): GraphQLSchema {
   const mutation = schema.getMutationType();

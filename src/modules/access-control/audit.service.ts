@@ -27,6 +27,7 @@ export const AUDIT_ACTIONS = [
   'API_KEY_REVOKED',
   'RECORD_DELETED',
   'EXPORTED',
+  'ORGANIZATION_RESTORED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -2,12 +2,15 @@ import express, { type Response, type Router } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { AppDeps } from '../../server/context.js';
 import { routeSession, sendRouteError } from '../../server/route-session.js';
+import { withUpload } from '../../server/upload.js';
 import { csvLine } from '../../shared/csv-write.js';
 import { DomainError, notFound, type ModuleLabels } from '../../shared/errors.js';
 import { moduleLabelsOf } from '../customization/module-config.js';
 import { canManage } from '../auth/access.js';
 import { moduleRows, parseFilter } from './module-export.js';
 import { archiveBytes, exportForDownload, tokenMatches } from './organization-export.service.js';
+import { startRestore, uploadRestoreArchive } from './organization-restore.service.js';
+import { restoreUploadUrl } from './exports.resolvers.js';
 
 /** Waits for the socket to drain: a slow client holds one page in memory, never the export. */
 const write = async (res: Response, chunk: string | Buffer): Promise<void> => {
@@ -22,8 +25,10 @@ export function attachment(base: string, extension: string): string {
 }
 
 /**
- * GET /export/<module>.csv?filter=<JSON filter> (Bearer token) and
- * GET /export/organization/<id>.zip?token=<link token> (or an administrator's Bearer token).
+ * GET /export/<module>.csv?filter=<JSON filter> (Bearer token),
+ * GET /export/organization/<id>.zip?token=<link token> (or an administrator's Bearer token), and
+ * the way back: POST /restores (an organisation archive as the body or the multipart field
+ * "file") and POST /restores/<id>/file (the upload URL of restoreOrganization), Bearer token.
  */
 export function exportRoutes(deps: AppDeps, schema: GraphQLSchema): Router {
   const router = express.Router();
@@ -76,6 +81,25 @@ export function exportRoutes(deps: AppDeps, schema: GraphQLSchema): Router {
       res.end();
     } catch (error) {
       sendRouteError(deps, res, error, 'export');
+    }
+  });
+  const describeRestore = (row: Awaited<ReturnType<typeof startRestore>>) => ({ id: row.id, status: row.status, archiveBytes: row.archiveBytes, sourceOrganizationId: row.sourceOrganizationId, sourceExportId: row.sourceExportId, uploadUrl: restoreUploadUrl(deps.config, row) });
+  router.post('/restores', async (req, res) => {
+    try {
+      const session = await routeSession(deps, req);
+      const row = await withUpload(req, async (file) => uploadRestoreArchive(session, (await startRestore(session)).id, file), 'the export archive');
+      res.status(201).json(describeRestore(row));
+    } catch (error) {
+      sendRouteError(deps, res, error, 'restore');
+    }
+  });
+  router.post('/restores/:id/file', async (req, res) => {
+    try {
+      const session = await routeSession(deps, req);
+      const row = await withUpload(req, (file) => uploadRestoreArchive(session, String(req.params['id']), file), 'the export archive');
+      res.status(200).json(describeRestore(row));
+    } catch (error) {
+      sendRouteError(deps, res, error, 'restore');
     }
   });
   return router;

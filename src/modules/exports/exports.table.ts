@@ -56,3 +56,54 @@ export const organizationExportChunks = pgTable(
 );
 
 export type OrganizationExportRow = typeof organizationExports.$inferSelect;
+
+/** What a restore wrote into one table. */
+export interface RestoredTableEntry {
+  readonly table: string;
+  readonly rows: number;
+}
+
+/** An organisation export read back into a new organisation (the way back of organizationExports). */
+export const organizationRestores = pgTable(
+  'organization_restores',
+  {
+    ...tenantKey(),
+    /** UPLOADING, QUEUED, RUNNING, COMPLETED, FAILED. */
+    status: text('status').notNull(),
+    requestedById: uuid('requested_by_id').notNull(),
+    archiveBytes: integer('archive_bytes').notNull().default(0),
+    /** From the archive's manifest.json. */
+    sourceOrganizationId: uuid('source_organization_id'),
+    sourceExportId: uuid('source_export_id'),
+    sourceExportedAt: timestampMs('source_exported_at'),
+    tables: jsonb('tables').$type<RestoredTableEntry[]>().notNull().default([]),
+    /** Exported users restored as inactive placeholders, and the one matched to the restoring administrator by email (if any). */
+    placeholderUsers: integer('placeholder_users').notNull().default(0),
+    matchedUserId: uuid('matched_user_id'),
+    /** Why the archive was refused or the restore failed. */
+    problems: jsonb('problems').$type<string[]>().notNull().default([]),
+    createdAt: timestampMs('created_at').notNull().defaultNow(),
+    completedAt: timestampMs('completed_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    foreignKey({ name: 'organization_restores_organization_fk', columns: [t.organizationId], foreignColumns: [organizations.id] }).onDelete('cascade'),
+  ],
+);
+
+/** The uploaded archive, in fixed-size chunks (so a byte range maps to chunk numbers). */
+export const organizationRestoreChunks = pgTable(
+  'organization_restore_chunks',
+  {
+    organizationId: uuid('organization_id').notNull(),
+    restoreId: uuid('restore_id').notNull(),
+    seq: integer('seq').notNull(),
+    data: bytes('data').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.restoreId, t.seq] }),
+    foreignKey({ name: 'organization_restore_chunks_restore_fk', columns: [t.organizationId, t.restoreId], foreignColumns: [organizationRestores.organizationId, organizationRestores.id] }).onDelete('cascade'),
+  ],
+);
+
+export type OrganizationRestoreRow = typeof organizationRestores.$inferSelect;

@@ -19,11 +19,17 @@ export const EXPORT_JOB = 'exports.organization';
 const CHUNK_BYTES = 256 * 1024;
 const VERIFIED_FOR_DELETION_MS = 24 * 3600 * 1000;
 
-/** A backup cell: exact (no spreadsheet apostrophes, it is meant to be read back), empty for null. */
+/**
+ * The archive format's version: 2 writes an empty string as `""` (an empty cell is null) and
+ * numbers and JSON columns as PostgreSQL's exact text. The restore reads version 2 only.
+ */
+export const EXPORT_FORMAT = { format: 'pulse-organization-export', version: 2 } as const;
+
+/** A backup cell: exact (no spreadsheet apostrophes, it is meant to be read back); empty for null, `""` for an empty string. */
 function backupCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return text === '' || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export async function getExport(db: Db, viewer: Viewer, id: string): Promise<OrganizationExportRow> {
@@ -127,7 +133,7 @@ export async function runExport(db: Db, config: Config, job: { organizationId: s
     files.push({ file: `${table.name}.csv`, table: table.name, rows: entry.rows, bytes: entry.bytes, sha256: entry.hash.digest('hex') });
     await db.update(organizationExports).set({ tablesDone: index + 1 }).where(and(eq(organizationExports.organizationId, row.organizationId), eq(organizationExports.id, row.id)));
   }
-  const manifest = { format: 'pulse-organization-export', version: 1, organizationId: row.organizationId, exportId: row.id, createdAt: new Date().toISOString(), files };
+  const manifest = { ...EXPORT_FORMAT, organizationId: row.organizationId, exportId: row.id, createdAt: new Date().toISOString(), files };
   zip.addBuffer(Buffer.from(JSON.stringify(manifest, null, 2)), 'manifest.json', { mtime: new Date(0) });
   zip.end();
   const archive = await stored;

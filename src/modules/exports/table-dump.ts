@@ -8,7 +8,7 @@ import { rowsOf, type Db } from '../../db/database.js';
  */
 
 /** Not data: the outbox is transport, chunk tables hold files (the archive itself, uploads). */
-const SKIPPED_TABLES = new Set(['events', 'event_streams', 'organization_export_chunks', 'import_file_chunks']);
+export const SKIPPED_TABLES = new Set(['events', 'event_streams', 'organization_export_chunks', 'organization_restore_chunks', 'import_file_chunks']);
 /** Secrets never leave in a backup. */
 const SKIPPED_COLUMNS: Record<string, readonly string[]> = {
   users: ['password_hash'],
@@ -24,22 +24,26 @@ export interface DumpTable {
   readonly key: readonly string[];
   /** Exported columns, in table order (secrets left out). */
   readonly columns: readonly string[];
+  /** Columns written as PostgreSQL's own text (numbers exact, JSON as its text), not as JSON values. */
+  readonly exactColumns: readonly string[];
 }
 
-async function columnsOf(db: Db, table: string): Promise<string[]> {
+/** Types whose JSON form would lose something in JavaScript: big or exact numbers, and JSON itself (so a JSON string stays a string). */
+const EXACT_TYPES = new Set(['numeric', 'bigint', 'json', 'jsonb']);
+
+async function columnsOf(db: Db, table: string): Promise<{ columns: string[]; exactColumns: string[] }> {
   const skipped = SKIPPED_COLUMNS[table] ?? [];
-  return rowsOf<{ column_name: string }>(
-    await db.execute(sql`select column_name from information_schema.columns where table_schema = 'public' and table_name = ${table} order by ordinal_position`),
-  )
-    .map((row) => row.column_name)
-    .filter((column) => !skipped.includes(column));
+  const rows = rowsOf<{ column_name: string; data_type: string }>(
+    await db.execute(sql`select column_name, data_type from information_schema.columns where table_schema = 'public' and table_name = ${table} order by ordinal_position`),
+  ).filter((row) => !skipped.includes(row.column_name));
+  return { columns: rows.map((row) => row.column_name), exactColumns: rows.filter((row) => EXACT_TYPES.has(row.data_type)).map((row) => row.column_name) };
 }
 
 export async function tenantTables(db: Db): Promise<DumpTable[]> {
   const rows = rowsOf<{ table_name: string }>(
     await db.execute(sql`select distinct table_name from information_schema.columns where table_schema = 'public' and column_name = 'organization_id' order by table_name`),
   );
-  const tables: DumpTable[] = [{ name: 'organizations', tenantColumn: 'id', key: ['id'], columns: await columnsOf(db, 'organizations') }];
+  const tables: DumpTable[] = [{ name: 'organizations', tenantColumn: 'id', key: ['id'], ...(await columnsOf(db, 'organizations')) }];
   for (const { table_name: name } of rows) {
     if (SKIPPED_TABLES.has(name)) continue;
     const key = rowsOf<{ column_name: string }>(
@@ -49,26 +53,36 @@ export async function tenantTables(db: Db): Promise<DumpTable[]> {
         where i.indrelid = ${`public.${name}`}::regclass and i.indisprimary
         order by array_position(i.indkey, a.attnum)`),
     ).map((row) => row.column_name);
-    tables.push({ name, tenantColumn: 'organization_id', key: key.length > 0 ? key : ['organization_id'], columns: await columnsOf(db, name) });
+    tables.push({ name, tenantColumn: 'organization_id', key: key.length > 0 ? key : ['organization_id'], ...(await columnsOf(db, name)) });
   }
   return tables;
 }
 
-/** The table's rows of one organisation, as JSON objects (secrets removed), in key order. */
+/**
+ * The table's rows of one organisation, as JSON objects (secrets removed), in key order; the
+ * exact columns hold PostgreSQL's text of the value (e.g. "1250.50", a jsonb's own text).
+ */
 export async function* dumpRows(db: Db, table: DumpTable, organizationId: string): AsyncGenerator<Record<string, unknown>> {
   const keyText = sql.join(table.key.map((column) => sql`${sql.identifier(column)}::text`), sql`, `);
   let after: string[] | null = null;
   const skipped = SKIPPED_COLUMNS[table.name] ?? [];
+  const exact =
+    table.exactColumns.length > 0
+      ? sql`json_build_object(${sql.join(
+          table.exactColumns.map((column) => sql`${column}::text, t.${sql.identifier(column)}::text`),
+          sql`, `,
+        )})::text`
+      : sql`'{}'`;
   for (;;) {
     const afterCondition: ReturnType<typeof sql> = after ? sql`and (${keyText}) > (${sql.join(after.map((value) => sql`${value}`), sql`, `)})` : sql``;
-    const page = rowsOf<{ row: string; k: string[] }>(
+    const page = rowsOf<{ row: string; exact: string; k: string[] }>(
       await db.execute(sql`
-        select row_to_json(t)::text as row, array[${keyText}] as k from ${sql.identifier(table.name)} t
+        select row_to_json(t)::text as row, ${exact} as exact, array[${keyText}] as k from ${sql.identifier(table.name)} t
         where ${sql.identifier(table.tenantColumn)} = ${organizationId} ${afterCondition}
         order by ${keyText} limit ${PAGE}`),
     );
     for (const entry of page) {
-      const row = JSON.parse(entry.row) as Record<string, unknown>;
+      const row = { ...(JSON.parse(entry.row) as Record<string, unknown>), ...(JSON.parse(entry.exact) as Record<string, string | null>) };
       for (const column of skipped) delete row[column];
       yield row;
     }

@@ -1,15 +1,11 @@
-import type { Readable } from 'node:stream';
-import busboy from 'busboy';
-import express, { type Request, type Router } from 'express';
+import express, { type Router } from 'express';
 import type { AppDeps } from '../../server/context.js';
 import { routeSession, sendRouteError } from '../../server/route-session.js';
+import { withUpload } from '../../server/upload.js';
 import { csvLine } from '../../shared/csv-write.js';
 import { badInput } from '../../shared/errors.js';
 import { createImport, importErrorRows, uploadImportFile } from './imports.service.js';
 import type { ImportRow } from './imports.table.js';
-
-/** The largest accepted upload (streamed to the database; memory does not grow with it). */
-const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 
 const describe = (row: ImportRow, deps: AppDeps) => ({
   id: row.id,
@@ -20,32 +16,6 @@ const describe = (row: ImportRow, deps: AppDeps) => ({
   mapping: row.mapping,
   uploadUrl: `${deps.config.publicUrl}/imports/${row.id}/file`,
 });
-
-/**
- * The file of a multipart request (field "file"; other fields before it are returned too), or the
- * raw body of any other request, as a stream handed to `use` while it arrives.
- */
-function withUpload<T>(req: Request, use: (file: AsyncIterable<Buffer>, fields: Record<string, string>, fileName: string | null) => Promise<T>): Promise<T> {
-  if (!req.headers['content-type']?.startsWith('multipart/form-data')) return use(req as unknown as AsyncIterable<Buffer>, {}, null);
-  return new Promise<T>((resolve, reject) => {
-    const fields: Record<string, string> = {};
-    let work: Promise<T> | null = null;
-    const parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: MAX_FILE_BYTES, fields: 20 } });
-    parser.on('field', (name, value) => (fields[name] = value));
-    parser.on('file', (_name, stream: Readable, info) => {
-      work = use(stream, fields, info.filename ?? null);
-      // On failure the rest of the file is drained, so the answer goes out on a clean connection.
-      work.catch(() => stream.resume());
-    });
-    parser.on('error', reject);
-    // Answer only once the whole request was read: a reply before that resets a keep-alive connection.
-    parser.on('close', () => {
-      if (!work) reject(badInput('file', 'Send the CSV in the multipart field "file"'));
-      else work.then(resolve, reject);
-    });
-    req.pipe(parser);
-  });
-}
 
 /**
  * POST /imports (multipart: "module" then "file"; or ?module=), POST /imports/<id>/file (the
@@ -61,7 +31,7 @@ export function importRoutes(deps: AppDeps): Router {
         if (!module) throw badInput('module', 'Name the module (leads, contacts, accounts, deals, activities) in ?module= or a "module" field before the file');
         const created = await createImport(session, { module, fileName });
         return uploadImportFile(session, created.id, file, fileName);
-      });
+      }, 'the CSV');
       res.status(201).json(describe(row, deps));
     } catch (error) {
       sendRouteError(deps, res, error, 'import');
@@ -70,7 +40,7 @@ export function importRoutes(deps: AppDeps): Router {
   router.post('/imports/:id/file', async (req, res) => {
     try {
       const session = await routeSession(deps, req);
-      const row = await withUpload(req, (file, _fields, fileName) => uploadImportFile(session, req.params['id'] ?? '', file, fileName));
+      const row = await withUpload(req, (file, _fields, fileName) => uploadImportFile(session, req.params['id'] ?? '', file, fileName), 'the CSV');
       res.status(200).json(describe(row, deps));
     } catch (error) {
       sendRouteError(deps, res, error, 'import');

@@ -76,6 +76,8 @@ async function applyChange(tx: Db, jobs: JobQueue, viewer: Viewer, organization:
     await noticeTeam(tx, jobs, {
       organizationId: organization.id,
       kind: 'DOWNGRADED',
+      actorId: viewer.userId,
+      inApp: true,
       subject: `${organization.name} is now on the ${change.plan} plan`,
       text: `${organization.name} moved to the ${change.plan} plan with ${change.seats} seats.${change.usersToDeactivate.length > 0 ? ` ${change.usersToDeactivate.length} users were deactivated; their records are kept.` : ''}`,
     });
@@ -123,6 +125,8 @@ async function setPaused(s: Session, paused: boolean): Promise<OrganizationRow> 
     await noticeTeam(tx, s.jobs, {
       organizationId: organization.id,
       kind: paused ? 'PAUSED' : 'RESUMED',
+      actorId: s.viewer.userId,
+      inApp: true,
       subject: paused ? `${organization.name} is paused` : `${organization.name} is active again`,
       text: paused
         ? `${s.viewer.name} paused ${organization.name}. You can still sign in, read and export everything; nothing can be changed until it is resumed.`
@@ -139,33 +143,98 @@ export interface DeleteOrganizationInput {
   confirmName: string;
   exportId?: string | null | undefined;
   withoutExport?: boolean | null | undefined;
+  inDays?: number | null | undefined;
+}
+
+export const DELETE_JOB = 'organizations.delete';
+const DAY_MS = 24 * 3600 * 1000;
+const MAX_DELETION_DAYS = 90;
+
+/** Every row of the organisation goes with it (every tenant table cascades from it). */
+async function removeOrganization(tx: Db, id: string): Promise<void> {
+  const deleted = await tx.delete(organizations).where(eq(organizations.id, id)).returning({ id: organizations.id });
+  if (deleted.length === 0) throw conflict('The organisation was already deleted');
 }
 
 /**
- * Removes the organisation and every row it owns (every tenant table cascades from it), after
- * the name is confirmed and a verified export younger than a day is named, or the export is
- * explicitly waived. Tokens die with the users: authentication reads the user on every request.
+ * Removes the organisation and every row it owns, now or (`inDays`) by a job on the scheduled
+ * day, after the name is confirmed and a verified export younger than a day is named, or the
+ * export is explicitly waived. Tokens die with the users: authentication reads the user on every
+ * request. A scheduled deletion tells the members in the app and by email; a deletion now can
+ * only email them (their accounts, notifications and events go in the same transaction).
  */
 export async function deleteOrganization(s: Session, input: DeleteOrganizationInput): Promise<string> {
   assertManages(s.viewer, 'organization');
+  const days = input.inDays ?? 0;
+  if (!Number.isInteger(days) || days < 0 || days > MAX_DELETION_DAYS) throw badInput('inDays', `inDays must be a whole number from 0 to ${MAX_DELETION_DAYS}`);
   return inTransaction(s.db, async (tx) => {
     const organization = await lockOrganization(tx, s.viewer.organizationId);
     if (input.confirmName !== organization.name) throw badInput('confirmName', 'confirmName must be the organisation\'s exact name');
     if (input.exportId) await assertVerifiedExport(tx, s.viewer, input.exportId);
     else if (input.withoutExport !== true) throw badInput('exportId', 'Name a verified export younger than a day (exportOrganization, then verifyExport), or set withoutExport: true');
+    if (days > 0) {
+      const at = new Date(Date.now() + days * DAY_MS);
+      await tx.update(organizations).set({ deletionScheduledAt: at }).where(eq(organizations.id, organization.id));
+      await s.jobs.send(DELETE_JOB, { organizationId: organization.id, at: at.toISOString() } satisfies DeleteJob, { tx, startAfter: at });
+      await noticeTeam(tx, s.jobs, {
+        organizationId: organization.id,
+        kind: 'DELETION_SCHEDULED',
+        actorId: s.viewer.userId,
+        inApp: true,
+        subject: `${organization.name} will be deleted on ${at.toISOString().slice(0, 10)}`,
+        text: `${s.viewer.name} scheduled ${organization.name} for deletion on ${at.toISOString().slice(0, 10)}: its records, settings and sign-ins will be removed then. Export what you need before; an administrator can cancel it until then.`,
+      });
+      return organization.id;
+    }
     await noticeTeam(tx, s.jobs, {
       organizationId: organization.id,
       kind: 'DELETION_SCHEDULED',
+      actorId: s.viewer.userId,
+      // Removed now, with its members, notifications and events: email is the only way to tell them.
+      inApp: false,
       subject: `${organization.name} is being deleted`,
       text: `${s.viewer.name} deleted ${organization.name}. Its records, settings and sign-ins are removed.`,
     });
-    const deleted = await tx.delete(organizations).where(eq(organizations.id, organization.id)).returning({ id: organizations.id });
-    if (deleted.length === 0) throw conflict('The organisation was already deleted');
+    await removeOrganization(tx, organization.id);
     return organization.id;
+  });
+}
+
+export async function cancelOrganizationDeletion(s: Session): Promise<OrganizationRow> {
+  assertManages(s.viewer, 'organization');
+  return inTransaction(s.db, async (tx) => {
+    const organization = await lockOrganization(tx, s.viewer.organizationId);
+    if (!organization.deletionScheduledAt) throw conflict('No deletion is scheduled');
+    const [updated] = await tx.update(organizations).set({ deletionScheduledAt: null }).where(eq(organizations.id, organization.id)).returning();
+    await noticeTeam(tx, s.jobs, {
+      organizationId: organization.id,
+      kind: 'DELETION_CANCELLED',
+      actorId: s.viewer.userId,
+      inApp: true,
+      subject: `${organization.name} will not be deleted`,
+      text: `${s.viewer.name} cancelled the deletion of ${organization.name}.`,
+    });
+    return updated ?? organization;
+  });
+}
+
+interface DeleteJob {
+  readonly organizationId: string;
+  /** The schedule this job carries out: a cancelled or rescheduled deletion leaves it nothing to do. */
+  readonly at: string;
+}
+
+/** On the scheduled day (the queue starts it then): deletes the organisation if that deletion is still the scheduled one. */
+async function deleteWhenDue(db: Db, data: DeleteJob): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const [organization] = await tx.select().from(organizations).where(eq(organizations.id, data.organizationId)).for('update');
+    if (organization?.deletionScheduledAt?.toISOString() !== data.at) return;
+    await removeOrganization(tx, organization.id);
   });
 }
 
 export function defineLifecycleJobs(jobs: JobQueue, deps: { readonly db: Db; readonly config: Config; readonly logger: Logger }): void {
   jobs.define<{ organizationId: string; requestedBy: string }>(APPLY_SUBSCRIPTION_JOB, (data) => applyPending(deps.db, jobs, data));
+  jobs.define<DeleteJob>(DELETE_JOB, (data) => deleteWhenDue(deps.db, data));
 }
 

@@ -1,7 +1,7 @@
 import type { PlanName, Resolvers } from '../../generated/graphql.js';
 import { signedIn } from '../../server/context.js';
 import { countActiveUsers } from '../users/users.service.js';
-import { deleteOrganization, pauseOrganization, periodEndOf, resumeOrganization, updateSubscription } from './organization-lifecycle.service.js';
+import { cancelOrganizationDeletion, deleteOrganization, pauseOrganization, periodEndOf, resumeOrganization, updateSubscription } from './organization-lifecycle.service.js';
 import { currentOrganization, updateOrganization } from './organizations.service.js';
 import { planView } from './plans.js';
 import { seatsOf } from './seats.js';
@@ -16,6 +16,7 @@ export const organizationResolvers: Resolvers = {
     pauseOrganization: (_parent, _args, ctx) => pauseOrganization(signedIn(ctx)),
     resumeOrganization: (_parent, _args, ctx) => resumeOrganization(signedIn(ctx)),
     deleteOrganization: (_parent, { input }, ctx) => deleteOrganization(signedIn(ctx), input),
+    cancelOrganizationDeletion: (_parent, _args, ctx) => cancelOrganizationDeletion(signedIn(ctx)),
   },
   Organization: {
     plan: (row) => planView(row.plan),

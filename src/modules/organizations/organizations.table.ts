@@ -29,6 +29,8 @@ export const organizations = pgTable('organizations', {
   pausedAt: timestampMs('paused_at'),
   /** End of the current billing period, when PERIOD_END changes apply. */
   periodEndsAt: timestampMs('period_ends_at'),
+  /** When a scheduled deletion happens (deleteOrganization with inDays); null when none is scheduled. */
+  deletionScheduledAt: timestampMs('deletion_scheduled_at'),
   /** A subscription change waiting for the period end. */
   pendingSubscription: jsonb('pending_subscription').$type<{ plan: string; seats: number; usersToDeactivate: string[] } | null>(),
 });

@@ -3,15 +3,20 @@ import type { Db } from '../../db/database.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import type { Logger } from '../../shared/logger.js';
 import { mailerFor } from '../emails/mailer.js';
+import { insertNotifications, publishNotifications } from '../notifications/notifications.service.js';
 import { activeMembers } from '../users/users.service.js';
 
 export const TEAM_NOTICE_JOB = 'organizations.team-notice';
 
 export interface TeamNotice {
   readonly organizationId: string;
-  readonly kind: 'PAUSED' | 'RESUMED' | 'DOWNGRADED' | 'DELETION_SCHEDULED';
+  readonly kind: 'PAUSED' | 'RESUMED' | 'DOWNGRADED' | 'DELETION_SCHEDULED' | 'DELETION_CANCELLED';
   readonly subject: string;
   readonly text: string;
+  /** Who caused it (null when a scheduled job did). */
+  readonly actorId: string | null;
+  /** Also in the app (false when the organisation, its notifications and events go in the same transaction). */
+  readonly inApp: boolean;
   /** Addresses are taken when the notice is queued: a deleted organisation's members still get it. */
   readonly recipients: readonly { readonly email: string; readonly name: string }[];
 }
@@ -19,19 +24,27 @@ export interface TeamNotice {
 type NoticeListener = (tx: Db, notice: TeamNotice) => Promise<void>;
 const listeners: NoticeListener[] = [];
 
-/**
- * Where in-app notifications join (there is no notifications table yet): a listener gets every
- * notice in the transaction that causes it.
- */
+/** A listener gets every notice in the transaction that causes it (after the in-app notifications are stored). */
 export function onTeamNotice(listener: NoticeListener): () => void {
   listeners.push(listener);
   return () => listeners.splice(listeners.indexOf(listener), 1);
 }
 
-/** Tells every active member, by email through the job queue (sent only if `tx` commits). */
+/**
+ * Tells every active member in-app (a notification each, stored and published in `tx`, which must
+ * be the `inTransaction` one) and by email through the job queue: both happen only if `tx` commits.
+ */
 export async function noticeTeam(tx: Db, jobs: JobQueue, notice: Omit<TeamNotice, 'recipients'>): Promise<void> {
   const members = await activeMembers(tx, notice.organizationId);
   const full: TeamNotice = { ...notice, recipients: members.map((member) => ({ email: member.email, name: member.name })) };
+  if (notice.inApp) {
+    const stored = await insertNotifications(
+      tx,
+      notice.organizationId,
+      members.map((member) => ({ userId: member.id, title: notice.subject, body: notice.text, module: null, recordId: null, ruleId: null })),
+    );
+    publishNotifications(tx, notice.organizationId, notice.actorId, stored);
+  }
   for (const listener of listeners) await listener(tx, full);
   await jobs.send(TEAM_NOTICE_JOB, full, { tx });
 }
