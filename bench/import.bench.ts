@@ -78,13 +78,16 @@ async function main(): Promise<void> {
 
   const server = await startServerChild({ kind: 'pulse', databaseUrl: url, poolSize: 10, publication: true, recordOpens: true }, 15 * 60_000);
   try {
-    const baseline = await server.memory();
+    // RSS is read from /proc by this process, without touching the server: forcing garbage
+    // collections in it (server.memory()) every half second cost it more time than the import.
+    const rssNow = (): number => Number(/VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0);
+    const baseline = { rssKb: rssNow() };
     let peakKb = baseline.rssKb;
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        peakKb = Math.max(peakKb, (await server.memory()).rssKb);
-        await sleep(500);
+        peakKb = Math.max(peakKb, rssNow());
+        await sleep(100);
       }
     })();
     const start = performance.now();
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
     const growthMb = (peakKb - baseline.rssKb) / 1024;
     log(`Pulse: ${status}, ${seconds.toFixed(2)} s (upload ${uploadSeconds.toFixed(2)} s), ${rate.toFixed(0)} rows/s, ${stored?.n} leads stored, counts ${JSON.stringify(counts)}`);
     log(`ratio ${(rate / floorRate).toFixed(3)}x of COPY (target >= ${TARGET.minRatio}x): ${rate / floorRate >= TARGET.minRatio ? 'met' : 'not met'}`);
-    log(`server RSS ${(baseline.rssKb / 1024).toFixed(0)} MB before, peak ${(peakKb / 1024).toFixed(0)} MB (sampled every 0.5 s after GC): growth ${growthMb.toFixed(0)} MB (target < ${TARGET.maxRssGrowthMb}): ${growthMb < TARGET.maxRssGrowthMb ? 'met' : 'not met'}`);
+    log(`server RSS ${(baseline.rssKb / 1024).toFixed(0)} MB before, peak ${(peakKb / 1024).toFixed(0)} MB (VmRSS sampled every 0.1 s, no forced GC): growth ${growthMb.toFixed(0)} MB (target < ${TARGET.maxRssGrowthMb}): ${growthMb < TARGET.maxRssGrowthMb ? 'met' : 'not met'}`);
     log(sourceLine(info));
     writeResult('import', { info, rows, copySeconds, floorRowsPerSecond: floorRate, seconds, uploadSeconds, rowsPerSecond: rate, ratio: rate / floorRate, baselineRssKb: baseline.rssKb, peakRssKb: peakKb, status, counts, stored: stored?.n });
   } finally {

@@ -87,7 +87,8 @@ export async function runImport(db: Db, job: ImportJob): Promise<void> {
   const running = { ...row, status: 'RUNNING' };
   await announce(db, running, 'RUNNING', { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, percentage: 0 });
 
-  const checked = await processRows(db, viewer, running, 'validate', (progress) =>
+  // The first pass is a preview: every check the writing pass makes, so all-or-nothing fails here, before any write.
+  const checked = await processRows(db, viewer, running, 'preview', (progress) =>
     announce(db, running, 'RUNNING', { rowsRead: progress.rowsRead, rowsWritten: 0, rowsFailed: progress.rowsFailed, percentage: percentageOf(running, progress.bytesRead) }),
   );
   const limit = planOf(viewer.plan).limits['importRows'];
@@ -108,6 +109,9 @@ export async function runImport(db: Db, job: ImportJob): Promise<void> {
       if (locked?.status !== 'RUNNING') return;
       const events = batchRecordEvents(tx, IMPORT_TOPIC);
       const result = await processRows(tx, viewer, locked, 'write');
+      // Something changed since the first pass (a concurrent write took a unique value): all or nothing still holds.
+      const [first] = result.errors;
+      if (first && !locked.keepGoodRows) throw new DomainError('CONFLICT', `Row ${first.row}: ${first.message}`, first.field ? { field: first.field } : {});
       await finish(tx, locked, 'COMPLETED', result, [], events());
     });
   } catch (error) {

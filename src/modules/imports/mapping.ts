@@ -7,16 +7,25 @@ export const headerKey = (header: string): string => header.toLowerCase().replac
 /**
  * A mapping from the header names: each column goes to the field with a matching synonym; when
  * two columns claim one field, the more specific synonym wins (Outlook's "Job Title" over its
- * "Title", which is a salutation there). A saved mapping of the module, when given, decides first
- * for the columns it names.
+ * "Title", which is a salutation there). A column no standard field claims goes to the custom
+ * field whose label (or apiName) it names. A saved mapping of the module, when given, decides
+ * first for the columns it names (its custom fields while they are active).
  */
-export function proposeMapping(module: ImportModule, headers: readonly string[], saved: readonly MappedColumn[] = []): MappedColumn[] {
-  const savedByKey = new Map(saved.map((entry) => [headerKey(entry.column), entry]));
+export function proposeMapping(
+  module: ImportModule,
+  headers: readonly string[],
+  saved: readonly MappedColumn[] = [],
+  customFields: readonly { readonly apiName: string; readonly label: string }[] = [],
+): MappedColumn[] {
+  const active = new Set(customFields.map((field) => field.apiName));
+  const savedByKey = new Map(saved.filter((entry) => !entry.customField || active.has(entry.customField)).map((entry) => [headerKey(entry.column), entry]));
   const claims = new Map<string, { column: number; rank: number }>();
   const result: MappedColumn[] = headers.map((column) => ({ column, field: null }));
+  const decided = new Set<number>();
   headers.forEach((header, column) => {
     const fromSaved = savedByKey.get(headerKey(header));
     if (fromSaved) {
+      decided.add(column);
       result[column] = { column: header, field: fromSaved.field, ...(fromSaved.customField ? { customField: fromSaved.customField } : {}) };
       if (fromSaved.field) claims.set(fromSaved.field, { column, rank: -1 });
       return;
@@ -33,6 +42,15 @@ export function proposeMapping(module: ImportModule, headers: readonly string[],
     if (claimed) result[claimed.column] = { column: headers[claimed.column] ?? '', field: null };
     claims.set(best.field, { column, rank: best.rank });
     result[column] = { column: header, field: best.field };
+  });
+  const taken = new Set(result.flatMap((entry) => (entry.customField ? [entry.customField] : [])));
+  headers.forEach((header, column) => {
+    if (decided.has(column) || result[column]?.field) return;
+    const key = headerKey(header);
+    const custom = customFields.find((field) => !taken.has(field.apiName) && (headerKey(field.label) === key || headerKey(field.apiName) === key));
+    if (!custom) return;
+    taken.add(custom.apiName);
+    result[column] = { column: header, field: null, customField: custom.apiName };
   });
   return result;
 }
