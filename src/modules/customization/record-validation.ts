@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
+import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { badInput, conflict, DomainError } from '../../shared/errors.js';
 import { ACCOUNT } from '../accounts/accounts.kind.js';
@@ -309,7 +310,9 @@ export async function syncManyCustomFieldValues(tx: Db, viewer: Viewer, config: 
       else plain.push(row);
     }
   }
-  for (let start = 0; start < plain.length; start += VALUES_PER_STATEMENT) await tx.insert(customFieldValues).values(plain.slice(start, start + VALUES_PER_STATEMENT));
+  // A batch (an import's records) as one parameter: statement building would cost more than the insert.
+  if (plain.length > 20) await insertRows(tx, customFieldValues, plain, false);
+  else if (plain.length > 0) await tx.insert(customFieldValues).values(plain);
   // One statement per unique field, so a refused value names its field; a value the index
   // already holds is not inserted (and not returned), which names the value too.
   for (const [field, entries] of unique) {

@@ -1,4 +1,5 @@
 import { isNull } from 'drizzle-orm';
+import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import type { DomainError } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -203,7 +204,12 @@ async function applyBatch(run: Run, batch: Valid[]): Promise<void> {
     if (creates.length === 0) return;
     if (mode === 'write') {
       const ids = await mapping.module.insert(run.db, run.viewer, creates, { importId: row.id }, mapping.config);
-      await run.db.insert(importRecords).values(ids.map((recordId) => ({ organizationId: row.organizationId, importId: row.id, recordId, action: 'CREATED' })));
+      await insertRows(
+        run.db,
+        importRecords,
+        ids.map((recordId) => ({ organizationId: row.organizationId, importId: row.id, recordId, action: 'CREATED' })),
+        false,
+      );
       ids.forEach((id, index) => {
         const key = createKeys[index];
         if (key) seen.set(key, { id, existing: false });

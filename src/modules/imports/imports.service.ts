@@ -115,7 +115,9 @@ export async function updateImportMapping(s: Session, input: UpdateMappingInput)
     const seenFields = new Set<string>();
     const customNames = new Set((await activeFieldsOf(s.db, s.viewer.organizationId, [module.module])).map((field) => field.apiName));
     const mapping: MappedColumn[] = [];
-    for (const [index, entry] of input.mapping.entries()) {
+    for (const [index, given] of input.mapping.entries()) {
+      // "customFields.<apiName>" as a field names a custom field, as web forms name them.
+      const entry = given.field?.startsWith('customFields.') && !given.customField ? { column: given.column, field: null, customField: given.field.slice('customFields.'.length) } : given;
       if (!row.headers.includes(entry.column)) throw badInput(`mapping.${index}.column`, `The file has no column "${entry.column}"`);
       if (entry.field && entry.customField) throw badInput(`mapping.${index}`, 'Map a column to a field or to a custom field, not both');
       if (entry.field) {

@@ -7,8 +7,8 @@ export const headerKey = (header: string): string => header.toLowerCase().replac
 /**
  * A mapping from the header names: each column goes to the field with a matching synonym; when
  * two columns claim one field, the more specific synonym wins (Outlook's "Job Title" over its
- * "Title", which is a salutation there). A column no standard field claims goes to the custom
- * field whose label (or apiName) it names. A saved mapping of the module, when given, decides
+ * "Title", which is a salutation there). A custom field labelled as the header wins it over a
+ * standard field's synonym; a column nothing else claims goes to the custom field its apiName names. A saved mapping of the module, when given, decides
  * first for the columns it names (its custom fields while they are active).
  */
 export function proposeMapping(
@@ -22,6 +22,7 @@ export function proposeMapping(
   const claims = new Map<string, { column: number; rank: number }>();
   const result: MappedColumn[] = headers.map((column) => ({ column, field: null }));
   const decided = new Set<number>();
+  const taken = new Set(saved.flatMap((entry) => (entry.customField && active.has(entry.customField) && headers.some((header) => headerKey(header) === headerKey(entry.column)) ? [entry.customField] : [])));
   headers.forEach((header, column) => {
     const fromSaved = savedByKey.get(headerKey(header));
     if (fromSaved) {
@@ -31,6 +32,13 @@ export function proposeMapping(
       return;
     }
     const key = headerKey(header);
+    // The organisation's own field labelled exactly so beats a standard field's synonym ("Region").
+    const labelled = customFields.find((field) => !taken.has(field.apiName) && headerKey(field.label) === key);
+    if (labelled) {
+      taken.add(labelled.apiName);
+      result[column] = { column: header, field: null, customField: labelled.apiName };
+      return;
+    }
     let best: { field: string; rank: number } | null = null;
     for (const candidate of module.fields) {
       const rank = candidate.synonyms.findIndex((synonym) => headerKey(synonym) === key);
@@ -43,11 +51,10 @@ export function proposeMapping(
     claims.set(best.field, { column, rank: best.rank });
     result[column] = { column: header, field: best.field };
   });
-  const taken = new Set(result.flatMap((entry) => (entry.customField ? [entry.customField] : [])));
   headers.forEach((header, column) => {
-    if (decided.has(column) || result[column]?.field) return;
+    if (decided.has(column) || result[column]?.field || result[column]?.customField) return;
     const key = headerKey(header);
-    const custom = customFields.find((field) => !taken.has(field.apiName) && (headerKey(field.label) === key || headerKey(field.apiName) === key));
+    const custom = customFields.find((field) => !taken.has(field.apiName) && headerKey(field.apiName) === key);
     if (!custom) return;
     taken.add(custom.apiName);
     result[column] = { column: header, field: null, customField: custom.apiName };

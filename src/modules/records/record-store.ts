@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { conflict, DomainError, notFound } from '../../shared/errors.js';
 import { assertCan, recordScope, type CrmModule } from '../auth/access.js';
@@ -242,10 +243,11 @@ export async function insertRecords<T extends RecordTable>(
     return { module: kind.module, values: { createdById: viewer.userId, ...values, ownerId: ownerGiven ? values['ownerId'] : viewer.userId }, source, ownerGiven };
   });
   await runBeforeCreateMany(tx, viewer, drafts);
-  const rows = (await tx
-    .insert(kind.table as PgTable)
-    .values(drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: randomUUID() })) as never)
-    .returning()) as RowOf<T>[];
+  const rows = (await insertRows(
+    tx,
+    kind.table as PgTable,
+    drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: randomUUID() })),
+  )) as RowOf<T>[];
   const timelineType = kind.timelineType;
   if (timelineType) {
     await appendTimeline(
