@@ -1908,7 +1908,7 @@ export type ImportProgress = {
   __typename?: 'ImportProgress';
   cursor: Scalars['String']['output'];
   importId: Scalars['ID']['output'];
-  /** 0-50 while rows are validated, 100 when finished. */
+  /** While rows are read: up to 99 on PostgreSQL (rows are checked and written in one pass), up to 50 on PGlite (a checking pass comes first); 100 when finished. */
   percentage: Scalars['Int']['output'];
   rowsFailed: Scalars['Int']['output'];
   rowsRead: Scalars['Int']['output'];

@@ -1,7 +1,7 @@
 import { isNull } from 'drizzle-orm';
 import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
-import type { DomainError } from '../../shared/errors.js';
+import { DomainError } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { CONTACT } from '../contacts/contacts.kind.js';
 import { loadModuleConfig } from '../customization/module-config.js';
@@ -32,8 +32,18 @@ export interface ProcessResult {
 
 export interface Progress {
   readonly rowsRead: number;
+  readonly rowsWritten: number;
   readonly rowsFailed: number;
   readonly bytesRead: number;
+}
+
+export interface ProcessOptions {
+  /** Called every 2,000 rows. */
+  readonly onProgress?: (progress: Progress) => Promise<void>;
+  /** More rows than this (the plan's limit) stop the run with PLAN_LIMIT. */
+  readonly maxRows?: number | undefined;
+  /** `write` mode, all or nothing: from the first bad row on, rows are only checked (the caller rolls back). */
+  readonly stopWritingOnError?: boolean;
 }
 
 type Valid = Extract<RowResult, { ok: true }>;
@@ -51,7 +61,7 @@ interface Run {
   readonly row: ImportRow;
   readonly mapping: CompiledMapping;
   readonly matchField: string;
-  readonly mode: ProcessMode;
+  mode: ProcessMode;
   readonly counts: ImportCounts;
   readonly errors: ImportErrorEntry[];
   readonly seen: Map<string, Seen>;
@@ -80,7 +90,8 @@ function rejectRow(run: Run, valid: Valid, error: DomainError): void {
  * duplicate policy; in `write` mode (inside the import's transaction) it also writes: creates in
  * batches, updates record by record with the before-image kept for undo.
  */
-export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: ProcessMode, onProgress?: (progress: Progress) => Promise<void>): Promise<ProcessResult> {
+export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: ProcessMode, options: ProcessOptions = {}): Promise<ProcessResult> {
+  const { onProgress, maxRows, stopWritingOnError = false } = options;
   const module = importModule(row.module);
   const mapping = compileMapping(module, row.headers, row.mapping, await loadModuleConfig(db, row.organizationId, module.module as CustomizableModule));
   const run: Run = {
@@ -102,11 +113,16 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     if (batch.length === 0) return;
     const current = batch;
     batch = [];
-    await applyBatch(run, await withLiveLookups(run, current));
+    const live = await withLiveLookups(run, current);
+    if (stopWritingOnError && run.counts.rowsFailed > 0) run.mode = 'preview';
+    await applyBatch(run, live);
   };
 
   for await (const parsed of reader.rows) {
     run.counts.rowsRead += 1;
+    if (maxRows !== undefined && run.counts.rowsRead > maxRows) {
+      throw new DomainError('PLAN_LIMIT', `PLAN_LIMIT: the ${viewer.plan} plan imports at most ${maxRows} rows per file (importRows)`, { limit: 'importRows' });
+    }
     const result = validateRow(viewer, mapping, parsed.row, parsed.cells);
     if (result.ok) {
       run.counts.rowsValid += 1;
@@ -115,7 +131,9 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     } else {
       failRow(run, result.error);
     }
-    if (onProgress && run.counts.rowsRead % 2000 === 0) await onProgress({ rowsRead: run.counts.rowsRead, rowsFailed: run.counts.rowsFailed, bytesRead: reader.bytesRead() });
+    if (onProgress && run.counts.rowsRead % 2000 === 0) {
+      await onProgress({ rowsRead: run.counts.rowsRead, rowsWritten: run.counts.created + run.counts.updated, rowsFailed: run.counts.rowsFailed, bytesRead: reader.bytesRead() });
+    }
   }
   await flush();
   // Batch checks report after the rows' own checks: back in row order.
@@ -190,7 +208,7 @@ async function uniqueChecker(run: Run, batch: readonly Valid[]) {
 }
 
 async function applyBatch(run: Run, batch: Valid[]): Promise<void> {
-  const { row, mapping, mode, counts, seen } = run;
+  const { row, mapping, counts, seen } = run;
   const policy = row.duplicatePolicy;
   const keys = [...new Set(batch.flatMap((valid) => matchKey(valid.values, run.matchField) ?? []))].filter((key) => !seen.has(key));
   const { own, elsewhere } = policy === 'CREATE_ANYWAY' ? { own: new Map<string, string>(), elsewhere: new Map<string, string>() } : await existingMatches(run, keys);
@@ -202,7 +220,7 @@ async function applyBatch(run: Run, batch: Valid[]): Promise<void> {
   const createKeys: (string | null)[] = [];
   const writeCreates = async (): Promise<void> => {
     if (creates.length === 0) return;
-    if (mode === 'write') {
+    if (run.mode === 'write') {
       const ids = await mapping.module.insert(run.db, run.viewer, creates, { importId: row.id }, mapping.config);
       await insertRows(
         run.db,
@@ -248,7 +266,7 @@ async function applyBatch(run: Run, batch: Valid[]): Promise<void> {
     }
     if (pendingIndex >= 0) await writeCreates();
     const target = key === null ? undefined : seen.get(key);
-    if (mode === 'write' && target?.id) await updateRecord(run, target.id, valid);
+    if (run.mode === 'write' && target?.id) await updateRecord(run, target.id, valid);
     counts.updated += 1;
   }
   await writeCreates();
