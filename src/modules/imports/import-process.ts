@@ -17,7 +17,7 @@ import { importModule } from './import-modules.js';
 import { importRecords, type ImportCounts, type ImportErrorEntry, type ImportRow } from './imports.table.js';
 
 /** Rows validated, checked for duplicates and written together. */
-export const BATCH_ROWS = 500;
+export const BATCH_ROWS = 1000;
 /** Errors kept in memory (and stored for errors.csv) per run; beyond that only counted. */
 export const MAX_KEPT_ERRORS = 10_000;
 
@@ -108,14 +108,19 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
   };
   const reader = readFile(db, row.organizationId, row.id, formatOf(row));
   let batch: Valid[] = [];
+  // The batch the database is working on while the next one is read and validated (the CPU and
+  // the database work at once); batches still apply one after the other, in file order.
+  let applying: Promise<void> = Promise.resolve();
 
   const flush = async (): Promise<void> => {
+    await applying;
     if (batch.length === 0) return;
     const current = batch;
     batch = [];
-    const live = await withLiveLookups(run, current);
     if (stopWritingOnError && run.counts.rowsFailed > 0) run.mode = 'preview';
-    await applyBatch(run, live);
+    applying = withLiveLookups(run, current).then((live) => applyBatch(run, live));
+    // Awaited at the next flush; until then a failure must not count as unhandled.
+    applying.catch(() => undefined);
   };
 
   for await (const parsed of reader.rows) {
@@ -136,6 +141,7 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     }
   }
   await flush();
+  await applying;
   // Batch checks report after the rows' own checks: back in row order.
   run.errors.sort((a, b) => a.row - b.row);
   return { counts: run.counts, errors: run.errors, errorCount: run.counts.rowsFailed };
