@@ -78,15 +78,20 @@ async function main(): Promise<void> {
 
   const server = await startServerChild({ kind: 'pulse', databaseUrl: url, poolSize: 10, publication: true, recordOpens: true }, 15 * 60_000);
   try {
-    // RSS is read from /proc by this process, without touching the server: forcing garbage
-    // collections in it (server.memory()) every half second cost it more time than the import.
+    // Peak RSS two ways, neither of which slows the import much: live memory (VmRSS after one
+    // forced collection every 5 s; the target applies to it: the import streams) and raw VmRSS
+    // read from /proc every 0.1 s by this process (garbage V8 has not collected yet included).
+    // The first version forced six collections every half second, which cost the server more
+    // time than the import.
     const rssNow = (): number => Number(/VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0);
-    const baseline = { rssKb: rssNow() };
+    const baseline = await server.memory();
     let peakKb = baseline.rssKb;
+    let rawPeakKb = rssNow();
     let sampling = true;
     const sampler = (async () => {
-      while (sampling) {
-        peakKb = Math.max(peakKb, rssNow());
+      for (let tick = 1; sampling; tick += 1) {
+        rawPeakKb = Math.max(rawPeakKb, rssNow());
+        if (tick % 50 === 0) peakKb = Math.max(peakKb, await server.rssAfterGcKb());
         await sleep(100);
       }
     })();
@@ -117,9 +122,9 @@ async function main(): Promise<void> {
     const growthMb = (peakKb - baseline.rssKb) / 1024;
     log(`Pulse: ${status}, ${seconds.toFixed(2)} s (upload ${uploadSeconds.toFixed(2)} s), ${rate.toFixed(0)} rows/s, ${stored?.n} leads stored, counts ${JSON.stringify(counts)}`);
     log(`ratio ${(rate / floorRate).toFixed(3)}x of COPY (target >= ${TARGET.minRatio}x): ${rate / floorRate >= TARGET.minRatio ? 'met' : 'not met'}`);
-    log(`server RSS ${(baseline.rssKb / 1024).toFixed(0)} MB before, peak ${(peakKb / 1024).toFixed(0)} MB (VmRSS sampled every 0.1 s, no forced GC): growth ${growthMb.toFixed(0)} MB (target < ${TARGET.maxRssGrowthMb}): ${growthMb < TARGET.maxRssGrowthMb ? 'met' : 'not met'}`);
+    log(`server RSS ${(baseline.rssKb / 1024).toFixed(0)} MB before, peak ${(peakKb / 1024).toFixed(0)} MB (after GC, sampled every 5 s): growth ${growthMb.toFixed(0)} MB (target < ${TARGET.maxRssGrowthMb}): ${growthMb < TARGET.maxRssGrowthMb ? 'met' : 'not met'}; raw VmRSS peak ${(rawPeakKb / 1024).toFixed(0)} MB (garbage included)`);
     log(sourceLine(info));
-    writeResult('import', { info, rows, copySeconds, floorRowsPerSecond: floorRate, seconds, uploadSeconds, rowsPerSecond: rate, ratio: rate / floorRate, baselineRssKb: baseline.rssKb, peakRssKb: peakKb, status, counts, stored: stored?.n });
+    writeResult('import', { info, rows, copySeconds, floorRowsPerSecond: floorRate, seconds, uploadSeconds, rowsPerSecond: rate, ratio: rate / floorRate, baselineRssKb: baseline.rssKb, peakRssKb: peakKb, rawPeakRssKb: rawPeakKb, status, counts, stored: stored?.n });
   } finally {
     await server.stop();
     await database.db.execute(dsql`delete from leads where organization_id = ${floorTenant.organizationId}`);
