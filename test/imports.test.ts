@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCustomField } from './factories/custom-fields.factory.js';
 import { leadsCsv, sample, uploadImport } from './factories/imports.factory.js';
-import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
+import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { uniqueEmail } from './factories/unique.js';
 import { useTestServer } from './helpers/test-server.js';
 import { connectWs } from './helpers/ws-client.js';
@@ -265,6 +265,39 @@ describe('commit', () => {
     const activityResult = await commit(admin, activities.body.id);
     expect(activityResult.counts).toMatchObject({ created: 1, rowsFailed: 1 });
     expect(activityResult.errors[0]).toMatchObject({ row: 2, field: 'startAt', message: 'A meeting needs startAt' });
+  });
+});
+
+describe('automation on imported records', () => {
+  it('applies assignment, scoring and workflow rules to every imported record, batch after batch', async () => {
+    const admin = await signUpOrganization(server().client);
+    const [a, b, c] = [await inviteMember(admin), await inviteMember(admin), await inviteMember(admin)];
+    await admin.client.ok(`mutation($input: CreateAssignmentRuleInput!) { createAssignmentRule(input: $input) { id } }`, {
+      input: { module: 'LEADS', name: 'Web in turn', entries: [{ criteria: [{ field: 'leadSource', operator: 'EQUALS', value: 'Web' }], strategy: 'ROUND_ROBIN', userIds: [a.userId, b.userId, c.userId] }] },
+    });
+    await admin.client.ok(`mutation($input: CreateScoringRuleInput!) { createScoringRule(input: $input) { id } }`, {
+      input: { module: 'LEADS', name: 'VPs', fieldScores: [{ field: 'title', operator: 'CONTAINS', value: 'VP', points: 30 }] },
+    });
+    await admin.client.ok(`mutation($input: CreateWorkflowRuleInput!) { createWorkflowRule(input: $input) { id } }`, {
+      input: { name: 'Tag Twitter', module: 'LEADS', trigger: { type: 'ON_CREATE' }, criteria: [{ field: 'leadSource', operator: 'EQUALS', value: 'Twitter' }], actions: [{ type: 'ADD_TAGS', tags: ['twitter'] }] },
+    });
+    await server().server.deps.jobs.runDue();
+    // 1,500 rows: more than one batch, so turns and rules carry across batches.
+    const emails = Array.from({ length: 1500 }, (_, index) => uniqueEmail(`auto${index}`));
+    const lines = emails.map((email, index) => `Row${index},${email},${index % 2 === 0 ? 'Web' : 'Twitter'},${index % 3 === 0 ? 'VP Sales' : 'Buyer'}`);
+    const { body } = await uploadImport(server().url, admin, 'leads', `Last Name,Email,Lead Source,Title\n${lines.join('\n')}\n`);
+    expect((await commit(admin, body.id)).counts).toMatchObject({ created: 1500, rowsFailed: 0 });
+    const count = async (filter: Record<string, unknown>) => (await admin.client.ok(`query($filter: LeadFilter) { leads(filter: $filter) { totalCount } }`, { filter })).leads.totalCount;
+    // 750 web leads in turn, 250 each; the rotation goes on where the import left it (750 turns: a next).
+    for (const seller of [a, b, c]) expect(await count({ leadSource: ['Web'], ownerId: seller.userId })).toBe(250);
+    expect(await count({ leadSource: ['Twitter'], ownerId: admin.userId })).toBe(750);
+    const next = (await admin.client.ok(`mutation { createLead(input: {lastName: "Next", leadSource: "Web"}) { owner { id } } }`)).createLead;
+    expect(next.owner.id).toBe(a.userId);
+    const lead = async (email: string) => (await admin.client.ok(`query($filter: LeadFilter) { leads(filter: $filter) { nodes { score tags } } }`, { filter: { email } })).leads.nodes[0];
+    // Row 0: web, VP; row 1: Twitter, not a VP; row 1,497: Twitter, VP, in the second batch.
+    expect(await lead(emails[0]!)).toEqual({ score: 30, tags: [] });
+    expect(await lead(emails[1]!)).toEqual({ score: 0, tags: ['twitter'] });
+    expect(await lead(emails[1497]!)).toEqual({ score: 30, tags: ['twitter'] });
   });
 });
 
