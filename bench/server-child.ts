@@ -47,6 +47,8 @@ export interface ServerChild {
   /** http://127.0.0.1:PORT (ws://...:PORT/graphql for bare-ws). */
   readonly url: string;
   memory(): Promise<MemorySample>;
+  /** VmRSS after one full collection (a sample every few seconds costs the server little). */
+  rssAfterGcKb(): Promise<number>;
   /** Live subscriptions (Pulse: the event hub's listeners; bare-ws: open sockets). */
   subscribers(): Promise<number>;
   broadcast(message: string): Promise<{ startedAt: number; sent: number }>;
@@ -78,6 +80,7 @@ export async function startServerChild(job: ServerJob, lifetimeMs: number): Prom
     pid: child.pid,
     url,
     memory: () => child.call<MemorySample>('memory'),
+    rssAfterGcKb: () => child.call<number>('rss-after-gc'),
     subscribers: () => child.call<number>('subscribers'),
     broadcast: (message) => child.call('broadcast', message),
     recordStatements: async (work) => {

@@ -88,6 +88,11 @@ serveCommands(
   {
     start: (job: ServerJob) => start(job),
     memory: () => memory(),
+    // One collection, then VmRSS: cheap enough to sample every few seconds during a run.
+    'rss-after-gc': () => {
+      (globalThis as { gc?: () => void }).gc?.();
+      return rssKb();
+    },
     subscribers: () => pulse?.deps.hub.subscriberCount() ?? bare?.clients() ?? 0,
     broadcast: (message: string) => {
       if (!bare) throw new Error('broadcast needs the bare-ws server');

@@ -1,7 +1,8 @@
 import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createCustomField } from './factories/custom-fields.factory.js';
 import { leadsCsv, sample, uploadImport } from './factories/imports.factory.js';
-import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
+import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { uniqueEmail } from './factories/unique.js';
 import { useTestServer } from './helpers/test-server.js';
 import { connectWs } from './helpers/ws-client.js';
@@ -267,6 +268,39 @@ describe('commit', () => {
   });
 });
 
+describe('automation on imported records', () => {
+  it('applies assignment, scoring and workflow rules to every imported record, batch after batch', async () => {
+    const admin = await signUpOrganization(server().client);
+    const [a, b, c] = [await inviteMember(admin), await inviteMember(admin), await inviteMember(admin)];
+    await admin.client.ok(`mutation($input: CreateAssignmentRuleInput!) { createAssignmentRule(input: $input) { id } }`, {
+      input: { module: 'LEADS', name: 'Web in turn', entries: [{ criteria: [{ field: 'leadSource', operator: 'EQUALS', value: 'Web' }], strategy: 'ROUND_ROBIN', userIds: [a.userId, b.userId, c.userId] }] },
+    });
+    await admin.client.ok(`mutation($input: CreateScoringRuleInput!) { createScoringRule(input: $input) { id } }`, {
+      input: { module: 'LEADS', name: 'VPs', fieldScores: [{ field: 'title', operator: 'CONTAINS', value: 'VP', points: 30 }] },
+    });
+    await admin.client.ok(`mutation($input: CreateWorkflowRuleInput!) { createWorkflowRule(input: $input) { id } }`, {
+      input: { name: 'Tag Twitter', module: 'LEADS', trigger: { type: 'ON_CREATE' }, criteria: [{ field: 'leadSource', operator: 'EQUALS', value: 'Twitter' }], actions: [{ type: 'ADD_TAGS', tags: ['twitter'] }] },
+    });
+    await server().server.deps.jobs.runDue();
+    // 1,500 rows: more than one batch, so turns and rules carry across batches.
+    const emails = Array.from({ length: 1500 }, (_, index) => uniqueEmail(`auto${index}`));
+    const lines = emails.map((email, index) => `Row${index},${email},${index % 2 === 0 ? 'Web' : 'Twitter'},${index % 3 === 0 ? 'VP Sales' : 'Buyer'}`);
+    const { body } = await uploadImport(server().url, admin, 'leads', `Last Name,Email,Lead Source,Title\n${lines.join('\n')}\n`);
+    expect((await commit(admin, body.id)).counts).toMatchObject({ created: 1500, rowsFailed: 0 });
+    const count = async (filter: Record<string, unknown>) => (await admin.client.ok(`query($filter: LeadFilter) { leads(filter: $filter) { totalCount } }`, { filter })).leads.totalCount;
+    // 750 web leads in turn, 250 each; the rotation goes on where the import left it (750 turns: a next).
+    for (const seller of [a, b, c]) expect(await count({ leadSource: ['Web'], ownerId: seller.userId })).toBe(250);
+    expect(await count({ leadSource: ['Twitter'], ownerId: admin.userId })).toBe(750);
+    const next = (await admin.client.ok(`mutation { createLead(input: {lastName: "Next", leadSource: "Web"}) { owner { id } } }`)).createLead;
+    expect(next.owner.id).toBe(a.userId);
+    const lead = async (email: string) => (await admin.client.ok(`query($filter: LeadFilter) { leads(filter: $filter) { nodes { score tags } } }`, { filter: { email } })).leads.nodes[0];
+    // Row 0: web, VP; row 1: Twitter, not a VP; row 1,497: Twitter, VP, in the second batch.
+    expect(await lead(emails[0]!)).toEqual({ score: 30, tags: [] });
+    expect(await lead(emails[1]!)).toEqual({ score: 0, tags: ['twitter'] });
+    expect(await lead(emails[1497]!)).toEqual({ score: 30, tags: ['twitter'] });
+  });
+});
+
 describe('progress, events and undo', () => {
   it('streams progress and one import event instead of one per record', async () => {
     const admin = await signUpOrganization(server().client);
@@ -313,5 +347,145 @@ describe('progress, events and undo', () => {
     const leads = (await admin.client.ok(`{ leads { nodes { id lastName company } } }`)).leads.nodes;
     expect(leads).toEqual([{ id: created.createLead.id, lastName: 'Before', company: 'Before Co' }]);
     await admin.client.fails('CONFLICT', `mutation($id: ID!) { undoImport(id: $id) { status } }`, { id: body.id });
+  });
+});
+
+describe('custom fields', () => {
+  /** Every custom field type on leads, labelled as the file's headers; billing email unique, region required. */
+  async function leadFields(admin: SignedInUser): Promise<void> {
+    const fields: [string, string, string, Record<string, unknown>][] = [
+      ['note', 'Note', 'TEXT', {}],
+      ['story', 'Story', 'TEXTAREA', {}],
+      ['seats', 'Seats', 'INTEGER', {}],
+      ['ratio', 'Ratio', 'DECIMAL', {}],
+      ['budget', 'Budget', 'CURRENCY', {}],
+      ['share', 'Share', 'PERCENT', {}],
+      ['vip', 'VIP', 'BOOLEAN', {}],
+      ['renewal', 'Renewal Date', 'DATE', {}],
+      ['callback', 'Callback', 'DATETIME', {}],
+      ['billingEmail', 'Billing Email', 'EMAIL', { unique: true }],
+      ['fax', 'Fax Number', 'PHONE', {}],
+      ['portal', 'Portal', 'URL', {}],
+      ['tier', 'Tier', 'PICKLIST', { options: ['Gold', 'Silver', 'Bronze'] }],
+      ['interests', 'Interests', 'MULTI_PICKLIST', { options: ['CRM', 'ERP', 'BI'] }],
+      ['referrer', 'Referrer', 'LOOKUP', { lookupModule: 'ACCOUNTS' }],
+      ['region', 'Region', 'TEXT', { required: true }],
+    ];
+    for (const [apiName, label, type, extra] of fields) await createCustomField(admin.client, { module: 'LEADS', apiName, label, type, ...extra });
+  }
+
+  const HEADER = 'Last Name,Email,Note,Story,Seats,Ratio,Budget,Share,VIP,Renewal Date,Callback,Billing Email,Fax Number,Portal,Tier,Interests,Referrer,Region';
+  const CREATE = `mutation($input: CreateLeadInput!) { createLead(input: $input) { id } }`;
+
+  it('maps columns to custom fields of every type: proposed, validated as the API validates, written, updated, undone and exported', async () => {
+    const admin = await signUpOrganization(server().client);
+    await leadFields(admin);
+    const account = (await admin.client.ok(`mutation { createAccount(input: {name: "Referrer Inc"}) { id } }`)).createAccount.id;
+    const foreign = (await (await signUpOrganization(server().client)).client.ok(`mutation { createAccount(input: {name: "Elsewhere"}) { id } }`)).createAccount.id;
+    const taken = uniqueEmail('taken');
+    await admin.client.ok(CREATE, { input: { lastName: 'Holder', customFields: { billingEmail: taken, region: 'EU' } } });
+    const [first, second] = [uniqueEmail('first'), uniqueEmail('second')];
+    const billing = uniqueEmail('billing');
+    const rows = [
+      `Typed,${first}, hello ,A long story,12,3.1400,2500.50,40,true,2027-01-31,2026-12-01T10:00:00+02:00,${billing.toUpperCase()},(415) 555-0132,example.com/portal,gold,"crm; BI; CRM",${account},EU`,
+      `BadTier,${uniqueEmail('x')},,,,,,,,,,,,,Platinum,,,EU`,
+      `NoRegion,${uniqueEmail('x')},,,,,,,,,,,,,,,,`,
+      `Foreign,${uniqueEmail('x')},,,,,,,,,,,,,,,${foreign},EU`,
+      `SameBilling,${uniqueEmail('x')},,,,,,,,,,${billing},,,,,,EU`,
+      `TakenBilling,${uniqueEmail('x')},,,,,,,,,,${taken},,,,,,EU`,
+      `BadSeats,${uniqueEmail('x')},,,1.5,,,,,,,,,,,,,EU`,
+      `Second,${second},,,5,,,,false,,,,,,Bronze,ERP,,APAC`,
+    ];
+    const { body } = await uploadImport(server().url, admin, 'leads', `${HEADER}\n${rows.join('\n')}\n`);
+    // Proposed from the custom fields' labels; the import lists what can be mapped.
+    const proposed = Object.fromEntries(body.mapping.map((entry: { column: string; field: string | null; customField?: string | null }) => [entry.column, entry.field ?? entry.customField]));
+    expect(proposed).toMatchObject({ 'Last Name': 'lastName', Email: 'email', 'Renewal Date': 'renewal', 'Billing Email': 'billingEmail', 'Fax Number': 'fax', Interests: 'interests', Region: 'region' });
+    const available = (await admin.client.ok(`query($id: ID!) { import(id: $id) { availableCustomFields mapping { column customField } } }`, { id: body.id })).import;
+    expect(available.availableCustomFields).toContain('referrer');
+    expect(available.mapping.find((entry: { column: string }) => entry.column === 'Tier').customField).toBe('tier');
+    await admin.client.fails('BAD_USER_INPUT', `mutation($input: UpdateImportMappingInput!) { updateImportMapping(input: $input) { id } }`, {
+      input: { id: body.id, mapping: [{ column: 'Tier', customField: 'tier' }, { column: 'Note', customField: 'tier' }] },
+    });
+
+    // The API's own messages for the same values.
+    const api = async (code: string, customFields: Record<string, unknown>) => (await admin.client.fails(code, CREATE, { input: { lastName: 'Api', customFields } })).message;
+    const preview = (await admin.client.ok(PREVIEW, { id: body.id })).previewImport;
+    expect(preview.counts).toMatchObject({ rowsRead: 8, rowsValid: 2, rowsFailed: 6, created: 2 });
+    expect(preview.errors).toEqual([
+      { row: 2, column: 'Tier', field: 'customFields.tier', message: await api('BAD_USER_INPUT', { tier: 'Platinum', region: 'EU' }) },
+      { row: 3, column: 'Region', field: 'customFields.region', message: await api('BAD_USER_INPUT', {}) },
+      { row: 4, column: 'Referrer', field: 'customFields.referrer', message: await api('NOT_FOUND', { referrer: foreign, region: 'EU' }) },
+      { row: 5, column: 'Billing Email', field: 'customFields.billingEmail', message: `Another Lead already has Billing Email "${billing}"` },
+      { row: 6, column: 'Billing Email', field: 'customFields.billingEmail', message: await api('CONFLICT', { billingEmail: taken, region: 'EU' }) },
+      { row: 7, column: 'Seats', field: 'customFields.seats', message: await api('BAD_USER_INPUT', { seats: '1.5', region: 'EU' }) },
+    ]);
+    // All or nothing by default: nothing written.
+    expect((await commit(admin, body.id)).status).toBe('FAILED');
+    expect(await leadEmails(admin)).toEqual([null]);
+
+    const again = await uploadImport(server().url, admin, 'leads', `${HEADER}\n${rows.join('\n')}\n`);
+    await configure(admin, { id: again.body.id, keepGoodRows: true });
+    const done = await commit(admin, again.body.id);
+    expect(done.counts).toMatchObject({ rowsRead: 8, created: 2, rowsFailed: 6 });
+    const LEAD = `query($filter: LeadFilter) { leads(filter: $filter) { nodes { id lastName customFields } } }`;
+    const byEmail = async (email: string) => (await admin.client.ok(LEAD, { filter: { email } })).leads.nodes[0];
+    const typed = await byEmail(first);
+    expect(typed.customFields).toEqual({
+      note: 'hello',
+      story: 'A long story',
+      seats: 12,
+      ratio: '3.14',
+      budget: '2500.50',
+      share: 40,
+      vip: true,
+      renewal: '2027-01-31',
+      callback: '2026-12-01T08:00:00.000Z',
+      billingEmail: billing,
+      fax: '+14155550132',
+      portal: 'example.com/portal',
+      tier: 'Gold',
+      interests: ['CRM', 'BI'],
+      referrer: account,
+      region: 'EU',
+    });
+    expect((await byEmail(second)).customFields).toEqual({ seats: 5, vip: false, tier: 'Bronze', interests: ['ERP'], region: 'APAC' });
+    // The typed copy filters use was written, and the unique value is claimed.
+    const names = async (customFields: unknown[]) => ((await admin.client.ok(LEAD, { filter: { customFields } })).leads.nodes as { lastName: string }[]).map((node) => node.lastName).sort();
+    expect(await names([{ apiName: 'tier', equals: 'gold' }])).toEqual(['Typed']);
+    expect(await names([{ apiName: 'interests', in: ['ERP'] }])).toEqual(['Second']);
+    expect(await names([{ apiName: 'seats', min: 4, max: 12 }])).toEqual(['Second', 'Typed']);
+    await admin.client.fails('CONFLICT', CREATE, { input: { lastName: 'Late', customFields: { billingEmail: billing, region: 'EU' } } });
+    // The export shows them.
+    const exported = await (await fetch(`${server().url}/export/leads.csv`, { headers: { authorization: `Bearer ${admin.token}` } })).text();
+    const [head, ...lines] = exported.replace(/^\uFEFF/, '').split('\r\n');
+    expect(head).toContain('customFields.tier');
+    expect(head).toContain('customFields.interests');
+    const typedLine = lines.find((line) => line.includes(first));
+    expect(typedLine).toContain('Gold');
+    expect(typedLine).toContain('CRM; BI');
+    expect(typedLine).toContain(billing);
+
+    // Update on duplicate: the row's custom cells change the record (empty cells never clear), its own unique value is no conflict.
+    const update = await uploadImport(server().url, admin, 'leads', `Last Name,Email,Seats,Tier,Interests,Billing Email,Region\nTyped,${first},20,Silver,,${billing},\n`);
+    await configure(admin, { id: update.body.id, duplicatePolicy: 'UPDATE', mapping: [
+      { column: 'Last Name', field: 'lastName' },
+      { column: 'Email', field: 'email' },
+      { column: 'Seats', field: 'customFields.seats' },
+      { column: 'Tier', customField: 'tier' },
+      { column: 'Interests', customField: 'interests' },
+      { column: 'Billing Email', customField: 'billingEmail' },
+    ] });
+    // The required region is not in this file: rows are validated as creates, so give it a default.
+    const regionId = (await admin.client.ok(`{ customFields(module: LEADS) { id apiName } }`)).customFields.find((field: { apiName: string }) => field.apiName === 'region').id;
+    await admin.client.ok(`mutation($input: UpdateCustomFieldInput!) { updateCustomField(input: $input) { id } }`, { input: { id: regionId, defaultValue: 'EU' } });
+    expect((await commit(admin, update.body.id)).counts).toMatchObject({ updated: 1, created: 0, rowsFailed: 0 });
+    expect((await byEmail(first)).customFields).toMatchObject({ seats: 20, tier: 'Silver', interests: ['CRM', 'BI'], billingEmail: billing, region: 'EU' });
+    expect(await names([{ apiName: 'tier', equals: 'Silver' }])).toEqual(['Typed']);
+    expect(await names([{ apiName: 'tier', equals: 'Gold' }])).toEqual([]);
+    // Undo puts the values back, in the record and in the typed copy.
+    await admin.client.ok(`mutation($id: ID!) { undoImport(id: $id) { status } }`, { id: update.body.id });
+    expect((await byEmail(first)).customFields).toMatchObject({ seats: 12, tier: 'Gold' });
+    expect(await names([{ apiName: 'tier', equals: 'Gold' }])).toEqual(['Typed']);
+    expect(await names([{ apiName: 'seats', min: 20 }])).toEqual([]);
   });
 });

@@ -108,6 +108,12 @@ export async function migrateDatabase(database: Database): Promise<void> {
 export { sql };
 
 /** The rows of a raw `execute`: postgres.js returns them as the result, PGlite under `.rows`. */
+/** Whether other connections can work while a transaction is open: PostgreSQL yes, PGlite (one connection) no. */
+export function hasConcurrentConnections(db: Db): boolean {
+  // postgres.js' client is a function (the tagged template); PGlite's is an object.
+  return typeof (db as { $client?: unknown }).$client === 'function';
+}
+
 export function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }

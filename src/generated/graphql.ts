@@ -2263,6 +2263,8 @@ export type HierarchyRole = {
 /** A CSV import into one module. */
 export type Import = {
   __typename?: 'Import';
+  /** Active custom fields of the module (their apiName) a column can be mapped to with customField. */
+  availableCustomFields: Array<Scalars['String']['output']>;
   /** Fields of the module a column can be mapped to. */
   availableFields: Array<Scalars['String']['output']>;
   completedAt: Maybe<Scalars['DateTime']['output']>;
@@ -2302,7 +2304,7 @@ export type ImportColumnMapping = {
   __typename?: 'ImportColumnMapping';
   /** The header, as in the file. */
   column: Scalars['String']['output'];
-  /** The custom field it fills instead (custom fields plug in here). */
+  /** The custom field it fills instead (its apiName); cells are read as the API reads that field's values (multi-picklist values separated by commas or semicolons). */
   customField: Maybe<Scalars['String']['output']>;
   /** The record field it fills (e.g. email), or null when the column is ignored. */
   field: Maybe<Scalars['String']['output']>;
@@ -2310,6 +2312,7 @@ export type ImportColumnMapping = {
 
 export type ImportColumnMappingInput = {
   column: Scalars['String']['input'];
+  /** A custom field's apiName (see Import.availableCustomFields), instead of field. */
   customField?: InputMaybe<Scalars['String']['input']>;
   field?: InputMaybe<Scalars['String']['input']>;
 };
@@ -2348,7 +2351,7 @@ export type ImportProgress = {
   __typename?: 'ImportProgress';
   cursor: Scalars['String']['output'];
   importId: Scalars['ID']['output'];
-  /** 0-50 while rows are validated, 100 when finished. */
+  /** While rows are read: up to 99 on PostgreSQL (rows are checked and written in one pass), up to 50 on PGlite (a checking pass comes first); 100 when finished. */
   percentage: Scalars['Int']['output'];
   rowsFailed: Scalars['Int']['output'];
   rowsRead: Scalars['Int']['output'];
@@ -7247,6 +7250,7 @@ export type HierarchyRoleResolvers<ContextType = GraphQLContext, ParentType exte
 };
 
 export type ImportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Import'] = ResolversParentTypes['Import']> = {
+  availableCustomFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   availableFields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   counts?: Resolver<Maybe<ResolversTypes['ImportCounts']>, ParentType, ContextType>;

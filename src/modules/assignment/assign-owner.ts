@@ -15,15 +15,15 @@ export function activeAssignmentRules(tx: Db, organizationId: string, module: As
     .orderBy(asc(assignmentRules.createdAt), asc(assignmentRules.id));
 }
 
-/** Takes the next turn of a rotation: 0, 1, 2... across processes, restarts and concurrent creates. */
-async function takeTurn(tx: Db, organizationId: string, ruleId: string, slot: string): Promise<number> {
+/** Takes the next `count` turns of a rotation: the first of them (0, 1, 2...) across processes, restarts and concurrent creates. */
+async function takeTurns(tx: Db, organizationId: string, ruleId: string, slot: string, count: number): Promise<number> {
   const [row] = rowsOf<{ taken: number | string }>(
     await tx.execute(sql`
-      insert into assignment_turns (organization_id, rule_id, slot, taken) values (${organizationId}, ${ruleId}, ${slot}, 1)
-      on conflict (organization_id, rule_id, slot) do update set taken = assignment_turns.taken + 1
+      insert into assignment_turns (organization_id, rule_id, slot, taken) values (${organizationId}, ${ruleId}, ${slot}, ${count})
+      on conflict (organization_id, rule_id, slot) do update set taken = assignment_turns.taken + ${count}
       returning taken`),
   );
-  return Number(row?.taken ?? 1) - 1;
+  return Number(row?.taken ?? count) - count;
 }
 
 /** The active users among `ids`, in the given order (a deactivated user drops out of rotations). */
@@ -37,35 +37,67 @@ async function activeUsers(tx: Db, organizationId: string, ids: readonly string[
   return ids.filter((id) => active.has(id));
 }
 
+/** What deciding owners reads, each read once per batch of records (the same in one transaction). */
+interface Reads {
+  activeUsers(ids: readonly string[]): Promise<string[]>;
+  tree(): Promise<Awaited<ReturnType<typeof territoryTree>>>;
+  accountTerritories(accountId: string | null | undefined): Promise<string[]>;
+  members(territoryId: string): Promise<string[]>;
+}
+
+function readsOnce(tx: Db, organizationId: string): Reads {
+  const cache = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    let value = cache.get(key);
+    if (!value) {
+      value = load();
+      cache.set(key, value);
+    }
+    return value as Promise<T>;
+  };
+  return {
+    activeUsers: (ids) => once(`users:${ids.join(',')}`, () => activeUsers(tx, organizationId, ids)),
+    tree: () => once('tree', () => territoryTree(tx, organizationId)),
+    accountTerritories: (accountId) => once(`account:${accountId ?? ''}`, () => accountTerritories(tx, organizationId, accountId)),
+    members: (territoryId) =>
+      once(`members:${territoryId}`, async () =>
+        (
+          await tx
+            .select({ userId: territoryUsers.userId })
+            .from(territoryUsers)
+            .where(and(eq(territoryUsers.organizationId, organizationId), eq(territoryUsers.territoryId, territoryId)))
+            .orderBy(asc(territoryUsers.userId))
+        ).map((member) => member.userId),
+      ),
+  };
+}
+
 /** The territory a new record sits in: an account or lead by its fields, a contact or deal by its account. */
-async function territoryOf(tx: Db, organizationId: string, module: AssignedModule, values: Readonly<Record<string, unknown>>): Promise<string | null> {
-  const tree = await territoryTree(tx, organizationId);
+async function territoryOf(reads: Reads, module: AssignedModule, values: Readonly<Record<string, unknown>>): Promise<string | null> {
+  const tree = await reads.tree();
   if (tree.length === 0) return null;
-  const matched =
-    module === 'contacts' || module === 'deals' ? await accountTerritories(tx, organizationId, values['accountId'] as string | null | undefined) : matchTerritories(tree, values);
+  const matched = module === 'contacts' || module === 'deals' ? await reads.accountTerritories(values['accountId'] as string | null | undefined) : matchTerritories(tree, values);
   return deepestTerritories(tree, matched)[0] ?? null;
 }
 
-async function ownerFromEntry(tx: Db, organizationId: string, rule: AssignmentRuleRow, entry: AssignmentEntry, values: Readonly<Record<string, unknown>>): Promise<string | null> {
+/** An entry's pick: an owner, or a rotation whose next turn decides (turns are taken in order, a batch at a time). */
+type Pick = { readonly owner: string } | { readonly rotation: readonly string[]; readonly ruleId: string; readonly slot: string };
+
+async function pickFromEntry(reads: Reads, rule: AssignmentRuleRow, entry: AssignmentEntry, values: Readonly<Record<string, unknown>>): Promise<Pick | null> {
   switch (entry.strategy) {
-    case 'USER':
-      return (await activeUsers(tx, organizationId, entry.userIds))[0] ?? null;
+    case 'USER': {
+      const [owner] = await reads.activeUsers(entry.userIds);
+      return owner ? { owner } : null;
+    }
     case 'ROUND_ROBIN': {
-      const rotation = await activeUsers(tx, organizationId, entry.userIds);
-      if (rotation.length === 0) return null;
-      return rotation[(await takeTurn(tx, organizationId, rule.id, entry.id)) % rotation.length] ?? null;
+      const rotation = await reads.activeUsers(entry.userIds);
+      return rotation.length === 0 ? null : { rotation, ruleId: rule.id, slot: entry.id };
     }
     case 'TERRITORY': {
-      const territoryId = await territoryOf(tx, organizationId, rule.module, values);
+      const territoryId = await territoryOf(reads, rule.module, values);
       if (!territoryId) return null;
-      const members = await tx
-        .select({ userId: territoryUsers.userId })
-        .from(territoryUsers)
-        .where(and(eq(territoryUsers.organizationId, organizationId), eq(territoryUsers.territoryId, territoryId)))
-        .orderBy(asc(territoryUsers.userId));
-      const rotation = await activeUsers(tx, organizationId, members.map((member) => member.userId));
-      if (rotation.length === 0) return null;
-      return rotation[(await takeTurn(tx, organizationId, rule.id, `${entry.id}:${territoryId}`)) % rotation.length] ?? null;
+      const rotation = await reads.activeUsers(await reads.members(territoryId));
+      return rotation.length === 0 ? null : { rotation, ruleId: rule.id, slot: `${entry.id}:${territoryId}` };
     }
     default: {
       const unreachable: never = entry.strategy;
@@ -75,21 +107,57 @@ async function ownerFromEntry(tx: Db, organizationId: string, rule: AssignmentRu
 }
 
 /**
- * The owner the module's active rules give a new record, or null to keep the default (the
- * creator). Rules are tried oldest first; in a rule, the first entry whose criteria hold and that
- * yields an active user decides, else the rule's fallback owner.
+ * Rules are tried oldest first; in a rule, the first entry whose criteria hold and that yields an
+ * active user decides, else the rule's fallback owner.
  */
-export async function assignOwner(tx: Db, organizationId: string, module: AssignedModule, values: Readonly<Record<string, unknown>>): Promise<string | null> {
-  for (const rule of await activeAssignmentRules(tx, organizationId, module)) {
+async function pickFor(reads: Reads, rules: readonly AssignmentRuleRow[], values: Readonly<Record<string, unknown>>): Promise<Pick | null> {
+  for (const rule of rules) {
     for (const entry of rule.entries) {
       if (!allMatch(entry.criteria, values)) continue;
-      const owner = await ownerFromEntry(tx, organizationId, rule, entry, values);
-      if (owner) return owner;
+      const pick = await pickFromEntry(reads, rule, entry, values);
+      if (pick) return pick;
     }
     if (rule.fallbackOwnerId) {
-      const [fallback] = await activeUsers(tx, organizationId, [rule.fallbackOwnerId]);
-      if (fallback) return fallback;
+      const [fallback] = await reads.activeUsers([rule.fallbackOwnerId]);
+      if (fallback) return { owner: fallback };
     }
   }
   return null;
+}
+
+/**
+ * The owners the module's active rules give new records, in order, or null to keep the default
+ * (the creator). Many records (an import) cost the reads of one, and one statement per rotation
+ * for their turns: record n of a rotation gets the turn after record n-1's.
+ */
+export async function assignOwners(tx: Db, organizationId: string, module: AssignedModule, valuesList: readonly Readonly<Record<string, unknown>>[]): Promise<(string | null)[]> {
+  const rules = await activeAssignmentRules(tx, organizationId, module);
+  if (rules.length === 0) return valuesList.map(() => null);
+  const reads = readsOnce(tx, organizationId);
+  const picks: (Pick | null)[] = [];
+  for (const values of valuesList) picks.push(await pickFor(reads, rules, values));
+  const rotations = new Map<string, { ruleId: string; slot: string; count: number; next: number }>();
+  for (const pick of picks) {
+    if (!pick || 'owner' in pick) continue;
+    const key = `${pick.ruleId}\u0000${pick.slot}`;
+    const entry = rotations.get(key) ?? { ruleId: pick.ruleId, slot: pick.slot, count: 0, next: 0 };
+    entry.count += 1;
+    rotations.set(key, entry);
+  }
+  for (const entry of rotations.values()) entry.next = await takeTurns(tx, organizationId, entry.ruleId, entry.slot, entry.count);
+  return picks.map((pick) => {
+    if (!pick) return null;
+    if ('owner' in pick) return pick.owner;
+    const rotation = rotations.get(`${pick.ruleId}\u0000${pick.slot}`);
+    if (!rotation) return null;
+    const turn = rotation.next;
+    rotation.next += 1;
+    return pick.rotation[turn % pick.rotation.length] ?? null;
+  });
+}
+
+/** The owner the module's active rules give one new record, or null to keep the default (the creator). */
+export async function assignOwner(tx: Db, organizationId: string, module: AssignedModule, values: Readonly<Record<string, unknown>>): Promise<string | null> {
+  const [owner] = await assignOwners(tx, organizationId, module, [values]);
+  return owner ?? null;
 }

@@ -1,13 +1,16 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { badInput, conflict, DomainError, labelled } from '../../shared/errors.js';
 import { ACCOUNT } from '../accounts/accounts.kind.js';
 import { ACTIVITY } from '../activities/activities.kind.js';
+import { readScope } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { CONTACT } from '../contacts/contacts.kind.js';
 import { DEAL } from '../deals/deals.kind.js';
 import { LEAD } from '../leads/leads.kind.js';
-import { assertReference, nameOf, type RecordKind, type RecordTable } from '../records/record-store.js';
+import { nameOf, type RecordKind, type RecordTable } from '../records/record-store.js';
 import { normaliseValue, storedColumns, type FieldType } from './field-types.js';
 import { customFieldValues, type CustomFieldRow } from './customization.table.js';
 import { loadModuleConfig, type ModuleConfig } from './module-config.js';
@@ -134,16 +137,84 @@ function checkRequiredStandard(config: ModuleConfig, values: Record<string, unkn
   }
 }
 
-async function checkLookup(tx: Db, viewer: Viewer, field: CustomFieldRow, id: string): Promise<void> {
+/** A LOOKUP value a write names: checked to exist (live, same organisation, visible) before it is stored. */
+export interface LookupReference {
+  readonly field: CustomFieldRow;
+  readonly id: string;
+}
+
+/** The error a missing lookup target gives, on every write path. */
+export function lookupNotFound(field: CustomFieldRow): DomainError {
   const kind = KINDS[field.lookupModule as CustomizableModule];
-  try {
-    await assertReference(tx, viewer, kind, id, `customFields.${field.apiName}`);
-  } catch (error) {
-    if (error instanceof DomainError && error.code === 'NOT_FOUND') {
-      throw new DomainError('NOT_FOUND', labelled`customFields.${field.apiName}: ${nameOf(kind)} not found`, { field: `customFields.${field.apiName}` });
-    }
-    throw error;
+  return new DomainError('NOT_FOUND', labelled`customFields.${field.apiName}: ${nameOf(kind)} not found`, { field: `customFields.${field.apiName}` });
+}
+
+/**
+ * The references among `references` whose record the viewer cannot see (another organisation's,
+ * deleted, out of reach): one statement per target module, however many references.
+ */
+export async function missingLookups(tx: Db, viewer: Viewer, references: readonly LookupReference[]): Promise<LookupReference[]> {
+  const byModule = new Map<CustomizableModule, Set<string>>();
+  for (const reference of references) {
+    const module = reference.field.lookupModule as CustomizableModule;
+    byModule.set(module, (byModule.get(module) ?? new Set()).add(reference.id));
   }
+  const found = new Set<string>();
+  for (const [module, ids] of byModule) {
+    const kind = KINDS[module];
+    const rows = await tx
+      .select({ id: kind.table.id })
+      .from(kind.table as PgTable)
+      .where(and(readScope(viewer, kind.module, kind.table), inArray(kind.table.id, [...ids]), isNull(kind.table.deletedAt)));
+    for (const row of rows) found.add(`${module}:${String(row.id)}`);
+  }
+  return references.filter((reference) => !found.has(`${reference.field.lookupModule}:${reference.id}`));
+}
+
+export interface NormalisedCustomValues {
+  /** As `validateCustomFieldValues` returns them. */
+  readonly values: CustomValues | undefined;
+  /** The LOOKUP values among them, still to be checked with `missingLookups`. */
+  readonly lookups: LookupReference[];
+}
+
+/**
+ * Everything `validateCustomFieldValues` checks that needs no database: types, picklist
+ * membership, defaults and required fields. Bulk writers (imports) call it row by row and check
+ * the lookups of many rows at once.
+ */
+export function normaliseCustomFieldValues(viewer: Viewer, config: ModuleConfig, input: unknown, existing?: CustomValues): NormalisedCustomValues {
+  if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input))) {
+    throw badInput('customFields', 'customFields must be an object keyed by apiName');
+  }
+  const given = (input ?? {}) as Record<string, unknown>;
+  if (existing && input == null) return { values: undefined, lookups: [] };
+  const byName = new Map(config.fields.map((field) => [field.apiName, field]));
+  const normalised: CustomValues = {};
+  const lookups: LookupReference[] = [];
+  for (const [apiName, raw] of Object.entries(given)) {
+    const field = byName.get(apiName);
+    if (!field) throw badInput(`customFields.${apiName}`, `${config.plural} have no field "${apiName}"`);
+    if (!field.active) throw badInput(`customFields.${apiName}`, `${field.label} is deactivated`);
+    // A record keeps a value its field no longer offers (an option removed since) when it is sent back unchanged.
+    if (existing && raw !== null && JSON.stringify(existing[apiName]) === JSON.stringify(raw)) {
+      normalised[apiName] = raw;
+      continue;
+    }
+    const value = normaliseValue({ apiName, type: field.type, options: field.options }, raw, viewer.country);
+    if (value !== null && field.type === 'LOOKUP') lookups.push({ field, id: value as string });
+    normalised[apiName] = value;
+  }
+  const result: CustomValues = {};
+  for (const field of config.fields) {
+    let value: unknown = field.apiName in normalised ? normalised[field.apiName] : existing?.[field.apiName];
+    if (!existing && !(field.apiName in normalised) && field.active && field.defaultValue !== null) value = field.defaultValue;
+    if (field.active && field.required && missing(value) && (!existing || field.apiName in normalised)) {
+      throw badInput(`customFields.${field.apiName}`, `${field.label} is required for every ${config.singular}`);
+    }
+    if (!missing(value)) result[field.apiName] = value;
+  }
+  return { values: result, lookups };
 }
 
 /**
@@ -158,36 +229,10 @@ export async function validateCustomFieldValues(
   input: unknown,
   existing?: CustomValues,
 ): Promise<CustomValues | undefined> {
-  if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input))) {
-    throw badInput('customFields', 'customFields must be an object keyed by apiName');
-  }
-  const given = (input ?? {}) as Record<string, unknown>;
-  if (existing && input == null) return undefined;
-  const byName = new Map(config.fields.map((field) => [field.apiName, field]));
-  const normalised: CustomValues = {};
-  for (const [apiName, raw] of Object.entries(given)) {
-    const field = byName.get(apiName);
-    if (!field) throw badInput(`customFields.${apiName}`, `${config.plural} have no field "${apiName}"`);
-    if (!field.active) throw badInput(`customFields.${apiName}`, `${field.label} is deactivated`);
-    // A record keeps a value its field no longer offers (an option removed since) when it is sent back unchanged.
-    if (existing && raw !== null && JSON.stringify(existing[apiName]) === JSON.stringify(raw)) {
-      normalised[apiName] = raw;
-      continue;
-    }
-    const value = normaliseValue({ apiName, type: field.type, options: field.options }, raw, viewer.country);
-    if (value !== null && field.type === 'LOOKUP') await checkLookup(tx, viewer, field, value as string);
-    normalised[apiName] = value;
-  }
-  const result: CustomValues = {};
-  for (const field of config.fields) {
-    let value: unknown = field.apiName in normalised ? normalised[field.apiName] : existing?.[field.apiName];
-    if (!existing && !(field.apiName in normalised) && field.active && field.defaultValue !== null) value = field.defaultValue;
-    if (field.active && field.required && missing(value) && (!existing || field.apiName in normalised)) {
-      throw badInput(`customFields.${field.apiName}`, `${field.label} is required for every ${config.singular}`);
-    }
-    if (!missing(value)) result[field.apiName] = value;
-  }
-  return result;
+  const { values, lookups } = normaliseCustomFieldValues(viewer, config, input, existing);
+  const [missingOne] = lookups.length > 0 ? await missingLookups(tx, viewer, lookups) : [];
+  if (missingOne) throw lookupNotFound(missingOne.field);
+  return values;
 }
 
 /**
@@ -219,20 +264,45 @@ export async function validateRecordWrite(
 
 const stable = (value: unknown): string => JSON.stringify(value ?? null);
 
-/** Whether a database error is a unique violation (postgres.js and PGlite, possibly wrapped by Drizzle). */
-export function isUniqueViolation(error: unknown): boolean {
-  for (let current: unknown = error; current && typeof current === 'object'; current = (current as { cause?: unknown }).cause) {
-    if ((current as { code?: unknown }).code === '23505') return true;
-  }
-  return false;
+/** The error a value already held by another record of a unique field gives, on every write path. */
+export function uniqueConflict(config: ModuleConfig, field: CustomFieldRow, value: unknown): DomainError {
+  return conflict(`Another ${config.singular} already has ${field.label} "${String(value)}"`, { field: `customFields.${field.apiName}` });
 }
+
+/** How a unique field compares values (the unique index's key). */
+export const uniqueKeyOf = (field: CustomFieldRow, value: unknown): string => storedColumns(field.type as FieldType, value, true).uniqueKey ?? '';
+
+/**
+ * Which records hold the unique `keys` of `field` now, key -> record id: a bulk writer's check
+ * before it writes (the index still decides at the write).
+ */
+export async function uniqueHolders(tx: Db, viewer: Viewer, field: CustomFieldRow, keys: readonly string[]): Promise<Map<string, string>> {
+  const holders = new Map<string, string>();
+  if (keys.length === 0) return holders;
+  const rows = await tx
+    .select({ key: customFieldValues.uniqueKey, recordId: customFieldValues.recordId })
+    .from(customFieldValues)
+    .where(and(eq(customFieldValues.organizationId, viewer.organizationId), eq(customFieldValues.fieldId, field.id), inArray(customFieldValues.uniqueKey, [...new Set(keys)])));
+  for (const row of rows) if (row.key !== null) holders.set(row.key, row.recordId);
+  return holders;
+}
+
+/** One record's custom values before and after a write. */
+export interface CustomValuesChange {
+  readonly recordId: string;
+  readonly before: CustomValues;
+  readonly after: CustomValues;
+}
+
+/** Rows per statement, well under the drivers' parameter limit. */
+const VALUES_PER_STATEMENT = 1000;
 
 /**
  * Writes the typed, indexed copy of a record's changed custom values. A unique field's value is
  * claimed by the unique index, so of two concurrent writes with the same value exactly one
  * commits and the other gets CONFLICT, with no read-then-write race.
  */
-export async function syncCustomFieldValues(
+export function syncCustomFieldValues(
   tx: Db,
   viewer: Viewer,
   config: ModuleConfig | null,
@@ -240,37 +310,58 @@ export async function syncCustomFieldValues(
   before: CustomValues,
   after: CustomValues,
 ): Promise<void> {
-  if (!config) return;
-  const changed = config.fields.filter((field) => stable(before[field.apiName]) !== stable(after[field.apiName]));
-  if (changed.length === 0) return;
-  await tx.delete(customFieldValues).where(
-    and(
-      eq(customFieldValues.organizationId, viewer.organizationId),
-      eq(customFieldValues.recordId, recordId),
-      inArray(
-        customFieldValues.fieldId,
-        changed.map((field) => field.id),
-      ),
-    ),
-  );
-  const rows = changed
-    .filter((field) => !missing(after[field.apiName]))
-    .map((field) => ({
-      organizationId: viewer.organizationId,
-      fieldId: field.id,
-      recordId,
-      field,
-      ...storedColumns(field.type as FieldType, after[field.apiName], field.isUnique),
-    }));
-  const plain = rows.filter((row) => !row.field.isUnique).map(({ field: _field, ...row }) => row);
-  if (plain.length > 0) await tx.insert(customFieldValues).values(plain);
-  // One statement per unique field, so a violation names its field.
-  for (const { field, ...row } of rows.filter((candidate) => candidate.field.isUnique)) {
-    try {
-      await tx.insert(customFieldValues).values(row);
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      throw conflict(`Another ${config.singular} already has ${field.label} "${String(after[field.apiName])}"`, { field: `customFields.${field.apiName}` });
+  return syncManyCustomFieldValues(tx, viewer, config, [{ recordId, before, after }]);
+}
+
+/**
+ * `syncCustomFieldValues` for many records at once (imports): a constant number of statements
+ * per batch for new records; a record whose values change loses its old rows first.
+ */
+export async function syncManyCustomFieldValues(tx: Db, viewer: Viewer, config: ModuleConfig | null, changes: readonly CustomValuesChange[]): Promise<void> {
+  if (!config || config.fields.length === 0) return;
+  type Stored = { organizationId: string; fieldId: string; recordId: string } & ReturnType<typeof storedColumns>;
+  const plain: Stored[] = [];
+  const unique = new Map<CustomFieldRow, { row: Stored; value: unknown }[]>();
+  for (const { recordId, before, after } of changes) {
+    const changed = config.fields.filter((field) => stable(before[field.apiName]) !== stable(after[field.apiName]));
+    if (changed.length === 0) continue;
+    if (changed.some((field) => !missing(before[field.apiName]))) {
+      await tx.delete(customFieldValues).where(
+        and(
+          eq(customFieldValues.organizationId, viewer.organizationId),
+          eq(customFieldValues.recordId, recordId),
+          inArray(
+            customFieldValues.fieldId,
+            changed.map((field) => field.id),
+          ),
+        ),
+      );
+    }
+    for (const field of changed) {
+      const value = after[field.apiName];
+      if (missing(value)) continue;
+      const row = { organizationId: viewer.organizationId, fieldId: field.id, recordId, ...storedColumns(field.type as FieldType, value, field.isUnique) };
+      if (field.isUnique) unique.set(field, [...(unique.get(field) ?? []), { row, value }]);
+      else plain.push(row);
+    }
+  }
+  // A batch (an import's records) as one parameter: statement building would cost more than the insert.
+  if (plain.length > 20) await insertRows(tx, customFieldValues, plain, false);
+  else if (plain.length > 0) await tx.insert(customFieldValues).values(plain);
+  // One statement per unique field, so a refused value names its field; a value the index
+  // already holds is not inserted (and not returned), which names the value too.
+  for (const [field, entries] of unique) {
+    for (let start = 0; start < entries.length; start += VALUES_PER_STATEMENT) {
+      const slice = entries.slice(start, start + VALUES_PER_STATEMENT);
+      const inserted = await tx
+        .insert(customFieldValues)
+        .values(slice.map((entry) => entry.row))
+        .onConflictDoNothing()
+        .returning({ recordId: customFieldValues.recordId });
+      if (inserted.length === slice.length) continue;
+      const written = new Set(inserted.map((row) => row.recordId));
+      const refused = slice.find((entry) => !written.has(entry.row.recordId));
+      throw uniqueConflict(config, field, refused?.value);
     }
   }
 }

@@ -15,6 +15,8 @@ import { dealValues, insertDeal } from '../deals/deals.service.js';
 import { LEAD } from '../leads/leads.kind.js';
 import { insertImportedLeads, leadValues } from '../leads/leads.service.js';
 import type { RecordKind, RecordTable } from '../records/record-store.js';
+import type { ModuleConfig } from '../customization/module-config.js';
+import { syncManyCustomFieldValues } from '../customization/record-validation.js';
 
 /**
  * What an import needs of each module: its importable fields (with the header names other tools
@@ -35,6 +37,12 @@ export interface ImportField {
   readonly synonyms: readonly string[];
 }
 
+/** A validated row: the API input its cells make and the column values of a new record. */
+export interface ImportedRow {
+  readonly input: Record<string, unknown>;
+  readonly values: Record<string, unknown>;
+}
+
 export interface ImportModule {
   readonly module: ImportModuleName & CrmModule;
   readonly kind: RecordKind<RecordTable>;
@@ -43,8 +51,8 @@ export interface ImportModule {
   readonly matchFields: readonly string[];
   /** The module's create validation: normalised column values, or a DomainError naming the field. */
   validate(viewer: Viewer, input: Record<string, unknown>): Record<string, unknown>;
-  /** Writes validated rows; returns the new records' ids in order. */
-  insert(tx: Db, viewer: Viewer, rows: readonly { input: Record<string, unknown>; values: Record<string, unknown> }[], timelineData: Record<string, unknown>): Promise<string[]>;
+  /** Writes validated rows (their custom values too); returns the new records' ids in order. */
+  insert(tx: Db, viewer: Viewer, rows: readonly ImportedRow[], timelineData: Record<string, unknown>, config: ModuleConfig): Promise<string[]>;
 }
 
 // The field's own name is the last resort: "title" must not beat Outlook's "Job Title".
@@ -75,8 +83,29 @@ const REVENUE = field('annualRevenue', 'text', 'annual revenue', 'revenue');
 const EMPLOYEES = field('employees', 'int', 'no. of employees', 'no of employees', 'number of employees', 'employees', 'employee count');
 const WEBSITE = field('website', 'text', 'website', 'web page', 'website url', 'website 1 - value', 'web site', 'homepage');
 
-const ids = (rows: readonly { id: string }[]): string[] => rows.map((row) => row.id);
-const valuesOf = (rows: readonly { values: Record<string, unknown> }[]) => rows.map((row) => row.values);
+type BulkInsert = (tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>) => Promise<{ id: string; customFields: Record<string, unknown> }[]>;
+
+/**
+ * Modules whose imports write rows in one statement per batch: the records, then their custom
+ * values' typed copy in a few statements more (what a single create does with syncCustomFieldValues).
+ */
+const bulkInsert =
+  (insert: BulkInsert): ImportModule['insert'] =>
+  async (tx, viewer, rows, timelineData, config) => {
+    const created = await insert(
+      tx,
+      viewer,
+      rows.map((row) => row.values),
+      timelineData,
+    );
+    await syncManyCustomFieldValues(
+      tx,
+      viewer,
+      config,
+      created.map((record) => ({ recordId: record.id, before: {}, after: record.customFields })),
+    );
+    return created.map((record) => record.id);
+  };
 
 export const IMPORT_MODULE: Readonly<Record<ImportModuleName, ImportModule>> = {
   leads: {
@@ -95,7 +124,7 @@ export const IMPORT_MODULE: Readonly<Record<ImportModuleName, ImportModule>> = {
     ],
     matchFields: ['email', 'phone', 'mobile'],
     validate: (viewer, input) => leadValues(viewer, input as CreateLeadInput),
-    insert: async (tx, viewer, rows, timelineData) => ids(await insertImportedLeads(tx, viewer, valuesOf(rows), timelineData)),
+    insert: bulkInsert(insertImportedLeads),
   },
   contacts: {
     module: 'contacts',
@@ -103,7 +132,7 @@ export const IMPORT_MODULE: Readonly<Record<ImportModuleName, ImportModule>> = {
     fields: [...PERSON, field('department', 'text', 'department'), LEAD_SOURCE, ...ADDRESS],
     matchFields: ['email', 'phone', 'mobile'],
     validate: (viewer, input) => contactValues(viewer, input as CreateContactInput),
-    insert: async (tx, viewer, rows, timelineData) => ids(await insertImportedContacts(tx, viewer, valuesOf(rows), timelineData)),
+    insert: bulkInsert(insertImportedContacts),
   },
   accounts: {
     module: 'accounts',
@@ -122,7 +151,7 @@ export const IMPORT_MODULE: Readonly<Record<ImportModuleName, ImportModule>> = {
     ],
     matchFields: ['name', 'website', 'phone'],
     validate: (viewer, input) => accountValues(viewer, input as CreateAccountInput),
-    insert: async (tx, viewer, rows, timelineData) => ids(await insertImportedAccounts(tx, viewer, valuesOf(rows), timelineData)),
+    insert: bulkInsert(insertImportedAccounts),
   },
   deals: {
     module: 'deals',
@@ -188,8 +217,8 @@ function scalar(fieldName: string, parse: (value: unknown) => unknown, raw: stri
   }
 }
 
-/** Tags as other tools write them: separated by commas or semicolons, often quoted. */
-const splitTags = (raw: string): string[] =>
+/** Tags (and multi-picklist values) as other tools write them: separated by commas or semicolons, often quoted. */
+export const splitList = (raw: string): string[] =>
   raw
     .split(/[,;]/)
     .map((tag) => tag.trim().replace(/^"+|"+$/g, '').trim())
@@ -216,7 +245,7 @@ export function cellValue(importField: ImportField, raw: string): unknown {
       if (!/^-?\d+$/.test(text.replace(/[\s,]/g, ''))) throw badInput(importField.name, `${importField.name} must be a whole number`);
       return Number(text.replace(/[\s,]/g, ''));
     case 'tags':
-      return splitTags(text);
+      return splitList(text);
     case 'date':
       return scalar(importField.name, (value) => DateScalar.parseValue(value), text);
     case 'datetime':

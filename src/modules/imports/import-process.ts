@@ -1,24 +1,28 @@
-import { loadModuleConfig } from '../customization/module-config.js';
-import type { CustomizableModule } from '../customization/standard-fields.js';
 import { isNull } from 'drizzle-orm';
+import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
+import { DomainError } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { CONTACT } from '../contacts/contacts.kind.js';
+import { loadModuleConfig } from '../customization/module-config.js';
+import { lookupNotFound, missingLookups, syncCustomFieldValues, uniqueConflict, uniqueHolders, uniqueKeyOf, validateCustomFieldValues } from '../customization/record-validation.js';
+import type { CustomizableModule } from '../customization/standard-fields.js';
 import { leads } from '../leads/leads.table.js';
 import { findLiveByKeys } from '../records/record-match.js';
 import { lockRecord, saveChanges, type RecordKind, type RecordTable } from '../records/record-store.js';
 import type { CsvFormat } from './csv-format.js';
 import { readFile } from './import-file.js';
-import { compileMapping, matchKey, validateRow, type CompiledMapping, type RowResult } from './import-rows.js';
+import { compileMapping, matchKey, rowError, validateRow, type CompiledMapping, type RowResult } from './import-rows.js';
 import { importModule } from './import-modules.js';
 import { importRecords, type ImportCounts, type ImportErrorEntry, type ImportRow } from './imports.table.js';
 
 /** Rows validated, checked for duplicates and written together. */
-export const BATCH_ROWS = 500;
+export const BATCH_ROWS = 1000;
 /** Errors kept in memory (and stored for errors.csv) per run; beyond that only counted. */
 export const MAX_KEPT_ERRORS = 10_000;
 
-export type ProcessMode = 'preview' | 'validate' | 'write';
+/** `preview`: every check, nothing written. `write` (inside the import's transaction): the same, and the writes. */
+export type ProcessMode = 'preview' | 'write';
 
 export interface ProcessResult {
   readonly counts: ImportCounts;
@@ -28,100 +32,214 @@ export interface ProcessResult {
 
 export interface Progress {
   readonly rowsRead: number;
+  readonly rowsWritten: number;
   readonly rowsFailed: number;
   readonly bytesRead: number;
 }
 
+export interface ProcessOptions {
+  /** Called every 2,000 rows. */
+  readonly onProgress?: (progress: Progress) => Promise<void>;
+  /** More rows than this (the plan's limit) stop the run with PLAN_LIMIT. */
+  readonly maxRows?: number | undefined;
+  /** `write` mode, all or nothing: from the first bad row on, rows are only checked (the caller rolls back). */
+  readonly stopWritingOnError?: boolean;
+}
+
 type Valid = Extract<RowResult, { ok: true }>;
 
-/** What the import knows about a match key: a record that existed before, or one it created. */
+/**
+ * What the import knows about a match key: a record that existed before (id null: a contact
+ * that makes a lead a duplicate, never updated), or one it created (id null in a preview).
+ */
 type Seen = { readonly id: string | null; readonly existing: boolean };
+
+/** What a run carries from batch to batch. */
+interface Run {
+  readonly db: Db;
+  readonly viewer: Viewer;
+  readonly row: ImportRow;
+  readonly mapping: CompiledMapping;
+  readonly matchField: string;
+  mode: ProcessMode;
+  readonly counts: ImportCounts;
+  readonly errors: ImportErrorEntry[];
+  readonly seen: Map<string, Seen>;
+  /** Unique custom values the file's accepted rows hold: field and key -> the record they go to. */
+  readonly claims: Map<string, string>;
+}
 
 export function formatOf(row: ImportRow): CsvFormat {
   return { encoding: (row.encoding ?? 'utf8') as CsvFormat['encoding'], delimiter: (row.delimiter ?? ',') as CsvFormat['delimiter'], headerLine: row.headerLine };
 }
 
+function failRow(run: Run, error: ImportErrorEntry): void {
+  run.counts.rowsFailed += 1;
+  if (run.errors.length < MAX_KEPT_ERRORS) run.errors.push(error);
+}
+
+/** A row that passed the per-row checks and fails a batch check (a lookup, a unique value). */
+function rejectRow(run: Run, valid: Valid, error: DomainError): void {
+  run.counts.rowsValid -= 1;
+  failRow(run, rowError(run.mapping, valid.row, error));
+}
+
 /**
- * Reads the stored file once and runs every row through the API's validation; in `preview` and
- * `write` modes it also applies the duplicate policy per batch, and in `write` mode (inside the
- * import's transaction) it writes: creates in batches, updates record by record with the
- * before-image kept for undo.
+ * Reads the stored file once and runs every row through the API's validation, then per batch the
+ * checks that need the database (lookups, unique custom values, within the file too) and the
+ * duplicate policy; in `write` mode (inside the import's transaction) it also writes: creates in
+ * batches, updates record by record with the before-image kept for undo.
  */
-export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: ProcessMode, onProgress?: (progress: Progress) => Promise<void>): Promise<ProcessResult> {
+export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: ProcessMode, options: ProcessOptions = {}): Promise<ProcessResult> {
+  const { onProgress, maxRows, stopWritingOnError = false } = options;
   const module = importModule(row.module);
   const mapping = compileMapping(module, row.headers, row.mapping, await loadModuleConfig(db, row.organizationId, module.module as CustomizableModule));
-  const matchField = row.matchField ?? module.matchFields[0] ?? 'email';
-  const counts: ImportCounts = { rowsRead: 0, rowsValid: 0, rowsFailed: 0, created: 0, updated: 0, skipped: 0 };
-  const errors: ImportErrorEntry[] = [];
-  const seen = new Map<string, Seen>();
+  const run: Run = {
+    db,
+    viewer,
+    row,
+    mapping,
+    matchField: row.matchField ?? module.matchFields[0] ?? 'email',
+    mode,
+    counts: { rowsRead: 0, rowsValid: 0, rowsFailed: 0, created: 0, updated: 0, skipped: 0 },
+    errors: [],
+    seen: new Map(),
+    claims: new Map(),
+  };
   const reader = readFile(db, row.organizationId, row.id, formatOf(row));
   let batch: Valid[] = [];
+  // The batch the database is working on while the next one is read and validated (the CPU and
+  // the database work at once); batches still apply one after the other, in file order.
+  let applying: Promise<void> = Promise.resolve();
 
   const flush = async (): Promise<void> => {
+    await applying;
     if (batch.length === 0) return;
     const current = batch;
     batch = [];
-    if (mode === 'validate') return;
-    await applyBatch(db, viewer, row, mapping, matchField, mode, current, seen, counts);
+    if (stopWritingOnError && run.counts.rowsFailed > 0) run.mode = 'preview';
+    applying = withLiveLookups(run, current).then((live) => applyBatch(run, live));
+    // Awaited at the next flush; until then a failure must not count as unhandled.
+    applying.catch(() => undefined);
   };
 
   for await (const parsed of reader.rows) {
-    counts.rowsRead += 1;
+    run.counts.rowsRead += 1;
+    if (maxRows !== undefined && run.counts.rowsRead > maxRows) {
+      throw new DomainError('PLAN_LIMIT', `PLAN_LIMIT: the ${viewer.plan} plan imports at most ${maxRows} rows per file (importRows)`, { limit: 'importRows' });
+    }
     const result = validateRow(viewer, mapping, parsed.row, parsed.cells);
     if (result.ok) {
-      counts.rowsValid += 1;
+      run.counts.rowsValid += 1;
       batch.push(result);
       if (batch.length >= BATCH_ROWS) await flush();
     } else {
-      counts.rowsFailed += 1;
-      if (errors.length < MAX_KEPT_ERRORS) errors.push(result.error);
+      failRow(run, result.error);
     }
-    if (onProgress && counts.rowsRead % 2000 === 0) await onProgress({ rowsRead: counts.rowsRead, rowsFailed: counts.rowsFailed, bytesRead: reader.bytesRead() });
+    if (onProgress && run.counts.rowsRead % 2000 === 0) {
+      await onProgress({ rowsRead: run.counts.rowsRead, rowsWritten: run.counts.created + run.counts.updated, rowsFailed: run.counts.rowsFailed, bytesRead: reader.bytesRead() });
+    }
   }
   await flush();
-  return { counts, errors, errorCount: counts.rowsFailed };
+  await applying;
+  // Batch checks report after the rows' own checks: back in row order.
+  run.errors.sort((a, b) => a.row - b.row);
+  return { counts: run.counts, errors: run.errors, errorCount: run.counts.rowsFailed };
 }
 
-async function existingMatches(db: Db, viewer: Viewer, row: ImportRow, mapping: CompiledMapping, matchField: string, keys: string[]) {
-  const kind = mapping.module.kind;
-  const isLead = mapping.module.module === 'leads';
+/** The batch's rows whose lookups name live records the importer can see (one statement per target module). */
+async function withLiveLookups(run: Run, batch: Valid[]): Promise<Valid[]> {
+  const references = batch.flatMap((valid) => valid.lookups);
+  if (references.length === 0) return batch;
+  const missing = new Set((await missingLookups(run.db, run.viewer, references)).map((reference) => `${reference.field.id}:${reference.id}`));
+  if (missing.size === 0) return batch;
+  return batch.filter((valid) => {
+    const bad = valid.lookups.find((reference) => missing.has(`${reference.field.id}:${reference.id}`));
+    if (bad) rejectRow(run, valid, lookupNotFound(bad.field));
+    return !bad;
+  });
+}
+
+async function existingMatches(run: Run, keys: string[]) {
+  const kind = run.mapping.module.kind;
+  const isLead = run.mapping.module.module === 'leads';
   // The API's own duplicate rule for leads: an open (unconverted) lead, or a contact, with the email.
-  const own = await findLiveByKeys(db, viewer, kind, matchField, keys, isLead ? isNull(leads.convertedAt) : undefined);
+  const own = await findLiveByKeys(run.db, run.viewer, kind, run.matchField, keys, isLead ? isNull(leads.convertedAt) : undefined);
   const elsewhere =
-    isLead && matchField === 'email' && row.duplicatePolicy !== 'CREATE_ANYWAY'
-      ? await findLiveByKeys(db, viewer, CONTACT as unknown as RecordKind<RecordTable>, 'email', keys.filter((key) => !own.has(key)))
+    isLead && run.matchField === 'email' && run.row.duplicatePolicy !== 'CREATE_ANYWAY'
+      ? await findLiveByKeys(run.db, run.viewer, CONTACT as unknown as RecordKind<RecordTable>, 'email', keys.filter((key) => !own.has(key)))
       : new Map<string, string>();
   return { own, elsewhere };
 }
 
-async function applyBatch(
-  db: Db,
-  viewer: Viewer,
-  row: ImportRow,
-  mapping: CompiledMapping,
-  matchField: string,
-  mode: 'preview' | 'write',
-  batch: Valid[],
-  seen: Map<string, Seen>,
-  counts: ImportCounts,
-): Promise<void> {
+const customOf = (valid: Valid): Record<string, unknown> => valid.values['customFields'] as Record<string, unknown>;
+const givenOf = (valid: Valid): Record<string, unknown> => valid.input['customFields'] as Record<string, unknown>;
+
+/**
+ * Unique custom values, as the unique index would judge them: a value another record holds (in
+ * the database, or an earlier row of the file going to another record) refuses the row. A row
+ * that updates a record may keep that record's own value.
+ */
+async function uniqueChecker(run: Run, batch: readonly Valid[]) {
+  const { mapping } = run;
+  const holders = new Map<string, Map<string, string>>();
+  for (const field of mapping.uniqueFields) {
+    const keys = batch.flatMap((valid) => {
+      const value = customOf(valid)[field.apiName];
+      return value === undefined ? [] : [uniqueKeyOf(field, value)];
+    });
+    holders.set(field.id, await uniqueHolders(run.db, run.viewer, field, keys));
+  }
+  const claimsOf = (valid: Valid, update: boolean) =>
+    mapping.uniqueFields.flatMap((field) => {
+      // An update writes only the cells it has; a create writes defaults too.
+      const value = update && !(field.apiName in givenOf(valid)) ? undefined : customOf(valid)[field.apiName];
+      return value === undefined ? [] : [{ field, value, claim: `${field.id}\u0000${uniqueKeyOf(field, value)}` }];
+    });
+  return {
+    /** The first unique value of the row another record holds, as the API's CONFLICT; else claims the row's values. */
+    claim(valid: Valid, key: string | null, update: boolean): DomainError | null {
+      const target = key === null ? null : (run.seen.get(key)?.id ?? null);
+      const ref = key ?? `#${valid.row}`;
+      const claims = claimsOf(valid, update);
+      for (const { field, value, claim } of claims) {
+        const holder = holders.get(field.id)?.get(claim.slice(field.id.length + 1));
+        const claimed = run.claims.get(claim);
+        if ((holder !== undefined && holder !== target) || (claimed !== undefined && claimed !== ref)) return uniqueConflict(mapping.config, field, value);
+      }
+      for (const { claim } of claims) run.claims.set(claim, ref);
+      return null;
+    },
+  };
+}
+
+async function applyBatch(run: Run, batch: Valid[]): Promise<void> {
+  const { row, mapping, counts, seen } = run;
   const policy = row.duplicatePolicy;
-  const keys = [...new Set(batch.flatMap((valid) => matchKey(valid.values, matchField) ?? []))].filter((key) => !seen.has(key));
-  const { own, elsewhere } = policy === 'CREATE_ANYWAY' ? { own: new Map<string, string>(), elsewhere: new Map<string, string>() } : await existingMatches(db, viewer, row, mapping, matchField, keys);
+  const keys = [...new Set(batch.flatMap((valid) => matchKey(valid.values, run.matchField) ?? []))].filter((key) => !seen.has(key));
+  const { own, elsewhere } = policy === 'CREATE_ANYWAY' ? { own: new Map<string, string>(), elsewhere: new Map<string, string>() } : await existingMatches(run, keys);
   for (const [key, id] of own) seen.set(key, { id, existing: true });
   for (const key of elsewhere.keys()) if (!seen.has(key)) seen.set(key, { id: null, existing: true });
+  const unique = mapping.uniqueFields.length > 0 ? await uniqueChecker(run, batch) : null;
 
   let creates: Valid[] = [];
   const createKeys: (string | null)[] = [];
   const writeCreates = async (): Promise<void> => {
     if (creates.length === 0) return;
-    if (mode === 'write') {
-      const ids = await mapping.module.insert(db, viewer, creates, { importId: row.id });
-      await db.insert(importRecords).values(ids.map((recordId) => ({ organizationId: row.organizationId, importId: row.id, recordId, action: 'CREATED' })));
+    if (run.mode === 'write') {
+      const ids = await mapping.module.insert(run.db, run.viewer, creates, { importId: row.id }, mapping.config);
+      await insertRows(
+        run.db,
+        importRecords,
+        ids.map((recordId) => ({ organizationId: row.organizationId, importId: row.id, recordId, action: 'CREATED' })),
+        false,
+      );
       ids.forEach((id, index) => {
         const key = createKeys[index];
         if (key) seen.set(key, { id, existing: false });
       });
+    } else {
+      for (const key of createKeys) if (key) seen.set(key, { id: null, existing: false });
     }
     counts.created += creates.length;
     creates = [];
@@ -129,37 +247,56 @@ async function applyBatch(
   };
 
   for (const valid of batch) {
-    const key = policy === 'CREATE_ANYWAY' ? null : matchKey(valid.values, matchField);
+    const key = policy === 'CREATE_ANYWAY' ? null : matchKey(valid.values, run.matchField);
     const pendingIndex = key === null ? -1 : createKeys.indexOf(key);
     const match = key === null ? undefined : seen.get(key);
     if (!match && pendingIndex < 0) {
+      const conflict = unique?.claim(valid, key, false);
+      if (conflict) {
+        rejectRow(run, valid, conflict);
+        continue;
+      }
       creates.push(valid);
       createKeys.push(key);
       continue;
     }
-    if (policy === 'SKIP' || (match && match.id === null)) {
+    if (policy === 'SKIP' || (match && match.id === null && match.existing)) {
       counts.skipped += 1;
       continue;
     }
     // UPDATE: a record that existed, or one this import created from an earlier row.
+    const conflict = unique?.claim(valid, key, true);
+    if (conflict) {
+      rejectRow(run, valid, conflict);
+      continue;
+    }
     if (pendingIndex >= 0) await writeCreates();
     const target = key === null ? undefined : seen.get(key);
-    if (mode === 'write' && target?.id) await updateRecord(db, viewer, row, mapping, target.id, valid.values);
+    if (run.mode === 'write' && target?.id) await updateRecord(run, target.id, valid);
     counts.updated += 1;
   }
   await writeCreates();
 }
 
-async function updateRecord(db: Db, viewer: Viewer, row: ImportRow, mapping: CompiledMapping, id: string, values: Record<string, unknown>): Promise<void> {
+async function updateRecord(run: Run, id: string, valid: Valid): Promise<void> {
+  const { db, viewer, row, mapping } = run;
   const kind = mapping.module.kind;
-  const current = await lockRecord(db, viewer, kind, id);
+  const current = (await lockRecord(db, viewer, kind, id)) as Record<string, unknown>;
   // An update sets only the mapped columns that have a value: an empty cell never clears a field.
   const changes: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(values)) if (mapping.mappedFields.has(field) && value !== null && value !== undefined) changes[field] = value;
+  for (const [field, value] of Object.entries(valid.values)) if (mapping.mappedFields.has(field) && value !== null && value !== undefined) changes[field] = value;
   const before: Record<string, unknown> = {};
-  for (const field of Object.keys(changes)) before[field] = (current as Record<string, unknown>)[field] ?? null;
-  const { changes: changed } = await saveChanges(db, viewer, kind, current, changes, { importId: row.id }, 'import');
+  for (const field of Object.keys(changes)) before[field] = current[field] ?? null;
+  // Custom values through the API's update validation, merged into the record's own.
+  const currentCustom = (current['customFields'] ?? {}) as Record<string, unknown>;
+  const given = givenOf(valid);
+  if (Object.keys(given).length > 0) {
+    changes['customFields'] = await validateCustomFieldValues(db, viewer, mapping.config, given, currentCustom);
+    before['customFields'] = Object.fromEntries(Object.keys(given).map((apiName) => [apiName, currentCustom[apiName] ?? null]));
+  }
+  const { row: updated, changes: changed } = await saveChanges(db, viewer, kind, current as Awaited<ReturnType<typeof lockRecord>>, changes, { importId: row.id }, 'import');
   if (changed.length === 0) return;
+  await syncCustomFieldValues(db, viewer, mapping.config, id, currentCustom, ((updated as Record<string, unknown>)['customFields'] ?? {}) as Record<string, unknown>);
   await db
     .insert(importRecords)
     .values({ organizationId: row.organizationId, importId: row.id, recordId: id, action: 'UPDATED', before })

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { Config } from '../../config.js';
-import type { Db } from '../../db/database.js';
+import { hasConcurrentConnections, type Db } from '../../db/database.js';
 import { batchRecordEvents, inTransaction, publish } from '../../db/transaction.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { DomainError } from '../../shared/errors.js';
@@ -35,7 +35,8 @@ async function viewerOf(db: Db, row: ImportRow): Promise<Viewer | null> {
   return systemViewer(user, organization);
 }
 
-const percentageOf = (row: ImportRow, bytesRead: number): number => (row.fileBytes === 0 ? 50 : Math.min(50, Math.floor((bytesRead / row.fileBytes) * 50)));
+/** Progress while reading, up to `upTo` percent. */
+const percentageOf = (row: ImportRow, bytesRead: number, upTo: number): number => (row.fileBytes === 0 ? upTo : Math.min(upTo, Math.floor((bytesRead / row.fileBytes) * upTo)));
 
 /** A progress event in a short transaction of its own (never inside the import's transaction). */
 async function announce(db: Db, row: ImportRow, status: string, progress: ImportProgressData): Promise<void> {
@@ -63,11 +64,25 @@ async function finish(tx: Db, row: ImportRow, status: 'COMPLETED' | 'FAILED', re
   });
 }
 
+/** What a failed run reports: the rows read and refused; nothing was written. */
+const nothingWritten = (result: ProcessResult): ProcessResult => ({ ...result, counts: { ...result.counts, created: 0, updated: 0, skipped: 0 } });
+
+/** Thrown inside the writing transaction to roll it back when all-or-nothing found bad rows. */
+class BadRows extends Error {
+  constructor(readonly result: ProcessResult) {
+    super('the import has bad rows');
+  }
+}
+
 /**
- * The import itself. A first pass validates every row (outside any transaction, announcing
- * progress); then one transaction writes everything and marks the import COMPLETED, so a crash
- * leaves nothing behind and the job's retry starts over, and a run that finds the import already
- * finished (under the import row's lock) does nothing: an import id is imported once.
+ * The import itself, in one transaction that writes everything and marks the import COMPLETED,
+ * so a crash leaves nothing behind and the job's retry starts over, and a run that finds the
+ * import already finished (under the import row's lock) does nothing: an import id is imported
+ * once. By default a bad row rolls everything back and the import FAILS with every row's error.
+ *
+ * On PostgreSQL the rows are read once: progress goes out on other connections while the
+ * transaction writes. PGlite has one connection, so nothing can be announced while the
+ * transaction is open: a first pass checks every row (announcing progress), a second writes.
  */
 export async function runImport(db: Db, job: ImportJob): Promise<void> {
   const row = await loadImport(db, job);
@@ -81,37 +96,51 @@ export async function runImport(db: Db, job: ImportJob): Promise<void> {
       await finish(tx, locked, 'FAILED', empty, [{ row: 0, column: null, field, message }]);
     });
   };
+  const failWith = (result: ProcessResult): Promise<void> =>
+    inTransaction(db, async (tx) => {
+      const locked = await loadImport(tx, job, true);
+      if (locked?.status !== 'RUNNING') return;
+      await finish(tx, locked, 'FAILED', nothingWritten(result));
+    });
   if (!viewer) return fail('The user who started this import is no longer active');
   if (viewer.paused) return fail('The organisation is paused');
   await db.update(imports).set({ status: 'RUNNING' }).where(and(eq(imports.organizationId, row.organizationId), eq(imports.id, row.id)));
   const running = { ...row, status: 'RUNNING' };
   await announce(db, running, 'RUNNING', { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, percentage: 0 });
+  const maxRows = planOf(viewer.plan).limits['importRows'];
+  const onePass = hasConcurrentConnections(db);
 
-  const checked = await processRows(db, viewer, running, 'validate', (progress) =>
-    announce(db, running, 'RUNNING', { rowsRead: progress.rowsRead, rowsWritten: 0, rowsFailed: progress.rowsFailed, percentage: percentageOf(running, progress.bytesRead) }),
-  );
-  const limit = planOf(viewer.plan).limits['importRows'];
-  if (limit !== undefined && checked.counts.rowsRead > limit) return fail(`PLAN_LIMIT: the ${viewer.plan} plan imports at most ${limit} rows per file (importRows)`);
-  if (checked.errorCount > 0 && !running.keepGoodRows) {
-    // All or nothing: nothing is written, the report says why.
-    await inTransaction(db, async (tx) => {
-      const locked = await loadImport(tx, job, true);
-      if (locked?.status !== 'RUNNING') return;
-      await finish(tx, locked, 'FAILED', checked);
-    });
-    return;
-  }
-  await announce(db, running, 'RUNNING', { rowsRead: checked.counts.rowsRead, rowsWritten: 0, rowsFailed: checked.counts.rowsFailed, percentage: 50 });
   try {
+    if (!onePass) {
+      const checked = await processRows(db, viewer, running, 'preview', {
+        maxRows,
+        onProgress: (progress) =>
+          announce(db, running, 'RUNNING', { rowsRead: progress.rowsRead, rowsWritten: 0, rowsFailed: progress.rowsFailed, percentage: percentageOf(running, progress.bytesRead, 50) }),
+      });
+      if (checked.errorCount > 0 && !running.keepGoodRows) return await failWith(checked);
+      await announce(db, running, 'RUNNING', { rowsRead: checked.counts.rowsRead, rowsWritten: 0, rowsFailed: checked.counts.rowsFailed, percentage: 50 });
+    }
     await inTransaction(db, async (tx) => {
       const locked = await loadImport(tx, job, true);
       if (locked?.status !== 'RUNNING') return;
       const events = batchRecordEvents(tx, IMPORT_TOPIC);
-      const result = await processRows(tx, viewer, locked, 'write');
+      const result = await processRows(tx, viewer, locked, 'write', {
+        maxRows,
+        stopWritingOnError: !locked.keepGoodRows,
+        ...(onePass
+          ? {
+              onProgress: (progress) =>
+                announce(db, running, 'RUNNING', { rowsRead: progress.rowsRead, rowsWritten: progress.rowsWritten, rowsFailed: progress.rowsFailed, percentage: percentageOf(running, progress.bytesRead, 99) }),
+            }
+          : {}),
+      });
+      // All or nothing (and, after a first pass, something changed since: a concurrent write took a unique value).
+      if (result.errorCount > 0 && !locked.keepGoodRows) throw new BadRows(result);
       await finish(tx, locked, 'COMPLETED', result, [], events());
     });
   } catch (error) {
-    // A rule the data breaks (a reference, a permission): the import fails with the reason.
+    if (error instanceof BadRows) return failWith(error.result);
+    // A rule the data breaks (a reference, a permission, the plan's limit): the import fails with the reason.
     // Anything else (the database went away) is thrown: the job is retried from the start.
     if (error instanceof DomainError) return fail(error.message, typeof error.details['field'] === 'string' ? error.details['field'] : null);
     throw error;

@@ -34,6 +34,7 @@ export const importResolvers: Resolvers = {
     delimiter: (row) => (row.delimiter ? (DELIMITER_NAMES[row.delimiter] ?? row.delimiter) : null),
     mapping: (row) => row.mapping.map((entry) => ({ column: entry.column, field: entry.field, customField: entry.customField ?? null })),
     availableFields: (row) => importModule(row.module).fields.map((field) => field.name),
+    availableCustomFields: async (row, _args, ctx) => (await signedIn(ctx).loaders.customization.activeFields.load(row.module)).map((field) => field.apiName),
     duplicatePolicy: (row) => row.duplicatePolicy as DuplicatePolicy,
     counts: (row) => row.counts ?? null,
     errorsUrl: (row, _args, ctx) => `${ctx.deps.config.publicUrl}/imports/${row.id}/errors.csv`,

@@ -7,8 +7,10 @@ import { requiredText } from '../../shared/validation.js';
 import { assertCan, assertWritable, readScope, recordScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
+import { activeFieldsOf, loadModuleConfig, type ModuleConfig } from '../customization/module-config.js';
+import { syncCustomFieldValues } from '../customization/record-validation.js';
+import type { CustomizableModule } from '../customization/standard-fields.js';
 import { lockRecord, saveChanges, setDeleted } from '../records/record-store.js';
-import { customFieldImport } from './custom-field-hook.js';
 import { readHeaders, storeFile } from './import-file.js';
 import { importModule, type ImportModuleName } from './import-modules.js';
 import { processRows, type ProcessResult } from './import-process.js';
@@ -63,7 +65,7 @@ export async function uploadImportFile(s: Session, id: string, file: AsyncIterab
   if (headers.length === 0 || headers.every((header) => header === '')) throw badInput('file', 'The file has no header row');
   const module = importModule(row.module);
   const saved = await latestSavedMapping(s, row.module as ImportModuleName);
-  const mapping = proposeMapping(module, headers, saved?.mapping ?? []);
+  const mapping = proposeMapping(module, headers, saved?.mapping ?? [], await activeFieldsOf(s.db, s.viewer.organizationId, [module.module]));
   const [updated] = await s.db
     .update(imports)
     .set({ status: 'READY', fileBytes: bytes, fileName: fileName ?? row.fileName, encoding: format.encoding, delimiter: format.delimiter, headerLine: format.headerLine, headers, mapping, matchField: module.matchFields[0] ?? null })
@@ -111,8 +113,11 @@ export async function updateImportMapping(s: Session, input: UpdateMappingInput)
   const changes: Partial<ImportRow> = {};
   if (input.mapping) {
     const seenFields = new Set<string>();
+    const customNames = new Set((await activeFieldsOf(s.db, s.viewer.organizationId, [module.module])).map((field) => field.apiName));
     const mapping: MappedColumn[] = [];
-    for (const [index, entry] of input.mapping.entries()) {
+    for (const [index, given] of input.mapping.entries()) {
+      // "customFields.<apiName>" as a field names a custom field, as web forms name them.
+      const entry = given.field?.startsWith('customFields.') && !given.customField ? { column: given.column, field: null, customField: given.field.slice('customFields.'.length) } : given;
       if (!row.headers.includes(entry.column)) throw badInput(`mapping.${index}.column`, `The file has no column "${entry.column}"`);
       if (entry.field && entry.customField) throw badInput(`mapping.${index}`, 'Map a column to a field or to a custom field, not both');
       if (entry.field) {
@@ -123,8 +128,9 @@ export async function updateImportMapping(s: Session, input: UpdateMappingInput)
         seenFields.add(entry.field);
       }
       if (entry.customField) {
-        const hook = customFieldImport();
-        if (!hook || !(await hook.exists(s.viewer, module.module, entry.customField))) throw badInput(`mapping.${index}.customField`, `No custom field "${entry.customField}" on ${row.module}`);
+        if (!customNames.has(entry.customField)) throw badInput(`mapping.${index}.customField`, `No active custom field "${entry.customField}" on ${row.module}`);
+        if (seenFields.has(`customFields.${entry.customField}`)) throw badInput(`mapping.${index}.customField`, `Two columns are mapped to ${entry.customField}`);
+        seenFields.add(`customFields.${entry.customField}`);
       }
       mapping.push({ column: entry.column, field: entry.field ?? null, ...(entry.customField ? { customField: entry.customField } : {}) });
     }
@@ -213,6 +219,7 @@ export async function undoImport(s: Session, id: string): Promise<ImportRow> {
     }
     const module = importModule(row.module);
     const kind = module.kind;
+    let config: ModuleConfig | null = null;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const page = await tx
@@ -229,11 +236,26 @@ export async function undoImport(s: Session, id: string): Promise<ImportRow> {
           const current = await lockRecord(tx, s.viewer, kind, entry.recordId).catch(() => null);
           if (!current) continue;
           const restore: Record<string, unknown> = {};
+          const currentCustom = ((current as Record<string, unknown>)['customFields'] ?? {}) as Record<string, unknown>;
           for (const [field, value] of Object.entries(entry.before)) {
+            if (field === 'customFields') {
+              // The custom values the import changed, each back as it was (null: it had none).
+              const custom = { ...currentCustom };
+              for (const [apiName, old] of Object.entries(value as Record<string, unknown>)) {
+                if (old === null) delete custom[apiName];
+                else custom[apiName] = old;
+              }
+              restore[field] = custom;
+              continue;
+            }
             // jsonb gave dates back as strings: give the column a Date again where it holds one.
             restore[field] = (current as Record<string, unknown>)[field] instanceof Date && typeof value === 'string' ? new Date(value) : value;
           }
-          await saveChanges(tx, s.viewer, kind, current, restore, { undoneImportId: id }, 'import');
+          const { row: restored } = await saveChanges(tx, s.viewer, kind, current, restore, { undoneImportId: id }, 'import');
+          if ('customFields' in restore) {
+            config ??= await loadModuleConfig(tx, row.organizationId, module.module as CustomizableModule);
+            await syncCustomFieldValues(tx, s.viewer, config, entry.recordId, currentCustom, ((restored as Record<string, unknown>)['customFields'] ?? {}) as Record<string, unknown>);
+          }
         }
       }
       const last = page[page.length - 1];

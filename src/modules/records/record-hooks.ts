@@ -38,6 +38,13 @@ export interface RecordHooks {
   readonly name: string;
   beforeCreate?(tx: Db, viewer: Viewer, draft: CreateDraft): Promise<void>;
   afterWrite?(tx: Db, viewer: Viewer, write: RecordWrite): Promise<void>;
+  /**
+   * Many creates at once (imports): the effect of `beforeCreate` on each draft in order, with the
+   * hook's reads and writes batched. Without it, `beforeCreate` runs draft by draft.
+   */
+  beforeCreateMany?(tx: Db, viewer: Viewer, drafts: readonly CreateDraft[]): Promise<void>;
+  /** Many writes at once: the effect of `afterWrite` on each in order. Without it, `afterWrite` runs write by write. */
+  afterWriteMany?(tx: Db, viewer: Viewer, writes: readonly RecordWrite[]): Promise<void>;
 }
 
 const registered: RecordHooks[] = [];
@@ -55,4 +62,19 @@ export async function runBeforeCreate(tx: Db, viewer: Viewer, draft: CreateDraft
 
 export async function runAfterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<void> {
   for (const hooks of registered) if (hooks.afterWrite) await hooks.afterWrite(tx, viewer, write);
+}
+
+/** A batch of creates (imports): each hook in turn over every draft, batched where the hook can. */
+export async function runBeforeCreateMany(tx: Db, viewer: Viewer, drafts: readonly CreateDraft[]): Promise<void> {
+  for (const hooks of registered) {
+    if (hooks.beforeCreateMany) await hooks.beforeCreateMany(tx, viewer, drafts);
+    else if (hooks.beforeCreate) for (const draft of drafts) await hooks.beforeCreate(tx, viewer, draft);
+  }
+}
+
+export async function runAfterWriteMany(tx: Db, viewer: Viewer, writes: readonly RecordWrite[]): Promise<void> {
+  for (const hooks of registered) {
+    if (hooks.afterWriteMany) await hooks.afterWriteMany(tx, viewer, writes);
+    else if (hooks.afterWrite) for (const write of writes) await hooks.afterWrite(tx, viewer, write);
+  }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { conflict, DomainError, labelled, mention, notFound, type ModuleMention } from '../../shared/errors.js';
 import { assertCan, recordScope, type CrmModule } from '../auth/access.js';
@@ -8,7 +9,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { recordAudit } from '../access-control/audit.service.js';
 import { appendTimeline, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
 import { describeChanges } from '../timeline/change-summary.js';
-import { runAfterWrite, runBeforeCreate, type WriteSource } from './record-hooks.js';
+import { runAfterWrite, runAfterWriteMany, runBeforeCreate, runBeforeCreateMany, type RecordWrite, type WriteSource } from './record-hooks.js';
 
 /**
  * The write mechanics every CRM record shares: lock, optimistic version check, diff, update with
@@ -231,11 +232,12 @@ export async function insertRecords<T extends RecordTable>(
     const ownerGiven = values['ownerId'] !== undefined && values['ownerId'] !== null;
     return { module: kind.module, values: { createdById: viewer.userId, ...values, ownerId: ownerGiven ? values['ownerId'] : viewer.userId }, source, ownerGiven };
   });
-  for (const draft of drafts) await runBeforeCreate(tx, viewer, draft);
-  const rows = (await tx
-    .insert(kind.table as PgTable)
-    .values(drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: randomUUID() })) as never)
-    .returning()) as RowOf<T>[];
+  await runBeforeCreateMany(tx, viewer, drafts);
+  const rows = (await insertRows(
+    tx,
+    kind.table as PgTable,
+    drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: randomUUID() })),
+  )) as RowOf<T>[];
   const timelineType = kind.timelineType;
   if (timelineType) {
     await appendTimeline(
@@ -245,11 +247,12 @@ export async function insertRecords<T extends RecordTable>(
       rows.map((row) => ({ recordType: timelineType, recordId: row.id, kind: 'CREATED', summary, data: timelineData })),
     );
   }
-  for (const [index, created] of rows.entries()) {
+  const writes: RecordWrite[] = rows.map((created, index) => {
     const values = drafts[index]?.values ?? {};
     const changes = Object.entries(values).flatMap(([field, value]) => (value === undefined || value === null ? [] : [{ field, oldValue: null, newValue: value }]));
-    await runAfterWrite(tx, viewer, { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes, source });
-  }
+    return { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes, source };
+  });
+  await runAfterWriteMany(tx, viewer, writes);
   return rows;
 }
 

@@ -23,4 +23,23 @@ registerRecordHooks({
     const reason = write.kind === 'created' ? 'Record created' : describeChangedFields(write.changes);
     await scoreRecords(tx, viewer.organizationId, write.module, [row.id], { actorId: viewer.userId, reason, rows: [row], rules });
   },
+  // Imports: new records of a batch scored together (scoreRecords' statements are per call, not per record).
+  async afterWriteMany(tx, viewer, writes) {
+    for (const module of new Set(writes.map((write) => write.module))) {
+      if (!isScoredModule(module)) continue;
+      const rules = await activeRules(tx, viewer.organizationId, module);
+      if (rules.length === 0) continue;
+      const tested = new Set(rules.flatMap((rule) => rule.fieldScores.map((score) => score.field)));
+      const created: (Readonly<Record<string, unknown>> & { id: string; ownerId: string })[] = [];
+      for (const write of writes) {
+        if (write.module !== module) continue;
+        const row = write.after as Readonly<Record<string, unknown>> & { id: string; ownerId: string };
+        if (write.kind === 'created') created.push(row);
+        else if (write.changes.some((change) => tested.has(change.field))) {
+          await scoreRecords(tx, viewer.organizationId, module, [row.id], { actorId: viewer.userId, reason: describeChangedFields(write.changes), rows: [row], rules });
+        }
+      }
+      if (created.length > 0) await scoreRecords(tx, viewer.organizationId, module, created.map((row) => row.id), { actorId: viewer.userId, reason: 'Record created', rows: created, rules });
+    }
+  },
 });

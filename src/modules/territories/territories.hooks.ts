@@ -16,6 +16,26 @@ registerRecordHooks({
       draft.values['territoryIds'] = await accountTerritories(tx, viewer.organizationId, draft.values['accountId'] as string | null | undefined);
     }
   },
+  // Imports: the tree and each account's territories read once per batch.
+  async beforeCreateMany(tx, viewer, drafts) {
+    let tree: Awaited<ReturnType<typeof territoryTree>> | undefined;
+    const byAccount = new Map<string, string[]>();
+    for (const draft of drafts) {
+      if (draft.module === 'accounts') {
+        tree ??= await territoryTree(tx, viewer.organizationId);
+        draft.values['territoryIds'] = matchTerritories(tree, draft.values);
+      } else if (draft.module === 'contacts' || draft.module === 'deals') {
+        const accountId = draft.values['accountId'] as string | null | undefined;
+        const key = accountId ?? '';
+        let territories = byAccount.get(key);
+        if (!territories) {
+          territories = await accountTerritories(tx, viewer.organizationId, accountId);
+          byAccount.set(key, territories);
+        }
+        draft.values['territoryIds'] = [...territories];
+      }
+    }
+  },
   async afterWrite(tx, viewer, write) {
     if (write.kind !== 'updated') return;
     const after = write.after as Readonly<Record<string, unknown>> & { id: string; territoryIds: string[] };

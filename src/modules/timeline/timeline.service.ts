@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, count, eq, type SQL } from 'drizzle-orm';
+import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { afterCursor, orderBy, pageSize, toConnection, type Connection, type SortKey } from '../../shared/pagination.js';
 import { topPerParent } from '../../shared/top-per-parent.js';
@@ -32,8 +33,7 @@ export async function appendTimeline(
   entries: readonly TimelineEntryInput[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  await tx.insert(timelineEntries).values(
-    entries.map((entry) => ({
+  const rows = entries.map((entry) => ({
       organizationId,
       id: randomUUID(),
       recordType: entry.recordType,
@@ -42,8 +42,10 @@ export async function appendTimeline(
       actorId,
       summary: entry.summary,
       data: entry.data ?? {},
-    })),
-  );
+  }));
+  // A batch (an import's records) as one parameter: statement building would cost more than the insert.
+  if (rows.length > 20) await insertRows(tx, timelineEntries, rows, false);
+  else await tx.insert(timelineEntries).values(rows);
 }
 
 const NEWEST_FIRST: SortKey = { column: timelineEntries.at, direction: 'DESC', nullable: false, decode: (v) => new Date(v) };

@@ -1,0 +1,69 @@
+import { getTableColumns, getTableName, is, SQL, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { rowsOf, type Db } from './database.js';
+
+/** Columns whose JS value is already the JSON the row type reads (Drizzle would turn them into text first). */
+const AS_JSON = new Set(['PgJson', 'PgJsonb', 'PgArray']);
+
+/**
+ * The value a row without `key` gets: the column's own default when Drizzle knows it in JS; null
+ * when the column has none (what DEFAULT gives); undefined when only the database knows it.
+ */
+function defaultOf(column: PgColumn): unknown {
+  if (!column.hasDefault) return null;
+  if (column.defaultFn) return column.defaultFn();
+  if (column.default !== undefined && !is(column.default, SQL)) return column.default;
+  return undefined;
+}
+
+/**
+ * Inserts many rows into `table` with one statement whose text does not grow with the rows: they
+ * travel as a single jsonb parameter and the table's own row type reads them
+ * (`jsonb_populate_recordset`). Drizzle's multi-row insert builds a placeholder per cell, which for
+ * a few hundred wide rows costs more than the database's work. Returns the rows as
+ * `insert(...).returning()` does (none when `returning` is false); columns no row sets get their
+ * database defaults.
+ */
+export async function insertRows<T extends PgTable>(db: Db, table: T, rows: readonly Record<string, unknown>[], returning = true): Promise<T['$inferSelect'][]> {
+  if (rows.length === 0) return [];
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  const keys = [...new Set(rows.flatMap((row) => Object.keys(row).filter((key) => row[key] !== undefined)))];
+  const defaults = new Map<string, unknown>();
+  for (const key of keys) {
+    const column = columns[key];
+    if (!column) throw new Error(`${getTableName(table)} has no column ${key}`);
+    if (rows.every((row) => row[key] !== undefined)) continue;
+    const value = defaultOf(column);
+    // A default only the database computes, for some rows only: Drizzle writes DEFAULT per cell.
+    if (value === undefined) {
+      const insert = db.insert(table).values(rows as never);
+      return returning ? ((await insert.returning()) as T['$inferSelect'][]) : (await insert, []);
+    }
+    defaults.set(key, value);
+  }
+  const json = rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const key of keys) {
+      const column = columns[key] as PgColumn;
+      const value = row[key] === undefined ? defaults.get(key) : row[key];
+      out[column.name] = value === null || AS_JSON.has(column.columnType) ? value : column.mapToDriverValue(value);
+    }
+    return out;
+  });
+  const names = sql.join(
+    keys.map((key) => sql.identifier((columns[key] as PgColumn).name)),
+    sql`, `,
+  );
+  const result = await db.execute(
+    sql`insert into ${table} (${names}) select ${names} from jsonb_populate_recordset(null::${sql.identifier(getTableName(table))}, ${JSON.stringify(json)}::jsonb) ${returning ? sql`returning *` : sql``}`,
+  );
+  const entries = Object.entries(columns);
+  return rowsOf<Record<string, unknown>>(result).map((raw) => {
+    const row: Record<string, unknown> = {};
+    for (const [key, column] of entries) {
+      const value = raw[column.name];
+      row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+    }
+    return row as T['$inferSelect'];
+  });
+}
