@@ -10,16 +10,17 @@ import { accounts } from '../accounts/accounts.table.js';
 import { assertManages } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
-import { tableCatalog, validateCriterion, type FieldCatalog } from '../records/criteria.js';
+import { validateCriterion } from '../records/criteria.js';
+import { recordCatalog } from '../records/criteria-catalog.js';
 import { SCORED } from '../scoring/scored-modules.js';
 import { assertAssignableOwner } from '../users/users.service.js';
 import { assignmentRules, assignmentTurns, type AssignedModule, type AssignmentEntry, type AssignmentRuleRow } from './assignment.table.js';
 
-const CATALOGS: Record<AssignedModule, FieldCatalog> = {
-  leads: SCORED.leads.catalog,
-  contacts: SCORED.contacts.catalog,
-  deals: SCORED.deals.catalog,
-  accounts: tableCatalog(accounts as PgTable),
+const TABLES: Record<AssignedModule, PgTable> = {
+  leads: SCORED.leads.table as PgTable,
+  contacts: SCORED.contacts.table as PgTable,
+  deals: SCORED.deals.table as PgTable,
+  accounts: accounts as PgTable,
 };
 
 const moduleOf = (module: AssignmentModule): AssignedModule => module.toLowerCase() as AssignedModule;
@@ -27,6 +28,7 @@ const moduleOf = (module: AssignmentModule): AssignedModule => module.toLowerCas
 async function entriesOf(tx: Db, viewer: Viewer, module: AssignedModule, input: readonly AssignmentEntryInput[]): Promise<AssignmentEntry[]> {
   if (input.length > 50) throw badInput('entries', 'At most 50 entries per rule');
   const entries: AssignmentEntry[] = [];
+  const catalog = await recordCatalog(tx, viewer.organizationId, module, TABLES[module]);
   for (const [index, entry] of input.entries()) {
     const userIds = [...(entry.userIds ?? [])];
     if (new Set(userIds).size !== userIds.length) throw badInput(`entries.${index}.userIds`, 'A user appears once per entry');
@@ -36,7 +38,7 @@ async function entriesOf(tx: Db, viewer: Viewer, module: AssignedModule, input: 
     for (const [at, userId] of userIds.entries()) await assertAssignableOwner(tx, viewer, userId, `entries.${index}.userIds.${at}`);
     entries.push({
       id: randomUUID(),
-      criteria: (entry.criteria ?? []).map((criterion, at) => validateCriterion(CATALOGS[module], criterion, `entries.${index}.criteria.${at}`)),
+      criteria: (entry.criteria ?? []).map((criterion, at) => validateCriterion(catalog, criterion, `entries.${index}.criteria.${at}`)),
       strategy: entry.strategy,
       userIds,
     });

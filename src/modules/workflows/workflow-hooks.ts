@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.js';
 import type { Viewer } from '../auth/viewer.js';
 import { registerRecordHooks, type RecordWrite } from '../records/record-hooks.js';
 import type { RecordTable } from '../records/record-store.js';
-import { criteriaHold, criterionHolds } from './workflow-criteria.js';
+import { allMatch, criterionMatches } from '../records/criteria.js';
 import { dateJobFor } from './date-schedules.js';
 import { MODULES, type ModuleSpec, type WorkflowTriggerSpec } from './workflow-definition.js';
 import { DATE_JOB, startRun } from './workflow-runs.js';
@@ -31,7 +31,7 @@ export function triggerFires(trigger: WorkflowTriggerSpec, write: RecordWrite): 
       return true;
     case 'FIELD_UPDATED':
       if (write.kind !== 'updated' || !write.changes.some((change) => change.field === trigger.field)) return false;
-      return trigger.value === undefined || criterionHolds({ field: trigger.field ?? '', operator: 'EQUALS', value: trigger.value }, write.after);
+      return trigger.value === undefined || criterionMatches({ field: trigger.field ?? '', operator: 'EQUALS', value: trigger.value as string | number | boolean }, write.after);
     case 'SCORE_ABOVE': {
       // Scores come from the scoring rules: any module with a numeric `score` field.
       const threshold = trigger.threshold ?? Number.POSITIVE_INFINITY;
@@ -81,7 +81,7 @@ async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<v
       continue;
     }
     if (write.source === 'workflow') continue;
-    if (!triggerFires(rule.trigger, current) || !criteriaHold(rule.criteria, current.after)) continue;
+    if (!triggerFires(rule.trigger, current) || !allMatch(rule.criteria, current.after)) continue;
     // Emails queued here are sent by their delivery job (a minute later): SMTP has no place inside the writer's transaction.
     await startRun({ tx, viewer, runtime: workflowRuntime(), rule, spec, record: write.after, trigger: rule.trigger.type });
   }

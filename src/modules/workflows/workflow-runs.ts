@@ -12,7 +12,7 @@ import { organizationById } from '../organizations/organizations.service.js';
 import { getUserRow, systemViewer } from '../users/users.service.js';
 import { shareActiveRules } from './active-rules.js';
 import { executeAction, type ActionContext, type ActionEffects } from './workflow-actions.js';
-import { criteriaHold } from './workflow-criteria.js';
+import { allMatch } from '../records/criteria.js';
 import { instantOf, moduleOf, UNIT_MS, type ModuleSpec, type WorkflowActionSpec } from './workflow-definition.js';
 import { runStatusOf, settleAction, settleRun, type ActionStatus } from './workflow-run-status.js';
 import type { WorkflowRuntime } from './workflow-runtime.js';
@@ -181,7 +181,7 @@ export async function runScheduledAction(runtime: WorkflowRuntime, job: ActionJo
     if (!run || !rule || !spec || !actionSpec) return cancel('The rule was deleted');
     if (!record || record['deletedAt']) return cancel('The record was deleted');
     if (!rule.active || rule.deletedAt) return cancel('The rule is no longer active');
-    if (!criteriaHold(rule.criteria, record)) return cancel('The record no longer meets the criteria');
+    if (!allMatch(rule.criteria, record)) return cancel('The record no longer meets the criteria');
     const viewer = (await viewerFor(tx, job.organizationId, run.actorId)) ?? (await viewerFor(tx, job.organizationId, String(record['ownerId'])));
     if (!viewer) return cancel('Nobody to act as');
     const collected: Collected = { notifications: [], emailIds: [] };
@@ -208,7 +208,7 @@ export async function runDateTrigger(runtime: WorkflowRuntime, job: DateJob): Pr
     const record = await readRecord(tx, spec, job.organizationId, job.recordId);
     if (!record || record['deletedAt']) return null;
     if (instantOf(record[rule.trigger.field])?.toISOString() !== job.date) return null;
-    if (!criteriaHold(rule.criteria, record)) return null;
+    if (!allMatch(rule.criteria, record)) return null;
     const triggerKey = `${rule.trigger.field}:${job.date}`;
     const [already] = await tx
       .select({ id: workflowRuns.id })
