@@ -17,6 +17,8 @@ export interface ScoreEventData {
   readonly previousScore: number;
   readonly ownerId: string;
   readonly reason: string;
+  /** Contacts and deals: their territories, so managers receive the event as they read the record. */
+  readonly territoryIds?: readonly string[];
 }
 
 export function activeRules(db: Db, organizationId: string, module: ScoredModule): Promise<ScoringRuleRow[]> {
@@ -119,7 +121,15 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
     })),
   );
   for (const { row, result, previous } of moved) {
-    const data: ScoreEventData = { module, score: result.score, previousScore: previous, ownerId: row.ownerId, reason: options.reason };
+    const territoryIds = row['territoryIds'];
+    const data: ScoreEventData = {
+      module,
+      score: result.score,
+      previousScore: previous,
+      ownerId: row.ownerId,
+      reason: options.reason,
+      ...(Array.isArray(territoryIds) && territoryIds.length > 0 ? { territoryIds: territoryIds as string[] } : {}),
+    };
     publish(tx, organizationId, options.actorId, { topic: SCORE_TOPIC, kind: 'SCORE_CHANGED', recordId: row.id, scopeId: row.id, data: { ...data } });
   }
   return moved.length;
