@@ -79,8 +79,14 @@ async function ownerFromEntry(tx: Db, organizationId: string, rule: AssignmentRu
  * creator). Rules are tried oldest first; in a rule, the first entry whose criteria hold and that
  * yields an active user decides, else the rule's fallback owner.
  */
-export async function assignOwner(tx: Db, organizationId: string, module: AssignedModule, values: Readonly<Record<string, unknown>>): Promise<string | null> {
-  for (const rule of await activeAssignmentRules(tx, organizationId, module)) {
+export async function assignOwner(
+  tx: Db,
+  organizationId: string,
+  module: AssignedModule,
+  values: Readonly<Record<string, unknown>>,
+  rules?: readonly AssignmentRuleRow[],
+): Promise<string | null> {
+  for (const rule of rules ?? (await activeAssignmentRules(tx, organizationId, module))) {
     for (const entry of rule.entries) {
       if (!allMatch(entry.criteria, values)) continue;
       const owner = await ownerFromEntry(tx, organizationId, rule, entry, values);

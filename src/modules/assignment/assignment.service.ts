@@ -3,6 +3,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { automationChanged } from '../organizations/automation-version.js';
 import type { AssignmentEntryInput, AssignmentModule, CreateAssignmentRuleInput, UpdateAssignmentRuleInput } from '../../generated/graphql.js';
 import { badInput, notFound } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
@@ -55,6 +56,7 @@ export async function createAssignmentRule(s: Session, input: CreateAssignmentRu
   const module = moduleOf(input.module);
   const name = requiredText('name', input.name, 120);
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const entries = await entriesOf(tx, s.viewer, module, input.entries);
     const fallbackOwnerId = await fallbackOf(tx, s.viewer, input.fallbackOwnerId);
     if (entries.length === 0 && !fallbackOwnerId) throw badInput('entries', 'A rule needs entries or a fallback owner');
@@ -80,6 +82,7 @@ async function lockRule(tx: Db, viewer: Viewer, id: string): Promise<AssignmentR
 export async function updateAssignmentRule(s: Session, input: UpdateAssignmentRuleInput): Promise<AssignmentRuleRow> {
   assertManages(s.viewer, 'rules');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const row = await lockRule(tx, s.viewer, input.id);
     const changes: Partial<AssignmentRuleRow> = { updatedAt: new Date() };
     if (input.name != null) changes.name = requiredText('name', input.name, 120);
@@ -102,6 +105,7 @@ export async function updateAssignmentRule(s: Session, input: UpdateAssignmentRu
 export async function deleteAssignmentRule(s: Session, id: string): Promise<AssignmentRuleRow> {
   assertManages(s.viewer, 'rules');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const row = await lockRule(tx, s.viewer, id);
     await tx.delete(assignmentRules).where(and(eq(assignmentRules.organizationId, s.viewer.organizationId), eq(assignmentRules.id, row.id)));
     return row;

@@ -30,6 +30,7 @@ export interface ViewerSource {
   readonly pausedAt: Date | null;
   /** The territories the user manages (`viewerColumns` reads them in the same statement). */
   readonly managedTerritoryIds?: readonly string[] | null;
+  readonly automationVersion?: number;
 }
 
 /** The columns of `ViewerSource`, for selects joining users and organizations. */
@@ -51,6 +52,7 @@ export const viewerColumns = {
   trustedDocumentsOnly: organizations.requireTrustedDocuments,
   plan: organizations.plan,
   pausedAt: organizations.pausedAt,
+  automationVersion: organizations.automationVersion,
   // A subquery of the same statement: no extra round trip per request.
   managedTerritoryIds: sql<string[]>`array(select tu.territory_id from territory_users tu where tu.organization_id = ${users.organizationId} and tu.user_id = ${users.id} and tu.manager)`,
 };
@@ -72,6 +74,7 @@ export async function viewerOf(deps: ViewerDeps, source: ViewerSource, apiKeyId:
     trustedDocumentsOnly: source.trustedDocumentsOnly,
     plan: source.plan,
     paused: source.pausedAt !== null,
+    ...(source.automationVersion !== undefined ? { automationVersion: source.automationVersion } : {}),
     ...(source.managedTerritoryIds && source.managedTerritoryIds.length > 0 ? { managedTerritoryIds: new Set(source.managedTerritoryIds) } : {}),
   };
 }

@@ -37,4 +37,6 @@ export interface Viewer {
    * in hand (events) as `readScope` makes them readable in SQL. Absent: none.
    */
   readonly managedTerritoryIds?: ReadonlySet<string>;
+  /** The organisation's automation rules version as of sign-in (rule caches compare with it); absent for system work. */
+  readonly automationVersion?: number;
 }

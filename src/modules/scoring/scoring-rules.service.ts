@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { automationChanged } from '../organizations/automation-version.js';
 import type { CreateScoringRuleInput, FieldScoreInput, ScoreDecayInput, ScoringModule, SignalScoreInput, UpdateScoringRuleInput } from '../../generated/graphql.js';
 import { badInput, notFound } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
@@ -79,6 +80,7 @@ export async function createScoringRule(s: Session, input: CreateScoringRuleInpu
   };
   if (values.fieldScores.length + values.signalScores.length === 0 && !values.decay) throw badInput('fieldScores', 'A rule needs at least one field score, signal score or decay');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const run = await startRescore(tx, s.jobs, s.viewer.organizationId, module);
     const [row] = await tx
       .insert(scoringRules)
@@ -92,6 +94,7 @@ export async function createScoringRule(s: Session, input: CreateScoringRuleInpu
 export async function updateScoringRule(s: Session, input: UpdateScoringRuleInput): Promise<ScoringRuleRow> {
   assertManages(s.viewer, 'rules');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const row = await lockRule(tx, s, input.id);
     const changes: Partial<ScoringRuleRow> = { updatedAt: new Date() };
     if (input.name != null) changes.name = requiredText('name', input.name, 120);
@@ -115,6 +118,7 @@ export async function updateScoringRule(s: Session, input: UpdateScoringRuleInpu
 export async function deleteScoringRule(s: Session, id: string): Promise<ScoringRuleRow> {
   assertManages(s.viewer, 'rules');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const row = await lockRule(tx, s, id);
     await tx.delete(scoringRules).where(and(eq(scoringRules.organizationId, s.viewer.organizationId), eq(scoringRules.id, row.id)));
     const run = await startRescore(tx, s.jobs, s.viewer.organizationId, row.module);

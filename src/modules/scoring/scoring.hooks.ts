@@ -1,3 +1,4 @@
+import { cachedRules } from '../records/automation-cache.js';
 import { registerRecordHooks } from '../records/record-hooks.js';
 import { describeChanges } from '../records/record-store.js';
 import { isScoredModule } from './scored-modules.js';
@@ -13,7 +14,8 @@ registerRecordHooks({
   name: 'scoring',
   async afterWrite(tx, viewer, write) {
     if (!isScoredModule(write.module)) return;
-    const rules = await activeRules(tx, viewer.organizationId, write.module);
+    const module = write.module;
+    const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
     if (rules.length === 0) return;
     if (write.kind === 'updated') {
       const tested = new Set(rules.flatMap((rule) => rule.fieldScores.map((score) => score.field)));
@@ -21,6 +23,6 @@ registerRecordHooks({
     }
     const row = write.after as Readonly<Record<string, unknown>> & { id: string; ownerId: string };
     const reason = write.kind === 'created' ? 'Record created' : describeChanges(write.changes);
-    await scoreRecords(tx, viewer.organizationId, write.module, [row.id], { actorId: viewer.userId, reason, rows: [row], rules });
+    await scoreRecords(tx, viewer.organizationId, write.module, [row.id], { actorId: viewer.userId, reason, rows: [row], rules, created: write.kind === 'created' });
   },
 });

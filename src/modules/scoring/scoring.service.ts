@@ -56,6 +56,8 @@ export interface ScoreOptions {
   readonly rows?: readonly ScoredRow[];
   /** Defaults to the module's active rules. */
   readonly rules?: readonly ScoringRuleRow[];
+  /** The records were inserted in this transaction (no stored score to compare with). */
+  readonly created?: boolean;
 }
 
 /**
@@ -79,10 +81,13 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
       .for('update')) as unknown as ScoredRow[]);
   const needsSignals = scored.signalColumn !== null && rules.some((rule) => rule.signalScores.length > 0);
   const counts = needsSignals && scored.signalColumn ? await signalCounts(tx, organizationId, scored.signalColumn, unique) : new Map<string, Map<string, number>>();
-  const stored = await tx
-    .select({ recordId: recordScores.recordId, score: recordScores.score, breakdown: recordScores.breakdown })
-    .from(recordScores)
-    .where(and(eq(recordScores.organizationId, organizationId), inArray(recordScores.recordId, unique)));
+  // Records created in this transaction have no stored score yet: nothing to read.
+  const stored = options.created
+    ? []
+    : await tx
+        .select({ recordId: recordScores.recordId, score: recordScores.score, breakdown: recordScores.breakdown })
+        .from(recordScores)
+        .where(and(eq(recordScores.organizationId, organizationId), inArray(recordScores.recordId, unique)));
   const before = new Map(stored.map((row) => [row.recordId, row]));
   const changed: { row: ScoredRow; result: ScoreResult; previous: number }[] = [];
   for (const row of rows) {
@@ -93,7 +98,7 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
   }
   if (changed.length === 0) return 0;
   const now = new Date();
-  await tx
+  const upsert = tx
     .insert(recordScores)
     .values(changed.map(({ row, result }) => ({ organizationId, recordId: row.id, module, score: result.score, breakdown: result.breakdown, updatedAt: now })))
     .onConflictDoUpdate({
@@ -101,13 +106,18 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
       set: { score: sql`excluded.score`, breakdown: sql`excluded.breakdown`, updatedAt: sql`excluded.updated_at` },
     });
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
-  if (moved.length === 0) return 0;
+  if (moved.length === 0) {
+    await upsert;
+    return 0;
+  }
+  // The stored breakdown, the record's score column and the history in one statement (one round trip per write).
   const values = sql.join(moved.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
-  await tx.execute(sql`update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
-    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`);
-  await tx.insert(scoreHistory).values(
+  const history = tx.insert(scoreHistory).values(
     moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now })),
   );
+  await tx.execute(sql`with stored as (${upsert.getSQL()}), history as (${history.getSQL()})
+    update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
+    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`);
   await appendTimeline(
     tx,
     organizationId,

@@ -84,12 +84,19 @@ export interface StartRun {
   readonly triggerKey?: string;
 }
 
+/** A fired rule's run, its actions done or scheduled, not yet written. */
+export interface PreparedRun {
+  readonly run: typeof workflowRuns.$inferInsert;
+  readonly actions: (typeof workflowRunActions.$inferInsert)[];
+  readonly collected: Collected;
+}
+
 /**
  * Fires a rule for a record in the caller's transaction (an `inTransaction` one): immediate actions
- * run now, delayed ones become jobs that exist only if the transaction commits. Returns the emails
- * it queued (the caller may deliver them after commit).
+ * run now, delayed ones become jobs that exist only if the transaction commits. The run is written
+ * by `saveRuns`, with the other runs of the same write.
  */
-export async function startRun(run: StartRun): Promise<string[]> {
+export async function prepareRun(run: StartRun): Promise<PreparedRun> {
   const { tx, viewer, rule } = run;
   const runId = randomUUID();
   const now = Date.now();
@@ -111,23 +118,46 @@ export async function startRun(run: StartRun): Promise<string[]> {
     rows.push({ organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: outcome.status, error: outcome.error, completedAt: outcome.status === 'QUEUED' ? null : new Date() });
   }
   const { status, error } = runStatusOf(rows.map((row) => ({ status: row.status, error: row.error ?? null })));
-  const insertRun = tx.insert(workflowRuns).values({
-    organizationId: viewer.organizationId,
-    id: runId,
-    ruleId: rule.id,
-    module: run.spec.module,
-    recordId: String(run.record['id']),
-    trigger: run.trigger,
-    triggerKey: run.triggerKey ?? null,
-    actorId: viewer.userId,
-    status,
-    error,
-    finishedAt: status === 'WAITING' ? null : new Date(),
-  });
-  // One statement for the run and its actions (the foreign key is checked at its end): a run costs one round trip.
-  await tx.execute(sql`with run as (${insertRun.getSQL()}) ${tx.insert(workflowRunActions).values(rows).getSQL()}`);
-  publishNotifications(tx, viewer.organizationId, viewer.userId, collected.notifications);
-  return collected.emailIds;
+  return {
+    run: {
+      organizationId: viewer.organizationId,
+      id: runId,
+      ruleId: rule.id,
+      module: run.spec.module,
+      recordId: String(run.record['id']),
+      trigger: run.trigger,
+      triggerKey: run.triggerKey ?? null,
+      actorId: viewer.userId,
+      status,
+      error,
+      finishedAt: status === 'WAITING' ? null : new Date(),
+    },
+    actions: rows,
+    collected,
+  };
+}
+
+/**
+ * Writes runs and their actions in one statement (the foreign key is checked at its end: the
+ * runs of one write cost one round trip) and queues their notifications; returns the emails
+ * they queued (the caller may deliver them after commit).
+ */
+export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRun[]): Promise<string[]> {
+  if (runs.length === 0) return [];
+  const insertRuns = tx.insert(workflowRuns).values(runs.map((prepared) => prepared.run));
+  await tx.execute(sql`with run as (${insertRuns.getSQL()}) ${tx.insert(workflowRunActions).values(runs.flatMap((prepared) => prepared.actions)).getSQL()}`);
+  publishNotifications(
+    tx,
+    viewer.organizationId,
+    viewer.userId,
+    runs.flatMap((prepared) => prepared.collected.notifications),
+  );
+  return runs.flatMap((prepared) => prepared.collected.emailIds);
+}
+
+/** `prepareRun` and `saveRuns` for one rule. */
+export async function startRun(run: StartRun): Promise<string[]> {
+  return saveRuns(run.tx, run.viewer, [await prepareRun(run)]);
 }
 
 /** The acting user of a job: the run's (or record owner's) user, with the organisation's settings. */

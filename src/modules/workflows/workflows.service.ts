@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { automationChanged } from '../organizations/automation-version.js';
 import type { CreateEmailTemplateInput, CreateWorkflowRuleInput, QueryWorkflowRunsArgs, UpdateWorkflowRuleInput, WorkflowModule } from '../../generated/graphql.js';
 import { badInput, notFound } from '../../shared/errors.js';
 import { afterCursor, orderBy, pageSize, toConnection, type Connection, type SortKey } from '../../shared/pagination.js';
@@ -44,6 +45,7 @@ export async function createWorkflowRule(s: Session, input: CreateWorkflowRuleIn
     actions: parseActions(spec, input.actions),
   };
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     await checkReferences(tx, s, values.actions);
     const [row] = await tx
       .insert(workflowRules)
@@ -65,6 +67,7 @@ export async function createWorkflowRule(s: Session, input: CreateWorkflowRuleIn
 export async function updateWorkflowRule(s: Session, input: UpdateWorkflowRuleInput): Promise<WorkflowRuleRow> {
   assertManages(s.viewer, 'workflows');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const [current] = await tx.select().from(workflowRules).where(ruleScope(s, input.id)).for('update');
     if (!current) throw notFound('Workflow rule');
     const spec = moduleOf(current.module);
@@ -92,6 +95,7 @@ export async function updateWorkflowRule(s: Session, input: UpdateWorkflowRuleIn
 async function setRule(s: Session, id: string, values: { active: boolean; deletedAt?: Date }): Promise<WorkflowRuleRow> {
   assertManages(s.viewer, 'workflows');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const [current] = await tx.select({ active: workflowRules.active }).from(workflowRules).where(ruleScope(s, id)).for('update');
     if (!current) throw notFound('Workflow rule');
     const [row] = await tx
