@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
-import { publish } from '../../db/transaction.js';
+import { publishInWrite } from '../records/savepoint-events.js';
 import { appendTimeline } from '../timeline/timeline.service.js';
 import { computeScore, type ScoreResult } from './score-compute.js';
 import { SCORED } from './scored-modules.js';
@@ -140,7 +140,7 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
       reason: options.reason,
       ...(Array.isArray(territoryIds) && territoryIds.length > 0 ? { territoryIds: territoryIds as string[] } : {}),
     };
-    publish(tx, organizationId, options.actorId, { topic: SCORE_TOPIC, kind: 'SCORE_CHANGED', recordId: row.id, scopeId: row.id, data: { ...data } });
+    publishInWrite(tx, organizationId, options.actorId, { topic: SCORE_TOPIC, kind: 'SCORE_CHANGED', recordId: row.id, scopeId: row.id, data: { ...data } });
   }
   return moved.length;
 }

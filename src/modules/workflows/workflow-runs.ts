@@ -11,6 +11,7 @@ import type { NotificationRow } from '../notifications/notifications.table.js';
 import { organizationById } from '../organizations/organizations.service.js';
 import { getUserRow, systemViewer } from '../users/users.service.js';
 import { shareActiveRules } from './active-rules.js';
+import { openSavepoint, releaseSavepoint } from '../records/savepoint-events.js';
 import { executeAction, type ActionContext, type ActionEffects } from './workflow-actions.js';
 import { allMatch } from '../records/criteria.js';
 import { instantOf, moduleOf, UNIT_MS, type ModuleSpec, type WorkflowActionSpec } from './workflow-definition.js';
@@ -51,10 +52,15 @@ const messageOf = (error: unknown): string => (error instanceof DomainError ? er
  */
 async function runAction(ctx: ActionContext, action: WorkflowActionSpec, collected: Collected): Promise<{ status: ActionStatus; error: string | null }> {
   try {
+    let inner: Db | null = null;
     const effects: ActionEffects = await ctx.tx.transaction((savepoint) => {
-      shareActiveRules(ctx.tx, savepoint as Db);
-      return executeAction({ ...ctx, tx: savepoint as Db }, action);
+      inner = savepoint as Db;
+      shareActiveRules(ctx.tx, inner);
+      openSavepoint(ctx.tx, inner);
+      return executeAction({ ...ctx, tx: inner }, action);
     });
+    // Released: the events of its writes (a rescored record) join the transaction's.
+    if (inner) releaseSavepoint(inner);
     collected.notifications.push(...(effects.notifications ?? []));
     collected.emailIds.push(...(effects.emailIds ?? []));
     return { status: effects.status, error: null };
