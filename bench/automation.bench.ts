@@ -17,6 +17,28 @@ import { freshTenant, type BenchTenant } from './live-data.js';
 import { graphqlRequest } from './live-graphql.js';
 import { fixed, loadAverage, table } from './live-stats.js';
 import { benchConfig, startServerChild, type ServerChild } from './server-child.js';
+import { clockTicks, poolBackendPids, postgresCpuByPid } from './cpu.js';
+import { readFileSync } from 'node:fs';
+import type { Sql } from 'postgres';
+
+/** utime + stime of one process in ms (Linux /proc), 0 where it cannot be read. */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU of the Pulse process and of its pool's PostgreSQL backends, in ms: steadier than creates/s on a loaded machine. */
+async function cpuNow(sql: Sql, pid: number): Promise<{ node: number; postgres: number }> {
+  const byPid = postgresCpuByPid();
+  let postgres = 0;
+  for (const backend of await poolBackendPids(sql)) postgres += byPid.get(backend) ?? 0;
+  return { node: processCpuMs(pid), postgres };
+}
 
 const TARGET = { maxCost: 0.3 } as const;
 const log = (line: string): void => {
@@ -155,12 +177,18 @@ async function main(): Promise<void> {
     await createWorkflowRules(graphql, automated);
     log(`${connections} clients, ${warmup} s warm-up + ${seconds} s per round, rounds: no rules, rules, no rules, rules`);
 
-    const totals = { plain: { creates: 0, seconds: 0, errors: 0 }, automated: { creates: 0, seconds: 0, errors: 0 } };
+    const totals = { plain: { creates: 0, seconds: 0, errors: 0, nodeMs: 0, postgresMs: 0 }, automated: { creates: 0, seconds: 0, errors: 0, nodeMs: 0, postgresMs: 0 } };
+    const sqlClient = database.driver.sql;
+    const serverPid = server.pid;
     for (const round of [0, 1]) {
       for (const side of ['plain', 'automated'] as const) {
         const tenant = side === 'plain' ? plain : automated;
         await createLoad(graphql, tenant.token, connections, warmup * 1000);
+        const cpuBefore = await cpuNow(sqlClient, serverPid);
         const result = await createLoad(graphql, tenant.token, connections, seconds * 1000);
+        const cpuAfter = await cpuNow(sqlClient, serverPid);
+        totals[side].nodeMs += cpuAfter.node - cpuBefore.node;
+        totals[side].postgresMs += cpuAfter.postgres - cpuBefore.postgres;
         totals[side].creates += result.creates;
         totals[side].seconds += result.seconds;
         totals[side].errors += result.errors;
@@ -169,6 +197,9 @@ async function main(): Promise<void> {
     }
     const rate = (side: keyof typeof totals) => totals[side].creates / totals[side].seconds;
     const ratio = rate('automated') / rate('plain');
+    const cpuPerCreate = (side: keyof typeof totals) => ({ node: totals[side].nodeMs / totals[side].creates, postgres: totals[side].postgresMs / totals[side].creates });
+    const cpu = { plain: cpuPerCreate('plain'), automated: cpuPerCreate('automated') };
+    const cpuRatio = (cpu.plain.node + cpu.plain.postgres) / (cpu.automated.node + cpu.automated.postgres);
     const cost = 1 - ratio;
     const [stored] = await database.driver.sql<{ runs: number; actions: number; scheduled: number; notifications: number; scored: number; owners: number }[]>`
       select
@@ -180,17 +211,18 @@ async function main(): Promise<void> {
         (select count(*) from notifications where organization_id = ${automated.organizationId})::int as notifications`;
     process.stdout.write(
       `\n${table(
-        ['createLead at ' + String(connections) + ' clients', 'creates/s', 'errors'],
+        ['createLead at ' + String(connections) + ' clients', 'creates/s', 'errors', 'Node ms/create', 'PostgreSQL ms/create'],
         [
-          ['no rules', fixed(rate('plain')), String(totals.plain.errors)],
-          ['10 scoring, 3 assignment entries, 5 workflow', fixed(rate('automated')), String(totals.automated.errors)],
+          ['no rules', fixed(rate('plain')), String(totals.plain.errors), fixed(cpu.plain.node, 2), fixed(cpu.plain.postgres, 2)],
+          ['10 scoring, 3 assignment entries, 5 workflow', fixed(rate('automated')), String(totals.automated.errors), fixed(cpu.automated.node, 2), fixed(cpu.automated.postgres, 2)],
         ],
       )}\n`,
     );
     process.stdout.write(`ratio with rules / without: ${fixed(ratio, 3)} (rules cost ${fixed(cost * 100)}%; target under ${TARGET.maxCost * 100}%: ${cost < TARGET.maxCost ? 'met' : 'NOT met'})\n`);
+    process.stdout.write(`CPU per create (Node + PostgreSQL), no rules / rules: ${fixed(cpuRatio, 3)} (the throughput ratio a CPU-bound machine would show)\n`);
     process.stdout.write(`rules side stored ${stored?.runs} runs, ${stored?.actions} actions (${stored?.scheduled} scheduled emails), ${stored?.notifications} notifications, ${stored?.scored} scored leads, ${stored?.owners} distinct owners; load average after ${loadAverage()}\n`);
     process.stdout.write(`${sourceLine(info)}\n`);
-    const file = writeResult('automation', { info, connections, seconds, warmup, totals, ratio, cost, stored, target: TARGET });
+    const file = writeResult('automation', { info, connections, seconds, warmup, totals, ratio, cost, cpu, cpuRatio, stored, target: TARGET });
     log(`written to ${file}`);
   } finally {
     await server?.stop();
