@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
 import { publishInWrite } from '../records/savepoint-events.js';
-import { appendTimeline } from '../timeline/timeline.service.js';
+import { timelineInsert } from '../timeline/timeline.service.js';
 import { computeScore, type ScoreResult } from './score-compute.js';
 import { SCORED } from './scored-modules.js';
 import { recordScores, scoreHistory, scoringRules, type ScoredModule, type ScoringRuleRow } from './scoring.table.js';
@@ -110,15 +110,11 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
     await upsert;
     return 0;
   }
-  // The stored breakdown, the record's score column and the history in one statement (one round trip per write).
   const values = sql.join(moved.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
   const history = tx.insert(scoreHistory).values(
     moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now })),
   );
-  await tx.execute(sql`with stored as (${upsert.getSQL()}), history as (${history.getSQL()})
-    update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
-    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`);
-  await appendTimeline(
+  const timeline = timelineInsert(
     tx,
     organizationId,
     options.actorId,
@@ -130,6 +126,10 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
       data: { previousScore: previous, score: result.score, reason: options.reason },
     })),
   );
+  // The stored breakdown, the history, the timeline entries and the record's score column in one statement (one round trip per write).
+  await tx.execute(sql`with stored as (${upsert.getSQL()}), history as (${history.getSQL()}), timeline as (${timeline.getSQL()})
+    update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
+    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`);
   for (const { row, result, previous } of moved) {
     const territoryIds = row['territoryIds'];
     const data: ScoreEventData = {

@@ -31,7 +31,12 @@ export async function appendTimeline(
   entries: readonly TimelineEntryInput[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  await tx.insert(timelineEntries).values(
+  await timelineInsert(tx, organizationId, actorId, entries);
+}
+
+/** The insert `appendTimeline` runs, unexecuted: a writer can make it part of its own statement (a CTE). Entries must not be empty. */
+export function timelineInsert(tx: Db, organizationId: string, actorId: string | null, entries: readonly TimelineEntryInput[]) {
+  return tx.insert(timelineEntries).values(
     entries.map((entry) => ({
       organizationId,
       id: randomUUID(),
