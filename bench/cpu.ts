@@ -16,7 +16,7 @@ export interface CpuCost {
 }
 
 let ticksPerSecond: number | undefined;
-function clockTicks(): number {
+export function clockTicks(): number {
   if (ticksPerSecond === undefined) {
     try {
       ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -28,7 +28,7 @@ function clockTicks(): number {
 }
 
 /** utime + stime in ms of every process named postgres (Linux /proc); empty elsewhere. */
-function postgresCpuByPid(): Map<number, number> {
+export function postgresCpuByPid(): Map<number, number> {
   const cpu = new Map<number, number>();
   let entries: string[];
   try {
@@ -54,7 +54,7 @@ function postgresCpuByPid(): Map<number, number> {
 }
 
 /** The backends of this pool: connections to this database named 'pulse' (openDatabase sets it). */
-async function poolBackendPids(sql: Sql): Promise<number[]> {
+export async function poolBackendPids(sql: Sql): Promise<number[]> {
   const rows = await sql<{ pid: number }[]>`
     select pid from pg_stat_activity where datname = current_database() and application_name = 'pulse'`;
   return rows.map((row) => row.pid);

@@ -4,6 +4,7 @@ import { signUpOrganization, type SignedInUser } from './factories/organizations
 import { createAccount, createActivity, createLead, createNote } from './factories/records.factory.js';
 import { unique } from './factories/unique.js';
 import { createCustomField } from './factories/custom-fields.factory.js';
+import { createRule, runsOf } from './factories/workflows.factory.js';
 import { useTestServer } from './helpers/test-server.js';
 import { usesPostgres } from './helpers/test-database.js';
 
@@ -47,6 +48,30 @@ describe('lead conversion', () => {
     // A converted lead can no longer be edited or converted again.
     await admin.client.fails('CONFLICT', `mutation { updateLead(input: {id: "${lead.id}", expectedVersion: ${convertLead.lead.version}, title: "x"}) { id } }`);
     await admin.client.fails('CONFLICT', CONVERT, { input: { id: lead.id } });
+  });
+
+  it('rescores the lead and fires workflow edit triggers through the same write hooks as any edit', async () => {
+    const admin = await signUpOrganization(server().client);
+    await admin.client.ok(`mutation($input: CreateScoringRuleInput!) { createScoringRule(input: $input) { id } }`, {
+      input: { module: 'LEADS', name: 'Converted leads', fieldScores: [{ field: 'status', operator: 'EQUALS', value: 'Converted', points: 50 }, { field: 'company', operator: 'IS_NOT_EMPTY', points: 5 }] },
+    });
+    const onConversion = await createRule(admin.client, {
+      module: 'LEADS',
+      trigger: { type: 'FIELD_UPDATED', field: 'status', value: 'Converted' },
+      actions: [{ type: 'NOTIFY', message: '{{lead.lastName}} was converted' }],
+    });
+    const lead = await createLead(admin.client);
+    const before = await admin.client.ok(`{ lead(id: "${lead.id}") { score } }`);
+    expect(before.lead.score).toBe(5);
+    await admin.client.ok(CONVERT, { input: { id: lead.id } });
+    const { lead: read } = await admin.client.ok(`{ lead(id: "${lead.id}") { score scoreHistory { previousScore score reason } timeline { nodes { kind } } } }`);
+    expect(read.score).toBe(55);
+    expect(read.scoreHistory[0]).toMatchObject({ previousScore: 5, score: 55 });
+    expect(read.scoreHistory[0].reason).toMatch(/status/i);
+    expect(read.timeline.nodes.map((node: { kind: string }) => node.kind)).toEqual(expect.arrayContaining(['CONVERTED', 'SCORE_CHANGED']));
+    expect(read.timeline.nodes.map((node: { kind: string }) => node.kind)).not.toContain('UPDATED');
+    const runs = await runsOf(admin.client, { ruleId: onConversion.id });
+    expect(runs.map((run) => [run.recordId, run.trigger, run.status])).toEqual([[lead.id, 'FIELD_UPDATED', 'COMPLETED']]);
   });
 
   it('carries custom values to the contact, account and deal whose fields share the API name and type', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
+import { createCustomField } from './factories/custom-fields.factory.js';
 import { createContact, createDeal, createLead } from './factories/records.factory.js';
 import { useTestServer } from './helpers/test-server.js';
 import { connectWs } from './helpers/ws-client.js';
@@ -187,5 +188,50 @@ describe('lead scoring', () => {
     await admin.client.fails('BAD_USER_INPUT', CREATE_RULE, { input: { module: 'LEADS', name: 'x', fieldScores: [{ field: 'nope', operator: 'IS_EMPTY', points: 1 }] } });
     await admin.client.fails('BAD_USER_INPUT', CREATE_RULE, { input: { module: 'LEADS', name: 'x', fieldScores: [{ field: 'title', operator: 'GREATER_THAN', value: 3, points: 1 }] } });
     await admin.client.fails('BAD_USER_INPUT', CREATE_RULE, { input: { module: 'DEALS', name: 'x', signalScores: [{ kind: 'EMAIL_OPENED', points: 1 }] } });
+  });
+
+  it('scores on custom fields by apiName (a picklist and a number), checked against the field\'s type, on create, on edit and in the rescore', async () => {
+    const admin = await signUpOrganization(server().client);
+    await createCustomField(admin.client, { module: 'LEADS', apiName: 'segment', label: 'Segment', type: 'PICKLIST', options: ['Enterprise', 'SMB'] });
+    await createCustomField(admin.client, { module: 'LEADS', apiName: 'seats', label: 'Seats', type: 'INTEGER' });
+    await createCustomField(admin.client, { module: 'LEADS', apiName: 'budget', label: 'Budget', type: 'CURRENCY' });
+    const before = await createLead(admin.client, { customFields: { segment: 'Enterprise', seats: 120 } });
+    await createRule(admin, {
+      name: 'Fit',
+      fieldScores: [
+        // The picklist's own spelling is stored whatever the case the rule was written in.
+        { field: 'customFields.segment', operator: 'EQUALS', value: 'enterprise', points: 30 },
+        { field: 'customFields.seats', operator: 'GREATER_THAN', value: 100, points: 10 },
+        { field: 'customFields.budget', operator: 'BETWEEN', values: [1000, 50000], points: 5 },
+      ],
+    });
+    // The rule change rescored the lead written before it.
+    expect((await leadScore(admin, before.id)).score).toBe(40);
+    const lead = await createLead(admin.client, { customFields: { segment: 'SMB', seats: 101, budget: '20000.00' } });
+    const scored = await leadScore(admin, lead.id);
+    expect(scored.score).toBe(15);
+    expect(scored.scoreBreakdown.rules[0].criteria.map((c: { description: string; field: string }) => [c.field, c.description])).toEqual([
+      ['customFields.seats', 'customFields.seats greater than 100'],
+      ['customFields.budget', 'customFields.budget between 1000 and 50000'],
+    ]);
+    const { lead: current } = await admin.client.ok(`{ lead(id: "${lead.id}") { version } }`);
+    await admin.client.ok(`mutation($input: UpdateLeadInput!) { updateLead(input: $input) { id } }`, {
+      input: { id: lead.id, expectedVersion: current.version, customFields: { segment: 'Enterprise', seats: 99 } },
+    });
+    expect((await leadScore(admin, lead.id)).score).toBe(35);
+    const rules = await admin.client.ok(`{ scoringRules(module: LEADS) { fieldScores { field operator value values } } }`);
+    expect(rules.scoringRules[0].fieldScores[0]).toEqual({ field: 'customFields.segment', operator: 'EQUALS', value: 'Enterprise', values: null });
+    const bad = async (fieldScore: Record<string, unknown>, field: string): Promise<void> => {
+      const error = await admin.client.fails('BAD_USER_INPUT', CREATE_RULE, { input: { module: 'LEADS', name: 'x', fieldScores: [{ points: 1, ...fieldScore }] } });
+      expect(error.extensions?.['field']).toBe(field);
+    };
+    await bad({ field: 'customFields.segment', operator: 'IN', values: ['SMB', 'Startup'] }, 'fieldScores.0.values.1');
+    await bad({ field: 'customFields.segment', operator: 'GREATER_THAN', value: 3 }, 'fieldScores.0.operator');
+    await bad({ field: 'customFields.seats', operator: 'CONTAINS', value: '1' }, 'fieldScores.0.operator');
+    await bad({ field: 'customFields.seats', operator: 'EQUALS', value: 'many' }, 'fieldScores.0.value');
+    await bad({ field: 'customFields.nope', operator: 'IS_EMPTY' }, 'fieldScores.0.field');
+    // Another module's custom field is not this module's.
+    await createCustomField(admin.client, { module: 'CONTACTS', apiName: 'tier', label: 'Tier', type: 'TEXT' });
+    await bad({ field: 'customFields.tier', operator: 'IS_EMPTY' }, 'fieldScores.0.field');
   });
 });

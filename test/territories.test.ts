@@ -7,7 +7,9 @@ import type { Viewer } from '../src/modules/auth/viewer.js';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { createAccount, createContact, createDeal } from './factories/records.factory.js';
 import { setSharing } from './factories/access.factory.js';
+import { defaultPipeline, MOVE, stageNamed } from './factories/pipelines.factory.js';
 import { useTestServer } from './helpers/test-server.js';
+import { connectWs } from './helpers/ws-client.js';
 
 const server = useTestServer({ JOB_WORKERS: 'off' });
 
@@ -138,6 +140,42 @@ describe('territories', () => {
     await manager.client.ok(`{ account(id: "${vancouver.id}") { id } }`);
     await seller.client.fails('NOT_FOUND', `{ account(id: "${vancouver.id}") { id } }`);
     expect(canada).toBeTruthy();
+  });
+
+  it('sends a territory manager live events of the territory\'s deals owned by others, as reads grant them, and none outside it', async () => {
+    const admin = await signUpOrganization(server().client);
+    const manager = await inviteMember(admin, 'MANAGER');
+    const seller = await inviteMember(admin);
+    const pipeline = await defaultPipeline(admin.client);
+    const nordics = await territory(admin, { name: 'Nordics', criteria: [{ field: 'country', operator: 'IN', values: ['Sweden', 'Norway'] }] });
+    const stockholm = await createAccount(seller.client, { address: { country: 'Sweden' } });
+    const lima = await createAccount(seller.client, { address: { country: 'Peru' } });
+    const inside = await createDeal(seller.client, { accountId: stockholm.id });
+    const outside = await createDeal(seller.client, { accountId: lima.id });
+    await setSharing(admin, 'DEALS', 'PRIVATE');
+    const watcher = connectWs(server().wsUrl, manager.token);
+    const received = watcher.subscribe<{ dealEvents: { kind: string; dealId: string; deal: { id: string; owner: { id: string } } } }>(
+      `subscription($pipelineId: ID!) { dealEvents(pipelineId: $pipelineId) { kind dealId deal { id owner { id } } } }`,
+      { pipelineId: pipeline.id },
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Made a manager while subscribed: the access change reaches the live subscription before the moves.
+      await admin.client.ok(`mutation($input: AssignTerritoryUsersInput!) { assignTerritoryUsers(input: $input) { id } }`, {
+        input: { territoryId: nordics, users: [{ userId: manager.userId, manager: true }] },
+      });
+      const target = stageNamed(pipeline, 'Value Proposition').id;
+      // The deal outside the territory moves first: had it been sent, it would arrive first.
+      await seller.client.ok(MOVE, { input: { id: outside.id, expectedVersion: outside.version, stageId: target } });
+      await seller.client.ok(MOVE, { input: { id: inside.id, expectedVersion: inside.version, stageId: target } });
+      const [event] = await received.waitFor(1);
+      expect(event?.dealEvents).toEqual({ kind: 'MOVED', dealId: inside.id, deal: { id: inside.id, owner: { id: seller.userId } } });
+      // As reads: the manager reads the territory's deal and not the other.
+      await manager.client.ok(`{ deal(id: "${inside.id}") { id } }`);
+      await manager.client.fails('NOT_FOUND', `{ deal(id: "${outside.id}") { id } }`);
+    } finally {
+      await watcher.dispose();
+    }
   });
 
   it('refuses cycles, deleting a parent, unknown fields, and non-administrators', async () => {

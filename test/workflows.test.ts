@@ -8,6 +8,7 @@ import { WEBHOOK_JOB } from '../src/modules/workflows/workflow-webhooks.js';
 import { DELIVER_EMAILS_JOB } from '../src/modules/emails/email-delivery.js';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { defaultPipeline } from './factories/pipelines.factory.js';
+import { createCustomField } from './factories/custom-fields.factory.js';
 import { createDeal, createLead } from './factories/records.factory.js';
 import { unique } from './factories/unique.js';
 import { createRule, createTemplate, notificationsOf, runsOf } from './factories/workflows.factory.js';
@@ -370,6 +371,46 @@ describe('triggers', () => {
     });
     const runs = await runsOf(admin.client, { ruleId: stageRule.id });
     expect(runs.map((r) => [r.recordId, r.trigger, r.status])).toEqual([[deal.id, 'FIELD_UPDATED', 'COMPLETED']]);
+  });
+});
+
+describe('criteria on custom fields', () => {
+  it('test custom fields by apiName in the scoring language, in criteria and field-updated triggers', async () => {
+    const admin = await signUpOrganization(pulse.client);
+    await createCustomField(admin.client, { module: 'LEADS', apiName: 'segment', label: 'Segment', type: 'PICKLIST', options: ['Enterprise', 'SMB'] });
+    await createCustomField(admin.client, { module: 'LEADS', apiName: 'seats', label: 'Seats', type: 'INTEGER' });
+    const tagRule = await createRule(admin.client, {
+      module: 'LEADS',
+      trigger: { type: 'ON_CREATE_OR_EDIT' },
+      criteria: [
+        { field: 'customFields.segment', operator: 'EQUALS', value: 'enterprise' },
+        { field: 'customFields.seats', operator: 'GREATER_THAN', value: 50 },
+      ],
+      actions: [{ type: 'ADD_TAGS', tags: ['enterprise'] }],
+    });
+    expect(tagRule['criteria']).toEqual([
+      { field: 'customFields.segment', operator: 'EQUALS', value: 'Enterprise', values: null },
+      { field: 'customFields.seats', operator: 'GREATER_THAN', value: 50, values: null },
+    ]);
+    const downgrade = await createRule(admin.client, {
+      module: 'LEADS',
+      trigger: { type: 'FIELD_UPDATED', field: 'customFields.segment', value: 'SMB' },
+      actions: [{ type: 'NOTIFY', message: '{{lead.lastName}} moved to SMB' }],
+    });
+    const small = await createLead(admin.client, { customFields: { segment: 'SMB', seats: 500 } });
+    const big = await createLead(admin.client, { customFields: { segment: 'Enterprise', seats: 60 } });
+    expect((await leadOf(admin, small.id)).tags).toEqual([]);
+    expect((await leadOf(admin, big.id)).tags).toEqual(['enterprise']);
+    await updateLead(admin, small.id, { customFields: { segment: 'Enterprise' } });
+    expect((await leadOf(admin, small.id)).tags).toEqual(['enterprise']);
+    expect((await runsOf(admin.client, { ruleId: tagRule.id })).map((run) => run.recordId).sort()).toEqual([big.id, small.id].sort());
+    expect(await runsOf(admin.client, { ruleId: downgrade.id })).toHaveLength(0);
+    await updateLead(admin, big.id, { customFields: { segment: 'SMB' } });
+    expect((await runsOf(admin.client, { ruleId: downgrade.id })).map((run) => run.recordId)).toEqual([big.id]);
+    const invalid = await admin.client.fails('BAD_USER_INPUT', `mutation($input: CreateWorkflowRuleInput!) { createWorkflowRule(input: $input) { id } }`, {
+      input: { name: 'x', module: 'LEADS', trigger: { type: 'ON_CREATE' }, criteria: [{ field: 'customFields.segment', operator: 'EQUALS', value: 'Startup' }], actions: [{ type: 'ADD_TAGS', tags: ['x'] }] },
+    });
+    expect(invalid.extensions?.['field']).toBe('criteria[0].value');
   });
 });
 

@@ -1447,7 +1447,10 @@ export type Criterion = {
 
 /** A condition on one field of a record, in the criteria language shared by scoring, assignment, territories and workflows. */
 export type CriterionInput = {
-  /** The record's field as named in the API, e.g. "title", "annualRevenue", "country", "tags". */
+  /**
+   * The record's field as named in the API, e.g. "title", "annualRevenue", "country", "tags"; an active custom field of the
+   * module as "customFields.<apiName>" (values are checked against its type: a picklist's values, numbers, dates, true/false).
+   */
   field: Scalars['String']['input'];
   operator: CriterionOperator;
   /** For EQUALS, NOT_EQUALS, CONTAINS, GREATER_THAN, LESS_THAN. */

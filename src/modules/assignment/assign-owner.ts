@@ -130,8 +130,14 @@ async function pickFor(reads: Reads, rules: readonly AssignmentRuleRow[], values
  * (the creator). Many records (an import) cost the reads of one, and one statement per rotation
  * for their turns: record n of a rotation gets the turn after record n-1's.
  */
-export async function assignOwners(tx: Db, organizationId: string, module: AssignedModule, valuesList: readonly Readonly<Record<string, unknown>>[]): Promise<(string | null)[]> {
-  const rules = await activeAssignmentRules(tx, organizationId, module);
+export async function assignOwners(
+  tx: Db,
+  organizationId: string,
+  module: AssignedModule,
+  valuesList: readonly Readonly<Record<string, unknown>>[],
+  cached?: readonly AssignmentRuleRow[],
+): Promise<(string | null)[]> {
+  const rules = cached ?? (await activeAssignmentRules(tx, organizationId, module));
   if (rules.length === 0) return valuesList.map(() => null);
   const reads = readsOnce(tx, organizationId);
   const picks: (Pick | null)[] = [];
@@ -157,7 +163,13 @@ export async function assignOwners(tx: Db, organizationId: string, module: Assig
 }
 
 /** The owner the module's active rules give one new record, or null to keep the default (the creator). */
-export async function assignOwner(tx: Db, organizationId: string, module: AssignedModule, values: Readonly<Record<string, unknown>>): Promise<string | null> {
-  const [owner] = await assignOwners(tx, organizationId, module, [values]);
+export async function assignOwner(
+  tx: Db,
+  organizationId: string,
+  module: AssignedModule,
+  values: Readonly<Record<string, unknown>>,
+  rules?: readonly AssignmentRuleRow[],
+): Promise<string | null> {
+  const [owner] = await assignOwners(tx, organizationId, module, [values], rules);
   return owner ?? null;
 }

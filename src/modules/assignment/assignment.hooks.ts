@@ -1,5 +1,6 @@
 import { registerRecordHooks } from '../records/record-hooks.js';
-import { assignOwner, assignOwners } from './assign-owner.js';
+import { cachedRules } from '../records/automation-cache.js';
+import { activeAssignmentRules, assignOwner, assignOwners } from './assign-owner.js';
 import type { AssignedModule } from './assignment.table.js';
 
 const ASSIGNED = new Set<string>(['leads', 'contacts', 'accounts', 'deals']);
@@ -13,18 +14,24 @@ registerRecordHooks({
   name: 'assignment',
   async beforeCreate(tx, viewer, draft) {
     if (draft.ownerGiven || !ASSIGNED.has(draft.module)) return;
-    const owner = await assignOwner(tx, viewer.organizationId, draft.module as AssignedModule, draft.values);
+    const module = draft.module as AssignedModule;
+    const rules = await cachedRules(tx, viewer, `assignment:${module}`, (db) => activeAssignmentRules(db, viewer.organizationId, module));
+    if (rules.length === 0) return;
+    const owner = await assignOwner(tx, viewer.organizationId, module, draft.values, rules);
     if (owner) draft.values['ownerId'] = owner;
   },
   async beforeCreateMany(tx, viewer, drafts) {
     const assigned = drafts.filter((draft) => !draft.ownerGiven && ASSIGNED.has(draft.module));
     for (const module of new Set(assigned.map((draft) => draft.module))) {
       const same = assigned.filter((draft) => draft.module === module);
+      const rules = await cachedRules(tx, viewer, `assignment:${module}`, (db) => activeAssignmentRules(db, viewer.organizationId, module as AssignedModule));
+      if (rules.length === 0) continue;
       const owners = await assignOwners(
         tx,
         viewer.organizationId,
         module as AssignedModule,
         same.map((draft) => draft.values),
+        rules,
       );
       same.forEach((draft, index) => {
         const owner = owners[index];

@@ -3,6 +3,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { automationChanged } from '../organizations/automation-version.js';
 import type { AssignmentEntryInput, AssignmentModule, CreateAssignmentRuleInput, UpdateAssignmentRuleInput } from '../../generated/graphql.js';
 import { badInput, notFound } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
@@ -10,16 +11,17 @@ import { accounts } from '../accounts/accounts.table.js';
 import { assertManages } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
-import { tableCatalog, validateCriterion, type FieldCatalog } from '../records/criteria.js';
+import { validateCriterion } from '../records/criteria.js';
+import { recordCatalog } from '../records/criteria-catalog.js';
 import { SCORED } from '../scoring/scored-modules.js';
 import { assertAssignableOwner } from '../users/users.service.js';
 import { assignmentRules, assignmentTurns, type AssignedModule, type AssignmentEntry, type AssignmentRuleRow } from './assignment.table.js';
 
-const CATALOGS: Record<AssignedModule, FieldCatalog> = {
-  leads: SCORED.leads.catalog,
-  contacts: SCORED.contacts.catalog,
-  deals: SCORED.deals.catalog,
-  accounts: tableCatalog(accounts as PgTable),
+const TABLES: Record<AssignedModule, PgTable> = {
+  leads: SCORED.leads.table as PgTable,
+  contacts: SCORED.contacts.table as PgTable,
+  deals: SCORED.deals.table as PgTable,
+  accounts: accounts as PgTable,
 };
 
 const moduleOf = (module: AssignmentModule): AssignedModule => module.toLowerCase() as AssignedModule;
@@ -27,6 +29,7 @@ const moduleOf = (module: AssignmentModule): AssignedModule => module.toLowerCas
 async function entriesOf(tx: Db, viewer: Viewer, module: AssignedModule, input: readonly AssignmentEntryInput[]): Promise<AssignmentEntry[]> {
   if (input.length > 50) throw badInput('entries', 'At most 50 entries per rule');
   const entries: AssignmentEntry[] = [];
+  const catalog = await recordCatalog(tx, viewer.organizationId, module, TABLES[module]);
   for (const [index, entry] of input.entries()) {
     const userIds = [...(entry.userIds ?? [])];
     if (new Set(userIds).size !== userIds.length) throw badInput(`entries.${index}.userIds`, 'A user appears once per entry');
@@ -36,7 +39,7 @@ async function entriesOf(tx: Db, viewer: Viewer, module: AssignedModule, input: 
     for (const [at, userId] of userIds.entries()) await assertAssignableOwner(tx, viewer, userId, `entries.${index}.userIds.${at}`);
     entries.push({
       id: randomUUID(),
-      criteria: (entry.criteria ?? []).map((criterion, at) => validateCriterion(CATALOGS[module], criterion, `entries.${index}.criteria.${at}`)),
+      criteria: (entry.criteria ?? []).map((criterion, at) => validateCriterion(catalog, criterion, `entries.${index}.criteria.${at}`)),
       strategy: entry.strategy,
       userIds,
     });
@@ -53,6 +56,7 @@ export async function createAssignmentRule(s: Session, input: CreateAssignmentRu
   const module = moduleOf(input.module);
   const name = requiredText('name', input.name, 120);
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const entries = await entriesOf(tx, s.viewer, module, input.entries);
     const fallbackOwnerId = await fallbackOf(tx, s.viewer, input.fallbackOwnerId);
     if (entries.length === 0 && !fallbackOwnerId) throw badInput('entries', 'A rule needs entries or a fallback owner');
@@ -78,6 +82,7 @@ async function lockRule(tx: Db, viewer: Viewer, id: string): Promise<AssignmentR
 export async function updateAssignmentRule(s: Session, input: UpdateAssignmentRuleInput): Promise<AssignmentRuleRow> {
   assertManages(s.viewer, 'rules');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const row = await lockRule(tx, s.viewer, input.id);
     const changes: Partial<AssignmentRuleRow> = { updatedAt: new Date() };
     if (input.name != null) changes.name = requiredText('name', input.name, 120);
@@ -100,6 +105,7 @@ export async function updateAssignmentRule(s: Session, input: UpdateAssignmentRu
 export async function deleteAssignmentRule(s: Session, id: string): Promise<AssignmentRuleRow> {
   assertManages(s.viewer, 'rules');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const row = await lockRule(tx, s.viewer, id);
     await tx.delete(assignmentRules).where(and(eq(assignmentRules.organizationId, s.viewer.organizationId), eq(assignmentRules.id, row.id)));
     return row;

@@ -38,6 +38,8 @@ interface ScopedTable {
 interface OwnedRecord {
   readonly organizationId: string;
   readonly ownerId?: string | null | undefined;
+  /** Accounts, contacts and deals: the territories the record sits in (their ancestors included). */
+  readonly territoryIds?: readonly string[] | null | undefined;
 }
 
 /** An attached record in hand (an event's signal): which parent it names, and that parent's owner. */
@@ -68,12 +70,14 @@ function territoryGrants(viewer: Viewer, module: CrmModule, table: ScopedTable):
 }
 
 /**
- * The same for a record in hand. Known gap: the managed territories are not in the access summary
- * yet, so live events of records a manager reads only through a territory are not sent (lists and
- * reads by id do include them).
+ * The same for a record in hand (an event's): it sits in a territory the viewer manages. Records
+ * carry their territories' ancestors, so a set intersection is the whole test, as in SQL.
  */
-function territoryGrantsRecord(_viewer: Viewer, _module: CrmModule, _record: OwnedRecord): boolean {
-  return false;
+function territoryGrantsRecord(viewer: Viewer, module: CrmModule, record: OwnedRecord): boolean {
+  if (module !== 'accounts' && module !== 'contacts' && module !== 'deals') return false;
+  const managed = viewer.managedTerritoryIds;
+  if (!managed || managed.size === 0 || !record.territoryIds) return false;
+  return record.territoryIds.some((id) => managed.has(id));
 }
 
 /**
@@ -149,8 +153,9 @@ export function canAct(viewer: Viewer, action: RecordAction, module: CrmModule, 
   const restriction = restrictionOf(viewer, module);
   if (!restriction || record.ownerId === undefined || record.ownerId === null || record.ownerId === viewer.userId) return true;
   if (action === 'read' && restriction.level === 'PUBLIC_READ') return true;
-  const owners = action === 'read' ? restriction.readOwners : restriction.writeOwners;
-  return owners.has(record.ownerId) || territoryGrantsRecord(viewer, module, record);
+  if (action !== 'read') return restriction.writeOwners.has(record.ownerId);
+  // Territory managers read their territories' records; changing them stays with owners and their superiors.
+  return restriction.readOwners.has(record.ownerId) || territoryGrantsRecord(viewer, module, record);
 }
 
 /** The error every write of a paused organisation gets: FORBIDDEN with reason ORGANIZATION_PAUSED. */

@@ -31,4 +31,12 @@ export interface Viewer {
   readonly plan: string;
   /** While the organisation is paused every write is refused (`assertCan`, the mutation guard). */
   readonly paused: boolean;
+  /**
+   * The territories the user manages, read with the user (a membership change moves the access
+   * version on, so live subscriptions reload it): their accounts, contacts and deals are readable
+   * in hand (events) as `readScope` makes them readable in SQL. Absent: none.
+   */
+  readonly managedTerritoryIds?: ReadonlySet<string>;
+  /** The organisation's automation rules version as of sign-in (rule caches compare with it); absent for system work. */
+  readonly automationVersion?: number;
 }

@@ -1,6 +1,5 @@
 import type { Db } from '../../db/database.js';
 import { loadModuleConfig } from '../customization/module-config.js';
-import { and, eq, sql } from 'drizzle-orm';
 import type { ConvertLeadInput } from '../../generated/graphql.js';
 import { conflict, labelled, mention } from '../../shared/errors.js';
 import { CONVERTED_LEAD_STATUS } from '../../shared/picklists.js';
@@ -15,11 +14,11 @@ import type { ContactRow } from '../contacts/contacts.table.js';
 import { insertDeal } from '../deals/deals.service.js';
 import type { DealRow } from '../deals/deals.table.js';
 import { moveNotesFromLead } from '../notes/notes.service.js';
-import { assertReference, lockRecord } from '../records/record-store.js';
+import { assertReference, lockRecord, saveChanges } from '../records/record-store.js';
 import { appendTimeline } from '../timeline/timeline.service.js';
 import { lockKey } from '../records/duplicate-lock.js';
 import { LEAD } from './leads.kind.js';
-import { leads, type LeadRow } from './leads.table.js';
+import type { LeadRow } from './leads.table.js';
 import { inTransaction } from '../../db/transaction.js';
 
 export interface ConversionResult {
@@ -113,20 +112,16 @@ export async function convertLead(s: Session, input: ConvertLeadInput): Promise<
     await moveActivitiesFromLead(tx, s.viewer, lead.id, contact.id);
     await moveNotesFromLead(tx, s.viewer, lead.id, contact.id);
 
-    const [converted] = await tx
-      .update(leads)
-      .set({
-        status: CONVERTED_LEAD_STATUS,
-        convertedAt: new Date(),
-        convertedContactId: contact.id,
-        convertedAccountId: account?.id ?? null,
-        convertedDealId: deal?.id ?? null,
-        updatedAt: new Date(),
-        version: sql`${leads.version} + 1`,
-      })
-      .where(and(eq(leads.organizationId, s.viewer.organizationId), eq(leads.id, lead.id)))
-      .returning();
-    if (!converted) throw conflict(labelled`The ${mention('leads', 'lead')} changed while it was being converted`);
+    // Through the record store, so the status change runs the write hooks like any edit: scoring
+    // rescores the lead and workflows see an edit (ON_EDIT, FIELD_UPDATED status). Its timeline
+    // entry is the CONVERTED one below rather than a generic UPDATED.
+    const { row: converted } = await saveChanges(tx, s.viewer, { ...LEAD, timelineType: null }, lead, {
+      status: CONVERTED_LEAD_STATUS,
+      convertedAt: new Date(),
+      convertedContactId: contact.id,
+      convertedAccountId: account?.id ?? null,
+      convertedDealId: deal?.id ?? null,
+    });
     await appendTimeline(tx, s.viewer.organizationId, s.viewer.userId, [
       {
         recordType: 'LEAD',

@@ -23,6 +23,8 @@ export const organizations = pgTable('organizations', {
   requireTrustedDocuments: boolean('require_trusted_documents').notNull().default(false),
   /** Bumped in the transaction of every change to profiles, roles, sharing, users or API keys. */
   accessVersion: integer('access_version').notNull().default(1),
+  /** Bumped in the transaction of every change to scoring, assignment or workflow rules: what rule caches compare with. */
+  automationVersion: integer('automation_version').notNull().default(1),
   /** Paid seats (active users allowed); null means the plan's default. */
   seats: integer('seats'),
   /** While set, every write is refused; reads, exports and subscriptions go on. */

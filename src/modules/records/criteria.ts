@@ -1,6 +1,7 @@
 import { and, getTableColumns, gt, ilike, isNotNull, isNull, lt, not, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { badInput } from '../../shared/errors.js';
+import { storageOf, type FieldType as CustomFieldType } from '../customization/field-types.js';
 import { containsPattern } from './record-list.js';
 
 /**
@@ -26,8 +27,14 @@ export type FieldType = 'text' | 'number' | 'date' | 'boolean' | 'list';
 
 export interface FieldInfo {
   readonly type: FieldType;
-  /** The column, when the field is one; a custom field resolver may give none (JS only). */
+  /** The column, when the field is one. */
   readonly column?: PgColumn;
+  /** A custom field's value read from the record's `custom_fields` JSON, typed (SQL filters). */
+  readonly expression?: SQL;
+  /** A custom picklist's values: criteria must name one of them (spelled as the list spells it). */
+  readonly options?: readonly string[];
+  /** Custom fields: the field's type as the organisation defined it, for messages and checks. */
+  readonly customType?: CustomFieldType;
 }
 
 /** The fields criteria may name on one module's records. */
@@ -36,7 +43,15 @@ export type FieldCatalog = ReadonlyMap<string, FieldInfo>;
 /** Reads a field from a row; the default is the row's own property (the Drizzle column name). */
 export type FieldValue = (row: Readonly<Record<string, unknown>>, field: string) => unknown;
 
-const ownProperty: FieldValue = (row, field) => row[field];
+/** Custom fields are named like reports and the timeline name them: `customFields.<apiName>`. */
+export const CUSTOM_FIELD_PREFIX = 'customFields.';
+
+/** A standard field is the row's property; a custom field is a key of the row's `customFields` object. */
+const ownProperty: FieldValue = (row, field) => {
+  if (!field.startsWith(CUSTOM_FIELD_PREFIX)) return row[field];
+  const values = row['customFields'];
+  return values && typeof values === 'object' ? (values as Record<string, unknown>)[field.slice(CUSTOM_FIELD_PREFIX.length)] : undefined;
+};
 
 /** Keys and bookkeeping no rule should test. */
 const HIDDEN = new Set(['organizationId', 'id', 'version', 'deletedAt', 'createdById', 'boardRank', 'socialHandles', 'territoryIds', 'score']);
@@ -49,11 +64,71 @@ function typeOf(column: PgColumn): FieldType {
   return 'text';
 }
 
-/** A module's standard fields from its table; a custom-field catalog can be merged in later. */
+/** How criteria treat each custom field type (dates and date-times compare as instants). */
+function customTypeOf(type: CustomFieldType): FieldType {
+  switch (storageOf(type)) {
+    case 'number':
+      return 'number';
+    case 'time':
+      return 'date';
+    case 'bool':
+      return 'boolean';
+    case 'texts':
+      return 'list';
+    case 'text':
+      return type === 'DATE' ? 'date' : 'text';
+    default:
+      return 'text';
+  }
+}
+
+/**
+ * The SQL reading one custom value from the record's `custom_fields` JSON, typed as criteria
+ * compare it (the API name is a bound parameter). A DATE is midnight UTC, as the JS evaluator reads it.
+ */
+function customExpression(json: PgColumn, apiName: string, type: CustomFieldType): SQL {
+  const raw = sql`(${json} ->> ${apiName}::text)`;
+  switch (storageOf(type)) {
+    case 'number':
+      return sql`(${raw})::numeric`;
+    case 'time':
+      return sql`(${raw})::timestamptz`;
+    case 'bool':
+      return sql`(${raw})::boolean`;
+    case 'texts':
+      return sql`array(select jsonb_array_elements_text(case when jsonb_typeof(${json} -> ${apiName}::text) = 'array' then ${json} -> ${apiName}::text else '[]'::jsonb end))`;
+    case 'text':
+      return type === 'DATE' ? sql`((${raw})::date::timestamp at time zone 'UTC')` : raw;
+    default:
+      return raw;
+  }
+}
+
+/** A custom field as criteria see it. */
+export interface CustomFieldShape {
+  readonly apiName: string;
+  readonly type: CustomFieldType;
+  readonly options: readonly string[];
+}
+
+/** Catalog entries `customFields.<apiName>` for a module's custom fields; `json` is the table's `custom_fields` column. */
+export function customFieldEntries(json: PgColumn | undefined, fields: readonly CustomFieldShape[]): [string, FieldInfo][] {
+  return fields.map((field) => [
+    `${CUSTOM_FIELD_PREFIX}${field.apiName}`,
+    {
+      type: customTypeOf(field.type),
+      customType: field.type,
+      ...(json ? { expression: customExpression(json, field.apiName, field.type) } : {}),
+      ...(field.type === 'PICKLIST' || field.type === 'MULTI_PICKLIST' ? { options: field.options } : {}),
+    },
+  ]);
+}
+
+/** A module's standard fields from its table, plus `extra` (custom fields: `customFieldEntries`). */
 export function tableCatalog(table: PgTable, extra: Iterable<readonly [string, FieldInfo]> = []): FieldCatalog {
   const catalog = new Map<string, FieldInfo>();
   for (const [field, column] of Object.entries(getTableColumns(table))) {
-    if (!HIDDEN.has(field)) catalog.set(field, { type: typeOf(column), column });
+    if (!HIDDEN.has(field) && field !== 'customFields') catalog.set(field, { type: typeOf(column), column });
   }
   for (const [field, info] of extra) catalog.set(field, info);
   return catalog;
@@ -91,12 +166,30 @@ export function validateCriterion(catalog: FieldCatalog, input: { field: string;
     const all = needsValue ? [input.value] : (input.values ?? []);
     if (input.operator !== 'CONTAINS' && !all.every((value) => Number.isFinite(Number(value)))) throw badInput(`${path}.value`, `${input.field} compares with numbers`);
   }
+  if (info.customType) checkCustom(info, input, path);
+  // A picklist value is stored as the list spells it: criteria take that spelling too.
+  const spelled = (value: Scalar): Scalar => (info.options && typeof value === 'string' ? (info.options.find((option) => option.toLowerCase() === value.trim().toLowerCase()) ?? value) : value);
   return {
     field: input.field,
     operator: input.operator,
-    ...(needsValue ? { value: input.operator === 'CONTAINS' ? String(input.value) : typed(input.value) } : {}),
-    ...(needsValues ? { values: (input.values ?? []).map(typed) } : {}),
+    ...(needsValue ? { value: input.operator === 'CONTAINS' ? String(input.value) : spelled(typed(input.value)) } : {}),
+    ...(needsValues ? { values: (input.values ?? []).map((value) => spelled(typed(value))) } : {}),
   };
+}
+
+/** A custom field's own type rules: text search on text only, picklists compare with their values, booleans with true or false. */
+function checkCustom(info: FieldInfo, input: { field: string; operator: Operator; value?: unknown; values?: readonly unknown[] | null | undefined }, path: string): void {
+  const given = input.values ?? (input.value === undefined || input.value === null ? [] : [input.value]);
+  if (input.operator === 'CONTAINS' && info.type !== 'text' && info.type !== 'list') throw badInput(`${path}.operator`, `CONTAINS applies to text fields; ${input.field} is ${info.customType ?? info.type}`);
+  if (info.options && input.operator !== 'CONTAINS') {
+    given.forEach((value, index) => {
+      const known = typeof value === 'string' && info.options?.some((option) => option.toLowerCase() === value.trim().toLowerCase());
+      if (!known) throw badInput(input.values ? `${path}.values.${index}` : `${path}.value`, `${input.field} is a picklist: one of ${info.options?.join(', ')}`, { allowed: [...(info.options ?? [])] });
+    });
+  }
+  if (info.type === 'boolean' && !given.every((value) => typeof value === 'boolean' || /^(true|false)$/i.test(String(value)))) {
+    throw badInput(`${path}.value`, `${input.field} compares with true or false`);
+  }
 }
 
 const text = (value: unknown): string => (value instanceof Date ? value.toISOString() : String(value)).trim().toLowerCase();
@@ -113,9 +206,13 @@ function ordinal(value: unknown): number {
 }
 
 /** Equality in the criterion value's type: numbers and dates by value, text case-insensitively. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T|$)/;
+
 function same(value: unknown, candidate: unknown): boolean {
   if (typeof candidate === 'number') return ordinal(value) === candidate;
   if (value instanceof Date) return value.getTime() === ordinal(candidate);
+  // A calendar date ("2026-03-01") equals the criterion's instant at its midnight UTC.
+  if (typeof value === 'string' && typeof candidate === 'string' && ISO_DATE.test(value) && ISO_DATE.test(candidate)) return ordinal(value) === ordinal(candidate);
   return text(value) === text(candidate);
 }
 
@@ -179,7 +276,7 @@ export function describeCriterion(criterion: Criterion): string {
  */
 export function criterionSql(criterion: Criterion, catalog: FieldCatalog): SQL | undefined {
   const info = catalog.get(criterion.field);
-  const column = info?.column;
+  const column = info?.column ?? info?.expression;
   if (!info || !column) return undefined;
   const lower = (value: unknown): string => text(value);
   // A parameter per value: an array parameter would be expanded into a row by drizzle.
@@ -206,13 +303,19 @@ export function criterionSql(criterion: Criterion, catalog: FieldCatalog): SQL |
   const bind = (value: unknown): unknown => (info.type === 'date' ? new Date(String(value)) : info.type === 'number' ? Number(value) : value);
   const asText = sql`lower(${column}::text)`;
   const byText = info.type === 'text' || info.type === 'boolean';
-  const valueList = (values: readonly unknown[]): SQL => sql`(${sql.join(values.map((value) => sql`${bind(value)}`), sql`, `)})`;
+  // A custom expression has no column to bind by: its parameters are cast to the expression's type.
+  const cast = info.column ? null : info.type === 'number' ? 'numeric' : info.type === 'date' ? 'timestamptz' : null;
+  const param = (value: unknown): SQL => {
+    const bound = bind(value);
+    return cast ? sql`${bound instanceof Date ? bound.toISOString() : bound}::${sql.raw(cast)}` : sql`${bound}`;
+  };
+  const valueList = (values: readonly unknown[]): SQL => sql`(${sql.join(values.map(param), sql`, `)})`;
   const isEmpty = info.type === 'text' ? (or(isNull(column), sql`btrim(${column}) = ''`) as SQL) : isNull(column);
   switch (criterion.operator) {
     case 'EQUALS':
-      return byText ? sql`${asText} = ${lower(criterion.value)}` : sql`${column} = ${bind(criterion.value)}`;
+      return byText ? sql`${asText} = ${lower(criterion.value)}` : sql`${column} = ${param(criterion.value)}`;
     case 'NOT_EQUALS':
-      return or(isEmpty, byText ? sql`${asText} <> ${lower(criterion.value)}` : sql`${column} <> ${bind(criterion.value)}`) as SQL;
+      return or(isEmpty, byText ? sql`${asText} <> ${lower(criterion.value)}` : sql`${column} <> ${param(criterion.value)}`) as SQL;
     case 'CONTAINS':
       return ilike(sql`${column}::text`, containsPattern(String(criterion.value)));
     case 'IN':
@@ -220,11 +323,11 @@ export function criterionSql(criterion: Criterion, catalog: FieldCatalog): SQL |
     case 'NOT_IN':
       return or(isEmpty, byText ? sql`${asText} not in ${textList(criterion.values ?? [])}` : sql`${column} not in ${valueList(criterion.values ?? [])}`) as SQL;
     case 'GREATER_THAN':
-      return gt(column, bind(criterion.value));
+      return info.column ? gt(info.column, bind(criterion.value)) : sql`${column} > ${param(criterion.value)}`;
     case 'LESS_THAN':
-      return lt(column, bind(criterion.value));
+      return info.column ? lt(info.column, bind(criterion.value)) : sql`${column} < ${param(criterion.value)}`;
     case 'BETWEEN':
-      return and(sql`${column} >= ${bind(criterion.values?.[0])}`, sql`${column} <= ${bind(criterion.values?.[1])}`) as SQL;
+      return and(sql`${column} >= ${param(criterion.values?.[0])}`, sql`${column} <= ${param(criterion.values?.[1])}`) as SQL;
     case 'IS_EMPTY':
       return isEmpty;
     case 'IS_NOT_EMPTY':

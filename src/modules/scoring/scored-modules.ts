@@ -1,8 +1,6 @@
-import type { PgTable } from 'drizzle-orm/pg-core';
 import { contacts } from '../contacts/contacts.table.js';
 import { deals } from '../deals/deals.table.js';
 import { leads } from '../leads/leads.table.js';
-import { tableCatalog, type FieldCatalog } from '../records/criteria.js';
 import type { TimelineRecordType } from '../timeline/timeline.service.js';
 import type { ScoredModule } from './scoring.table.js';
 
@@ -10,15 +8,14 @@ import type { ScoredModule } from './scoring.table.js';
 export interface ScoredTable {
   readonly table: typeof leads | typeof contacts | typeof deals;
   readonly timelineType: TimelineRecordType;
-  readonly catalog: FieldCatalog;
   /** Signals are recorded on leads and contacts; deals score on fields only. */
   readonly signalColumn: 'lead_id' | 'contact_id' | null;
 }
 
 export const SCORED: Record<ScoredModule, ScoredTable> = {
-  leads: { table: leads, timelineType: 'LEAD', catalog: tableCatalog(leads as PgTable), signalColumn: 'lead_id' },
-  contacts: { table: contacts, timelineType: 'CONTACT', catalog: tableCatalog(contacts as PgTable), signalColumn: 'contact_id' },
-  deals: { table: deals, timelineType: 'DEAL', catalog: tableCatalog(deals as PgTable), signalColumn: null },
+  leads: { table: leads, timelineType: 'LEAD', signalColumn: 'lead_id' },
+  contacts: { table: contacts, timelineType: 'CONTACT', signalColumn: 'contact_id' },
+  deals: { table: deals, timelineType: 'DEAL', signalColumn: null },
 };
 
 export const SCORED_MODULES = Object.keys(SCORED) as ScoredModule[];

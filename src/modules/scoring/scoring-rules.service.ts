@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { automationChanged } from '../organizations/automation-version.js';
 import type { CreateScoringRuleInput, FieldScoreInput, ScoreDecayInput, ScoringModule, SignalScoreInput, UpdateScoringRuleInput } from '../../generated/graphql.js';
 import { badInput, notFound } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
 import { assertManages } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import { validateCriterion } from '../records/criteria.js';
+import { recordCatalog } from '../records/criteria-catalog.js';
 import { SIGNAL_KINDS } from '../signals/signal-kinds.js';
 import { SCORED } from './scored-modules.js';
 import { startRescore } from './scoring-runs.js';
@@ -28,9 +31,12 @@ const cap = (field: string, value: number | null | undefined): number | null => 
   return value;
 };
 
-function fieldScores(module: ScoredModule, input: readonly FieldScoreInput[]): FieldScore[] {
+/** Field scores on standard fields and the organisation's custom fields (`customFields.<apiName>`). */
+async function fieldScores(db: Db, organizationId: string, module: ScoredModule, input: readonly FieldScoreInput[]): Promise<FieldScore[]> {
+  if (input.length === 0) return [];
+  const catalog = await recordCatalog(db, organizationId, module, SCORED[module].table as PgTable);
   return input.map((score, index) => ({
-    ...validateCriterion(SCORED[module].catalog, score, `fieldScores.${index}`),
+    ...validateCriterion(catalog, score, `fieldScores.${index}`),
     points: points(`fieldScores.${index}.points`, score.points),
   }));
 }
@@ -68,12 +74,13 @@ export async function createScoringRule(s: Session, input: CreateScoringRuleInpu
   const values = {
     name: requiredText('name', input.name, 120),
     active: input.active ?? true,
-    fieldScores: fieldScores(module, input.fieldScores ?? []),
+    fieldScores: await fieldScores(s.db, s.viewer.organizationId, module, input.fieldScores ?? []),
     signalScores: signalScores(module, input.signalScores ?? []),
     decay: decay(input.decay),
   };
   if (values.fieldScores.length + values.signalScores.length === 0 && !values.decay) throw badInput('fieldScores', 'A rule needs at least one field score, signal score or decay');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const run = await startRescore(tx, s.jobs, s.viewer.organizationId, module);
     const [row] = await tx
       .insert(scoringRules)
@@ -87,11 +94,12 @@ export async function createScoringRule(s: Session, input: CreateScoringRuleInpu
 export async function updateScoringRule(s: Session, input: UpdateScoringRuleInput): Promise<ScoringRuleRow> {
   assertManages(s.viewer, 'rules');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const row = await lockRule(tx, s, input.id);
     const changes: Partial<ScoringRuleRow> = { updatedAt: new Date() };
     if (input.name != null) changes.name = requiredText('name', input.name, 120);
     if (input.active != null) changes.active = input.active;
-    if (input.fieldScores != null) changes.fieldScores = fieldScores(row.module, input.fieldScores);
+    if (input.fieldScores != null) changes.fieldScores = await fieldScores(tx, s.viewer.organizationId, row.module, input.fieldScores);
     if (input.signalScores != null) changes.signalScores = signalScores(row.module, input.signalScores);
     if (input.decay !== undefined) changes.decay = decay(input.decay);
     // Decay is applied at reading time: only points and activity change stored scores.
@@ -110,6 +118,7 @@ export async function updateScoringRule(s: Session, input: UpdateScoringRuleInpu
 export async function deleteScoringRule(s: Session, id: string): Promise<ScoringRuleRow> {
   assertManages(s.viewer, 'rules');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const row = await lockRule(tx, s, id);
     await tx.delete(scoringRules).where(and(eq(scoringRules.organizationId, s.viewer.organizationId), eq(scoringRules.id, row.id)));
     const run = await startRescore(tx, s.jobs, s.viewer.organizationId, row.module);

@@ -1,3 +1,4 @@
+import { cachedRules } from '../records/automation-cache.js';
 import { registerRecordHooks } from '../records/record-hooks.js';
 import { describeChangedFields } from '../timeline/change-summary.js';
 import { isScoredModule } from './scored-modules.js';
@@ -13,7 +14,8 @@ registerRecordHooks({
   name: 'scoring',
   async afterWrite(tx, viewer, write) {
     if (!isScoredModule(write.module)) return;
-    const rules = await activeRules(tx, viewer.organizationId, write.module);
+    const module = write.module;
+    const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
     if (rules.length === 0) return;
     if (write.kind === 'updated') {
       const tested = new Set(rules.flatMap((rule) => rule.fieldScores.map((score) => score.field)));
@@ -21,13 +23,13 @@ registerRecordHooks({
     }
     const row = write.after as Readonly<Record<string, unknown>> & { id: string; ownerId: string };
     const reason = write.kind === 'created' ? 'Record created' : describeChangedFields(write.changes);
-    await scoreRecords(tx, viewer.organizationId, write.module, [row.id], { actorId: viewer.userId, reason, rows: [row], rules });
+    await scoreRecords(tx, viewer.organizationId, write.module, [row.id], { actorId: viewer.userId, reason, rows: [row], rules, created: write.kind === 'created' });
   },
   // Imports: new records of a batch scored together (scoreRecords' statements are per call, not per record).
   async afterWriteMany(tx, viewer, writes) {
     for (const module of new Set(writes.map((write) => write.module))) {
       if (!isScoredModule(module)) continue;
-      const rules = await activeRules(tx, viewer.organizationId, module);
+      const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
       if (rules.length === 0) continue;
       const tested = new Set(rules.flatMap((rule) => rule.fieldScores.map((score) => score.field)));
       const created: (Readonly<Record<string, unknown>> & { id: string; ownerId: string })[] = [];
@@ -39,7 +41,7 @@ registerRecordHooks({
           await scoreRecords(tx, viewer.organizationId, module, [row.id], { actorId: viewer.userId, reason: describeChangedFields(write.changes), rows: [row], rules });
         }
       }
-      if (created.length > 0) await scoreRecords(tx, viewer.organizationId, module, created.map((row) => row.id), { actorId: viewer.userId, reason: 'Record created', rows: created, rules });
+      if (created.length > 0) await scoreRecords(tx, viewer.organizationId, module, created.map((row) => row.id), { actorId: viewer.userId, reason: 'Record created', rows: created, rules, created: true });
     }
   },
 });

@@ -61,7 +61,7 @@ export const scoringResolvers: Resolvers = {
           if (event.topic !== SCORE_TOPIC) return false;
           const data = scoreEvent(event);
           if (wanted && data.module !== wanted) return false;
-          return canReadRecord(s.viewer, data.module, event);
+          return canReadRecord(s.viewer, data.module, { organizationId: event.organizationId, ownerId: data.ownerId, territoryIds: data.territoryIds ?? null });
         });
       },
       resolve: (event: EventRow) => event,

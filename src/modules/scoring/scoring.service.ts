@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
-import { publish } from '../../db/transaction.js';
-import { appendTimeline } from '../timeline/timeline.service.js';
+import { publishInWrite } from '../records/savepoint-events.js';
+import { timelineInsert } from '../timeline/timeline.service.js';
 import { computeScore, type ScoreResult } from './score-compute.js';
 import { SCORED } from './scored-modules.js';
 import { recordScores, scoreHistory, scoringRules, type ScoredModule, type ScoringRuleRow } from './scoring.table.js';
@@ -17,6 +17,8 @@ export interface ScoreEventData {
   readonly previousScore: number;
   readonly ownerId: string;
   readonly reason: string;
+  /** Contacts and deals: their territories, so managers receive the event as they read the record. */
+  readonly territoryIds?: readonly string[];
 }
 
 export function activeRules(db: Db, organizationId: string, module: ScoredModule): Promise<ScoringRuleRow[]> {
@@ -54,6 +56,8 @@ export interface ScoreOptions {
   readonly rows?: readonly ScoredRow[];
   /** Defaults to the module's active rules. */
   readonly rules?: readonly ScoringRuleRow[];
+  /** The records were inserted in this transaction (no stored score to compare with). */
+  readonly created?: boolean;
 }
 
 /**
@@ -77,10 +81,13 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
       .for('update')) as unknown as ScoredRow[]);
   const needsSignals = scored.signalColumn !== null && rules.some((rule) => rule.signalScores.length > 0);
   const counts = needsSignals && scored.signalColumn ? await signalCounts(tx, organizationId, scored.signalColumn, unique) : new Map<string, Map<string, number>>();
-  const stored = await tx
-    .select({ recordId: recordScores.recordId, score: recordScores.score, breakdown: recordScores.breakdown })
-    .from(recordScores)
-    .where(and(eq(recordScores.organizationId, organizationId), inArray(recordScores.recordId, unique)));
+  // Records created in this transaction have no stored score yet: nothing to read.
+  const stored = options.created
+    ? []
+    : await tx
+        .select({ recordId: recordScores.recordId, score: recordScores.score, breakdown: recordScores.breakdown })
+        .from(recordScores)
+        .where(and(eq(recordScores.organizationId, organizationId), inArray(recordScores.recordId, unique)));
   const before = new Map(stored.map((row) => [row.recordId, row]));
   const changed: { row: ScoredRow; result: ScoreResult; previous: number }[] = [];
   for (const row of rows) {
@@ -91,7 +98,7 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
   }
   if (changed.length === 0) return 0;
   const now = new Date();
-  await tx
+  const upsert = tx
     .insert(recordScores)
     .values(changed.map(({ row, result }) => ({ organizationId, recordId: row.id, module, score: result.score, breakdown: result.breakdown, updatedAt: now })))
     .onConflictDoUpdate({
@@ -99,14 +106,15 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
       set: { score: sql`excluded.score`, breakdown: sql`excluded.breakdown`, updatedAt: sql`excluded.updated_at` },
     });
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
-  if (moved.length === 0) return 0;
+  if (moved.length === 0) {
+    await upsert;
+    return 0;
+  }
   const values = sql.join(moved.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
-  await tx.execute(sql`update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
-    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`);
-  await tx.insert(scoreHistory).values(
+  const history = tx.insert(scoreHistory).values(
     moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now })),
   );
-  await appendTimeline(
+  const timeline = timelineInsert(
     tx,
     organizationId,
     options.actorId,
@@ -118,9 +126,21 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
       data: { previousScore: previous, score: result.score, reason: options.reason },
     })),
   );
+  // The stored breakdown, the history, the timeline entries and the record's score column in one statement (one round trip per write).
+  await tx.execute(sql`with stored as (${upsert.getSQL()}), history as (${history.getSQL()}), timeline as (${timeline.getSQL()})
+    update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
+    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`);
   for (const { row, result, previous } of moved) {
-    const data: ScoreEventData = { module, score: result.score, previousScore: previous, ownerId: row.ownerId, reason: options.reason };
-    publish(tx, organizationId, options.actorId, { topic: SCORE_TOPIC, kind: 'SCORE_CHANGED', recordId: row.id, scopeId: row.id, data: { ...data } });
+    const territoryIds = row['territoryIds'];
+    const data: ScoreEventData = {
+      module,
+      score: result.score,
+      previousScore: previous,
+      ownerId: row.ownerId,
+      reason: options.reason,
+      ...(Array.isArray(territoryIds) && territoryIds.length > 0 ? { territoryIds: territoryIds as string[] } : {}),
+    };
+    publishInWrite(tx, organizationId, options.actorId, { topic: SCORE_TOPIC, kind: 'SCORE_CHANGED', recordId: row.id, scopeId: row.id, data: { ...data } });
   }
   return moved.length;
 }

@@ -11,6 +11,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { validateCriterion, type Criterion } from '../records/criteria.js';
 import { assertAssignableOwner } from '../users/users.service.js';
 import { territories, territoryUsers, type TerritoryRow } from './territories.table.js';
+import { accessChanged } from '../access-control/access-version.js';
 import { ACCOUNT_FIELDS } from './territory-match.js';
 import { placeAllAccounts, territoryTree } from './territory-placement.js';
 
@@ -41,10 +42,17 @@ async function setUsers(tx: Db, viewer: Viewer, territoryId: string, input: read
   const ids = input.map((user) => user.userId);
   if (new Set(ids).size !== ids.length) throw badInput('users', 'A user is listed once per territory');
   for (const [index, user] of input.entries()) await assertAssignableOwner(tx, viewer, user.userId, `users.${index}.userId`);
-  await tx.delete(territoryUsers).where(and(eq(territoryUsers.organizationId, viewer.organizationId), eq(territoryUsers.territoryId, territoryId)));
+  const removed = await tx
+    .delete(territoryUsers)
+    .where(and(eq(territoryUsers.organizationId, viewer.organizationId), eq(territoryUsers.territoryId, territoryId)))
+    .returning({ userId: territoryUsers.userId, manager: territoryUsers.manager });
   if (input.length > 0) {
     await tx.insert(territoryUsers).values(input.map((user) => ({ organizationId: viewer.organizationId, territoryId, userId: user.userId, manager: user.manager ?? false })));
   }
+  // Managers read the territory's records: a change of managers is an access change, so live
+  // subscriptions reload who manages what before their next event.
+  const managers = (rows: readonly { userId: string; manager?: boolean | null | undefined }[]): string => rows.filter((row) => row.manager).map((row) => row.userId).sort().join(',');
+  if (managers(removed) !== managers(input)) await accessChanged(tx, viewer.organizationId, viewer.userId);
 }
 
 export async function createTerritory(s: Session, input: CreateTerritoryInput): Promise<TerritoryRow> {

@@ -33,19 +33,27 @@ export async function appendTimeline(
   entries: readonly TimelineEntryInput[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  const rows = entries.map((entry) => ({
-      organizationId,
-      id: randomUUID(),
-      recordType: entry.recordType,
-      recordId: entry.recordId,
-      kind: entry.kind,
-      actorId,
-      summary: entry.summary,
-      data: entry.data ?? {},
-  }));
   // A batch (an import's records) as one parameter: statement building would cost more than the insert.
-  if (rows.length > 20) await insertRows(tx, timelineEntries, rows, false);
-  else await tx.insert(timelineEntries).values(rows);
+  if (entries.length > 20) await insertRows(tx, timelineEntries, timelineRows(organizationId, actorId, entries), false);
+  else await timelineInsert(tx, organizationId, actorId, entries);
+}
+
+function timelineRows(organizationId: string, actorId: string | null, entries: readonly TimelineEntryInput[]) {
+  return entries.map((entry) => ({
+    organizationId,
+    id: randomUUID(),
+    recordType: entry.recordType,
+    recordId: entry.recordId,
+    kind: entry.kind,
+    actorId,
+    summary: entry.summary,
+    data: entry.data ?? {},
+  }));
+}
+
+/** The insert `appendTimeline` runs, unexecuted: a writer can make it part of its own statement (a CTE). Entries must not be empty. */
+export function timelineInsert(tx: Db, organizationId: string, actorId: string | null, entries: readonly TimelineEntryInput[]) {
+  return tx.insert(timelineEntries).values(timelineRows(organizationId, actorId, entries));
 }
 
 const NEWEST_FIRST: SortKey = { column: timelineEntries.at, direction: 'DESC', nullable: false, decode: (v) => new Date(v) };

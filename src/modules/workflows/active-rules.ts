@@ -1,5 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
+import type { Viewer } from '../auth/viewer.js';
+import { cachedRules } from '../records/automation-cache.js';
 import { workflowRules, type WorkflowRuleRow } from './workflows.table.js';
 
 /**
@@ -8,18 +10,23 @@ import { workflowRules, type WorkflowRuleRow } from './workflows.table.js';
  */
 const known = new WeakMap<Db, ReadonlyMap<string, WorkflowRuleRow[]>>();
 
-export async function activeRules(tx: Db, organizationId: string, module: string): Promise<WorkflowRuleRow[]> {
+/** Every module's active rules at once: a rule's task or field update writes other modules' records too. */
+async function rulesByModule(tx: Db, organizationId: string): Promise<ReadonlyMap<string, WorkflowRuleRow[]>> {
+  const rules = await tx
+    .select()
+    .from(workflowRules)
+    .where(and(eq(workflowRules.organizationId, organizationId), eq(workflowRules.active, true), isNull(workflowRules.deletedAt)));
+  const grouped = new Map<string, WorkflowRuleRow[]>();
+  for (const rule of rules) grouped.set(rule.module, [...(grouped.get(rule.module) ?? []), rule]);
+  return grouped;
+}
+
+/** The module's active rules for a write by `viewer`: from the organisation's rule cache when the viewer carries its version. */
+export async function activeRules(tx: Db, viewer: Viewer, module: string): Promise<WorkflowRuleRow[]> {
   let byModule = known.get(tx);
   if (!byModule) {
-    // Every module's at once: a rule's task or field update writes other modules' records too.
-    const rules = await tx
-      .select()
-      .from(workflowRules)
-      .where(and(eq(workflowRules.organizationId, organizationId), eq(workflowRules.active, true), isNull(workflowRules.deletedAt)));
-    const grouped = new Map<string, WorkflowRuleRow[]>();
-    for (const rule of rules) grouped.set(rule.module, [...(grouped.get(rule.module) ?? []), rule]);
-    known.set(tx, grouped);
-    byModule = grouped;
+    byModule = await cachedRules(tx, viewer, 'workflows', (db) => rulesByModule(db, viewer.organizationId));
+    known.set(tx, byModule);
   }
   return byModule.get(module) ?? [];
 }

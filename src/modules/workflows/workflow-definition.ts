@@ -16,7 +16,9 @@ import { LEAD } from '../leads/leads.kind.js';
 import { FIELDS as LEAD_FIELDS } from '../leads/leads.service.js';
 import type { FieldRules } from '../records/field-rules.js';
 import type { RecordKind, RecordTable } from '../records/record-store.js';
-import { parseCriteria, type Criterion } from './workflow-criteria.js';
+import type { Db } from '../../db/database.js';
+import { validateCriterion, type Criterion, type FieldCatalog, type FieldInfo } from '../records/criteria.js';
+import { recordCatalog } from '../records/criteria-catalog.js';
 
 export type WorkflowCriterion = Criterion;
 export type TriggerType = WorkflowTriggerInput['type'];
@@ -108,14 +110,24 @@ function dateField(spec: ModuleSpec, field: string | null | undefined, path: str
   return field;
 }
 
-export function parseTrigger(spec: ModuleSpec, input: WorkflowTriggerInput): WorkflowTriggerSpec {
+/**
+ * What workflow criteria may test: the scoring language's catalog of the module (standard and
+ * custom fields), plus the record's score where it has one (score triggers and criteria).
+ */
+export function workflowCatalog(db: Db, organizationId: string, spec: ModuleSpec): Promise<FieldCatalog> {
+  const score = getTableColumns(spec.kind.table)['score'];
+  const extra: [string, FieldInfo][] = score ? [['score', { type: 'number', column: score }]] : [];
+  return recordCatalog(db, organizationId, spec.module, spec.kind.table, extra);
+}
+
+export function parseTrigger(spec: ModuleSpec, input: WorkflowTriggerInput, catalog: FieldCatalog): WorkflowTriggerSpec {
   switch (input.type) {
     case 'ON_CREATE':
     case 'ON_EDIT':
     case 'ON_CREATE_OR_EDIT':
       return { type: input.type };
     case 'FIELD_UPDATED': {
-      if (!input.field || !spec.fields.has(input.field)) throw badInput('trigger.field', `Unknown field "${input.field ?? ''}"`);
+      if (!input.field || !(spec.fields.has(input.field) || catalog.has(input.field))) throw badInput('trigger.field', `Unknown field "${input.field ?? ''}"`);
       return { type: input.type, field: input.field, ...(input.value !== undefined && input.value !== null ? { value: input.value } : {}) };
     }
     case 'DATE_FIELD': {
@@ -188,8 +200,9 @@ export function parseActions(spec: ModuleSpec, input: readonly WorkflowActionInp
   return input.map((action, index) => parseAction(spec, action, `actions[${index}]`));
 }
 
-export function parseRuleCriteria(spec: ModuleSpec, input: CreateWorkflowRuleInput['criteria']): WorkflowCriterion[] {
+/** Criteria in the one language scoring, assignment and territories use (`src/modules/records/criteria.ts`). */
+export function parseRuleCriteria(catalog: FieldCatalog, input: CreateWorkflowRuleInput['criteria']): WorkflowCriterion[] {
   const criteria = input ?? [];
   if (criteria.length > 50) throw badInput('criteria', 'A rule may have at most 50 criteria');
-  return parseCriteria(criteria, spec.fields);
+  return criteria.map((criterion, index) => validateCriterion(catalog, criterion, `criteria[${index}]`));
 }

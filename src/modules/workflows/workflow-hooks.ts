@@ -4,10 +4,10 @@ import type { Db } from '../../db/database.js';
 import type { Viewer } from '../auth/viewer.js';
 import { registerRecordHooks, type RecordWrite } from '../records/record-hooks.js';
 import type { RecordTable } from '../records/record-store.js';
-import { criteriaHold, criterionHolds } from './workflow-criteria.js';
+import { allMatch, criterionMatches } from '../records/criteria.js';
 import { dateJobFor } from './date-schedules.js';
 import { MODULES, type ModuleSpec, type WorkflowTriggerSpec } from './workflow-definition.js';
-import { DATE_JOB, startRun } from './workflow-runs.js';
+import { DATE_JOB, prepareRun, saveRuns, type PreparedRun } from './workflow-runs.js';
 import { workflowRuntime } from './workflow-runtime.js';
 import { activeRules } from './active-rules.js';
 import type { WorkflowRuleRow } from './workflows.table.js';
@@ -31,7 +31,7 @@ export function triggerFires(trigger: WorkflowTriggerSpec, write: RecordWrite): 
       return true;
     case 'FIELD_UPDATED':
       if (write.kind !== 'updated' || !write.changes.some((change) => change.field === trigger.field)) return false;
-      return trigger.value === undefined || criterionHolds({ field: trigger.field ?? '', operator: 'EQUALS', value: trigger.value }, write.after);
+      return trigger.value === undefined || criterionMatches({ field: trigger.field ?? '', operator: 'EQUALS', value: trigger.value as string | number | boolean }, write.after);
     case 'SCORE_ABOVE': {
       // Scores come from the scoring rules: any module with a numeric `score` field.
       const threshold = trigger.threshold ?? Number.POSITIVE_INFINITY;
@@ -72,19 +72,21 @@ const specOf = (module: string): ModuleSpec | undefined => Object.values(MODULES
 async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<void> {
   const spec = specOf(write.module);
   if (!spec) return;
-  const rules = await activeRules(tx, viewer.organizationId, spec.module);
+  const rules = await activeRules(tx, viewer, spec.module);
   if (rules.length === 0) return;
   const current = rules.some((rule) => rule.trigger.type === 'SCORE_ABOVE') ? await withCurrentScore(tx, spec, write) : write;
+  const runs: PreparedRun[] = [];
   for (const rule of rules) {
     if (rule.trigger.type === 'DATE_FIELD') {
       await scheduleDate(tx, rule, current);
       continue;
     }
     if (write.source === 'workflow') continue;
-    if (!triggerFires(rule.trigger, current) || !criteriaHold(rule.criteria, current.after)) continue;
+    if (!triggerFires(rule.trigger, current) || !allMatch(rule.criteria, current.after)) continue;
     // Emails queued here are sent by their delivery job (a minute later): SMTP has no place inside the writer's transaction.
-    await startRun({ tx, viewer, runtime: workflowRuntime(), rule, spec, record: write.after, trigger: rule.trigger.type });
+    runs.push(await prepareRun({ tx, viewer, runtime: workflowRuntime(), rule, spec, record: write.after, trigger: rule.trigger.type }));
   }
+  await saveRuns(tx, viewer, runs);
 }
 
 registerRecordHooks({ order: 40, name: 'workflows', afterWrite });

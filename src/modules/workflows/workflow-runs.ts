@@ -11,8 +11,9 @@ import type { NotificationRow } from '../notifications/notifications.table.js';
 import { organizationById } from '../organizations/organizations.service.js';
 import { getUserRow, systemViewer } from '../users/users.service.js';
 import { shareActiveRules } from './active-rules.js';
+import { openSavepoint, releaseSavepoint } from '../records/savepoint-events.js';
 import { executeAction, type ActionContext, type ActionEffects } from './workflow-actions.js';
-import { criteriaHold } from './workflow-criteria.js';
+import { allMatch } from '../records/criteria.js';
 import { instantOf, moduleOf, UNIT_MS, type ModuleSpec, type WorkflowActionSpec } from './workflow-definition.js';
 import { runStatusOf, settleAction, settleRun, type ActionStatus } from './workflow-run-status.js';
 import type { WorkflowRuntime } from './workflow-runtime.js';
@@ -51,10 +52,15 @@ const messageOf = (error: unknown): string => (error instanceof DomainError ? er
  */
 async function runAction(ctx: ActionContext, action: WorkflowActionSpec, collected: Collected): Promise<{ status: ActionStatus; error: string | null }> {
   try {
+    let inner: Db | null = null;
     const effects: ActionEffects = await ctx.tx.transaction((savepoint) => {
-      shareActiveRules(ctx.tx, savepoint as Db);
-      return executeAction({ ...ctx, tx: savepoint as Db }, action);
+      inner = savepoint as Db;
+      shareActiveRules(ctx.tx, inner);
+      openSavepoint(ctx.tx, inner);
+      return executeAction({ ...ctx, tx: inner }, action);
     });
+    // Released: the events of its writes (a rescored record) join the transaction's.
+    if (inner) releaseSavepoint(inner);
     collected.notifications.push(...(effects.notifications ?? []));
     collected.emailIds.push(...(effects.emailIds ?? []));
     return { status: effects.status, error: null };
@@ -84,12 +90,19 @@ export interface StartRun {
   readonly triggerKey?: string;
 }
 
+/** A fired rule's run, its actions done or scheduled, not yet written. */
+export interface PreparedRun {
+  readonly run: typeof workflowRuns.$inferInsert;
+  readonly actions: (typeof workflowRunActions.$inferInsert)[];
+  readonly collected: Collected;
+}
+
 /**
  * Fires a rule for a record in the caller's transaction (an `inTransaction` one): immediate actions
- * run now, delayed ones become jobs that exist only if the transaction commits. Returns the emails
- * it queued (the caller may deliver them after commit).
+ * run now, delayed ones become jobs that exist only if the transaction commits. The run is written
+ * by `saveRuns`, with the other runs of the same write.
  */
-export async function startRun(run: StartRun): Promise<string[]> {
+export async function prepareRun(run: StartRun): Promise<PreparedRun> {
   const { tx, viewer, rule } = run;
   const runId = randomUUID();
   const now = Date.now();
@@ -111,23 +124,46 @@ export async function startRun(run: StartRun): Promise<string[]> {
     rows.push({ organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: outcome.status, error: outcome.error, completedAt: outcome.status === 'QUEUED' ? null : new Date() });
   }
   const { status, error } = runStatusOf(rows.map((row) => ({ status: row.status, error: row.error ?? null })));
-  const insertRun = tx.insert(workflowRuns).values({
-    organizationId: viewer.organizationId,
-    id: runId,
-    ruleId: rule.id,
-    module: run.spec.module,
-    recordId: String(run.record['id']),
-    trigger: run.trigger,
-    triggerKey: run.triggerKey ?? null,
-    actorId: viewer.userId,
-    status,
-    error,
-    finishedAt: status === 'WAITING' ? null : new Date(),
-  });
-  // One statement for the run and its actions (the foreign key is checked at its end): a run costs one round trip.
-  await tx.execute(sql`with run as (${insertRun.getSQL()}) ${tx.insert(workflowRunActions).values(rows).getSQL()}`);
-  publishNotifications(tx, viewer.organizationId, viewer.userId, collected.notifications);
-  return collected.emailIds;
+  return {
+    run: {
+      organizationId: viewer.organizationId,
+      id: runId,
+      ruleId: rule.id,
+      module: run.spec.module,
+      recordId: String(run.record['id']),
+      trigger: run.trigger,
+      triggerKey: run.triggerKey ?? null,
+      actorId: viewer.userId,
+      status,
+      error,
+      finishedAt: status === 'WAITING' ? null : new Date(),
+    },
+    actions: rows,
+    collected,
+  };
+}
+
+/**
+ * Writes runs and their actions in one statement (the foreign key is checked at its end: the
+ * runs of one write cost one round trip) and queues their notifications; returns the emails
+ * they queued (the caller may deliver them after commit).
+ */
+export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRun[]): Promise<string[]> {
+  if (runs.length === 0) return [];
+  const insertRuns = tx.insert(workflowRuns).values(runs.map((prepared) => prepared.run));
+  await tx.execute(sql`with run as (${insertRuns.getSQL()}) ${tx.insert(workflowRunActions).values(runs.flatMap((prepared) => prepared.actions)).getSQL()}`);
+  publishNotifications(
+    tx,
+    viewer.organizationId,
+    viewer.userId,
+    runs.flatMap((prepared) => prepared.collected.notifications),
+  );
+  return runs.flatMap((prepared) => prepared.collected.emailIds);
+}
+
+/** `prepareRun` and `saveRuns` for one rule. */
+export async function startRun(run: StartRun): Promise<string[]> {
+  return saveRuns(run.tx, run.viewer, [await prepareRun(run)]);
 }
 
 /** The acting user of a job: the run's (or record owner's) user, with the organisation's settings. */
@@ -181,7 +217,7 @@ export async function runScheduledAction(runtime: WorkflowRuntime, job: ActionJo
     if (!run || !rule || !spec || !actionSpec) return cancel('The rule was deleted');
     if (!record || record['deletedAt']) return cancel('The record was deleted');
     if (!rule.active || rule.deletedAt) return cancel('The rule is no longer active');
-    if (!criteriaHold(rule.criteria, record)) return cancel('The record no longer meets the criteria');
+    if (!allMatch(rule.criteria, record)) return cancel('The record no longer meets the criteria');
     const viewer = (await viewerFor(tx, job.organizationId, run.actorId)) ?? (await viewerFor(tx, job.organizationId, String(record['ownerId'])));
     if (!viewer) return cancel('Nobody to act as');
     const collected: Collected = { notifications: [], emailIds: [] };
@@ -208,7 +244,7 @@ export async function runDateTrigger(runtime: WorkflowRuntime, job: DateJob): Pr
     const record = await readRecord(tx, spec, job.organizationId, job.recordId);
     if (!record || record['deletedAt']) return null;
     if (instantOf(record[rule.trigger.field])?.toISOString() !== job.date) return null;
-    if (!criteriaHold(rule.criteria, record)) return null;
+    if (!allMatch(rule.criteria, record)) return null;
     const triggerKey = `${rule.trigger.field}:${job.date}`;
     const [already] = await tx
       .select({ id: workflowRuns.id })

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { automationChanged } from '../organizations/automation-version.js';
 import type { CreateEmailTemplateInput, CreateWorkflowRuleInput, QueryWorkflowRunsArgs, UpdateWorkflowRuleInput, WorkflowModule } from '../../generated/graphql.js';
 import { badInput, notFound } from '../../shared/errors.js';
 import { afterCursor, orderBy, pageSize, toConnection, type Connection, type SortKey } from '../../shared/pagination.js';
@@ -10,7 +11,7 @@ import { assertManages } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import { assertAssignableOwner } from '../users/users.service.js';
 import { scheduleExistingRecords } from './date-schedules.js';
-import { MODULES, moduleOf, parseActions, parseRuleCriteria, parseTrigger, type WorkflowActionSpec } from './workflow-definition.js';
+import { MODULES, moduleOf, parseActions, parseRuleCriteria, parseTrigger, workflowCatalog, type WorkflowActionSpec } from './workflow-definition.js';
 import { emailTemplates, workflowRules, workflowRuns, type EmailTemplateRow, type WorkflowRuleRow, type WorkflowRunRow } from './workflows.table.js';
 
 const ruleScope = (s: Session, id: string): SQL =>
@@ -34,15 +35,17 @@ async function checkReferences(tx: Db, s: Session, actions: readonly WorkflowAct
 export async function createWorkflowRule(s: Session, input: CreateWorkflowRuleInput): Promise<WorkflowRuleRow> {
   assertManages(s.viewer, 'workflows');
   const spec = MODULES[input.module];
+  const catalog = await workflowCatalog(s.db, s.viewer.organizationId, spec);
   const values = {
     name: requiredText('name', input.name, 200),
     description: optionalText('description', input.description ?? null, 2000),
     module: spec.module,
-    trigger: parseTrigger(spec, input.trigger),
-    criteria: parseRuleCriteria(spec, input.criteria),
+    trigger: parseTrigger(spec, input.trigger, catalog),
+    criteria: parseRuleCriteria(catalog, input.criteria),
     actions: parseActions(spec, input.actions),
   };
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     await checkReferences(tx, s, values.actions);
     const [row] = await tx
       .insert(workflowRules)
@@ -64,14 +67,16 @@ export async function createWorkflowRule(s: Session, input: CreateWorkflowRuleIn
 export async function updateWorkflowRule(s: Session, input: UpdateWorkflowRuleInput): Promise<WorkflowRuleRow> {
   assertManages(s.viewer, 'workflows');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const [current] = await tx.select().from(workflowRules).where(ruleScope(s, input.id)).for('update');
     if (!current) throw notFound('Workflow rule');
     const spec = moduleOf(current.module);
     const changes: Partial<typeof workflowRules.$inferInsert> = {};
     if (input.name !== undefined) changes.name = requiredText('name', input.name ?? '', 200);
     if (input.description !== undefined) changes.description = optionalText('description', input.description ?? null, 2000);
-    if (input.trigger) changes.trigger = parseTrigger(spec, input.trigger);
-    if (input.criteria) changes.criteria = parseRuleCriteria(spec, input.criteria);
+    const catalog = input.trigger || input.criteria ? await workflowCatalog(tx, s.viewer.organizationId, spec) : null;
+    if (input.trigger && catalog) changes.trigger = parseTrigger(spec, input.trigger, catalog);
+    if (input.criteria && catalog) changes.criteria = parseRuleCriteria(catalog, input.criteria);
     if (input.actions) {
       changes.actions = parseActions(spec, input.actions);
       await checkReferences(tx, s, changes.actions);
@@ -90,6 +95,7 @@ export async function updateWorkflowRule(s: Session, input: UpdateWorkflowRuleIn
 async function setRule(s: Session, id: string, values: { active: boolean; deletedAt?: Date }): Promise<WorkflowRuleRow> {
   assertManages(s.viewer, 'workflows');
   return inTransaction(s.db, async (tx) => {
+    await automationChanged(tx, s.viewer.organizationId);
     const [current] = await tx.select({ active: workflowRules.active }).from(workflowRules).where(ruleScope(s, id)).for('update');
     if (!current) throw notFound('Workflow rule');
     const [row] = await tx

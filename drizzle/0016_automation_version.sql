@@ -1,0 +1,1 @@
+ALTER TABLE "organizations" ADD COLUMN "automation_version" integer DEFAULT 1 NOT NULL;
