@@ -573,7 +573,9 @@ export type ApplyTemplatePayload = {
 
 /** Replaces the territory's users. */
 export type AssignTerritoryUsersInput = {
+  /** The territory; NOT_FOUND when not in your organisation. */
   territoryId: Scalars['ID']['input'];
+  /** Every user of the territory from now on, each listed once; empty removes them all. */
   users: Array<TerritoryUserInput>;
 };
 
@@ -582,23 +584,33 @@ export type AssignmentEntry = {
   __typename?: 'AssignmentEntry';
   /** All must hold; empty matches every record. */
   criteria: Array<Criterion>;
+  /** Stable identifier; it changes whenever the rule's entries are replaced (which restarts the rotation). */
   id: Scalars['ID']['output'];
+  /** How this entry picks the owner. */
   strategy: AssignmentStrategy;
   /** USER: the one user; ROUND_ROBIN: the rotation, in order. */
   users: Array<User>;
 };
 
+/** One entry of a rule, in the order entries are tried. */
 export type AssignmentEntryInput = {
+  /** Conditions on the new record's fields, all of which must hold; empty matches every record. A bad field or operator is BAD_USER_INPUT. */
   criteria?: InputMaybe<Array<CriterionInput>>;
+  /** How this entry picks the owner. */
   strategy: AssignmentStrategy;
+  /** USER: exactly one; ROUND_ROBIN: one or more, each once; TERRITORY: none. Unknown users are NOT_FOUND, deactivated ones BAD_USER_INPUT. */
   userIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
 /** The modules whose new records assignment rules give an owner. */
 export type AssignmentModule =
+  /** Accounts. */
   | 'ACCOUNTS'
+  /** Contacts. */
   | 'CONTACTS'
+  /** Deals. */
   | 'DEALS'
+  /** Leads. */
   | 'LEADS';
 
 /**
@@ -607,17 +619,25 @@ export type AssignmentModule =
  */
 export type AssignmentRule = {
   __typename?: 'AssignmentRule';
+  /** Only active rules assign records. */
   active: Scalars['Boolean']['output'];
+  /** When the rule was created; rules are tried oldest first. */
   createdAt: Scalars['DateTime']['output'];
+  /** The entries, tried in this order (at most 50). */
   entries: Array<AssignmentEntry>;
   /** Owner when no entry matches; null passes the record to the next rule (and finally to its creator). */
   fallbackOwner: Maybe<User>;
+  /** Stable identifier; use it in updateAssignmentRule and deleteAssignmentRule. */
   id: Scalars['ID']['output'];
+  /** The module whose new records it assigns. */
   module: AssignmentModule;
+  /** Name, 1 to 120 characters. */
   name: Scalars['String']['output'];
+  /** When the rule last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
+/** How an assignment entry picks the owner; deactivated users are skipped, and an entry left with nobody passes to the next. */
 export type AssignmentStrategy =
   /** The entry's users in turn, fairly across processes, restarts and concurrent creates. */
   | 'ROUND_ROBIN'
@@ -1118,11 +1138,17 @@ export type CreateApiKeyPayload = {
   secret: Scalars['String']['output'];
 };
 
+/** A new assignment rule; it needs entries or a fallback owner (neither is BAD_USER_INPUT). */
 export type CreateAssignmentRuleInput = {
+  /** False: saved but not used until activated. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The entries in the order they are tried, at most 50. */
   entries: Array<AssignmentEntryInput>;
+  /** Owner when no entry matches; omitted: the record passes to the next rule. Must be an active user of your organisation. */
   fallbackOwnerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The module whose new records it assigns; cannot change later. */
   module: AssignmentModule;
+  /** Name, 1 to 120 characters after trimming. */
   name: Scalars['String']['input'];
 };
 
@@ -1400,11 +1426,15 @@ export type CreateStageInput = {
   probability: Scalars['Int']['input'];
 };
 
+/** A new territory. */
 export type CreateTerritoryInput = {
+  /** Conditions on account fields, all of which must hold; empty: every account under the parent. A bad field or operator is BAD_USER_INPUT. */
   criteria?: InputMaybe<Array<CriterionInput>>;
+  /** Name, 1 to 120 characters after trimming. */
   name: Scalars['String']['input'];
-  /** Null for a top-level territory. */
+  /** Null for a top-level territory. NOT_FOUND when unknown. */
   parentId?: InputMaybe<Scalars['ID']['input']>;
+  /** Its users, each listed once. */
   users?: InputMaybe<Array<TerritoryUserInput>>;
 };
 
@@ -2654,12 +2684,15 @@ export type LogInInput = {
   password: Scalars['String']['input'];
 };
 
+/** Which of your notifications to mark read: `ids`, or `all: true`; neither is BAD_USER_INPUT. */
 export type MarkNotificationsReadInput = {
+  /** True: every unread notification of yours, ignoring `ids`. */
   all?: InputMaybe<Scalars['Boolean']['input']>;
   /** These notifications; omit with `all: true` to mark every one. */
   ids?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
+/** The result of markNotificationsRead. */
 export type MarkNotificationsReadPayload = {
   __typename?: 'MarkNotificationsReadPayload';
   /** How many changed from unread to read. */
@@ -2733,7 +2766,7 @@ export type Mutation = {
   activateWorkflowRule: WorkflowRule;
   /** Administrators only. Sets labels, picklist values, pipelines and custom fields for an industry; applying it again adds nothing twice. */
   applyTemplate: ApplyTemplatePayload;
-  /** Administrators. */
+  /** Replaces the territory's users and managers. Needs the TERRITORIES setting. */
   assignTerritoryUsers: Territory;
   /** Queues the import (a background job). Calling it again returns the same import: nothing is imported twice. */
   commitImport: Import;
@@ -2744,7 +2777,7 @@ export type Mutation = {
   createActivity: Activity;
   /** Creates an API key. Needs the ACCESS setting. */
   createApiKey: CreateApiKeyPayload;
-  /** Administrators. */
+  /** Adds an assignment rule; it applies to records created from then on. Needs the RULES setting. */
   createAssignmentRule: AssignmentRule;
   /** Fails with CONFLICT, naming the existing contact, when the email is taken, unless `allowDuplicate`. */
   createContact: Contact;
@@ -2778,7 +2811,7 @@ export type Mutation = {
   createSharingRule: SharingRule;
   /** Adds a stage to a pipeline. Needs the PIPELINES setting; BAD_USER_INPUT on a position out of range. */
   createStage: Stage;
-  /** Administrators. Places every account at once. */
+  /** Adds a territory and places every account at once. Needs the TERRITORIES setting. */
   createTerritory: Territory;
   /** Creates a web-to-lead form. Needs the FORMS setting. */
   createWebForm: WebForm;
@@ -2794,7 +2827,7 @@ export type Mutation = {
   /** Moves the account to the recycle bin. Needs DELETE on ACCOUNTS; BAD_USER_INPUT when already there. */
   deleteAccount: Account;
   deleteActivity: Activity;
-  /** Administrators. Returns the deleted rule. */
+  /** Deletes an assignment rule; returns the deleted rule. NOT_FOUND when unknown. Needs the RULES setting. */
   deleteAssignmentRule: AssignmentRule;
   /** Moves the contact to the recycle bin. Needs DELETE on CONTACTS; BAD_USER_INPUT when already there. */
   deleteContact: Contact;
@@ -2824,7 +2857,7 @@ export type Mutation = {
   deleteSharingRule: SharingRule;
   /** Deletes a stage, moving its deals first, and returns the pipeline without it. Needs the PIPELINES setting. */
   deleteStage: Pipeline;
-  /** Administrators. Refused (CONFLICT) while the territory has children. */
+  /** Deletes a territory and re-places the accounts; returns it. Refused (CONFLICT, reason HAS_CHILDREN) while the territory has children. Needs the TERRITORIES setting. */
   deleteTerritory: Territory;
   /** Removes a rule (its runs stay listed). Administrators only. */
   deleteWorkflowRule: WorkflowRule;
@@ -2834,6 +2867,7 @@ export type Mutation = {
   inviteUser: InviteUserPayload;
   /** Signs in. Needs no token. A wrong email and a wrong password get the same answer. */
   logIn: AuthPayload;
+  /** Marks your own notifications read; ids that are not yours, unknown or already read are skipped (not an error). */
   markNotificationsRead: MarkNotificationsReadPayload;
   /** Moves a deal to a stage and a place on the board. A stale `expectedVersion` fails with CONFLICT. */
   moveDeal: Deal;
@@ -2880,7 +2914,7 @@ export type Mutation = {
   /** A stale `expectedVersion` fails with CONFLICT. Needs UPDATE on ACCOUNTS and write access to this account. */
   updateAccount: Account;
   updateActivity: Activity;
-  /** Administrators. */
+  /** Changes an assignment rule; records already created keep their owner. Needs the RULES setting. */
   updateAssignmentRule: AssignmentRule;
   /** Changes a contact. A stale `expectedVersion` fails with CONFLICT; a taken email too, unless `allowDuplicate`. Needs UPDATE on CONTACTS and write access to this contact. */
   updateContact: Contact;
@@ -2921,7 +2955,7 @@ export type Mutation = {
   updateStandardField: ModuleMetadata;
   /** Changes plan and seats, now or at the period's end. Administrators only; a team notice goes out on a downgrade. */
   updateSubscription: Organization;
-  /** Administrators. */
+  /** Changes a territory; a new parent or new criteria re-place every account at once. Needs the TERRITORIES setting. */
   updateTerritory: Territory;
   /** Changes a member's name, title, profile or hierarchy role. Needs the USERS setting. */
   updateUser: User;
@@ -3567,34 +3601,49 @@ export type Note = {
 /** An in-app notification for the signed-in user (e.g. sent by a workflow rule). */
 export type Notification = {
   __typename?: 'Notification';
+  /** Where it came from, e.g. `Workflow rule "Big deal alert"`; null when nothing is said. */
   body: Maybe<Scalars['String']['output']>;
+  /** When it was sent. */
   createdAt: Scalars['DateTime']['output'];
   /** Set on notifications delivered by the `notifications` subscription: resume after it with `after`. */
   cursor: Maybe<Scalars['String']['output']>;
+  /** Stable identifier; pass it in markNotificationsRead `ids`. */
   id: Scalars['ID']['output'];
   /** The module of the record it is about. */
   module: Maybe<WorkflowModule>;
+  /** Whether it has been marked read (`readAt` is set). */
   read: Scalars['Boolean']['output'];
+  /** When it was marked read; null while unread. */
   readAt: Maybe<Scalars['DateTime']['output']>;
+  /** The record it is about; null when it is about no record. */
   recordId: Maybe<Scalars['ID']['output']>;
   /** The workflow rule that sent it. */
   ruleId: Maybe<Scalars['ID']['output']>;
+  /** The message, merge fields filled in, at most 1,000 characters. */
   title: Scalars['String']['output'];
 };
 
+/** A page of the signed-in user's notifications, newest first. */
 export type NotificationConnection = {
   __typename?: 'NotificationConnection';
+  /** The notifications of this page with their cursors. */
   edges: Array<NotificationEdge>;
+  /** The notifications of this page, without cursors. */
   nodes: Array<Notification>;
+  /** Whether more notifications follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many notifications match `unreadOnly` (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
   /** The user's unread notifications (all of them, not only this page). */
   unreadCount: Scalars['Int']['output'];
 };
 
+/** One notification with its position in the list. */
 export type NotificationEdge = {
   __typename?: 'NotificationEdge';
+  /** Opaque cursor; pass as `after` to continue after this notification. */
   cursor: Scalars['String']['output'];
+  /** The notification. */
   node: Notification;
 };
 
@@ -3807,7 +3856,7 @@ export type Query = {
   analytic: ReportResult;
   /** The organisation's API keys, newest first. Needs the ACCESS setting. */
   apiKeys: Array<ApiKey>;
-  /** Administrators: the assignment rules, of one module or all, in the order they are tried. */
+  /** The assignment rules, of one module or all, in the order they are tried (oldest first). Needs the RULES setting. */
   assignmentRules: Array<AssignmentRule>;
   /** The audit log, newest first. Needs the AUDIT setting (administrators). */
   auditLog: AuditConnection;
@@ -3914,8 +3963,9 @@ export type Query = {
   signalSettings: SignalSettings;
   /** Open deals whose closing date has passed. */
   slippingDeals: Array<DealListRow>;
-  /** Every territory of the organisation, parents before children. */
+  /** Every territory of the organisation, oldest first, for anyone signed in. */
   territories: Array<Territory>;
+  /** One territory; NOT_FOUND when not in your organisation. */
   territory: Territory;
   /** Average time in each stage of a pipeline, from stage history (moves in the period). */
   timeInStage: Array<StageDuration>;
@@ -5162,26 +5212,38 @@ export type SubscriptionEffective =
 /** A sales territory (e.g. Americas > US West). An account belongs to a territory when it meets the territory's criteria and those of every ancestor; its contacts and deals follow it. */
 export type Territory = {
   __typename?: 'Territory';
+  /** The territories directly under it, by name. */
   children: Array<Territory>;
+  /** When the territory was created. */
   createdAt: Scalars['DateTime']['output'];
   /** On account fields (country, state, industry, employees, annualRevenue, ...); all must hold. Empty: every account under the parent. */
   criteria: Array<Criterion>;
+  /** Stable identifier; use it in territory(id:), the `territoryId` filters and the territory mutations. */
   id: Scalars['ID']['output'];
+  /** Name, 1 to 120 characters. */
   name: Scalars['String']['output'];
+  /** The territory it sits under; null for a top-level territory. */
   parent: Maybe<Territory>;
+  /** When its name, parent or criteria last changed (not its users). */
   updatedAt: Scalars['DateTime']['output'];
+  /** Its users and whether each manages it, in no particular order. */
   users: Array<TerritoryUser>;
 };
 
 /** A user of a territory; managers see the territory's records. */
 export type TerritoryUser = {
   __typename?: 'TerritoryUser';
+  /** True: reads the accounts, contacts and deals of this territory and those under it, beyond the role hierarchy. */
   manager: Scalars['Boolean']['output'];
+  /** The user. */
   user: User;
 };
 
+/** A user to put in a territory. */
 export type TerritoryUserInput = {
+  /** True: the user manages the territory and reads its records. */
   manager?: InputMaybe<Scalars['Boolean']['input']>;
+  /** An active user of your organisation (NOT_FOUND when unknown, BAD_USER_INPUT when deactivated); listed once. */
   userId: Scalars['ID']['input'];
 };
 
@@ -5312,10 +5374,15 @@ export type UpdateActivityInput = {
 
 /** Fields left out stay as they are. New entries restart their rotations. */
 export type UpdateAssignmentRuleInput = {
+  /** Activate or deactivate the rule. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Replaces every entry (at most 50). */
   entries?: InputMaybe<Array<AssignmentEntryInput>>;
+  /** New fallback owner; explicit null removes it. */
   fallbackOwnerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The rule; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 120 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -5650,9 +5717,13 @@ export type UpdateSubscriptionInput = {
 
 /** Fields left out stay as they are; `parentId: null` makes it top-level. Accounts are re-placed at once when criteria or parent change. */
 export type UpdateTerritoryInput = {
+  /** Replaces the criteria (on account fields). */
   criteria?: InputMaybe<Array<CriterionInput>>;
+  /** The territory; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 120 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** New parent; NOT_FOUND when unknown, BAD_USER_INPUT when it is the territory itself or one under it. */
   parentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
