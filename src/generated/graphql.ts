@@ -273,24 +273,35 @@ export type ActionDelayInput = {
 /** A task, call or meeting, usually about a lead, contact, account or deal. */
 export type Activity = {
   __typename?: 'Activity';
+  /** Calls only: who called; null when not recorded (always null for tasks and meetings). */
   callDirection: Maybe<CallDirection>;
+  /** Calls only: length in seconds, 0 to 604,800 (7 days); null when not recorded. */
   callDurationSeconds: Maybe<Scalars['Int']['output']>;
+  /** When its status last became COMPLETED or CANCELLED; null while not done. */
   completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When the activity was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The user who created it (for an API key, its creator); null when no creator is recorded. */
   createdBy: Maybe<User>;
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
   /** Custom field values keyed by apiName, typed as `moduleMetadata` describes (deactivated fields left out). */
   customFields: Scalars['JSON']['output'];
+  /** When it was moved to the recycle bin; null while live. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Free text, at most 32,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
   /** When a task is due. */
   dueAt: Maybe<Scalars['DateTime']['output']>;
   /** When a meeting ends. */
   endAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable identifier; use it in activity(id:), updateActivity, deleteActivity and restoreActivity. */
   id: Scalars['ID']['output'];
+  /** Where it takes place, at most 255 characters; null when not set. */
   location: Maybe<Scalars['String']['output']>;
+  /** The user responsible for the activity. */
   owner: User;
+  /** How urgent; NORMAL unless set. */
   priority: ActivityPriority;
   /** The record the activity is about, if any. */
   relatedTo: Maybe<RelatedRecord>;
@@ -300,7 +311,9 @@ export type Activity = {
   status: ActivityStatus;
   /** The organisation's status: a value of its ACTIVITY_STATUS picklist ("Not Started", "Completed" or one it added); retired values are kept. */
   statusValue: Scalars['String']['output'];
+  /** What it is about, 1 to 255 characters. */
   subject: Scalars['String']['output'];
+  /** Free-form labels, at most 50, each up to 64 characters. */
   tags: Array<Scalars['String']['output']>;
   /**
    * The kind of `typeValue`. Kept as this enum so that clients written before activity types became
@@ -312,7 +325,9 @@ export type Activity = {
    * "Meeting" or one it added, e.g. "Site visit"). A value retired since is kept and read as it is.
    */
   typeValue: Scalars['String']['output'];
+  /** When the activity last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it back as `expectedVersion` in updateActivity. */
   version: Scalars['Int']['output'];
 };
 
@@ -322,11 +337,16 @@ export type ActivityCustomFieldArgs = {
   apiName: Scalars['String']['input'];
 };
 
+/** A page of activities. */
 export type ActivityConnection = {
   __typename?: 'ActivityConnection';
+  /** The activities of this page with their cursors. */
   edges: Array<ActivityEdge>;
+  /** The activities of this page, without cursors. */
   nodes: Array<Activity>;
+  /** Whether more activities follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many activities match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
@@ -345,27 +365,38 @@ export type ActivityCount = {
   type: ActivityType;
 };
 
+/** One activity with its position in the list. */
 export type ActivityEdge = {
   __typename?: 'ActivityEdge';
+  /** Opaque cursor; pass as `after` to continue after this activity. */
   cursor: Scalars['String']['output'];
+  /** The activity. */
   node: Activity;
 };
 
+/** Narrows a list of activities; all given conditions must hold. */
 export type ActivityFilter = {
   /** Conditions on custom fields, all of which must hold. */
   customFields?: InputMaybe<Array<CustomFieldCondition>>;
+  /** True lists the recycle bin instead of live activities. */
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Due at or after this instant (inclusive); activities without `dueAt` do not match. */
   dueAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Due before this instant (exclusive). */
   dueBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Tasks not completed or cancelled whose due time has passed. */
   overdue?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only activities owned by this user. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only activities owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Activities about this record. */
   relatedTo?: InputMaybe<RecordRefInput>;
   /** Matches the subject, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
+  /** Starting at or after this instant (inclusive); activities without `startAt` do not match. */
   startAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Starting before this instant (exclusive). */
   startBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Activities whose status is of one of these kinds. */
   status?: InputMaybe<Array<ActivityStatus>>;
@@ -377,24 +408,36 @@ export type ActivityFilter = {
   typeValue?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** How to sort a list of activities. */
 export type ActivityOrderBy = {
   /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
   customField?: InputMaybe<Scalars['String']['input']>;
+  /** DESC: latest first. */
   direction?: InputMaybe<OrderDirection>;
+  /** The sort key. */
   field: ActivityOrderField;
 };
 
+/** What to sort activities by; ties are broken by id. */
 export type ActivityOrderField =
+  /** When created. */
   | 'CREATED_AT'
   /** The custom field named in `customField`. */
   | 'CUSTOM_FIELD'
+  /** Due time; activities without one come last ascending, first descending. */
   | 'DUE_AT'
+  /** Start time; activities without one come last ascending, first descending. */
   | 'START_AT'
+  /** When last changed. */
   | 'UPDATED_AT';
 
+/** How urgent an activity is. */
 export type ActivityPriority =
+  /** Urgent. */
   | 'HIGH'
+  /** Can wait. */
   | 'LOW'
+  /** The default. */
   | 'NORMAL';
 
 /**
@@ -403,11 +446,17 @@ export type ActivityPriority =
  * has one.
  */
 export type ActivityStatus =
+  /** Called off; counts as done (sets `completedAt`, never overdue). */
   | 'CANCELLED'
+  /** Done; sets `completedAt`. */
   | 'COMPLETED'
+  /** Put off. */
   | 'DEFERRED'
+  /** Under way. */
   | 'IN_PROGRESS'
+  /** Not begun; the default. */
   | 'NOT_STARTED'
+  /** Waiting on someone else. */
   | 'WAITING';
 
 /**
@@ -416,8 +465,11 @@ export type ActivityStatus =
  * Every value of the organisation's ACTIVITY_TYPE picklist (`Activity.typeValue`) has one.
  */
 export type ActivityType =
+  /** A phone call, with an optional direction and duration. */
   | 'CALL'
+  /** A meeting, with `startAt` and `endAt` required. */
   | 'MEETING'
+  /** Something to do, by `dueAt`; overdue once that passes and it is not done. */
   | 'TASK';
 
 /** A postal address (Zoho's address fields). */
@@ -787,8 +839,11 @@ export type BuiltInProfile =
   /** Every record action, no setting (what every member could do before profiles). Editable, not deletable. */
   | 'STANDARD';
 
+/** Who placed a call. */
 export type CallDirection =
+  /** The other party called. */
   | 'INBOUND'
+  /** We called. */
   | 'OUTBOUND';
 
 /** How a dashboard component is drawn. */
@@ -1093,17 +1148,25 @@ export type CreateAccountInput = {
 
 /** Send `typeValue`, or `type` alone (the first active value of that kind, e.g. "Call"), or both when they agree. */
 export type CreateActivityInput = {
+  /** Calls only; on a task or meeting BAD_USER_INPUT. */
   callDirection?: InputMaybe<CallDirection>;
+  /** Calls only: seconds, 0 to 604,800; on a task or meeting BAD_USER_INPUT. */
   callDurationSeconds?: InputMaybe<Scalars['Int']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** When a task is due. */
   dueAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** Required for meetings; after `startAt`. */
   endAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Where, at most 255 characters. */
   location?: InputMaybe<Scalars['String']['input']>;
+  /** An active user of the organisation; omitted: the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Defaults to NORMAL. */
   priority?: InputMaybe<ActivityPriority>;
+  /** The lead, contact, account or deal it is about; NOT_FOUND when you cannot see it. */
   relatedTo?: InputMaybe<RecordRefInput>;
   /** Required for meetings. */
   startAt?: InputMaybe<Scalars['DateTime']['input']>;
@@ -1111,7 +1174,9 @@ export type CreateActivityInput = {
   status?: InputMaybe<ActivityStatus>;
   /** A value of the organisation's ACTIVITY_STATUS picklist that is not retired; defaults to the first value of the kind of `status`. */
   statusValue?: InputMaybe<Scalars['String']['input']>;
+  /** What it is about, 1 to 255 characters after trimming. */
   subject: Scalars['String']['input'];
+  /** At most 50 labels of up to 64 characters; duplicates and blanks are dropped. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   /** The kind; optional when `typeValue` is sent (it brings its kind). BAD_USER_INPUT when it contradicts `typeValue`. */
   type?: InputMaybe<ActivityType>;
@@ -2774,6 +2839,7 @@ export type Mutation = {
   convertLead: ConvertLeadPayload;
   /** Creates an account. Needs CREATE on ACCOUNTS (FORBIDDEN otherwise); invalid values are BAD_USER_INPUT. */
   createAccount: Account;
+  /** Adds an activity; one about a record shows on that record's timeline. Meetings without `startAt`/`endAt` are BAD_USER_INPUT. */
   createActivity: Activity;
   /** Creates an API key. Needs the ACCESS setting. */
   createApiKey: CreateApiKeyPayload;
@@ -2826,6 +2892,7 @@ export type Mutation = {
   deactivateWorkflowRule: WorkflowRule;
   /** Moves the account to the recycle bin. Needs DELETE on ACCOUNTS; BAD_USER_INPUT when already there. */
   deleteAccount: Account;
+  /** Moves the activity to the recycle bin. Needs DELETE on ACTIVITIES; BAD_USER_INPUT when already there. */
   deleteActivity: Activity;
   /** Deletes an assignment rule; returns the deleted rule. NOT_FOUND when unknown. Needs the RULES setting. */
   deleteAssignmentRule: AssignmentRule;
@@ -2885,6 +2952,7 @@ export type Mutation = {
   reorderStages: Pipeline;
   /** Brings the account back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreAccount: Account;
+  /** Brings the activity back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreActivity: Activity;
   /** Brings the contact back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreContact: Contact;
@@ -2913,6 +2981,7 @@ export type Mutation = {
   undoImport: Import;
   /** A stale `expectedVersion` fails with CONFLICT. Needs UPDATE on ACCOUNTS and write access to this account. */
   updateAccount: Account;
+  /** Changes an activity; CONFLICT on a stale `expectedVersion`. Completing it notes that on the related record's timeline. Needs UPDATE on ACTIVITIES and write access to it. */
   updateActivity: Activity;
   /** Changes an assignment rule; records already created keep their owner. Needs the RULES setting. */
   updateAssignmentRule: AssignmentRule;
@@ -3848,9 +3917,11 @@ export type Query = {
   account: Account;
   /** Accounts, `first` at most 200 a page, newest first unless `orderBy` says otherwise. */
   accounts: AccountConnection;
+  /** Activities, `first` at most 200 a page, newest first unless `orderBy` says otherwise. */
   activities: ActivityConnection;
   /** Activities created in the period by owner and type. */
   activitiesByOwner: Array<ActivityCount>;
+  /** One activity, including one in the recycle bin. */
   activity: Activity;
   /** Any built-in analytic as columns and rows (what dashboards and CSV downloads use). */
   analytic: ReportResult;
@@ -5347,26 +5418,41 @@ export type UpdateAccountInput = {
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Changes to an activity; fields left out stay as they are, null clears an optional one. */
 export type UpdateActivityInput = {
+  /** Calls only. */
   callDirection?: InputMaybe<CallDirection>;
+  /** Calls only: seconds, 0 to 604,800. */
   callDurationSeconds?: InputMaybe<Scalars['Int']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** When a task is due. */
   dueAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** End time, after `startAt`; a meeting cannot lose it (BAD_USER_INPUT). */
   endAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The version you read; a stale one fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** The activity; NOT_FOUND when not visible to you. */
   id: Scalars['ID']['input'];
+  /** Where, at most 255 characters. */
   location?: InputMaybe<Scalars['String']['input']>;
+  /** The new owner, an active user; null is BAD_USER_INPUT (every record has an owner). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** New priority; null is BAD_USER_INPUT. */
   priority?: InputMaybe<ActivityPriority>;
+  /** The record it is about; null detaches it. NOT_FOUND when you cannot see the record. */
   relatedTo?: InputMaybe<RecordRefInput>;
+  /** Start time; a meeting cannot lose it (BAD_USER_INPUT). */
   startAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** A status kind alone takes the first value of that kind, unless the activity's status already has it. */
   status?: InputMaybe<ActivityStatus>;
   /** An ACTIVITY_STATUS value; the activity keeps a retired one it already has. */
   statusValue?: InputMaybe<Scalars['String']['input']>;
+  /** New subject, 1 to 255 characters after trimming. */
   subject?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the labels: at most 50 of up to 64 characters. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Another ACTIVITY_TYPE value of the same kind (an activity stays a task, a call or a meeting). */
   typeValue?: InputMaybe<Scalars['String']['input']>;
