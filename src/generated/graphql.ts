@@ -616,10 +616,12 @@ export type ApiKey = {
   revokedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
+/** The result of applyTemplate. */
 export type ApplyTemplatePayload = {
   __typename?: 'ApplyTemplatePayload';
   /** Every module's metadata after the template. */
   modules: Array<ModuleMetadata>;
+  /** The template applied. */
   template: IndustryTemplate;
 };
 
@@ -1253,19 +1255,25 @@ export type CreateContactInput = {
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A new custom field: at most 300 per module (PLAN_LIMIT beyond). */
 export type CreateCustomFieldInput = {
   /** Letters, digits and underscores, starting with a letter, at most 60 characters; unique in the module. */
   apiName: Scalars['String']['input'];
   /** Validated like any value of the field. */
   defaultValue?: InputMaybe<Scalars['JSON']['input']>;
+  /** A hint for people filling the field, at most 500 characters. */
   helpText?: InputMaybe<Scalars['String']['input']>;
+  /** What people see, 1 to 120 characters after trimming. */
   label: Scalars['String']['input'];
-  /** LOOKUP only. */
+  /** LOOKUP only, and required for it: the module the field points to. */
   lookupModule?: InputMaybe<CustomizableModule>;
+  /** The module whose records get the field. */
   module: CustomizableModule;
-  /** PICKLIST and MULTI_PICKLIST only: at least one value. */
+  /** PICKLIST and MULTI_PICKLIST only: 1 to 500 values that differ by more than letter case. */
   options?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** True: every later create and update must give it a value. */
   required?: InputMaybe<Scalars['Boolean']['input']>;
+  /** What kind of value it holds; cannot change later. */
   type: CustomFieldType;
   /** Only for TEXT, INTEGER, DECIMAL, EMAIL, PHONE and URL. */
   unique?: InputMaybe<Scalars['Boolean']['input']>;
@@ -1611,27 +1619,32 @@ export type CrmRecordTimelineArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** A field an administrator added to a module. */
+/** A field the organisation added to a module. */
 export type CustomField = {
   __typename?: 'CustomField';
   /** A deactivated field keeps its values but is hidden from records and refuses writes. */
   active: Scalars['Boolean']['output'];
   /** Key in `customFields` JSON, filters and `orderBy`; never changes. */
   apiName: Scalars['String']['output'];
-  /** Used on create when the input leaves the field out. */
+  /** Used on create when the input leaves the field out; null when none. */
   defaultValue: Maybe<Scalars['JSON']['output']>;
+  /** A hint for people filling the field, at most 500 characters; null when none. */
   helpText: Maybe<Scalars['String']['output']>;
+  /** Stable identifier; use it in updateCustomField, reorderCustomFields and the other custom-field mutations. */
   id: Scalars['ID']['output'];
+  /** What people see, 1 to 120 characters. */
   label: Scalars['String']['output'];
-  /** The module a LOOKUP points to. */
+  /** The module a LOOKUP points to; null for other types. */
   lookupModule: Maybe<CustomizableModule>;
+  /** The module whose records carry the field. */
   module: CustomizableModule;
-  /** Picklist values, in display order. */
+  /** Picklist values, in display order; empty for other types. */
   options: Array<Scalars['String']['output']>;
   /** Display order among the module's custom fields. */
   position: Scalars['Int']['output'];
   /** Refused when missing on create, or cleared on update, on every write path. */
   required: Scalars['Boolean']['output'];
+  /** What kind of value it holds; never changes. */
   type: CustomFieldType;
   /** No two records of the module share a value (compared case-insensitively); enforced by the database. */
   unique: Scalars['Boolean']['output'];
@@ -1639,6 +1652,7 @@ export type CustomField = {
 
 /** A condition on a custom field in a list `filter`: records match when every given part holds. */
 export type CustomFieldCondition = {
+  /** The custom field's apiName. */
   apiName: Scalars['String']['input'];
   /** Text contains, case-insensitively. */
   contains?: InputMaybe<Scalars['String']['input']>;
@@ -1656,6 +1670,7 @@ export type CustomFieldCondition = {
 
 /** What kind of value a field holds; decides validation, JSON form, filters and sorting. */
 export type CustomFieldType =
+  /** true or false. */
   | 'BOOLEAN'
   /** An amount with at most 2 decimals as a string, e.g. "1250.00". */
   | 'CURRENCY'
@@ -1683,14 +1698,20 @@ export type CustomFieldType =
   | 'TEXT'
   /** Up to 32,000 characters. */
   | 'TEXTAREA'
+  /** A web address. */
   | 'URL';
 
 /** A module an organisation can customise: fields, picklists, labels and layout. */
 export type CustomizableModule =
+  /** Accounts. */
   | 'ACCOUNTS'
+  /** Tasks, calls and meetings. */
   | 'ACTIVITIES'
+  /** Contacts. */
   | 'CONTACTS'
+  /** Deals. */
   | 'DEALS'
+  /** Leads. */
   | 'LEADS';
 
 /**
@@ -2053,14 +2074,18 @@ export type DealsBoard = {
   pipeline: Pipeline;
 };
 
+/** Which custom field to delete. */
 export type DeleteCustomFieldInput = {
   /** Must be true when records hold values for the field: they are removed with it, for good. */
   confirmDeleteValues?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The field; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
 };
 
+/** The result of deleteCustomField. */
 export type DeleteCustomFieldPayload = {
   __typename?: 'DeleteCustomFieldPayload';
+  /** The id of the deleted field. */
   deletedId: Scalars['ID']['output'];
   /** How many records lost a value. */
   valuesRemoved: Scalars['Int']['output'];
@@ -2238,19 +2263,23 @@ export type FieldChange = {
 /** One field of a module, standard or custom, as a form or a list column needs it. */
 export type FieldMetadata = {
   __typename?: 'FieldMetadata';
+  /** The field's name: a GraphQL field of the record type (standard) or a key of `customFields` (custom). */
   apiName: Scalars['String']['output'];
   /** The custom field's id (null for standard fields). */
   customFieldId: Maybe<Scalars['ID']['output']>;
+  /** A hint for people filling the field; null when none. */
   helpText: Maybe<Scalars['String']['output']>;
   /** Hidden from the organisation's layout; the API still reads and writes it. */
   hidden: Scalars['Boolean']['output'];
   /** The organisation's label. */
   label: Scalars['String']['output'];
+  /** The module a LOOKUP points to; null for other types. */
   lookupModule: Maybe<CustomizableModule>;
   /** Values new writes may use (picklists). */
   options: Array<Scalars['String']['output']>;
   /** The editable standard picklist behind this field, if any. */
   picklist: Maybe<StandardPicklist>;
+  /** Every write must give it a value (by Pulse or by the organisation's settings). */
   required: Scalars['Boolean']['output'];
   /** Values records may still hold but new writes refuse. */
   retiredOptions: Array<Scalars['String']['output']>;
@@ -2258,7 +2287,9 @@ export type FieldMetadata = {
   standard: Scalars['Boolean']['output'];
   /** Filled by Pulse (owner, timestamps, stage...): cannot be hidden or made required. */
   system: Scalars['Boolean']['output'];
+  /** What kind of value it holds. */
   type: CustomFieldType;
+  /** No two records of the module may share a value. */
   unique: Scalars['Boolean']['output'];
 };
 
@@ -2776,6 +2807,7 @@ export type ModuleMetadata = {
   fields: Array<FieldMetadata>;
   /** What the organisation calls one record, e.g. "Property". */
   label: Scalars['String']['output'];
+  /** The module described. */
   module: CustomizableModule;
   /** What it calls the module, e.g. "Properties". */
   pluralLabel: Scalars['String']['output'];
@@ -2826,10 +2858,10 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Sets an invited user's password and signs them in. Needs no token. */
   acceptInvitation: AuthPayload;
-  /** Administrators only. */
+  /** Shows a deactivated field again, with the values it kept. Needs the FIELDS setting. */
   activateCustomField: CustomField;
   activateWorkflowRule: WorkflowRule;
-  /** Administrators only. Sets labels, picklist values, pipelines and custom fields for an industry; applying it again adds nothing twice. */
+  /** Sets labels, picklist values, pipelines and custom fields for an industry; applying it again adds nothing twice. Needs the FIELDS setting. */
   applyTemplate: ApplyTemplatePayload;
   /** Replaces the territory's users and managers. Needs the TERRITORIES setting. */
   assignTerritoryUsers: Territory;
@@ -2847,7 +2879,7 @@ export type Mutation = {
   createAssignmentRule: AssignmentRule;
   /** Fails with CONFLICT, naming the existing contact, when the email is taken, unless `allowDuplicate`. */
   createContact: Contact;
-  /** Administrators only. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. */
+  /** Adds a custom field. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. CONFLICT when the apiName is taken, PLAN_LIMIT past 300 fields. Needs the FIELDS setting. */
   createCustomField: CustomField;
   /** Creates a dashboard owned by the caller; BAD_USER_INPUT for a tile with no or two sources. */
   createDashboard: Dashboard;
@@ -2883,7 +2915,7 @@ export type Mutation = {
   createWebForm: WebForm;
   /** Administrators only. */
   createWorkflowRule: WorkflowRule;
-  /** Administrators only. Values stay; the field disappears from records and refuses writes until reactivated. */
+  /** Values stay; the field disappears from records and refuses writes until reactivated. Needs the FIELDS setting. */
   deactivateCustomField: CustomField;
   /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay; their live subscriptions end before the next event. Needs the USERS setting. */
   deactivateUser: User;
@@ -2898,7 +2930,7 @@ export type Mutation = {
   deleteAssignmentRule: AssignmentRule;
   /** Moves the contact to the recycle bin. Needs DELETE on CONTACTS; BAD_USER_INPUT when already there. */
   deleteContact: Contact;
-  /** Administrators only. CONFLICT when records hold values and `confirmDeleteValues` is not true. */
+  /** Deletes a field for good. CONFLICT (with `valuesHeld`) when records hold values and `confirmDeleteValues` is not true. Needs the FIELDS setting. */
   deleteCustomField: DeleteCustomFieldPayload;
   /** Deletes a dashboard and its schedules; true when deleted. Only its owner or a member with role ADMIN. */
   deleteDashboard: Scalars['Boolean']['output'];
@@ -2946,7 +2978,7 @@ export type Mutation = {
   registerTrustedDocuments: Array<TrustedDocument>;
   /** Removes a registered operation; false when there was none with this hash. Administrators only. */
   removeTrustedDocument: Scalars['Boolean']['output'];
-  /** Administrators only. */
+  /** Sets the display order of a module's custom fields; returns them in it. Needs the FIELDS setting. */
   reorderCustomFields: Array<CustomField>;
   /** Puts a pipeline's stages in a new order and returns the pipeline. Needs the PIPELINES setting. */
   reorderStages: Pipeline;
@@ -2987,7 +3019,7 @@ export type Mutation = {
   updateAssignmentRule: AssignmentRule;
   /** Changes a contact. A stale `expectedVersion` fails with CONFLICT; a taken email too, unless `allowDuplicate`. Needs UPDATE on CONTACTS and write access to this contact. */
   updateContact: Contact;
-  /** Administrators only. */
+  /** Changes a custom field's label, options, required flag, help text or default. Needs the FIELDS setting. */
   updateCustomField: CustomField;
   /** Changes a dashboard. Only its owner or a member with role ADMIN (FORBIDDEN otherwise); CONFLICT on a stale `expectedVersion`. */
   updateDashboard: Dashboard;
@@ -2998,13 +3030,13 @@ export type Mutation = {
   updateImportMapping: Import;
   /** Changes a lead. CONFLICT on a stale `expectedVersion`, a converted lead (`reason: LEAD_CONVERTED`) or a taken email. Needs UPDATE on LEADS and write access to this lead. */
   updateLead: Lead;
-  /** Administrators only. */
+  /** Renames a module for people. Needs the FIELDS setting. */
   updateModuleLabels: ModuleMetadata;
   /** Edits a note. A stale `expectedVersion` fails with CONFLICT. */
   updateNote: Note;
   /** Changes the organisation's name, default currency or country. Administrators only. */
   updateOrganization: Organization;
-  /** Administrators only. */
+  /** Edits a standard picklist in one transaction (all steps or none). Needs the FIELDS setting. */
   updatePicklist: Picklist;
   /** Renames a pipeline or makes it the default. Needs the PIPELINES setting. */
   updatePipeline: Pipeline;
@@ -3020,7 +3052,7 @@ export type Mutation = {
   updateSignalSettings: SignalSettings;
   /** Renames a stage or changes its probability or kind. Needs the PIPELINES setting. */
   updateStage: Stage;
-  /** Administrators only. */
+  /** Hides a standard field or makes it required. Needs the FIELDS setting. */
   updateStandardField: ModuleMetadata;
   /** Changes plan and seats, now or at the period's end. Administrators only; a team notice goes out on a downgrade. */
   updateSubscription: Organization;
@@ -3805,24 +3837,31 @@ export type PendingSubscription = {
   usersToDeactivate: Array<Scalars['ID']['output']>;
 };
 
+/** The organisation's copy of a standard picklist. */
 export type Picklist = {
   __typename?: 'Picklist';
+  /** Which list. */
   name: StandardPicklist;
   /** In display order, retired values included. */
   values: Array<PicklistValue>;
 };
 
+/** Renames one picklist value. */
 export type PicklistRenameInput = {
+  /** The value to rename (case-insensitive); BAD_USER_INPUT when not on the list or used by Pulse itself. */
   from: Scalars['String']['input'];
+  /** The new value, 1 to 120 characters; CONFLICT when already on the list. */
   to: Scalars['String']['input'];
 };
 
+/** One value of a standard picklist. */
 export type PicklistValue = {
   __typename?: 'PicklistValue';
   /** ACTIVITY_TYPE: an ActivityType; ACTIVITY_STATUS: an ActivityStatus (what Pulse does with the value). Null on other lists. */
   kind: Maybe<Scalars['String']['output']>;
   /** Kept on the records that have it, refused on new writes. */
   retired: Scalars['Boolean']['output'];
+  /** The value as stored on records, at most 120 characters. */
   value: Scalars['String']['output'];
 };
 
@@ -3830,6 +3869,7 @@ export type PicklistValue = {
 export type PicklistValueWithKindInput = {
   /** ACTIVITY_TYPE: TASK, CALL or MEETING; ACTIVITY_STATUS: an ActivityStatus. It cannot change later. */
   kind: Scalars['String']['input'];
+  /** The new value, 1 to 120 characters; CONFLICT when already listed with another kind. */
   value: Scalars['String']['input'];
 };
 
@@ -4496,9 +4536,11 @@ export type RemoveTrustedDocumentInput = {
   hash: Scalars['String']['input'];
 };
 
+/** A new display order for a module's custom fields. */
 export type ReorderCustomFieldsInput = {
-  /** Every custom field id of the module, in the new order. */
+  /** Every custom field id of the module (deactivated ones too), each once, in the new order; BAD_USER_INPUT otherwise. */
   ids: Array<Scalars['ID']['input']>;
+  /** The module. */
   module: CustomizableModule;
 };
 
@@ -5177,13 +5219,17 @@ export type StageKind =
 
 /** A standard picklist an organisation can edit. */
 export type StandardPicklist =
+  /** Account types (`Account.accountType`). */
   | 'ACCOUNT_TYPE'
   /** Activity statuses (`Activity.statusValue`); every value has an ActivityStatus as its kind. */
   | 'ACTIVITY_STATUS'
   /** Activity types (`Activity.typeValue`); every value has a kind: TASK, CALL or MEETING. */
   | 'ACTIVITY_TYPE'
+  /** Industries of leads and accounts. */
   | 'INDUSTRY'
+  /** Where leads come from (`leadSource` of leads, contacts and deals). */
   | 'LEAD_SOURCE'
+  /** Lead statuses (`Lead.status`). */
   | 'LEAD_STATUS';
 
 /**
@@ -5516,11 +5562,15 @@ export type UpdateContactInput = {
 export type UpdateCustomFieldInput = {
   /** JSON null clears the default. */
   defaultValue?: InputMaybe<Scalars['JSON']['input']>;
+  /** New hint, at most 500 characters; null clears it. */
   helpText?: InputMaybe<Scalars['String']['input']>;
+  /** The field; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New label, 1 to 120 characters after trimming. */
   label?: InputMaybe<Scalars['String']['input']>;
   /** The new list of picklist values; records keep values no longer listed (readable, refused on new writes). */
   options?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** True: later creates and updates must give it a value (records without one are not changed). */
   required?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
@@ -5639,11 +5689,13 @@ export type UpdateLeadInput = {
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** New names for a module, as people see them (messages, exports, emails). */
 export type UpdateModuleLabelsInput = {
+  /** The module to rename. */
   module: CustomizableModule;
-  /** e.g. "Properties". */
+  /** e.g. "Properties", 1 to 60 characters. */
   plural: Scalars['String']['input'];
-  /** e.g. "Property"; GraphQL type and field names stay as they are. */
+  /** e.g. "Property", 1 to 60 characters; GraphQL type and field names stay as they are. */
   singular: Scalars['String']['input'];
 };
 
@@ -5674,6 +5726,7 @@ export type UpdatePicklistInput = {
   add?: InputMaybe<Array<Scalars['String']['input']>>;
   /** New values of ACTIVITY_TYPE or ACTIVITY_STATUS with their kind, added at the end. */
   addWithKind?: InputMaybe<Array<PicklistValueWithKindInput>>;
+  /** The list to edit. */
   name: StandardPicklist;
   /** The new display order: every value of the list. */
   order?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -5681,7 +5734,7 @@ export type UpdatePicklistInput = {
   rename?: InputMaybe<Array<PicklistRenameInput>>;
   /** Retired values to offer again. */
   restore?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** Values records keep but new writes refuse. On lists with kinds every kind keeps at least one value. */
+  /** Values records keep but new writes refuse. Values Pulse itself uses cannot be retired; the list, and on lists with kinds every kind, keeps at least one value (BAD_USER_INPUT). */
   retire?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
@@ -5785,10 +5838,13 @@ export type UpdateStageInput = {
 
 /** Hides a standard field from the organisation's layout or makes it required. */
 export type UpdateStandardFieldInput = {
+  /** A standard field of the module (see `moduleMetadata`); BAD_USER_INPUT otherwise, and for a system field. */
   apiName: Scalars['String']['input'];
+  /** True hides it from the layout; a required field cannot be hidden (BAD_USER_INPUT). Omitted: unchanged. */
   hidden?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The module. */
   module: CustomizableModule;
-  /** Enforced on every write path, like a required custom field. */
+  /** Enforced on every write path, like a required custom field; lookups and tags cannot be required. Omitted: unchanged. */
   required?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
