@@ -928,7 +928,9 @@ export type Contact = CrmRecord & {
   phone: Maybe<Scalars['String']['output']>;
   /** Field and signal points of every active rule, less decay at the time of reading. */
   score: Scalars['Int']['output'];
+  /** Why the record has its score now: each contributing rule and criterion, decay included. */
   scoreBreakdown: ScoreBreakdown;
+  /** Changes of the stored score, newest first. */
   scoreHistory: Array<ScoreChange>;
   /** Signals matched to the contact, newest first. */
   signals: Array<SalesSignal>;
@@ -1045,7 +1047,9 @@ export type ContactFilter = {
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** Only contacts owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Score (after decay) at most this. */
   scoreMax?: InputMaybe<Scalars['Int']['input']>;
+  /** Score (after decay) at least this. */
   scoreMin?: InputMaybe<Scalars['Int']['input']>;
   /** Matches first or last name, email, phone or mobile containing this text, case-insensitively (fields hidden from you are not searched). */
   search?: InputMaybe<Scalars['String']['input']>;
@@ -1073,6 +1077,7 @@ export type ContactOrderField =
   | 'EMAIL'
   | 'LAST_ACTIVITY_AT'
   | 'LAST_NAME'
+  /** Score after decay. */
   | 'SCORE'
   | 'UPDATED_AT';
 
@@ -1460,12 +1465,19 @@ export type CreateRoleInput = {
   parentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A new scoring rule; it needs at least one field score, signal score or decay (BAD_USER_INPUT otherwise). */
 export type CreateScoringRuleInput = {
+  /** False: saved but not counted until activated. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Points lost over time without interaction; omitted: none. */
   decay?: InputMaybe<ScoreDecayInput>;
+  /** Points for field criteria. */
   fieldScores?: InputMaybe<Array<FieldScoreInput>>;
+  /** The module whose records it scores; cannot change later. */
   module: ScoringModule;
+  /** Name, 1 to 120 characters after trimming. */
   name: Scalars['String']['input'];
+  /** Points per signal kind; not for DEALS. */
   signalScores?: InputMaybe<Array<SignalScoreInput>>;
 };
 
@@ -1575,14 +1587,18 @@ export type CriterionOperator =
   | 'NOT_EQUALS'
   | 'NOT_IN';
 
+/** One criterion's points in a score breakdown. */
 export type CriterionScore = {
   __typename?: 'CriterionScore';
+  /** SIGNAL: how many signals of `signalKind` the record has; null otherwise. */
   count: Maybe<Scalars['Int']['output']>;
   /** E.g. `title contains "Director"`, `3 × EMAIL_OPENED at 5`, `14+ days without interaction: -5 per 7 days`. */
   description: Scalars['String']['output'];
-  /** FIELD: the field tested. */
+  /** FIELD: the field tested; null otherwise. A criterion on a field hidden from you keeps its points but not its field and test. */
   field: Maybe<Scalars['String']['output']>;
+  /** Where the points come from. */
   kind: ScoreCriterionKind;
+  /** Points given (negative: taken away). */
   points: Scalars['Int']['output'];
   /** SIGNAL: the kind counted, and how many there were. */
   signalKind: Maybe<SignalKind>;
@@ -1828,7 +1844,9 @@ export type Deal = CrmRecord & {
   probability: Scalars['Int']['output'];
   /** Field points of every active rule, less decay at the time of reading. */
   score: Scalars['Int']['output'];
+  /** Why the record has its score now: each contributing rule and criterion, decay included. */
   scoreBreakdown: ScoreBreakdown;
+  /** Changes of the stored score, newest first. */
   scoreHistory: Array<ScoreChange>;
   /** The deal's current stage in `pipeline`. */
   stage: Stage;
@@ -1967,7 +1985,9 @@ export type DealFilter = {
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Only deals in this pipeline. */
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
+  /** Score (after decay) at most this. */
   scoreMax?: InputMaybe<Scalars['Int']['input']>;
+  /** Score (after decay) at least this. */
   scoreMin?: InputMaybe<Scalars['Int']['input']>;
   /** Matches the deal name containing this text, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
@@ -2040,6 +2060,7 @@ export type DealOrderField =
   | 'CUSTOM_FIELD'
   | 'NAME'
   | 'PROBABILITY'
+  /** Score after decay. */
   | 'SCORE'
   | 'UPDATED_AT';
 
@@ -2296,19 +2317,29 @@ export type FieldMetadata = {
 /** Points a rule gives when a field criterion holds, e.g. +20 when title contains "Director". */
 export type FieldScore = {
   __typename?: 'FieldScore';
+  /** The record's field as named in the API, e.g. "title". */
   field: Scalars['String']['output'];
+  /** How the field is compared. */
   operator: CriterionOperator;
   /** Negative to take points away. */
   points: Scalars['Int']['output'];
+  /** For EQUALS, NOT_EQUALS, CONTAINS, GREATER_THAN, LESS_THAN; null otherwise. */
   value: Maybe<Scalars['JSON']['output']>;
+  /** For IN, NOT_IN and BETWEEN; null otherwise. */
   values: Maybe<Array<Scalars['JSON']['output']>>;
 };
 
+/** Points for a field criterion; an unknown field or a value of the wrong type is BAD_USER_INPUT. */
 export type FieldScoreInput = {
+  /** The record's field as named in the API, e.g. "title", "annualRevenue", "tags". */
   field: Scalars['String']['input'];
+  /** How the field is compared. */
   operator: CriterionOperator;
+  /** Whole points, -10,000 to 10,000; negative takes points away. */
   points: Scalars['Int']['input'];
+  /** For EQUALS, NOT_EQUALS, CONTAINS, GREATER_THAN, LESS_THAN. */
   value?: InputMaybe<Scalars['JSON']['input']>;
+  /** For IN, NOT_IN and BETWEEN. */
   values?: InputMaybe<Array<Scalars['JSON']['input']>>;
 };
 
@@ -2599,8 +2630,9 @@ export type Lead = CrmRecord & {
   phone: Maybe<Scalars['String']['output']>;
   /** Field and signal points of every active rule, less decay at the time of reading. */
   score: Scalars['Int']['output'];
+  /** Why the record has its score now: each contributing rule and criterion, decay included. */
   scoreBreakdown: ScoreBreakdown;
-  /** Newest first. */
+  /** Changes of the stored score, newest first. */
   scoreHistory: Array<ScoreChange>;
   /** Newest first. */
   signals: Array<SalesSignal>;
@@ -2903,7 +2935,7 @@ export type Mutation = {
   createReportSchedule: ReportSchedule;
   /** Adds a role to the hierarchy. Needs the ACCESS setting. */
   createRole: HierarchyRole;
-  /** Administrators. Rescores every record of the module in the background (see `lastRun`). */
+  /** Adds a scoring rule and rescores every record of the module in the background (see `lastRun`). Needs the RULES setting. */
   createScoringRule: ScoringRule;
   /** Adds a sharing rule. Needs the ACCESS setting. */
   createSharingRule: SharingRule;
@@ -2950,7 +2982,7 @@ export type Mutation = {
   deleteReportSchedule: Scalars['Boolean']['output'];
   /** Deletes a role no user holds (CONFLICT otherwise); its subordinate roles move up to its parent. Needs the ACCESS setting. */
   deleteRole: HierarchyRole;
-  /** Administrators. Returns the deleted rule; its module is rescored in the background. */
+  /** Returns the deleted rule; its module is rescored in the background. Needs the RULES setting. */
   deleteScoringRule: ScoringRule;
   /** Removes a sharing rule and returns it. Needs the ACCESS setting. */
   deleteSharingRule: SharingRule;
@@ -3046,7 +3078,7 @@ export type Mutation = {
   updateReport: Report;
   /** Renames a role or moves it under another. Needs the ACCESS setting. */
   updateRole: HierarchyRole;
-  /** Administrators. Rescores every record of the module in the background. */
+  /** Changes a scoring rule. A change to `active`, `fieldScores` or `signalScores` rescores every record of the module in the background; name and decay alone do not. Needs the RULES setting. */
   updateScoringRule: ScoringRule;
   /** Changes the sales-signal settings; fields left out stay. Needs the SIGNALS setting; BAD_USER_INPUT unless 1 <= hotDays < warmDays < coolingDays <= 3650. */
   updateSignalSettings: SignalSettings;
@@ -4058,9 +4090,9 @@ export type Query = {
   /** Sales signals, newest first. */
   salesSignals: SalesSignalConnection;
   savedImportMappings: Array<SavedImportMapping>;
-  /** Administrators: the scoring rules, of one module or all. */
+  /** The scoring rules, of one module or all, oldest first. Needs the RULES setting. */
   scoringRules: Array<ScoringRule>;
-  /** Administrators: a rescore's progress. */
+  /** A rescore's progress (see `ScoringRule.lastRun`). Needs the RULES setting. */
   scoringRun: ScoringRun;
   /** Fields of a module a profile may hide or make read-only (its optional fields). */
   securableFields: Array<Scalars['String']['output']>;
@@ -4728,11 +4760,16 @@ export type RotateWebhookSecretPayload = {
   secret: Scalars['String']['output'];
 };
 
+/** What one rule contributed to a score. */
 export type RuleScore = {
   __typename?: 'RuleScore';
+  /** The criteria of the rule that counted. */
   criteria: Array<CriterionScore>;
+  /** The sum of `criteria` points; negative when it takes away. */
   points: Scalars['Int']['output'];
+  /** The rule's id. */
   ruleId: Scalars['ID']['output'];
+  /** The rule's name. */
   ruleName: Scalars['String']['output'];
 };
 
@@ -4842,92 +4879,134 @@ export type SavedImportMapping = {
 /** Why a record has its score: each rule that contributed, and in it each criterion, with points. */
 export type ScoreBreakdown = {
   __typename?: 'ScoreBreakdown';
+  /** The rules that gave or took points, in rule order; decay-only rules last. */
   rules: Array<RuleScore>;
+  /** The score now, decay included (the same as the record's `score`). */
   score: Scalars['Int']['output'];
 };
 
 /** One change of a record's stored score (before decay). */
 export type ScoreChange = {
   __typename?: 'ScoreChange';
+  /** When it changed. */
   at: Scalars['DateTime']['output'];
+  /** The stored score before. */
   previousScore: Scalars['Int']['output'];
   /** What moved it: "Record created", "EMAIL_OPENED signal", "Scoring rules changed"... */
   reason: Scalars['String']['output'];
+  /** The stored score after. */
   score: Scalars['Int']['output'];
 };
 
 /** A record's score moved (published on the event path; decay is a matter of time and sends nothing). */
 export type ScoreChangedEvent = {
   __typename?: 'ScoreChangedEvent';
+  /** The contact, when `module` is CONTACTS; null otherwise or when no longer readable. */
   contact: Maybe<Contact>;
+  /** The deal, when `module` is DEALS; null otherwise or when no longer readable. */
   deal: Maybe<Deal>;
+  /** The lead, when `module` is LEADS; null otherwise or when no longer readable. */
   lead: Maybe<Lead>;
+  /** The record's module. */
   module: ScoringModule;
+  /** The stored score before. */
   previousScore: Scalars['Int']['output'];
+  /** What moved it: "Record created", "EMAIL_OPENED signal", "Scoring rules changed"... */
   reason: Scalars['String']['output'];
+  /** The record whose score moved. */
   recordId: Scalars['ID']['output'];
   /** The stored score (before decay). */
   score: Scalars['Int']['output'];
 };
 
+/** Where a criterion's points come from. */
 export type ScoreCriterionKind =
+  /** Time without interaction (negative points). */
   | 'DECAY'
+  /** A field criterion that holds. */
   | 'FIELD'
+  /** Signals of a kind on the record. */
   | 'SIGNAL';
 
 /** Points lost per `everyDays` days without interaction (since the last activity, or creation when none; deals: since their last change). */
 export type ScoreDecay = {
   __typename?: 'ScoreDecay';
+  /** Length of a period in days. */
   everyDays: Scalars['Int']['output'];
   /** The most decay takes away; null for no cap. */
   maxPoints: Maybe<Scalars['Int']['output']>;
+  /** Points lost per full period, positive. */
   points: Scalars['Int']['output'];
 };
 
+/** Decay of a rule; applied when a score is read, never stored. */
 export type ScoreDecayInput = {
+  /** Days per period, 1 to 3650. */
   everyDays: Scalars['Int']['input'];
+  /** The most decay takes away, 1 to 10,000; omitted: no cap. */
   maxPoints?: InputMaybe<Scalars['Int']['input']>;
+  /** Points lost per full period, 1 to 10,000. */
   points: Scalars['Int']['input'];
 };
 
 /** The modules records of which are scored. */
 export type ScoringModule =
+  /** Contacts (fields, signals and decay). */
   | 'CONTACTS'
+  /** Deals (fields and decay; no signals). */
   | 'DEALS'
+  /** Leads (fields, signals and decay). */
   | 'LEADS';
 
 /** A scoring rule: every active rule of a module adds its points to each record's score. */
 export type ScoringRule = {
   __typename?: 'ScoringRule';
+  /** Only active rules count. */
   active: Scalars['Boolean']['output'];
+  /** When the rule was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Points lost over time without interaction; null when the rule has no decay. */
   decay: Maybe<ScoreDecay>;
+  /** Points for field criteria. */
   fieldScores: Array<FieldScore>;
+  /** Stable identifier; use it in updateScoringRule and deleteScoringRule. */
   id: Scalars['ID']['output'];
-  /** The background rescore of the module that the rule's last change started. */
+  /** The background rescore of the module that the rule's last rescoring change started; null when none is recorded. */
   lastRun: Maybe<ScoringRun>;
+  /** The module whose records it scores. */
   module: ScoringModule;
+  /** Name, 1 to 120 characters; shown in score breakdowns. */
   name: Scalars['String']['output'];
+  /** Points per signal (leads and contacts). */
   signalScores: Array<SignalScore>;
+  /** When the rule last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
 /** A background rescore of every record of a module after a rule change. */
 export type ScoringRun = {
   __typename?: 'ScoringRun';
+  /** When it finished or was superseded; null while running. */
   finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable identifier; use it in scoringRun(id:). */
   id: Scalars['ID']['output'];
+  /** The module being rescored. */
   module: ScoringModule;
   /** Records scored so far. */
   processed: Scalars['Int']['output'];
+  /** When the run started. */
   startedAt: Scalars['DateTime']['output'];
+  /** Running, done, or superseded by a newer run. */
   status: ScoringRunStatus;
   /** Records of the module when the run started (records created meanwhile are scored as they are written). */
   total: Scalars['Int']['output'];
 };
 
+/** Where a background rescore stands. */
 export type ScoringRunStatus =
+  /** Every record was scored; `finishedAt` is set. */
   | 'DONE'
+  /** Scoring records in batches. */
   | 'RUNNING'
   /** A newer rule change started another run, which covers every record. */
   | 'SUPERSEDED';
@@ -5120,15 +5199,21 @@ export type SignalKind =
 /** Points per signal of a kind (leads and contacts), e.g. +5 per EMAIL_OPENED up to 25. */
 export type SignalScore = {
   __typename?: 'SignalScore';
+  /** The signal kind counted. */
   kind: SignalKind;
   /** The most this kind adds (or takes) in total; null for no cap. */
   maxPoints: Maybe<Scalars['Int']['output']>;
+  /** Points per signal of that kind on the record; negative takes points away. */
   points: Scalars['Int']['output'];
 };
 
+/** Points per signal of one kind; leads and contacts only (on DEALS BAD_USER_INPUT). */
 export type SignalScoreInput = {
+  /** The signal kind; at most one entry per kind in a rule. */
   kind: SignalKind;
+  /** Cap on the total, 1 to 10,000 (applies to its absolute value); omitted: no cap. */
   maxPoints?: InputMaybe<Scalars['Int']['input']>;
+  /** Points per signal, -10,000 to 10,000. */
   points: Scalars['Int']['input'];
 };
 
@@ -5802,11 +5887,17 @@ export type UpdateRoleInput = {
 
 /** Fields left out stay as they are; `decay: null` removes the decay. */
 export type UpdateScoringRuleInput = {
+  /** Activate or deactivate; starts a rescore. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Replaces the decay (applied at reading, so no rescore); null removes it. */
   decay?: InputMaybe<ScoreDecayInput>;
+  /** Replaces the field scores; starts a rescore. */
   fieldScores?: InputMaybe<Array<FieldScoreInput>>;
+  /** The rule; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 120 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the signal scores; starts a rescore. */
   signalScores?: InputMaybe<Array<SignalScoreInput>>;
 };
 
