@@ -256,17 +256,21 @@ export type AccountOrderField =
 /** When a scheduled action runs. */
 export type ActionDelay = {
   __typename?: 'ActionDelay';
+  /** How many units after the trigger, or after (negative: before) the date in `relativeTo`. */
   amount: Scalars['Int']['output'];
+  /** The date field counted from; null: from the trigger. */
   relativeTo: Maybe<Scalars['String']['output']>;
+  /** The unit of `amount`. */
   unit: TimeUnit;
 };
 
 /** Runs an action later instead of at once. */
 export type ActionDelayInput = {
-  /** How many units after the trigger (or, with `relativeTo`, after the date in that field; negative: before). */
+  /** How many units after the trigger (or, with `relativeTo`, after the date in that field; negative: before). -3650 to 3650; without `relativeTo` it must be positive. */
   amount: Scalars['Int']['input'];
-  /** A date field of the record to count from, e.g. `closingDate`. */
+  /** A date field of the record to count from, e.g. `closingDate`; BAD_USER_INPUT when not a date field of the module. */
   relativeTo?: InputMaybe<Scalars['String']['input']>;
+  /** The unit of `amount`. */
   unit: TimeUnit;
 };
 
@@ -1328,9 +1332,13 @@ export type CreateDealInput = {
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** A new email template; merge fields as described on EmailTemplate. */
 export type CreateEmailTemplateInput = {
+  /** Plain-text body, 1 to 100,000 characters. */
   body: Scalars['String']['input'];
+  /** Name, 1 to 200 characters after trimming. */
   name: Scalars['String']['input'];
+  /** Subject line, 1 to 250 characters. */
   subject: Scalars['String']['input'];
 };
 
@@ -1537,15 +1545,21 @@ export type CreateWebFormInput = {
   redirectUrl?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A new workflow rule; a DATE_FIELD rule also schedules the module's existing records. */
 export type CreateWorkflowRuleInput = {
+  /** 1 to 20 actions, run in order. */
   actions: Array<WorkflowActionInput>;
   /** Default true. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
-  /** Every criterion must hold (none: always). */
+  /** Every criterion must hold (none: always); at most 50. */
   criteria?: InputMaybe<Array<CriterionInput>>;
+  /** What the rule is for, at most 2,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The module whose records it watches; cannot change later. */
   module: WorkflowModule;
+  /** Name, 1 to 200 characters after trimming. */
   name: Scalars['String']['input'];
+  /** When it fires. */
   trigger: WorkflowTriggerInput;
 };
 
@@ -2194,9 +2208,13 @@ export type EmailTemplate = {
   __typename?: 'EmailTemplate';
   /** Plain text with merge fields; the HTML part escapes every merged value. */
   body: Scalars['String']['output'];
+  /** When the template was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier; use it as a SEND_EMAIL action's `templateId`. */
   id: Scalars['ID']['output'];
+  /** Name, 1 to 200 characters. */
   name: Scalars['String']['output'];
+  /** Subject line with merge fields, 1 to 250 characters. */
   subject: Scalars['String']['output'];
 };
 
@@ -2892,6 +2910,7 @@ export type Mutation = {
   acceptInvitation: AuthPayload;
   /** Shows a deactivated field again, with the values it kept. Needs the FIELDS setting. */
   activateCustomField: CustomField;
+  /** Makes a rule fire again; a DATE_FIELD rule schedules the existing records. Needs the WORKFLOWS setting. */
   activateWorkflowRule: WorkflowRule;
   /** Sets labels, picklist values, pipelines and custom fields for an industry; applying it again adds nothing twice. Needs the FIELDS setting. */
   applyTemplate: ApplyTemplatePayload;
@@ -2917,7 +2936,7 @@ export type Mutation = {
   createDashboard: Dashboard;
   /** Creates a deal at the bottom of its stage's board column. Needs CREATE on DEALS (FORBIDDEN otherwise); NOT_FOUND for an unknown pipeline or stage, BAD_USER_INPUT for a stage of another pipeline. */
   createDeal: Deal;
-  /** Administrators only. */
+  /** Adds an email template for SEND_EMAIL actions. Needs the WORKFLOWS setting. */
   createEmailTemplate: EmailTemplate;
   /** Creates an import waiting for its file at uploadUrl (POST /imports does both in one request). */
   createImport: Import;
@@ -2945,7 +2964,7 @@ export type Mutation = {
   createTerritory: Territory;
   /** Creates a web-to-lead form. Needs the FORMS setting. */
   createWebForm: WebForm;
-  /** Administrators only. */
+  /** Adds a workflow rule, active unless `active: false`; it watches changes from then on. Needs the WORKFLOWS setting. */
   createWorkflowRule: WorkflowRule;
   /** Values stay; the field disappears from records and refuses writes until reactivated. Needs the FIELDS setting. */
   deactivateCustomField: CustomField;
@@ -2953,6 +2972,7 @@ export type Mutation = {
   deactivateUser: User;
   /** Stops a form accepting posts. Needs the FORMS setting. */
   deactivateWebForm: WebForm;
+  /** Stops a rule firing; its waiting scheduled actions are cancelled when due. Needs the WORKFLOWS setting. */
   deactivateWorkflowRule: WorkflowRule;
   /** Moves the account to the recycle bin. Needs DELETE on ACCOUNTS; BAD_USER_INPUT when already there. */
   deleteAccount: Account;
@@ -2990,7 +3010,7 @@ export type Mutation = {
   deleteStage: Pipeline;
   /** Deletes a territory and re-places the accounts; returns it. Refused (CONFLICT, reason HAS_CHILDREN) while the territory has children. Needs the TERRITORIES setting. */
   deleteTerritory: Territory;
-  /** Removes a rule (its runs stay listed). Administrators only. */
+  /** Removes a rule (its runs stay listed); waiting scheduled actions are cancelled when due. Needs the WORKFLOWS setting. */
   deleteWorkflowRule: WorkflowRule;
   /** Starts a background export of every table of the organisation. Administrators only; works while paused. */
   exportOrganization: OrganizationExport;
@@ -3092,7 +3112,7 @@ export type Mutation = {
   updateTerritory: Territory;
   /** Changes a member's name, title, profile or hierarchy role. Needs the USERS setting. */
   updateUser: User;
-  /** Administrators only. */
+  /** Changes a rule; NOT_FOUND when unknown or deleted. Needs the WORKFLOWS setting. */
   updateWorkflowRule: WorkflowRule;
   /** Re-reads the stored archive and compares it with its manifest: files, row counts, SHA-256 checksums. */
   verifyExport: OrganizationExport;
@@ -4025,7 +4045,7 @@ export type Query = {
   dealsClosingThisMonth: Array<DealListRow>;
   /** One tracked email. */
   emailMessage: EmailMessage;
-  /** Email templates (administrators only). */
+  /** Email templates, by name. Needs the WORKFLOWS setting. */
   emailTemplates: Array<EmailTemplate>;
   /** Leads or contacts by engagement colour. */
   engagementDistribution: Array<EngagementCount>;
@@ -4120,11 +4140,11 @@ export type Query = {
   users: Array<User>;
   /** The organisation's web-to-lead forms, oldest first. */
   webForms: Array<WebForm>;
-  /** One rule (administrators only). */
+  /** One rule; NOT_FOUND when unknown or deleted. Needs the WORKFLOWS setting. */
   workflowRule: WorkflowRule;
-  /** The organisation's workflow rules (administrators only), newest first. */
+  /** The organisation's workflow rules (deleted ones left out), newest first. Needs the WORKFLOWS setting. */
   workflowRules: Array<WorkflowRule>;
-  /** Runs of workflow rules, newest first (administrators only). */
+  /** Runs of workflow rules, newest first. Needs the WORKFLOWS setting. */
   workflowRuns: WorkflowRunConnection;
 };
 
@@ -5451,7 +5471,9 @@ export type TerritoryUserInput = {
 
 /** A unit of time for delays and date offsets. */
 export type TimeUnit =
+  /** Days of 24 hours. */
   | 'DAYS'
+  /** Hours. */
   | 'HOURS';
 
 /** A page of timeline entries, newest first. */
@@ -5976,11 +5998,17 @@ export type UpdateUserInput = {
 
 /** Changes a rule; omitted fields stay as they are. The module cannot change. */
 export type UpdateWorkflowRuleInput = {
+  /** Replaces the actions (1 to 20). A waiting scheduled action runs whatever action is at its position when it comes due. */
   actions?: InputMaybe<Array<WorkflowActionInput>>;
+  /** Replaces the criteria (at most 50). */
   criteria?: InputMaybe<Array<CriterionInput>>;
+  /** New description, at most 2,000 characters; null clears it. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The rule; NOT_FOUND when unknown or deleted. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 200 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the trigger; a DATE_FIELD trigger schedules the existing records again. */
   trigger?: InputMaybe<WorkflowTriggerInput>;
 };
 
@@ -6059,30 +6087,46 @@ export type WebFormFieldInput = {
 /** A webhook delivery attempt. */
 export type WebhookAttempt = {
   __typename?: 'WebhookAttempt';
+  /** When the attempt was made. */
   at: Scalars['DateTime']['output'];
   /** 1 for the first attempt. */
   attempt: Scalars['Int']['output'];
+  /** How long the attempt took, in milliseconds. */
   durationMs: Scalars['Int']['output'];
+  /** Why the attempt failed (network error, timeout or non-2xx answer); null when it succeeded. */
   error: Maybe<Scalars['String']['output']>;
   /** The HTTP status answered, or null when no answer came. */
   statusCode: Maybe<Scalars['Int']['output']>;
+  /** The URL called. */
   url: Scalars['String']['output'];
 };
 
 /** One action of a rule. */
 export type WorkflowAction = {
   __typename?: 'WorkflowAction';
+  /** When it runs later; null: at once. */
   delay: Maybe<ActionDelay>;
+  /** CREATE_TASK: days until the task is due. */
   dueInDays: Maybe<Scalars['Int']['output']>;
+  /** UPDATE_FIELDS: field API name to new value. */
   fields: Maybe<Scalars['JSON']['output']>;
+  /** NOTIFY: the text, with merge fields. */
   message: Maybe<Scalars['String']['output']>;
+  /** ASSIGN_OWNER: the new owner's id. */
   ownerId: Maybe<Scalars['ID']['output']>;
+  /** SEND_EMAIL: the record or its owner. */
   recipient: Maybe<EmailRecipient>;
+  /** CREATE_TASK: the task's subject, with merge fields. */
   subject: Maybe<Scalars['String']['output']>;
+  /** ADD_TAGS: the tags added. */
   tags: Maybe<Array<Scalars['String']['output']>>;
+  /** SEND_EMAIL: the template's id. */
   templateId: Maybe<Scalars['ID']['output']>;
+  /** What the action does. */
   type: WorkflowActionType;
+  /** CALL_WEBHOOK: where the record is POSTed. */
   url: Maybe<Scalars['String']['output']>;
+  /** NOTIFY: who; null: the record's owner. */
   userIds: Maybe<Array<Scalars['ID']['output']>>;
 };
 
@@ -6090,26 +6134,27 @@ export type WorkflowAction = {
 export type WorkflowActionInput = {
   /** Run later; when the time comes, the action is cancelled if the record no longer meets the criteria. */
   delay?: InputMaybe<ActionDelayInput>;
-  /** CREATE_TASK: days until the task is due (default 1). */
+  /** CREATE_TASK: days until the task is due, 0 to 3650 (default 1). */
   dueInDays?: InputMaybe<Scalars['Int']['input']>;
   /** UPDATE_FIELDS: field API name to new value, e.g. `{"status": "Contact in Future"}`. */
   fields?: InputMaybe<Scalars['JSON']['input']>;
-  /** NOTIFY: the notification's text (merge fields allowed, e.g. `New lead {{lead.lastName}}`). */
+  /** NOTIFY: the notification's text, 1 to 1,000 characters (merge fields allowed, e.g. `New lead {{lead.lastName}}`). */
   message?: InputMaybe<Scalars['String']['input']>;
-  /** ASSIGN_OWNER: the new owner. */
+  /** ASSIGN_OWNER: the new owner, an active user of your organisation; required. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
-  /** SEND_EMAIL: the record (default) or its owner. */
+  /** SEND_EMAIL: the record (default) or its owner; accounts have no email, so OWNER only. */
   recipient?: InputMaybe<EmailRecipient>;
-  /** CREATE_TASK: the task's subject (merge fields allowed). */
+  /** CREATE_TASK: the task's subject, 1 to 255 characters (merge fields allowed). */
   subject?: InputMaybe<Scalars['String']['input']>;
-  /** ADD_TAGS: the tags. */
+  /** ADD_TAGS: the tags, at least one; at most 50 of up to 64 characters. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** SEND_EMAIL: the template. */
+  /** SEND_EMAIL: the template; required, BAD_USER_INPUT when not one of your organisation's. */
   templateId?: InputMaybe<Scalars['ID']['input']>;
+  /** What the action does; its other fields are required or ignored by type. */
   type: WorkflowActionType;
-  /** CALL_WEBHOOK: an http(s) URL. */
+  /** CALL_WEBHOOK: an http(s) URL, at most 2,000 characters. */
   url?: InputMaybe<Scalars['String']['input']>;
-  /** NOTIFY: who (default: the record's owner). */
+  /** NOTIFY: who (default: the record's owner); active users of your organisation (NOT_FOUND when unknown, BAD_USER_INPUT when deactivated). */
   userIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
@@ -6117,7 +6162,9 @@ export type WorkflowActionInput = {
 export type WorkflowActionStatus =
   /** Skipped: when it came due the record no longer met the criteria (or the rule was deactivated). */
   | 'CANCELLED'
+  /** Done. */
   | 'DONE'
+  /** Failed; see `error` (a webhook: after its last retry). */
   | 'FAILED'
   /** A webhook being delivered (retried with backoff). */
   | 'QUEUED'
@@ -6143,26 +6190,41 @@ export type WorkflowActionType =
 
 /** The modules whose records workflow rules watch. */
 export type WorkflowModule =
+  /** Accounts. */
   | 'ACCOUNTS'
+  /** Tasks, calls and meetings. */
   | 'ACTIVITIES'
+  /** Contacts. */
   | 'CONTACTS'
+  /** Deals. */
   | 'DEALS'
+  /** Leads. */
   | 'LEADS';
 
 /** A workflow rule: when a record of `module` meets the trigger and every criterion, the actions run. */
 export type WorkflowRule = {
   __typename?: 'WorkflowRule';
+  /** The actions, run in this order (1 to 20). */
   actions: Array<WorkflowAction>;
   /** Inactive rules never fire; their waiting scheduled actions are cancelled when due. */
   active: Scalars['Boolean']['output'];
+  /** When the rule was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** All must hold for the actions to run; empty: always. */
   criteria: Array<Criterion>;
+  /** What the rule is for, at most 2,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Stable identifier; use it in workflowRule(id:), workflowRuns' filter and the rule mutations. */
   id: Scalars['ID']['output'];
+  /** The module whose records it watches; never changes. */
   module: WorkflowModule;
+  /** Name, 1 to 200 characters. */
   name: Scalars['String']['output'];
+  /** When it fires. */
   trigger: WorkflowTrigger;
+  /** When the rule last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change, activation and deactivation included (no mutation checks it). */
   version: Scalars['Int']['output'];
   /**
    * CALL_WEBHOOK requests carry `X-Pulse-Timestamp: <unix seconds>` and
@@ -6174,52 +6236,76 @@ export type WorkflowRule = {
 /** One firing of a rule for one record. */
 export type WorkflowRun = {
   __typename?: 'WorkflowRun';
+  /** The run's actions, one per action of the rule when it fired, by `index`. */
   actions: Array<WorkflowRunAction>;
+  /** When the rule fired. */
   createdAt: Scalars['DateTime']['output'];
   /** The first failed action's error. */
   error: Maybe<Scalars['String']['output']>;
   /** When the last action settled. */
   finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable identifier. */
   id: Scalars['ID']['output'];
+  /** The module of the record. */
   module: WorkflowModule;
+  /** The record it fired for. */
   recordId: Scalars['ID']['output'];
+  /** The rule that fired (possibly deleted since). */
   rule: WorkflowRule;
+  /** How it ended, or WAITING. */
   status: WorkflowRunStatus;
+  /** The trigger type that fired it. */
   trigger: WorkflowTriggerType;
 };
 
 /** One action of a run. */
 export type WorkflowRunAction = {
   __typename?: 'WorkflowRunAction';
+  /** When it settled (done, failed or cancelled); null while pending. */
   completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Why it failed or was cancelled (e.g. "The record no longer meets the criteria"); null when done or pending. */
   error: Maybe<Scalars['String']['output']>;
   /** The action's position in the rule. */
   index: Scalars['Int']['output'];
   /** Scheduled actions: when they run. */
   scheduledFor: Maybe<Scalars['DateTime']['output']>;
+  /** Where it stands. */
   status: WorkflowActionStatus;
+  /** What the action does. */
   type: WorkflowActionType;
   /** CALL_WEBHOOK: every attempt, oldest first. */
   webhookAttempts: Array<WebhookAttempt>;
 };
 
+/** A page of workflow runs, newest first. */
 export type WorkflowRunConnection = {
   __typename?: 'WorkflowRunConnection';
+  /** The runs of this page with their cursors. */
   edges: Array<WorkflowRunEdge>;
+  /** The runs of this page, without cursors. */
   nodes: Array<WorkflowRun>;
+  /** Whether more runs follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many runs match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One run with its position in the list. */
 export type WorkflowRunEdge = {
   __typename?: 'WorkflowRunEdge';
+  /** Opaque cursor; pass as `after` to continue after this run. */
   cursor: Scalars['String']['output'];
+  /** The run. */
   node: WorkflowRun;
 };
 
+/** Narrows the list of runs; all given conditions must hold. */
 export type WorkflowRunFilter = {
+  /** Only runs for this record. */
   recordId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only runs of this rule (deleted rules included). */
   ruleId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only runs with one of these statuses. */
   status?: InputMaybe<Array<WorkflowRunStatus>>;
 };
 
@@ -6227,6 +6313,7 @@ export type WorkflowRunFilter = {
 export type WorkflowRunStatus =
   /** Every action was cancelled (the record no longer met the criteria when they came due). */
   | 'CANCELLED'
+  /** Every action settled and none failed. */
   | 'COMPLETED'
   /** At least one action failed (see `error` and each action). */
   | 'FAILED'
@@ -6236,26 +6323,33 @@ export type WorkflowRunStatus =
 /** When a rule fires. */
 export type WorkflowTrigger = {
   __typename?: 'WorkflowTrigger';
+  /** FIELD_UPDATED and DATE_FIELD: the field's API name; SCORE_ABOVE: `score`; null otherwise. */
   field: Maybe<Scalars['String']['output']>;
+  /** DATE_FIELD: how far from the date (negative: before it); null otherwise. */
   offset: Maybe<Scalars['Int']['output']>;
+  /** SCORE_ABOVE: the score to rise to; null otherwise. */
   threshold: Maybe<Scalars['Float']['output']>;
+  /** What fires the rule. */
   type: WorkflowTriggerType;
+  /** DATE_FIELD: the unit of `offset`; null otherwise. */
   unit: Maybe<TimeUnit>;
+  /** FIELD_UPDATED: the value the field must change to; null: any change. */
   value: Maybe<Scalars['JSON']['output']>;
 };
 
 /** When a rule fires. */
 export type WorkflowTriggerInput = {
-  /** FIELD_UPDATED and DATE_FIELD: the field's API name (e.g. `status`, `stageId`, `closingDate`). */
+  /** FIELD_UPDATED and DATE_FIELD: the field's API name (e.g. `status`, `stageId`, `closingDate`); an unknown field, or one that is not a date for DATE_FIELD, is BAD_USER_INPUT. */
   field?: InputMaybe<Scalars['String']['input']>;
-  /** DATE_FIELD: how far from the date (negative: before it). */
+  /** DATE_FIELD: how far from the date, -3650 to 3650 (negative: before it); default 0. */
   offset?: InputMaybe<Scalars['Int']['input']>;
-  /** SCORE_ABOVE: the score to rise to. */
+  /** SCORE_ABOVE: the score to rise to; required for it. */
   threshold?: InputMaybe<Scalars['Float']['input']>;
+  /** What fires the rule; the other fields apply by type. */
   type: WorkflowTriggerType;
-  /** DATE_FIELD: the unit of `offset`. */
+  /** DATE_FIELD: the unit of `offset`; default DAYS. */
   unit?: InputMaybe<TimeUnit>;
-  /** FIELD_UPDATED: fire only when the field changes to this value. */
+  /** FIELD_UPDATED: fire only when the field changes to this value; omitted or null: on any change. */
   value?: InputMaybe<Scalars['JSON']['input']>;
 };
 
