@@ -1728,7 +1728,7 @@ export type CustomFieldType =
   | 'TEXT'
   /** Up to 32,000 characters. */
   | 'TEXTAREA'
-  /** A web address. */
+  /** An http(s) web address with a dotted host; `https://` is assumed when no scheme is given (stored as written). */
   | 'URL';
 
 /** A module an organisation can customise: fields, picklists, labels and layout. */
@@ -5455,7 +5455,7 @@ export type Territory = {
 /** A user of a territory; managers see the territory's records. */
 export type TerritoryUser = {
   __typename?: 'TerritoryUser';
-  /** True: reads the accounts, contacts and deals of this territory and those under it, beyond the role hierarchy. */
+  /** True: reads the accounts, contacts and deals of this territory and those under it, beyond the role hierarchy (in lists and reads; their live events are not sent yet). */
   manager: Scalars['Boolean']['output'];
   /** The user. */
   user: User;
