@@ -5455,7 +5455,7 @@ export type Territory = {
 /** A user of a territory; managers see the territory's records. */
 export type TerritoryUser = {
   __typename?: 'TerritoryUser';
-  /** True: reads the accounts, contacts and deals of this territory and those under it, beyond the role hierarchy (in lists and reads; their live events are not sent yet). */
+  /** True: reads the accounts, contacts and deals of this territory and those under it, beyond the role hierarchy (not to change them). */
   manager: Scalars['Boolean']['output'];
   /** The user. */
   user: User;
