@@ -256,41 +256,56 @@ export type AccountOrderField =
 /** When a scheduled action runs. */
 export type ActionDelay = {
   __typename?: 'ActionDelay';
+  /** How many units after the trigger, or after (negative: before) the date in `relativeTo`. */
   amount: Scalars['Int']['output'];
+  /** The date field counted from; null: from the trigger. */
   relativeTo: Maybe<Scalars['String']['output']>;
+  /** The unit of `amount`. */
   unit: TimeUnit;
 };
 
 /** Runs an action later instead of at once. */
 export type ActionDelayInput = {
-  /** How many units after the trigger (or, with `relativeTo`, after the date in that field; negative: before). */
+  /** How many units after the trigger (or, with `relativeTo`, after the date in that field; negative: before). -3650 to 3650; without `relativeTo` it must be positive. */
   amount: Scalars['Int']['input'];
-  /** A date field of the record to count from, e.g. `closingDate`. */
+  /** A date field of the record to count from, e.g. `closingDate`; BAD_USER_INPUT when not a date field of the module. */
   relativeTo?: InputMaybe<Scalars['String']['input']>;
+  /** The unit of `amount`. */
   unit: TimeUnit;
 };
 
 /** A task, call or meeting, usually about a lead, contact, account or deal. */
 export type Activity = {
   __typename?: 'Activity';
+  /** Calls only: who called; null when not recorded (always null for tasks and meetings). */
   callDirection: Maybe<CallDirection>;
+  /** Calls only: length in seconds, 0 to 604,800 (7 days); null when not recorded. */
   callDurationSeconds: Maybe<Scalars['Int']['output']>;
+  /** When its status last became COMPLETED or CANCELLED; null while not done. */
   completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When the activity was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The user who created it (for an API key, its creator); null when no creator is recorded. */
   createdBy: Maybe<User>;
   /** One custom field's value, or null. */
   customField: Maybe<Scalars['JSON']['output']>;
   /** Custom field values keyed by apiName, typed as `moduleMetadata` describes (deactivated fields left out). */
   customFields: Scalars['JSON']['output'];
+  /** When it was moved to the recycle bin; null while live. */
   deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Free text, at most 32,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
   /** When a task is due. */
   dueAt: Maybe<Scalars['DateTime']['output']>;
   /** When a meeting ends. */
   endAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable identifier; use it in activity(id:), updateActivity, deleteActivity and restoreActivity. */
   id: Scalars['ID']['output'];
+  /** Where it takes place, at most 255 characters; null when not set. */
   location: Maybe<Scalars['String']['output']>;
+  /** The user responsible for the activity. */
   owner: User;
+  /** How urgent; NORMAL unless set. */
   priority: ActivityPriority;
   /** The record the activity is about, if any. */
   relatedTo: Maybe<RelatedRecord>;
@@ -300,7 +315,9 @@ export type Activity = {
   status: ActivityStatus;
   /** The organisation's status: a value of its ACTIVITY_STATUS picklist ("Not Started", "Completed" or one it added); retired values are kept. */
   statusValue: Scalars['String']['output'];
+  /** What it is about, 1 to 255 characters. */
   subject: Scalars['String']['output'];
+  /** Free-form labels, at most 50, each up to 64 characters. */
   tags: Array<Scalars['String']['output']>;
   /**
    * The kind of `typeValue`. Kept as this enum so that clients written before activity types became
@@ -312,7 +329,9 @@ export type Activity = {
    * "Meeting" or one it added, e.g. "Site visit"). A value retired since is kept and read as it is.
    */
   typeValue: Scalars['String']['output'];
+  /** When the activity last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change; send it back as `expectedVersion` in updateActivity. */
   version: Scalars['Int']['output'];
 };
 
@@ -322,11 +341,16 @@ export type ActivityCustomFieldArgs = {
   apiName: Scalars['String']['input'];
 };
 
+/** A page of activities. */
 export type ActivityConnection = {
   __typename?: 'ActivityConnection';
+  /** The activities of this page with their cursors. */
   edges: Array<ActivityEdge>;
+  /** The activities of this page, without cursors. */
   nodes: Array<Activity>;
+  /** Whether more activities follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many activities match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
@@ -345,27 +369,38 @@ export type ActivityCount = {
   type: ActivityType;
 };
 
+/** One activity with its position in the list. */
 export type ActivityEdge = {
   __typename?: 'ActivityEdge';
+  /** Opaque cursor; pass as `after` to continue after this activity. */
   cursor: Scalars['String']['output'];
+  /** The activity. */
   node: Activity;
 };
 
+/** Narrows a list of activities; all given conditions must hold. */
 export type ActivityFilter = {
   /** Conditions on custom fields, all of which must hold. */
   customFields?: InputMaybe<Array<CustomFieldCondition>>;
+  /** True lists the recycle bin instead of live activities. */
   deleted?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Due at or after this instant (inclusive); activities without `dueAt` do not match. */
   dueAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Due before this instant (exclusive). */
   dueBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Tasks not completed or cancelled whose due time has passed. */
   overdue?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only activities owned by this user. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only activities owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Activities about this record. */
   relatedTo?: InputMaybe<RecordRefInput>;
   /** Matches the subject, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
+  /** Starting at or after this instant (inclusive); activities without `startAt` do not match. */
   startAfter?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Starting before this instant (exclusive). */
   startBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** Activities whose status is of one of these kinds. */
   status?: InputMaybe<Array<ActivityStatus>>;
@@ -377,24 +412,36 @@ export type ActivityFilter = {
   typeValue?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** How to sort a list of activities. */
 export type ActivityOrderBy = {
   /** With `field: CUSTOM_FIELD`: the custom field's apiName (not MULTI_PICKLIST). Records without a value come last ascending, first descending. */
   customField?: InputMaybe<Scalars['String']['input']>;
+  /** DESC: latest first. */
   direction?: InputMaybe<OrderDirection>;
+  /** The sort key. */
   field: ActivityOrderField;
 };
 
+/** What to sort activities by; ties are broken by id. */
 export type ActivityOrderField =
+  /** When created. */
   | 'CREATED_AT'
   /** The custom field named in `customField`. */
   | 'CUSTOM_FIELD'
+  /** Due time; activities without one come last ascending, first descending. */
   | 'DUE_AT'
+  /** Start time; activities without one come last ascending, first descending. */
   | 'START_AT'
+  /** When last changed. */
   | 'UPDATED_AT';
 
+/** How urgent an activity is. */
 export type ActivityPriority =
+  /** Urgent. */
   | 'HIGH'
+  /** Can wait. */
   | 'LOW'
+  /** The default. */
   | 'NORMAL';
 
 /**
@@ -403,11 +450,17 @@ export type ActivityPriority =
  * has one.
  */
 export type ActivityStatus =
+  /** Called off; counts as done (sets `completedAt`, never overdue). */
   | 'CANCELLED'
+  /** Done; sets `completedAt`. */
   | 'COMPLETED'
+  /** Put off. */
   | 'DEFERRED'
+  /** Under way. */
   | 'IN_PROGRESS'
+  /** Not begun; the default. */
   | 'NOT_STARTED'
+  /** Waiting on someone else. */
   | 'WAITING';
 
 /**
@@ -416,8 +469,11 @@ export type ActivityStatus =
  * Every value of the organisation's ACTIVITY_TYPE picklist (`Activity.typeValue`) has one.
  */
 export type ActivityType =
+  /** A phone call, with an optional direction and duration. */
   | 'CALL'
+  /** A meeting, with `startAt` and `endAt` required. */
   | 'MEETING'
+  /** Something to do, by `dueAt`; overdue once that passes and it is not done. */
   | 'TASK';
 
 /** A postal address (Zoho's address fields). */
@@ -564,16 +620,20 @@ export type ApiKey = {
   revokedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
+/** The result of applyTemplate. */
 export type ApplyTemplatePayload = {
   __typename?: 'ApplyTemplatePayload';
   /** Every module's metadata after the template. */
   modules: Array<ModuleMetadata>;
+  /** The template applied. */
   template: IndustryTemplate;
 };
 
 /** Replaces the territory's users. */
 export type AssignTerritoryUsersInput = {
+  /** The territory; NOT_FOUND when not in your organisation. */
   territoryId: Scalars['ID']['input'];
+  /** Every user of the territory from now on, each listed once; empty removes them all. */
   users: Array<TerritoryUserInput>;
 };
 
@@ -582,23 +642,33 @@ export type AssignmentEntry = {
   __typename?: 'AssignmentEntry';
   /** All must hold; empty matches every record. */
   criteria: Array<Criterion>;
+  /** Stable identifier; it changes whenever the rule's entries are replaced (which restarts the rotation). */
   id: Scalars['ID']['output'];
+  /** How this entry picks the owner. */
   strategy: AssignmentStrategy;
   /** USER: the one user; ROUND_ROBIN: the rotation, in order. */
   users: Array<User>;
 };
 
+/** One entry of a rule, in the order entries are tried. */
 export type AssignmentEntryInput = {
+  /** Conditions on the new record's fields, all of which must hold; empty matches every record. A bad field or operator is BAD_USER_INPUT. */
   criteria?: InputMaybe<Array<CriterionInput>>;
+  /** How this entry picks the owner. */
   strategy: AssignmentStrategy;
+  /** USER: exactly one; ROUND_ROBIN: one or more, each once; TERRITORY: none. Unknown users are NOT_FOUND, deactivated ones BAD_USER_INPUT. */
   userIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
 /** The modules whose new records assignment rules give an owner. */
 export type AssignmentModule =
+  /** Accounts. */
   | 'ACCOUNTS'
+  /** Contacts. */
   | 'CONTACTS'
+  /** Deals. */
   | 'DEALS'
+  /** Leads. */
   | 'LEADS';
 
 /**
@@ -607,17 +677,25 @@ export type AssignmentModule =
  */
 export type AssignmentRule = {
   __typename?: 'AssignmentRule';
+  /** Only active rules assign records. */
   active: Scalars['Boolean']['output'];
+  /** When the rule was created; rules are tried oldest first. */
   createdAt: Scalars['DateTime']['output'];
+  /** The entries, tried in this order (at most 50). */
   entries: Array<AssignmentEntry>;
   /** Owner when no entry matches; null passes the record to the next rule (and finally to its creator). */
   fallbackOwner: Maybe<User>;
+  /** Stable identifier; use it in updateAssignmentRule and deleteAssignmentRule. */
   id: Scalars['ID']['output'];
+  /** The module whose new records it assigns. */
   module: AssignmentModule;
+  /** Name, 1 to 120 characters. */
   name: Scalars['String']['output'];
+  /** When the rule last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
+/** How an assignment entry picks the owner; deactivated users are skipped, and an entry left with nobody passes to the next. */
 export type AssignmentStrategy =
   /** The entry's users in turn, fairly across processes, restarts and concurrent creates. */
   | 'ROUND_ROBIN'
@@ -769,8 +847,11 @@ export type BuiltInProfile =
   /** Every record action, no setting (what every member could do before profiles). Editable, not deletable. */
   | 'STANDARD';
 
+/** Who placed a call. */
 export type CallDirection =
+  /** The other party called. */
   | 'INBOUND'
+  /** We called. */
   | 'OUTBOUND';
 
 /** How a dashboard component is drawn. */
@@ -853,7 +934,9 @@ export type Contact = CrmRecord & {
   phone: Maybe<Scalars['String']['output']>;
   /** Field and signal points of every active rule, less decay at the time of reading. */
   score: Scalars['Int']['output'];
+  /** Why the record has its score now: each contributing rule and criterion, decay included. */
   scoreBreakdown: ScoreBreakdown;
+  /** Changes of the stored score, newest first. */
   scoreHistory: Array<ScoreChange>;
   /** Signals matched to the contact, newest first. */
   signals: Array<SalesSignal>;
@@ -970,7 +1053,9 @@ export type ContactFilter = {
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** Only contacts owned by one of these users. */
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Score (after decay) at most this. */
   scoreMax?: InputMaybe<Scalars['Int']['input']>;
+  /** Score (after decay) at least this. */
   scoreMin?: InputMaybe<Scalars['Int']['input']>;
   /** Matches first or last name, email, phone or mobile containing this text, case-insensitively (fields hidden from you are not searched). */
   search?: InputMaybe<Scalars['String']['input']>;
@@ -998,6 +1083,7 @@ export type ContactOrderField =
   | 'EMAIL'
   | 'LAST_ACTIVITY_AT'
   | 'LAST_NAME'
+  /** Score after decay. */
   | 'SCORE'
   | 'UPDATED_AT';
 
@@ -1075,17 +1161,25 @@ export type CreateAccountInput = {
 
 /** Send `typeValue`, or `type` alone (the first active value of that kind, e.g. "Call"), or both when they agree. */
 export type CreateActivityInput = {
+  /** Calls only; on a task or meeting BAD_USER_INPUT. */
   callDirection?: InputMaybe<CallDirection>;
+  /** Calls only: seconds, 0 to 604,800; on a task or meeting BAD_USER_INPUT. */
   callDurationSeconds?: InputMaybe<Scalars['Int']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** When a task is due. */
   dueAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** Required for meetings; after `startAt`. */
   endAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Where, at most 255 characters. */
   location?: InputMaybe<Scalars['String']['input']>;
+  /** An active user of the organisation; omitted: the caller. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** Defaults to NORMAL. */
   priority?: InputMaybe<ActivityPriority>;
+  /** The lead, contact, account or deal it is about; NOT_FOUND when you cannot see it. */
   relatedTo?: InputMaybe<RecordRefInput>;
   /** Required for meetings. */
   startAt?: InputMaybe<Scalars['DateTime']['input']>;
@@ -1093,7 +1187,9 @@ export type CreateActivityInput = {
   status?: InputMaybe<ActivityStatus>;
   /** A value of the organisation's ACTIVITY_STATUS picklist that is not retired; defaults to the first value of the kind of `status`. */
   statusValue?: InputMaybe<Scalars['String']['input']>;
+  /** What it is about, 1 to 255 characters after trimming. */
   subject: Scalars['String']['input'];
+  /** At most 50 labels of up to 64 characters; duplicates and blanks are dropped. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   /** The kind; optional when `typeValue` is sent (it brings its kind). BAD_USER_INPUT when it contradicts `typeValue`. */
   type?: InputMaybe<ActivityType>;
@@ -1120,11 +1216,17 @@ export type CreateApiKeyPayload = {
   secret: Scalars['String']['output'];
 };
 
+/** A new assignment rule; it needs entries or a fallback owner (neither is BAD_USER_INPUT). */
 export type CreateAssignmentRuleInput = {
+  /** False: saved but not used until activated. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The entries in the order they are tried, at most 50. */
   entries: Array<AssignmentEntryInput>;
+  /** Owner when no entry matches; omitted: the record passes to the next rule. Must be an active user of your organisation. */
   fallbackOwnerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The module whose new records it assigns; cannot change later. */
   module: AssignmentModule;
+  /** Name, 1 to 120 characters after trimming. */
   name: Scalars['String']['input'];
 };
 
@@ -1164,19 +1266,25 @@ export type CreateContactInput = {
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A new custom field: at most 300 per module (PLAN_LIMIT beyond). */
 export type CreateCustomFieldInput = {
   /** Letters, digits and underscores, starting with a letter, at most 60 characters; unique in the module. */
   apiName: Scalars['String']['input'];
   /** Validated like any value of the field. */
   defaultValue?: InputMaybe<Scalars['JSON']['input']>;
+  /** A hint for people filling the field, at most 500 characters. */
   helpText?: InputMaybe<Scalars['String']['input']>;
+  /** What people see, 1 to 120 characters after trimming. */
   label: Scalars['String']['input'];
-  /** LOOKUP only. */
+  /** LOOKUP only, and required for it: the module the field points to. */
   lookupModule?: InputMaybe<CustomizableModule>;
+  /** The module whose records get the field. */
   module: CustomizableModule;
-  /** PICKLIST and MULTI_PICKLIST only: at least one value. */
+  /** PICKLIST and MULTI_PICKLIST only: 1 to 500 values that differ by more than letter case. */
   options?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** True: every later create and update must give it a value. */
   required?: InputMaybe<Scalars['Boolean']['input']>;
+  /** What kind of value it holds; cannot change later. */
   type: CustomFieldType;
   /** Only for TEXT, INTEGER, DECIMAL, EMAIL, PHONE and URL. */
   unique?: InputMaybe<Scalars['Boolean']['input']>;
@@ -1226,9 +1334,13 @@ export type CreateDealInput = {
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** A new email template; merge fields as described on EmailTemplate. */
 export type CreateEmailTemplateInput = {
+  /** Plain-text body, 1 to 100,000 characters. */
   body: Scalars['String']['input'];
+  /** Name, 1 to 200 characters after trimming. */
   name: Scalars['String']['input'];
+  /** Subject line, 1 to 250 characters. */
   subject: Scalars['String']['input'];
 };
 
@@ -1363,12 +1475,19 @@ export type CreateRoleInput = {
   parentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** A new scoring rule; it needs at least one field score, signal score or decay (BAD_USER_INPUT otherwise). */
 export type CreateScoringRuleInput = {
+  /** False: saved but not counted until activated. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Points lost over time without interaction; omitted: none. */
   decay?: InputMaybe<ScoreDecayInput>;
+  /** Points for field criteria. */
   fieldScores?: InputMaybe<Array<FieldScoreInput>>;
+  /** The module whose records it scores; cannot change later. */
   module: ScoringModule;
+  /** Name, 1 to 120 characters after trimming. */
   name: Scalars['String']['input'];
+  /** Points per signal kind; not for DEALS. */
   signalScores?: InputMaybe<Array<SignalScoreInput>>;
 };
 
@@ -1402,11 +1521,15 @@ export type CreateStageInput = {
   probability: Scalars['Int']['input'];
 };
 
+/** A new territory. */
 export type CreateTerritoryInput = {
+  /** Conditions on account fields, all of which must hold; empty: every account under the parent. A bad field or operator is BAD_USER_INPUT. */
   criteria?: InputMaybe<Array<CriterionInput>>;
+  /** Name, 1 to 120 characters after trimming. */
   name: Scalars['String']['input'];
-  /** Null for a top-level territory. */
+  /** Null for a top-level territory. NOT_FOUND when unknown. */
   parentId?: InputMaybe<Scalars['ID']['input']>;
+  /** Its users, each listed once. */
   users?: InputMaybe<Array<TerritoryUserInput>>;
 };
 
@@ -1424,15 +1547,21 @@ export type CreateWebFormInput = {
   redirectUrl?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A new workflow rule; a DATE_FIELD rule also schedules the module's existing records. */
 export type CreateWorkflowRuleInput = {
+  /** 1 to 20 actions, run in order. */
   actions: Array<WorkflowActionInput>;
   /** Default true. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
-  /** Every criterion must hold (none: always). */
+  /** Every criterion must hold (none: always); at most 50. */
   criteria?: InputMaybe<Array<CriterionInput>>;
+  /** What the rule is for, at most 2,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The module whose records it watches; cannot change later. */
   module: WorkflowModule;
+  /** Name, 1 to 200 characters after trimming. */
   name: Scalars['String']['input'];
+  /** When it fires. */
   trigger: WorkflowTriggerInput;
 };
 
@@ -1477,14 +1606,18 @@ export type CriterionOperator =
   | 'NOT_EQUALS'
   | 'NOT_IN';
 
+/** One criterion's points in a score breakdown. */
 export type CriterionScore = {
   __typename?: 'CriterionScore';
+  /** SIGNAL: how many signals of `signalKind` the record has; null otherwise. */
   count: Maybe<Scalars['Int']['output']>;
   /** E.g. `title contains "Director"`, `3 × EMAIL_OPENED at 5`, `14+ days without interaction: -5 per 7 days`. */
   description: Scalars['String']['output'];
-  /** FIELD: the field tested. */
+  /** FIELD: the field tested; null otherwise. A criterion on a field hidden from you keeps its points but not its field and test. */
   field: Maybe<Scalars['String']['output']>;
+  /** Where the points come from. */
   kind: ScoreCriterionKind;
+  /** Points given (negative: taken away). */
   points: Scalars['Int']['output'];
   /** SIGNAL: the kind counted, and how many there were. */
   signalKind: Maybe<SignalKind>;
@@ -1521,27 +1654,32 @@ export type CrmRecordTimelineArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** A field an administrator added to a module. */
+/** A field the organisation added to a module. */
 export type CustomField = {
   __typename?: 'CustomField';
   /** A deactivated field keeps its values but is hidden from records and refuses writes. */
   active: Scalars['Boolean']['output'];
   /** Key in `customFields` JSON, filters and `orderBy`; never changes. */
   apiName: Scalars['String']['output'];
-  /** Used on create when the input leaves the field out. */
+  /** Used on create when the input leaves the field out; null when none. */
   defaultValue: Maybe<Scalars['JSON']['output']>;
+  /** A hint for people filling the field, at most 500 characters; null when none. */
   helpText: Maybe<Scalars['String']['output']>;
+  /** Stable identifier; use it in updateCustomField, reorderCustomFields and the other custom-field mutations. */
   id: Scalars['ID']['output'];
+  /** What people see, 1 to 120 characters. */
   label: Scalars['String']['output'];
-  /** The module a LOOKUP points to. */
+  /** The module a LOOKUP points to; null for other types. */
   lookupModule: Maybe<CustomizableModule>;
+  /** The module whose records carry the field. */
   module: CustomizableModule;
-  /** Picklist values, in display order. */
+  /** Picklist values, in display order; empty for other types. */
   options: Array<Scalars['String']['output']>;
   /** Display order among the module's custom fields. */
   position: Scalars['Int']['output'];
   /** Refused when missing on create, or cleared on update, on every write path. */
   required: Scalars['Boolean']['output'];
+  /** What kind of value it holds; never changes. */
   type: CustomFieldType;
   /** No two records of the module share a value (compared case-insensitively); enforced by the database. */
   unique: Scalars['Boolean']['output'];
@@ -1549,6 +1687,7 @@ export type CustomField = {
 
 /** A condition on a custom field in a list `filter`: records match when every given part holds. */
 export type CustomFieldCondition = {
+  /** The custom field's apiName. */
   apiName: Scalars['String']['input'];
   /** Text contains, case-insensitively. */
   contains?: InputMaybe<Scalars['String']['input']>;
@@ -1566,6 +1705,7 @@ export type CustomFieldCondition = {
 
 /** What kind of value a field holds; decides validation, JSON form, filters and sorting. */
 export type CustomFieldType =
+  /** true or false. */
   | 'BOOLEAN'
   /** An amount with at most 2 decimals as a string, e.g. "1250.00". */
   | 'CURRENCY'
@@ -1593,14 +1733,20 @@ export type CustomFieldType =
   | 'TEXT'
   /** Up to 32,000 characters. */
   | 'TEXTAREA'
+  /** An http(s) web address with a dotted host; `https://` is assumed when no scheme is given (stored as written). */
   | 'URL';
 
 /** A module an organisation can customise: fields, picklists, labels and layout. */
 export type CustomizableModule =
+  /** Accounts. */
   | 'ACCOUNTS'
+  /** Tasks, calls and meetings. */
   | 'ACTIVITIES'
+  /** Contacts. */
   | 'CONTACTS'
+  /** Deals. */
   | 'DEALS'
+  /** Leads. */
   | 'LEADS';
 
 /**
@@ -1717,7 +1863,9 @@ export type Deal = CrmRecord & {
   probability: Scalars['Int']['output'];
   /** Field points of every active rule, less decay at the time of reading. */
   score: Scalars['Int']['output'];
+  /** Why the record has its score now: each contributing rule and criterion, decay included. */
   scoreBreakdown: ScoreBreakdown;
+  /** Changes of the stored score, newest first. */
   scoreHistory: Array<ScoreChange>;
   /** The deal's current stage in `pipeline`. */
   stage: Stage;
@@ -1856,7 +2004,9 @@ export type DealFilter = {
   ownerIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Only deals in this pipeline. */
   pipelineId?: InputMaybe<Scalars['ID']['input']>;
+  /** Score (after decay) at most this. */
   scoreMax?: InputMaybe<Scalars['Int']['input']>;
+  /** Score (after decay) at least this. */
   scoreMin?: InputMaybe<Scalars['Int']['input']>;
   /** Matches the deal name containing this text, case-insensitively. */
   search?: InputMaybe<Scalars['String']['input']>;
@@ -1929,6 +2079,7 @@ export type DealOrderField =
   | 'CUSTOM_FIELD'
   | 'NAME'
   | 'PROBABILITY'
+  /** Score after decay. */
   | 'SCORE'
   | 'UPDATED_AT';
 
@@ -1963,14 +2114,18 @@ export type DealsBoard = {
   pipeline: Pipeline;
 };
 
+/** Which custom field to delete. */
 export type DeleteCustomFieldInput = {
   /** Must be true when records hold values for the field: they are removed with it, for good. */
   confirmDeleteValues?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The field; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
 };
 
+/** The result of deleteCustomField. */
 export type DeleteCustomFieldPayload = {
   __typename?: 'DeleteCustomFieldPayload';
+  /** The id of the deleted field. */
   deletedId: Scalars['ID']['output'];
   /** How many records lost a value. */
   valuesRemoved: Scalars['Int']['output'];
@@ -2063,9 +2218,13 @@ export type EmailTemplate = {
   __typename?: 'EmailTemplate';
   /** Plain text with merge fields; the HTML part escapes every merged value. */
   body: Scalars['String']['output'];
+  /** When the template was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Stable identifier; use it as a SEND_EMAIL action's `templateId`. */
   id: Scalars['ID']['output'];
+  /** Name, 1 to 200 characters. */
   name: Scalars['String']['output'];
+  /** Subject line with merge fields, 1 to 250 characters. */
   subject: Scalars['String']['output'];
 };
 
@@ -2153,19 +2312,23 @@ export type FieldChange = {
 /** One field of a module, standard or custom, as a form or a list column needs it. */
 export type FieldMetadata = {
   __typename?: 'FieldMetadata';
+  /** The field's name: a GraphQL field of the record type (standard) or a key of `customFields` (custom). */
   apiName: Scalars['String']['output'];
   /** The custom field's id (null for standard fields). */
   customFieldId: Maybe<Scalars['ID']['output']>;
+  /** A hint for people filling the field; null when none. */
   helpText: Maybe<Scalars['String']['output']>;
   /** Hidden from the organisation's layout; the API still reads and writes it. */
   hidden: Scalars['Boolean']['output'];
   /** The organisation's label. */
   label: Scalars['String']['output'];
+  /** The module a LOOKUP points to; null for other types. */
   lookupModule: Maybe<CustomizableModule>;
   /** Values new writes may use (picklists). */
   options: Array<Scalars['String']['output']>;
   /** The editable standard picklist behind this field, if any. */
   picklist: Maybe<StandardPicklist>;
+  /** Every write must give it a value (by Pulse or by the organisation's settings). */
   required: Scalars['Boolean']['output'];
   /** Values records may still hold but new writes refuse. */
   retiredOptions: Array<Scalars['String']['output']>;
@@ -2173,26 +2336,38 @@ export type FieldMetadata = {
   standard: Scalars['Boolean']['output'];
   /** Filled by Pulse (owner, timestamps, stage...): cannot be hidden or made required. */
   system: Scalars['Boolean']['output'];
+  /** What kind of value it holds. */
   type: CustomFieldType;
+  /** No two records of the module may share a value. */
   unique: Scalars['Boolean']['output'];
 };
 
 /** Points a rule gives when a field criterion holds, e.g. +20 when title contains "Director". */
 export type FieldScore = {
   __typename?: 'FieldScore';
+  /** The record's field as named in the API, e.g. "title". */
   field: Scalars['String']['output'];
+  /** How the field is compared. */
   operator: CriterionOperator;
   /** Negative to take points away. */
   points: Scalars['Int']['output'];
+  /** For EQUALS, NOT_EQUALS, CONTAINS, GREATER_THAN, LESS_THAN; null otherwise. */
   value: Maybe<Scalars['JSON']['output']>;
+  /** For IN, NOT_IN and BETWEEN; null otherwise. */
   values: Maybe<Array<Scalars['JSON']['output']>>;
 };
 
+/** Points for a field criterion; an unknown field or a value of the wrong type is BAD_USER_INPUT. */
 export type FieldScoreInput = {
+  /** The record's field as named in the API, e.g. "title", "annualRevenue", "tags". */
   field: Scalars['String']['input'];
+  /** How the field is compared. */
   operator: CriterionOperator;
+  /** Whole points, -10,000 to 10,000; negative takes points away. */
   points: Scalars['Int']['input'];
+  /** For EQUALS, NOT_EQUALS, CONTAINS, GREATER_THAN, LESS_THAN. */
   value?: InputMaybe<Scalars['JSON']['input']>;
+  /** For IN, NOT_IN and BETWEEN. */
   values?: InputMaybe<Array<Scalars['JSON']['input']>>;
 };
 
@@ -2486,8 +2661,9 @@ export type Lead = CrmRecord & {
   phone: Maybe<Scalars['String']['output']>;
   /** Field and signal points of every active rule, less decay at the time of reading. */
   score: Scalars['Int']['output'];
+  /** Why the record has its score now: each contributing rule and criterion, decay included. */
   scoreBreakdown: ScoreBreakdown;
-  /** Newest first. */
+  /** Changes of the stored score, newest first. */
   scoreHistory: Array<ScoreChange>;
   /** Newest first. */
   signals: Array<SalesSignal>;
@@ -2667,12 +2843,15 @@ export type LogInInput = {
   password: Scalars['String']['input'];
 };
 
+/** Which of your notifications to mark read: `ids`, or `all: true`; neither is BAD_USER_INPUT. */
 export type MarkNotificationsReadInput = {
+  /** True: every unread notification of yours, ignoring `ids`. */
   all?: InputMaybe<Scalars['Boolean']['input']>;
   /** These notifications; omit with `all: true` to mark every one. */
   ids?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
+/** The result of markNotificationsRead. */
 export type MarkNotificationsReadPayload = {
   __typename?: 'MarkNotificationsReadPayload';
   /** How many changed from unread to read. */
@@ -2691,6 +2870,7 @@ export type ModuleMetadata = {
   fields: Array<FieldMetadata>;
   /** What the organisation calls one record, e.g. "Property". */
   label: Scalars['String']['output'];
+  /** The module described. */
   module: CustomizableModule;
   /** What it calls the module, e.g. "Properties". */
   pluralLabel: Scalars['String']['output'];
@@ -2741,12 +2921,13 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Sets an invited user's password and signs them in. Needs no token. */
   acceptInvitation: AuthPayload;
-  /** Administrators only. */
+  /** Shows a deactivated field again, with the values it kept. Needs the FIELDS setting. */
   activateCustomField: CustomField;
+  /** Makes a rule fire again; a DATE_FIELD rule schedules the existing records. Needs the WORKFLOWS setting. */
   activateWorkflowRule: WorkflowRule;
-  /** Administrators only. Sets labels, picklist values, pipelines and custom fields for an industry; applying it again adds nothing twice. */
+  /** Sets labels, picklist values, pipelines and custom fields for an industry; applying it again adds nothing twice. Needs the FIELDS setting. */
   applyTemplate: ApplyTemplatePayload;
-  /** Administrators. */
+  /** Replaces the territory's users and managers. Needs the TERRITORIES setting. */
   assignTerritoryUsers: Territory;
   /** Cancels a scheduled deletion; members are told. Administrators only. */
   cancelOrganizationDeletion: Organization;
@@ -2756,20 +2937,21 @@ export type Mutation = {
   convertLead: ConvertLeadPayload;
   /** Creates an account. Needs CREATE on ACCOUNTS (FORBIDDEN otherwise); invalid values are BAD_USER_INPUT. */
   createAccount: Account;
+  /** Adds an activity; one about a record shows on that record's timeline. Meetings without `startAt`/`endAt` are BAD_USER_INPUT. */
   createActivity: Activity;
   /** Creates an API key. Needs the ACCESS setting. */
   createApiKey: CreateApiKeyPayload;
-  /** Administrators. */
+  /** Adds an assignment rule; it applies to records created from then on. Needs the RULES setting. */
   createAssignmentRule: AssignmentRule;
   /** Fails with CONFLICT, naming the existing contact, when the email is taken, unless `allowDuplicate`. */
   createContact: Contact;
-  /** Administrators only. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. */
+  /** Adds a custom field. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. CONFLICT when the apiName is taken, PLAN_LIMIT past 300 fields. Needs the FIELDS setting. */
   createCustomField: CustomField;
   /** Creates a dashboard owned by the caller; BAD_USER_INPUT for a tile with no or two sources. */
   createDashboard: Dashboard;
   /** Creates a deal at the bottom of its stage's board column. Needs CREATE on DEALS (FORBIDDEN otherwise); NOT_FOUND for an unknown pipeline or stage, BAD_USER_INPUT for a stage of another pipeline. */
   createDeal: Deal;
-  /** Administrators only. */
+  /** Adds an email template for SEND_EMAIL actions. Needs the WORKFLOWS setting. */
   createEmailTemplate: EmailTemplate;
   /** Creates an import waiting for its file at uploadUrl (POST /imports does both in one request). */
   createImport: Import;
@@ -2787,33 +2969,35 @@ export type Mutation = {
   createReportSchedule: ReportSchedule;
   /** Adds a role to the hierarchy. Needs the ACCESS setting. */
   createRole: HierarchyRole;
-  /** Administrators. Rescores every record of the module in the background (see `lastRun`). */
+  /** Adds a scoring rule and rescores every record of the module in the background (see `lastRun`). Needs the RULES setting. */
   createScoringRule: ScoringRule;
   /** Adds a sharing rule. Needs the ACCESS setting. */
   createSharingRule: SharingRule;
   /** Adds a stage to a pipeline. Needs the PIPELINES setting; BAD_USER_INPUT on a position out of range. */
   createStage: Stage;
-  /** Administrators. Places every account at once. */
+  /** Adds a territory and places every account at once. Needs the TERRITORIES setting. */
   createTerritory: Territory;
   /** Creates a web-to-lead form. Needs the FORMS setting. */
   createWebForm: WebForm;
-  /** Administrators only. */
+  /** Adds a workflow rule, active unless `active: false`; it watches changes from then on. Needs the WORKFLOWS setting. */
   createWorkflowRule: WorkflowRule;
-  /** Administrators only. Values stay; the field disappears from records and refuses writes until reactivated. */
+  /** Values stay; the field disappears from records and refuses writes until reactivated. Needs the FIELDS setting. */
   deactivateCustomField: CustomField;
   /** Deactivates a member: they can no longer sign in and their tokens stop working; their records stay; their live subscriptions end before the next event. Needs the USERS setting. */
   deactivateUser: User;
   /** Stops a form accepting posts. Needs the FORMS setting. */
   deactivateWebForm: WebForm;
+  /** Stops a rule firing; its waiting scheduled actions are cancelled when due. Needs the WORKFLOWS setting. */
   deactivateWorkflowRule: WorkflowRule;
   /** Moves the account to the recycle bin. Needs DELETE on ACCOUNTS; BAD_USER_INPUT when already there. */
   deleteAccount: Account;
+  /** Moves the activity to the recycle bin. Needs DELETE on ACTIVITIES; BAD_USER_INPUT when already there. */
   deleteActivity: Activity;
-  /** Administrators. Returns the deleted rule. */
+  /** Deletes an assignment rule; returns the deleted rule. NOT_FOUND when unknown. Needs the RULES setting. */
   deleteAssignmentRule: AssignmentRule;
   /** Moves the contact to the recycle bin. Needs DELETE on CONTACTS; BAD_USER_INPUT when already there. */
   deleteContact: Contact;
-  /** Administrators only. CONFLICT when records hold values and `confirmDeleteValues` is not true. */
+  /** Deletes a field for good. CONFLICT (with `valuesHeld`) when records hold values and `confirmDeleteValues` is not true. Needs the FIELDS setting. */
   deleteCustomField: DeleteCustomFieldPayload;
   /** Deletes a dashboard and its schedules; true when deleted. Only its owner or a member with role ADMIN. */
   deleteDashboard: Scalars['Boolean']['output'];
@@ -2836,15 +3020,15 @@ export type Mutation = {
   deleteReportSchedule: Scalars['Boolean']['output'];
   /** Deletes a role no user holds (CONFLICT otherwise); its subordinate roles move up to its parent. Needs the ACCESS setting. */
   deleteRole: HierarchyRole;
-  /** Administrators. Returns the deleted rule; its module is rescored in the background. */
+  /** Returns the deleted rule; its module is rescored in the background. Needs the RULES setting. */
   deleteScoringRule: ScoringRule;
   /** Removes a sharing rule and returns it. Needs the ACCESS setting. */
   deleteSharingRule: SharingRule;
   /** Deletes a stage, moving its deals first, and returns the pipeline without it. Needs the PIPELINES setting. */
   deleteStage: Pipeline;
-  /** Administrators. Refused (CONFLICT) while the territory has children. */
+  /** Deletes a territory and re-places the accounts; returns it. Refused (CONFLICT, reason HAS_CHILDREN) while the territory has children. Needs the TERRITORIES setting. */
   deleteTerritory: Territory;
-  /** Removes a rule (its runs stay listed). Administrators only. */
+  /** Removes a rule (its runs stay listed); waiting scheduled actions are cancelled when due. Needs the WORKFLOWS setting. */
   deleteWorkflowRule: WorkflowRule;
   /** Starts a background export of every table of the organisation. Administrators only; works while paused. */
   exportOrganization: OrganizationExport;
@@ -2852,6 +3036,7 @@ export type Mutation = {
   inviteUser: InviteUserPayload;
   /** Signs in. Needs no token. A wrong email and a wrong password get the same answer. */
   logIn: AuthPayload;
+  /** Marks your own notifications read; ids that are not yours, unknown or already read are skipped (not an error). */
   markNotificationsRead: MarkNotificationsReadPayload;
   /** Moves a deal to a stage and a place on the board. A stale `expectedVersion` fails with CONFLICT. */
   moveDeal: Deal;
@@ -2863,12 +3048,13 @@ export type Mutation = {
   registerTrustedDocuments: Array<TrustedDocument>;
   /** Removes a registered operation; false when there was none with this hash. Administrators only. */
   removeTrustedDocument: Scalars['Boolean']['output'];
-  /** Administrators only. */
+  /** Sets the display order of a module's custom fields; returns them in it. Needs the FIELDS setting. */
   reorderCustomFields: Array<CustomField>;
   /** Puts a pipeline's stages in a new order and returns the pipeline. Needs the PIPELINES setting. */
   reorderStages: Pipeline;
   /** Brings the account back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreAccount: Account;
+  /** Brings the activity back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreActivity: Activity;
   /** Brings the contact back from the recycle bin; BAD_USER_INPUT when it is not there. */
   restoreContact: Contact;
@@ -2903,12 +3089,13 @@ export type Mutation = {
   undoImport: Import;
   /** A stale `expectedVersion` fails with CONFLICT. Needs UPDATE on ACCOUNTS and write access to this account. */
   updateAccount: Account;
+  /** Changes an activity; CONFLICT on a stale `expectedVersion`. Completing it notes that on the related record's timeline. Needs UPDATE on ACTIVITIES and write access to it. */
   updateActivity: Activity;
-  /** Administrators. */
+  /** Changes an assignment rule; records already created keep their owner. Needs the RULES setting. */
   updateAssignmentRule: AssignmentRule;
   /** Changes a contact. A stale `expectedVersion` fails with CONFLICT; a taken email too, unless `allowDuplicate`. Needs UPDATE on CONTACTS and write access to this contact. */
   updateContact: Contact;
-  /** Administrators only. */
+  /** Changes a custom field's label, options, required flag, help text or default. Needs the FIELDS setting. */
   updateCustomField: CustomField;
   /** Changes a dashboard. Only its owner or a member with role ADMIN (FORBIDDEN otherwise); CONFLICT on a stale `expectedVersion`. */
   updateDashboard: Dashboard;
@@ -2919,13 +3106,13 @@ export type Mutation = {
   updateImportMapping: Import;
   /** Changes a lead. CONFLICT on a stale `expectedVersion`, a converted lead (`reason: LEAD_CONVERTED`) or a taken email. Needs UPDATE on LEADS and write access to this lead. */
   updateLead: Lead;
-  /** Administrators only. */
+  /** Renames a module for people. Needs the FIELDS setting. */
   updateModuleLabels: ModuleMetadata;
   /** Edits a note. A stale `expectedVersion` fails with CONFLICT. */
   updateNote: Note;
   /** Changes the organisation's name, default currency or country. Administrators only. */
   updateOrganization: Organization;
-  /** Administrators only. */
+  /** Edits a standard picklist in one transaction (all steps or none). Needs the FIELDS setting. */
   updatePicklist: Picklist;
   /** Renames a pipeline or makes it the default. Needs the PIPELINES setting. */
   updatePipeline: Pipeline;
@@ -2935,21 +3122,21 @@ export type Mutation = {
   updateReport: Report;
   /** Renames a role or moves it under another. Needs the ACCESS setting. */
   updateRole: HierarchyRole;
-  /** Administrators. Rescores every record of the module in the background. */
+  /** Changes a scoring rule. A change to `active`, `fieldScores` or `signalScores` rescores every record of the module in the background; name and decay alone do not. Needs the RULES setting. */
   updateScoringRule: ScoringRule;
   /** Changes the sales-signal settings; fields left out stay. Needs the SIGNALS setting; BAD_USER_INPUT unless 1 <= hotDays < warmDays < coolingDays <= 3650. */
   updateSignalSettings: SignalSettings;
   /** Renames a stage or changes its probability or kind. Needs the PIPELINES setting. */
   updateStage: Stage;
-  /** Administrators only. */
+  /** Hides a standard field or makes it required. Needs the FIELDS setting. */
   updateStandardField: ModuleMetadata;
   /** Changes plan and seats, now or at the period's end. Administrators only; a team notice goes out on a downgrade. */
   updateSubscription: Organization;
-  /** Administrators. */
+  /** Changes a territory; a new parent or new criteria re-place every account at once. Needs the TERRITORIES setting. */
   updateTerritory: Territory;
   /** Changes a member's name, title, profile or hierarchy role. Needs the USERS setting. */
   updateUser: User;
-  /** Administrators only. */
+  /** Changes a rule; NOT_FOUND when unknown or deleted. Needs the WORKFLOWS setting. */
   updateWorkflowRule: WorkflowRule;
   /** Re-reads the stored archive and compares it with its manifest: files, row counts, SHA-256 checksums. */
   verifyExport: OrganizationExport;
@@ -3591,34 +3778,49 @@ export type Note = {
 /** An in-app notification for the signed-in user (e.g. sent by a workflow rule). */
 export type Notification = {
   __typename?: 'Notification';
+  /** Where it came from, e.g. `Workflow rule "Big deal alert"`; null when nothing is said. */
   body: Maybe<Scalars['String']['output']>;
+  /** When it was sent. */
   createdAt: Scalars['DateTime']['output'];
   /** Set on notifications delivered by the `notifications` subscription: resume after it with `after`. */
   cursor: Maybe<Scalars['String']['output']>;
+  /** Stable identifier; pass it in markNotificationsRead `ids`. */
   id: Scalars['ID']['output'];
   /** The module of the record it is about. */
   module: Maybe<WorkflowModule>;
+  /** Whether it has been marked read (`readAt` is set). */
   read: Scalars['Boolean']['output'];
+  /** When it was marked read; null while unread. */
   readAt: Maybe<Scalars['DateTime']['output']>;
+  /** The record it is about; null when it is about no record. */
   recordId: Maybe<Scalars['ID']['output']>;
   /** The workflow rule that sent it. */
   ruleId: Maybe<Scalars['ID']['output']>;
+  /** The message, merge fields filled in, at most 1,000 characters. */
   title: Scalars['String']['output'];
 };
 
+/** A page of the signed-in user's notifications, newest first. */
 export type NotificationConnection = {
   __typename?: 'NotificationConnection';
+  /** The notifications of this page with their cursors. */
   edges: Array<NotificationEdge>;
+  /** The notifications of this page, without cursors. */
   nodes: Array<Notification>;
+  /** Whether more notifications follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many notifications match `unreadOnly` (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
   /** The user's unread notifications (all of them, not only this page). */
   unreadCount: Scalars['Int']['output'];
 };
 
+/** One notification with its position in the list. */
 export type NotificationEdge = {
   __typename?: 'NotificationEdge';
+  /** Opaque cursor; pass as `after` to continue after this notification. */
   cursor: Scalars['String']['output'];
+  /** The notification. */
   node: Notification;
 };
 
@@ -3756,24 +3958,31 @@ export type PendingSubscription = {
   usersToDeactivate: Array<Scalars['ID']['output']>;
 };
 
+/** The organisation's copy of a standard picklist. */
 export type Picklist = {
   __typename?: 'Picklist';
+  /** Which list. */
   name: StandardPicklist;
   /** In display order, retired values included. */
   values: Array<PicklistValue>;
 };
 
+/** Renames one picklist value. */
 export type PicklistRenameInput = {
+  /** The value to rename (case-insensitive); BAD_USER_INPUT when not on the list or used by Pulse itself. */
   from: Scalars['String']['input'];
+  /** The new value, 1 to 120 characters; CONFLICT when already on the list. */
   to: Scalars['String']['input'];
 };
 
+/** One value of a standard picklist. */
 export type PicklistValue = {
   __typename?: 'PicklistValue';
   /** ACTIVITY_TYPE: an ActivityType; ACTIVITY_STATUS: an ActivityStatus (what Pulse does with the value). Null on other lists. */
   kind: Maybe<Scalars['String']['output']>;
   /** Kept on the records that have it, refused on new writes. */
   retired: Scalars['Boolean']['output'];
+  /** The value as stored on records, at most 120 characters. */
   value: Scalars['String']['output'];
 };
 
@@ -3781,6 +3990,7 @@ export type PicklistValue = {
 export type PicklistValueWithKindInput = {
   /** ACTIVITY_TYPE: TASK, CALL or MEETING; ACTIVITY_STATUS: an ActivityStatus. It cannot change later. */
   kind: Scalars['String']['input'];
+  /** The new value, 1 to 120 characters; CONFLICT when already listed with another kind. */
   value: Scalars['String']['input'];
 };
 
@@ -3868,15 +4078,17 @@ export type Query = {
   account: Account;
   /** Accounts, `first` at most 200 a page, newest first unless `orderBy` says otherwise. */
   accounts: AccountConnection;
+  /** Activities, `first` at most 200 a page, newest first unless `orderBy` says otherwise. */
   activities: ActivityConnection;
   /** Activities created in the period by owner and type. */
   activitiesByOwner: Array<ActivityCount>;
+  /** One activity, including one in the recycle bin. */
   activity: Activity;
   /** Any built-in analytic as columns and rows (what dashboards and CSV downloads use). */
   analytic: ReportResult;
   /** The organisation's API keys, newest first. Needs the ACCESS setting. */
   apiKeys: Array<ApiKey>;
-  /** Administrators: the assignment rules, of one module or all, in the order they are tried. */
+  /** The assignment rules, of one module or all, in the order they are tried (oldest first). Needs the RULES setting. */
   assignmentRules: Array<AssignmentRule>;
   /** The audit log, newest first. Needs the AUDIT setting (administrators). */
   auditLog: AuditConnection;
@@ -3902,7 +4114,7 @@ export type Query = {
   dealsClosingThisMonth: Array<DealListRow>;
   /** One tracked email. */
   emailMessage: EmailMessage;
-  /** Email templates (administrators only). */
+  /** Email templates, by name. Needs the WORKFLOWS setting. */
   emailTemplates: Array<EmailTemplate>;
   /** Leads or contacts by engagement colour. */
   engagementDistribution: Array<EngagementCount>;
@@ -3971,9 +4183,9 @@ export type Query = {
   /** Sales signals, newest first. */
   salesSignals: SalesSignalConnection;
   savedImportMappings: Array<SavedImportMapping>;
-  /** Administrators: the scoring rules, of one module or all. */
+  /** The scoring rules, of one module or all, oldest first. Needs the RULES setting. */
   scoringRules: Array<ScoringRule>;
-  /** Administrators: a rescore's progress. */
+  /** A rescore's progress (see `ScoringRule.lastRun`). Needs the RULES setting. */
   scoringRun: ScoringRun;
   /** Fields of a module a profile may hide or make read-only (its optional fields). */
   securableFields: Array<Scalars['String']['output']>;
@@ -3987,8 +4199,9 @@ export type Query = {
   signalSettings: SignalSettings;
   /** Open deals whose closing date has passed. */
   slippingDeals: Array<DealListRow>;
-  /** Every territory of the organisation, parents before children. */
+  /** Every territory of the organisation, oldest first, for anyone signed in. */
   territories: Array<Territory>;
+  /** One territory; NOT_FOUND when not in your organisation. */
   territory: Territory;
   /** Average time in each stage of a pipeline, from stage history (moves in the period). */
   timeInStage: Array<StageDuration>;
@@ -4000,11 +4213,11 @@ export type Query = {
   users: Array<User>;
   /** The organisation's web-to-lead forms, oldest first. */
   webForms: Array<WebForm>;
-  /** One rule (administrators only). */
+  /** One rule; NOT_FOUND when unknown or deleted. Needs the WORKFLOWS setting. */
   workflowRule: WorkflowRule;
-  /** The organisation's workflow rules (administrators only), newest first. */
+  /** The organisation's workflow rules (deleted ones left out), newest first. Needs the WORKFLOWS setting. */
   workflowRules: Array<WorkflowRule>;
-  /** Runs of workflow rules, newest first (administrators only). */
+  /** Runs of workflow rules, newest first. Needs the WORKFLOWS setting. */
   workflowRuns: WorkflowRunConnection;
 };
 
@@ -4454,9 +4667,11 @@ export type RemoveTrustedDocumentInput = {
   hash: Scalars['String']['input'];
 };
 
+/** A new display order for a module's custom fields. */
 export type ReorderCustomFieldsInput = {
-  /** Every custom field id of the module, in the new order. */
+  /** Every custom field id of the module (deactivated ones too), each once, in the new order; BAD_USER_INPUT otherwise. */
   ids: Array<Scalars['ID']['input']>;
+  /** The module. */
   module: CustomizableModule;
 };
 
@@ -4653,11 +4868,16 @@ export type RotateWebhookSecretPayload = {
   secret: Scalars['String']['output'];
 };
 
+/** What one rule contributed to a score. */
 export type RuleScore = {
   __typename?: 'RuleScore';
+  /** The criteria of the rule that counted. */
   criteria: Array<CriterionScore>;
+  /** The sum of `criteria` points; negative when it takes away. */
   points: Scalars['Int']['output'];
+  /** The rule's id. */
   ruleId: Scalars['ID']['output'];
+  /** The rule's name. */
   ruleName: Scalars['String']['output'];
 };
 
@@ -4767,92 +4987,134 @@ export type SavedImportMapping = {
 /** Why a record has its score: each rule that contributed, and in it each criterion, with points. */
 export type ScoreBreakdown = {
   __typename?: 'ScoreBreakdown';
+  /** The rules that gave or took points, in rule order; decay-only rules last. */
   rules: Array<RuleScore>;
+  /** The score now, decay included (the same as the record's `score`). */
   score: Scalars['Int']['output'];
 };
 
 /** One change of a record's stored score (before decay). */
 export type ScoreChange = {
   __typename?: 'ScoreChange';
+  /** When it changed. */
   at: Scalars['DateTime']['output'];
+  /** The stored score before. */
   previousScore: Scalars['Int']['output'];
   /** What moved it: "Record created", "EMAIL_OPENED signal", "Scoring rules changed"... */
   reason: Scalars['String']['output'];
+  /** The stored score after. */
   score: Scalars['Int']['output'];
 };
 
 /** A record's score moved (published on the event path; decay is a matter of time and sends nothing). */
 export type ScoreChangedEvent = {
   __typename?: 'ScoreChangedEvent';
+  /** The contact, when `module` is CONTACTS; null otherwise or when no longer readable. */
   contact: Maybe<Contact>;
+  /** The deal, when `module` is DEALS; null otherwise or when no longer readable. */
   deal: Maybe<Deal>;
+  /** The lead, when `module` is LEADS; null otherwise or when no longer readable. */
   lead: Maybe<Lead>;
+  /** The record's module. */
   module: ScoringModule;
+  /** The stored score before. */
   previousScore: Scalars['Int']['output'];
+  /** What moved it: "Record created", "EMAIL_OPENED signal", "Scoring rules changed"... */
   reason: Scalars['String']['output'];
+  /** The record whose score moved. */
   recordId: Scalars['ID']['output'];
   /** The stored score (before decay). */
   score: Scalars['Int']['output'];
 };
 
+/** Where a criterion's points come from. */
 export type ScoreCriterionKind =
+  /** Time without interaction (negative points). */
   | 'DECAY'
+  /** A field criterion that holds. */
   | 'FIELD'
+  /** Signals of a kind on the record. */
   | 'SIGNAL';
 
 /** Points lost per `everyDays` days without interaction (since the last activity, or creation when none; deals: since their last change). */
 export type ScoreDecay = {
   __typename?: 'ScoreDecay';
+  /** Length of a period in days. */
   everyDays: Scalars['Int']['output'];
   /** The most decay takes away; null for no cap. */
   maxPoints: Maybe<Scalars['Int']['output']>;
+  /** Points lost per full period, positive. */
   points: Scalars['Int']['output'];
 };
 
+/** Decay of a rule; applied when a score is read, never stored. */
 export type ScoreDecayInput = {
+  /** Days per period, 1 to 3650. */
   everyDays: Scalars['Int']['input'];
+  /** The most decay takes away, 1 to 10,000; omitted: no cap. */
   maxPoints?: InputMaybe<Scalars['Int']['input']>;
+  /** Points lost per full period, 1 to 10,000. */
   points: Scalars['Int']['input'];
 };
 
 /** The modules records of which are scored. */
 export type ScoringModule =
+  /** Contacts (fields, signals and decay). */
   | 'CONTACTS'
+  /** Deals (fields and decay; no signals). */
   | 'DEALS'
+  /** Leads (fields, signals and decay). */
   | 'LEADS';
 
 /** A scoring rule: every active rule of a module adds its points to each record's score. */
 export type ScoringRule = {
   __typename?: 'ScoringRule';
+  /** Only active rules count. */
   active: Scalars['Boolean']['output'];
+  /** When the rule was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Points lost over time without interaction; null when the rule has no decay. */
   decay: Maybe<ScoreDecay>;
+  /** Points for field criteria. */
   fieldScores: Array<FieldScore>;
+  /** Stable identifier; use it in updateScoringRule and deleteScoringRule. */
   id: Scalars['ID']['output'];
-  /** The background rescore of the module that the rule's last change started. */
+  /** The background rescore of the module that the rule's last rescoring change started; null when none is recorded. */
   lastRun: Maybe<ScoringRun>;
+  /** The module whose records it scores. */
   module: ScoringModule;
+  /** Name, 1 to 120 characters; shown in score breakdowns. */
   name: Scalars['String']['output'];
+  /** Points per signal (leads and contacts). */
   signalScores: Array<SignalScore>;
+  /** When the rule last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
 /** A background rescore of every record of a module after a rule change. */
 export type ScoringRun = {
   __typename?: 'ScoringRun';
+  /** When it finished or was superseded; null while running. */
   finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable identifier; use it in scoringRun(id:). */
   id: Scalars['ID']['output'];
+  /** The module being rescored. */
   module: ScoringModule;
   /** Records scored so far. */
   processed: Scalars['Int']['output'];
+  /** When the run started. */
   startedAt: Scalars['DateTime']['output'];
+  /** Running, done, or superseded by a newer run. */
   status: ScoringRunStatus;
   /** Records of the module when the run started (records created meanwhile are scored as they are written). */
   total: Scalars['Int']['output'];
 };
 
+/** Where a background rescore stands. */
 export type ScoringRunStatus =
+  /** Every record was scored; `finishedAt` is set. */
   | 'DONE'
+  /** Scoring records in batches. */
   | 'RUNNING'
   /** A newer rule change started another run, which covers every record. */
   | 'SUPERSEDED';
@@ -5045,15 +5307,21 @@ export type SignalKind =
 /** Points per signal of a kind (leads and contacts), e.g. +5 per EMAIL_OPENED up to 25. */
 export type SignalScore = {
   __typename?: 'SignalScore';
+  /** The signal kind counted. */
   kind: SignalKind;
   /** The most this kind adds (or takes) in total; null for no cap. */
   maxPoints: Maybe<Scalars['Int']['output']>;
+  /** Points per signal of that kind on the record; negative takes points away. */
   points: Scalars['Int']['output'];
 };
 
+/** Points per signal of one kind; leads and contacts only (on DEALS BAD_USER_INPUT). */
 export type SignalScoreInput = {
+  /** The signal kind; at most one entry per kind in a rule. */
   kind: SignalKind;
+  /** Cap on the total, 1 to 10,000 (applies to its absolute value); omitted: no cap. */
   maxPoints?: InputMaybe<Scalars['Int']['input']>;
+  /** Points per signal, -10,000 to 10,000. */
   points: Scalars['Int']['input'];
 };
 
@@ -5144,13 +5412,17 @@ export type StageKind =
 
 /** A standard picklist an organisation can edit. */
 export type StandardPicklist =
+  /** Account types (`Account.accountType`). */
   | 'ACCOUNT_TYPE'
   /** Activity statuses (`Activity.statusValue`); every value has an ActivityStatus as its kind. */
   | 'ACTIVITY_STATUS'
   /** Activity types (`Activity.typeValue`); every value has a kind: TASK, CALL or MEETING. */
   | 'ACTIVITY_TYPE'
+  /** Industries of leads and accounts. */
   | 'INDUSTRY'
+  /** Where leads come from (`leadSource` of leads, contacts and deals). */
   | 'LEAD_SOURCE'
+  /** Lead statuses (`Lead.status`). */
   | 'LEAD_STATUS';
 
 /**
@@ -5250,32 +5522,46 @@ export type SubscriptionEffective =
 /** A sales territory (e.g. Americas > US West). An account belongs to a territory when it meets the territory's criteria and those of every ancestor; its contacts and deals follow it. */
 export type Territory = {
   __typename?: 'Territory';
+  /** The territories directly under it, by name. */
   children: Array<Territory>;
+  /** When the territory was created. */
   createdAt: Scalars['DateTime']['output'];
   /** On account fields (country, state, industry, employees, annualRevenue, ...); all must hold. Empty: every account under the parent. */
   criteria: Array<Criterion>;
+  /** Stable identifier; use it in territory(id:), the `territoryId` filters and the territory mutations. */
   id: Scalars['ID']['output'];
+  /** Name, 1 to 120 characters. */
   name: Scalars['String']['output'];
+  /** The territory it sits under; null for a top-level territory. */
   parent: Maybe<Territory>;
+  /** When its name, parent or criteria last changed (not its users). */
   updatedAt: Scalars['DateTime']['output'];
+  /** Its users and whether each manages it, in no particular order. */
   users: Array<TerritoryUser>;
 };
 
 /** A user of a territory; managers see the territory's records. */
 export type TerritoryUser = {
   __typename?: 'TerritoryUser';
+  /** True: reads the accounts, contacts and deals of this territory and those under it, beyond the role hierarchy (not to change them). */
   manager: Scalars['Boolean']['output'];
+  /** The user. */
   user: User;
 };
 
+/** A user to put in a territory. */
 export type TerritoryUserInput = {
+  /** True: the user manages the territory and reads its records. */
   manager?: InputMaybe<Scalars['Boolean']['input']>;
+  /** An active user of your organisation (NOT_FOUND when unknown, BAD_USER_INPUT when deactivated); listed once. */
   userId: Scalars['ID']['input'];
 };
 
 /** A unit of time for delays and date offsets. */
 export type TimeUnit =
+  /** Days of 24 hours. */
   | 'DAYS'
+  /** Hours. */
   | 'HOURS';
 
 /** A page of timeline entries, newest first. */
@@ -5373,26 +5659,41 @@ export type UpdateAccountInput = {
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Changes to an activity; fields left out stay as they are, null clears an optional one. */
 export type UpdateActivityInput = {
+  /** Calls only. */
   callDirection?: InputMaybe<CallDirection>;
+  /** Calls only: seconds, 0 to 604,800. */
   callDurationSeconds?: InputMaybe<Scalars['Int']['input']>;
   /** Custom field values keyed by apiName; null clears one. Validated against the module's fields (types, required, unique, picklists, lookups). */
   customFields?: InputMaybe<Scalars['JSON']['input']>;
+  /** Free text, at most 32,000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** When a task is due. */
   dueAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** End time, after `startAt`; a meeting cannot lose it (BAD_USER_INPUT). */
   endAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The version you read; a stale one fails with CONFLICT and changes nothing. */
   expectedVersion: Scalars['Int']['input'];
+  /** The activity; NOT_FOUND when not visible to you. */
   id: Scalars['ID']['input'];
+  /** Where, at most 255 characters. */
   location?: InputMaybe<Scalars['String']['input']>;
+  /** The new owner, an active user; null is BAD_USER_INPUT (every record has an owner). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
+  /** New priority; null is BAD_USER_INPUT. */
   priority?: InputMaybe<ActivityPriority>;
+  /** The record it is about; null detaches it. NOT_FOUND when you cannot see the record. */
   relatedTo?: InputMaybe<RecordRefInput>;
+  /** Start time; a meeting cannot lose it (BAD_USER_INPUT). */
   startAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** A status kind alone takes the first value of that kind, unless the activity's status already has it. */
   status?: InputMaybe<ActivityStatus>;
   /** An ACTIVITY_STATUS value; the activity keeps a retired one it already has. */
   statusValue?: InputMaybe<Scalars['String']['input']>;
+  /** New subject, 1 to 255 characters after trimming. */
   subject?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the labels: at most 50 of up to 64 characters. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
   /** Another ACTIVITY_TYPE value of the same kind (an activity stays a task, a call or a meeting). */
   typeValue?: InputMaybe<Scalars['String']['input']>;
@@ -5400,10 +5701,15 @@ export type UpdateActivityInput = {
 
 /** Fields left out stay as they are. New entries restart their rotations. */
 export type UpdateAssignmentRuleInput = {
+  /** Activate or deactivate the rule. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Replaces every entry (at most 50). */
   entries?: InputMaybe<Array<AssignmentEntryInput>>;
+  /** New fallback owner; explicit null removes it. */
   fallbackOwnerId?: InputMaybe<Scalars['ID']['input']>;
+  /** The rule; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 120 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -5451,11 +5757,15 @@ export type UpdateContactInput = {
 export type UpdateCustomFieldInput = {
   /** JSON null clears the default. */
   defaultValue?: InputMaybe<Scalars['JSON']['input']>;
+  /** New hint, at most 500 characters; null clears it. */
   helpText?: InputMaybe<Scalars['String']['input']>;
+  /** The field; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New label, 1 to 120 characters after trimming. */
   label?: InputMaybe<Scalars['String']['input']>;
   /** The new list of picklist values; records keep values no longer listed (readable, refused on new writes). */
   options?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** True: later creates and updates must give it a value (records without one are not changed). */
   required?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
@@ -5574,11 +5884,13 @@ export type UpdateLeadInput = {
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** New names for a module, as people see them (messages, exports, emails). */
 export type UpdateModuleLabelsInput = {
+  /** The module to rename. */
   module: CustomizableModule;
-  /** e.g. "Properties". */
+  /** e.g. "Properties", 1 to 60 characters. */
   plural: Scalars['String']['input'];
-  /** e.g. "Property"; GraphQL type and field names stay as they are. */
+  /** e.g. "Property", 1 to 60 characters; GraphQL type and field names stay as they are. */
   singular: Scalars['String']['input'];
 };
 
@@ -5609,6 +5921,7 @@ export type UpdatePicklistInput = {
   add?: InputMaybe<Array<Scalars['String']['input']>>;
   /** New values of ACTIVITY_TYPE or ACTIVITY_STATUS with their kind, added at the end. */
   addWithKind?: InputMaybe<Array<PicklistValueWithKindInput>>;
+  /** The list to edit. */
   name: StandardPicklist;
   /** The new display order: every value of the list. */
   order?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -5616,7 +5929,7 @@ export type UpdatePicklistInput = {
   rename?: InputMaybe<Array<PicklistRenameInput>>;
   /** Retired values to offer again. */
   restore?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** Values records keep but new writes refuse. On lists with kinds every kind keeps at least one value. */
+  /** Values records keep but new writes refuse. Values Pulse itself uses cannot be retired; the list, and on lists with kinds every kind, keeps at least one value (BAD_USER_INPUT). */
   retire?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
@@ -5684,11 +5997,17 @@ export type UpdateRoleInput = {
 
 /** Fields left out stay as they are; `decay: null` removes the decay. */
 export type UpdateScoringRuleInput = {
+  /** Activate or deactivate; starts a rescore. */
   active?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Replaces the decay (applied at reading, so no rescore); null removes it. */
   decay?: InputMaybe<ScoreDecayInput>;
+  /** Replaces the field scores; starts a rescore. */
   fieldScores?: InputMaybe<Array<FieldScoreInput>>;
+  /** The rule; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 120 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the signal scores; starts a rescore. */
   signalScores?: InputMaybe<Array<SignalScoreInput>>;
 };
 
@@ -5720,10 +6039,13 @@ export type UpdateStageInput = {
 
 /** Hides a standard field from the organisation's layout or makes it required. */
 export type UpdateStandardFieldInput = {
+  /** A standard field of the module (see `moduleMetadata`); BAD_USER_INPUT otherwise, and for a system field. */
   apiName: Scalars['String']['input'];
+  /** True hides it from the layout; a required field cannot be hidden (BAD_USER_INPUT). Omitted: unchanged. */
   hidden?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The module. */
   module: CustomizableModule;
-  /** Enforced on every write path, like a required custom field. */
+  /** Enforced on every write path, like a required custom field; lookups and tags cannot be required. Omitted: unchanged. */
   required?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
@@ -5738,9 +6060,13 @@ export type UpdateSubscriptionInput = {
 
 /** Fields left out stay as they are; `parentId: null` makes it top-level. Accounts are re-placed at once when criteria or parent change. */
 export type UpdateTerritoryInput = {
+  /** Replaces the criteria (on account fields). */
   criteria?: InputMaybe<Array<CriterionInput>>;
+  /** The territory; NOT_FOUND when not in your organisation. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 120 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** New parent; NOT_FOUND when unknown, BAD_USER_INPUT when it is the territory itself or one under it. */
   parentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -5760,11 +6086,17 @@ export type UpdateUserInput = {
 
 /** Changes a rule; omitted fields stay as they are. The module cannot change. */
 export type UpdateWorkflowRuleInput = {
+  /** Replaces the actions (1 to 20). A waiting scheduled action runs whatever action is at its position when it comes due. */
   actions?: InputMaybe<Array<WorkflowActionInput>>;
+  /** Replaces the criteria (at most 50). */
   criteria?: InputMaybe<Array<CriterionInput>>;
+  /** New description, at most 2,000 characters; null clears it. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The rule; NOT_FOUND when unknown or deleted. */
   id: Scalars['ID']['input'];
+  /** New name, 1 to 200 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the trigger; a DATE_FIELD trigger schedules the existing records again. */
   trigger?: InputMaybe<WorkflowTriggerInput>;
 };
 
@@ -5843,30 +6175,46 @@ export type WebFormFieldInput = {
 /** A webhook delivery attempt. */
 export type WebhookAttempt = {
   __typename?: 'WebhookAttempt';
+  /** When the attempt was made. */
   at: Scalars['DateTime']['output'];
   /** 1 for the first attempt. */
   attempt: Scalars['Int']['output'];
+  /** How long the attempt took, in milliseconds. */
   durationMs: Scalars['Int']['output'];
+  /** Why the attempt failed (network error, timeout or non-2xx answer); null when it succeeded. */
   error: Maybe<Scalars['String']['output']>;
   /** The HTTP status answered, or null when no answer came. */
   statusCode: Maybe<Scalars['Int']['output']>;
+  /** The URL called. */
   url: Scalars['String']['output'];
 };
 
 /** One action of a rule. */
 export type WorkflowAction = {
   __typename?: 'WorkflowAction';
+  /** When it runs later; null: at once. */
   delay: Maybe<ActionDelay>;
+  /** CREATE_TASK: days until the task is due. */
   dueInDays: Maybe<Scalars['Int']['output']>;
+  /** UPDATE_FIELDS: field API name to new value. */
   fields: Maybe<Scalars['JSON']['output']>;
+  /** NOTIFY: the text, with merge fields. */
   message: Maybe<Scalars['String']['output']>;
+  /** ASSIGN_OWNER: the new owner's id. */
   ownerId: Maybe<Scalars['ID']['output']>;
+  /** SEND_EMAIL: the record or its owner. */
   recipient: Maybe<EmailRecipient>;
+  /** CREATE_TASK: the task's subject, with merge fields. */
   subject: Maybe<Scalars['String']['output']>;
+  /** ADD_TAGS: the tags added. */
   tags: Maybe<Array<Scalars['String']['output']>>;
+  /** SEND_EMAIL: the template's id. */
   templateId: Maybe<Scalars['ID']['output']>;
+  /** What the action does. */
   type: WorkflowActionType;
+  /** CALL_WEBHOOK: where the record is POSTed. */
   url: Maybe<Scalars['String']['output']>;
+  /** NOTIFY: who; null: the record's owner. */
   userIds: Maybe<Array<Scalars['ID']['output']>>;
 };
 
@@ -5874,26 +6222,27 @@ export type WorkflowAction = {
 export type WorkflowActionInput = {
   /** Run later; when the time comes, the action is cancelled if the record no longer meets the criteria. */
   delay?: InputMaybe<ActionDelayInput>;
-  /** CREATE_TASK: days until the task is due (default 1). */
+  /** CREATE_TASK: days until the task is due, 0 to 3650 (default 1). */
   dueInDays?: InputMaybe<Scalars['Int']['input']>;
   /** UPDATE_FIELDS: field API name to new value, e.g. `{"status": "Contact in Future"}`. */
   fields?: InputMaybe<Scalars['JSON']['input']>;
-  /** NOTIFY: the notification's text (merge fields allowed, e.g. `New lead {{lead.lastName}}`). */
+  /** NOTIFY: the notification's text, 1 to 1,000 characters (merge fields allowed, e.g. `New lead {{lead.lastName}}`). */
   message?: InputMaybe<Scalars['String']['input']>;
-  /** ASSIGN_OWNER: the new owner. */
+  /** ASSIGN_OWNER: the new owner, an active user of your organisation; required. */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
-  /** SEND_EMAIL: the record (default) or its owner. */
+  /** SEND_EMAIL: the record (default) or its owner; accounts have no email, so OWNER only. */
   recipient?: InputMaybe<EmailRecipient>;
-  /** CREATE_TASK: the task's subject (merge fields allowed). */
+  /** CREATE_TASK: the task's subject, 1 to 255 characters (merge fields allowed). */
   subject?: InputMaybe<Scalars['String']['input']>;
-  /** ADD_TAGS: the tags. */
+  /** ADD_TAGS: the tags, at least one; at most 50 of up to 64 characters. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** SEND_EMAIL: the template. */
+  /** SEND_EMAIL: the template; required, BAD_USER_INPUT when not one of your organisation's. */
   templateId?: InputMaybe<Scalars['ID']['input']>;
+  /** What the action does; its other fields are required or ignored by type. */
   type: WorkflowActionType;
-  /** CALL_WEBHOOK: an http(s) URL. */
+  /** CALL_WEBHOOK: an http(s) URL, at most 2,000 characters. */
   url?: InputMaybe<Scalars['String']['input']>;
-  /** NOTIFY: who (default: the record's owner). */
+  /** NOTIFY: who (default: the record's owner); active users of your organisation (NOT_FOUND when unknown, BAD_USER_INPUT when deactivated). */
   userIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
@@ -5901,7 +6250,9 @@ export type WorkflowActionInput = {
 export type WorkflowActionStatus =
   /** Skipped: when it came due the record no longer met the criteria (or the rule was deactivated). */
   | 'CANCELLED'
+  /** Done. */
   | 'DONE'
+  /** Failed; see `error` (a webhook: after its last retry). */
   | 'FAILED'
   /** A webhook being delivered (retried with backoff). */
   | 'QUEUED'
@@ -5927,26 +6278,41 @@ export type WorkflowActionType =
 
 /** The modules whose records workflow rules watch. */
 export type WorkflowModule =
+  /** Accounts. */
   | 'ACCOUNTS'
+  /** Tasks, calls and meetings. */
   | 'ACTIVITIES'
+  /** Contacts. */
   | 'CONTACTS'
+  /** Deals. */
   | 'DEALS'
+  /** Leads. */
   | 'LEADS';
 
 /** A workflow rule: when a record of `module` meets the trigger and every criterion, the actions run. */
 export type WorkflowRule = {
   __typename?: 'WorkflowRule';
+  /** The actions, run in this order (1 to 20). */
   actions: Array<WorkflowAction>;
   /** Inactive rules never fire; their waiting scheduled actions are cancelled when due. */
   active: Scalars['Boolean']['output'];
+  /** When the rule was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** All must hold for the actions to run; empty: always. */
   criteria: Array<Criterion>;
+  /** What the rule is for, at most 2,000 characters; null when none. */
   description: Maybe<Scalars['String']['output']>;
+  /** Stable identifier; use it in workflowRule(id:), workflowRuns' filter and the rule mutations. */
   id: Scalars['ID']['output'];
+  /** The module whose records it watches; never changes. */
   module: WorkflowModule;
+  /** Name, 1 to 200 characters. */
   name: Scalars['String']['output'];
+  /** When it fires. */
   trigger: WorkflowTrigger;
+  /** When the rule last changed. */
   updatedAt: Scalars['DateTime']['output'];
+  /** Increases by one with every change, activation and deactivation included (no mutation checks it). */
   version: Scalars['Int']['output'];
   /**
    * CALL_WEBHOOK requests carry `X-Pulse-Timestamp: <unix seconds>` and
@@ -5958,52 +6324,76 @@ export type WorkflowRule = {
 /** One firing of a rule for one record. */
 export type WorkflowRun = {
   __typename?: 'WorkflowRun';
+  /** The run's actions, one per action of the rule when it fired, by `index`. */
   actions: Array<WorkflowRunAction>;
+  /** When the rule fired. */
   createdAt: Scalars['DateTime']['output'];
   /** The first failed action's error. */
   error: Maybe<Scalars['String']['output']>;
   /** When the last action settled. */
   finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Stable identifier. */
   id: Scalars['ID']['output'];
+  /** The module of the record. */
   module: WorkflowModule;
+  /** The record it fired for. */
   recordId: Scalars['ID']['output'];
+  /** The rule that fired (possibly deleted since). */
   rule: WorkflowRule;
+  /** How it ended, or WAITING. */
   status: WorkflowRunStatus;
+  /** The trigger type that fired it. */
   trigger: WorkflowTriggerType;
 };
 
 /** One action of a run. */
 export type WorkflowRunAction = {
   __typename?: 'WorkflowRunAction';
+  /** When it settled (done, failed or cancelled); null while pending. */
   completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Why it failed or was cancelled (e.g. "The record no longer meets the criteria"); null when done or pending. */
   error: Maybe<Scalars['String']['output']>;
   /** The action's position in the rule. */
   index: Scalars['Int']['output'];
   /** Scheduled actions: when they run. */
   scheduledFor: Maybe<Scalars['DateTime']['output']>;
+  /** Where it stands. */
   status: WorkflowActionStatus;
+  /** What the action does. */
   type: WorkflowActionType;
   /** CALL_WEBHOOK: every attempt, oldest first. */
   webhookAttempts: Array<WebhookAttempt>;
 };
 
+/** A page of workflow runs, newest first. */
 export type WorkflowRunConnection = {
   __typename?: 'WorkflowRunConnection';
+  /** The runs of this page with their cursors. */
   edges: Array<WorkflowRunEdge>;
+  /** The runs of this page, without cursors. */
   nodes: Array<WorkflowRun>;
+  /** Whether more runs follow, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** How many runs match the filter (all pages); counted only when asked for. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One run with its position in the list. */
 export type WorkflowRunEdge = {
   __typename?: 'WorkflowRunEdge';
+  /** Opaque cursor; pass as `after` to continue after this run. */
   cursor: Scalars['String']['output'];
+  /** The run. */
   node: WorkflowRun;
 };
 
+/** Narrows the list of runs; all given conditions must hold. */
 export type WorkflowRunFilter = {
+  /** Only runs for this record. */
   recordId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only runs of this rule (deleted rules included). */
   ruleId?: InputMaybe<Scalars['ID']['input']>;
+  /** Only runs with one of these statuses. */
   status?: InputMaybe<Array<WorkflowRunStatus>>;
 };
 
@@ -6011,6 +6401,7 @@ export type WorkflowRunFilter = {
 export type WorkflowRunStatus =
   /** Every action was cancelled (the record no longer met the criteria when they came due). */
   | 'CANCELLED'
+  /** Every action settled and none failed. */
   | 'COMPLETED'
   /** At least one action failed (see `error` and each action). */
   | 'FAILED'
@@ -6020,26 +6411,33 @@ export type WorkflowRunStatus =
 /** When a rule fires. */
 export type WorkflowTrigger = {
   __typename?: 'WorkflowTrigger';
+  /** FIELD_UPDATED and DATE_FIELD: the field's API name; SCORE_ABOVE: `score`; null otherwise. */
   field: Maybe<Scalars['String']['output']>;
+  /** DATE_FIELD: how far from the date (negative: before it); null otherwise. */
   offset: Maybe<Scalars['Int']['output']>;
+  /** SCORE_ABOVE: the score to rise to; null otherwise. */
   threshold: Maybe<Scalars['Float']['output']>;
+  /** What fires the rule. */
   type: WorkflowTriggerType;
+  /** DATE_FIELD: the unit of `offset`; null otherwise. */
   unit: Maybe<TimeUnit>;
+  /** FIELD_UPDATED: the value the field must change to; null: any change. */
   value: Maybe<Scalars['JSON']['output']>;
 };
 
 /** When a rule fires. */
 export type WorkflowTriggerInput = {
-  /** FIELD_UPDATED and DATE_FIELD: the field's API name (e.g. `status`, `stageId`, `closingDate`). */
+  /** FIELD_UPDATED and DATE_FIELD: the field's API name (e.g. `status`, `stageId`, `closingDate`); an unknown field, or one that is not a date for DATE_FIELD, is BAD_USER_INPUT. */
   field?: InputMaybe<Scalars['String']['input']>;
-  /** DATE_FIELD: how far from the date (negative: before it). */
+  /** DATE_FIELD: how far from the date, -3650 to 3650 (negative: before it); default 0. */
   offset?: InputMaybe<Scalars['Int']['input']>;
-  /** SCORE_ABOVE: the score to rise to. */
+  /** SCORE_ABOVE: the score to rise to; required for it. */
   threshold?: InputMaybe<Scalars['Float']['input']>;
+  /** What fires the rule; the other fields apply by type. */
   type: WorkflowTriggerType;
-  /** DATE_FIELD: the unit of `offset`. */
+  /** DATE_FIELD: the unit of `offset`; default DAYS. */
   unit?: InputMaybe<TimeUnit>;
-  /** FIELD_UPDATED: fire only when the field changes to this value. */
+  /** FIELD_UPDATED: fire only when the field changes to this value; omitted or null: on any change. */
   value?: InputMaybe<Scalars['JSON']['input']>;
 };
 
