@@ -201,6 +201,34 @@ describe('scheduled actions', () => {
     expect((await notificationsOf(admin.client)).nodes.map((n) => n.recordId)).toEqual([forgotten.id]);
   });
 
+  it('are cancelled when the rule’s actions are replaced before they come due; a stale edit of the rule is refused', async () => {
+    const admin = await signUpOrganization(pulse.client);
+    const rule = await createRule(admin.client, {
+      module: 'LEADS',
+      trigger: { type: 'ON_CREATE' },
+      actions: [{ type: 'NOTIFY', message: 'Old reminder', delay: { amount: 1, unit: 'HOURS' } }],
+    });
+    const lead = await createLead(admin.client);
+    const UPDATE = `mutation($input: UpdateWorkflowRuleInput!) { updateWorkflowRule(input: $input) { id version } }`;
+    const { workflowRules } = await admin.client.ok(`{ workflowRules { id version } }`);
+    const version = (workflowRules as { id: string; version: number }[]).find((r) => r.id === rule.id)!.version;
+    const replaced = await admin.client.ok(UPDATE, {
+      input: { id: rule.id, expectedVersion: version, actions: [{ type: 'ADD_TAGS', tags: ['new'], delay: { amount: 1, unit: 'HOURS' } }] },
+    });
+    expect(replaced.updateWorkflowRule.version).toBe(version + 1);
+    const stale = await admin.client.fails('CONFLICT', UPDATE, { input: { id: rule.id, expectedVersion: version, name: 'Lost edit' } });
+    expect(stale.extensions?.['currentVersion']).toBe(version + 1);
+
+    await jobs().advanceTime(3600 * 1000 + 1000);
+    await jobs().runDue(ACTION_JOB);
+    const [run] = await runsOf(admin.client, { ruleId: rule.id, recordId: lead.id });
+    expect(run).toMatchObject({ status: 'CANCELLED' });
+    expect(run?.actions[0]).toMatchObject({ status: 'CANCELLED', error: 'The rule’s actions were replaced before this one came due' });
+    // Neither the old action nor the new one ran on the earlier run.
+    expect((await notificationsOf(admin.client)).nodes).toEqual([]);
+    expect((await leadOf(admin, lead.id)).tags).toEqual([]);
+  });
+
   it('run once in effect: a job handed over twice does not repeat a completed action', async () => {
     const admin = await signUpOrganization(pulse.client);
     const rule = await createRule(admin.client, {

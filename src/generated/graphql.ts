@@ -6086,12 +6086,14 @@ export type UpdateUserInput = {
 
 /** Changes a rule; omitted fields stay as they are. The module cannot change. */
 export type UpdateWorkflowRuleInput = {
-  /** Replaces the actions (1 to 20). A waiting scheduled action runs whatever action is at its position when it comes due. */
+  /** Replaces the actions (1 to 20). Scheduled actions still waiting in earlier runs of the rule are cancelled (reason: the actions were replaced). */
   actions?: InputMaybe<Array<WorkflowActionInput>>;
   /** Replaces the criteria (at most 50). */
   criteria?: InputMaybe<Array<CriterionInput>>;
   /** New description, at most 2,000 characters; null clears it. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The `version` you read; when given and the rule has changed since, CONFLICT (with `currentVersion`) and nothing is written. */
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
   /** The rule; NOT_FOUND when unknown or deleted. */
   id: Scalars['ID']['input'];
   /** New name, 1 to 200 characters after trimming. */

@@ -1,5 +1,5 @@
-import { and, eq } from 'drizzle-orm';
-import type { Db } from '../../db/database.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { rowsOf, type Db } from '../../db/database.js';
 import { workflowRunActions, workflowRuns } from './workflows.table.js';
 
 export type RunStatus = 'WAITING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
@@ -42,4 +42,20 @@ export async function settleAction(tx: Db, organizationId: string, runId: string
     )
     .returning({ runId: workflowRunActions.runId });
   return moved.length > 0;
+}
+
+/**
+ * Cancels the scheduled actions still waiting in runs of `ruleId` (its actions were replaced: a
+ * waiting action belongs to the list it was scheduled from, which no longer exists).
+ */
+export async function cancelScheduledActionsOfRule(tx: Db, organizationId: string, ruleId: string, reason: string): Promise<void> {
+  const cancelled = rowsOf<{ run_id: string }>(
+    await tx.execute(sql`
+      update workflow_run_actions a set status = 'CANCELLED', error = ${reason}, completed_at = now()
+      from workflow_runs r
+      where a.organization_id = ${organizationId} and a.status = 'SCHEDULED'
+        and r.organization_id = a.organization_id and r.id = a.run_id and r.rule_id = ${ruleId}
+      returning a.run_id`),
+  );
+  for (const runId of new Set(cancelled.map((row) => row.run_id))) await settleRun(tx, organizationId, runId);
 }

@@ -4,13 +4,14 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { automationChanged } from '../organizations/automation-version.js';
 import type { CreateEmailTemplateInput, CreateWorkflowRuleInput, QueryWorkflowRunsArgs, UpdateWorkflowRuleInput, WorkflowModule } from '../../generated/graphql.js';
-import { badInput, notFound } from '../../shared/errors.js';
+import { badInput, conflict, notFound } from '../../shared/errors.js';
 import { afterCursor, orderBy, pageSize, toConnection, type Connection, type SortKey } from '../../shared/pagination.js';
 import { optionalText, requiredText } from '../../shared/validation.js';
 import { assertManages } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import { assertAssignableOwner } from '../users/users.service.js';
 import { scheduleExistingRecords } from './date-schedules.js';
+import { cancelScheduledActionsOfRule } from './workflow-run-status.js';
 import { MODULES, moduleOf, parseActions, parseRuleCriteria, parseTrigger, workflowCatalog, type WorkflowActionSpec } from './workflow-definition.js';
 import { emailTemplates, workflowRules, workflowRuns, type EmailTemplateRow, type WorkflowRuleRow, type WorkflowRunRow } from './workflows.table.js';
 
@@ -70,6 +71,11 @@ export async function updateWorkflowRule(s: Session, input: UpdateWorkflowRuleIn
     await automationChanged(tx, s.viewer.organizationId);
     const [current] = await tx.select().from(workflowRules).where(ruleScope(s, input.id)).for('update');
     if (!current) throw notFound('Workflow rule');
+    if (input.expectedVersion != null && input.expectedVersion !== current.version) {
+      throw conflict(`The workflow rule was changed by someone else (version ${current.version}, you sent ${input.expectedVersion}); reload it and try again`, {
+        currentVersion: current.version,
+      });
+    }
     const spec = moduleOf(current.module);
     const changes: Partial<typeof workflowRules.$inferInsert> = {};
     if (input.name !== undefined) changes.name = requiredText('name', input.name ?? '', 200);
@@ -80,6 +86,9 @@ export async function updateWorkflowRule(s: Session, input: UpdateWorkflowRuleIn
     if (input.actions) {
       changes.actions = parseActions(spec, input.actions);
       await checkReferences(tx, s, changes.actions);
+      if (JSON.stringify(changes.actions) !== JSON.stringify(current.actions)) {
+        await cancelScheduledActionsOfRule(tx, s.viewer.organizationId, current.id, 'The rule’s actions were replaced before this one came due');
+      }
     }
     const [row] = await tx
       .update(workflowRules)
