@@ -114,6 +114,11 @@ describe('assignment rules', () => {
       input: { id: createAssignmentRule.id, active: false },
     });
     expect(updateAssignmentRule.active).toBe(false);
+    // An update may not leave a rule that can assign nobody.
+    const emptied = await admin.client.fails('BAD_USER_INPUT', `mutation($input: UpdateAssignmentRuleInput!) { updateAssignmentRule(input: $input) { id } }`, {
+      input: { id: createAssignmentRule.id, entries: [] },
+    });
+    expect(emptied.extensions?.['field']).toBe('entries');
     const lead = await createLead(admin.client);
     expect(await ownerOf(admin, 'lead', lead.id)).toBe(admin.userId);
     await admin.client.ok(`mutation { deleteAssignmentRule(id: "${createAssignmentRule.id}") { id } }`);

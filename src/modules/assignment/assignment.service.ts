@@ -92,6 +92,10 @@ export async function updateAssignmentRule(s: Session, input: UpdateAssignmentRu
       changes.entries = await entriesOf(tx, s.viewer, row.module, input.entries);
       await tx.delete(assignmentTurns).where(and(eq(assignmentTurns.organizationId, s.viewer.organizationId), eq(assignmentTurns.ruleId, row.id)));
     }
+    // The same rule as on create: a rule must be able to assign someone.
+    const entries = changes.entries ?? row.entries;
+    const fallbackOwnerId = changes.fallbackOwnerId === undefined ? row.fallbackOwnerId : changes.fallbackOwnerId;
+    if (entries.length === 0 && !fallbackOwnerId) throw badInput(input.entries != null ? 'entries' : 'fallbackOwnerId', 'A rule needs entries or a fallback owner');
     const [updated] = await tx
       .update(assignmentRules)
       .set(changes)
