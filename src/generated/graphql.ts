@@ -1344,8 +1344,11 @@ export type CreateEmailTemplateInput = {
   subject: Scalars['String']['input'];
 };
 
+/** A new import, waiting for its file. */
 export type CreateImportInput = {
+  /** The file's name, for people; the name the upload carries replaces it. */
   fileName?: InputMaybe<Scalars['String']['input']>;
+  /** The module the rows become records of; FORBIDDEN without the profile's create permission on it. */
   module: ImportModule;
 };
 
@@ -1565,12 +1568,19 @@ export type CreateWorkflowRuleInput = {
   trigger: WorkflowTriggerInput;
 };
 
-/** A condition on one field of a record. */
+/** A condition on one field of a record, as stored: its value(s) normalised to the field's type. */
 export type Criterion = {
   __typename?: 'Criterion';
+  /** The field, as given: a standard field's API name or "customFields.<apiName>". */
   field: Scalars['String']['output'];
+  /** The comparison. */
   operator: CriterionOperator;
+  /**
+   * For single-value operators: a number for number fields, an ISO 8601 date-time (UTC) for dates, true/false for booleans,
+   * a picklist value as the picklist spells it, else the text given; null for the other operators.
+   */
   value: Maybe<Scalars['JSON']['output']>;
+  /** For IN, NOT_IN and BETWEEN, normalised like `value`; null for the other operators. */
   values: Maybe<Array<Scalars['JSON']['output']>>;
 };
 
@@ -1579,31 +1589,41 @@ export type CriterionInput = {
   /**
    * The record's field as named in the API, e.g. "title", "annualRevenue", "country", "tags"; an active custom field of the
    * module as "customFields.<apiName>" (values are checked against its type: a picklist's values, numbers, dates, true/false).
+   * An unknown field is BAD_USER_INPUT, its message listing the fields allowed.
    */
   field: Scalars['String']['input'];
+  /** The comparison; GREATER_THAN, LESS_THAN and BETWEEN on a field that is not a number or date are BAD_USER_INPUT. */
   operator: CriterionOperator;
-  /** For EQUALS, NOT_EQUALS, CONTAINS, GREATER_THAN, LESS_THAN. */
+  /** For EQUALS, NOT_EQUALS, CONTAINS, GREATER_THAN, LESS_THAN (required for them): a string, number or boolean; dates as ISO 8601. */
   value?: InputMaybe<Scalars['JSON']['input']>;
-  /** For IN, NOT_IN and BETWEEN. */
+  /** For IN, NOT_IN and BETWEEN (required for them, non-empty; exactly two for BETWEEN): strings, numbers or booleans. */
   values?: InputMaybe<Array<Scalars['JSON']['input']>>;
 };
 
-/** How a criterion compares a field with its value(s). Text compares case-insensitively; on a list field (tags) one element must match. */
+/**
+ * How a criterion compares a field with its value(s). Text compares case-insensitively; numbers and dates by value. On a
+ * list field (tags, multi-picklists) EQUALS, IN and CONTAINS need one element to match, NOT_EQUALS and NOT_IN need none to.
+ */
 export type CriterionOperator =
   /** Numbers and dates, inclusive: `values` is [low, high]. */
   | 'BETWEEN'
+  /** The field's text includes `value` (case-insensitive); an empty field never does. Not for number, date or true/false custom fields. */
   | 'CONTAINS'
+  /** The field equals `value`; an empty field never does. */
   | 'EQUALS'
-  /** Numbers and dates. */
+  /** Numbers and dates: after or above `value`. */
   | 'GREATER_THAN'
   /** The field equals one of `values`. */
   | 'IN'
   /** Null, blank or an empty list. */
   | 'IS_EMPTY'
+  /** Neither null, blank nor an empty list. */
   | 'IS_NOT_EMPTY'
-  /** Numbers and dates. */
+  /** Numbers and dates: before or below `value`. */
   | 'LESS_THAN'
+  /** The field differs from `value`; an empty field counts as different. */
   | 'NOT_EQUALS'
+  /** The field equals none of `values`; an empty field counts. */
   | 'NOT_IN';
 
 /** One criterion's points in a score breakdown. */
@@ -2131,13 +2151,14 @@ export type DeleteCustomFieldPayload = {
   valuesRemoved: Scalars['Int']['output'];
 };
 
+/** What deleteOrganization needs: the name, and a verified export or withoutExport: true. */
 export type DeleteOrganizationInput = {
   /** The organisation's exact name. */
   confirmName: Scalars['String']['input'];
-  /** A verified export (verifyExport) younger than a day. */
+  /** A verified export (verifyExport) completed less than a day ago. */
   exportId?: InputMaybe<Scalars['ID']['input']>;
   /**
-   * Days until the deletion: 0 (the default) deletes now; more schedules it, members are told in the app
+   * Days until the deletion, 0 to 90: 0 (the default) deletes now; more schedules it, members are told in the app
    * and by email, the organisation works as usual until then, and cancelOrganizationDeletion stops it.
    */
   inDays?: InputMaybe<Scalars['Int']['input']>;
@@ -2153,11 +2174,11 @@ export type DeleteStageInput = {
   moveDealsToStageId?: InputMaybe<Scalars['ID']['input']>;
 };
 
-/** What happens to a row whose match field (email by default) matches an existing record or an earlier row. */
+/** What happens to a row whose match field (see matchField) matches an existing record or an earlier row. */
 export type DuplicatePolicy =
   /** Create a new record anyway. */
   | 'CREATE_ANYWAY'
-  /** Leave the existing record alone; the row is counted as skipped. */
+  /** Leave the existing record alone; the row is counted as skipped. The default. */
   | 'SKIP'
   /** Update the existing record with the row's non-empty mapped cells (restored by undoImport). */
   | 'UPDATE';
@@ -2256,18 +2277,27 @@ export type EngagementCount = {
 /** One CSV file of an organisation export, as listed in its manifest.json. */
 export type ExportFile = {
   __typename?: 'ExportFile';
+  /** Size of the CSV (uncompressed) in bytes. */
   bytes: Scalars['Int']['output'];
+  /** The file's name in the zip: the table's name plus .csv. */
   file: Scalars['String']['output'];
+  /** Data rows, the header row not counted. */
   rows: Scalars['Int']['output'];
+  /** SHA-256 of the CSV (uncompressed), lowercase hex. */
   sha256: Scalars['String']['output'];
+  /** The database table (snake_case, e.g. "leads", "custom_fields"); organizations holds the organisation itself. */
   table: Scalars['String']['output'];
 };
 
 /** Where an organisation export is. */
 export type ExportStatus =
+  /** The archive is stored; downloadUrl works until expiresAt. */
   | 'COMPLETED'
+  /** Not set yet: an export whose job keeps failing stays RUNNING. */
   | 'FAILED'
+  /** Waiting for the background job. */
   | 'QUEUED'
+  /** Tables are being written (see tablesDone of tableCount); a crashed run starts over from an empty archive. */
   | 'RUNNING';
 
 /** A field a profile hides or makes read-only, by module and field name (e.g. DEALS, amount). */
@@ -2445,33 +2475,46 @@ export type Import = {
   availableCustomFields: Array<Scalars['String']['output']>;
   /** Fields of the module a column can be mapped to. */
   availableFields: Array<Scalars['String']['output']>;
+  /** When the run completed or failed; null before. */
   completedAt: Maybe<Scalars['DateTime']['output']>;
   /** The final report, once COMPLETED or FAILED. */
   counts: Maybe<ImportCounts>;
+  /** When createImport (or POST /imports) created it. */
   createdAt: Scalars['DateTime']['output'];
+  /** The user who created it; the background job writes as them (their permissions, their defaults). */
   createdBy: Maybe<User>;
-  /** Detected: comma, semicolon, tab or pipe. */
+  /** Detected: comma, semicolon, tab or pipe; null until the file is uploaded. */
   delimiter: Maybe<Scalars['String']['output']>;
+  /** What happens to rows that match an existing record or an earlier row; SKIP unless changed. */
   duplicatePolicy: DuplicatePolicy;
-  /** Detected: utf8, utf16le, utf16be or windows1252. */
+  /** Detected: utf8, utf16le, utf16be or windows1252; null until the file is uploaded. */
   encoding: Maybe<Scalars['String']['output']>;
+  /** Errors of the run in all (rows refused, or 1 for an error that stopped the whole import); 0 before it ends. */
   errorCount: Scalars['Int']['output'];
-  /** The first errors of the run; all of them at errorsUrl. */
+  /** The first 100 errors of the run, in row order; all of them at errorsUrl. */
   errors: Array<ImportRowError>;
-  /** GET with the Bearer token: every error as CSV. */
+  /** GET with the Bearer token: every error as CSV (columns row, column, field, message). */
   errorsUrl: Scalars['String']['output'];
+  /** The uploaded file's name (or createImport's fileName); null when none was given. */
   fileName: Maybe<Scalars['String']['output']>;
+  /** The file's header row, each header trimmed; empty until the file is uploaded. */
   headers: Array<Scalars['String']['output']>;
+  /** The import's id (in uploadUrl and errorsUrl). */
   id: Scalars['ID']['output'];
-  /** False (the default): one bad row fails the whole import and nothing is written. */
+  /** False (the default): one bad row fails the whole import and nothing is written. True: bad rows are reported and the others written. */
   keepGoodRows: Scalars['Boolean']['output'];
-  /** The proposed mapping until the user changes it with updateImportMapping. */
+  /** The proposed mapping (one entry per column) until the user changes it with updateImportMapping. */
   mapping: Array<ImportColumnMapping>;
-  /** The field duplicates are matched by (email unless chosen otherwise). */
+  /**
+   * The field duplicates are matched by, compared trimmed and case-insensitively (rows where it is empty never match): by
+   * default email for leads and contacts, name for accounts and deals, subject for activities; null until the file is uploaded.
+   */
   matchField: Maybe<Scalars['String']['output']>;
+  /** The module the rows become records of. */
   module: ImportModule;
+  /** Its progress: UPLOADING, READY, QUEUED, RUNNING, then COMPLETED or FAILED; UNDONE after undoImport. */
   status: ImportStatus;
-  /** Until when undoImport is possible. */
+  /** Until when undoImport is possible: IMPORT_UNDO_WINDOW_HOURS (default 168, a week) after completion; null unless COMPLETED. */
   undoableUntil: Maybe<Scalars['DateTime']['output']>;
   /** POST the file here (multipart field "file", or the raw body) with the Bearer token, while UPLOADING. */
   uploadUrl: Scalars['String']['output'];
@@ -2488,72 +2531,110 @@ export type ImportColumnMapping = {
   field: Maybe<Scalars['String']['output']>;
 };
 
+/** Where one column of the file goes: a field, a custom field, or nowhere. */
 export type ImportColumnMappingInput = {
+  /** The header exactly as in Import.headers (BAD_USER_INPUT otherwise). */
   column: Scalars['String']['input'];
   /** A custom field's apiName (see Import.availableCustomFields), instead of field. */
   customField?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * One of Import.availableFields (or "customFields.<apiName>"); omitted or null: the column is ignored. An unknown field, or
+   * two columns on one field, is BAD_USER_INPUT.
+   */
   field?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** Counts of a preview or of a finished import. */
+/** Counts of a preview or of a finished import (a FAILED import reports 0 created, updated and skipped). */
 export type ImportCounts = {
   __typename?: 'ImportCounts';
   /** Records created (or that would be, in a preview). */
   created: Scalars['Int']['output'];
+  /** Rows refused; each has an error. */
   rowsFailed: Scalars['Int']['output'];
+  /** Data rows read (blank lines are skipped). */
   rowsRead: Scalars['Int']['output'];
+  /** Rows that passed every check. */
   rowsValid: Scalars['Int']['output'];
+  /** Duplicate rows left alone: under SKIP, and lead rows whose email a contact has (unless CREATE_ANYWAY). */
   skipped: Scalars['Int']['output'];
+  /** Rows that updated a record under the UPDATE policy (or would, in a preview). */
   updated: Scalars['Int']['output'];
 };
 
 /** A module records can be imported into (and exported from). */
 export type ImportModule =
+  /** Accounts; duplicates matched by name (the default), website or phone. */
   | 'ACCOUNTS'
+  /** Tasks, calls and meetings; duplicates matched by subject. */
   | 'ACTIVITIES'
+  /** Contacts; duplicates matched by email (the default), phone or mobile. */
   | 'CONTACTS'
+  /** Deals; duplicates matched by name. */
   | 'DEALS'
+  /** Leads; duplicates matched by email (the default), phone or mobile, among open (unconverted) leads, and by email among contacts too. */
   | 'LEADS';
 
 /** A dry run: every row validated as the API would, matched against the duplicate policy, nothing written. */
 export type ImportPreview = {
   __typename?: 'ImportPreview';
+  /** What the import would do if committed now. */
   counts: ImportCounts;
+  /** Rows that would be refused in all, not only those listed. */
   errorCount: Scalars['Int']['output'];
   /** The first errors, in row order. */
   errors: Array<ImportRowError>;
 };
 
-/** An import's progress, live. */
+/** An import's progress, live: an event when it is queued, when it starts, every 2,000 rows read, at its end, and when it is undone. */
 export type ImportProgress = {
   __typename?: 'ImportProgress';
+  /** This event's position: pass it as `after` to resume from here. */
   cursor: Scalars['String']['output'];
+  /** The import the event is about. */
   importId: Scalars['ID']['output'];
   /** While rows are read: up to 99 on PostgreSQL (rows are checked and written in one pass), up to 50 on PGlite (a checking pass comes first); 100 when finished. */
   percentage: Scalars['Int']['output'];
+  /** Rows refused so far. */
   rowsFailed: Scalars['Int']['output'];
+  /** Data rows read so far (0 in an UNDONE event). */
   rowsRead: Scalars['Int']['output'];
+  /** Records created or updated so far (0 during PGlite's checking pass and in an UNDONE event). */
   rowsWritten: Scalars['Int']['output'];
+  /** The import's status when the event was sent. */
   status: ImportStatus;
 };
 
 /** A rejected row: the 1-based data row (the first row after the header is 1), the column and why. */
 export type ImportRowError = {
   __typename?: 'ImportRowError';
+  /** The file's header of the column the problem is in; null when it is not one mapped column's. */
   column: Maybe<Scalars['String']['output']>;
+  /** The field the problem is with (a custom field as "customFields.<apiName>"); null when none. */
   field: Maybe<Scalars['String']['output']>;
+  /** Why, as the API would say it for the same input. */
   message: Scalars['String']['output'];
+  /** The data row, 1-based; 0 when the error stopped the whole import (plan limit, importing user deactivated, organisation paused). */
   row: Scalars['Int']['output'];
 };
 
 /** Where an import is: waiting for its file, ready to map and preview, queued, running, finished, or undone. */
 export type ImportStatus =
+  /** Written; undoImport is possible until undoableUntil. */
   | 'COMPLETED'
+  /**
+   * Nothing was written: a bad row while keepGoodRows is false, more rows than the plan's importRows limit, the importing
+   * user deactivated, the organisation paused, or a rule a write broke (see errors).
+   */
   | 'FAILED'
+  /** commitImport queued it; the background job has not started. */
   | 'QUEUED'
+  /** The file is read: headers, encoding, delimiter and a proposed mapping are known. Map, preview, then commitImport. */
   | 'READY'
+  /** The job is checking and writing rows. */
   | 'RUNNING'
+  /** undoImport took back what it created and updated. */
   | 'UNDONE'
+  /** Created; waiting for its file at uploadUrl. */
   | 'UPLOADING';
 
 /** Industry starter templates (labels, picklists and activity types, pipelines and custom fields). */
@@ -2929,9 +3010,13 @@ export type Mutation = {
   applyTemplate: ApplyTemplatePayload;
   /** Replaces the territory's users and managers. Needs the TERRITORIES setting. */
   assignTerritoryUsers: Territory;
-  /** Cancels a scheduled deletion; members are told. Administrators only. */
+  /** Cancels a scheduled deletion; members are told. CONFLICT when none is scheduled. Needs the ORGANIZATION setting. */
   cancelOrganizationDeletion: Organization;
-  /** Queues the import (a background job). Calling it again returns the same import: nothing is imported twice. */
+  /**
+   * Queues the import (a background job). Calling it again returns the same import: nothing is imported twice. CONFLICT while
+   * UPLOADING or once UNDONE; BAD_USER_INPUT when no column is mapped; FORBIDDEN without the profile's create permission on
+   * the module (and update, with the UPDATE policy).
+   */
   commitImport: Import;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. Needs UPDATE on LEADS and CREATE on CONTACTS. */
   convertLead: ConvertLeadPayload;
@@ -3009,7 +3094,8 @@ export type Mutation = {
   deleteNote: Note;
   /**
    * Deletes the organisation and every row it owns, and ends every sign-in, now or (inDays) when the
-   * scheduled day comes. Returns the organisation's id.
+   * scheduled day comes. Returns the organisation's id. BAD_USER_INPUT for a wrong confirmName, an export that is
+   * not verified or is older than a day, or neither exportId nor withoutExport: true. Needs the ORGANIZATION setting; works while paused.
    */
   deleteOrganization: Scalars['ID']['output'];
   /** Deletes a custom profile no user or active API key has (CONFLICT otherwise). */
@@ -3030,7 +3116,7 @@ export type Mutation = {
   deleteTerritory: Territory;
   /** Removes a rule (its runs stay listed); waiting scheduled actions are cancelled when due. Needs the WORKFLOWS setting. */
   deleteWorkflowRule: WorkflowRule;
-  /** Starts a background export of every table of the organisation. Administrators only; works while paused. */
+  /** Starts a background export of every table of the organisation; returns it QUEUED. Needs the ORGANIZATION setting; works while paused. */
   exportOrganization: OrganizationExport;
   /** Adds a member and returns their one-time set-password token. Needs the USERS setting (FORBIDDEN otherwise); PLAN_LIMIT when the plan has no free seat; CONFLICT when the email is taken. */
   inviteUser: InviteUserPayload;
@@ -3040,7 +3126,10 @@ export type Mutation = {
   markNotificationsRead: MarkNotificationsReadPayload;
   /** Moves a deal to a stage and a place on the board. A stale `expectedVersion` fails with CONFLICT. */
   moveDeal: Deal;
-  /** Pauses the organisation: reads, exports and subscriptions go on, every write is refused (FORBIDDEN, reason ORGANIZATION_PAUSED). */
+  /**
+   * Pauses the organisation: reads, exports and subscriptions go on, every write is refused (FORBIDDEN, reason
+   * ORGANIZATION_PAUSED). Needs the ORGANIZATION setting; members get a team notice.
+   */
   pauseOrganization: Organization;
   /** Records a signal (matched like a webhook's) and returns it. Needs CREATE on SIGNALS. */
   recordSalesSignal: SalesSignal;
@@ -3065,9 +3154,10 @@ export type Mutation = {
   /**
    * Starts restoring an organisation export into this organisation, which must be new (no records, no
    * API keys, no other user: CONFLICT otherwise): returns the restore with the uploadUrl to send the
-   * archive to. Administrators only.
+   * archive to. Needs the ORGANIZATION setting; refused while paused.
    */
   restoreOrganization: OrganizationRestore;
+  /** Ends the pause: everything can be changed again. Needs the ORGANIZATION setting; members get a team notice. */
   resumeOrganization: Organization;
   /** Revokes an API key at once (HTTP and running subscriptions). Revoking a revoked key changes nothing. */
   revokeApiKey: ApiKey;
@@ -3085,7 +3175,10 @@ export type Mutation = {
   setTrustedDocumentsRequired: Organization;
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
-  /** Moves what the import created to the recycle bin and restores what it updated, within the undo window. */
+  /**
+   * Moves what the import created to the recycle bin and restores what it updated, within the undo window, in one transaction.
+   * CONFLICT unless the import is COMPLETED, with reason UNDO_WINDOW_PASSED after undoableUntil.
+   */
   undoImport: Import;
   /** A stale `expectedVersion` fails with CONFLICT. Needs UPDATE on ACCOUNTS and write access to this account. */
   updateAccount: Account;
@@ -3103,6 +3196,10 @@ export type Mutation = {
   updateDeal: Deal;
   /** Changes the commit probability. Needs the ORGANIZATION setting. */
   updateForecastSettings: ForecastSettings;
+  /**
+   * Sets the mapping, duplicate policy, match field and keepGoodRows, and saves the mapping (saveAs). CONFLICT once the import
+   * is no longer READY; BAD_USER_INPUT for a column the file lacks, an unknown or inactive field, or two columns on one field.
+   */
   updateImportMapping: Import;
   /** Changes a lead. CONFLICT on a stale `expectedVersion`, a converted lead (`reason: LEAD_CONVERTED`) or a taken email. Needs UPDATE on LEADS and write access to this lead. */
   updateLead: Lead;
@@ -3110,7 +3207,7 @@ export type Mutation = {
   updateModuleLabels: ModuleMetadata;
   /** Edits a note. A stale `expectedVersion` fails with CONFLICT. */
   updateNote: Note;
-  /** Changes the organisation's name, default currency or country. Administrators only. */
+  /** Changes the organisation's name, default currency or country. Needs the ORGANIZATION setting. */
   updateOrganization: Organization;
   /** Edits a standard picklist in one transaction (all steps or none). Needs the FIELDS setting. */
   updatePicklist: Picklist;
@@ -3130,7 +3227,10 @@ export type Mutation = {
   updateStage: Stage;
   /** Hides a standard field or makes it required. Needs the FIELDS setting. */
   updateStandardField: ModuleMetadata;
-  /** Changes plan and seats, now or at the period's end. Administrators only; a team notice goes out on a downgrade. */
+  /**
+   * Changes plan and seats, now or at the period's end. Needs the ORGANIZATION setting; a team notice goes out on a
+   * downgrade (a lower plan or fewer seats).
+   */
   updateSubscription: Organization;
   /** Changes a territory; a new parent or new criteria re-place every account at once. Needs the TERRITORIES setting. */
   updateTerritory: Territory;
@@ -3138,7 +3238,10 @@ export type Mutation = {
   updateUser: User;
   /** Changes a rule; NOT_FOUND when unknown or deleted. Needs the WORKFLOWS setting. */
   updateWorkflowRule: WorkflowRule;
-  /** Re-reads the stored archive and compares it with its manifest: files, row counts, SHA-256 checksums. */
+  /**
+   * Re-reads the stored archive and compares it with its manifest: files, row counts, SHA-256 checksums; the result is in
+   * verifiedAt and verifyProblems. CONFLICT until the export is COMPLETED. Needs the ORGANIZATION setting; works while paused.
+   */
   verifyExport: OrganizationExport;
 };
 
@@ -3838,19 +3941,23 @@ export type Organization = {
   activeUsers: Scalars['Int']['output'];
   /** ISO 3166 country code used to read phone numbers written without a country prefix. */
   country: Scalars['String']['output'];
+  /** When it signed up. */
   createdAt: Scalars['DateTime']['output'];
   /** ISO 4217 code of the currency new deals default to. */
   currency: Scalars['String']['output'];
   /** When the organisation will be deleted (deleteOrganization with inDays); null when no deletion is scheduled. */
   deletionScheduledAt: Maybe<Scalars['DateTime']['output']>;
+  /** The organisation's id. */
   id: Scalars['ID']['output'];
+  /** Its name, at most 200 characters; deleteOrganization's confirmName must repeat it exactly. */
   name: Scalars['String']['output'];
   /** True while paused: everything can be read, exported and subscribed to; nothing can be changed. */
   paused: Scalars['Boolean']['output'];
+  /** When it was paused; null while not paused. */
   pausedAt: Maybe<Scalars['DateTime']['output']>;
   /** A change waiting for the period's end. */
   pendingSubscription: Maybe<PendingSubscription>;
-  /** End of the current billing period, when PERIOD_END changes apply. */
+  /** End of the current billing period, when PERIOD_END changes apply (30-day periods from createdAt unless billing set it). */
   periodEndsAt: Scalars['DateTime']['output'];
   /** The subscription plan, its seats, features and limits. */
   plan: Plan;
@@ -3863,22 +3970,34 @@ export type Organization = {
 /** A backup of everything an organisation owns: one zip of CSV files (one per table) plus manifest.json. */
 export type OrganizationExport = {
   __typename?: 'OrganizationExport';
+  /** Size of the zip in bytes; 0 until COMPLETED. */
   archiveBytes: Scalars['Int']['output'];
+  /** SHA-256 of the zip, lowercase hex; null until COMPLETED. */
   archiveSha256: Maybe<Scalars['String']['output']>;
+  /** When the archive was stored; null until COMPLETED. deleteOrganization accepts the export for a day after this. */
   completedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When exportOrganization queued it. */
   createdAt: Scalars['DateTime']['output'];
-  /** The download link (token-protected) while it has not expired; null before COMPLETED. */
+  /**
+   * GET it without a session (the link's token is the key) to download the zip, until expiresAt; null before COMPLETED
+   * and once expired. A Bearer token with the ORGANIZATION setting also downloads it without the link's token.
+   */
   downloadUrl: Maybe<Scalars['String']['output']>;
+  /** When downloadUrl stops working: EXPORT_LINK_HOURS (default 24) after completion; null until COMPLETED. */
   expiresAt: Maybe<Scalars['DateTime']['output']>;
+  /** The CSV files of the archive, as in its manifest.json; empty until COMPLETED. */
   files: Array<ExportFile>;
+  /** The export's id; name it in verifyExport and in deleteOrganization's exportId. */
   id: Scalars['ID']['output'];
+  /** Its progress: QUEUED, RUNNING, then COMPLETED. */
   status: ExportStatus;
+  /** Tables the export writes, one CSV each; 0 until RUNNING. */
   tableCount: Scalars['Int']['output'];
   /** Tables written so far and in all: the export's progress. */
   tablesDone: Scalars['Int']['output'];
-  /** Set by verifyExport when the archive, its files, row counts and checksums all agree. */
+  /** Set by verifyExport when the archive, its files, row counts and checksums all agree; null otherwise (a later failed check clears it). */
   verifiedAt: Maybe<Scalars['DateTime']['output']>;
-  /** What verifyExport found wrong (empty when verified). */
+  /** What the last verifyExport found wrong (empty when verified); null before verifyExport has run. */
   verifyProblems: Maybe<Array<Scalars['String']['output']>>;
 };
 
@@ -3919,10 +4038,15 @@ export type OrganizationRestore = {
 
 /** Where a restore is: waiting for its archive, queued, running, finished, or refused/failed (see problems). */
 export type OrganizationRestoreStatus =
+  /** Every table is written (see tables). */
   | 'COMPLETED'
+  /** The archive was refused or the restore failed; nothing was written (see problems). */
   | 'FAILED'
+  /** The archive passed its checks; the background job has not started. */
   | 'QUEUED'
+  /** The tables are being written, in one transaction. */
   | 'RUNNING'
+  /** Waiting for the archive at uploadUrl. */
   | 'UPLOADING';
 
 /** Overdue open tasks of one owner. */
@@ -3952,9 +4076,13 @@ export type PageInfo = {
 /** A subscription change that applies at the end of the billing period. */
 export type PendingSubscription = {
   __typename?: 'PendingSubscription';
+  /** When it applies: the end of the current billing period. */
   effectiveAt: Scalars['DateTime']['output'];
+  /** The plan it moves to. */
   plan: PlanName;
+  /** The seats from then on. */
   seats: Scalars['Int']['output'];
+  /** Users deactivated when it applies (their records stay); the seats are checked again then. */
   usersToDeactivate: Array<Scalars['ID']['output']>;
 };
 
@@ -4037,15 +4165,19 @@ export type Plan = {
   limits: Scalars['JSON']['output'];
   /** The most seats the plan allows. */
   maxSeats: Scalars['Int']['output'];
+  /** The plan's name. */
   name: PlanName;
   /** Seats included by default. */
   seats: Scalars['Int']['output'];
 };
 
-/** The plans an operator sells (configured with PULSE_PLANS). */
+/** The plans an operator sells (configured with PULSE_PLANS; the defaults are given per plan). */
 export type PlanName =
+  /** By default 3 seats (at most 3), no optional features, 5,000 import rows per file. */
   | 'FREE'
+  /** By default 10 seats (up to 10,000), scoringRules, workflows, customReports and territories, 2,000,000 import rows per file. */
   | 'PROFESSIONAL'
+  /** By default 5 seats (up to 500), scoringRules and workflows, 200,000 import rows per file. */
   | 'STANDARD';
 
 /** A named set of permissions (Zoho's profile). Every user and every API key has exactly one. */
@@ -4120,8 +4252,9 @@ export type Query = {
   engagementDistribution: Array<EngagementCount>;
   /** The organisation's forecast settings. */
   forecastSettings: ForecastSettings;
+  /** One import; NOT_FOUND when unknown. Every member of the organisation can read every import. */
   import: Import;
-  /** The organisation's latest imports. */
+  /** The organisation's 100 latest imports, latest first. */
   imports: Array<Import>;
   /** One lead, including one in the recycle bin or converted. */
   lead: Lead;
@@ -4141,12 +4274,13 @@ export type Query = {
   notifications: NotificationConnection;
   /** The signed-in user's organisation. */
   organization: Organization;
+  /** One export; NOT_FOUND when unknown. Needs the ORGANIZATION setting. */
   organizationExport: OrganizationExport;
-  /** The organisation's exports, latest first. Administrators only. */
+  /** The organisation's 50 latest exports, latest first. Needs the ORGANIZATION setting. */
   organizationExports: Array<OrganizationExport>;
-  /** One restore: its status is the restore's progress (QUEUED, RUNNING, COMPLETED or FAILED). Administrators only. */
+  /** One restore: its status is the restore's progress (QUEUED, RUNNING, COMPLETED or FAILED); NOT_FOUND when unknown. Needs the ORGANIZATION setting. */
   organizationRestore: OrganizationRestore;
-  /** The organisation's restores, latest first. Administrators only. */
+  /** The organisation's 50 latest restores, latest first. Needs the ORGANIZATION setting. */
   organizationRestores: Array<OrganizationRestore>;
   /** Open tasks past due, per owner. */
   overdueTasks: Array<OverdueTasks>;
@@ -4158,7 +4292,7 @@ export type Query = {
   pipelineByStage: Array<PipelineStageSummary>;
   /** The organisation's pipelines, default first. */
   pipelines: Array<Pipeline>;
-  /** Validates every row without writing; returns counts and the first `first` errors. */
+  /** Validates every row without writing; returns counts and the first `first` errors. CONFLICT while the import is UPLOADING. */
   previewImport: ImportPreview;
   /** One profile. */
   profile: Profile;
@@ -4182,6 +4316,7 @@ export type Query = {
   salesForecast: Array<ForecastRow>;
   /** Sales signals, newest first. */
   salesSignals: SalesSignalConnection;
+  /** The module's saved mappings, newest first. */
   savedImportMappings: Array<SavedImportMapping>;
   /** The scoring rules, of one module or all, oldest first. Needs the RULES setting. */
   scoringRules: Array<ScoringRule>;
@@ -4977,10 +5112,18 @@ export type SalesSignalSubscriptionFilter = {
 /** A mapping saved for the module's next imports. */
 export type SavedImportMapping = {
   __typename?: 'SavedImportMapping';
+  /** When it was saved. */
   createdAt: Scalars['DateTime']['output'];
+  /** The saved mapping's id. */
   id: Scalars['ID']['output'];
+  /**
+   * The saved columns. A new import of the module takes the newest saved mapping's entry for each column whose header
+   * matches (ignoring case, spaces and punctuation), while its custom fields are active.
+   */
   mapping: Array<ImportColumnMapping>;
+  /** The module whose imports it applies to. */
   module: ImportModule;
+  /** The name given in updateImportMapping's saveAs (names need not be unique). */
   name: Scalars['String']['output'];
 };
 
@@ -5440,7 +5583,7 @@ export type Subscription = {
   dealEvents: DealEvent;
   /** Deals that changed stage, in one pipeline or all of them; resumable with `after` like `dealEvents`. */
   dealStageChanged: DealStageChange;
-  /** Progress of one import: rows read, written, failed and a percentage, then its end. */
+  /** Progress of one import: rows read, written, failed and a percentage, then its end. NOT_FOUND for an unknown import. */
   importProgress: ImportProgress;
   /** The signed-in user's new notifications, live (after a replay from `after`). */
   notifications: Notification;
@@ -5516,7 +5659,9 @@ export type SubscriptionScoreChangedArgs = {
 
 /** When a subscription change applies. */
 export type SubscriptionEffective =
+  /** At once: the users named in usersToDeactivate are deactivated now. */
   | 'NOW'
+  /** At periodEndsAt; until then it shows as pendingSubscription, and a later updateSubscription replaces it. */
   | 'PERIOD_END';
 
 /** A sales territory (e.g. Americas > US West). An account belongs to a territory when it meets the territory's criteria and those of every ancestor; its contacts and deals follow it. */
@@ -5825,14 +5970,22 @@ export type UpdateForecastSettingsInput = {
   commitProbability: Scalars['Int']['input'];
 };
 
+/** An import's mapping and options, while it is READY; what is omitted stays as it is. */
 export type UpdateImportMappingInput = {
+  /** What happens to duplicates; UPDATE also needs the profile's update permission on the module (checked by commitImport). */
   duplicatePolicy?: InputMaybe<DuplicatePolicy>;
+  /** The import's id. */
   id: Scalars['ID']['input'];
+  /** True: bad rows are reported and the others written. False: one bad row fails the whole import. */
   keepGoodRows?: InputMaybe<Scalars['Boolean']['input']>;
   /** The whole mapping (columns left out are ignored). */
   mapping?: InputMaybe<Array<ImportColumnMappingInput>>;
+  /**
+   * The field duplicates are matched by: email, phone or mobile for leads and contacts; name, website or phone for accounts;
+   * name for deals; subject for activities. Any other is BAD_USER_INPUT.
+   */
   matchField?: InputMaybe<Scalars['String']['input']>;
-  /** Save this mapping under a name: the module's next imports start from it. */
+  /** Save this mapping under a name (at most 100 characters): the module's next imports start from it. */
   saveAs?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -5906,12 +6059,13 @@ export type UpdateNoteInput = {
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** Changes the organisation's settings. Administrators only. */
+/** The organisation's settings to change; fields left out stay as they are. */
 export type UpdateOrganizationInput = {
   /** ISO 3166 two-letter code, e.g. DE. */
   country?: InputMaybe<Scalars['String']['input']>;
   /** ISO 4217 code, e.g. EUR. */
   currency?: InputMaybe<Scalars['String']['input']>;
+  /** The new name, 1 to 200 characters after trimming. */
   name?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -6049,12 +6203,18 @@ export type UpdateStandardFieldInput = {
   required?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+/** A change of plan and seats. */
 export type UpdateSubscriptionInput = {
+  /** When the change applies. */
   effective?: InputMaybe<SubscriptionEffective>;
+  /** The plan to move to. */
   plan: PlanName;
-  /** Defaults to the plan's included seats. */
+  /** Defaults to the plan's included seats; at least 1, at most the plan's maxSeats (PLAN_LIMIT beyond). */
   seats?: InputMaybe<Scalars['Int']['input']>;
-  /** Required when the active users would exceed the seats: these users are deactivated (their records stay). */
+  /**
+   * Required when the active users would exceed the seats (PLAN_LIMIT, limit "seats", otherwise): these users are deactivated
+   * (their records stay). You cannot name yourself (BAD_USER_INPUT).
+   */
   usersToDeactivate?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
