@@ -50,6 +50,12 @@ describe('plans and seats', () => {
     expect(refused.extensions).toMatchObject({ limit: 'seats', activeUsers: 4, seats: 3, mustDeactivate: 1 });
     await admin.client.fails('BAD_USER_INPUT', SUBSCRIPTION, { input: { plan: 'FREE', usersToDeactivate: [admin.userId] } });
     await admin.client.fails('PLAN_LIMIT', SUBSCRIPTION, { input: { plan: 'FREE', seats: 4, usersToDeactivate: [leaving.userId] } });
+    // Only an active member frees a seat: an unknown id or another organisation's user does not.
+    const stranger = await signUpOrganization(server().client);
+    for (const id of ['00000000-0000-4000-8000-000000000000', stranger.userId]) {
+      const notFreeing = await admin.client.fails('BAD_USER_INPUT', SUBSCRIPTION, { input: { plan: 'FREE', usersToDeactivate: [id] } });
+      expect(notFreeing.extensions?.['field']).toBe('usersToDeactivate');
+    }
     const { notices, stop } = captureNotices();
     try {
       const done = await admin.client.ok(SUBSCRIPTION, { input: { plan: 'FREE', usersToDeactivate: [leaving.userId] } });

@@ -218,8 +218,17 @@ export async function verifyExport(s: Session, id: string): Promise<Organization
     problems.push('The archive cannot be read as a zip file');
   }
   const manifestBuffer = entries.get('manifest.json');
-  const manifest = manifestBuffer ? (JSON.parse(manifestBuffer.toString('utf8')) as { files: ExportFileEntry[] }) : null;
-  if (!manifest) problems.push('manifest.json is missing');
+  let manifest: { files: ExportFileEntry[] } | null = null;
+  if (!manifestBuffer) problems.push('manifest.json is missing');
+  else {
+    try {
+      const parsed = JSON.parse(manifestBuffer.toString('utf8')) as { files?: unknown };
+      if (Array.isArray(parsed.files)) manifest = parsed as { files: ExportFileEntry[] };
+      else problems.push('manifest.json lists no files');
+    } catch {
+      problems.push('manifest.json is not valid JSON');
+    }
+  }
   for (const expected of row.files) {
     const listed = manifest?.files.find((file) => file.file === expected.file);
     const content = entries.get(expected.file);

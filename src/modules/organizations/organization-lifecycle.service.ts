@@ -9,7 +9,7 @@ import { assertManages } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import { assertVerifiedExport } from '../exports/organization-export.service.js';
-import { countActiveUsers, deactivateForSeats, getUserRow, systemViewer } from '../users/users.service.js';
+import { activeMembers, deactivateForSeats, getUserRow, systemViewer } from '../users/users.service.js';
 import { organizations, type OrganizationRow } from './organizations.table.js';
 import { planNamed } from './plans.js';
 import { seatsOf } from './seats.js';
@@ -53,7 +53,11 @@ async function checkChange(tx: Db, organization: OrganizationRow, input: { plan:
   if (!Number.isInteger(seats) || seats < 1) throw badInput('seats', 'seats must be a whole number of at least 1');
   if (seats > plan.maxSeats) throw new DomainError('PLAN_LIMIT', `The ${input.plan} plan allows at most ${plan.maxSeats} seats`, { limit: 'seats', max: plan.maxSeats, plan: input.plan });
   const usersToDeactivate = [...new Set(input.usersToDeactivate ?? [])];
-  const active = await countActiveUsers(tx, organization.id);
+  // Only this organisation's active users free a seat: naming others would pass the check with too many left.
+  const members = new Set((await activeMembers(tx, organization.id)).map((user) => user.id));
+  const freesNothing = usersToDeactivate.find((id) => !members.has(id));
+  if (freesNothing) throw badInput('usersToDeactivate', `${freesNothing} is not an active user of this organisation, so it frees no seat`);
+  const active = members.size;
   const remaining = active - usersToDeactivate.length;
   if (remaining > seats) {
     throw new DomainError('PLAN_LIMIT', `${active} users are active and ${seats} seats remain: name ${active - seats} users to deactivate in usersToDeactivate`, {
