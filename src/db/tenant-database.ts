@@ -1,0 +1,232 @@
+import type { PGlite, Transaction as PgliteTransactionClient } from '@electric-sql/pglite';
+import type { Sql } from 'postgres';
+import { createTableRelationsHelpers, extractTablesRelationalConfig, type Logger as DrizzleLogger, type RelationalSchemaConfig, type TablesRelationalConfig } from 'drizzle-orm';
+import { PgDialect, type PgTransactionConfig } from 'drizzle-orm/pg-core';
+import { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-js/session';
+import { PgliteDatabase } from 'drizzle-orm/pglite';
+import { PgliteSession, PgliteTransaction } from 'drizzle-orm/pglite/session';
+import type { Db, PgliteDriver, PostgresDriver, Schema } from './database.js';
+
+/** The role tenant queries run as: it neither owns the tables nor bypasses row-level security. */
+export const APP_ROLE = 'pulse_app';
+/** The transaction-local setting the `tenant_isolation` policies compare `organization_id` with. */
+export const ORGANIZATION_SETTING = 'pulse.organization_id';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * What starts every tenant transaction, after its BEGIN: the organisation and the role, both
+ * transaction-local, so the connection goes back to the pool carrying neither. Sent as text in one
+ * simple-protocol message with the BEGIN (and pipelined with the first query), so the id is
+ * checked to be a uuid before it is written into the SQL.
+ */
+export function tenantSettingsSql(organizationId: string): string {
+  if (!UUID.test(organizationId)) throw new Error('a tenant handle needs an organisation uuid');
+  return `select set_config('${ORGANIZATION_SETTING}', '${organizationId.toLowerCase()}', true); set local role ${APP_ROLE}`;
+}
+
+const ISOLATION_LEVELS = new Set(['read uncommitted', 'read committed', 'repeatable read', 'serializable']);
+const ACCESS_MODES = new Set(['read only', 'read write']);
+
+/** A transaction's modes for BEGIN or SET TRANSACTION: they must come before the settings' SELECT. */
+function transactionModes(config: PgTransactionConfig | undefined): string {
+  if (!config) return '';
+  const modes: string[] = [];
+  if (config.isolationLevel) {
+    if (!ISOLATION_LEVELS.has(config.isolationLevel)) throw new Error(`unknown isolation level ${config.isolationLevel}`);
+    modes.push(`isolation level ${config.isolationLevel}`);
+  }
+  if (config.accessMode) {
+    if (!ACCESS_MODES.has(config.accessMode)) throw new Error(`unknown access mode ${config.accessMode}`);
+    modes.push(config.accessMode);
+  }
+  if (config.deferrable !== undefined) modes.push(config.deferrable ? 'deferrable' : 'not deferrable');
+  return modes.join(', ');
+}
+
+type Relational = RelationalSchemaConfig<TablesRelationalConfig>;
+
+/** Makes tenant handles of one database; each organisation's handle is made once and kept. */
+export interface TenantHandles {
+  forOrganization(organizationId: string): Db;
+}
+
+const MAX_KEPT_HANDLES = 10_000;
+
+export function tenantHandles(driver: PostgresDriver | PgliteDriver, schema: Schema, logger: DrizzleLogger | undefined): TenantHandles {
+  const dialect = new PgDialect();
+  const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
+  const relational: Relational = { fullSchema: schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap };
+  const options = logger ? { logger } : {};
+  const make =
+    driver.kind === 'postgres'
+      ? (settings: string): Db => {
+          const session = new TenantPostgresSession(new TenantPostgresClient(driver.sql, settings), dialect, relational, options);
+          return new PostgresJsDatabase(dialect, session as never, relational as never) as unknown as Db;
+        }
+      : (settings: string): Db => {
+          const session = new TenantPgliteSession(driver.pglite, settings, dialect, relational, options);
+          return new PgliteDatabase(dialect, session as never, relational as never) as unknown as Db;
+        };
+  const handles = new Map<string, Db>();
+  return {
+    forOrganization(organizationId) {
+      const kept = handles.get(organizationId);
+      if (kept) return kept;
+      const handle = make(tenantSettingsSql(organizationId));
+      if (handles.size >= MAX_KEPT_HANDLES) handles.clear();
+      handles.set(organizationId, handle);
+      return handle;
+    },
+  };
+}
+
+// ---- postgres.js ----------------------------------------------------------------------------
+
+type Reserved = Awaited<ReturnType<Sql['reserve']>>;
+type Params = Parameters<Sql['unsafe']>[1];
+type QueryOptions = Parameters<Sql['unsafe']>[2];
+
+/**
+ * Stands in for the postgres.js client under a drizzle session: a query outside a transaction
+ * becomes `BEGIN; settings` + the query + `COMMIT`, all three queued on one reserved connection at
+ * once (postgres.js pipelines them); a transaction sends `BEGIN; settings` pipelined with its first
+ * statement. Only what drizzle's postgres-js session calls is implemented: `unsafe` and `begin`.
+ */
+class TenantPostgresClient {
+  constructor(
+    private readonly sql: Sql,
+    private readonly settings: string,
+  ) {}
+
+  unsafe(query: string, params?: Params, options?: QueryOptions): PromiseLike<unknown> & { values(): Promise<unknown> } {
+    const run = (values: boolean): Promise<unknown> => this.single(query, params, options, values);
+    return {
+      values: () => run(true),
+      then: (onFulfilled, onRejected) => run(false).then(onFulfilled, onRejected),
+    };
+  }
+
+  private async single(query: string, params: Params | undefined, options: QueryOptions | undefined, values: boolean): Promise<unknown> {
+    const reserved = await this.sql.reserve();
+    try {
+      const begin = reserved.unsafe(`begin; ${this.settings}`).execute();
+      const pending = reserved.unsafe(query, params, options);
+      const result = (values ? pending.values() : pending).execute();
+      const commit = reserved.unsafe('commit').execute();
+      const [began, answered, committed] = await Promise.allSettled([begin, result, commit]);
+      if (began.status === 'rejected') throw began.reason;
+      if (answered.status === 'rejected') throw answered.reason;
+      if (committed.status === 'rejected') throw committed.reason;
+      return answered.value;
+    } finally {
+      reserved.release();
+    }
+  }
+
+  /** A transaction on one reserved connection: `work` gets a client whose queries run in it. */
+  async begin<T>(modes: string, work: (client: TransactionClient) => Promise<T>): Promise<T> {
+    const reserved = await this.sql.reserve();
+    try {
+      const begin = reserved.unsafe(`begin ${modes}; ${this.settings}`).execute();
+      // Awaited after the work: by then it has settled, as everything the work sent queued behind it.
+      begin.catch(() => undefined);
+      let result: T;
+      try {
+        result = await work(new TransactionClient(reserved));
+        await begin;
+      } catch (error) {
+        await reserved.unsafe('rollback').catch(() => undefined);
+        throw error;
+      }
+      const committed = await reserved.unsafe('commit');
+      // A statement failed and was caught: PostgreSQL answers COMMIT with ROLLBACK, which is no success.
+      if (committed.command !== 'COMMIT') throw new Error('the transaction was rolled back: one of its statements failed');
+      return result;
+    } finally {
+      reserved.release();
+    }
+  }
+}
+
+/** The client a transaction's drizzle session uses: the reserved connection, plus savepoints. */
+class TransactionClient {
+  private savepoints = 0;
+
+  constructor(private readonly reserved: Reserved) {}
+
+  unsafe(query: string, params?: Params, options?: QueryOptions): ReturnType<Reserved['unsafe']> {
+    return this.reserved.unsafe(query, params, options);
+  }
+
+  async savepoint<T>(work: (client: TransactionClient) => Promise<T>): Promise<T> {
+    const name = `s${(this.savepoints += 1)}`;
+    await this.reserved.unsafe(`savepoint ${name}`);
+    try {
+      const result = await work(this);
+      await this.reserved.unsafe(`release savepoint ${name}`);
+      return result;
+    } catch (error) {
+      await this.reserved.unsafe(`rollback to savepoint ${name}`);
+      throw error;
+    }
+  }
+}
+
+class TenantPostgresSession extends PostgresJsSession<Sql, Schema, TablesRelationalConfig> {
+  constructor(
+    private readonly tenant: TenantPostgresClient,
+    private readonly tenantDialect: PgDialect,
+    private readonly relational: Relational,
+    private readonly sessionOptions: { logger?: DrizzleLogger },
+  ) {
+    super(tenant as unknown as Sql, tenantDialect, relational, sessionOptions);
+  }
+
+  override transaction<T>(transaction: (tx: PostgresJsTransaction<Schema, TablesRelationalConfig>) => Promise<T>, config?: PgTransactionConfig): Promise<T> {
+    return this.tenant.begin(transactionModes(config), (client) => {
+      // drizzle types a transaction's session over postgres.js' TransactionSql; the client is ours.
+      const session = new PostgresJsSession(client as unknown as Sql, this.tenantDialect, this.relational, this.sessionOptions);
+      return transaction(new PostgresJsTransaction(this.tenantDialect, session as never, this.relational) as never);
+    });
+  }
+}
+
+// ---- PGlite ---------------------------------------------------------------------------------
+
+/** PGlite has one connection: a query outside a transaction gets a transaction of its own. */
+class TenantPgliteClient {
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly settings: string,
+  ) {}
+
+  query(...args: Parameters<PGlite['query']>): ReturnType<PGlite['query']> {
+    return this.pglite.transaction(async (tx) => {
+      await tx.exec(this.settings);
+      return tx.query(...args);
+    }) as ReturnType<PGlite['query']>;
+  }
+}
+
+class TenantPgliteSession extends PgliteSession<Schema, TablesRelationalConfig> {
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly settings: string,
+    private readonly tenantDialect: PgDialect,
+    private readonly relational: Relational,
+    private readonly sessionOptions: { logger?: DrizzleLogger },
+  ) {
+    super(new TenantPgliteClient(pglite, settings) as unknown as PGlite, tenantDialect, relational, sessionOptions);
+  }
+
+  override transaction<T>(transaction: (tx: PgliteTransaction<Schema, TablesRelationalConfig>) => Promise<T>, config?: PgTransactionConfig): Promise<T> {
+    const modes = transactionModes(config);
+    return this.pglite.transaction(async (tx: PgliteTransactionClient) => {
+      await tx.exec(`${modes ? `set transaction ${modes}; ` : ''}${this.settings}`);
+      const session = new PgliteSession(tx, this.tenantDialect, this.relational, this.sessionOptions);
+      return transaction(new PgliteTransaction(this.tenantDialect, session, this.relational));
+    });
+  }
+}
