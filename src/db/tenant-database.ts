@@ -226,7 +226,11 @@ class TenantPgliteSession extends PgliteSession<Schema, TablesRelationalConfig> 
     return this.pglite.transaction(async (tx: PgliteTransactionClient) => {
       await tx.exec(`${modes ? `set transaction ${modes}; ` : ''}${this.settings}`);
       const session = new PgliteSession(tx, this.tenantDialect, this.relational, this.sessionOptions);
-      return transaction(new PgliteTransaction(this.tenantDialect, session, this.relational));
+      const result = await transaction(new PgliteTransaction(this.tenantDialect, session, this.relational));
+      // PGlite commits a transaction whose failed statement was caught without a word (PostgreSQL
+      // rolls it back): a statement in an aborted transaction fails, so this one tells.
+      await tx.exec('select');
+      return result;
     });
   }
 }
