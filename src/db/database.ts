@@ -69,7 +69,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // At least two: migrations hold an advisory lock on one connection while migrating on another.
       max: Math.max(2, options.poolSize ?? 10),
       onnotice: () => undefined,
-      connection: { application_name: 'pulse' },
+      // Tenant statements are prepared (src/db/tenant-database.ts); each execution is still planned
+      // for its own values, as the unnamed statements of the rest are: no generic plan chosen
+      // for one organisation's data serves another's.
+      connection: { application_name: 'pulse', plan_cache_mode: 'force_custom_plan' },
     });
     const logger = drizzleLogger(options.onQuery);
     const db = drizzle(client, { schema, logger });

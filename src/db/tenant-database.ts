@@ -89,6 +89,16 @@ type Params = Parameters<Sql['unsafe']>[1];
 type QueryOptions = Parameters<Sql['unsafe']>[2];
 
 /**
+ * Tenant statements are prepared (named, cached per connection by postgres.js): from its second
+ * use on a connection a statement is sent without first asking PostgreSQL for its parameter types,
+ * so the BEGIN, the statement and the COMMIT go out in one write and come back in one round trip,
+ * and PostgreSQL skips parsing it again.
+ */
+function prepared(options: QueryOptions | undefined): QueryOptions {
+  return { ...options, prepare: true };
+}
+
+/**
  * Stands in for the postgres.js client under a drizzle session: a query outside a transaction
  * becomes `BEGIN; settings` + the query + `COMMIT`, all three queued on one reserved connection at
  * once (postgres.js pipelines them); a transaction sends `BEGIN; settings` pipelined with its first
@@ -112,7 +122,7 @@ class TenantPostgresClient {
     const reserved = await this.sql.reserve();
     try {
       const begin = reserved.unsafe(`begin; ${this.settings}`).execute();
-      const pending = reserved.unsafe(query, params, options);
+      const pending = reserved.unsafe(query, params, prepared(options));
       const result = (values ? pending.values() : pending).execute();
       const commit = reserved.unsafe('commit').execute();
       const [began, answered, committed] = await Promise.allSettled([begin, result, commit]);
@@ -157,7 +167,7 @@ class TransactionClient {
   constructor(private readonly reserved: Reserved) {}
 
   unsafe(query: string, params?: Params, options?: QueryOptions): ReturnType<Reserved['unsafe']> {
-    return this.reserved.unsafe(query, params, options);
+    return this.reserved.unsafe(query, params, prepared(options));
   }
 
   async savepoint<T>(work: (client: TransactionClient) => Promise<T>): Promise<T> {
