@@ -148,6 +148,30 @@ describe('row-level security', () => {
     expect(row?.name).not.toBe('half done');
   });
 
+  it.skipIf(!process.env['TEST_DATABASE_URL'])('keeps the pool whole when a tenant statement\'s connection is killed', async () => {
+    const a = await tenant();
+    const asA = database().forOrganization(a.admin.organizationId);
+    const { db } = database();
+    const sleeping = asA.execute(sql`select pg_sleep(5), 'rls-kill-me' as tag`).then(
+      () => 'finished',
+      () => 'failed',
+    );
+    let killed = 0;
+    for (let attempt = 0; attempt < 100 && killed === 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const done = await rows<{ done: boolean }>(
+        db,
+        sql`select pg_terminate_backend(pid) as done from pg_stat_activity where query like '%rls-kill-me%' and pid <> pg_backend_pid() and state = 'active'`,
+      );
+      killed = done.filter((row) => row.done).length;
+    }
+    expect(killed).toBe(1);
+    expect(await sleeping).toBe('failed');
+    // Every pooled connection serves again (a dead one put back among the open ones would fail one in ten).
+    const answers = await Promise.all(Array.from({ length: 40 }, () => rows<{ id: string }>(asA, sql`select id from accounts`)));
+    expect(answers.every((answer) => answer.length === 1)).toBe(true);
+  });
+
   it('puts GraphQL reads and writes of a signed-in user under the policy', async () => {
     const a = await tenant();
     const { db } = database();

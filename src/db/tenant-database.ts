@@ -1,5 +1,5 @@
 import type { PGlite, Transaction as PgliteTransactionClient } from '@electric-sql/pglite';
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { createTableRelationsHelpers, extractTablesRelationalConfig, type Logger as DrizzleLogger, type RelationalSchemaConfig, type TablesRelationalConfig } from 'drizzle-orm';
 import { PgDialect, type PgTransactionConfig } from 'drizzle-orm/pg-core';
 import { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
@@ -42,7 +42,8 @@ function transactionModes(config: PgTransactionConfig | undefined): string {
     modes.push(config.accessMode);
   }
   if (config.deferrable !== undefined) modes.push(config.deferrable ? 'deferrable' : 'not deferrable');
-  return modes.join(', ');
+  // Space-separated, as PostgreSQL allows: postgres.js' begin keeps only letters and spaces.
+  return modes.join(' ');
 }
 
 type Relational = RelationalSchemaConfig<TablesRelationalConfig>;
@@ -84,7 +85,6 @@ export function tenantHandles(driver: PostgresDriver | PgliteDriver, schema: Sch
 
 // ---- postgres.js ----------------------------------------------------------------------------
 
-type Reserved = Awaited<ReturnType<Sql['reserve']>>;
 type Params = Parameters<Sql['unsafe']>[1];
 type QueryOptions = Parameters<Sql['unsafe']>[2];
 
@@ -101,7 +101,7 @@ function prepared(options: QueryOptions | undefined): QueryOptions {
 /**
  * Stands in for the postgres.js client under a drizzle session: a query outside a transaction
  * becomes `BEGIN; settings` + the query + `COMMIT`, all three queued on one reserved connection at
- * once (postgres.js pipelines them); a transaction sends `BEGIN; settings` pipelined with its first
+ * once (postgres.js pipelines them); a transaction sends the settings pipelined with its first
  * statement. Only what drizzle's postgres-js session calls is implemented: `unsafe` and `begin`.
  */
 class TenantPostgresClient {
@@ -120,67 +120,49 @@ class TenantPostgresClient {
 
   private async single(query: string, params: Params | undefined, options: QueryOptions | undefined, values: boolean): Promise<unknown> {
     const reserved = await this.sql.reserve();
-    try {
-      const begin = reserved.unsafe(`begin; ${this.settings}`).execute();
-      const pending = reserved.unsafe(query, params, prepared(options));
-      const result = (values ? pending.values() : pending).execute();
-      const commit = reserved.unsafe('commit').execute();
-      const [began, answered, committed] = await Promise.allSettled([begin, result, commit]);
-      if (began.status === 'rejected') throw began.reason;
-      if (answered.status === 'rejected') throw answered.reason;
-      if (committed.status === 'rejected') throw committed.reason;
-      return answered.value;
-    } finally {
-      reserved.release();
-    }
+    const begin = reserved.unsafe(`begin; ${this.settings}`).execute();
+    const pending = reserved.unsafe(query, params, prepared(options));
+    const result = (values ? pending.values() : pending).execute();
+    const commit = reserved.unsafe('commit').execute();
+    const outcomes = await Promise.allSettled([begin, result, commit]);
+    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    // A connection that died is already back in the pool's closed list, from where it reconnects:
+    // releasing it would put a socketless connection among the open ones for good.
+    if (!failure || !connectionLost(failure.reason)) reserved.release();
+    if (failure) throw failure.reason;
+    return (outcomes[1] as PromiseFulfilledResult<unknown>).value;
   }
 
-  /** A transaction on one reserved connection: `work` gets a client whose queries run in it. */
-  async begin<T>(modes: string, work: (client: TransactionClient) => Promise<T>): Promise<T> {
-    const reserved = await this.sql.reserve();
-    try {
-      const begin = reserved.unsafe(`begin ${modes}; ${this.settings}`).execute();
-      // Awaited after the work: by then it has settled, as everything the work sent queued behind it.
-      begin.catch(() => undefined);
-      let result: T;
-      try {
-        result = await work(new TransactionClient(reserved));
-        await begin;
-      } catch (error) {
-        await reserved.unsafe('rollback').catch(() => undefined);
-        throw error;
-      }
-      const committed = await reserved.unsafe('commit');
-      // A statement failed and was caught: PostgreSQL answers COMMIT with ROLLBACK, which is no success.
-      if (committed.command !== 'COMMIT') throw new Error('the transaction was rolled back: one of its statements failed');
-      return result;
-    } finally {
-      reserved.release();
-    }
+  /**
+   * A transaction through postgres.js' own \`begin\` (which also copes with a connection that dies
+   * midway); the settings are queued right behind its BEGIN, so they travel with the first statement.
+   */
+  begin<T>(modes: string, work: (client: TransactionClient) => Promise<T>): Promise<T> {
+    return this.sql.begin(modes, (tx) => {
+      // A failure fails the transaction: postgres.js rethrows any failed statement of it at the end.
+      void tx.unsafe(this.settings).execute();
+      return work(new TransactionClient(tx));
+    }) as Promise<T>;
   }
 }
 
-/** The client a transaction's drizzle session uses: the reserved connection, plus savepoints. */
+/** An error after which the connection is gone (killed backend, network), not a failed statement. */
+function connectionLost(error: unknown): boolean {
+  const { code, severity, errno } = error as { code?: unknown; severity?: unknown; errno?: unknown };
+  return (typeof code === 'string' && code.startsWith('CONNECTION_')) || severity === 'FATAL' || severity === 'PANIC' || errno !== undefined;
+}
+
+
+/** The client a transaction's drizzle session uses: postgres.js' transaction, with prepared statements. */
 class TransactionClient {
-  private savepoints = 0;
+  constructor(private readonly tx: TransactionSql) {}
 
-  constructor(private readonly reserved: Reserved) {}
-
-  unsafe(query: string, params?: Params, options?: QueryOptions): ReturnType<Reserved['unsafe']> {
-    return this.reserved.unsafe(query, params, prepared(options));
+  unsafe(query: string, params?: Params, options?: QueryOptions): ReturnType<TransactionSql['unsafe']> {
+    return this.tx.unsafe(query, params, prepared(options));
   }
 
-  async savepoint<T>(work: (client: TransactionClient) => Promise<T>): Promise<T> {
-    const name = `s${(this.savepoints += 1)}`;
-    await this.reserved.unsafe(`savepoint ${name}`);
-    try {
-      const result = await work(this);
-      await this.reserved.unsafe(`release savepoint ${name}`);
-      return result;
-    } catch (error) {
-      await this.reserved.unsafe(`rollback to savepoint ${name}`);
-      throw error;
-    }
+  savepoint<T>(work: (client: TransactionClient) => Promise<T>): Promise<T> {
+    return this.tx.savepoint((inner) => work(new TransactionClient(inner))) as Promise<T>;
   }
 }
 
