@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
 import * as schema from './schema.js';
+import { tenantHandles } from './tenant-database.js';
 
 export type Schema = typeof schema;
 
@@ -12,9 +13,20 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
-/** An open database: the drizzle handle plus what the server needs to run and stop it. */
+/** An open database: the drizzle handles plus what the server needs to run and stop it. */
 export interface Database {
+  /**
+   * The privileged handle (the tables' owner, not subject to row-level security), for what
+   * precedes or crosses tenancy: sign-in, invitations, the event hub, retention, job bookkeeping,
+   * migrations, the demo. Everything done for a signed-in caller uses `forOrganization`.
+   */
   readonly db: Db;
+  /**
+   * The handle of one organisation's work: every query and transaction on it runs as the
+   * `pulse_app` role with the organisation in `pulse.organization_id`, both transaction-local, so
+   * row-level security returns and accepts only that organisation's rows whatever the WHERE clause.
+   */
+  forOrganization(organizationId: string): Db;
   readonly kind: DatabaseKind;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
@@ -57,13 +69,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // At least two: migrations hold an advisory lock on one connection while migrating on another.
       max: Math.max(2, options.poolSize ?? 10),
       onnotice: () => undefined,
-      connection: { application_name: 'pulse' },
+      // Tenant statements are prepared (src/db/tenant-database.ts); each execution is still planned
+      // for its own values, as the unnamed statements of the rest are: no generic plan chosen
+      // for one organisation's data serves another's.
+      connection: { application_name: 'pulse', plan_cache_mode: 'force_custom_plan' },
     });
-    const db = drizzle(client, { schema, logger: drizzleLogger(options.onQuery) });
+    const logger = drizzleLogger(options.onQuery);
+    const db = drizzle(client, { schema, logger });
+    const driver: PostgresDriver = { kind: 'postgres', sql: client };
+    const tenants = tenantHandles(driver, schema, logger || undefined);
     return {
       db: db as unknown as Db,
+      forOrganization: (organizationId) => tenants.forOrganization(organizationId),
       kind: 'postgres',
-      driver: { kind: 'postgres', sql: client },
+      driver,
       ping: async () => {
         await client`select 1`;
       },
@@ -75,11 +94,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const dataDir = options.dataDir ?? 'memory://';
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create(dataDir);
-  const db = drizzle(pglite, { schema, logger: drizzleLogger(options.onQuery) });
+  const logger = drizzleLogger(options.onQuery);
+  const db = drizzle(pglite, { schema, logger });
+  const driver: PgliteDriver = { kind: 'pglite', pglite };
+  const tenants = tenantHandles(driver, schema, logger || undefined);
   return {
     db: db as unknown as Db,
+    forOrganization: (organizationId) => tenants.forOrganization(organizationId),
     kind: 'pglite',
-    driver: { kind: 'pglite', pglite },
+    driver,
     ping: async () => {
       await pglite.query('select 1');
     },
@@ -87,7 +110,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-/** Applies the committed drizzle-kit migrations; several processes starting at once take turns. */
+/**
+ * Applies the committed drizzle-kit migrations; several processes starting at once take turns.
+ * Then gives any table with an `organization_id` that a migration added without row-level
+ * security its `tenant_isolation` policy (a catalog read and nothing more when all have one).
+ */
 export async function migrateDatabase(database: Database): Promise<void> {
   if (database.driver.kind === 'postgres') {
     const { migrate } = await import('drizzle-orm/postgres-js/migrator');
@@ -95,6 +122,7 @@ export async function migrateDatabase(database: Database): Promise<void> {
     try {
       await reserved`select pg_advisory_lock(7318008001)`;
       await migrate(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+      await reserved`select pulse_apply_tenant_isolation()`;
     } finally {
       await reserved`select pg_advisory_unlock(7318008001)`.catch(() => undefined);
       reserved.release();
@@ -103,6 +131,7 @@ export async function migrateDatabase(database: Database): Promise<void> {
   }
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   await migrate(database.db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+  await database.driver.pglite.query('select pulse_apply_tenant_isolation()');
 }
 
 export { sql };

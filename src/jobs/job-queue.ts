@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 import type { Database, Db } from '../db/database.js';
 import type { Logger } from '../shared/logger.js';
 import { databaseExecutor, transactionExecutor } from './job-sql.js';
+import { APP_ROLE } from '../db/tenant-database.js';
 
 /** pg-boss keeps its tables in a schema of its own, installed and upgraded by pg-boss itself. */
 export const JOB_SCHEMA = 'pgboss';
@@ -76,6 +77,16 @@ export class JobQueue {
 
   async start(): Promise<void> {
     await this.boss.start();
+    // Jobs are also sent inside tenant transactions (\`send(..., { tx })\`), which run as pulse_app:
+    // that role may add jobs, and nothing more (pg-boss' schema exists only once pg-boss started).
+    await databaseExecutor(this.database).executeSql(`
+      DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_ROLE}') AND NOT has_table_privilege('${APP_ROLE}', '${JOB_SCHEMA}.job', 'INSERT') THEN
+          GRANT USAGE ON SCHEMA ${JOB_SCHEMA} TO ${APP_ROLE};
+          GRANT SELECT ON ${JOB_SCHEMA}.queue TO ${APP_ROLE};
+          GRANT SELECT, INSERT ON ${JOB_SCHEMA}.job TO ${APP_ROLE};
+        END IF;
+      END $$`);
     for (const [name, { definition }] of this.handlers) {
       const queue: PgBoss.Queue = {
         name,

@@ -16,7 +16,9 @@ import { createLoaders, type Loaders } from './loaders.js';
 /** Long-lived things the server shares between requests. */
 export interface AppDeps {
   readonly config: Config;
+  /** `database.forOrganization(id)` gives the row-level-secured handle of one organisation's work. */
   readonly database: Database;
+  /** The privileged handle (`database.db`): only for what precedes or crosses tenancy. */
   readonly db: Db;
   readonly logger: Logger;
   /** This process' fan-out of committed events to its subscribers. */
@@ -66,7 +68,7 @@ export async function buildContext(deps: AppDeps, authorization: string | null |
     deps,
     viewer: auth.viewer,
     authError: auth.error,
-    loaders: auth.viewer ? createLoaders(deps.db, auth.viewer) : null,
+    loaders: auth.viewer ? createLoaders(tenantDb(deps, auth.viewer), auth.viewer) : null,
     authorization: authorization ?? null,
     live: { viewer: auth.viewer, expiresAt: auth.viewer?.apiKeyId ? auth.expiresAt : null },
   };
@@ -134,5 +136,14 @@ export function subscriber(ctx: GraphQLContext): Subscriber {
 /** The session of a signed-in caller, or UNAUTHENTICATED. */
 export function signedIn(ctx: GraphQLContext): SignedIn {
   if (!ctx.viewer || !ctx.loaders) throw unauthenticated(ctx.authError ?? undefined);
-  return { db: ctx.deps.db, config: ctx.deps.config, jobs: ctx.deps.jobs, viewer: ctx.viewer, loaders: ctx.loaders };
+  return { db: tenantDb(ctx.deps, ctx.viewer), config: ctx.deps.config, jobs: ctx.deps.jobs, viewer: ctx.viewer, loaders: ctx.loaders };
+}
+
+/**
+ * The database handle of everything done for `viewer`: its queries run under row-level security
+ * for the viewer's organisation (src/db/tenant-database.ts), so a query that forgot its
+ * organisation filter still sees and changes nothing of another organisation.
+ */
+export function tenantDb(deps: Pick<AppDeps, 'database'>, viewer: Pick<Viewer, 'organizationId'>): Db {
+  return deps.database.forOrganization(viewer.organizationId);
 }

@@ -2,13 +2,13 @@ import type { Request, Response } from 'express';
 import { authenticate } from '../modules/auth/auth.service.js';
 import type { Session } from '../modules/auth/session.js';
 import { DomainError, httpStatusOf, unauthenticated } from '../shared/errors.js';
-import type { AppDeps } from './context.js';
+import { tenantDb, type AppDeps } from './context.js';
 
 /** The Bearer token's session for a plain HTTP route, authenticated exactly as GraphQL is. */
 export async function routeSession(deps: AppDeps, req: Request): Promise<Session> {
   const auth = await authenticate(deps, req.headers.authorization);
   if (!auth.viewer) throw unauthenticated(auth.error ?? undefined);
-  return { db: deps.db, config: deps.config, jobs: deps.jobs, viewer: auth.viewer };
+  return { db: tenantDb(deps, auth.viewer), config: deps.config, jobs: deps.jobs, viewer: auth.viewer };
 }
 
 /** A route's failure as JSON with the error's code; mid-stream the response is cut, so a client never takes a short file for a whole one. */

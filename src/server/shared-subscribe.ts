@@ -1,6 +1,6 @@
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { EventRow } from '../events/events.table.js';
-import type { GraphQLContext } from './context.js';
+import { tenantDb, type GraphQLContext } from './context.js';
 import { createLoaders } from './loaders.js';
 import { accessFingerprint } from '../modules/auth/access.js';
 
@@ -63,7 +63,7 @@ export function createSharedSubscribe() {
       const cached = context.selectionKey ? shared.get(key) : undefined;
       if (cached) return cached.result;
       const result = Promise.resolve(
-        execute({ ...args, rootValue: event, contextValue: { ...context, viewer, loaders: viewer ? createLoaders(context.deps.db, viewer) : null } }),
+        execute({ ...args, rootValue: event, contextValue: { ...context, viewer, loaders: viewer ? createLoaders(tenantDb(context.deps, viewer), viewer) : null } }),
       );
       if (context.selectionKey) {
         shared.set(key, { result, at: now });

@@ -6,7 +6,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { accessFingerprint } from '../modules/auth/access.js';
 import { authenticate } from '../modules/auth/auth.service.js';
-import { buildContext, type AppDeps, type GraphQLContext } from './context.js';
+import { buildContext, tenantDb, type AppDeps, type GraphQLContext } from './context.js';
 import { formatError, labelErrors } from './format-error.js';
 import type { OperationLimits } from './limits/operation-guard.js';
 import { originAllowed } from './limits/origins.js';
@@ -95,7 +95,7 @@ export function startWebSocketServer(httpServer: Server, path: string, schema: G
           return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
         }
         // A document id names a registered document; arbitrary text may be refused (trusted documents).
-        const query = await socketLimits.chooseDocument(deps.db, context.viewer, payload);
+        const query = await socketLimits.chooseDocument(context.viewer ? tenantDb(deps, context.viewer) : deps.db, context.viewer, payload);
         if (typeof query !== 'string') return query;
         const checked = documents.check(query);
         if (!Array.isArray(checked)) return [checked];

@@ -77,7 +77,7 @@ export function exportRoutes(deps: AppDeps, schema: GraphQLSchema): Router {
       }
       if (!row || !allowed || row.status !== 'COMPLETED') throw notFound('Export');
       res.status(200).type('application/zip').set('Content-Disposition', `attachment; filename="pulse-export-${row.id}.zip"`).set('Content-Length', String(row.archiveBytes));
-      for await (const chunk of archiveBytes(deps.db, row)) await write(res, chunk);
+      for await (const chunk of archiveBytes(deps.database.forOrganization(row.organizationId), row)) await write(res, chunk);
       res.end();
     } catch (error) {
       sendRouteError(deps, res, error, 'export');

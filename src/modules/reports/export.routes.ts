@@ -5,7 +5,6 @@ import { rowsOf } from '../../db/database.js';
 import type { AppDeps } from '../../server/context.js';
 import { routeSession } from '../../server/route-session.js';
 import { DomainError, httpStatusOf, notFound } from '../../shared/errors.js';
-import type { Viewer } from '../auth/viewer.js';
 import { renderDashboardSvg } from '../dashboards/dashboard-render.js';
 import { svgToPng } from '../dashboards/dashboard-svg.js';
 import { ANALYTICS, analyticOfSlug } from './analytics.js';
@@ -68,9 +67,6 @@ function fileOf(req: Request, extensions: readonly string[]): { id: string; ext:
   return { id: match[1] as string, ext: match[2] as string };
 }
 
-/** The Bearer token's viewer, exactly as GraphQL authenticates. */
-const viewerOf = async (deps: AppDeps, req: Request): Promise<Viewer> => (await routeSession(deps, req)).viewer;
-
 /**
  * CSV downloads of reports and analytics, pictures of dashboards:
  * GET /export/reports/<id>.csv, /export/analytics/<name>.csv?from=...&to=..., /export/dashboards/<id>.svg|png.
@@ -99,34 +95,34 @@ export function exportRoutes(deps: AppDeps): Router {
   router.get(
     '/export/reports/:file',
     handle(async (req, res) => {
-      const viewer = await viewerOf(deps, req);
+      const { db, viewer } = await routeSession(deps, req);
       const { id } = fileOf(req, ['csv']);
       if (!UUID.test(id)) throw notFound('Report');
-      const report = await getReport(deps.db, viewer, id);
-      const compiled = await compileSaved(deps.db, viewer, report, null, null);
-      await streamCsv(deps.db, res, `${report.name}.csv`, compiled.columns, compiled.query);
+      const report = await getReport(db, viewer, id);
+      const compiled = await compileSaved(db, viewer, report, null, null);
+      await streamCsv(db, res, `${report.name}.csv`, compiled.columns, compiled.query);
     }),
   );
 
   router.get(
     '/export/analytics/:file',
     handle(async (req, res) => {
-      const viewer = await viewerOf(deps, req);
+      const { db, viewer } = await routeSession(deps, req);
       const name = analyticOfSlug(fileOf(req, ['csv']).id);
       if (!name) throw notFound('Analytic');
       const params = parseAnalyticsParams(Object.fromEntries(Object.entries(req.query).filter((entry): entry is [string, string] => typeof entry[1] === 'string')));
       const analytic = ANALYTICS[name];
-      await streamCsv(deps.db, res, `${name.toLowerCase()}.csv`, analytic.columns, analytic.query(viewer, params));
+      await streamCsv(db, res, `${name.toLowerCase()}.csv`, analytic.columns, analytic.query(viewer, params));
     }),
   );
 
   router.get(
     '/export/dashboards/:file',
     handle(async (req, res) => {
-      const viewer = await viewerOf(deps, req);
+      const { db, viewer } = await routeSession(deps, req);
       const { id, ext } = fileOf(req, ['svg', 'png']);
       if (!UUID.test(id)) throw notFound('Dashboard');
-      const { svg } = await renderDashboardSvg(deps.db, viewer, id);
+      const { svg } = await renderDashboardSvg(db, viewer, id);
       res.setHeader('Cache-Control', 'no-store');
       if (ext === 'svg') res.type('image/svg+xml').send(svg);
       else res.type('image/png').send(await svgToPng(svg));

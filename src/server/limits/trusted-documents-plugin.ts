@@ -3,7 +3,7 @@ import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { NextFunction, Request, Response } from 'express';
 import { chooseDocument, sentHash } from '../../modules/trusted-documents/trusted-documents.service.js';
-import type { GraphQLContext } from '../context.js';
+import { tenantDb, type GraphQLContext } from '../context.js';
 
 /** Runs instead of a refused document, so Apollo reaches `didResolveOperation`, where the refusal is thrown. */
 const PLACEHOLDER = '{ __typename }';
@@ -19,7 +19,8 @@ export function trustedDocumentsPlugin(): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart({ request, contextValue }) {
       const hash = sentHash(request.extensions);
-      const choice = await chooseDocument(contextValue.deps.db, contextValue.viewer, { query: request.query, hash });
+      const { deps, viewer } = contextValue;
+      const choice = await chooseDocument(viewer ? tenantDb(deps, viewer) : deps.db, viewer, { query: request.query, hash });
       if (request.extensions) {
         const { persistedQuery: _persisted, documentId: _id, ...rest } = request.extensions;
         request.extensions = rest;
