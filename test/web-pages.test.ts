@@ -66,7 +66,8 @@ describe('GET /schema.graphql', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     const sdl = await response.text();
     expect(sdl).toBe(`${printSchema(buildSchema())}\n`);
-    expect(sdl).toContain('dealEvents(pipelineId: ID!, after: String): DealEvent!');
+    // Described arguments print one per line, each under its description.
+    expect(sdl).toMatch(/dealEvents\(\s+"""[^"]+"""\s+pipelineId: ID!\s+"""[^"]+"""\s+after: String\s+\): DealEvent!/);
     expect(sdl).toContain('The version you read; a stale one');
     expect(buildFromSdl(sdl).getSubscriptionType()?.getFields()['dealEvents']).toBeDefined();
   });
