@@ -48,6 +48,9 @@ describe('criteria language', () => {
     for (const variant of variants) await createLead(admin.client, variant);
     const db = server().server.deps.db;
     const scope = eq(leads.organizationId, admin.organizationId);
+    // Stored with stray spaces (older data, other writers): both evaluators trim, as they do for the criterion's value.
+    const [first] = await db.select({ id: leads.id }).from(leads).where(and(scope, eq(leads.title, 'Sales Director')));
+    await db.update(leads).set({ title: '  Sales Director ' }).where(and(scope, eq(leads.id, first!.id)));
     const rows = await db.select().from(leads).where(scope);
     expect(rows).toHaveLength(variants.length);
     for (const raw of CRITERIA) {

@@ -282,7 +282,7 @@ export function criterionSql(criterion: Criterion, catalog: FieldCatalog): SQL |
   // A parameter per value: an array parameter would be expanded into a row by drizzle.
   const textList = (values: readonly unknown[]): SQL => sql`(${sql.join(values.map((value) => sql`${lower(value)}`), sql`, `)})`;
   if (info.type === 'list') {
-    const element = sql`exists (select 1 from unnest(${column}) as e(v) where lower(e.v) in ${textList(criterion.values ?? [criterion.value])})`;
+    const element = sql`exists (select 1 from unnest(${column}) as e(v) where lower(btrim(e.v)) in ${textList(criterion.values ?? [criterion.value])})`;
     switch (criterion.operator) {
       case 'EQUALS':
       case 'IN':
@@ -301,7 +301,8 @@ export function criterionSql(criterion: Criterion, catalog: FieldCatalog): SQL |
     }
   }
   const bind = (value: unknown): unknown => (info.type === 'date' ? new Date(String(value)) : info.type === 'number' ? Number(value) : value);
-  const asText = sql`lower(${column}::text)`;
+  // Trimmed like the in-memory evaluator's `text`, so rules and reports agree on " Web ".
+  const asText = sql`lower(btrim(${column}::text))`;
   const byText = info.type === 'text' || info.type === 'boolean';
   // A custom expression has no column to bind by: its parameters are cast to the expression's type.
   const cast = info.column ? null : info.type === 'number' ? 'numeric' : info.type === 'date' ? 'timestamptz' : null;
