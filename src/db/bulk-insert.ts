@@ -49,12 +49,13 @@ export async function insertRows<T extends PgTable>(db: Db, table: T, rows: read
     const column = columns[key] as PgColumn;
     return { key, name: column.name, column, raw: AS_JSON.has(column.columnType), fallback: defaults.get(key) };
   });
+  // A null is left out of its row: the record type reads a missing key as null.
   const json = rows.map((row) => {
     const out: Record<string, unknown> = {};
     for (const { key, name, column, raw, fallback } of targets) {
       const given = row[key];
       const value = given === undefined ? fallback : given;
-      out[name] = value === null || raw ? value : column.mapToDriverValue(value);
+      if (value !== null) out[name] = raw ? value : column.mapToDriverValue(value);
     }
     return out;
   });
