@@ -25,7 +25,23 @@ function defaultOf(column: PgColumn): unknown {
  * lists them); columns no row sets get their database defaults.
  */
 export async function insertRows<T extends PgTable>(db: Db, table: T, rows: readonly Record<string, unknown>[], returning: boolean | readonly (keyof T['$inferSelect'] & string)[] = true): Promise<T['$inferSelect'][]> {
-  if (rows.length === 0) return [];
+  return (await insertRowsThen(db, table, rows, returning, null)).rows;
+}
+
+/**
+ * `insertRows`, and in the same statement `follow`: a statement reading the new rows as `created`
+ * (their `id` at least), e.g. the records' timeline entries. `followed` is false when the rows had
+ * to be inserted by Drizzle (a default only the database knows, for some rows only): the caller
+ * then runs its follow-up itself.
+ */
+export async function insertRowsThen<T extends PgTable>(
+  db: Db,
+  table: T,
+  rows: readonly Record<string, unknown>[],
+  returning: boolean | readonly (keyof T['$inferSelect'] & string)[],
+  follow: SQL | null,
+): Promise<{ rows: T['$inferSelect'][]; followed: boolean }> {
+  if (rows.length === 0) return { rows: [], followed: true };
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const seen = new Set<string>();
   for (const row of rows) for (const key in row) if (row[key] !== undefined) seen.add(key);
@@ -39,9 +55,9 @@ export async function insertRows<T extends PgTable>(db: Db, table: T, rows: read
     // A default only the database computes, for some rows only: Drizzle writes DEFAULT per cell.
     if (value === undefined) {
       const insert = db.insert(table).values(rows as never);
-      if (returning === false) return (await insert, []);
+      if (returning === false) return (await insert, { rows: [], followed: false });
       const selected = returning === true ? columns : Object.fromEntries(returning.map((key) => [key, columns[key] as PgColumn]));
-      return (await insert.returning(selected as never)) as T['$inferSelect'][];
+      return { rows: (await insert.returning(selected as never)) as T['$inferSelect'][], followed: false };
     }
     defaults.set(key, value);
   }
@@ -73,8 +89,14 @@ export async function insertRows<T extends PgTable>(db: Db, table: T, rows: read
             entries.map(([, column]) => sql.identifier(column.name)),
             sql`, `,
           )}`;
-  const result = await db.execute(sql`insert into ${table} (${names}) select ${names} from jsonb_populate_recordset(null::${sql.identifier(getTableName(table))}, ${JSON.stringify(json)}::jsonb) ${returned}`);
-  return rowsOf<Record<string, unknown>>(result).map((raw) => {
+  const insert = sql`insert into ${table} (${names}) select ${names} from jsonb_populate_recordset(null::${sql.identifier(getTableName(table))}, ${JSON.stringify(json)}::jsonb)`;
+  const result = await db.execute(
+    follow === null
+      ? sql`${insert} ${returned}`
+      : // The follow-up needs the ids whatever the caller asked back.
+        sql`with created as (${insert} ${returning === false ? sql`returning ${sql.identifier((columns['id'] as PgColumn).name)}` : returned}), followed as (${follow}) select * from created`,
+  );
+  const out = rowsOf<Record<string, unknown>>(result).map((raw) => {
     const row: Record<string, unknown> = {};
     for (const [key, column] of entries) {
       const value = raw[column.name];
@@ -82,4 +104,5 @@ export async function insertRows<T extends PgTable>(db: Db, table: T, rows: read
     }
     return row as T['$inferSelect'];
   });
+  return { rows: returning === false ? [] : out, followed: true };
 }

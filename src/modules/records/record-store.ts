@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { insertRows } from '../../db/bulk-insert.js';
+import { insertRowsThen } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { conflict, DomainError, labelled, mention, notFound, type ModuleMention } from '../../shared/errors.js';
 import { assertCan, recordScope, type CrmModule } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { recordAudit } from '../access-control/audit.service.js';
-import { appendTimeline, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
+import { appendTimeline, timelineForCreated, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
 import { describeChanges } from '../timeline/change-summary.js';
 import { createdRowsWanted, runAfterWrite, runAfterWriteMany, runBeforeCreate, runBeforeCreateMany, type RecordWrite, type WriteSource } from './record-hooks.js';
 
@@ -242,14 +242,16 @@ export async function insertRecords<T extends RecordTable>(
   });
   await runBeforeCreateMany(tx, viewer, drafts);
   const wanted = await createdRowsWanted(tx, viewer, kind.module);
-  const rows = (await insertRows(
+  const timelineType = kind.timelineType;
+  // The timeline entries in the same statement as the records.
+  const { rows, followed } = (await insertRowsThen(
     tx,
     kind.table as PgTable,
     drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: randomUUID() })),
     wanted ? true : ['id', 'customFields'],
-  )) as (RowOf<T> & CreatedRecord)[];
-  const timelineType = kind.timelineType;
-  if (timelineType) {
+    timelineType ? timelineForCreated(viewer.organizationId, viewer.userId, timelineType, 'CREATED', summary, timelineData) : null,
+  )) as { rows: (RowOf<T> & CreatedRecord)[]; followed: boolean };
+  if (timelineType && !followed) {
     await appendTimeline(
       tx,
       viewer.organizationId,
