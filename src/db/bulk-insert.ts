@@ -21,13 +21,31 @@ function defaultOf(column: PgColumn): unknown {
  * travel as a single jsonb parameter and the table's own row type reads them
  * (`jsonb_populate_recordset`). Drizzle's multi-row insert builds a placeholder per cell, which for
  * a few hundred wide rows costs more than the database's work. Returns the rows as
- * `insert(...).returning()` does (none when `returning` is false); columns no row sets get their
- * database defaults.
+ * `insert(...).returning()` does (none when `returning` is false; only the named fields when it
+ * lists them); columns no row sets get their database defaults.
  */
-export async function insertRows<T extends PgTable>(db: Db, table: T, rows: readonly Record<string, unknown>[], returning = true): Promise<T['$inferSelect'][]> {
-  if (rows.length === 0) return [];
+export async function insertRows<T extends PgTable>(db: Db, table: T, rows: readonly Record<string, unknown>[], returning: boolean | readonly (keyof T['$inferSelect'] & string)[] = true): Promise<T['$inferSelect'][]> {
+  return (await insertRowsThen(db, table, rows, returning, null)).rows;
+}
+
+/**
+ * `insertRows`, and in the same statement `follow`: a statement reading the new rows as `created`
+ * (their `id` at least), e.g. the records' timeline entries. `followed` is false when the rows had
+ * to be inserted by Drizzle (a default only the database knows, for some rows only): the caller
+ * then runs its follow-up itself.
+ */
+export async function insertRowsThen<T extends PgTable>(
+  db: Db,
+  table: T,
+  rows: readonly Record<string, unknown>[],
+  returning: boolean | readonly (keyof T['$inferSelect'] & string)[],
+  follow: SQL | null,
+): Promise<{ rows: T['$inferSelect'][]; followed: boolean }> {
+  if (rows.length === 0) return { rows: [], followed: true };
   const columns = getTableColumns(table) as Record<string, PgColumn>;
-  const keys = [...new Set(rows.flatMap((row) => Object.keys(row).filter((key) => row[key] !== undefined)))];
+  const seen = new Set<string>();
+  for (const row of rows) for (const key in row) if (row[key] !== undefined) seen.add(key);
+  const keys = [...seen];
   const defaults = new Map<string, unknown>();
   for (const key of keys) {
     const column = columns[key];
@@ -37,16 +55,23 @@ export async function insertRows<T extends PgTable>(db: Db, table: T, rows: read
     // A default only the database computes, for some rows only: Drizzle writes DEFAULT per cell.
     if (value === undefined) {
       const insert = db.insert(table).values(rows as never);
-      return returning ? ((await insert.returning()) as T['$inferSelect'][]) : (await insert, []);
+      if (returning === false) return (await insert, { rows: [], followed: false });
+      const selected = returning === true ? columns : Object.fromEntries(returning.map((key) => [key, columns[key] as PgColumn]));
+      return { rows: (await insert.returning(selected as never)) as T['$inferSelect'][], followed: false };
     }
     defaults.set(key, value);
   }
+  const targets = keys.map((key) => {
+    const column = columns[key] as PgColumn;
+    return { key, name: column.name, column, raw: AS_JSON.has(column.columnType), fallback: defaults.get(key) };
+  });
+  // A null is left out of its row: the record type reads a missing key as null.
   const json = rows.map((row) => {
     const out: Record<string, unknown> = {};
-    for (const key of keys) {
-      const column = columns[key] as PgColumn;
-      const value = row[key] === undefined ? defaults.get(key) : row[key];
-      out[column.name] = value === null || AS_JSON.has(column.columnType) ? value : column.mapToDriverValue(value);
+    for (const { key, name, column, raw, fallback } of targets) {
+      const given = row[key];
+      const value = given === undefined ? fallback : given;
+      if (value !== null) out[name] = raw ? value : column.mapToDriverValue(value);
     }
     return out;
   });
@@ -54,11 +79,24 @@ export async function insertRows<T extends PgTable>(db: Db, table: T, rows: read
     keys.map((key) => sql.identifier((columns[key] as PgColumn).name)),
     sql`, `,
   );
+  const entries = returning === true ? Object.entries(columns) : returning === false ? [] : returning.map((key) => [key, columns[key] as PgColumn] as const);
+  const returned =
+    returning === true
+      ? sql`returning *`
+      : returning === false
+        ? sql``
+        : sql`returning ${sql.join(
+            entries.map(([, column]) => sql.identifier(column.name)),
+            sql`, `,
+          )}`;
+  const insert = sql`insert into ${table} (${names}) select ${names} from jsonb_populate_recordset(null::${sql.identifier(getTableName(table))}, ${JSON.stringify(json)}::jsonb)`;
   const result = await db.execute(
-    sql`insert into ${table} (${names}) select ${names} from jsonb_populate_recordset(null::${sql.identifier(getTableName(table))}, ${JSON.stringify(json)}::jsonb) ${returning ? sql`returning *` : sql``}`,
+    follow === null
+      ? sql`${insert} ${returned}`
+      : // The follow-up needs the ids whatever the caller asked back.
+        sql`with created as (${insert} ${returning === false ? sql`returning ${sql.identifier((columns['id'] as PgColumn).name)}` : returned}), followed as (${follow}) select * from created`,
   );
-  const entries = Object.entries(columns);
-  return rowsOf<Record<string, unknown>>(result).map((raw) => {
+  const out = rowsOf<Record<string, unknown>>(result).map((raw) => {
     const row: Record<string, unknown> = {};
     for (const [key, column] of entries) {
       const value = raw[column.name];
@@ -66,4 +104,5 @@ export async function insertRows<T extends PgTable>(db: Db, table: T, rows: read
     }
     return row as T['$inferSelect'];
   });
+  return { rows: returning === false ? [] : out, followed: true };
 }

@@ -51,6 +51,8 @@ interface Registered {
 export class JobQueue {
   private readonly boss: PgBoss;
   private readonly handlers = new Map<string, Registered>();
+  /** This process's pg-boss worker per job name (only when it runs jobs). */
+  private readonly workers = new Map<string, string>();
   private started = false;
 
   constructor(
@@ -103,15 +105,17 @@ export class JobQueue {
     if (!this.options.work) return;
     const pollingIntervalSeconds = Math.max(0.5, this.options.pollIntervalMs / 1000);
     for (const name of this.handlers.keys()) {
-      await this.boss.work<unknown>(name, { pollingIntervalSeconds, batchSize: 1, includeMetadata: true }, async (jobs) => {
+      const worker = await this.boss.work<unknown>(name, { pollingIntervalSeconds, batchSize: 1, includeMetadata: true }, async (jobs) => {
         for (const job of jobs) await this.run(name, job.id, job.data, job.retryCount);
       });
+      this.workers.set(name, worker);
     }
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.workers.clear();
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
 
@@ -122,6 +126,16 @@ export class JobQueue {
     if (options.startAfter !== undefined) sendOptions.startAfter = options.startAfter instanceof Date ? options.startAfter : new Date(Date.now() + Math.max(0, options.startAfter) * 1000);
     if (options.tx) sendOptions.db = transactionExecutor(options.tx);
     return this.boss.send(name, data, sendOptions);
+  }
+
+  /**
+   * Asks this process's worker for `name` to look for jobs now rather than at its next poll (a
+   * job a request just queued and committed, e.g. an import). A job another process takes first,
+   * or a process that runs no jobs, is unaffected.
+   */
+  wake(name: string): void {
+    const worker = this.workers.get(name);
+    if (worker !== undefined && this.started) this.boss.notifyWorker(worker);
   }
 
   /** Sends many jobs of one name in one statement (e.g. a schedule per record), in `tx` when given. */

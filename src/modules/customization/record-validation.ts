@@ -107,11 +107,11 @@ function checkStandardPicklists(config: ModuleConfig, values: Record<string, unk
     const wanted = value.trim().toLowerCase();
     const match = list.values.find((entry) => entry.value.toLowerCase() === wanted);
     const { reserved } = STANDARD_PICKLISTS[field.picklist];
-    const allowed = list.active.filter((entry) => !reserved.includes(entry));
+    const allowed = (): string[] => list.active.filter((entry) => !reserved.includes(entry));
     if (!match || reserved.includes(match.value)) {
-      throw badInput(field.apiName, `${field.apiName} must be one of: ${allowed.join(', ')}`, { allowed });
+      throw badInput(field.apiName, `${field.apiName} must be one of: ${allowed().join(', ')}`, { allowed: allowed() });
     }
-    if (match.retired) throw badInput(field.apiName, `${field.apiName}: "${match.value}" is retired; use one of: ${allowed.join(', ')}`, { allowed });
+    if (match.retired) throw badInput(field.apiName, `${field.apiName}: "${match.value}" is retired; use one of: ${allowed().join(', ')}`, { allowed: allowed() });
     result[field.apiName] = match.value;
   }
   return result;

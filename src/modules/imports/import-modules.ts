@@ -14,7 +14,7 @@ import { DEAL } from '../deals/deals.kind.js';
 import { dealValues, insertDeal } from '../deals/deals.service.js';
 import { LEAD } from '../leads/leads.kind.js';
 import { insertImportedLeads, leadValues } from '../leads/leads.service.js';
-import type { RecordKind, RecordTable } from '../records/record-store.js';
+import type { CreatedRecord, RecordKind, RecordTable } from '../records/record-store.js';
 import type { ModuleConfig } from '../customization/module-config.js';
 import { syncManyCustomFieldValues } from '../customization/record-validation.js';
 
@@ -83,7 +83,7 @@ const REVENUE = field('annualRevenue', 'text', 'annual revenue', 'revenue');
 const EMPLOYEES = field('employees', 'int', 'no. of employees', 'no of employees', 'number of employees', 'employees', 'employee count');
 const WEBSITE = field('website', 'text', 'website', 'web page', 'website url', 'website 1 - value', 'web site', 'homepage');
 
-type BulkInsert = (tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>) => Promise<{ id: string; customFields: Record<string, unknown> }[]>;
+type BulkInsert = (tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>) => Promise<CreatedRecord[]>;
 
 /**
  * Modules whose imports write rows in one statement per batch: the records, then their custom

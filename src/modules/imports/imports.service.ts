@@ -176,7 +176,8 @@ export async function previewImport(s: Session, id: string, first = 50): Promise
  */
 export async function commitImport(s: Session, id: string): Promise<ImportRow> {
   assertWritable(s.viewer);
-  return inTransaction(s.db, async (tx) => {
+  let queued = false;
+  const row = await inTransaction(s.db, async (tx) => {
     const [row] = await tx.select().from(imports).where(recordScope(s.viewer, 'imports', imports, id)).for('update');
     if (!row) throw notFound('Import');
     if (['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED'].includes(row.status)) return row;
@@ -185,11 +186,15 @@ export async function commitImport(s: Session, id: string): Promise<ImportRow> {
     assertCan(s.viewer, 'create', module.module);
     if (row.duplicatePolicy === 'UPDATE') assertCan(s.viewer, 'update', module.module);
     if (!row.mapping.some((entry) => entry.field || entry.customField)) throw badInput('mapping', 'Map at least one column first');
-    const [queued] = await tx.update(imports).set({ status: 'QUEUED', queuedAt: new Date() }).where(recordScope(s.viewer, 'imports', imports, id)).returning();
+    const [updated] = await tx.update(imports).set({ status: 'QUEUED', queuedAt: new Date() }).where(recordScope(s.viewer, 'imports', imports, id)).returning();
     await s.jobs.send(IMPORT_JOB, { organizationId: row.organizationId, importId: id }, { tx });
-    publish(tx, row.organizationId, s.viewer.userId, progressEvent(queued ?? row, { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, percentage: 0 }));
-    return queued ?? row;
+    publish(tx, row.organizationId, s.viewer.userId, progressEvent(updated ?? row, { rowsRead: 0, rowsWritten: 0, rowsFailed: 0, percentage: 0 }));
+    queued = true;
+    return updated ?? row;
   });
+  // Committed: this process's worker starts it now rather than at its next poll.
+  if (queued) s.jobs.wake(IMPORT_JOB);
+  return row;
 }
 
 export interface ImportProgressData {

@@ -45,6 +45,12 @@ export interface RecordHooks {
   beforeCreateMany?(tx: Db, viewer: Viewer, drafts: readonly CreateDraft[]): Promise<void>;
   /** Many writes at once: the effect of `afterWrite` on each in order. Without it, `afterWrite` runs write by write. */
   afterWriteMany?(tx: Db, viewer: Viewer, writes: readonly RecordWrite[]): Promise<void>;
+  /**
+   * Whether `afterWrite`/`afterWriteMany` would do anything for records just created in `module`
+   * (e.g. the organisation has rules for it). A hook with after-write work and without this is
+   * taken to want every created record.
+   */
+  wantsCreated?(tx: Db, viewer: Viewer, module: CrmModule): Promise<boolean>;
 }
 
 const registered: RecordHooks[] = [];
@@ -70,6 +76,18 @@ export async function runBeforeCreateMany(tx: Db, viewer: Viewer, drafts: readon
     if (hooks.beforeCreateMany) await hooks.beforeCreateMany(tx, viewer, drafts);
     else if (hooks.beforeCreate) for (const draft of drafts) await hooks.beforeCreate(tx, viewer, draft);
   }
+}
+
+/**
+ * Whether any hook has after-write work for records created in `module`: when none has, a batch
+ * writer (imports) need not read the created rows back nor run the after-write hooks.
+ */
+export async function createdRowsWanted(tx: Db, viewer: Viewer, module: CrmModule): Promise<boolean> {
+  for (const hooks of registered) {
+    if (!hooks.afterWrite && !hooks.afterWriteMany) continue;
+    if (!hooks.wantsCreated || (await hooks.wantsCreated(tx, viewer, module))) return true;
+  }
+  return false;
 }
 
 export async function runAfterWriteMany(tx: Db, viewer: Viewer, writes: readonly RecordWrite[]): Promise<void> {

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { insertRows } from '../../db/bulk-insert.js';
+import { insertRowsThen } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { conflict, DomainError, labelled, mention, notFound, type ModuleMention } from '../../shared/errors.js';
 import { assertCan, recordScope, type CrmModule } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { recordAudit } from '../access-control/audit.service.js';
-import { appendTimeline, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
+import { appendTimeline, timelineForCreated, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
 import { describeChanges } from '../timeline/change-summary.js';
-import { runAfterWrite, runAfterWriteMany, runBeforeCreate, runBeforeCreateMany, type RecordWrite, type WriteSource } from './record-hooks.js';
+import { createdRowsWanted, runAfterWrite, runAfterWriteMany, runBeforeCreate, runBeforeCreateMany, type RecordWrite, type WriteSource } from './record-hooks.js';
 
 /**
  * The write mechanics every CRM record shares: lock, optimistic version check, diff, update with
@@ -213,9 +213,17 @@ export async function insertRecord<T extends RecordTable>(
   return created;
 }
 
+/** What a batch writer gets back of each created record. */
+export interface CreatedRecord {
+  readonly id: string;
+  readonly customFields: Record<string, unknown>;
+}
+
 /**
  * Inserts many records in one statement (imports): the same hooks, timeline entries and
- * permission check as `insertRecord`, per record, with the row and timeline writes batched.
+ * permission check as `insertRecord`, per record, with the row and timeline writes batched. The
+ * created rows are read back (and the after-write hooks run) only when a hook has work for them
+ * (rules for the module); otherwise only their ids and custom values return.
  */
 export async function insertRecords<T extends RecordTable>(
   tx: Db,
@@ -225,7 +233,7 @@ export async function insertRecords<T extends RecordTable>(
   summary: string,
   timelineData: Record<string, unknown>,
   source: WriteSource,
-): Promise<RowOf<T>[]> {
+): Promise<CreatedRecord[]> {
   if (valuesList.length === 0) return [];
   assertCan(viewer, 'create', kind.module);
   const drafts = valuesList.map((values) => {
@@ -233,13 +241,17 @@ export async function insertRecords<T extends RecordTable>(
     return { module: kind.module, values: { createdById: viewer.userId, ...values, ownerId: ownerGiven ? values['ownerId'] : viewer.userId }, source, ownerGiven };
   });
   await runBeforeCreateMany(tx, viewer, drafts);
-  const rows = (await insertRows(
+  const wanted = await createdRowsWanted(tx, viewer, kind.module);
+  const timelineType = kind.timelineType;
+  // The timeline entries in the same statement as the records.
+  const { rows, followed } = (await insertRowsThen(
     tx,
     kind.table as PgTable,
     drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: randomUUID() })),
-  )) as RowOf<T>[];
-  const timelineType = kind.timelineType;
-  if (timelineType) {
+    wanted ? true : ['id', 'customFields'],
+    timelineType ? timelineForCreated(viewer.organizationId, viewer.userId, timelineType, 'CREATED', summary, timelineData) : null,
+  )) as { rows: (RowOf<T> & CreatedRecord)[]; followed: boolean };
+  if (timelineType && !followed) {
     await appendTimeline(
       tx,
       viewer.organizationId,
@@ -247,12 +259,18 @@ export async function insertRecords<T extends RecordTable>(
       rows.map((row) => ({ recordType: timelineType, recordId: row.id, kind: 'CREATED', summary, data: timelineData })),
     );
   }
-  const writes: RecordWrite[] = rows.map((created, index) => {
-    const values = drafts[index]?.values ?? {};
-    const changes = Object.entries(values).flatMap(([field, value]) => (value === undefined || value === null ? [] : [{ field, oldValue: null, newValue: value }]));
-    return { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes, source };
-  });
-  await runAfterWriteMany(tx, viewer, writes);
+  if (wanted) {
+    const writes: RecordWrite[] = rows.map((created, index) => {
+      const values: Record<string, unknown> = drafts[index]?.values ?? {};
+      const changes: FieldChange[] = [];
+      for (const field in values) {
+        const value = values[field];
+        if (value !== undefined && value !== null) changes.push({ field, oldValue: null, newValue: value });
+      }
+      return { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes, source };
+    });
+    await runAfterWriteMany(tx, viewer, writes);
+  }
   return rows;
 }
 

@@ -12,6 +12,10 @@ import { activeRules, scoreRecords } from './scoring.service.js';
 registerRecordHooks({
   order: 30,
   name: 'scoring',
+  async wantsCreated(tx, viewer, module) {
+    if (!isScoredModule(module)) return false;
+    return (await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module))).length > 0;
+  },
   async afterWrite(tx, viewer, write) {
     if (!isScoredModule(write.module)) return;
     const module = write.module;

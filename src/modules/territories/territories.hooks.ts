@@ -36,6 +36,8 @@ registerRecordHooks({
       }
     }
   },
+  // Created records are placed before their insert (beforeCreate); afterWrite handles updates only.
+  wantsCreated: () => Promise.resolve(false),
   async afterWrite(tx, viewer, write) {
     if (write.kind !== 'updated') return;
     const after = write.after as Readonly<Record<string, unknown>> & { id: string; territoryIds: string[] };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, count, eq, type SQL } from 'drizzle-orm';
+import { and, count, eq, sql, type SQL } from 'drizzle-orm';
 import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { afterCursor, orderBy, pageSize, toConnection, type Connection, type SortKey } from '../../shared/pagination.js';
@@ -54,6 +54,16 @@ function timelineRows(organizationId: string, actorId: string | null, entries: r
 /** The insert `appendTimeline` runs, unexecuted: a writer can make it part of its own statement (a CTE). Entries must not be empty. */
 export function timelineInsert(tx: Db, organizationId: string, actorId: string | null, entries: readonly TimelineEntryInput[]) {
   return tx.insert(timelineEntries).values(timelineRows(organizationId, actorId, entries));
+}
+
+/**
+ * One entry of `kind` for every record a statement creates, as the follow-up of that statement
+ * (`insertRowsThen`): the new records are read from its `created` (their `id`).
+ */
+export function timelineForCreated(organizationId: string, actorId: string | null, recordType: TimelineRecordType, kind: string, summary: string, data: Record<string, unknown>): SQL {
+  const t = timelineEntries;
+  return sql`insert into ${t} (${sql.identifier(t.organizationId.name)}, ${sql.identifier(t.id.name)}, ${sql.identifier(t.recordType.name)}, ${sql.identifier(t.recordId.name)}, ${sql.identifier(t.kind.name)}, ${sql.identifier(t.actorId.name)}, ${sql.identifier(t.summary.name)}, ${sql.identifier(t.data.name)})
+    select ${organizationId}::uuid, gen_random_uuid(), ${recordType}, created.id, ${kind}, ${actorId}::uuid, ${summary}, ${JSON.stringify(data)}::jsonb from created`;
 }
 
 const NEWEST_FIRST: SortKey = { column: timelineEntries.at, direction: 'DESC', nullable: false, decode: (v) => new Date(v) };

@@ -89,4 +89,10 @@ async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<v
   await saveRuns(tx, viewer, runs);
 }
 
-registerRecordHooks({ order: 40, name: 'workflows', afterWrite });
+/** A created record matters to workflows when its module has active rules (of any trigger). */
+async function wantsCreated(tx: Db, viewer: Viewer, module: string): Promise<boolean> {
+  const spec = specOf(module);
+  return spec !== undefined && (await activeRules(tx, viewer, spec.module)).length > 0;
+}
+
+registerRecordHooks({ order: 40, name: 'workflows', afterWrite, wantsCreated });
