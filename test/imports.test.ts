@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createCustomField } from './factories/custom-fields.factory.js';
 import { leadsCsv, sample, uploadImport } from './factories/imports.factory.js';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
+import { defaultPipeline } from './factories/pipelines.factory.js';
 import { uniqueEmail } from './factories/unique.js';
 import { useTestServer } from './helpers/test-server.js';
 import { connectWs } from './helpers/ws-client.js';
@@ -308,7 +309,13 @@ describe('progress, events and undo', () => {
     try {
       const rows = Array.from({ length: 4500 }, (_, index) => ({ last: `P${index}`, email: uniqueEmail(`p${index}`) }));
       const { body } = await uploadImport(server().url, admin, 'leads', leadsCsv(rows));
-      const progress = ws.subscribe(`subscription($id: ID!) { importProgress(id: $id) { importId status rowsRead rowsWritten rowsFailed percentage } }`, { id: body.id });
+      // From a cursor read before the commit: the stream replays what it missed, so QUEUED is never lost to timing.
+      const pipeline = await defaultPipeline(admin.client);
+      const { dealsBoard } = await admin.client.ok(`query($p: ID!) { dealsBoard(pipelineId: $p) { cursor } }`, { p: pipeline.id });
+      const progress = ws.subscribe(`subscription($id: ID!, $after: String) { importProgress(id: $id, after: $after) { importId status rowsRead rowsWritten rowsFailed percentage } }`, {
+        id: body.id,
+        after: dealsBoard.cursor,
+      });
       const deals = ws.subscribe(`subscription { dealEvents { kind } }`);
       await new Promise((resolve) => setTimeout(resolve, 200));
       await commit(admin, body.id);
