@@ -94,6 +94,7 @@ export interface StartRun {
 export interface PreparedRun {
   readonly run: typeof workflowRuns.$inferInsert;
   readonly actions: (typeof workflowRunActions.$inferInsert)[];
+  readonly jobs: readonly (() => Promise<unknown>)[];
   readonly collected: Collected;
 }
 
@@ -106,14 +107,16 @@ interface Plan {
   /** By action index; the immediate actions' rows are filled in when they ran. */
   readonly rows: (ActionRow | undefined)[];
   readonly immediate: { readonly index: number; readonly action: WorkflowActionSpec; readonly ctx: ActionContext }[];
+  /** The delayed actions' jobs, sent with the run (`saveRuns`). */
+  readonly jobs: (() => Promise<unknown>)[];
   readonly collected: Collected;
 }
 
-async function planRun(run: StartRun): Promise<Plan> {
+function planRun(run: StartRun): Plan {
   const { tx, viewer, rule } = run;
   const runId = randomUUID();
   const now = Date.now();
-  const result: Plan = { start: run, runId, rows: [], immediate: [], collected: { notifications: [], emailIds: [] } };
+  const result: Plan = { start: run, runId, rows: [], immediate: [], jobs: [], collected: { notifications: [], emailIds: [] } };
   for (const [index, action] of rule.actions.entries()) {
     const at = dueTime(action, run.record, now);
     if (action.delay && at === null) {
@@ -121,7 +124,8 @@ async function planRun(run: StartRun): Promise<Plan> {
       continue;
     }
     if (at && at.getTime() > now) {
-      await run.runtime.jobs.send(ACTION_JOB, { organizationId: viewer.organizationId, runId, actionIndex: index } satisfies ActionJob, { tx, startAfter: at });
+      const job: ActionJob = { organizationId: viewer.organizationId, runId, actionIndex: index };
+      result.jobs.push(() => run.runtime.jobs.send(ACTION_JOB, job, { tx, startAfter: at }));
       result.rows[index] = { organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'SCHEDULED', scheduledFor: at };
       continue;
     }
@@ -220,18 +224,19 @@ function prepared(plan: Plan): PreparedRun {
       finishedAt: status === 'WAITING' ? null : new Date(),
     },
     actions: rows,
+    jobs: plan.jobs,
     collected: plan.collected,
   };
 }
 
 /**
  * Fires rules for a record in the caller's transaction (an `inTransaction` one), all with the
- * same transaction: immediate actions run now, delayed ones become jobs that exist only if the
- * transaction commits. The runs are written by `saveRuns`, with the other runs of the same write.
+ * same transaction: immediate actions run now, delayed ones become jobs (sent by `saveRuns`) that
+ * exist only if the transaction commits. The runs are written by `saveRuns`, with the other runs of
+ * the same write.
  */
 export async function prepareRuns(tx: Db, runs: readonly StartRun[]): Promise<PreparedRun[]> {
-  const plans: Plan[] = [];
-  for (const run of runs) plans.push(await planRun(run));
+  const plans = runs.map(planRun);
   const waiting = plans.filter((entry) => entry.immediate.length > 0);
   if (waiting.length > 0 && !(await runTogether(tx, waiting))) {
     for (const entry of waiting) {
@@ -246,13 +251,18 @@ export async function prepareRuns(tx: Db, runs: readonly StartRun[]): Promise<Pr
 
 /**
  * Writes runs and their actions in one statement (the foreign key is checked at its end: the
- * runs of one write cost one round trip) and queues their notifications; returns the emails
+ * runs of one write cost one round trip), sends their delayed actions' jobs and queues their
+ * notifications; returns the emails
  * they queued (the caller may deliver them after commit).
  */
 export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRun[]): Promise<string[]> {
   if (runs.length === 0) return [];
   const insertRuns = tx.insert(workflowRuns).values(runs.map((prepared) => prepared.run));
-  await tx.execute(sql`with run as (${insertRuns.getSQL()}) ${tx.insert(workflowRunActions).values(runs.flatMap((prepared) => prepared.actions)).getSQL()}`);
+  // The delayed actions' jobs go with it: independent statements, sent to the server in one write.
+  await Promise.all([
+    tx.execute(sql`with run as (${insertRuns.getSQL()}) ${tx.insert(workflowRunActions).values(runs.flatMap((prepared) => prepared.actions)).getSQL()}`),
+    ...runs.flatMap((prepared) => prepared.jobs.map((send) => send())),
+  ]);
   publishNotifications(
     tx,
     viewer.organizationId,
