@@ -94,7 +94,7 @@ export interface StartRun {
 export interface PreparedRun {
   readonly run: typeof workflowRuns.$inferInsert;
   readonly actions: (typeof workflowRunActions.$inferInsert)[];
-  readonly jobs: readonly (() => Promise<unknown>)[];
+  readonly withRun: readonly (() => Promise<unknown>)[];
   readonly collected: Collected;
 }
 
@@ -107,8 +107,8 @@ interface Plan {
   /** By action index; the immediate actions' rows are filled in when they ran. */
   readonly rows: (ActionRow | undefined)[];
   readonly immediate: { readonly index: number; readonly action: WorkflowActionSpec; readonly ctx: ActionContext }[];
-  /** The delayed actions' jobs, sent with the run (`saveRuns`). */
-  readonly jobs: (() => Promise<unknown>)[];
+  /** Statements sent with the run (`saveRuns`): the delayed actions' jobs, the actions' savepoint release. */
+  readonly withRun: (() => Promise<unknown>)[];
   readonly collected: Collected;
 }
 
@@ -116,7 +116,7 @@ function planRun(run: StartRun): Plan {
   const { tx, viewer, rule } = run;
   const runId = randomUUID();
   const now = Date.now();
-  const result: Plan = { start: run, runId, rows: [], immediate: [], jobs: [], collected: { notifications: [], emailIds: [] } };
+  const result: Plan = { start: run, runId, rows: [], immediate: [], withRun: [], collected: { notifications: [], emailIds: [] } };
   for (const [index, action] of rule.actions.entries()) {
     const at = dueTime(action, run.record, now);
     if (action.delay && at === null) {
@@ -125,7 +125,7 @@ function planRun(run: StartRun): Plan {
     }
     if (at && at.getTime() > now) {
       const job: ActionJob = { organizationId: viewer.organizationId, runId, actionIndex: index };
-      result.jobs.push(() => run.runtime.jobs.send(ACTION_JOB, job, { tx, startAfter: at }));
+      result.withRun.push(() => run.runtime.jobs.send(ACTION_JOB, job, { tx, startAfter: at }));
       result.rows[index] = { organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'SCHEDULED', scheduledFor: at };
       continue;
     }
@@ -145,23 +145,30 @@ const actionRow = (plan: Plan, index: number, type: string, status: ActionStatus
   completedAt: status === 'QUEUED' ? null : new Date(),
 });
 
+let savepoints = 0;
+
 /**
- * Every immediate action of the fired rules in ONE savepoint (two round trips for the write, not
- * two per action), each rule's record actions as one write of the record and the notifications
- * in one insert. Any failure rolls the savepoint back and returns false: the caller then runs the
- * actions one savepoint each, so a failing action still undoes only its own effect.
+ * Every immediate action of the fired rules in ONE savepoint (not one per action), each rule's
+ * record actions as one write of the record and the notifications in one insert. The savepoint's
+ * release goes with the run's insert (`saveRuns`): one round trip less. Any failure rolls the
+ * savepoint back and returns false: the caller then runs the actions one savepoint each, so a
+ * failing action still undoes only its own effect.
  */
 async function runTogether(tx: Db, plans: readonly Plan[]): Promise<boolean> {
-  const organizationId = plans[0]?.start.viewer.organizationId;
-  if (organizationId === undefined) return true;
-  let inner: Db | null = null;
+  const first = plans[0];
+  if (!first) return true;
+  const organizationId = first.start.viewer.organizationId;
+  savepoints = (savepoints % 1_000_000) + 1;
+  const name = `workflow_actions_${savepoints}`;
+  await tx.execute(sql.raw(`savepoint ${name}`));
+  // The same transaction under a name of its own: events and shared reads are kept per Db, and
+  // the savepoint's events must wait for its release.
+  const sp = Object.create(tx) as Db;
+  shareActiveRules(tx, sp);
+  openSavepoint(tx, sp);
   let outcomes: { plan: Plan; index: number; type: string; effects: ActionEffects }[];
   try {
-    outcomes = await tx.transaction(async (savepoint) => {
-      const sp = savepoint as Db;
-      inner = sp;
-      shareActiveRules(tx, sp);
-      openSavepoint(tx, sp);
+    outcomes = await (async () => {
       const done: { plan: Plan; index: number; type: string; effects: ActionEffects }[] = [];
       const notify: { plan: Plan; index: number; type: string; items: NewNotification[] }[] = [];
       for (const plan of plans) {
@@ -186,12 +193,15 @@ async function runTogether(tx: Db, plans: readonly Plan[]): Promise<boolean> {
         at += entry.items.length;
       }
       return done;
-    });
+    })();
   } catch {
+    await tx.execute(sql.raw(`rollback to savepoint ${name}`));
+    await tx.execute(sql.raw(`release savepoint ${name}`));
     return false;
   }
   // Released: the events of its writes (a rescored record) join the transaction's.
-  if (inner) releaseSavepoint(inner);
+  releaseSavepoint(sp);
+  first.withRun.push(() => tx.execute(sql.raw(`release savepoint ${name}`)));
   const byRun = new Map<Plan, typeof outcomes>();
   for (const outcome of outcomes) byRun.set(outcome.plan, [...(byRun.get(outcome.plan) ?? []), outcome]);
   for (const [plan, list] of byRun) {
@@ -224,7 +234,7 @@ function prepared(plan: Plan): PreparedRun {
       finishedAt: status === 'WAITING' ? null : new Date(),
     },
     actions: rows,
-    jobs: plan.jobs,
+    withRun: plan.withRun,
     collected: plan.collected,
   };
 }
@@ -251,17 +261,17 @@ export async function prepareRuns(tx: Db, runs: readonly StartRun[]): Promise<Pr
 
 /**
  * Writes runs and their actions in one statement (the foreign key is checked at its end: the
- * runs of one write cost one round trip), sends their delayed actions' jobs and queues their
- * notifications; returns the emails
- * they queued (the caller may deliver them after commit).
+ * runs of one write cost one round trip), sends their delayed actions' jobs (and releases the
+ * savepoint of their immediate actions) and queues their notifications; returns the emails they
+ * queued (the caller may deliver them after commit).
  */
 export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRun[]): Promise<string[]> {
   if (runs.length === 0) return [];
   const insertRuns = tx.insert(workflowRuns).values(runs.map((prepared) => prepared.run));
-  // The delayed actions' jobs go with it: independent statements, sent to the server in one write.
+  // The delayed actions' jobs and the actions' savepoint release go with it: independent statements, sent to the server in one write.
   await Promise.all([
     tx.execute(sql`with run as (${insertRuns.getSQL()}) ${tx.insert(workflowRunActions).values(runs.flatMap((prepared) => prepared.actions)).getSQL()}`),
-    ...runs.flatMap((prepared) => prepared.jobs.map((send) => send())),
+    ...runs.flatMap((prepared) => prepared.withRun.map((send) => send())),
   ]);
   publishNotifications(
     tx,
