@@ -477,6 +477,49 @@ describe('runs, failures and administration', () => {
     expect(await runsOf(admin.client, { recordId: leads[1]!.id })).toHaveLength(1);
   });
 
+  it("a rule's record actions are one write of the record; a failing action among several rules' actions undoes only its own effect", async () => {
+    const admin = await signUpOrganization(pulse.client);
+    const seller = await inviteMember(admin);
+    const template = await createTemplate(admin.client, { subject: 'Hi', body: 'Hello' });
+    const busy = await createRule(admin.client, {
+      module: 'LEADS',
+      trigger: { type: 'ON_CREATE' },
+      actions: [
+        { type: 'NOTIFY', message: 'Busy rule' },
+        { type: 'ADD_TAGS', tags: ['first'] },
+        { type: 'SEND_EMAIL', templateId: template.id },
+        { type: 'UPDATE_FIELDS', fields: { status: 'Contact in Future' } },
+        { type: 'CREATE_TASK', subject: 'Follow up' },
+        { type: 'ADD_TAGS', tags: ['second'] },
+      ],
+    });
+    const other = await createRule(admin.client, { module: 'LEADS', trigger: { type: 'ON_CREATE' }, actions: [{ type: 'NOTIFY', message: 'Other rule', userIds: [seller.userId] }, { type: 'ASSIGN_OWNER', ownerId: seller.userId }] });
+    const LEAD_READ = `query($id: ID!) { lead(id: $id) { version tags status owner { id } activities { subject } timeline { nodes { kind data } } } }`;
+
+    // All succeed: the busy rule's tags and status are one UPDATED entry and one version, applied in action order.
+    const ok = await createLead(admin.client);
+    const { lead: done } = await admin.client.ok(LEAD_READ, { id: ok.id });
+    expect(done).toMatchObject({ tags: ['first', 'second'], status: 'Contact in Future', owner: { id: seller.userId }, activities: [{ subject: 'Follow up' }] });
+    const updates = done.timeline.nodes.filter((node: { kind: string }) => node.kind === 'UPDATED');
+    expect(updates.map((node: { data: { workflowRuleId: string } }) => node.data.workflowRuleId).sort()).toEqual([busy.id, other.id].sort());
+    expect(done.version).toBe(3);
+    expect((await runsOf(admin.client, { recordId: ok.id })).map((run) => run.status)).toEqual(['COMPLETED', 'COMPLETED']);
+
+    // The email fails (no address): every other action of both rules still happens, and the lead is created.
+    const failing = await createLead(admin.client, { email: null });
+    const { lead: read } = await admin.client.ok(LEAD_READ, { id: failing.id });
+    expect(read).toMatchObject({ tags: ['first', 'second'], status: 'Contact in Future', owner: { id: seller.userId }, activities: [{ subject: 'Follow up' }] });
+    const [busyRun] = await runsOf(admin.client, { recordId: failing.id, ruleId: busy.id });
+    expect(busyRun).toMatchObject({ status: 'FAILED', error: 'The record has no email address' });
+    expect(busyRun?.actions.map((action) => action.status)).toEqual(['DONE', 'DONE', 'FAILED', 'DONE', 'DONE', 'DONE']);
+    const [otherRun] = await runsOf(admin.client, { recordId: failing.id, ruleId: other.id });
+    expect(otherRun?.actions.map((action) => action.status)).toEqual(['DONE', 'DONE']);
+    const mine = (await notificationsOf(admin.client)).nodes.filter((node) => node.recordId === failing.id);
+    expect(mine.map((node) => node.title)).toEqual(['Busy rule']);
+    const theirs = (await notificationsOf(seller.client)).nodes.filter((node) => node.recordId === failing.id);
+    expect(theirs.map((node) => node.title)).toEqual(['Other rule']);
+  });
+
   it('only administrators manage rules; rules are validated; deactivated rules do not fire', async () => {
     const admin = await signUpOrganization(pulse.client);
     const rep = await inviteMember(admin, 'SALES_REP');

@@ -1,6 +1,7 @@
 import { cachedRules } from '../records/automation-cache.js';
 import { registerRecordHooks } from '../records/record-hooks.js';
 import { describeChangedFields } from '../timeline/change-summary.js';
+import { computeScore } from './score-compute.js';
 import { isScoredModule } from './scored-modules.js';
 import { activeRules, scoreRecords } from './scoring.service.js';
 
@@ -15,6 +16,16 @@ registerRecordHooks({
   async wantsCreated(tx, viewer, module) {
     if (!isScoredModule(module)) return false;
     return (await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module))).length > 0;
+  },
+  // A new record is inserted with its score (a record has no signals before it exists), so the
+  // score written after the insert rarely has to update the row again: it does only when the
+  // inserted row scores otherwise (a column default, a date criterion).
+  async beforeCreate(tx, viewer, draft) {
+    if (!isScoredModule(draft.module)) return;
+    const module = draft.module;
+    const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
+    if (rules.length === 0) return;
+    draft.values = { ...draft.values, score: computeScore(rules, draft.values, new Map()).score };
   },
   async afterWrite(tx, viewer, write) {
     if (!isScoredModule(write.module)) return;

@@ -60,6 +60,9 @@ export interface ScoreOptions {
   readonly created?: boolean;
 }
 
+/** The record's score column as read with it (null when the row was read without it). */
+const columnScore = (row: ScoredRow): number | null => (typeof row['score'] === 'number' ? row['score'] : null);
+
 /**
  * Recomputes the stored scores of records in the caller's transaction, and for each score that
  * moved: the record's score column, the history, a timeline entry and an event. A constant
@@ -93,7 +96,8 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
   for (const row of rows) {
     const result = computeScore(rules, row, counts.get(row.id) ?? new Map());
     const previous = before.get(row.id);
-    if (previous ? previous.score === result.score && JSON.stringify(previous.breakdown) === JSON.stringify(result.breakdown) : result.score === 0 && result.breakdown.length === 0) continue;
+    const unscored = result.score === 0 && result.breakdown.length === 0 && (columnScore(row) ?? 0) === 0;
+    if (previous ? previous.score === result.score && JSON.stringify(previous.breakdown) === JSON.stringify(result.breakdown) : unscored) continue;
     changed.push({ row, result, previous: previous?.score ?? 0 });
   }
   if (changed.length === 0) return 0;
@@ -106,30 +110,40 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
       set: { score: sql`excluded.score`, breakdown: sql`excluded.breakdown`, updatedAt: sql`excluded.updated_at` },
     });
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
-  if (moved.length === 0) {
+  // The score column is written where it does not hold the new score yet: a record inserted with its score is not written again.
+  const stale = changed.filter(({ row, result, previous }) => (columnScore(row) ?? previous) !== result.score);
+  if (moved.length === 0 && stale.length === 0) {
     await upsert;
     return 0;
   }
-  const values = sql.join(moved.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
-  const history = tx.insert(scoreHistory).values(
-    moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now })),
-  );
-  const timeline = timelineInsert(
-    tx,
-    organizationId,
-    options.actorId,
-    moved.map(({ row, result, previous }) => ({
-      recordType: scored.timelineType,
-      recordId: row.id,
-      kind: 'SCORE_CHANGED',
-      summary: `Score ${result.score > previous ? 'rose' : 'fell'} from ${previous} to ${result.score} (${options.reason})`,
-      data: { previousScore: previous, score: result.score, reason: options.reason },
-    })),
-  );
+  const parts = [sql`stored as (${upsert.getSQL()})`];
+  if (moved.length > 0) {
+    const history = tx.insert(scoreHistory).values(
+      moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now })),
+    );
+    const timeline = timelineInsert(
+      tx,
+      organizationId,
+      options.actorId,
+      moved.map(({ row, result, previous }) => ({
+        recordType: scored.timelineType,
+        recordId: row.id,
+        kind: 'SCORE_CHANGED',
+        summary: `Score ${result.score > previous ? 'rose' : 'fell'} from ${previous} to ${result.score} (${options.reason})`,
+        data: { previousScore: previous, score: result.score, reason: options.reason },
+      })),
+    );
+    parts.push(sql`history as (${history.getSQL()})`, sql`timeline as (${timeline.getSQL()})`);
+  }
+  const values = sql.join(stale.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
   // The stored breakdown, the history, the timeline entries and the record's score column in one statement (one round trip per write).
-  await tx.execute(sql`with stored as (${upsert.getSQL()}), history as (${history.getSQL()}), timeline as (${timeline.getSQL()})
+  await tx.execute(
+    stale.length === 0
+      ? sql`with ${sql.join(parts, sql`, `)} select 1`
+      : sql`with ${sql.join(parts, sql`, `)}
     update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
-    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`);
+    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`,
+  );
   for (const { row, result, previous } of moved) {
     const territoryIds = row['territoryIds'];
     const data: ScoreEventData = {

@@ -8,7 +8,7 @@ import { ACTIVITY } from '../activities/activities.kind.js';
 import type { Viewer } from '../auth/viewer.js';
 import { CONTACT } from '../contacts/contacts.kind.js';
 import { queueTrackedEmail, type Recipient } from '../emails/emails.service.js';
-import { insertNotifications } from '../notifications/notifications.service.js';
+import { insertNotifications, type NewNotification } from '../notifications/notifications.service.js';
 import type { NotificationRow } from '../notifications/notifications.table.js';
 import { normaliseFields } from '../records/field-rules.js';
 import { assertReference, insertRecord, lockRecord, saveChanges } from '../records/record-store.js';
@@ -129,40 +129,69 @@ async function queueWebhook(ctx: ActionContext, action: WorkflowActionSpec): Pro
   return { status: 'QUEUED' };
 }
 
-/** Runs one action's effect in `ctx.tx`. Throws a DomainError (or any error) when it cannot. */
-export async function executeAction(ctx: ActionContext, action: WorkflowActionSpec): Promise<ActionEffects> {
+/** The notifications a NOTIFY action writes (one per user), not yet inserted. */
+export async function notificationsOf(ctx: ActionContext, action: WorkflowActionSpec): Promise<NewNotification[]> {
+  const merge = await mergeContext(ctx, [action.message ?? '']);
+  const userIds = action.userIds ?? [String(ctx.record['ownerId'])];
+  return userIds.map((userId) => ({
+    userId,
+    title: mergeText(action.message ?? '', merge).slice(0, 1000),
+    body: `Workflow rule "${ctx.rule.name}"`,
+    module: ctx.spec.module,
+    recordId: String(ctx.record['id']),
+    ruleId: ctx.rule.id,
+  }));
+}
+
+/** Actions that change the triggering record itself. */
+export const RECORD_ACTIONS: ReadonlySet<WorkflowActionSpec['type']> = new Set(['UPDATE_FIELDS', 'ADD_TAGS', 'ASSIGN_OWNER']);
+
+type Changes = (row: Record<string, unknown>) => Record<string, unknown>;
+
+/** What a record action changes, checked now (picklists, required fields, the new owner); throws when it cannot. */
+async function changesOf(ctx: ActionContext, action: WorkflowActionSpec): Promise<Changes> {
   switch (action.type) {
-    case 'NOTIFY': {
-      const merge = await mergeContext(ctx, [action.message ?? '']);
-      const userIds = action.userIds ?? [String(ctx.record['ownerId'])];
-      const rows = await insertNotifications(
-        ctx.tx,
-        ctx.viewer.organizationId,
-        userIds.map((userId) => ({
-          userId,
-          title: mergeText(action.message ?? '', merge).slice(0, 1000),
-          body: `Workflow rule "${ctx.rule.name}"`,
-          module: ctx.spec.module,
-          recordId: String(ctx.record['id']),
-          ruleId: ctx.rule.id,
-        })),
-      );
-      return { status: 'DONE', notifications: rows };
-    }
-    case 'SEND_EMAIL':
-      return sendTemplateEmail(ctx, action);
     case 'UPDATE_FIELDS': {
       const values = normaliseFields(ctx.spec.editable, action.fields ?? {}, ctx.viewer, 'update');
       // The organisation's picklists and required fields as they stand when the action runs.
       const checked = await validateRecordWrite(ctx.tx, ctx.viewer, ctx.spec.module as CustomizableModule, { values }, { row: ctx.record, customFields: (ctx.record['customFields'] ?? {}) as CustomValues });
-      return saveAsWorkflow(ctx, () => checked.values);
+      return () => checked.values;
     }
     case 'ADD_TAGS':
-      return saveAsWorkflow(ctx, (row) => ({ tags: [...new Set([...((row['tags'] as string[] | undefined) ?? []), ...(action.tags ?? [])])] }));
+      return (row) => ({ tags: [...new Set([...((row['tags'] as string[] | undefined) ?? []), ...(action.tags ?? [])])] });
     case 'ASSIGN_OWNER': {
       const ownerId = await assertAssignableOwner(ctx.tx, ctx.viewer, action.ownerId ?? '');
-      return saveAsWorkflow(ctx, () => ({ ownerId }));
+      return () => ({ ownerId });
     }
+    default:
+      throw new Error(`${action.type} does not change the record`);
+  }
+}
+
+/**
+ * Several record actions of one rule as ONE write of the record (one update, one timeline entry,
+ * one rescore), each applied on what the previous ones changed: the same record as writing them
+ * one after the other. Throws when any of them cannot be done.
+ */
+export async function saveRecordActions(ctx: ActionContext, actions: readonly WorkflowActionSpec[]): Promise<void> {
+  const steps: Changes[] = [];
+  for (const action of actions) steps.push(await changesOf(ctx, action));
+  await saveAsWorkflow(ctx, (row) => steps.reduce<Record<string, unknown>>((changes, step) => ({ ...changes, ...step({ ...row, ...changes }) }), {}));
+}
+
+/** Runs one action's effect in `ctx.tx`. Throws a DomainError (or any error) when it cannot. */
+export async function executeAction(ctx: ActionContext, action: WorkflowActionSpec): Promise<ActionEffects> {
+  switch (action.type) {
+    case 'NOTIFY': {
+      const rows = await insertNotifications(ctx.tx, ctx.viewer.organizationId, await notificationsOf(ctx, action));
+      return { status: 'DONE', notifications: rows };
+    }
+    case 'SEND_EMAIL':
+      return sendTemplateEmail(ctx, action);
+    case 'UPDATE_FIELDS':
+    case 'ADD_TAGS':
+    case 'ASSIGN_OWNER':
+      return saveAsWorkflow(ctx, await changesOf(ctx, action));
     case 'CREATE_TASK':
       return createTask(ctx, action);
     case 'CALL_WEBHOOK':

@@ -7,7 +7,7 @@ import type { RecordTable } from '../records/record-store.js';
 import { allMatch, criterionMatches } from '../records/criteria.js';
 import { dateJobFor } from './date-schedules.js';
 import { MODULES, type ModuleSpec, type WorkflowTriggerSpec } from './workflow-definition.js';
-import { DATE_JOB, prepareRun, saveRuns, type PreparedRun } from './workflow-runs.js';
+import { DATE_JOB, prepareRuns, saveRuns, type StartRun } from './workflow-runs.js';
 import { workflowRuntime } from './workflow-runtime.js';
 import { activeRules } from './active-rules.js';
 import type { WorkflowRuleRow } from './workflows.table.js';
@@ -75,7 +75,7 @@ async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<v
   const rules = await activeRules(tx, viewer, spec.module);
   if (rules.length === 0) return;
   const current = rules.some((rule) => rule.trigger.type === 'SCORE_ABOVE') ? await withCurrentScore(tx, spec, write) : write;
-  const runs: PreparedRun[] = [];
+  const fired: StartRun[] = [];
   for (const rule of rules) {
     if (rule.trigger.type === 'DATE_FIELD') {
       await scheduleDate(tx, rule, current);
@@ -84,9 +84,9 @@ async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<v
     if (write.source === 'workflow') continue;
     if (!triggerFires(rule.trigger, current) || !allMatch(rule.criteria, current.after)) continue;
     // Emails queued here are sent by their delivery job (a minute later): SMTP has no place inside the writer's transaction.
-    runs.push(await prepareRun({ tx, viewer, runtime: workflowRuntime(), rule, spec, record: write.after, trigger: rule.trigger.type }));
+    fired.push({ tx, viewer, runtime: workflowRuntime(), rule, spec, record: write.after, trigger: rule.trigger.type });
   }
-  await saveRuns(tx, viewer, runs);
+  await saveRuns(tx, viewer, await prepareRuns(tx, fired));
 }
 
 /** A created record matters to workflows when its module has active rules (of any trigger). */

@@ -6,13 +6,13 @@ import { inTransaction } from '../../db/transaction.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { deliverMessages } from '../emails/email-delivery.js';
-import { publishNotifications } from '../notifications/notifications.service.js';
+import { insertNotifications, publishNotifications, type NewNotification } from '../notifications/notifications.service.js';
 import type { NotificationRow } from '../notifications/notifications.table.js';
 import { organizationById } from '../organizations/organizations.service.js';
 import { getUserRow, systemViewer } from '../users/users.service.js';
 import { shareActiveRules } from './active-rules.js';
 import { openSavepoint, releaseSavepoint } from '../records/savepoint-events.js';
-import { executeAction, type ActionContext, type ActionEffects } from './workflow-actions.js';
+import { executeAction, notificationsOf, RECORD_ACTIONS, saveRecordActions, type ActionContext, type ActionEffects } from './workflow-actions.js';
 import { allMatch } from '../records/criteria.js';
 import { instantOf, moduleOf, UNIT_MS, type ModuleSpec, type WorkflowActionSpec } from './workflow-definition.js';
 import { runStatusOf, settleAction, settleRun, type ActionStatus } from './workflow-run-status.js';
@@ -94,64 +94,185 @@ export interface StartRun {
 export interface PreparedRun {
   readonly run: typeof workflowRuns.$inferInsert;
   readonly actions: (typeof workflowRunActions.$inferInsert)[];
+  readonly withRun: readonly (() => Promise<unknown>)[];
   readonly collected: Collected;
 }
 
-/**
- * Fires a rule for a record in the caller's transaction (an `inTransaction` one): immediate actions
- * run now, delayed ones become jobs that exist only if the transaction commits. The run is written
- * by `saveRuns`, with the other runs of the same write.
- */
-export async function prepareRun(run: StartRun): Promise<PreparedRun> {
+type ActionRow = typeof workflowRunActions.$inferInsert;
+
+/** A fired rule's run: delayed actions scheduled, immediate ones waiting to run. */
+interface Plan {
+  readonly start: StartRun;
+  readonly runId: string;
+  /** By action index; the immediate actions' rows are filled in when they ran. */
+  readonly rows: (ActionRow | undefined)[];
+  readonly immediate: { readonly index: number; readonly action: WorkflowActionSpec; readonly ctx: ActionContext }[];
+  /** Statements sent with the run (`saveRuns`): the delayed actions' jobs, the actions' savepoint release. */
+  readonly withRun: (() => Promise<unknown>)[];
+  readonly collected: Collected;
+}
+
+function planRun(run: StartRun): Plan {
   const { tx, viewer, rule } = run;
   const runId = randomUUID();
   const now = Date.now();
-  const collected: Collected = { notifications: [], emailIds: [] };
-  const rows: (typeof workflowRunActions.$inferInsert)[] = [];
+  const result: Plan = { start: run, runId, rows: [], immediate: [], withRun: [], collected: { notifications: [], emailIds: [] } };
   for (const [index, action] of rule.actions.entries()) {
     const at = dueTime(action, run.record, now);
     if (action.delay && at === null) {
-      rows.push({ organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'CANCELLED', error: `The record has no ${action.delay.relativeTo ?? 'date'}` });
+      result.rows[index] = { organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'CANCELLED', error: `The record has no ${action.delay.relativeTo ?? 'date'}` };
       continue;
     }
     if (at && at.getTime() > now) {
-      await run.runtime.jobs.send(ACTION_JOB, { organizationId: viewer.organizationId, runId, actionIndex: index } satisfies ActionJob, { tx, startAfter: at });
-      rows.push({ organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'SCHEDULED', scheduledFor: at });
+      const job: ActionJob = { organizationId: viewer.organizationId, runId, actionIndex: index };
+      result.withRun.push(() => run.runtime.jobs.send(ACTION_JOB, job, { tx, startAfter: at }));
+      result.rows[index] = { organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'SCHEDULED', scheduledFor: at };
       continue;
     }
-    const ctx: ActionContext = { tx, viewer, runtime: run.runtime, rule, spec: run.spec, record: run.record, runId, actionIndex: index, trigger: run.trigger };
-    const outcome = await runAction(ctx, action, collected);
-    rows.push({ organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: outcome.status, error: outcome.error, completedAt: outcome.status === 'QUEUED' ? null : new Date() });
+    result.rows[index] = undefined;
+    result.immediate.push({ index, action, ctx: { tx, viewer, runtime: run.runtime, rule, spec: run.spec, record: run.record, runId, actionIndex: index, trigger: run.trigger } });
   }
+  return result;
+}
+
+const actionRow = (plan: Plan, index: number, type: string, status: ActionStatus, error: string | null): ActionRow => ({
+  organizationId: plan.start.viewer.organizationId,
+  runId: plan.runId,
+  actionIndex: index,
+  type,
+  status,
+  error,
+  completedAt: status === 'QUEUED' ? null : new Date(),
+});
+
+let savepoints = 0;
+
+/**
+ * Every immediate action of the fired rules in ONE savepoint (not one per action), each rule's
+ * record actions as one write of the record and the notifications in one insert. The savepoint's
+ * release goes with the run's insert (`saveRuns`): one round trip less. Any failure rolls the
+ * savepoint back and returns false: the caller then runs the actions one savepoint each, so a
+ * failing action still undoes only its own effect.
+ */
+async function runTogether(tx: Db, plans: readonly Plan[]): Promise<boolean> {
+  const first = plans[0];
+  if (!first) return true;
+  const organizationId = first.start.viewer.organizationId;
+  savepoints = (savepoints % 1_000_000) + 1;
+  const name = `workflow_actions_${savepoints}`;
+  await tx.execute(sql.raw(`savepoint ${name}`));
+  // The same transaction under a name of its own: events and shared reads are kept per Db, and
+  // the savepoint's events must wait for its release.
+  const sp = Object.create(tx) as Db;
+  shareActiveRules(tx, sp);
+  openSavepoint(tx, sp);
+  let outcomes: { plan: Plan; index: number; type: string; effects: ActionEffects }[];
+  try {
+    outcomes = await (async () => {
+      const done: { plan: Plan; index: number; type: string; effects: ActionEffects }[] = [];
+      const notify: { plan: Plan; index: number; type: string; items: NewNotification[] }[] = [];
+      for (const plan of plans) {
+        const writes = plan.immediate.filter((item) => RECORD_ACTIONS.has(item.action.type));
+        const first = writes[0];
+        if (first) {
+          await saveRecordActions({ ...first.ctx, tx: sp }, writes.map((item) => item.action));
+          for (const item of writes) done.push({ plan, index: item.index, type: item.action.type, effects: { status: 'DONE' } });
+        }
+        for (const item of plan.immediate) {
+          if (RECORD_ACTIONS.has(item.action.type)) continue;
+          const ctx = { ...item.ctx, tx: sp };
+          if (item.action.type === 'NOTIFY') notify.push({ plan, index: item.index, type: item.action.type, items: await notificationsOf(ctx, item.action) });
+          else done.push({ plan, index: item.index, type: item.action.type, effects: await executeAction(ctx, item.action) });
+        }
+      }
+      // One insert for every notification; its rows come back in the order of its values.
+      const rows = await insertNotifications(sp, organizationId, notify.flatMap((entry) => entry.items));
+      let at = 0;
+      for (const entry of notify) {
+        done.push({ plan: entry.plan, index: entry.index, type: entry.type, effects: { status: 'DONE', notifications: rows.slice(at, at + entry.items.length) } });
+        at += entry.items.length;
+      }
+      return done;
+    })();
+  } catch {
+    await tx.execute(sql.raw(`rollback to savepoint ${name}`));
+    await tx.execute(sql.raw(`release savepoint ${name}`));
+    return false;
+  }
+  // Released: the events of its writes (a rescored record) join the transaction's.
+  releaseSavepoint(sp);
+  first.withRun.push(() => tx.execute(sql.raw(`release savepoint ${name}`)));
+  const byRun = new Map<Plan, typeof outcomes>();
+  for (const outcome of outcomes) byRun.set(outcome.plan, [...(byRun.get(outcome.plan) ?? []), outcome]);
+  for (const [plan, list] of byRun) {
+    // Effects in action order, as if run one by one.
+    for (const { index, type, effects } of list.sort((a, b) => a.index - b.index)) {
+      plan.rows[index] = actionRow(plan, index, type, effects.status, null);
+      plan.collected.notifications.push(...(effects.notifications ?? []));
+      plan.collected.emailIds.push(...(effects.emailIds ?? []));
+    }
+  }
+  return true;
+}
+
+function prepared(plan: Plan): PreparedRun {
+  const { viewer, rule } = plan.start;
+  const rows = plan.rows.filter((row): row is ActionRow => row !== undefined);
   const { status, error } = runStatusOf(rows.map((row) => ({ status: row.status, error: row.error ?? null })));
   return {
     run: {
       organizationId: viewer.organizationId,
-      id: runId,
+      id: plan.runId,
       ruleId: rule.id,
-      module: run.spec.module,
-      recordId: String(run.record['id']),
-      trigger: run.trigger,
-      triggerKey: run.triggerKey ?? null,
+      module: plan.start.spec.module,
+      recordId: String(plan.start.record['id']),
+      trigger: plan.start.trigger,
+      triggerKey: plan.start.triggerKey ?? null,
       actorId: viewer.userId,
       status,
       error,
       finishedAt: status === 'WAITING' ? null : new Date(),
     },
     actions: rows,
-    collected,
+    withRun: plan.withRun,
+    collected: plan.collected,
   };
 }
 
 /**
+ * Fires rules for a record in the caller's transaction (an `inTransaction` one), all with the
+ * same transaction: immediate actions run now, delayed ones become jobs (sent by `saveRuns`) that
+ * exist only if the transaction commits. The runs are written by `saveRuns`, with the other runs of
+ * the same write.
+ */
+export async function prepareRuns(tx: Db, runs: readonly StartRun[]): Promise<PreparedRun[]> {
+  const plans = runs.map(planRun);
+  const waiting = plans.filter((entry) => entry.immediate.length > 0);
+  if (waiting.length > 0 && !(await runTogether(tx, waiting))) {
+    for (const entry of waiting) {
+      for (const item of entry.immediate) {
+        const outcome = await runAction(item.ctx, item.action, entry.collected);
+        entry.rows[item.index] = actionRow(entry, item.index, item.action.type, outcome.status, outcome.error);
+      }
+    }
+  }
+  return plans.map(prepared);
+}
+
+/**
  * Writes runs and their actions in one statement (the foreign key is checked at its end: the
- * runs of one write cost one round trip) and queues their notifications; returns the emails
- * they queued (the caller may deliver them after commit).
+ * runs of one write cost one round trip), sends their delayed actions' jobs (and releases the
+ * savepoint of their immediate actions) and queues their notifications; returns the emails they
+ * queued (the caller may deliver them after commit).
  */
 export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRun[]): Promise<string[]> {
   if (runs.length === 0) return [];
   const insertRuns = tx.insert(workflowRuns).values(runs.map((prepared) => prepared.run));
-  await tx.execute(sql`with run as (${insertRuns.getSQL()}) ${tx.insert(workflowRunActions).values(runs.flatMap((prepared) => prepared.actions)).getSQL()}`);
+  // The delayed actions' jobs and the actions' savepoint release go with it: independent statements, sent to the server in one write.
+  await Promise.all([
+    tx.execute(sql`with run as (${insertRuns.getSQL()}) ${tx.insert(workflowRunActions).values(runs.flatMap((prepared) => prepared.actions)).getSQL()}`),
+    ...runs.flatMap((prepared) => prepared.withRun.map((send) => send())),
+  ]);
   publishNotifications(
     tx,
     viewer.organizationId,
@@ -161,9 +282,9 @@ export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRu
   return runs.flatMap((prepared) => prepared.collected.emailIds);
 }
 
-/** `prepareRun` and `saveRuns` for one rule. */
+/** `prepareRuns` and `saveRuns` for one rule. */
 export async function startRun(run: StartRun): Promise<string[]> {
-  return saveRuns(run.tx, run.viewer, [await prepareRun(run)]);
+  return saveRuns(run.tx, run.viewer, await prepareRuns(run.tx, [run]));
 }
 
 /** The acting user of a job: the run's (or record owner's) user, with the organisation's settings. */
