@@ -14,6 +14,7 @@ import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import { organizationExportChunks, organizationExports, type ExportFileEntry, type OrganizationExportRow } from './exports.table.js';
 import { dumpRows, tenantTables, type DumpTable } from './table-dump.js';
+import { writeInChunks } from '../../shared/chunked-write.js';
 
 export const EXPORT_JOB = 'exports.organization';
 const CHUNK_BYTES = 256 * 1024;
@@ -84,26 +85,11 @@ function tableStream(db: Db, table: DumpTable, organizationId: string, entry: { 
 /** Writes a stream into the export's chunk rows; returns its size and SHA-256. */
 async function storeArchive(db: Db, row: OrganizationExportRow, source: AsyncIterable<Buffer>): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let seq = 0;
-  let total = 0;
-  const flush = async (): Promise<void> => {
-    if (pendingBytes === 0) return;
-    await db.insert(organizationExportChunks).values({ organizationId: row.organizationId, exportId: row.id, seq, data: Buffer.concat(pending) });
-    seq += 1;
-    pending = [];
-    pendingBytes = 0;
-  };
-  for await (const piece of source) {
-    hash.update(piece);
-    total += piece.length;
-    pending.push(piece);
-    pendingBytes += piece.length;
-    if (pendingBytes >= CHUNK_BYTES) await flush();
-  }
-  await flush();
-  return { bytes: total, sha256: hash.digest('hex') };
+  const bytes = await writeInChunks(source, CHUNK_BYTES, async (seq, data) => {
+    hash.update(data);
+    await db.insert(organizationExportChunks).values({ organizationId: row.organizationId, exportId: row.id, seq, data });
+  });
+  return { bytes, sha256: hash.digest('hex') };
 }
 
 /**

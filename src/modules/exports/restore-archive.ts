@@ -5,6 +5,7 @@ import yauzl from 'yauzl';
 import type { Db } from '../../db/database.js';
 import { organizationRestoreChunks, type ExportFileEntry } from './exports.table.js';
 import { EXPORT_FORMAT } from './organization-export.service.js';
+import { writeInChunks } from '../../shared/chunked-write.js';
 
 /**
  * An uploaded organisation archive, read in place: the zip is stored in fixed-size chunk rows and
@@ -22,31 +23,10 @@ export interface ArchiveRef {
 }
 
 /** Writes an upload into exact CHUNK_BYTES chunks as it arrives; returns its size. */
-export async function storeArchive(db: Db, organizationId: string, restoreId: string, source: AsyncIterable<Buffer>): Promise<number> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let seq = 0;
-  let total = 0;
-  const flush = async (): Promise<void> => {
-    if (pendingBytes === 0) return;
-    await db.insert(organizationRestoreChunks).values({ organizationId, restoreId, seq, data: Buffer.concat(pending) });
-    seq += 1;
-    pending = [];
-    pendingBytes = 0;
-  };
-  for await (const piece of source) {
-    let rest = piece;
-    while (rest.length > 0) {
-      const take = rest.subarray(0, CHUNK_BYTES - pendingBytes);
-      pending.push(take);
-      pendingBytes += take.length;
-      total += take.length;
-      rest = rest.subarray(take.length);
-      if (pendingBytes === CHUNK_BYTES) await flush();
-    }
-  }
-  await flush();
-  return total;
+export function storeArchive(db: Db, organizationId: string, restoreId: string, source: AsyncIterable<Buffer>): Promise<number> {
+  return writeInChunks(source, CHUNK_BYTES, async (seq, data) => {
+    await db.insert(organizationRestoreChunks).values({ organizationId, restoreId, seq, data });
+  });
 }
 
 /** Byte ranges of the stored archive, for yauzl. `db` may be a transaction: reads go through it. */

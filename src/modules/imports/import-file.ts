@@ -4,6 +4,7 @@ import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type { Db } from '../../db/database.js';
 import { detectFormat, SAMPLE_BYTES, type CsvFormat } from './csv-format.js';
+import { writeInChunks } from '../../shared/chunked-write.js';
 import { importFileChunks } from './imports.table.js';
 
 /** Size of one stored chunk of an uploaded file. */
@@ -16,33 +17,12 @@ const CHUNKS_PER_READ = 4;
  * than one chunk in memory; returns the size and the detected format.
  */
 export async function storeFile(db: Db, organizationId: string, importId: string, source: AsyncIterable<Buffer>): Promise<{ bytes: number; format: CsvFormat }> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let seq = 0;
-  let total = 0;
   let sample: Buffer | null = null;
-  const flush = async (): Promise<void> => {
-    if (pendingBytes === 0) return;
-    const data = Buffer.concat(pending);
+  const bytes = await writeInChunks(source, CHUNK_BYTES, async (seq, data) => {
     sample ??= data.subarray(0, SAMPLE_BYTES);
     await db.insert(importFileChunks).values({ organizationId, importId, seq, data });
-    seq += 1;
-    pending = [];
-    pendingBytes = 0;
-  };
-  for await (const piece of source) {
-    let rest = piece;
-    while (rest.length > 0) {
-      const take = rest.subarray(0, CHUNK_BYTES - pendingBytes);
-      pending.push(take);
-      pendingBytes += take.length;
-      total += take.length;
-      rest = rest.subarray(take.length);
-      if (pendingBytes === CHUNK_BYTES) await flush();
-    }
-  }
-  await flush();
-  return { bytes: total, format: detectFormat(sample ?? Buffer.alloc(0)) };
+  });
+  return { bytes, format: detectFormat(sample ?? Buffer.alloc(0)) };
 }
 
 /** The stored file's bytes, a few chunks per query, in order. */
