@@ -233,7 +233,7 @@ export async function defaultOwner(tx: Db, organizationId: string): Promise<User
 /** A viewer acting for Pulse itself inside one organisation (webhooks, tracking, forms), as `user`. */
 export function systemViewer(
   user: UserRow,
-  organization: { country: string; currency: string; hotDays: number; warmDays: number; coolingDays: number; plan: string; pausedAt: Date | null },
+  organization: { country: string; currency: string; hotDays: number; warmDays: number; coolingDays: number; plan: string; pausedAt: Date | null; automationVersion?: number },
 ): Viewer {
   return {
     userId: user.id,
@@ -249,6 +249,9 @@ export function systemViewer(
     engagement: { hotDays: organization.hotDays, warmDays: organization.warmDays, coolingDays: organization.coolingDays },
     plan: organization.plan,
     paused: organization.pausedAt !== null,
+    // With the organisation's rule version the rule caches serve system work too (an import
+    // would otherwise read every rule set once per row).
+    ...(organization.automationVersion !== undefined ? { automationVersion: organization.automationVersion } : {}),
   };
 }
 
