@@ -1,8 +1,12 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../src/db/database.js';
 import { DELIVER_EMAILS_JOB } from '../src/modules/emails/email-delivery.js';
+import { SCHEDULED_REPORT_JOB } from '../src/modules/reports/report-schedules.service.js';
 import { ACTION_JOB } from '../src/modules/workflows/workflow-runs.js';
+import { WEBHOOK_JOB } from '../src/modules/workflows/workflow-webhooks.js';
 import { leadsCsv, uploadImport } from './factories/imports.factory.js';
 import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { createLead } from './factories/records.factory.js';
@@ -51,8 +55,19 @@ interface Write {
   row_org: string | null;
 }
 
+/** Answers every workflow webhook with 204. */
+const hookServer = createServer((request, response) => {
+  request.resume();
+  request.on('end', () => response.writeHead(204).end());
+});
+
 beforeAll(async () => {
   for (const statement of PROBE) await owner().execute(sql.raw(statement));
+  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => hookServer.close(resolve));
 });
 
 /** Runs the due jobs of `name` and returns every row they wrote. */
@@ -197,6 +212,25 @@ describe('job handlers run under row-level security', () => {
     await owner().execute(sql`update email_messages set status = 'QUEUED', sent_at = null where id = ${sendEmail.id}`);
     await jobs().advanceTime(61_000);
     expectUnderPolicy(await writesOf(DELIVER_EMAILS_JOB), admin.organizationId, ['email_messages']);
+  });
+
+  it('a workflow webhook delivery writes as its organisation', async () => {
+    const admin = await signUpOrganization(server().client);
+    const url = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
+    const rule = await createRule(admin.client, { module: 'LEADS', trigger: { type: 'ON_CREATE' }, actions: [{ type: 'CALL_WEBHOOK', url }] });
+    await createLead(admin.client);
+    expectUnderPolicy(await writesOf(WEBHOOK_JOB), admin.organizationId, ['workflow_webhook_attempts', 'workflow_run_actions']);
+    expect((await runsOf(admin.client, { ruleId: rule.id }))[0]?.actions[0]?.status).toBe('DONE');
+  });
+
+  it('a scheduled report writes its delivery and next occurrence as its organisation', async () => {
+    const admin = await signUpOrganization(server().client);
+    const { createReport: report } = await admin.client.ok(`mutation($input: CreateReportInput!) { createReport(input: $input) { id } }`, { input: { name: 'Daily', module: 'DEALS', columns: ['name'] } });
+    const { createReportSchedule: schedule } = await admin.client.ok(`mutation($input: CreateReportScheduleInput!) { createReportSchedule(input: $input) { nextRunAt } }`, {
+      input: { reportId: report.id, cron: '0 8 * * *', timeZone: 'UTC', recipients: [uniqueEmail('boss')], format: 'CSV' },
+    });
+    await jobs().advanceTime(new Date(schedule.nextRunAt).getTime() - Date.now() + 1000);
+    expectUnderPolicy(await writesOf(SCHEDULED_REPORT_JOB), admin.organizationId, ['report_deliveries', 'report_schedules']);
   });
 
   it('a subscription change at the period\'s end writes as its organisation', async () => {
