@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsOf } from '../src/db/database.js';
+import { hasConcurrentConnections, rowsOf } from '../src/db/database.js';
 import { DELIVER_EMAILS_JOB } from '../src/modules/emails/email-delivery.js';
 import { SCHEDULED_REPORT_JOB } from '../src/modules/reports/report-schedules.service.js';
 import { ACTION_JOB } from '../src/modules/workflows/workflow-runs.js';
@@ -156,6 +156,13 @@ describe('job handlers run under row-level security', () => {
     expectUnderPolicy(await writesOf('scoring.rescore'), admin.organizationId, ['scoring_runs', 'leads']);
     expect((await admin.client.ok(`{ scoringRun(id: "${runId}") { status } }`)).scoringRun.status).toBe('DONE');
     expect(await scoresOf(admin)).toEqual([30, 30, 30]);
+  });
+
+  it('a tenant handle works alongside its own open transaction where the owner\'s does (imports read their file once on PostgreSQL)', async () => {
+    const { database } = server().testDatabase;
+    const admin = await signUpOrganization(server().client);
+    expect(hasConcurrentConnections(database.forOrganization(admin.organizationId))).toBe(hasConcurrentConnections(database.db));
+    expect(hasConcurrentConnections(database.db)).toBe(database.kind === 'postgres');
   });
 
   it('an import commit writes as its organisation', async () => {
