@@ -315,7 +315,7 @@ describe('scheduled reports', () => {
     // A second process with the same job definitions, sharing the database; the same occurrence
     // sent twice (e.g. re-queued after a crash) must still be delivered once.
     const other = new JobQueue(pulse.testDatabase.database, createLogger('silent'), { work: false, pollIntervalMs: 500 });
-    defineJobs(other, { db: pulse.testDatabase.database.db, config: pulse.config, logger: createLogger('silent') });
+    defineJobs(other, { forOrganization: (id) => pulse.testDatabase.database.forOrganization(id), config: pulse.config, logger: createLogger('silent') });
     await other.start();
     try {
       await other.send(SCHEDULED_REPORT_JOB, { organizationId: admin.organizationId, scheduleId: schedule.id, version: 1, occurrence: first.toISOString() });

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
 import * as schema from './schema.js';
-import { tenantHandles } from './tenant-database.js';
+import { isPooledTenantHandle, tenantHandles } from './tenant-database.js';
 
 export type Schema = typeof schema;
 
@@ -139,8 +139,8 @@ export { sql };
 /** The rows of a raw `execute`: postgres.js returns them as the result, PGlite under `.rows`. */
 /** Whether other connections can work while a transaction is open: PostgreSQL yes, PGlite (one connection) no. */
 export function hasConcurrentConnections(db: Db): boolean {
-  // postgres.js' client is a function (the tagged template); PGlite's is an object.
-  return typeof (db as { $client?: unknown }).$client === 'function';
+  // postgres.js' client is a function (the tagged template); PGlite's is an object. Tenant handles have no client of their own.
+  return typeof (db as { $client?: unknown }).$client === 'function' || isPooledTenantHandle(db);
 }
 
 export function rowsOf<T>(result: unknown): T[] {

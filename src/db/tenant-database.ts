@@ -55,6 +55,17 @@ export interface TenantHandles {
 
 const MAX_KEPT_HANDLES = 10_000;
 
+/**
+ * Tenant handles over postgres.js' pool. drizzle marks its own handles by their `$client`; a
+ * tenant handle is not given one, as it would lead straight back to the owner's connections.
+ */
+const pooledHandles = new WeakSet<Db>();
+
+/** Whether `db` is a tenant handle whose statements may run while another of its transactions is open. */
+export function isPooledTenantHandle(db: Db): boolean {
+  return pooledHandles.has(db);
+}
+
 export function tenantHandles(driver: PostgresDriver | PgliteDriver, schema: Schema, logger: DrizzleLogger | undefined): TenantHandles {
   const dialect = new PgDialect();
   const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
@@ -64,7 +75,9 @@ export function tenantHandles(driver: PostgresDriver | PgliteDriver, schema: Sch
     driver.kind === 'postgres'
       ? (settings: string): Db => {
           const session = new TenantPostgresSession(new TenantPostgresClient(driver.sql, settings), dialect, relational, options);
-          return new PostgresJsDatabase(dialect, session as never, relational as never) as unknown as Db;
+          const db = new PostgresJsDatabase(dialect, session as never, relational as never) as unknown as Db;
+          pooledHandles.add(db);
+          return db;
         }
       : (settings: string): Db => {
           const session = new TenantPgliteSession(driver.pglite, settings, dialect, relational, options);

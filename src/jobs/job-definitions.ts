@@ -1,5 +1,3 @@
-import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
 import { defineEmailJobs } from '../modules/emails/email-delivery.js';
 import { defineReportJobs } from '../modules/reports/report-delivery.job.js';
 import { defineWorkflowJobs } from '../modules/workflows/workflow-jobs.js';
@@ -9,14 +7,10 @@ import { defineExportJobs } from '../modules/exports/organization-export.service
 import { defineRestoreJobs } from '../modules/exports/organization-restore.service.js';
 import { defineLifecycleJobs } from '../modules/organizations/organization-lifecycle.service.js';
 import { defineTeamNoticeJobs } from '../modules/organizations/team-notice.js';
-import type { Logger } from '../shared/logger.js';
+import type { JobDeps } from './job-deps.js';
 import type { JobQueue } from './job-queue.js';
 
-export interface JobDeps {
-  readonly db: Db;
-  readonly config: Config;
-  readonly logger: Logger;
-}
+export type { JobDeps } from './job-deps.js';
 
 /** Every module's background jobs, registered before the queue starts. */
 export function defineJobs(jobs: JobQueue, deps: JobDeps): void {

@@ -57,7 +57,8 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
   const hub = new EventHub(base.database, base.logger, { pollIntervalMs: base.config.eventPollIntervalMs });
   await hub.start();
   const jobs = new JobQueue(base.database, base.logger, { work: base.config.jobWorkers, pollIntervalMs: base.config.jobPollIntervalMs });
-  defineJobs(jobs, { db: base.database.db, config: base.config, logger: base.logger });
+  // Handlers get tenant handles only: each acts for the organisation its job names (src/jobs/job-deps.ts).
+  defineJobs(jobs, { forOrganization: (organizationId) => base.database.forOrganization(organizationId), config: base.config, logger: base.logger });
   await jobs.start();
   const deps: AppDeps = {
     ...base,

@@ -1,8 +1,8 @@
 import { and, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
+import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
-import type { Logger } from '../../shared/logger.js';
 import { emailMessages, type EmailMessageRow } from './emails.table.js';
 import { mailerFor } from './mailer.js';
 
@@ -71,13 +71,13 @@ export async function deliverMessages(db: Db, config: Pick<Config, 'smtpUrl' | '
   return delivered;
 }
 
-export function defineEmailJobs(jobs: JobQueue, deps: { readonly db: Db; readonly config: Config; readonly logger: Logger }): void {
+export function defineEmailJobs(jobs: JobQueue, deps: JobDeps): void {
   jobs.define<DeliverJob>(
     DELIVER_EMAILS_JOB,
-    async (job) => {
-      const sent = await deliverMessages(deps.db, deps.config, job);
+    tenantJob(deps, async (db, job) => {
+      const sent = await deliverMessages(db, deps.config, job);
       if (sent.length > 0) deps.logger.info('queued emails delivered by the job', { organizationId: job.organizationId, count: sent.length });
-    },
+    }),
     { retryLimit: 5, retryDelaySeconds: 60, retryBackoff: true },
   );
 }

@@ -6,9 +6,9 @@ import yazl from 'yazl';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { badInput, conflict, notFound } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import { assertManages, readScope, recordScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -262,6 +262,6 @@ export async function exportForDownload(db: Db, id: string): Promise<Organizatio
   return row;
 }
 
-export function defineExportJobs(jobs: JobQueue, deps: { readonly db: Db; readonly config: Config; readonly logger: Logger }): void {
-  jobs.define<{ organizationId: string; exportId: string }>(EXPORT_JOB, (data) => runExport(deps.db, deps.config, data), { retryLimit: 3, expireInSeconds: 60 * 60 });
+export function defineExportJobs(jobs: JobQueue, deps: JobDeps): void {
+  jobs.define<{ organizationId: string; exportId: string }>(EXPORT_JOB, tenantJob(deps, (db, data) => runExport(db, deps.config, data)), { retryLimit: 3, expireInSeconds: 60 * 60 });
 }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { CsvError } from 'csv-parse';
 import { and, desc, eq } from 'drizzle-orm';
-import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import { recordAudit } from '../access-control/audit.service.js';
 import { assertManages, assertWritable, readScope, recordScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
@@ -166,6 +165,8 @@ async function readEntry(stream: AsyncIterable<unknown>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-export function defineRestoreJobs(jobs: JobQueue, deps: { readonly db: Db; readonly config: Config; readonly logger: Logger }): void {
-  jobs.define<RestoreJob>(RESTORE_JOB, (data) => runRestore(deps.db, data), { retryLimit: 3, retryDelaySeconds: 30, expireInSeconds: 60 * 60 });
+export function defineRestoreJobs(jobs: JobQueue, deps: JobDeps): void {
+  // The job names the organisation restored into (the archive's own is only data in it), so the
+  // restore writes under that organisation's policy.
+  jobs.define<RestoreJob>(RESTORE_JOB, tenantJob(deps, runRestore), { retryLimit: 3, retryDelaySeconds: 30, expireInSeconds: 60 * 60 });
 }

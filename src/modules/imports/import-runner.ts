@@ -1,10 +1,9 @@
 import { and, eq } from 'drizzle-orm';
-import type { Config } from '../../config.js';
 import { hasConcurrentConnections, type Db } from '../../db/database.js';
 import { batchRecordEvents, inTransaction, publish } from '../../db/transaction.js';
+import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { DomainError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import type { Viewer } from '../auth/viewer.js';
 import { organizationById } from '../organizations/organizations.service.js';
 import { planOf } from '../organizations/plans.js';
@@ -147,6 +146,6 @@ export async function runImport(db: Db, job: ImportJob): Promise<void> {
   }
 }
 
-export function defineImportJobs(jobs: JobQueue, deps: { readonly db: Db; readonly config: Config; readonly logger: Logger }): void {
-  jobs.define<ImportJob>(IMPORT_JOB, (data) => runImport(deps.db, data), { retryLimit: 3, retryDelaySeconds: 30, expireInSeconds: 60 * 60 });
+export function defineImportJobs(jobs: JobQueue, deps: JobDeps): void {
+  jobs.define<ImportJob>(IMPORT_JOB, tenantJob(deps, runImport), { retryLimit: 3, retryDelaySeconds: 30, expireInSeconds: 60 * 60 });
 }

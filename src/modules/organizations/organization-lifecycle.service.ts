@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
-import type { Config, PlanName } from '../../config.js';
+import type { PlanName } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import { assertManages } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -237,8 +237,10 @@ async function deleteWhenDue(db: Db, data: DeleteJob): Promise<void> {
   });
 }
 
-export function defineLifecycleJobs(jobs: JobQueue, deps: { readonly db: Db; readonly config: Config; readonly logger: Logger }): void {
-  jobs.define<{ organizationId: string; requestedBy: string }>(APPLY_SUBSCRIPTION_JOB, (data) => applyPending(deps.db, jobs, data));
-  jobs.define<DeleteJob>(DELETE_JOB, (data) => deleteWhenDue(deps.db, data));
+export function defineLifecycleJobs(jobs: JobQueue, deps: JobDeps): void {
+  jobs.define<{ organizationId: string; requestedBy: string }>(APPLY_SUBSCRIPTION_JOB, tenantJob(deps, (db, data) => applyPending(db, jobs, data)));
+  // The organisation deletes itself under its own policy, as deleteOrganization does for a request:
+  // the cascade to every tenant table runs as the tables' owner (foreign-key actions always do).
+  jobs.define<DeleteJob>(DELETE_JOB, tenantJob(deps, deleteWhenDue));
 }
 

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
-import type { Logger } from '../../shared/logger.js';
 import type { Viewer } from '../auth/viewer.js';
 import { viewerColumns, viewerOf } from '../auth/viewer-source.js';
 import { renderDashboardSvg } from '../dashboards/dashboard-render.js';
@@ -25,12 +24,6 @@ import { reportDeliveries, reportSchedules, type ReportScheduleRow } from './rep
 /** A delivery claimed this long ago and still PENDING was being sent by a process that died. */
 const CLAIM_TIMEOUT = sql`interval '10 minutes'`;
 const HTML_ROWS = 1000;
-
-interface Deps {
-  readonly db: Db;
-  readonly config: Config;
-  readonly logger: Logger;
-}
 
 /** The schedule's owner as a viewer: a scheduled report shows what its owner may read now. */
 async function ownerViewer(db: Db, schedule: ReportScheduleRow): Promise<Viewer | null> {
@@ -96,8 +89,7 @@ async function contentOf(db: Db, viewer: Viewer, schedule: ReportScheduleRow, oc
  * written with the next occurrence's job in one transaction, so every occurrence is sent once
  * and exactly one job carries the schedule forward, however many processes or retries run it.
  */
-export async function deliverOccurrence(deps: Deps, jobs: JobQueue, run: ScheduledRun): Promise<void> {
-  const { db } = deps;
+export async function deliverOccurrence(db: Db, deps: Pick<JobDeps, 'config' | 'logger'>, jobs: JobQueue, run: ScheduledRun): Promise<void> {
   const [schedule] = await db.select().from(reportSchedules).where(and(eq(reportSchedules.organizationId, run.organizationId), eq(reportSchedules.id, run.scheduleId)));
   if (!schedule || schedule.version !== run.version) return;
   const occurrence = new Date(run.occurrence);
@@ -145,6 +137,6 @@ export async function deliverOccurrence(deps: Deps, jobs: JobQueue, run: Schedul
     .where(and(eq(reportDeliveries.organizationId, schedule.organizationId), eq(reportDeliveries.id, claim.id)));
 }
 
-export function defineReportJobs(jobs: JobQueue, deps: Deps): void {
-  jobs.define<ScheduledRun>(SCHEDULED_REPORT_JOB, (run) => deliverOccurrence(deps, jobs, run), { retryLimit: 3, retryDelaySeconds: 60, expireInSeconds: 15 * 60 });
+export function defineReportJobs(jobs: JobQueue, deps: JobDeps): void {
+  jobs.define<ScheduledRun>(SCHEDULED_REPORT_JOB, tenantJob(deps, (db, run) => deliverOccurrence(db, deps, jobs, run)), { retryLimit: 3, retryDelaySeconds: 60, expireInSeconds: 15 * 60 });
 }

@@ -3,7 +3,7 @@ import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
-import type { JobDeps } from '../../jobs/job-definitions.js';
+import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
 import { SCORED } from './scored-modules.js';
 import { activeRules, scoreRecords } from './scoring.service.js';
 import { scoringRuns, type ScoredModule, type ScoringRunRow } from './scoring.table.js';
@@ -73,5 +73,5 @@ async function rescoreBatch(db: Db, jobs: JobQueue, job: RescoreJob): Promise<vo
 }
 
 export function defineScoringJobs(jobs: JobQueue, deps: JobDeps): void {
-  jobs.define<RescoreJob>(RESCORE_JOB, (job) => rescoreBatch(deps.db, jobs, job), { retryLimit: 5, retryDelaySeconds: 5 });
+  jobs.define<RescoreJob>(RESCORE_JOB, tenantJob(deps, (db, job) => rescoreBatch(db, jobs, job)), { retryLimit: 5, retryDelaySeconds: 5 });
 }

@@ -1,4 +1,4 @@
-import type { JobDeps } from '../../jobs/job-definitions.js';
+import type { JobDeps } from '../../jobs/job-deps.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 // Importing the hooks registers them: every process that defines its jobs runs workflow rules.
 import './workflow-hooks.js';
@@ -7,7 +7,7 @@ import { setWorkflowRuntime } from './workflow-runtime.js';
 import { deliverWebhook, WEBHOOK_JOB, WEBHOOK_RETRIES, WEBHOOK_RETRY_DELAY_SECONDS, type WebhookJob } from './workflow-webhooks.js';
 
 export function defineWorkflowJobs(jobs: JobQueue, deps: JobDeps): void {
-  const runtime = { db: deps.db, jobs, config: deps.config, logger: deps.logger };
+  const runtime = { forOrganization: deps.forOrganization, jobs, config: deps.config, logger: deps.logger };
   setWorkflowRuntime(runtime);
   jobs.define<ActionJob>(ACTION_JOB, (job) => runScheduledAction(runtime, job), { retryLimit: 3, retryDelaySeconds: 60, retryBackoff: true });
   jobs.define<DateJob>(DATE_JOB, (job) => runDateTrigger(runtime, job), { retryLimit: 3, retryDelaySeconds: 60, retryBackoff: true });

@@ -307,9 +307,9 @@ async function readRule(tx: Db, organizationId: string, ruleId: string): Promise
   return rule;
 }
 
-async function deliverAfterCommit(runtime: WorkflowRuntime, organizationId: string, emailIds: readonly string[], replyTo: string): Promise<void> {
+async function deliverAfterCommit(db: Db, runtime: WorkflowRuntime, organizationId: string, emailIds: readonly string[], replyTo: string): Promise<void> {
   // The delivery job queued with each message sends it if this fails or the process dies first.
-  if (emailIds.length > 0) await deliverMessages(runtime.db, runtime.config, { organizationId, messageIds: [...emailIds], replyTo });
+  if (emailIds.length > 0) await deliverMessages(db, runtime.config, { organizationId, messageIds: [...emailIds], replyTo });
 }
 
 /**
@@ -318,7 +318,8 @@ async function deliverAfterCommit(runtime: WorkflowRuntime, organizationId: stri
  * The record must still meet the rule's criteria, else the action is CANCELLED.
  */
 export async function runScheduledAction(runtime: WorkflowRuntime, job: ActionJob): Promise<void> {
-  const outcome = await inTransaction(runtime.db, async (tx) => {
+  const db = runtime.forOrganization(job.organizationId);
+  const outcome = await inTransaction(db, async (tx) => {
     const [action] = await tx
       .select()
       .from(workflowRunActions)
@@ -349,7 +350,7 @@ export async function runScheduledAction(runtime: WorkflowRuntime, job: ActionJo
     publishNotifications(tx, job.organizationId, viewer.userId, collected.notifications);
     return { emailIds: collected.emailIds, replyTo: viewer.email };
   });
-  if (outcome) await deliverAfterCommit(runtime, job.organizationId, outcome.emailIds, outcome.replyTo);
+  if (outcome) await deliverAfterCommit(db, runtime, job.organizationId, outcome.emailIds, outcome.replyTo);
 }
 
 /**
@@ -357,7 +358,8 @@ export async function runScheduledAction(runtime: WorkflowRuntime, job: ActionJo
  * whose date has since changed (a newer job exists for the new date) does nothing.
  */
 export async function runDateTrigger(runtime: WorkflowRuntime, job: DateJob): Promise<void> {
-  const outcome = await inTransaction(runtime.db, async (tx) => {
+  const db = runtime.forOrganization(job.organizationId);
+  const outcome = await inTransaction(db, async (tx) => {
     const rule = await readRule(tx, job.organizationId, job.ruleId);
     if (!rule || !rule.active || rule.deletedAt || rule.trigger.type !== 'DATE_FIELD' || !rule.trigger.field) return null;
     if ((rule.trigger.offset ?? 0) * UNIT_MS[rule.trigger.unit ?? 'DAYS'] !== job.offsetMs) return null;
@@ -377,5 +379,5 @@ export async function runDateTrigger(runtime: WorkflowRuntime, job: DateJob): Pr
     const emailIds = await startRun({ tx, viewer, runtime, rule, spec, record, trigger: 'DATE_FIELD', triggerKey });
     return { emailIds, replyTo: viewer.email };
   });
-  if (outcome) await deliverAfterCommit(runtime, job.organizationId, outcome.emailIds, outcome.replyTo);
+  if (outcome) await deliverAfterCommit(db, runtime, job.organizationId, outcome.emailIds, outcome.replyTo);
 }

@@ -5,7 +5,12 @@ import type { Logger } from '../../shared/logger.js';
 
 /** What workflow runs need besides the writer's transaction: the job queue and the configuration. */
 export interface WorkflowRuntime {
-  readonly db: Db;
+  /**
+   * The row-level-secured handle of the organisation a workflow job names. There is no owner
+   * handle here: this runtime is reachable from every record write (the hooks), and a rule only
+   * ever acts within its own organisation.
+   */
+  readonly forOrganization: (organizationId: string) => Db;
   readonly jobs: JobQueue;
   readonly config: Config;
   readonly logger: Logger;

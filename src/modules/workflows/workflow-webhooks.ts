@@ -59,7 +59,7 @@ async function post(url: string, body: string, secret: string): Promise<{ status
 
 /** One delivery attempt: logged whatever happens; a failure is thrown so pg-boss retries with backoff, until the last. */
 export async function deliverWebhook(runtime: WorkflowRuntime, job: WebhookJob, info: JobInfo): Promise<void> {
-  const { db } = runtime;
+  const db = runtime.forOrganization(job.organizationId);
   const [rule] = await db.select().from(workflowRules).where(and(eq(workflowRules.organizationId, job.organizationId), eq(workflowRules.id, job.ruleId)));
   const started = Date.now();
   const result = rule ? await post(job.url, job.body, rule.webhookSecret) : { statusCode: null, error: 'The rule was deleted' };
