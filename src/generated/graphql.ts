@@ -2293,7 +2293,7 @@ export type ExportFile = {
 export type ExportStatus =
   /** The archive is stored; downloadUrl works until expiresAt. */
   | 'COMPLETED'
-  /** Not set yet: an export whose job keeps failing stays RUNNING. */
+  /** The job failed on its first run and on every retry: nothing was kept (see error); start a new export. */
   | 'FAILED'
   /** Waiting for the background job. */
   | 'QUEUED'
@@ -3983,13 +3983,15 @@ export type OrganizationExport = {
    * and once expired. A Bearer token with the ORGANIZATION setting also downloads it without the link's token.
    */
   downloadUrl: Maybe<Scalars['String']['output']>;
+  /** Why the export FAILED, for people (the technical details are in the server's log); null unless FAILED. */
+  error: Maybe<Scalars['String']['output']>;
   /** When downloadUrl stops working: EXPORT_LINK_HOURS (default 24) after completion; null until COMPLETED. */
   expiresAt: Maybe<Scalars['DateTime']['output']>;
   /** The CSV files of the archive, as in its manifest.json; empty until COMPLETED. */
   files: Array<ExportFile>;
   /** The export's id; name it in verifyExport and in deleteOrganization's exportId. */
   id: Scalars['ID']['output'];
-  /** Its progress: QUEUED, RUNNING, then COMPLETED. */
+  /** Its progress: QUEUED, RUNNING, then COMPLETED, or FAILED once the job's last retry failed. */
   status: ExportStatus;
   /** Tables the export writes, one CSV each; 0 until RUNNING. */
   tableCount: Scalars['Int']['output'];
@@ -8146,6 +8148,7 @@ export type OrganizationExportResolvers<ContextType = GraphQLContext, ParentType
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   downloadUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   files?: Resolver<Array<ResolversTypes['ExportFile']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

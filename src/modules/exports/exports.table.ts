@@ -33,6 +33,8 @@ export const organizationExports = pgTable(
     verifiedAt: timestampMs('verified_at'),
     /** What verifyExport found wrong, if anything. */
     verifyProblems: jsonb('verify_problems').$type<string[]>(),
+    /** Why the export FAILED, for people (the technical details are in the server's log). */
+    error: text('error'),
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
