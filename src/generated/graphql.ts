@@ -2613,7 +2613,7 @@ export type ImportRowError = {
   field: Maybe<Scalars['String']['output']>;
   /** Why, as the API would say it for the same input. */
   message: Scalars['String']['output'];
-  /** The data row, 1-based; 0 when the error stopped the whole import (plan limit, importing user deactivated, organisation paused). */
+  /** The data row, 1-based; 0 when the error stopped the whole import (plan limit, importing user deactivated, organisation paused, the job crashed). */
   row: Scalars['Int']['output'];
 };
 
@@ -2623,7 +2623,7 @@ export type ImportStatus =
   | 'COMPLETED'
   /**
    * Nothing was written: a bad row while keepGoodRows is false, more rows than the plan's importRows limit, the importing
-   * user deactivated, the organisation paused, or a rule a write broke (see errors).
+   * user deactivated, the organisation paused, a rule a write broke, or the job crashing on its last retry (see errors).
    */
   | 'FAILED'
   /** commitImport queued it; the background job has not started. */
