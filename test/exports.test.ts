@@ -183,3 +183,25 @@ describe('organisation export that keeps failing', () => {
     }
   });
 });
+
+describe('archive sizes', () => {
+  it('stores and reports sizes past 2 GiB (beyond GraphQL Int), for exports, their files and restores', async () => {
+    const admin = await signUpOrganization(server().client);
+    const { db, jobs } = server().server.deps;
+    const { id } = (await admin.client.ok(`mutation { exportOrganization { id } }`)).exportOrganization;
+    await jobs.runDue('exports.organization');
+    const big = 5 * 1024 ** 3 + 7;
+    await db.execute(sql`update organization_exports set archive_bytes = ${big}, files = jsonb_set(files, '{0,bytes}', to_jsonb(${big}::bigint)) where id = ${id}`);
+    const read = (await admin.client.ok(`query($id: ID!) { organizationExport(id: $id) { archiveBytes files { bytes } } }`, { id })).organizationExport;
+    expect(read.archiveBytes).toBe(big);
+    expect(read.files[0].bytes).toBe(big);
+    const restore = (await admin.client.ok(`mutation { restoreOrganization { id } }`)).restoreOrganization;
+    await db.execute(sql`update organization_restores set archive_bytes = ${big} where id = ${restore.id}`);
+    expect((await admin.client.ok(`query($id: ID!) { organizationRestore(id: $id) { archiveBytes } }`, { id: restore.id })).organizationRestore.archiveBytes).toBe(big);
+    // Imports keep their file's size the same way (it drives the progress percentage).
+    const created = (await admin.client.ok(`mutation { createImport(input: {module: LEADS}) { id } }`)).createImport;
+    await db.execute(sql`update imports set file_bytes = ${big} where id = ${created.id}`);
+    const stored = await db.execute(sql`select file_bytes from imports where id = ${created.id}`);
+    expect(String(((Array.isArray(stored) ? stored : (stored as { rows: unknown[] }).rows) as { file_bytes: unknown }[])[0]?.file_bytes)).toBe(String(big));
+  });
+});

@@ -2277,8 +2277,11 @@ export type EngagementCount = {
 /** One CSV file of an organisation export, as listed in its manifest.json. */
 export type ExportFile = {
   __typename?: 'ExportFile';
-  /** Size of the CSV (uncompressed) in bytes. */
-  bytes: Scalars['Int']['output'];
+  /**
+   * Size of the CSV (uncompressed) in bytes: always a whole number. Float because a table's CSV can pass GraphQL Int's
+   * 2 GiB; the JSON is the same number (exact up to 2^53).
+   */
+  bytes: Scalars['Float']['output'];
   /** The file's name in the zip: the table's name plus .csv. */
   file: Scalars['String']['output'];
   /** Data rows, the header row not counted. */
@@ -3970,8 +3973,11 @@ export type Organization = {
 /** A backup of everything an organisation owns: one zip of CSV files (one per table) plus manifest.json. */
 export type OrganizationExport = {
   __typename?: 'OrganizationExport';
-  /** Size of the zip in bytes; 0 until COMPLETED. */
-  archiveBytes: Scalars['Int']['output'];
+  /**
+   * Size of the zip in bytes; 0 until COMPLETED. Always a whole number: Float because an archive can pass GraphQL Int's
+   * 2 GiB; the JSON is the same number (exact up to 2^53).
+   */
+  archiveBytes: Scalars['Float']['output'];
   /** SHA-256 of the zip, lowercase hex; null until COMPLETED. */
   archiveSha256: Maybe<Scalars['String']['output']>;
   /** When the archive was stored; null until COMPLETED. deleteOrganization accepts the export for a day after this. */
@@ -4010,8 +4016,11 @@ export type OrganizationExport = {
  */
 export type OrganizationRestore = {
   __typename?: 'OrganizationRestore';
-  /** Size of the uploaded archive in bytes. */
-  archiveBytes: Scalars['Int']['output'];
+  /**
+   * Size of the uploaded archive in bytes; 0 until uploaded. Always a whole number: Float because an archive can pass
+   * GraphQL Int's 2 GiB; the JSON is the same number (exact up to 2^53).
+   */
+  archiveBytes: Scalars['Float']['output'];
   /** When it completed or failed. */
   completedAt: Maybe<Scalars['DateTime']['output']>;
   /** When restoreOrganization (or POST /restores) started it. */
@@ -7742,7 +7751,7 @@ export type EngagementCountResolvers<ContextType = GraphQLContext, ParentType ex
 };
 
 export type ExportFileResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExportFile'] = ResolversParentTypes['ExportFile']> = {
-  bytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   file?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -8143,7 +8152,7 @@ export type OrganizationResolvers<ContextType = GraphQLContext, ParentType exten
 };
 
 export type OrganizationExportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrganizationExport'] = ResolversParentTypes['OrganizationExport']> = {
-  archiveBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  archiveBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   archiveSha256?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -8160,7 +8169,7 @@ export type OrganizationExportResolvers<ContextType = GraphQLContext, ParentType
 };
 
 export type OrganizationRestoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrganizationRestore'] = ResolversParentTypes['OrganizationRestore']> = {
-  archiveBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  archiveBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
