@@ -2519,7 +2519,7 @@ export type Import = {
   status: ImportStatus;
   /** Until when undoImport is possible: IMPORT_UNDO_WINDOW_HOURS (default 168, a week) after completion; null unless COMPLETED. */
   undoableUntil: Maybe<Scalars['DateTime']['output']>;
-  /** POST the file here (multipart field "file", or the raw body) with the Bearer token, while UPLOADING. */
+  /** POST the file here (multipart field "file", or the raw body) with the Bearer token, while UPLOADING; 403 for members who may not change the import (see updateImportMapping). */
   uploadUrl: Scalars['String']['output'];
 };
 
@@ -2595,13 +2595,13 @@ export type ImportProgress = {
   cursor: Scalars['String']['output'];
   /** The import the event is about. */
   importId: Scalars['ID']['output'];
-  /** While rows are read: up to 99 on PostgreSQL (rows are checked and written in one pass), up to 50 on PGlite (a checking pass comes first); 100 when finished. */
+  /** While rows are read: up to 99 on PostgreSQL (rows are checked and written in one pass), up to 50 on PGlite (a checking pass comes first); 100 when finished or undone. */
   percentage: Scalars['Int']['output'];
-  /** Rows refused so far. */
+  /** Rows refused so far; in an UNDONE event, those the undone import had refused. */
   rowsFailed: Scalars['Int']['output'];
-  /** Data rows read so far (0 in an UNDONE event). */
+  /** Data rows read so far; in an UNDONE event, the rows the undone import had read. */
   rowsRead: Scalars['Int']['output'];
-  /** Records created or updated so far (0 during PGlite's checking pass and in an UNDONE event). */
+  /** Records created or updated so far (0 during PGlite's checking pass); in an UNDONE event, those the undo took back. */
   rowsWritten: Scalars['Int']['output'];
   /** The import's status when the event was sent. */
   status: ImportStatus;
@@ -3016,9 +3016,10 @@ export type Mutation = {
   /** Cancels a scheduled deletion; members are told. CONFLICT when none is scheduled. Needs the ORGANIZATION setting. */
   cancelOrganizationDeletion: Organization;
   /**
-   * Queues the import (a background job). Calling it again returns the same import: nothing is imported twice. CONFLICT while
-   * UPLOADING or once UNDONE; BAD_USER_INPUT when no column is mapped; FORBIDDEN without the profile's create permission on
-   * the module (and update, with the UPDATE policy).
+   * Queues the import (a background job); it writes as the user who created it. Calling it again returns the same import:
+   * nothing is imported twice. FORBIDDEN unless you created the import or your profile has the IMPORTS setting (checked
+   * before the repeated call's answer too), and without the profile's create permission on the module (and update, with the
+   * UPDATE policy); CONFLICT while UPLOADING or once UNDONE; BAD_USER_INPUT when no column is mapped.
    */
   commitImport: Import;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. Needs UPDATE on LEADS and CREATE on CONTACTS. */
@@ -3179,8 +3180,11 @@ export type Mutation = {
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
   /**
-   * Moves what the import created to the recycle bin and restores what it updated, within the undo window, in one transaction.
-   * CONFLICT unless the import is COMPLETED, with reason UNDO_WINDOW_PASSED after undoableUntil.
+   * Moves what the import created to the recycle bin and restores what it updated, within the undo window, in one transaction:
+   * every record or none. FORBIDDEN unless you created the import or your profile has the IMPORTS setting; FORBIDDEN with
+   * reason RECORDS_OUT_OF_REACH, nothing undone, when a record it touched is one you may not change (sharing, or your
+   * profile's delete/update permission; an Administrator reaches every record); CONFLICT unless the import is COMPLETED,
+   * with reason UNDO_WINDOW_PASSED after undoableUntil.
    */
   undoImport: Import;
   /** A stale `expectedVersion` fails with CONFLICT. Needs UPDATE on ACCOUNTS and write access to this account. */
@@ -3200,8 +3204,9 @@ export type Mutation = {
   /** Changes the commit probability. Needs the ORGANIZATION setting. */
   updateForecastSettings: ForecastSettings;
   /**
-   * Sets the mapping, duplicate policy, match field and keepGoodRows, and saves the mapping (saveAs). CONFLICT once the import
-   * is no longer READY; BAD_USER_INPUT for a column the file lacks, an unknown or inactive field, or two columns on one field.
+   * Sets the mapping, duplicate policy, match field and keepGoodRows, and saves the mapping (saveAs). FORBIDDEN unless you
+   * created the import or your profile has the IMPORTS setting (Administrators do); CONFLICT once the import is no longer
+   * READY; BAD_USER_INPUT for a column the file lacks, an unknown or inactive field, or two columns on one field.
    */
   updateImportMapping: Import;
   /** Changes a lead. CONFLICT on a stale `expectedVersion`, a converted lead (`reason: LEAD_CONVERTED`) or a taken email. Needs UPDATE on LEADS and write access to this lead. */
@@ -4208,7 +4213,7 @@ export type Profile = {
   modules: Array<ModulePermissions>;
   /** Display name, at most 120 characters. */
   name: Scalars['String']['output'];
-  /** Settings its users may manage; empty for Standard. */
+  /** Settings its users may manage; every one for Administrator (settings added later included); empty for Standard. */
   settings: Array<SettingPermission>;
   /** When the profile last changed. */
   updatedAt: Scalars['DateTime']['output'];
@@ -4263,7 +4268,10 @@ export type Query = {
   engagementDistribution: Array<EngagementCount>;
   /** The organisation's forecast settings. */
   forecastSettings: ForecastSettings;
-  /** One import; NOT_FOUND when unknown. Every member of the organisation can read every import. */
+  /**
+   * One import; NOT_FOUND when unknown. Every member of the organisation can read every import; changing, committing and
+   * undoing it are its creator's (or an IMPORTS setting's).
+   */
   import: Import;
   /** The organisation's 100 latest imports, latest first. */
   imports: Array<Import>;
@@ -5352,6 +5360,8 @@ export type SettingPermission =
   | 'FIELDS'
   /** Create and deactivate web-to-lead forms. */
   | 'FORMS'
+  /** Change the mapping of, send the file to, commit and undo other users' imports (everyone does so for their own, and reads every import). */
+  | 'IMPORTS'
   /** Organisation settings and plan, forecast settings, trusted documents, organisation export. */
   | 'ORGANIZATION'
   /** Create and change pipelines and stages. */
