@@ -5682,7 +5682,11 @@ export type SubscriptionScoreChangedArgs = {
 export type SubscriptionEffective =
   /** At once: the users named in usersToDeactivate are deactivated now. */
   | 'NOW'
-  /** At periodEndsAt; until then it shows as pendingSubscription, and a later updateSubscription replaces it. */
+  /**
+   * At periodEndsAt; until then it shows as pendingSubscription, and a later updateSubscription replaces it. It is checked
+   * again then: if it no longer fits (more active users than its seats), it is dropped, and its requester and the users who
+   * manage the organisation are told why, in the app and by email.
+   */
   | 'PERIOD_END';
 
 /** A sales territory (e.g. Americas > US West). An account belongs to a territory when it meets the territory's criteria and those of every ancestor; its contacts and deals follow it. */
