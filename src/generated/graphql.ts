@@ -6415,7 +6415,7 @@ export type WorkflowActionInput = {
   fields?: InputMaybe<Scalars['JSON']['input']>;
   /** NOTIFY: the notification's text, 1 to 1,000 characters (merge fields allowed, e.g. `New lead {{lead.lastName}}`). */
   message?: InputMaybe<Scalars['String']['input']>;
-  /** ASSIGN_OWNER: the new owner, an active user of your organisation; required. */
+  /** ASSIGN_OWNER: the new owner, an active user of your organisation; required (NOT_FOUND naming the field when unknown, BAD_USER_INPUT when deactivated). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** SEND_EMAIL: the record (default) or its owner; accounts have no email, so OWNER only. */
   recipient?: InputMaybe<EmailRecipient>;
@@ -6423,13 +6423,13 @@ export type WorkflowActionInput = {
   subject?: InputMaybe<Scalars['String']['input']>;
   /** ADD_TAGS: the tags, at least one; at most 50 of up to 64 characters. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** SEND_EMAIL: the template; required, BAD_USER_INPUT when not one of your organisation's. */
+  /** SEND_EMAIL: the template; required, NOT_FOUND naming the field (e.g. `actions[0].templateId`) when not one of your organisation's. */
   templateId?: InputMaybe<Scalars['ID']['input']>;
   /** What the action does; its other fields are required or ignored by type. */
   type: WorkflowActionType;
   /** CALL_WEBHOOK: an http(s) URL, at most 2,000 characters. */
   url?: InputMaybe<Scalars['String']['input']>;
-  /** NOTIFY: who (default: the record's owner); active users of your organisation (NOT_FOUND when unknown, BAD_USER_INPUT when deactivated). */
+  /** NOTIFY: who (default: the record's owner); active users of your organisation (NOT_FOUND naming the field, e.g. `actions[0].userIds[1]`, when unknown; BAD_USER_INPUT when deactivated). */
   userIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
