@@ -3171,7 +3171,7 @@ export type Mutation = {
   sendEmail: EmailMessage;
   /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
   sendMassEmail: SendMassEmailPayload;
-  /** Sets (or replaces) a user's quota for a month or quarter. Role MANAGER or ADMIN only (FORBIDDEN for SALES_REP). */
+  /** Sets (or replaces) a user's quota for a month or quarter. Needs the REPORTS setting (FORBIDDEN otherwise, whatever the role). */
   setQuota: SalesQuota;
   /** Sets a module's organisation-wide sharing; returns every module's. Needs the ACCESS setting. */
   setSharing: Array<ModuleSharing>;
@@ -5006,11 +5006,11 @@ export type ResultColumn = {
 
 /** A user's title. What a user may do comes from their `profile`; inviting an ADMIN without a profile gives the Administrator profile, anyone else Standard. */
 export type Role =
-  /** May change or delete any member's reports, dashboards and schedules, and set quotas. */
+  /** A title: inviting an ADMIN without a profileId gives the Administrator profile; exempt from the trusted-documents requirement (what else the user may do comes from the profile). */
   | 'ADMIN'
-  /** May set sales quotas. */
+  /** A title only: what the user may do (e.g. set quotas, with the REPORTS setting) comes from the profile. */
   | 'MANAGER'
-  /** No extra rights beyond the profile. */
+  /** A title only: what the user may do comes from the profile. */
   | 'SALES_REP';
 
 /** A new webhook secret, shown once. */
@@ -5366,7 +5366,7 @@ export type SettingPermission =
   | 'ORGANIZATION'
   /** Create and change pipelines and stages. */
   | 'PIPELINES'
-  /** Change, delete and schedule other users' reports and dashboards (everyone manages their own). */
+  /** Change, delete and schedule other users' reports and dashboards (everyone manages their own); set sales quotas. */
   | 'REPORTS'
   /** Assignment rules and scoring rules. */
   | 'RULES'
