@@ -132,6 +132,22 @@ describe('sales forecast and quotas', () => {
   });
 });
 
+describe('quotas', () => {
+  it('are set by profiles with the REPORTS setting (Administrators have it), whatever the role', async () => {
+    const { admin } = await newOrg();
+    const SET = `mutation($input: SetQuotaInput!) { setQuota(input: $input) { userId amount } }`;
+    const manager = await inviteMember(admin, 'MANAGER');
+    const analyst = await inviteInto(admin, { profileId: await createProfile(admin, { modules: modulesExcept('DEALS', []), settings: ['REPORTS'] }) });
+    const input = (amount: string) => ({ userId: manager.userId, period: 'MONTH', periodStart: '2026-03-01', amount });
+    // A manager with the Standard profile: the title grants nothing.
+    const refused = await manager.client.fails('FORBIDDEN', SET, { input: input('5.00') });
+    expect(refused.message).toBe('Only users whose profile manages reports set quotas');
+    // A sales rep by title whose profile manages reports may.
+    expect((await analyst.client.ok(SET, { input: input('6.00') })).setQuota).toEqual({ userId: manager.userId, amount: '6.00' });
+    expect((await admin.client.ok(SET, { input: input('7.00') })).setQuota.amount).toBe('7.00');
+  });
+});
+
 describe('leads, deals, activities, signals and engagement', () => {
   it('counts leads by source and status and their conversion rate', async () => {
     const { admin } = await newOrg();

@@ -144,3 +144,64 @@ describe('organisation export', () => {
     expect(damaged.verifyExport.verifyProblems).toContain('The archive does not match its checksum');
   });
 });
+
+describe('organisation export that keeps failing', () => {
+  it('is FAILED with a readable reason once its last retry fails, leaving no partial archive', async () => {
+    const admin = await signUpOrganization(server().client);
+    await admin.client.ok(`mutation { createLead(input: {lastName: "Unlucky"}) { id } }`);
+    const { db, jobs } = server().server.deps;
+    // Other tests' jobs run first, so that the runs counted below are this one's.
+    await jobs.runDue('exports.organization');
+    // The database refuses this organisation's archive chunks: every run of the job crashes.
+    await db.execute(sql.raw(`create or replace function fail_export() returns trigger language plpgsql as $$ begin if new.organization_id = '${admin.organizationId}' then raise exception 'disk full'; end if; return new; end $$`));
+    await db.execute(sql.raw(`create trigger fail_export before insert on organization_export_chunks for each row execute function fail_export()`));
+    const EXPORT = `query($id: ID!) { organizationExport(id: $id) { status downloadUrl archiveBytes error } }`;
+    try {
+      const { id } = (await admin.client.ok(`mutation { exportOrganization { id } }`)).exportOrganization;
+      expect(await jobs.runDue('exports.organization')).toBe(1);
+      // A failure with retries left stays RUNNING: the retry starts over.
+      expect((await admin.client.ok(EXPORT, { id })).organizationExport).toMatchObject({ status: 'RUNNING', error: null });
+      let runs = 1;
+      for (let i = 0; i < 10 && (await admin.client.ok(EXPORT, { id })).organizationExport.status === 'RUNNING'; i += 1) {
+        await jobs.advanceTime(3600 * 1000);
+        runs += await jobs.runDue('exports.organization');
+      }
+      // The first run and its three retries (retryLimit 3), then nothing more.
+      expect(runs).toBe(4);
+      const failed = (await admin.client.ok(EXPORT, { id })).organizationExport;
+      expect(failed).toMatchObject({ status: 'FAILED', downloadUrl: null, archiveBytes: 0 });
+      // Meant for people: no driver message, no stack.
+      expect(failed.error).toMatch(/^The export could not be written, and its retries failed too/);
+      expect(failed.error).not.toMatch(/disk full|Failed query|insert into|\n\s+at /);
+      await jobs.advanceTime(24 * 3600 * 1000);
+      expect(await jobs.runDue('exports.organization')).toBe(0);
+      const chunks = await db.execute(sql`select count(*)::int as n from organization_export_chunks where export_id = ${id}`);
+      expect(((Array.isArray(chunks) ? chunks : (chunks as { rows: unknown[] }).rows) as { n: number }[])[0]?.n).toBe(0);
+      await admin.client.fails('CONFLICT', `mutation($id: ID!) { verifyExport(id: $id) { id } }`, { id });
+    } finally {
+      await db.execute(sql.raw(`drop trigger fail_export on organization_export_chunks`));
+    }
+  });
+});
+
+describe('archive sizes', () => {
+  it('stores and reports sizes past 2 GiB (beyond GraphQL Int), for exports, their files and restores', async () => {
+    const admin = await signUpOrganization(server().client);
+    const { db, jobs } = server().server.deps;
+    const { id } = (await admin.client.ok(`mutation { exportOrganization { id } }`)).exportOrganization;
+    await jobs.runDue('exports.organization');
+    const big = 5 * 1024 ** 3 + 7;
+    await db.execute(sql`update organization_exports set archive_bytes = ${big}, files = jsonb_set(files, '{0,bytes}', to_jsonb(${big}::bigint)) where id = ${id}`);
+    const read = (await admin.client.ok(`query($id: ID!) { organizationExport(id: $id) { archiveBytes files { bytes } } }`, { id })).organizationExport;
+    expect(read.archiveBytes).toBe(big);
+    expect(read.files[0].bytes).toBe(big);
+    const restore = (await admin.client.ok(`mutation { restoreOrganization { id } }`)).restoreOrganization;
+    await db.execute(sql`update organization_restores set archive_bytes = ${big} where id = ${restore.id}`);
+    expect((await admin.client.ok(`query($id: ID!) { organizationRestore(id: $id) { archiveBytes } }`, { id: restore.id })).organizationRestore.archiveBytes).toBe(big);
+    // Imports keep their file's size the same way (it drives the progress percentage).
+    const created = (await admin.client.ok(`mutation { createImport(input: {module: LEADS}) { id } }`)).createImport;
+    await db.execute(sql`update imports set file_bytes = ${big} where id = ${created.id}`);
+    const stored = await db.execute(sql`select file_bytes from imports where id = ${created.id}`);
+    expect(String(((Array.isArray(stored) ? stored : (stored as { rows: unknown[] }).rows) as { file_bytes: unknown }[])[0]?.file_bytes)).toBe(String(big));
+  });
+});

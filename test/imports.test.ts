@@ -246,6 +246,49 @@ describe('commit', () => {
     expect(await admin.client.ok(`{ leads { totalCount } }`)).toEqual({ leads: { totalCount: 1200 } });
   });
 
+  it('fails with a reason for people, nothing written, once the last retry of its job crashes too', async () => {
+    const admin = await signUpOrganization(server().client);
+    const { body } = await uploadImport(server().url, admin, 'leads', leadsCsv([{ last: 'Never', email: uniqueEmail('never') }]));
+    const { db, jobs } = server().server.deps;
+    const { sql } = await import('drizzle-orm');
+    // Other tests' jobs run first, so that the runs counted below are this one's.
+    await jobs.runDue('imports.commit');
+    // The database refuses this organisation's timeline rows on every run: not a rule the data breaks, a crash.
+    await db.execute(sql.raw(`create or replace function crash_import() returns trigger language plpgsql as $$ begin if new.organization_id = '${admin.organizationId}' then raise exception 'disk full'; end if; return new; end $$`));
+    await db.execute(sql.raw(`create trigger crash_import before insert on timeline_entries for each row execute function crash_import()`));
+    const STATUS = `query($id: ID!) { import(id: $id) { status errorCount errors { row field message } } }`;
+    const { dealsBoard } = await admin.client.ok(`query($p: ID!) { dealsBoard(pipelineId: $p) { cursor } }`, { p: (await defaultPipeline(admin.client)).id });
+    try {
+      await admin.client.ok(`mutation($id: ID!) { commitImport(id: $id) { id } }`, { id: body.id });
+      expect(await jobs.runDue('imports.commit')).toBe(1);
+      expect((await admin.client.ok(STATUS, { id: body.id })).import.status).toBe('RUNNING');
+      let runs = 1;
+      for (let i = 0; i < 10 && (await admin.client.ok(STATUS, { id: body.id })).import.status === 'RUNNING'; i += 1) {
+        await jobs.advanceTime(3600 * 1000);
+        runs += await jobs.runDue('imports.commit');
+      }
+      // The first run and its three retries (retryLimit 3).
+      expect(runs).toBe(4);
+    } finally {
+      await db.execute(sql.raw(`drop trigger crash_import on timeline_entries`));
+    }
+    const failed = (await admin.client.ok(STATUS, { id: body.id })).import;
+    expect(failed).toMatchObject({ status: 'FAILED', errorCount: 1, errors: [{ row: 0, field: null }] });
+    expect(failed.errors[0].message).toMatch(/^The import could not be finished, and its retries failed too; nothing was written/);
+    expect(failed.errors[0].message).not.toMatch(/disk full|Failed query|insert into/);
+    expect(await admin.client.ok(`{ leads { totalCount } }`)).toEqual({ leads: { totalCount: 0 } });
+    // Subscribers hear the end, as with any other failure.
+    const ws = connectWs(server().wsUrl, admin.token);
+    try {
+      const progress = ws.subscribe(`subscription($id: ID!, $after: String) { importProgress(id: $id, after: $after) { status percentage } }`, { id: body.id, after: dealsBoard.cursor });
+      await progress.waitFor(1);
+      for (let i = 0; i < 50 && !progress.items.some((item: any) => item.importProgress.status === 'FAILED'); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(progress.items[progress.items.length - 1]).toEqual({ importProgress: { status: 'FAILED', percentage: 100 } });
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it('imports contacts, accounts, deals and activities through their own validation', async () => {
     const admin = await signUpOrganization(server().client);
     const contacts = await uploadImport(server().url, admin, 'contacts', sample('outlook.csv'));

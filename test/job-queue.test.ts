@@ -11,6 +11,9 @@ const logger = createLogger('silent');
 let testDatabase: TestDatabase;
 const ran: { name: string; key: string; process: string }[] = [];
 let failuresLeft = 0;
+let failureMessage = 'not this time';
+/** What each run of test.flaky was told: whether a failure would be retried. */
+const attempts: { key: string; retryCount: number; lastAttempt: boolean }[] = [];
 
 /** One "process": its own queue with the same handlers, as every API process has. */
 function queueFor(database: Database, process: string): JobQueue {
@@ -20,10 +23,11 @@ function queueFor(database: Database, process: string): JobQueue {
   });
   jobs.define<{ key: string }>(
     'test.flaky',
-    async ({ key }) => {
+    async ({ key }, info) => {
+      attempts.push({ key, retryCount: info.retryCount, lastAttempt: info.lastAttempt });
       if (failuresLeft > 0) {
         failuresLeft -= 1;
-        throw new Error('not this time');
+        throw new Error(failureMessage);
       }
       ran.push({ name: 'test.flaky', key, process });
     },
@@ -88,6 +92,30 @@ describe('the durable job queue', () => {
     await jobs.advanceTime(31_000);
     await jobs.runDue('test.flaky');
     expect(runsOf(key)).toHaveLength(1);
+  });
+
+  it('tells the handler which run is the last, and records a failure whatever bytes its message holds', async () => {
+    const key = randomUUID();
+    failuresLeft = 10;
+    // A driver's message can quote binary parameters: jsonb refuses NUL, and such text can be long.
+    failureMessage = `Failed query: insert\nparams: PK\u0003\u0004\u0000${'x'.repeat(10_000)}`;
+    try {
+      await jobs.send('test.flaky', { key });
+      for (let run = 0; run < 6; run += 1) {
+        await jobs.runDue('test.flaky');
+        await jobs.advanceTime(31_000);
+      }
+    } finally {
+      failuresLeft = 0;
+      failureMessage = 'not this time';
+    }
+    // The first run and its three retries (retryLimit 3); only the fourth is told it is the last.
+    expect(attempts.filter((attempt) => attempt.key === key)).toEqual([0, 1, 2, 3].map((retryCount) => ({ key, retryCount, lastAttempt: retryCount === 3 })));
+    const result = await testDatabase.database.db.execute(sql`select state, output from pgboss.job where name = 'test.flaky' and data->>'key' = ${key}`);
+    const [job] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { state: string; output: { message: string } }[];
+    expect(job?.state).toBe('failed');
+    expect(job?.output.message.startsWith('Failed query: insert\nparams: PK\u0003\u0004x')).toBe(true);
+    expect(job?.output.message.length).toBeLessThan(2100);
   });
 
   it('keeps waiting jobs across a restart', async () => {

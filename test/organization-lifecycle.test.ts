@@ -83,6 +83,62 @@ describe('plans and seats', () => {
   });
 });
 
+describe('a PERIOD_END change the re-check refuses', () => {
+  it('is dropped, its requester and the administrators are told in the app and by email, and the job does not retry', async () => {
+    const name = unique('Grown');
+    const admin = await signUpOrganization(server().client, { organizationName: name });
+    await admin.client.ok(SUBSCRIPTION, { input: { plan: 'STANDARD', seats: 5 } });
+    const otherAdmin = await inviteMember(admin, 'ADMIN');
+    const member = await inviteMember(admin);
+    await admin.client.ok(SUBSCRIPTION, { input: { plan: 'FREE', effective: 'PERIOD_END' } });
+    // The team grows meanwhile: at the period's end 4 active users do not fit FREE's 3 seats.
+    await inviteMember(admin);
+    const { jobs } = server().server.deps;
+    await jobs.runDue('organizations.apply-subscription');
+    const { notices, stop } = captureNotices();
+    try {
+      await jobs.advanceTime(31 * 24 * 3600 * 1000);
+      expect(await jobs.runDue('organizations.apply-subscription')).toBe(1);
+    } finally {
+      stop();
+    }
+    const data = await admin.client.ok(`{ organization { plan { name } seats pendingSubscription { plan } } }`);
+    expect(data.organization).toEqual({ plan: { name: 'STANDARD' }, seats: 5, pendingSubscription: null });
+    // The requester and every administrator, by email through the team-notice job; not the other members.
+    expect(notices.map((notice) => notice.kind)).toEqual(['PLAN_CHANGE_FAILED']);
+    expect(notices[0]?.recipients.map((recipient) => recipient.email).sort()).toEqual([admin.email, otherAdmin.email].sort());
+    expect(notices[0]?.subject).toBe(`${name} was not moved to the FREE plan`);
+    expect(notices[0]?.text).toContain('4 users are active and 3 seats remain');
+    const NOTIFICATIONS = `{ notifications(first: 5) { nodes { title body } } }`;
+    for (const told of [admin, otherAdmin]) {
+      expect((await told.client.ok(NOTIFICATIONS)).notifications.nodes).toEqual([{ title: `${name} was not moved to the FREE plan`, body: notices[0]?.text }]);
+    }
+    expect((await member.client.ok(NOTIFICATIONS)).notifications.nodes).toEqual([]);
+    // A rule failure is final: nothing is retried.
+    await jobs.advanceTime(24 * 3600 * 1000);
+    expect(await jobs.runDue('organizations.apply-subscription')).toBe(0);
+  });
+
+  it('is retried when the database fails rather than a rule', async () => {
+    const admin = await signUpOrganization(server().client);
+    await admin.client.ok(SUBSCRIPTION, { input: { plan: 'STANDARD', effective: 'PERIOD_END' } });
+    const { db, jobs } = server().server.deps;
+    await jobs.runDue('organizations.apply-subscription');
+    await db.execute(sql.raw(`create or replace function refuse_plan() returns trigger language plpgsql as $$ begin if new.id = '${admin.organizationId}' then raise exception 'database unavailable' using errcode = '57P03'; end if; return new; end $$`));
+    await db.execute(sql.raw(`create trigger refuse_plan before update on organizations for each row execute function refuse_plan()`));
+    try {
+      await jobs.advanceTime(31 * 24 * 3600 * 1000);
+      expect(await jobs.runDue('organizations.apply-subscription')).toBe(1);
+    } finally {
+      await db.execute(sql.raw(`drop trigger refuse_plan on organizations`));
+    }
+    expect((await admin.client.ok(`{ organization { pendingSubscription { plan } } }`)).organization.pendingSubscription).toEqual({ plan: 'STANDARD' });
+    await jobs.advanceTime(3600 * 1000);
+    expect(await jobs.runDue('organizations.apply-subscription')).toBe(1);
+    expect((await admin.client.ok(`{ organization { plan { name } pendingSubscription { plan } } }`)).organization).toEqual({ plan: { name: 'STANDARD' }, pendingSubscription: null });
+  });
+});
+
 describe('pause', () => {
   it('refuses every write, over GraphQL and HTTP, while reads, exports and sign-in go on', async () => {
     const admin = await signUpOrganization(server().client);

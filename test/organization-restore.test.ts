@@ -316,6 +316,43 @@ describe('organisation restore', () => {
     expect((await target.client.ok(`{ leads { totalCount } pipelines { name } }`)).leads.totalCount).toBe(0);
   });
 
+  it('fails with a reason for people, nothing written and the archive dropped, once the last retry of its job crashes too', async () => {
+    const source = await signUpOrganization(server().client);
+    await createLead(source.client, { lastName: 'Crashing' });
+    const { archive } = await exportOf(source);
+    const target = await signUpOrganization(server().client);
+    const { db, jobs } = server().server.deps;
+    const { sql } = await import('drizzle-orm');
+    // Other tests' jobs run first, so that the runs counted below are this one's.
+    await jobs.runDue('exports.restore');
+    // The database refuses the new organisation's leads on every run: no rule the archive breaks (not 22xxx/23xxx), a crash.
+    await db.execute(sql.raw(`create or replace function crash_restore() returns trigger language plpgsql as $$ begin if new.organization_id = '${target.organizationId}' then raise exception 'disk full' using errcode = '53100'; end if; return new; end $$`));
+    await db.execute(sql.raw(`create trigger crash_restore before insert on leads for each row execute function crash_restore()`));
+    let id: string;
+    try {
+      const started = await upload(target, archive);
+      expect(started.status, JSON.stringify(started.body)).toBe(201);
+      id = started.body['id'];
+      expect(await jobs.runDue('exports.restore')).toBe(1);
+      expect((await target.client.ok(RESTORE, { id })).organizationRestore.status).toBe('RUNNING');
+      let runs = 1;
+      for (let i = 0; i < 10 && (await target.client.ok(RESTORE, { id })).organizationRestore.status === 'RUNNING'; i += 1) {
+        await jobs.advanceTime(3600 * 1000);
+        runs += await jobs.runDue('exports.restore');
+      }
+      // The first run and its three retries (retryLimit 3).
+      expect(runs).toBe(4);
+    } finally {
+      await db.execute(sql.raw(`drop trigger crash_restore on leads`));
+    }
+    const failed = (await target.client.ok(RESTORE, { id })).organizationRestore;
+    expect(failed).toMatchObject({ status: 'FAILED', tables: [], problems: [expect.stringMatching(/^The restore could not be finished, and its retries failed too; nothing was restored/)] });
+    expect(failed.problems[0]).not.toMatch(/disk full|Failed query|53100/);
+    expect((await target.client.ok(`{ leads { totalCount } users(includeInactive: true) { id } }`))).toEqual({ leads: { totalCount: 0 }, users: [{ id: target.userId }] });
+    const chunks = await db.execute(sql`select count(*)::int as n from organization_restore_chunks where restore_id = ${id}`);
+    expect(((Array.isArray(chunks) ? chunks : (chunks as { rows: unknown[] }).rows) as { n: number }[])[0]?.n).toBe(0);
+  });
+
   it('is all or nothing: an archive that passes its checksums but breaks midway leaves the new organisation as it was', async () => {
     const source = await signUpOrganization(server().client);
     const lead = await createLead(source.client, { lastName: 'Half' });

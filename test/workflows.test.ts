@@ -520,6 +520,34 @@ describe('runs, failures and administration', () => {
     expect(theirs.map((node) => node.title)).toEqual(['Other rule']);
   });
 
+  it('names an unknown template or user in an action NOT_FOUND with the field, as every module reports an unknown reference', async () => {
+    const admin = await signUpOrganization(pulse.client);
+    const outsider = await signUpOrganization(pulse.client);
+    const theirs = await createTemplate(outsider.client, { subject: 'Theirs', body: 'Not yours' });
+    const CREATE = `mutation($input: CreateWorkflowRuleInput!) { createWorkflowRule(input: $input) { id } }`;
+    const base = { name: 'References', module: 'LEADS', trigger: { type: 'ON_CREATE' } };
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    // Another organisation's template is as unknown as one that never existed.
+    for (const templateId of [unknown, theirs.id]) {
+      const error = await admin.client.fails('NOT_FOUND', CREATE, { input: { ...base, actions: [{ type: 'ADD_TAGS', tags: ['a'] }, { type: 'SEND_EMAIL', templateId }] } });
+      expect(error.extensions?.['field']).toBe('actions[1].templateId');
+      expect(error.message).toBe('actions[1].templateId: Email template not found');
+    }
+    for (const userId of [unknown, outsider.userId]) {
+      const error = await admin.client.fails('NOT_FOUND', CREATE, { input: { ...base, actions: [{ type: 'NOTIFY', message: 'hi', userIds: [admin.userId, userId] }] } });
+      expect(error.extensions?.['field']).toBe('actions[0].userIds[1]');
+      expect(error.message).toBe('actions[0].userIds[1]: User not found');
+      const owner = await admin.client.fails('NOT_FOUND', CREATE, { input: { ...base, actions: [{ type: 'ASSIGN_OWNER', ownerId: userId }] } });
+      expect(owner.extensions?.['field']).toBe('actions[0].ownerId');
+    }
+    // The same on update.
+    const rule = await createRule(admin.client, { ...base, actions: [{ type: 'ADD_TAGS', tags: ['a'] }] });
+    const update = await admin.client.fails('NOT_FOUND', `mutation($input: UpdateWorkflowRuleInput!) { updateWorkflowRule(input: $input) { id } }`, {
+      input: { id: rule.id, actions: [{ type: 'SEND_EMAIL', templateId: theirs.id }] },
+    });
+    expect(update.extensions?.['field']).toBe('actions[0].templateId');
+  });
+
   it('only administrators manage rules; rules are validated; deactivated rules do not fire', async () => {
     const admin = await signUpOrganization(pulse.client);
     const rep = await inviteMember(admin, 'SALES_REP');

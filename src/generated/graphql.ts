@@ -2277,8 +2277,11 @@ export type EngagementCount = {
 /** One CSV file of an organisation export, as listed in its manifest.json. */
 export type ExportFile = {
   __typename?: 'ExportFile';
-  /** Size of the CSV (uncompressed) in bytes. */
-  bytes: Scalars['Int']['output'];
+  /**
+   * Size of the CSV (uncompressed) in bytes: always a whole number. Float because a table's CSV can pass GraphQL Int's
+   * 2 GiB; the JSON is the same number (exact up to 2^53).
+   */
+  bytes: Scalars['Float']['output'];
   /** The file's name in the zip: the table's name plus .csv. */
   file: Scalars['String']['output'];
   /** Data rows, the header row not counted. */
@@ -2293,7 +2296,7 @@ export type ExportFile = {
 export type ExportStatus =
   /** The archive is stored; downloadUrl works until expiresAt. */
   | 'COMPLETED'
-  /** Not set yet: an export whose job keeps failing stays RUNNING. */
+  /** The job failed on its first run and on every retry: nothing was kept (see error); start a new export. */
   | 'FAILED'
   /** Waiting for the background job. */
   | 'QUEUED'
@@ -2516,7 +2519,7 @@ export type Import = {
   status: ImportStatus;
   /** Until when undoImport is possible: IMPORT_UNDO_WINDOW_HOURS (default 168, a week) after completion; null unless COMPLETED. */
   undoableUntil: Maybe<Scalars['DateTime']['output']>;
-  /** POST the file here (multipart field "file", or the raw body) with the Bearer token, while UPLOADING. */
+  /** POST the file here (multipart field "file", or the raw body) with the Bearer token, while UPLOADING; 403 for members who may not change the import (see updateImportMapping). */
   uploadUrl: Scalars['String']['output'];
 };
 
@@ -2592,13 +2595,13 @@ export type ImportProgress = {
   cursor: Scalars['String']['output'];
   /** The import the event is about. */
   importId: Scalars['ID']['output'];
-  /** While rows are read: up to 99 on PostgreSQL (rows are checked and written in one pass), up to 50 on PGlite (a checking pass comes first); 100 when finished. */
+  /** While rows are read: up to 99 on PostgreSQL (rows are checked and written in one pass), up to 50 on PGlite (a checking pass comes first); 100 when finished or undone. */
   percentage: Scalars['Int']['output'];
-  /** Rows refused so far. */
+  /** Rows refused so far; in an UNDONE event, those the undone import had refused. */
   rowsFailed: Scalars['Int']['output'];
-  /** Data rows read so far (0 in an UNDONE event). */
+  /** Data rows read so far; in an UNDONE event, the rows the undone import had read. */
   rowsRead: Scalars['Int']['output'];
-  /** Records created or updated so far (0 during PGlite's checking pass and in an UNDONE event). */
+  /** Records created or updated so far (0 during PGlite's checking pass); in an UNDONE event, those the undo took back. */
   rowsWritten: Scalars['Int']['output'];
   /** The import's status when the event was sent. */
   status: ImportStatus;
@@ -2613,7 +2616,7 @@ export type ImportRowError = {
   field: Maybe<Scalars['String']['output']>;
   /** Why, as the API would say it for the same input. */
   message: Scalars['String']['output'];
-  /** The data row, 1-based; 0 when the error stopped the whole import (plan limit, importing user deactivated, organisation paused). */
+  /** The data row, 1-based; 0 when the error stopped the whole import (plan limit, importing user deactivated, organisation paused, the job crashed). */
   row: Scalars['Int']['output'];
 };
 
@@ -2623,7 +2626,7 @@ export type ImportStatus =
   | 'COMPLETED'
   /**
    * Nothing was written: a bad row while keepGoodRows is false, more rows than the plan's importRows limit, the importing
-   * user deactivated, the organisation paused, or a rule a write broke (see errors).
+   * user deactivated, the organisation paused, a rule a write broke, or the job crashing on its last retry (see errors).
    */
   | 'FAILED'
   /** commitImport queued it; the background job has not started. */
@@ -3013,9 +3016,10 @@ export type Mutation = {
   /** Cancels a scheduled deletion; members are told. CONFLICT when none is scheduled. Needs the ORGANIZATION setting. */
   cancelOrganizationDeletion: Organization;
   /**
-   * Queues the import (a background job). Calling it again returns the same import: nothing is imported twice. CONFLICT while
-   * UPLOADING or once UNDONE; BAD_USER_INPUT when no column is mapped; FORBIDDEN without the profile's create permission on
-   * the module (and update, with the UPDATE policy).
+   * Queues the import (a background job); it writes as the user who created it. Calling it again returns the same import:
+   * nothing is imported twice. FORBIDDEN unless you created the import or your profile has the IMPORTS setting (checked
+   * before the repeated call's answer too), and without the profile's create permission on the module (and update, with the
+   * UPDATE policy); CONFLICT while UPLOADING or once UNDONE; BAD_USER_INPUT when no column is mapped.
    */
   commitImport: Import;
   /** Converts a lead in one transaction; its notes and activities move to the new contact. Needs UPDATE on LEADS and CREATE on CONTACTS. */
@@ -3167,7 +3171,7 @@ export type Mutation = {
   sendEmail: EmailMessage;
   /** Refused as a whole (RATE_LIMITED, with the remaining allowance) when it would pass the sender's daily limit. */
   sendMassEmail: SendMassEmailPayload;
-  /** Sets (or replaces) a user's quota for a month or quarter. Role MANAGER or ADMIN only (FORBIDDEN for SALES_REP). */
+  /** Sets (or replaces) a user's quota for a month or quarter. Needs the REPORTS setting (FORBIDDEN otherwise, whatever the role). */
   setQuota: SalesQuota;
   /** Sets a module's organisation-wide sharing; returns every module's. Needs the ACCESS setting. */
   setSharing: Array<ModuleSharing>;
@@ -3176,8 +3180,11 @@ export type Mutation = {
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
   /**
-   * Moves what the import created to the recycle bin and restores what it updated, within the undo window, in one transaction.
-   * CONFLICT unless the import is COMPLETED, with reason UNDO_WINDOW_PASSED after undoableUntil.
+   * Moves what the import created to the recycle bin and restores what it updated, within the undo window, in one transaction:
+   * every record or none. FORBIDDEN unless you created the import or your profile has the IMPORTS setting; FORBIDDEN with
+   * reason RECORDS_OUT_OF_REACH, nothing undone, when a record it touched is one you may not change (sharing, or your
+   * profile's delete/update permission; an Administrator reaches every record); CONFLICT unless the import is COMPLETED,
+   * with reason UNDO_WINDOW_PASSED after undoableUntil.
    */
   undoImport: Import;
   /** A stale `expectedVersion` fails with CONFLICT. Needs UPDATE on ACCOUNTS and write access to this account. */
@@ -3197,8 +3204,9 @@ export type Mutation = {
   /** Changes the commit probability. Needs the ORGANIZATION setting. */
   updateForecastSettings: ForecastSettings;
   /**
-   * Sets the mapping, duplicate policy, match field and keepGoodRows, and saves the mapping (saveAs). CONFLICT once the import
-   * is no longer READY; BAD_USER_INPUT for a column the file lacks, an unknown or inactive field, or two columns on one field.
+   * Sets the mapping, duplicate policy, match field and keepGoodRows, and saves the mapping (saveAs). FORBIDDEN unless you
+   * created the import or your profile has the IMPORTS setting (Administrators do); CONFLICT once the import is no longer
+   * READY; BAD_USER_INPUT for a column the file lacks, an unknown or inactive field, or two columns on one field.
    */
   updateImportMapping: Import;
   /** Changes a lead. CONFLICT on a stale `expectedVersion`, a converted lead (`reason: LEAD_CONVERTED`) or a taken email. Needs UPDATE on LEADS and write access to this lead. */
@@ -3970,8 +3978,11 @@ export type Organization = {
 /** A backup of everything an organisation owns: one zip of CSV files (one per table) plus manifest.json. */
 export type OrganizationExport = {
   __typename?: 'OrganizationExport';
-  /** Size of the zip in bytes; 0 until COMPLETED. */
-  archiveBytes: Scalars['Int']['output'];
+  /**
+   * Size of the zip in bytes; 0 until COMPLETED. Always a whole number: Float because an archive can pass GraphQL Int's
+   * 2 GiB; the JSON is the same number (exact up to 2^53).
+   */
+  archiveBytes: Scalars['Float']['output'];
   /** SHA-256 of the zip, lowercase hex; null until COMPLETED. */
   archiveSha256: Maybe<Scalars['String']['output']>;
   /** When the archive was stored; null until COMPLETED. deleteOrganization accepts the export for a day after this. */
@@ -3983,13 +3994,15 @@ export type OrganizationExport = {
    * and once expired. A Bearer token with the ORGANIZATION setting also downloads it without the link's token.
    */
   downloadUrl: Maybe<Scalars['String']['output']>;
+  /** Why the export FAILED, for people (the technical details are in the server's log); null unless FAILED. */
+  error: Maybe<Scalars['String']['output']>;
   /** When downloadUrl stops working: EXPORT_LINK_HOURS (default 24) after completion; null until COMPLETED. */
   expiresAt: Maybe<Scalars['DateTime']['output']>;
   /** The CSV files of the archive, as in its manifest.json; empty until COMPLETED. */
   files: Array<ExportFile>;
   /** The export's id; name it in verifyExport and in deleteOrganization's exportId. */
   id: Scalars['ID']['output'];
-  /** Its progress: QUEUED, RUNNING, then COMPLETED. */
+  /** Its progress: QUEUED, RUNNING, then COMPLETED, or FAILED once the job's last retry failed. */
   status: ExportStatus;
   /** Tables the export writes, one CSV each; 0 until RUNNING. */
   tableCount: Scalars['Int']['output'];
@@ -4008,8 +4021,11 @@ export type OrganizationExport = {
  */
 export type OrganizationRestore = {
   __typename?: 'OrganizationRestore';
-  /** Size of the uploaded archive in bytes. */
-  archiveBytes: Scalars['Int']['output'];
+  /**
+   * Size of the uploaded archive in bytes; 0 until uploaded. Always a whole number: Float because an archive can pass
+   * GraphQL Int's 2 GiB; the JSON is the same number (exact up to 2^53).
+   */
+  archiveBytes: Scalars['Float']['output'];
   /** When it completed or failed. */
   completedAt: Maybe<Scalars['DateTime']['output']>;
   /** When restoreOrganization (or POST /restores) started it. */
@@ -4197,7 +4213,7 @@ export type Profile = {
   modules: Array<ModulePermissions>;
   /** Display name, at most 120 characters. */
   name: Scalars['String']['output'];
-  /** Settings its users may manage; empty for Standard. */
+  /** Settings its users may manage; every one for Administrator (settings added later included); empty for Standard. */
   settings: Array<SettingPermission>;
   /** When the profile last changed. */
   updatedAt: Scalars['DateTime']['output'];
@@ -4252,7 +4268,10 @@ export type Query = {
   engagementDistribution: Array<EngagementCount>;
   /** The organisation's forecast settings. */
   forecastSettings: ForecastSettings;
-  /** One import; NOT_FOUND when unknown. Every member of the organisation can read every import. */
+  /**
+   * One import; NOT_FOUND when unknown. Every member of the organisation can read every import; changing, committing and
+   * undoing it are its creator's (or an IMPORTS setting's).
+   */
   import: Import;
   /** The organisation's 100 latest imports, latest first. */
   imports: Array<Import>;
@@ -4987,11 +5006,11 @@ export type ResultColumn = {
 
 /** A user's title. What a user may do comes from their `profile`; inviting an ADMIN without a profile gives the Administrator profile, anyone else Standard. */
 export type Role =
-  /** May change or delete any member's reports, dashboards and schedules, and set quotas. */
+  /** A title: inviting an ADMIN without a profileId gives the Administrator profile; exempt from the trusted-documents requirement (what else the user may do comes from the profile). */
   | 'ADMIN'
-  /** May set sales quotas. */
+  /** A title only: what the user may do (e.g. set quotas, with the REPORTS setting) comes from the profile. */
   | 'MANAGER'
-  /** No extra rights beyond the profile. */
+  /** A title only: what the user may do comes from the profile. */
   | 'SALES_REP';
 
 /** A new webhook secret, shown once. */
@@ -5341,11 +5360,13 @@ export type SettingPermission =
   | 'FIELDS'
   /** Create and deactivate web-to-lead forms. */
   | 'FORMS'
+  /** Change the mapping of, send the file to, commit and undo other users' imports (everyone does so for their own, and reads every import). */
+  | 'IMPORTS'
   /** Organisation settings and plan, forecast settings, trusted documents, organisation export. */
   | 'ORGANIZATION'
   /** Create and change pipelines and stages. */
   | 'PIPELINES'
-  /** Change, delete and schedule other users' reports and dashboards (everyone manages their own). */
+  /** Change, delete and schedule other users' reports and dashboards (everyone manages their own); set sales quotas. */
   | 'REPORTS'
   /** Assignment rules and scoring rules. */
   | 'RULES'
@@ -5661,7 +5682,11 @@ export type SubscriptionScoreChangedArgs = {
 export type SubscriptionEffective =
   /** At once: the users named in usersToDeactivate are deactivated now. */
   | 'NOW'
-  /** At periodEndsAt; until then it shows as pendingSubscription, and a later updateSubscription replaces it. */
+  /**
+   * At periodEndsAt; until then it shows as pendingSubscription, and a later updateSubscription replaces it. It is checked
+   * again then: if it no longer fits (more active users than its seats), it is dropped, and its requester and the users who
+   * manage the organisation are told why, in the app and by email.
+   */
   | 'PERIOD_END';
 
 /** A sales territory (e.g. Americas > US West). An account belongs to a territory when it meets the territory's criteria and those of every ancestor; its contacts and deals follow it. */
@@ -6390,7 +6415,7 @@ export type WorkflowActionInput = {
   fields?: InputMaybe<Scalars['JSON']['input']>;
   /** NOTIFY: the notification's text, 1 to 1,000 characters (merge fields allowed, e.g. `New lead {{lead.lastName}}`). */
   message?: InputMaybe<Scalars['String']['input']>;
-  /** ASSIGN_OWNER: the new owner, an active user of your organisation; required. */
+  /** ASSIGN_OWNER: the new owner, an active user of your organisation; required (NOT_FOUND naming the field when unknown, BAD_USER_INPUT when deactivated). */
   ownerId?: InputMaybe<Scalars['ID']['input']>;
   /** SEND_EMAIL: the record (default) or its owner; accounts have no email, so OWNER only. */
   recipient?: InputMaybe<EmailRecipient>;
@@ -6398,13 +6423,13 @@ export type WorkflowActionInput = {
   subject?: InputMaybe<Scalars['String']['input']>;
   /** ADD_TAGS: the tags, at least one; at most 50 of up to 64 characters. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** SEND_EMAIL: the template; required, BAD_USER_INPUT when not one of your organisation's. */
+  /** SEND_EMAIL: the template; required, NOT_FOUND naming the field (e.g. `actions[0].templateId`) when not one of your organisation's. */
   templateId?: InputMaybe<Scalars['ID']['input']>;
   /** What the action does; its other fields are required or ignored by type. */
   type: WorkflowActionType;
   /** CALL_WEBHOOK: an http(s) URL, at most 2,000 characters. */
   url?: InputMaybe<Scalars['String']['input']>;
-  /** NOTIFY: who (default: the record's owner); active users of your organisation (NOT_FOUND when unknown, BAD_USER_INPUT when deactivated). */
+  /** NOTIFY: who (default: the record's owner); active users of your organisation (NOT_FOUND naming the field, e.g. `actions[0].userIds[1]`, when unknown; BAD_USER_INPUT when deactivated). */
   userIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
@@ -7740,7 +7765,7 @@ export type EngagementCountResolvers<ContextType = GraphQLContext, ParentType ex
 };
 
 export type ExportFileResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ExportFile'] = ResolversParentTypes['ExportFile']> = {
-  bytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  bytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   file?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -8141,11 +8166,12 @@ export type OrganizationResolvers<ContextType = GraphQLContext, ParentType exten
 };
 
 export type OrganizationExportResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrganizationExport'] = ResolversParentTypes['OrganizationExport']> = {
-  archiveBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  archiveBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   archiveSha256?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   downloadUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   files?: Resolver<Array<ResolversTypes['ExportFile']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -8157,7 +8183,7 @@ export type OrganizationExportResolvers<ContextType = GraphQLContext, ParentType
 };
 
 export type OrganizationRestoreResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OrganizationRestore'] = ResolversParentTypes['OrganizationRestore']> = {
-  archiveBytes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  archiveBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   completedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

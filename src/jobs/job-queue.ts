@@ -12,6 +12,8 @@ export interface JobInfo {
   readonly name: string;
   /** 0 on the first run. */
   readonly retryCount: number;
+  /** No retry follows a failure of this run (its retries are used up): the handler's last chance to record the failure. */
+  readonly lastAttempt: boolean;
 }
 
 export type JobHandler<T> = (data: T, job: JobInfo) => Promise<void>;
@@ -106,7 +108,7 @@ export class JobQueue {
     const pollingIntervalSeconds = Math.max(0.5, this.options.pollIntervalMs / 1000);
     for (const name of this.handlers.keys()) {
       const worker = await this.boss.work<unknown>(name, { pollingIntervalSeconds, batchSize: 1, includeMetadata: true }, async (jobs) => {
-        for (const job of jobs) await this.run(name, job.id, job.data, job.retryCount);
+        for (const job of jobs) await this.run(name, job, false);
       });
       this.workers.set(name, worker);
     }
@@ -162,7 +164,7 @@ export class JobQueue {
         const jobs = await this.boss.fetch<unknown>(name, { batchSize: 50, includeMetadata: true });
         if (jobs.length === 0) break;
         for (const job of jobs) {
-          await this.run(name, job.id, job.data, job.retryCount, true);
+          await this.run(name, job, true);
           ran += 1;
         }
       }
@@ -181,17 +183,32 @@ export class JobQueue {
     );
   }
 
-  private async run(name: string, id: string, data: unknown, retryCount: number, settle = false): Promise<void> {
+  private async run(name: string, job: PgBoss.JobWithMetadata<unknown>, settle: boolean): Promise<void> {
     const registered = this.handlers.get(name);
     if (!registered) throw new Error(`job ${name} has no handler`);
+    const { id, retryCount } = job;
     try {
-      await registered.handler(data, { id, name, retryCount });
+      await registered.handler(job.data, { id, name, retryCount, lastAttempt: retryCount >= job.retryLimit });
       if (settle) await this.boss.complete(name, id);
     } catch (error) {
       this.logger.warn('job failed', { job: name, id, retryCount, error });
-      // A worker's failure is recorded by pg-boss from the thrown error; a fetched job by `fail`.
-      if (!settle) throw error;
-      await this.boss.fail(name, id, { message: error instanceof Error ? error.message : String(error) });
+      const message = failureText(error);
+      // A worker's failure is recorded by pg-boss from the thrown error (a new one: the original
+      // may carry bytes jsonb refuses in its message or cause); a fetched job's by `fail`.
+      if (!settle) throw new Error(message);
+      await this.boss.fail(name, id, { message });
     }
   }
+}
+
+const FAILURE_TEXT_LIMIT = 2000;
+
+/**
+ * A failure as pg-boss stores it (jsonb): without NUL characters, which jsonb refuses (a driver's
+ * message can quote binary parameters), and short (such a message can hold a whole archive chunk).
+ */
+function failureText(error: unknown): string {
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what must go.
+  const text = (error instanceof Error ? error.message : String(error)).replace(/\u0000/g, '');
+  return text.length > FAILURE_TEXT_LIMIT ? `${text.slice(0, FAILURE_TEXT_LIMIT)}...` : text;
 }

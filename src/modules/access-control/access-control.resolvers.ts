@@ -5,6 +5,7 @@ import { connectionFields } from '../records/record.resolvers.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.service.js';
 import { listAuditLog } from './audit.service.js';
 import { securableFields } from './field-catalog.js';
+import { SETTINGS } from './permissions.js';
 import { createProfile, deleteProfile, getProfile, listProfiles, updateProfile } from './profiles.service.js';
 import { createRole, createSharingRule, deleteRole, deleteSharingRule, listRoles, listSharing, listSharingRules, setSharing, updateRole } from './roles.service.js';
 
@@ -48,7 +49,8 @@ export const accessControlResolvers: Resolvers = {
     builtIn: (row) => (row.builtIn ? (row.builtIn as BuiltInProfile) : null),
     modules: (row) =>
       Object.entries(row.modulePermissions).map(([module, actions]) => ({ module: upper<AccessModule>(module), actions: actions.map((action) => upper<RecordAction>(action)) })),
-    settings: (row) => row.settings.map((setting) => upper<SettingPermission>(setting)),
+    // The Administrator holds every setting, also those added after its row was written.
+    settings: (row) => (row.builtIn === 'ADMINISTRATOR' ? SETTINGS : row.settings).map((setting) => upper<SettingPermission>(setting)),
     fieldAccess: (row) => row.fieldAccess.map((entry) => ({ module: upper<SharedModule>(entry.module), field: entry.field, access: entry.access })),
   },
   HierarchyRole: {

@@ -10,7 +10,7 @@ export type CrmModule = (typeof CRM_MODULES)[number];
 export const RECORD_ACTIONS = ['create', 'read', 'update', 'delete', 'import', 'export'] as const;
 export type RecordAction = (typeof RECORD_ACTIONS)[number];
 
-export const SETTINGS = ['users', 'organization', 'pipelines', 'forms', 'signals', 'rules', 'reports', 'fields', 'access', 'audit', 'workflows', 'territories'] as const;
+export const SETTINGS = ['users', 'organization', 'pipelines', 'forms', 'signals', 'rules', 'reports', 'fields', 'access', 'audit', 'workflows', 'territories', 'imports'] as const;
 export type Setting = (typeof SETTINGS)[number];
 
 /** Modules whose records have an owner, and so follow organisation-wide sharing and the role hierarchy. */

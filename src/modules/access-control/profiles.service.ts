@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, arrayContains, asc, eq, isNull, or } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
@@ -13,7 +13,7 @@ import { accessChanged } from './access-version.js';
 import { apiKeys } from './api-keys.table.js';
 import { recordAudit } from './audit.service.js';
 import { securableFields } from './field-catalog.js';
-import { ALL_MODULE_PERMISSIONS, CRM_MODULES, RECORD_ACTIONS, SETTINGS, type BuiltInProfile } from './permissions.js';
+import { ALL_MODULE_PERMISSIONS, CRM_MODULES, RECORD_ACTIONS, SETTINGS, type BuiltInProfile, type Setting } from './permissions.js';
 
 export interface DefaultAccess {
   readonly administratorProfileId: string;
@@ -175,6 +175,16 @@ export async function deleteProfile(s: Session, id: string): Promise<ProfileRow>
     await recordAudit(tx, s.viewer, { action: 'PROFILE_DELETED', summary: `Profile "${row.name}" deleted`, targetType: 'PROFILE', targetId: row.id });
     return row;
   });
+}
+
+/** Active users whose profile manages `setting` (the Administrator's included), e.g. whom to tell about a failed plan change. */
+export async function activeUsersManaging(tx: Db, organizationId: string, setting: Setting): Promise<string[]> {
+  const rows = await tx
+    .select({ id: users.id })
+    .from(users)
+    .innerJoin(profiles, and(eq(profiles.organizationId, users.organizationId), eq(profiles.id, users.profileId)))
+    .where(and(eq(users.organizationId, organizationId), eq(users.active, true), or(eq(profiles.builtIn, 'ADMINISTRATOR'), arrayContains(profiles.settings, [setting]))));
+  return rows.map((row) => row.id);
 }
 
 /** Active users holding the Administrator profile, locked (the last one cannot lose it). */

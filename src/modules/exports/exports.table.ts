@@ -1,4 +1,4 @@
-import { foreignKey, integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, foreignKey, integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { bytes } from '../../db/bytes.js';
 import { tenantKey, timestampMs } from '../../db/columns.js';
 import { organizations } from '../organizations/organizations.table.js';
@@ -24,7 +24,8 @@ export const organizationExports = pgTable(
     tablesDone: integer('tables_done').notNull().default(0),
     tableCount: integer('table_count').notNull().default(0),
     files: jsonb('files').$type<ExportFileEntry[]>().notNull().default([]),
-    archiveBytes: integer('archive_bytes').notNull().default(0),
+    /** bigint: an archive can pass 2 GiB; a JS number is exact far beyond (2^53). */
+    archiveBytes: bigint('archive_bytes', { mode: 'number' }).notNull().default(0),
     archiveSha256: text('archive_sha256'),
     /** The download link works until then (its token is an HMAC of the export and this time). */
     expiresAt: timestampMs('expires_at'),
@@ -33,6 +34,8 @@ export const organizationExports = pgTable(
     verifiedAt: timestampMs('verified_at'),
     /** What verifyExport found wrong, if anything. */
     verifyProblems: jsonb('verify_problems').$type<string[]>(),
+    /** Why the export FAILED, for people (the technical details are in the server's log). */
+    error: text('error'),
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
@@ -71,7 +74,8 @@ export const organizationRestores = pgTable(
     /** UPLOADING, QUEUED, RUNNING, COMPLETED, FAILED. */
     status: text('status').notNull(),
     requestedById: uuid('requested_by_id').notNull(),
-    archiveBytes: integer('archive_bytes').notNull().default(0),
+    /** bigint: an archive can pass 2 GiB. */
+    archiveBytes: bigint('archive_bytes', { mode: 'number' }).notNull().default(0),
     /** From the archive's manifest.json. */
     sourceOrganizationId: uuid('source_organization_id'),
     sourceExportId: uuid('source_export_id'),

@@ -7,7 +7,7 @@ import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
-import type { JobQueue } from '../../jobs/job-queue.js';
+import type { JobInfo, JobQueue } from '../../jobs/job-queue.js';
 import { badInput, conflict, notFound } from '../../shared/errors.js';
 import { assertManages, readScope, recordScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
@@ -95,11 +95,33 @@ async function storeArchive(db: Db, row: OrganizationExportRow, source: AsyncIte
 /**
  * The export job: one CSV per tenant table (primary-key order) plus manifest.json with each
  * file's rows and SHA-256, zipped as it is produced and stored in chunks. A retried run starts
- * over from an empty archive, so a crash never leaves a half archive behind as COMPLETED.
+ * over from an empty archive, so a crash never leaves a half archive behind as COMPLETED; when
+ * the last retry fails too, the export is FAILED (with a reason for people) and its chunks go.
  */
-export async function runExport(db: Db, config: Config, job: { organizationId: string; exportId: string }): Promise<void> {
+export async function runExport(db: Db, config: Config, job: { organizationId: string; exportId: string }, run: Pick<JobInfo, 'lastAttempt'> = { lastAttempt: false }): Promise<void> {
   const [row] = await db.select().from(organizationExports).where(and(eq(organizationExports.organizationId, job.organizationId), eq(organizationExports.id, job.exportId)));
-  if (!row || row.status === 'COMPLETED') return;
+  if (!row || row.status === 'COMPLETED' || row.status === 'FAILED') return;
+  try {
+    await writeExport(db, config, row);
+  } catch (error) {
+    // Retries left: the next run starts over. None: the export ends FAILED rather than RUNNING forever.
+    if (run.lastAttempt) await failExport(db, row);
+    throw error;
+  }
+}
+
+/** The reason a failed export shows: the details (a driver's message, a stack) stay in the server's log. */
+export const EXPORT_FAILED = 'The export could not be written, and its retries failed too; nothing was kept. Start a new export; if it fails again, the server log has the details.';
+
+async function failExport(db: Db, row: OrganizationExportRow): Promise<void> {
+  const where = and(eq(organizationExports.organizationId, row.organizationId), eq(organizationExports.id, row.id));
+  await inTransaction(db, async (tx) => {
+    await tx.delete(organizationExportChunks).where(and(eq(organizationExportChunks.organizationId, row.organizationId), eq(organizationExportChunks.exportId, row.id)));
+    await tx.update(organizationExports).set({ status: 'FAILED', error: EXPORT_FAILED, files: [], archiveBytes: 0, archiveSha256: null, completedAt: null, expiresAt: null }).where(where);
+  });
+}
+
+async function writeExport(db: Db, config: Config, row: OrganizationExportRow): Promise<void> {
   await db.delete(organizationExportChunks).where(and(eq(organizationExportChunks.organizationId, row.organizationId), eq(organizationExportChunks.exportId, row.id)));
   const tables = await tenantTables(db);
   await db.update(organizationExports).set({ status: 'RUNNING', tableCount: tables.length, tablesDone: 0 }).where(and(eq(organizationExports.organizationId, row.organizationId), eq(organizationExports.id, row.id)));
@@ -263,5 +285,5 @@ export async function exportForDownload(db: Db, id: string): Promise<Organizatio
 }
 
 export function defineExportJobs(jobs: JobQueue, deps: JobDeps): void {
-  jobs.define<{ organizationId: string; exportId: string }>(EXPORT_JOB, tenantJob(deps, (db, data) => runExport(db, deps.config, data)), { retryLimit: 3, expireInSeconds: 60 * 60 });
+  jobs.define<{ organizationId: string; exportId: string }>(EXPORT_JOB, tenantJob(deps, (db, data, run) => runExport(db, deps.config, data, run)), { retryLimit: 3, expireInSeconds: 60 * 60 });
 }

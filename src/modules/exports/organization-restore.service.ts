@@ -4,7 +4,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
-import type { JobQueue } from '../../jobs/job-queue.js';
+import type { JobInfo, JobQueue } from '../../jobs/job-queue.js';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
 import { recordAudit } from '../access-control/audit.service.js';
 import { assertManages, assertWritable, readScope, recordScope } from '../auth/access.js';
@@ -91,20 +91,29 @@ export async function uploadRestoreArchive(s: Session, id: string, file: AsyncIt
   });
 }
 
+/** The problem a crashed restore reports once its job's retries are used up (the details are logged). */
+const RESTORE_CRASHED = 'The restore could not be finished, and its retries failed too; nothing was restored. Start a new restore with the archive; if it fails again, the server log has the details.';
+
+/** FAILED with the reason; the archive goes too (a failed restore is not run again), as when it was refused. */
 async function fail(db: Db, job: RestoreJob, problem: string): Promise<void> {
-  await db
-    .update(organizationRestores)
-    .set({ status: 'FAILED', problems: [problem], completedAt: new Date() })
-    .where(and(whereRestore(job.organizationId, job.restoreId), eq(organizationRestores.status, 'RUNNING')));
+  await inTransaction(db, async (tx) => {
+    const failed = await tx
+      .update(organizationRestores)
+      .set({ status: 'FAILED', problems: [problem], completedAt: new Date() })
+      .where(and(whereRestore(job.organizationId, job.restoreId), eq(organizationRestores.status, 'RUNNING')))
+      .returning({ id: organizationRestores.id });
+    if (failed.length === 0) return;
+    await tx.delete(organizationRestoreChunks).where(and(eq(organizationRestoreChunks.organizationId, job.organizationId), eq(organizationRestoreChunks.restoreId, job.restoreId)));
+  });
 }
 
 /**
  * The restore job: one transaction writes every table and marks the restore COMPLETED, so a
  * crash leaves nothing behind and the retry starts over; a run that finds it COMPLETED does
  * nothing. A rule the archive breaks (the organisation is no longer new, an unknown column)
- * fails the restore with the reason.
+ * fails the restore with the reason, and so does a crash on the job's last retry.
  */
-export async function runRestore(db: Db, job: RestoreJob): Promise<void> {
+export async function runRestore(db: Db, job: RestoreJob, run: Pick<JobInfo, 'lastAttempt'> = { lastAttempt: false }): Promise<void> {
   const [row] = await db.select().from(organizationRestores).where(whereRestore(job.organizationId, job.restoreId));
   if (!row || (row.status !== 'QUEUED' && row.status !== 'RUNNING')) return;
   await db.update(organizationRestores).set({ status: 'RUNNING' }).where(whereRestore(row.organizationId, row.id));
@@ -144,8 +153,10 @@ export async function runRestore(db: Db, job: RestoreJob): Promise<void> {
     if (error instanceof DomainError) return fail(db, job, error.message);
     if (error instanceof CsvError) return fail(db, job, `A file of the archive is not valid CSV (${error.code}); nothing was restored`);
     const dataError = sqlStateOf(error);
-    // Rows the database refuses (a constraint, a value of the wrong type) fail alike, without the driver's text; anything else is retried.
+    // Rows the database refuses (a constraint, a value of the wrong type) fail alike, without the driver's text; anything else is retried,
+    // and fails the restore after the last retry.
     if (dataError?.startsWith('22') || dataError?.startsWith('23')) return fail(db, job, `The archive's rows break a rule of this database (SQLSTATE ${dataError}); nothing was restored`);
+    if (run.lastAttempt) await fail(db, job, RESTORE_CRASHED);
     throw error;
   }
 }

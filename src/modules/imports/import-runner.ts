@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { hasConcurrentConnections, type Db } from '../../db/database.js';
 import { batchRecordEvents, inTransaction, publish } from '../../db/transaction.js';
 import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
-import type { JobQueue } from '../../jobs/job-queue.js';
+import type { JobInfo, JobQueue } from '../../jobs/job-queue.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { organizationById } from '../organizations/organizations.service.js';
@@ -16,6 +16,9 @@ interface ImportJob {
   readonly organizationId: string;
   readonly importId: string;
 }
+
+/** The error a crashed import reports once its job's retries are used up. */
+const IMPORT_CRASHED = 'The import could not be finished, and its retries failed too; nothing was written. Start a new import of the file; if it fails again, the server log has the details.';
 
 /** Errors kept on the import row itself (the rest are in import_errors / errors.csv). */
 const ERRORS_ON_ROW = 100;
@@ -83,7 +86,7 @@ class BadRows extends Error {
  * transaction writes. PGlite has one connection, so nothing can be announced while the
  * transaction is open: a first pass checks every row (announcing progress), a second writes.
  */
-export async function runImport(db: Db, job: ImportJob): Promise<void> {
+export async function runImport(db: Db, job: ImportJob, run: Pick<JobInfo, 'lastAttempt'> = { lastAttempt: false }): Promise<void> {
   const row = await loadImport(db, job);
   if (!row || (row.status !== 'QUEUED' && row.status !== 'RUNNING')) return;
   const viewer = await viewerOf(db, row);
@@ -140,8 +143,10 @@ export async function runImport(db: Db, job: ImportJob): Promise<void> {
   } catch (error) {
     if (error instanceof BadRows) return failWith(error.result);
     // A rule the data breaks (a reference, a permission, the plan's limit): the import fails with the reason.
-    // Anything else (the database went away) is thrown: the job is retried from the start.
+    // Anything else (the database went away) is thrown: the job is retried from the start, and
+    // after its last retry the import fails (with a reason for people; the details are logged).
     if (error instanceof DomainError) return fail(error.message, typeof error.details['field'] === 'string' ? error.details['field'] : null);
+    if (run.lastAttempt) await fail(IMPORT_CRASHED);
     throw error;
   }
 }

@@ -4,7 +4,8 @@ import type { DuplicatePolicy, ImportModule as ImportModuleEnum, ImportStatus, R
 import { signedIn, subscriber } from '../../server/context.js';
 import { importModule } from './import-modules.js';
 import { importProgressStream } from './import-progress.js';
-import { commitImport, createImport, importById, listImports, listSavedMappings, previewImport, undoImport, updateImportMapping } from './imports.service.js';
+import { commitImport, createImport, importById, listImports, listSavedMappings, previewImport, updateImportMapping } from './imports.service.js';
+import { undoImport } from './import-undo.js';
 
 const moduleName = (value: ImportModuleEnum): string => value.toLowerCase();
 const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };

@@ -2,20 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction, publish } from '../../db/transaction.js';
-import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
+import { badInput, conflict, forbidden, notFound } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
-import { assertCan, assertWritable, readScope, recordScope } from '../auth/access.js';
+import { assertCan, assertWritable, canManage, readScope, recordScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
-import { activeFieldsOf, loadModuleConfig, type ModuleConfig } from '../customization/module-config.js';
-import { syncCustomFieldValues } from '../customization/record-validation.js';
-import type { CustomizableModule } from '../customization/standard-fields.js';
-import { lockRecord, saveChanges, setDeleted } from '../records/record-store.js';
+import { activeFieldsOf } from '../customization/module-config.js';
 import { readHeaders, storeFile } from './import-file.js';
 import { importModule, type ImportModuleName } from './import-modules.js';
 import { processRows, type ProcessResult } from './import-process.js';
 import { proposeMapping } from './mapping.js';
-import { importErrors, importFileChunks, importRecords, imports, savedImportMappings, type ImportErrorEntry, type ImportRow, type MappedColumn, type SavedImportMappingRow } from './imports.table.js';
+import { importErrors, importFileChunks, imports, savedImportMappings, type ImportErrorEntry, type ImportRow, type MappedColumn, type SavedImportMappingRow } from './imports.table.js';
 
 export const IMPORT_TOPIC = 'import';
 export const IMPORT_JOB = 'imports.commit';
@@ -28,6 +25,16 @@ export async function getImport(db: Db, viewer: Viewer, id: string): Promise<Imp
 }
 
 export const importById = (s: Session, id: string): Promise<ImportRow> => getImport(s.db, s.viewer, id);
+
+/**
+ * Every member reads every import; its file, mapping, commit and undo are its creator's, a
+ * profile's managing imports (the IMPORTS setting) or an administrator's.
+ */
+export function assertMayChangeImport(viewer: Viewer, row: ImportRow): void {
+  if (row.createdById !== viewer.userId && !canManage(viewer, 'imports')) {
+    throw forbidden('Only the user who created this import, or a user whose profile manages imports, may change, commit or undo it');
+  }
+}
 
 export function listImports(s: Session): Promise<ImportRow[]> {
   return s.db.select().from(imports).where(readScope(s.viewer, 'imports', imports)).orderBy(desc(imports.createdAt)).limit(100);
@@ -52,6 +59,7 @@ export async function createImport(s: Session, input: { module: string; fileName
 export async function uploadImportFile(s: Session, id: string, file: AsyncIterable<Buffer>, fileName: string | null): Promise<ImportRow> {
   assertWritable(s.viewer);
   const row = await getImport(s.db, s.viewer, id);
+  assertMayChangeImport(s.viewer, row);
   if (row.status !== 'UPLOADING') throw conflict('This import already has its file; create a new import for another file');
   await s.db.delete(importFileChunks).where(and(eq(importFileChunks.organizationId, row.organizationId), eq(importFileChunks.importId, id)));
   const { bytes, format } = await storeFile(s.db, row.organizationId, id, file);
@@ -108,6 +116,7 @@ export interface UpdateMappingInput {
 export async function updateImportMapping(s: Session, input: UpdateMappingInput): Promise<ImportRow> {
   assertWritable(s.viewer);
   const row = await getImport(s.db, s.viewer, input.id);
+  assertMayChangeImport(s.viewer, row);
   if (row.status !== 'READY') throw conflict(`The import is ${row.status}: its mapping can no longer change`);
   const module = importModule(row.module);
   const changes: Partial<ImportRow> = {};
@@ -180,6 +189,8 @@ export async function commitImport(s: Session, id: string): Promise<ImportRow> {
   const row = await inTransaction(s.db, async (tx) => {
     const [row] = await tx.select().from(imports).where(recordScope(s.viewer, 'imports', imports, id)).for('update');
     if (!row) throw notFound('Import');
+    // Before the idempotent answer: a member who may not commit it is not told all is well.
+    assertMayChangeImport(s.viewer, row);
     if (['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED'].includes(row.status)) return row;
     if (row.status !== 'READY') throw conflict(`The import is ${row.status}`);
     const module = importModule(row.module);
@@ -206,71 +217,6 @@ export interface ImportProgressData {
 
 export function progressEvent(row: ImportRow, progress: ImportProgressData, status = row.status) {
   return { topic: IMPORT_TOPIC, kind: status, recordId: row.id, data: { status, ...progress } };
-}
-
-/**
- * Removes what the import created (to the recycle bin, where it can still be restored) and puts
- * back the fields it updated, within the undo window, in one transaction.
- */
-export async function undoImport(s: Session, id: string): Promise<ImportRow> {
-  assertWritable(s.viewer);
-  return inTransaction(s.db, async (tx) => {
-    const [row] = await tx.select().from(imports).where(recordScope(s.viewer, 'imports', imports, id)).for('update');
-    if (!row) throw notFound('Import');
-    if (row.status !== 'COMPLETED' || !row.completedAt) throw conflict(`Only a completed import can be undone (this one is ${row.status})`);
-    const windowMs = s.config.importUndoWindowHours * 3600 * 1000;
-    if (Date.now() - row.completedAt.getTime() > windowMs) {
-      throw new DomainError('CONFLICT', `Imports can be undone for ${s.config.importUndoWindowHours} hours after they finish`, { reason: 'UNDO_WINDOW_PASSED' });
-    }
-    const module = importModule(row.module);
-    const kind = module.kind;
-    let config: ModuleConfig | null = null;
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const page = await tx
-        .select()
-        .from(importRecords)
-        .where(and(eq(importRecords.organizationId, row.organizationId), eq(importRecords.importId, id), gt(importRecords.recordId, after)))
-        .orderBy(asc(importRecords.recordId))
-        .limit(500);
-      for (const entry of page) {
-        if (entry.action === 'CREATED') {
-          const current = await lockRecord(tx, s.viewer, kind, entry.recordId).catch(() => null);
-          if (current && !current.deletedAt) await setDeleted(tx, s.viewer, kind, entry.recordId, true);
-        } else if (entry.before) {
-          const current = await lockRecord(tx, s.viewer, kind, entry.recordId).catch(() => null);
-          if (!current) continue;
-          const restore: Record<string, unknown> = {};
-          const currentCustom = ((current as Record<string, unknown>)['customFields'] ?? {}) as Record<string, unknown>;
-          for (const [field, value] of Object.entries(entry.before)) {
-            if (field === 'customFields') {
-              // The custom values the import changed, each back as it was (null: it had none).
-              const custom = { ...currentCustom };
-              for (const [apiName, old] of Object.entries(value as Record<string, unknown>)) {
-                if (old === null) delete custom[apiName];
-                else custom[apiName] = old;
-              }
-              restore[field] = custom;
-              continue;
-            }
-            // jsonb gave dates back as strings: give the column a Date again where it holds one.
-            restore[field] = (current as Record<string, unknown>)[field] instanceof Date && typeof value === 'string' ? new Date(value) : value;
-          }
-          const { row: restored } = await saveChanges(tx, s.viewer, kind, current, restore, { undoneImportId: id }, 'import');
-          if ('customFields' in restore) {
-            config ??= await loadModuleConfig(tx, row.organizationId, module.module as CustomizableModule);
-            await syncCustomFieldValues(tx, s.viewer, config, entry.recordId, currentCustom, ((restored as Record<string, unknown>)['customFields'] ?? {}) as Record<string, unknown>);
-          }
-        }
-      }
-      const last = page[page.length - 1];
-      if (!last || page.length < 500) break;
-      after = last.recordId;
-    }
-    const [undone] = await tx.update(imports).set({ status: 'UNDONE', undoneAt: new Date() }).where(recordScope(s.viewer, 'imports', imports, id)).returning();
-    publish(tx, row.organizationId, s.viewer.userId, { topic: IMPORT_TOPIC, kind: 'UNDONE', recordId: id, data: { status: 'UNDONE' } });
-    return undone ?? row;
-  });
 }
 
 /** Every error of the import's last run, in row order, a page at a time. */

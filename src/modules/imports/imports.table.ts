@@ -1,4 +1,4 @@
-import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { bytes } from '../../db/bytes.js';
 import { tenantKey, timestampMs } from '../../db/columns.js';
 import { organizations } from '../organizations/organizations.table.js';
@@ -39,7 +39,8 @@ export const imports = pgTable(
     status: text('status').notNull(),
     createdById: uuid('created_by_id').notNull(),
     fileName: text('file_name'),
-    fileBytes: integer('file_bytes').notNull().default(0),
+    /** bigint: a file can pass 2 GiB. */
+    fileBytes: bigint('file_bytes', { mode: 'number' }).notNull().default(0),
     encoding: text('encoding'),
     delimiter: text('delimiter'),
     /** Lines before the header row (preambles some exports write). */

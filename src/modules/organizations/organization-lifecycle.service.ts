@@ -6,6 +6,7 @@ import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
 import { assertManages } from '../auth/access.js';
+import { activeUsersManaging } from '../access-control/profiles.service.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import { assertVerifiedExport } from '../exports/organization-export.service.js';
@@ -107,7 +108,10 @@ export async function updateSubscription(s: Session, input: UpdateSubscriptionIn
   });
 }
 
-/** At the period's end: the pending change, checked again (users may have changed meanwhile). */
+/**
+ * At the period's end: the pending change, checked again (users may have changed meanwhile). When
+ * the check refuses it, it is dropped and its requester and the organisation's managers are told.
+ */
 async function applyPending(db: Db, jobs: JobQueue, data: { organizationId: string; requestedBy: string }): Promise<void> {
   await inTransaction(db, async (tx) => {
     const [organization] = await tx.select().from(organizations).where(eq(organizations.id, data.organizationId)).for('update');
@@ -115,8 +119,31 @@ async function applyPending(db: Db, jobs: JobQueue, data: { organizationId: stri
     if (!organization || !pending) return;
     const requester = await getUserRow(tx, organization.id, data.requestedBy);
     if (!requester) return;
-    const change = await checkChange(tx, organization, pending);
+    let change: Change;
+    try {
+      change = await checkChange(tx, organization, pending);
+    } catch (error) {
+      // A rule the change now breaks (more active users than its seats) is final: a retry would
+      // find the same. Anything else (the database) is thrown and retried.
+      if (!(error instanceof DomainError)) throw error;
+      return dropPending(tx, jobs, organization, pending, data.requestedBy, error.message);
+    }
     await applyChange(tx, jobs, systemViewer(requester, organization), organization, change);
+  });
+}
+
+/** The pending change is cleared, and its requester and whoever manages the organisation are told why, in the app and by email. */
+async function dropPending(tx: Db, jobs: JobQueue, organization: OrganizationRow, pending: Change, requestedBy: string, reason: string): Promise<void> {
+  await tx.update(organizations).set({ pendingSubscription: null }).where(eq(organizations.id, organization.id));
+  const told = new Set([requestedBy, ...(await activeUsersManaging(tx, organization.id, 'organization'))]);
+  await noticeTeam(tx, jobs, {
+    organizationId: organization.id,
+    kind: 'PLAN_CHANGE_FAILED',
+    actorId: null,
+    inApp: true,
+    userIds: [...told],
+    subject: `${organization.name} was not moved to the ${pending.plan} plan`,
+    text: `The change to the ${pending.plan} plan with ${pending.seats} seats, due at the end of the period, was not made: ${reason}. ${organization.name} stays on the ${organization.plan} plan with ${seatsOf(organization)} seats; change the subscription again to retry.`,
   });
 }
 

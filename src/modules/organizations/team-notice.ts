@@ -10,13 +10,15 @@ export const TEAM_NOTICE_JOB = 'organizations.team-notice';
 
 export interface TeamNotice {
   readonly organizationId: string;
-  readonly kind: 'PAUSED' | 'RESUMED' | 'DOWNGRADED' | 'DELETION_SCHEDULED' | 'DELETION_CANCELLED';
+  readonly kind: 'PAUSED' | 'RESUMED' | 'DOWNGRADED' | 'DELETION_SCHEDULED' | 'DELETION_CANCELLED' | 'PLAN_CHANGE_FAILED';
   readonly subject: string;
   readonly text: string;
   /** Who caused it (null when a scheduled job did). */
   readonly actorId: string | null;
   /** Also in the app (false when the organisation, its notifications and events go in the same transaction). */
   readonly inApp: boolean;
+  /** Only these users (those of them still active); absent: every active member. */
+  readonly userIds?: readonly string[];
   /** Addresses are taken when the notice is queued: a deleted organisation's members still get it. */
   readonly recipients: readonly { readonly email: string; readonly name: string }[];
 }
@@ -31,11 +33,13 @@ export function onTeamNotice(listener: NoticeListener): () => void {
 }
 
 /**
- * Tells every active member in-app (a notification each, stored and published in `tx`, which must
- * be the `inTransaction` one) and by email through the job queue: both happen only if `tx` commits.
+ * Tells every active member (or those of `userIds`) in-app (a notification each, stored and
+ * published in `tx`, which must be the `inTransaction` one) and by email through the job queue:
+ * both happen only if `tx` commits.
  */
 export async function noticeTeam(tx: Db, jobs: JobQueue, notice: Omit<TeamNotice, 'recipients'>): Promise<void> {
-  const members = await activeMembers(tx, notice.organizationId);
+  const only = notice.userIds ? new Set(notice.userIds) : null;
+  const members = (await activeMembers(tx, notice.organizationId)).filter((member) => !only || only.has(member.id));
   const full: TeamNotice = { ...notice, recipients: members.map((member) => ({ email: member.email, name: member.name })) };
   if (notice.inApp) {
     const stored = await insertNotifications(

@@ -2,7 +2,7 @@ import { and, asc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { QuotaFilter, SetQuotaInput } from '../../generated/graphql.js';
 import { badInput, forbidden, notFound } from '../../shared/errors.js';
 import { money } from '../../shared/validation.js';
-import { assertManages, readScope, recordScope } from '../auth/access.js';
+import { assertManages, canManage, readScope, recordScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import { users } from '../users/users.table.js';
 import { forecastSettings, salesQuotas, type SalesQuotaRow } from './reports.table.js';
@@ -17,9 +17,9 @@ export function periodStartOf(period: 'MONTH' | 'QUARTER', date: string): string
   return `${year}-${String(first).padStart(2, '0')}-01`;
 }
 
-/** Sets (or replaces) a user's quota; managers and administrators set targets. */
+/** Sets (or replaces) a user's quota: the REPORTS setting, which governs other users' reports, governs their targets too. */
 export async function setQuota(s: Session, input: SetQuotaInput): Promise<SalesQuotaRow> {
-  if (s.viewer.role === 'SALES_REP') throw forbidden('Only managers and administrators set quotas');
+  if (!canManage(s.viewer, 'reports')) throw forbidden('Only users whose profile manages reports set quotas');
   const amount = money('amount', input.amount);
   const [user] = await s.db.select({ id: users.id }).from(users).where(recordScope(s.viewer, 'users', users, input.userId));
   if (!user) throw notFound('User');

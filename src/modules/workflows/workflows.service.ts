@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { automationChanged } from '../organizations/automation-version.js';
 import type { CreateEmailTemplateInput, CreateWorkflowRuleInput, QueryWorkflowRunsArgs, UpdateWorkflowRuleInput, WorkflowModule } from '../../generated/graphql.js';
-import { badInput, conflict, notFound } from '../../shared/errors.js';
+import { conflict, DomainError, notFound } from '../../shared/errors.js';
 import { afterCursor, orderBy, pageSize, toConnection, type Connection, type SortKey } from '../../shared/pagination.js';
 import { optionalText, requiredText } from '../../shared/validation.js';
 import { assertManages } from '../auth/access.js';
@@ -18,7 +18,10 @@ import { emailTemplates, workflowRules, workflowRuns, type EmailTemplateRow, typ
 const ruleScope = (s: Session, id: string): SQL =>
   and(eq(workflowRules.organizationId, s.viewer.organizationId), eq(workflowRules.id, id), isNull(workflowRules.deletedAt)) as SQL;
 
-/** Checks what names other rows (templates, users) exists in the organisation. */
+/**
+ * Checks what names other rows (templates, users) exists in the organisation: an unknown one (or
+ * another organisation's) is NOT_FOUND naming the field, as every module reports an unknown id.
+ */
 async function checkReferences(tx: Db, s: Session, actions: readonly WorkflowActionSpec[]): Promise<void> {
   for (const [index, action] of actions.entries()) {
     if (action.templateId) {
@@ -26,9 +29,10 @@ async function checkReferences(tx: Db, s: Session, actions: readonly WorkflowAct
         .select({ id: emailTemplates.id })
         .from(emailTemplates)
         .where(and(eq(emailTemplates.organizationId, s.viewer.organizationId), eq(emailTemplates.id, action.templateId)));
-      if (!template) throw badInput(`actions[${index}].templateId`, 'Email template not found');
+      const field = `actions[${index}].templateId`;
+      if (!template) throw new DomainError('NOT_FOUND', `${field}: Email template not found`, { field });
     }
-    for (const userId of action.userIds ?? []) await assertAssignableOwner(tx, s.viewer, userId, `actions[${index}].userIds`);
+    for (const [at, userId] of (action.userIds ?? []).entries()) await assertAssignableOwner(tx, s.viewer, userId, `actions[${index}].userIds[${at}]`);
     if (action.ownerId) await assertAssignableOwner(tx, s.viewer, action.ownerId, `actions[${index}].ownerId`);
   }
 }
