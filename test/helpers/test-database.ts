@@ -52,17 +52,21 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A database of the calling test file's own, migrated, on PostgreSQL or PGlite. */
-export async function createTestDatabase(onQuery?: (query: string) => void): Promise<TestDatabase> {
+/**
+ * A database of the calling test file's own, migrated, on PostgreSQL or PGlite. `appUrlFor` (PostgreSQL
+ * only) is given the database's URL before it exists and may name a DATABASE_APP_URL login for it.
+ */
+export async function createTestDatabase(onQuery?: (query: string) => void, appUrlFor?: (url: string) => string | undefined): Promise<TestDatabase> {
   if (!TEST_DATABASE_URL) {
     const database = await openDatabase({ dataDir: 'memory://', ...(onQuery ? { onQuery } : {}) });
     await migrateDatabase(database);
     return { database, url: undefined, drop: () => database.close() };
   }
   const name = `${baseName(TEST_DATABASE_URL)}_${randomBytes(5).toString('hex')}`;
-  await withAdmin(TEST_DATABASE_URL, (sql) => sql.unsafe(`create database "${name}" template "${templateName(TEST_DATABASE_URL)}"`));
   const url = withDatabase(TEST_DATABASE_URL, name);
-  const database = await openDatabase({ url, poolSize: 10, ...(onQuery ? { onQuery } : {}) });
+  const appUrl = appUrlFor?.(url);
+  await withAdmin(TEST_DATABASE_URL, (sql) => sql.unsafe(`create database "${name}" template "${templateName(TEST_DATABASE_URL)}"`));
+  const database = await openDatabase({ url, appUrl, poolSize: 10, ...(onQuery ? { onQuery } : {}) });
   return {
     database,
     url,
