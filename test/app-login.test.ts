@@ -69,6 +69,9 @@ function startProcess(env: Record<string, string>): Promise<{ code: number | nul
   );
 }
 
+// PGlite has one user and one connection: there is no second login to connect as.
+if (!usesPostgres) process.stderr.write('app-login tests skipped: DATABASE_APP_URL needs PostgreSQL (set TEST_DATABASE_URL)\n');
+
 describe.skipIf(!usesPostgres)('tenant work connects as an unprivileged login (DATABASE_APP_URL)', () => {
   const admin = (statement: string): Promise<unknown> => withAdmin(TEST_DATABASE_URL!, (client) => client.unsafe(statement));
 
