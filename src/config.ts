@@ -9,6 +9,12 @@ export interface Config {
   readonly port: number;
   /** postgres.js connection string; absent means the embedded PGlite database. */
   readonly databaseUrl: string | undefined;
+  /**
+   * postgres:// URL of the login tenant work connects as (a member of `pulse_app` that owns
+   * nothing); absent: tenant work connects as `databaseUrl`'s owner and switches role. Needs
+   * `databaseUrl`; checked at start-up (src/db/app-login.ts).
+   */
+  readonly databaseAppUrl: string | undefined;
   /** Folder of the embedded database and of the generated JWT secret. */
   readonly dataDir: string;
   readonly jwtSecret: string;
@@ -16,7 +22,7 @@ export interface Config {
   readonly tokenTtlSeconds: number;
   readonly logLevel: LogLevel;
   readonly production: boolean;
-  /** Size of the postgres.js connection pool. */
+  /** Size of each postgres.js connection pool: the owner's, and the app login's when set. */
   readonly databasePoolSize: number;
   /** How long events stay replayable; an older cursor is CURSOR_EXPIRED. */
   readonly eventRetentionDays: number;
@@ -169,19 +175,28 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
-function databaseUrl(env: Env): string | undefined {
-  const raw = env['DATABASE_URL'];
+function postgresUrl(env: Env, name: string): string | undefined {
+  const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL', 'not a valid URL (expected postgres://user@host:port/database)');
+    throw new ConfigError(name, 'not a valid URL (expected postgres://user@host:port/database)');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError('DATABASE_URL', `expected a postgres:// URL, got ${url.protocol}//`);
+    throw new ConfigError(name, `expected a postgres:// URL, got ${url.protocol}//`);
   }
   return raw;
+}
+
+/** The app login only makes sense beside an owner connection: PGlite has one user. */
+function databaseAppUrl(env: Env): string | undefined {
+  const url = postgresUrl(env, 'DATABASE_APP_URL');
+  if (url !== undefined && postgresUrl(env, 'DATABASE_URL') === undefined) {
+    throw new ConfigError('DATABASE_APP_URL', 'needs DATABASE_URL too (the tables\' owner, which runs the migrations); the embedded PGlite database has no second login');
+  }
+  return url;
 }
 
 function publicUrl(env: Env): string {
@@ -280,7 +295,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
-    databaseUrl: databaseUrl(env),
+    databaseUrl: postgresUrl(env, 'DATABASE_URL'),
+    databaseAppUrl: databaseAppUrl(env),
     dataDir,
     jwtSecret: jwtSecret(env, dataDir, production),
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 7 * 24 * 3600, 60, 365 * 24 * 3600),

@@ -3,21 +3,24 @@ import { migrateDatabase, openDatabase } from './db/database.js';
 import { startServer } from './server/server.js';
 import { createLogger } from './shared/logger.js';
 
+/** A setting Pulse cannot run with: one line naming the variable, exit code 2. */
+function cannotStart(error: ConfigError): never {
+  process.stderr.write(`Pulse cannot start: ${error.message}\n`);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Pulse cannot start: ${error.message}\n`);
-      process.exit(2);
-    }
+    if (error instanceof ConfigError) cannotStart(error);
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  const database = await openDatabase({ url: config.databaseUrl, appUrl: config.databaseAppUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   await migrateDatabase(database);
-  logger.info('database ready', { kind: database.kind, ...(database.kind === 'pglite' ? { dataDir: config.dataDir } : {}) });
+  logger.info('database ready', { kind: database.kind, appLogin: database.appDriver !== undefined, ...(database.kind === 'pglite' ? { dataDir: config.dataDir } : {}) });
 
   if (process.argv.includes('--demo')) {
     const { loadDemo } = await import('./demo/demo.js');
@@ -25,7 +28,14 @@ async function main(): Promise<void> {
     process.stdout.write(`\nDemo organisation ready. Sign in with:\n  email:    ${signIn.email}\n  password: ${signIn.password}\n\n`);
   }
 
-  const server = await startServer({ config, database, logger }, { port: config.port });
+  let server;
+  try {
+    server = await startServer({ config, database, logger }, { port: config.port });
+  } catch (error) {
+    // The DATABASE_APP_URL login is checked as the server starts (after the migrations).
+    if (error instanceof ConfigError) cannotStart(error);
+    throw error;
+  }
   process.stdout.write(`Pulse is serving GraphQL on ${server.url}/graphql (WebSocket: ${server.url.replace('http', 'ws')}/graphql)\n`);
 
   let stopping = false;

@@ -52,6 +52,9 @@ describe('configuration', () => {
     expectBad({ PORT: 'eighty' }, 'PORT');
     expectBad({ PORT: '70000' }, 'PORT');
     expectBad({ DATABASE_URL: 'mysql://localhost/x' }, 'DATABASE_URL');
+    expectBad({ DATABASE_URL: 'postgres://localhost/x', DATABASE_APP_URL: 'mysql://localhost/x' }, 'DATABASE_APP_URL');
+    // The app login is a second connection beside the owner's: not on the embedded PGlite.
+    expectBad({ DATABASE_APP_URL: 'postgres://pulse_login@localhost/x' }, 'DATABASE_APP_URL');
     expectBad({ LOG_LEVEL: 'chatty' }, 'LOG_LEVEL');
     expectBad({ JWT_SECRET: 'short' }, 'JWT_SECRET');
     expectBad({ NODE_ENV: 'production' }, 'JWT_SECRET');

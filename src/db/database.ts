@@ -33,6 +33,12 @@ export interface Database {
   close(): Promise<void>;
   /** The underlying driver client, for LISTEN/NOTIFY and the tests. */
   readonly driver: PostgresDriver | PgliteDriver;
+  /**
+   * The pool `forOrganization` handles run on when `DATABASE_APP_URL` is set: a login that is a
+   * member of `pulse_app` and owns nothing, so a tenant transaction that resets its role is still
+   * not the owner. Absent: tenant handles share `driver`'s pool (the owner's).
+   */
+  readonly appDriver: PostgresDriver | undefined;
 }
 
 export interface PostgresDriver {
@@ -47,8 +53,11 @@ export interface PgliteDriver {
 export interface DatabaseOptions {
   /** postgres:// URL; absent means PGlite. */
   readonly url?: string | undefined;
+  /** postgres:// URL of the unprivileged login tenant handles connect as (PostgreSQL only). */
+  readonly appUrl?: string | undefined;
   /** PGlite's folder; `memory://` keeps it in memory (tests). */
   readonly dataDir?: string;
+  /** Connections of each pool: the owner's, and the app login's when `appUrl` is set. */
   readonly poolSize?: number;
   /** Called with every SQL statement drizzle sends (statement counting in tests). */
   readonly onQuery?: (query: string) => void;
@@ -65,30 +74,42 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.url) {
     const { default: postgres } = await import('postgres');
     const { drizzle } = await import('drizzle-orm/postgres-js');
-    const client = postgres(options.url, {
-      // At least two: migrations hold an advisory lock on one connection while migrating on another.
-      max: Math.max(2, options.poolSize ?? 10),
-      onnotice: () => undefined,
-      // Tenant statements are prepared (src/db/tenant-database.ts); each execution is still planned
-      // for its own values, as the unnamed statements of the rest are: no generic plan chosen
-      // for one organisation's data serves another's.
-      connection: { application_name: 'pulse', plan_cache_mode: 'force_custom_plan' },
-    });
     const logger = drizzleLogger(options.onQuery);
-    const db = drizzle(client, { schema, logger });
-    const driver: PostgresDriver = { kind: 'postgres', sql: client };
-    const tenants = tenantHandles(driver, schema, logger || undefined);
+    const pool = (url: string): { driver: PostgresDriver; db: Db } => {
+      const client = postgres(url, {
+        // At least two: migrations hold an advisory lock on one connection while migrating on another.
+        max: Math.max(2, options.poolSize ?? 10),
+        onnotice: () => undefined,
+        // Tenant statements are prepared (src/db/tenant-database.ts); each execution is still planned
+        // for its own values, as the unnamed statements of the rest are: no generic plan chosen
+        // for one organisation's data serves another's.
+        connection: { application_name: 'pulse', plan_cache_mode: 'force_custom_plan' },
+      });
+      // drizzle() also sets the client's type handling (dates as text, json bound as given): a pool
+      // that only tenant handles use needs it as much as the owner's, or jobs sent with { tx } would
+      // store their data as a JSON string.
+      return { driver: { kind: 'postgres', sql: client }, db: drizzle(client, { schema, logger }) as unknown as Db };
+    };
+    const { driver, db } = pool(options.url);
+    const appDriver = options.appUrl ? pool(options.appUrl).driver : undefined;
+    const tenants = tenantHandles(appDriver ?? driver, schema, logger || undefined);
     return {
-      db: db as unknown as Db,
+      db,
       forOrganization: (organizationId) => tenants.forOrganization(organizationId),
       kind: 'postgres',
       driver,
+      appDriver,
       ping: async () => {
-        await client`select 1`;
+        await driver.sql`select 1`;
+        if (appDriver) await appDriver.sql`select 1`;
       },
-      close: () => client.end({ timeout: 5 }),
+      close: async () => {
+        await Promise.all([driver.sql.end({ timeout: 5 }), appDriver?.sql.end({ timeout: 5 })]);
+      },
     };
   }
+  // PGlite has one connection and one user: there is no second login to connect as.
+  if (options.appUrl) throw new Error('an app login URL needs PostgreSQL (a postgres:// database URL), not the embedded PGlite');
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const dataDir = options.dataDir ?? 'memory://';
@@ -103,6 +124,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     forOrganization: (organizationId) => tenants.forOrganization(organizationId),
     kind: 'pglite',
     driver,
+    appDriver: undefined,
     ping: async () => {
       await pglite.query('select 1');
     },

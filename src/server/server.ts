@@ -7,6 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
+import { checkAppLogin } from '../db/app-login.js';
 import { EventHub } from '../events/event-hub.js';
 import { TrackingRecorder } from '../modules/emails/tracking-recorder.js';
 import { ActiveUsers } from './active-users.js';
@@ -52,6 +53,8 @@ export interface ServerDeps {
 }
 
 export async function startServer(base: ServerDeps, listen: ListenOptions): Promise<PulseServer> {
+  // Before anything serves: a DATABASE_APP_URL login with more rights than pulse_app is refused.
+  await checkAppLogin(base.database);
   installPlans(base.config.plans);
   const schema = buildSchema();
   const hub = new EventHub(base.database, base.logger, { pollIntervalMs: base.config.eventPollIntervalMs });

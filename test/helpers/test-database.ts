@@ -7,6 +7,19 @@ export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'] || process.env
 
 export const usesPostgres = TEST_DATABASE_URL !== undefined;
 
+/**
+ * TEST_DATABASE_APP_LOGIN: a LOGIN role in pulse_app (connecting without a password). Every test
+ * database then gets it as its DATABASE_APP_URL, so the whole suite's tenant work runs as it.
+ */
+const APP_LOGIN = process.env['TEST_DATABASE_APP_LOGIN'] || undefined;
+
+function asLogin(url: string, login: string): string {
+  const parsed = new URL(url);
+  parsed.username = login;
+  parsed.password = '';
+  return parsed.toString();
+}
+
 function withDatabase(url: string, name: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${name}`;
@@ -52,17 +65,22 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A database of the calling test file's own, migrated, on PostgreSQL or PGlite. */
-export async function createTestDatabase(onQuery?: (query: string) => void): Promise<TestDatabase> {
+/**
+ * A database of the calling test file's own, migrated, on PostgreSQL or PGlite. `appUrlFor` (PostgreSQL
+ * only) is given the database's URL before it exists and may name a DATABASE_APP_URL login for it
+ * (else TEST_DATABASE_APP_LOGIN's, if set).
+ */
+export async function createTestDatabase(onQuery?: (query: string) => void, appUrlFor?: (url: string) => string | undefined): Promise<TestDatabase> {
   if (!TEST_DATABASE_URL) {
     const database = await openDatabase({ dataDir: 'memory://', ...(onQuery ? { onQuery } : {}) });
     await migrateDatabase(database);
     return { database, url: undefined, drop: () => database.close() };
   }
   const name = `${baseName(TEST_DATABASE_URL)}_${randomBytes(5).toString('hex')}`;
-  await withAdmin(TEST_DATABASE_URL, (sql) => sql.unsafe(`create database "${name}" template "${templateName(TEST_DATABASE_URL)}"`));
   const url = withDatabase(TEST_DATABASE_URL, name);
-  const database = await openDatabase({ url, poolSize: 10, ...(onQuery ? { onQuery } : {}) });
+  const appUrl = appUrlFor?.(url) ?? (APP_LOGIN ? asLogin(url, APP_LOGIN) : undefined);
+  await withAdmin(TEST_DATABASE_URL, (sql) => sql.unsafe(`create database "${name}" template "${templateName(TEST_DATABASE_URL)}"`));
+  const database = await openDatabase({ url, appUrl, poolSize: 10, ...(onQuery ? { onQuery } : {}) });
   return {
     database,
     url,

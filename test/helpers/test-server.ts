@@ -17,20 +17,33 @@ export interface TestServer {
   countStatements(work: () => Promise<unknown>): Promise<{ count: number; statements: string[] }>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** Variables the server starts with; a function is given the file's own database URL (absent on PGlite). */
+export type TestEnv = Record<string, string> | ((databaseUrl: string | undefined) => Record<string, string>);
+
+export async function startTestServer(env: TestEnv = {}): Promise<TestServer> {
   let recording: string[] | null = null;
-  const testDatabase = await createTestDatabase((query) => recording?.push(query));
-  const config = loadConfig({
-    JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
-    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
-    PULSE_DATA_DIR: '/tmp/pulse-test-unused',
-    ...env,
-  });
-  const logger = createLogger(config.logLevel);
-  const server = await startServer(
-    { config, database: testDatabase.database, logger },
-    { port: 0, host: '127.0.0.1' },
+  const configFor = (databaseUrl: string | undefined): Config =>
+    loadConfig({
+      JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-signing',
+      LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+      PULSE_DATA_DIR: '/tmp/pulse-test-unused',
+      ...(typeof env === 'function' ? env(databaseUrl) : env),
+    });
+  let config: Config | undefined;
+  // The database is opened here, not from the config's DATABASE_URL; only DATABASE_APP_URL is taken from it.
+  const testDatabase = await createTestDatabase(
+    (query) => recording?.push(query),
+    (url) => (config = configFor(url)).databaseAppUrl,
   );
+  config ??= configFor(undefined);
+  const logger = createLogger(config.logLevel);
+  let server: PulseServer;
+  try {
+    server = await startServer({ config, database: testDatabase.database, logger }, { port: 0, host: '127.0.0.1' });
+  } catch (error) {
+    await testDatabase.drop();
+    throw error;
+  }
   return {
     server,
     testDatabase,
@@ -51,7 +64,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 }
 
 /** Starts one server + database for the test file and stops both after it. */
-export function useTestServer(env: Record<string, string> = {}): () => TestServer {
+export function useTestServer(env: TestEnv = {}): () => TestServer {
   let current: TestServer | undefined;
   beforeAll(async () => {
     current = await startTestServer(env);
