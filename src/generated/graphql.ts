@@ -1819,7 +1819,7 @@ export type DashboardComponentInput = {
   builtIn?: InputMaybe<BuiltInAnalyticInput>;
   /** How the tile is drawn. */
   chart: ChartType;
-  /** A saved report you can see (BAD_USER_INPUT otherwise); exactly one of `reportId` and `builtIn`. */
+  /** A saved report you can see (NOT_FOUND naming the field, e.g. `components[2].reportId`, otherwise: another organisation's report is as unknown as a missing one); exactly one of `reportId` and `builtIn`. */
   reportId?: InputMaybe<Scalars['ID']['input']>;
   /** Heading of the tile, 1 to 200 characters. */
   title: Scalars['String']['input'];
@@ -3036,7 +3036,7 @@ export type Mutation = {
   createContact: Contact;
   /** Adds a custom field. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. CONFLICT when the apiName is taken, PLAN_LIMIT past 300 fields. Needs the FIELDS setting. */
   createCustomField: CustomField;
-  /** Creates a dashboard owned by the caller; BAD_USER_INPUT for a tile with no or two sources. */
+  /** Creates a dashboard owned by the caller; BAD_USER_INPUT for a tile with no or two sources, NOT_FOUND naming the field for a report you cannot see. */
   createDashboard: Dashboard;
   /** Creates a deal at the bottom of its stage's board column. Needs CREATE on DEALS (FORBIDDEN otherwise); NOT_FOUND for an unknown pipeline or stage, BAD_USER_INPUT for a stage of another pipeline. */
   createDeal: Deal;
