@@ -3137,9 +3137,9 @@ export type Mutation = {
   pauseOrganization: Organization;
   /** Records a signal (matched like a webhook's) and returns it. Needs CREATE on SIGNALS. */
   recordSalesSignal: SalesSignal;
-  /** Registers operations as trusted documents and returns them with their ids. Administrators only. */
+  /** Registers operations as trusted documents and returns them with their ids. Needs the ORGANIZATION setting (FORBIDDEN otherwise). */
   registerTrustedDocuments: Array<TrustedDocument>;
-  /** Removes a registered operation; false when there was none with this hash. Administrators only. */
+  /** Removes a registered operation; false when there was none with this hash. Needs the ORGANIZATION setting (FORBIDDEN otherwise). */
   removeTrustedDocument: Scalars['Boolean']['output'];
   /** Sets the display order of a module's custom fields; returns them in it. Needs the FIELDS setting. */
   reorderCustomFields: Array<CustomField>;
@@ -3175,7 +3175,7 @@ export type Mutation = {
   setQuota: SalesQuota;
   /** Sets a module's organisation-wide sharing; returns every module's. Needs the ACCESS setting. */
   setSharing: Array<ModuleSharing>;
-  /** Requires (or stops requiring) registered operations for members' requests. Administrators only. */
+  /** Requires (or stops requiring) registered operations for members' requests. Needs the ORGANIZATION setting (FORBIDDEN otherwise). */
   setTrustedDocumentsRequired: Organization;
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
@@ -4359,7 +4359,7 @@ export type Query = {
   territory: Territory;
   /** Average time in each stage of a pipeline, from stage history (moves in the period). */
   timeInStage: Array<StageDuration>;
-  /** The organisation's registered operations. Administrators only. */
+  /** The organisation's registered operations. Needs the ORGANIZATION setting (FORBIDDEN otherwise). */
   trustedDocuments: Array<TrustedDocument>;
   /** One member of the organisation. */
   user: User;
@@ -5006,7 +5006,7 @@ export type ResultColumn = {
 
 /** A user's title. What a user may do comes from their `profile`; inviting an ADMIN without a profile gives the Administrator profile, anyone else Standard. */
 export type Role =
-  /** A title: inviting an ADMIN without a profileId gives the Administrator profile; exempt from the trusted-documents requirement (what else the user may do comes from the profile). */
+  /** A title: inviting an ADMIN without a profileId gives the Administrator profile; what the user may do (e.g. skip the trusted-documents requirement, with the ORGANIZATION setting) comes from the profile. */
   | 'ADMIN'
   /** A title only: what the user may do (e.g. set quotas, with the REPORTS setting) comes from the profile. */
   | 'MANAGER'
@@ -5346,7 +5346,7 @@ export type SetSharingInput = {
 
 /** Turns the trusted-documents requirement on or off. */
 export type SetTrustedDocumentsRequiredInput = {
-  /** When true, members' requests must name a registered document; arbitrary documents are refused with TRUSTED_DOCUMENT_REQUIRED. Administrators are exempt. */
+  /** When true, members' requests must name a registered document; arbitrary documents are refused with TRUSTED_DOCUMENT_REQUIRED. Users whose profile has the ORGANIZATION setting (the one that manages these documents) are exempt, whatever their title. */
   required: Scalars['Boolean']['input'];
 };
 
@@ -5362,7 +5362,7 @@ export type SettingPermission =
   | 'FORMS'
   /** Change the mapping of, send the file to, commit and undo other users' imports (everyone does so for their own, and reads every import). */
   | 'IMPORTS'
-  /** Organisation settings and plan, forecast settings, trusted documents, organisation export. */
+  /** Organisation settings and plan, forecast settings, trusted documents (and exemption from requiring them), organisation export. */
   | 'ORGANIZATION'
   /** Create and change pipelines and stages. */
   | 'PIPELINES'
@@ -5774,7 +5774,7 @@ export type TimelineEntry = {
 };
 
 /**
- * An operation an administrator registered. When the organisation requires trusted documents,
+ * An operation registered by a user whose profile has the ORGANIZATION setting. When the organisation requires trusted documents,
  * members run only these, by id: `extensions.persistedQuery.sha256Hash` (Apollo's format) or `documentId`.
  */
 export type TrustedDocument = {
