@@ -2296,7 +2296,7 @@ export type ExportFile = {
 export type ExportStatus =
   /** The archive is stored; downloadUrl works until expiresAt. */
   | 'COMPLETED'
-  /** The job failed on its first run and on every retry: nothing was kept (see error); start a new export. */
+  /** The job failed on its first run and on every retry, or its last run outlived its time limit: nothing was kept (see error); start a new export. */
   | 'FAILED'
   /** Waiting for the background job. */
   | 'QUEUED'
@@ -2626,7 +2626,8 @@ export type ImportStatus =
   | 'COMPLETED'
   /**
    * Nothing was written: a bad row while keepGoodRows is false, more rows than the plan's importRows limit, the importing
-   * user deactivated, the organisation paused, a rule a write broke, or the job crashing on its last retry (see errors).
+   * user deactivated, the organisation paused, a rule a write broke, or the job crashing on its last retry or outliving its
+   * time limit then (see errors).
    */
   | 'FAILED'
   /** commitImport queued it; the background job has not started. */
@@ -4002,7 +4003,7 @@ export type OrganizationExport = {
   files: Array<ExportFile>;
   /** The export's id; name it in verifyExport and in deleteOrganization's exportId. */
   id: Scalars['ID']['output'];
-  /** Its progress: QUEUED, RUNNING, then COMPLETED, or FAILED once the job's last retry failed. */
+  /** Its progress: QUEUED, RUNNING, then COMPLETED, or FAILED once the job's last retry failed or outlived its time limit. */
   status: ExportStatus;
   /** Tables the export writes, one CSV each; 0 until RUNNING. */
   tableCount: Scalars['Int']['output'];
