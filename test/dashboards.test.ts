@@ -98,10 +98,33 @@ describe('dashboards', () => {
     await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { name: 'x', components: [{ title: 'both', chart: 'BAR', reportId: byStage, builtIn: { analytic: 'LEADS_BY_SOURCE' } }] } });
     await admin.client.fails('BAD_USER_INPUT', CREATE, { input: { name: 'x', components: [{ title: 'bad', chart: 'BAR', builtIn: { analytic: 'SALES_FORECAST', params: { timeZone: 'Nowhere/Land' } } }] } });
     const other = await signUpOrganization(pulse.client);
-    await other.client.fails('BAD_USER_INPUT', CREATE, { input: { name: 'x', components: [{ title: 'theirs', chart: 'BAR', reportId: byStage }] } });
+    await other.client.fails('NOT_FOUND', CREATE, { input: { name: 'x', components: [{ title: 'theirs', chart: 'BAR', reportId: byStage }] } });
     await other.client.fails('NOT_FOUND', DASHBOARD, { id: dashboardId });
     expect(await admin.client.ok(`mutation { deleteDashboard(id: "${dashboardId}") }`)).toEqual({ deleteDashboard: true });
     await admin.client.fails('NOT_FOUND', DASHBOARD, { id: dashboardId });
+  });
+
+  it('names an unknown report in a component NOT_FOUND with the field, as every module reports an unknown reference', async () => {
+    const { admin, byStage, dashboardId } = await seeded();
+    const outsider = await signUpOrganization(pulse.client);
+    const theirs = await createReport(outsider, { groupBy: [{ field: 'stage' }], aggregates: [{ function: 'COUNT' }] });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    // Another organisation's report is as unknown as one that never existed.
+    for (const reportId of [unknown, theirs]) {
+      const components = [
+        { title: 'Mine', chart: 'BAR', reportId: byStage },
+        { title: 'Lead sources', chart: 'PIE', builtIn: { analytic: 'LEADS_BY_SOURCE' } },
+        { title: 'Unknown', chart: 'BAR', reportId },
+      ];
+      const error = await admin.client.fails('NOT_FOUND', CREATE, { input: { name: 'x', components } });
+      expect(error.extensions?.['field']).toBe('components[2].reportId');
+      expect(error.message).toBe('components[2].reportId: Report not found');
+    }
+    // The same on update.
+    const update = await admin.client.fails('NOT_FOUND', `mutation($input: UpdateDashboardInput!) { updateDashboard(input: $input) { id } }`, {
+      input: { id: dashboardId, expectedVersion: 1, components: [{ title: 'Theirs', chart: 'BAR', reportId: theirs }] },
+    });
+    expect(update.extensions?.['field']).toBe('components[0].reportId');
   });
 
   it('renders as SVG and PNG over HTTP with the Bearer token', async () => {

@@ -7,6 +7,9 @@ import { uniqueEmail } from './factories/unique.js';
 import { createProfile, inviteInto, modulesExcept } from './factories/access.factory.js';
 import { createCustomField } from './factories/custom-fields.factory.js';
 import { createDeal } from './factories/records.factory.js';
+import { TRACKED_RUNS } from '../src/jobs/job-definitions.js';
+import { sweepStalledRuns } from '../src/jobs/stalled-runs.js';
+import { deleteJob, setLastRunState } from './helpers/job-state.js';
 import { useTestServer } from './helpers/test-server.js';
 
 const server = useTestServer({ JOB_WORKERS: 'false' });
@@ -181,6 +184,58 @@ describe('organisation export that keeps failing', () => {
     } finally {
       await db.execute(sql.raw(`drop trigger fail_export on organization_export_chunks`));
     }
+  });
+});
+
+describe('organisation export whose job ended without it', () => {
+  const EXPORT = `query($id: ID!) { organizationExport(id: $id) { status downloadUrl archiveBytes error } }`;
+  const sweep = () => sweepStalledRuns(server().server.deps.database, TRACKED_RUNS, server().server.deps.logger);
+  const chunksOf = async (id: string): Promise<number> => {
+    const result = await server().server.deps.db.execute(sql`select count(*)::int as n from organization_export_chunks where export_id = ${id}`);
+    return ((Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[])[0]?.n ?? -1;
+  };
+
+  it('is FAILED with a readable reason, its partial archive dropped, once pg-boss gives up on a last run that outlived its time limit', async () => {
+    const admin = await signUpOrganization(server().client);
+    const { db, jobs } = server().server.deps;
+    await jobs.runDue('exports.organization');
+    const { id } = (await admin.client.ok(`mutation { exportOrganization { id } }`)).exportOrganization;
+    // Its last run got as far as a first chunk, then hung.
+    await db.execute(sql`update organization_exports set status = 'RUNNING' where id = ${id}`);
+    await db.execute(sql`insert into organization_export_chunks (organization_id, export_id, seq, data) values (${admin.organizationId}, ${id}, 0, decode('00ff', 'hex'))`);
+    // While that run is active (or a retry waits), the sweep leaves it alone.
+    await setLastRunState(db, 'exports.organization', 'exportId', id, 'active');
+    await sweep();
+    expect((await admin.client.ok(EXPORT, { id })).organizationExport).toMatchObject({ status: 'RUNNING', error: null });
+    expect(await chunksOf(id)).toBe(1);
+    // Its time limit passed: pg-boss fails the job without calling the handler again.
+    await setLastRunState(db, 'exports.organization', 'exportId', id, 'failed');
+    expect(await sweep()).toBeGreaterThanOrEqual(1);
+    const failed = (await admin.client.ok(EXPORT, { id })).organizationExport;
+    expect(failed).toMatchObject({ status: 'FAILED', downloadUrl: null, archiveBytes: 0 });
+    expect(failed.error).toMatch(/^The export stopped: it ran longer than its time limit/);
+    expect(await chunksOf(id)).toBe(0);
+    // Once is enough: a FAILED export is not swept again, and the job is not run again.
+    await sweep();
+    expect((await admin.client.ok(EXPORT, { id })).organizationExport.error).toBe(failed.error);
+    expect(await jobs.runDue('exports.organization')).toBe(0);
+    await admin.client.fails('CONFLICT', `mutation($id: ID!) { verifyExport(id: $id) { id } }`, { id });
+  });
+
+  it('is FAILED when its job was cancelled or is gone, and left alone while its job waits', async () => {
+    const admin = await signUpOrganization(server().client);
+    const { db, jobs } = server().server.deps;
+    await jobs.runDue('exports.organization');
+    const exportOf = async () => (await admin.client.ok(`mutation { exportOrganization { id } }`)).exportOrganization.id as string;
+    const [cancelled, gone, waiting] = [await exportOf(), await exportOf(), await exportOf()];
+    await setLastRunState(db, 'exports.organization', 'exportId', cancelled, 'cancelled');
+    await deleteJob(db, 'exports.organization', 'exportId', gone);
+    await sweep();
+    for (const id of [cancelled, gone]) expect((await admin.client.ok(EXPORT, { id })).organizationExport).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^The export stopped/) });
+    expect((await admin.client.ok(EXPORT, { id: waiting })).organizationExport.status).toBe('QUEUED');
+    // The waiting one still runs to the end.
+    expect(await jobs.runDue('exports.organization')).toBe(1);
+    expect((await admin.client.ok(EXPORT, { id: waiting })).organizationExport.status).toBe('COMPLETED');
   });
 });
 

@@ -8,6 +8,9 @@ import { uniqueEmail } from './factories/unique.js';
 import { useTestServer } from './helpers/test-server.js';
 import { connectWs } from './helpers/ws-client.js';
 import { runImport } from '../src/modules/imports/import-runner.js';
+import { TRACKED_RUNS } from '../src/jobs/job-definitions.js';
+import { sweepStalledRuns } from '../src/jobs/stalled-runs.js';
+import { setLastRunState } from './helpers/job-state.js';
 
 // Jobs run only when a test says so (runDue), never behind its back.
 const server = useTestServer({ JOB_WORKERS: 'false' });
@@ -277,6 +280,41 @@ describe('commit', () => {
     expect(failed.errors[0].message).toMatch(/^The import could not be finished, and its retries failed too; nothing was written/);
     expect(failed.errors[0].message).not.toMatch(/disk full|Failed query|insert into/);
     expect(await admin.client.ok(`{ leads { totalCount } }`)).toEqual({ leads: { totalCount: 0 } });
+    // Subscribers hear the end, as with any other failure.
+    const ws = connectWs(server().wsUrl, admin.token);
+    try {
+      const progress = ws.subscribe(`subscription($id: ID!, $after: String) { importProgress(id: $id, after: $after) { status percentage } }`, { id: body.id, after: dealsBoard.cursor });
+      await progress.waitFor(1);
+      for (let i = 0; i < 50 && !progress.items.some((item: any) => item.importProgress.status === 'FAILED'); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(progress.items[progress.items.length - 1]).toEqual({ importProgress: { status: 'FAILED', percentage: 100 } });
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('fails with a reason for people and tells subscribers, once pg-boss gives up on a last run that outlived its time limit', async () => {
+    const admin = await signUpOrganization(server().client);
+    const { body } = await uploadImport(server().url, admin, 'leads', leadsCsv([{ last: 'Hung', email: uniqueEmail('hung') }]));
+    const { db, jobs, database, logger } = server().server.deps;
+    const sweep = () => sweepStalledRuns(database, TRACKED_RUNS, logger);
+    const { sql } = await import('drizzle-orm');
+    await jobs.runDue('imports.commit');
+    const STATUS = `query($id: ID!) { import(id: $id) { status errorCount errors { row field message } } }`;
+    const { dealsBoard } = await admin.client.ok(`query($p: ID!) { dealsBoard(pipelineId: $p) { cursor } }`, { p: (await defaultPipeline(admin.client)).id });
+    await admin.client.ok(`mutation($id: ID!) { commitImport(id: $id) { id } }`, { id: body.id });
+    // Its last run started, then hung; while it is active the sweep leaves it alone.
+    await db.execute(sql`update imports set status = 'RUNNING' where id = ${body.id}`);
+    await setLastRunState(db, 'imports.commit', 'importId', body.id, 'active');
+    await sweep();
+    expect((await admin.client.ok(STATUS, { id: body.id })).import.status).toBe('RUNNING');
+    // Its time limit passed: pg-boss fails the job without calling the handler again.
+    await setLastRunState(db, 'imports.commit', 'importId', body.id, 'failed');
+    expect(await sweep()).toBeGreaterThanOrEqual(1);
+    const failed = (await admin.client.ok(STATUS, { id: body.id })).import;
+    expect(failed).toMatchObject({ status: 'FAILED', errorCount: 1, errors: [{ row: 0, field: null }] });
+    expect(failed.errors[0].message).toMatch(/^The import stopped: it ran longer than its time limit, and nothing was written/);
+    expect(await admin.client.ok(`{ leads { totalCount } }`)).toEqual({ leads: { totalCount: 0 } });
+    expect(await jobs.runDue('imports.commit')).toBe(0);
     // Subscribers hear the end, as with any other failure.
     const ws = connectWs(server().wsUrl, admin.token);
     try {

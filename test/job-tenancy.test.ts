@@ -12,6 +12,9 @@ import { signUpOrganization, type SignedInUser } from './factories/organizations
 import { createLead } from './factories/records.factory.js';
 import { unique, uniqueEmail } from './factories/unique.js';
 import { createRule, notificationsOf, runsOf } from './factories/workflows.factory.js';
+import { TRACKED_RUNS } from '../src/jobs/job-definitions.js';
+import { sweepStalledRuns } from '../src/jobs/stalled-runs.js';
+import { setLastRunState } from './helpers/job-state.js';
 import { useTestServer } from './helpers/test-server.js';
 
 // Jobs run only when a test says so (runDue), so each test knows which handler wrote what.
@@ -246,5 +249,23 @@ describe('job handlers run under row-level security', () => {
     await jobs().advanceTime(31 * 24 * HOUR);
     expectUnderPolicy(await writesOf('organizations.apply-subscription'), admin.organizationId, ['organizations']);
     expect((await admin.client.ok(`{ organization { seats } }`)).organization.seats).toBe(12);
+  });
+
+  it('the stalled-run sweep reads across organisations but fails each run as its own organisation', async () => {
+    const first = await signUpOrganization(server().client);
+    const second = await signUpOrganization(server().client);
+    await jobs().runDue('exports.organization', 'imports.commit');
+    const { id: exportId } = (await first.client.ok(`mutation { exportOrganization { id } }`)).exportOrganization;
+    const { body } = await uploadImport(server().url, second, 'leads', leadsCsv([{ last: 'Hung', email: uniqueEmail('hung') }]));
+    await second.client.ok(`mutation($id: ID!) { commitImport(id: $id) { id } }`, { id: body.id });
+    await owner().execute(sql`update organization_exports set status = 'RUNNING' where id = ${exportId}`);
+    await owner().execute(sql`update imports set status = 'RUNNING' where id = ${body.id}`);
+    await setLastRunState(owner(), 'exports.organization', 'exportId', exportId, 'failed');
+    await setLastRunState(owner(), 'imports.commit', 'importId', body.id, 'failed');
+    await owner().execute(sql`delete from job_tenancy_probe`);
+    expect(await sweepStalledRuns(server().server.deps.database, TRACKED_RUNS, server().server.deps.logger)).toBeGreaterThanOrEqual(2);
+    const writes = rowsOf<Write>(await owner().execute(sql`select * from job_tenancy_probe`));
+    expectUnderPolicy(writes, first.organizationId, ['organization_exports']);
+    expectUnderPolicy(writes, second.organizationId, ['imports', 'import_errors', 'events']);
   });
 });

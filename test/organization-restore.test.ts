@@ -10,6 +10,9 @@ import { MOVE } from './factories/pipelines.factory.js';
 import { createAccount, createActivity, createContact, createDeal, createLead, createNote } from './factories/records.factory.js';
 import { unique, uniqueEmail } from './factories/unique.js';
 import { createRule, createTemplate } from './factories/workflows.factory.js';
+import { TRACKED_RUNS } from '../src/jobs/job-definitions.js';
+import { sweepStalledRuns } from '../src/jobs/stalled-runs.js';
+import { setLastRunState } from './helpers/job-state.js';
 import { useTestServer } from './helpers/test-server.js';
 
 const server = useTestServer({ JOB_WORKERS: 'false' });
@@ -351,6 +354,34 @@ describe('organisation restore', () => {
     expect((await target.client.ok(`{ leads { totalCount } users(includeInactive: true) { id } }`))).toEqual({ leads: { totalCount: 0 }, users: [{ id: target.userId }] });
     const chunks = await db.execute(sql`select count(*)::int as n from organization_restore_chunks where restore_id = ${id}`);
     expect(((Array.isArray(chunks) ? chunks : (chunks as { rows: unknown[] }).rows) as { n: number }[])[0]?.n).toBe(0);
+  });
+
+  it('fails with a reason for people and drops the archive, once pg-boss gives up on a last run that outlived its time limit', async () => {
+    const source = await signUpOrganization(server().client);
+    await createLead(source.client, { lastName: 'Hung' });
+    const { archive } = await exportOf(source);
+    const target = await signUpOrganization(server().client);
+    const { db, jobs, database, logger } = server().server.deps;
+    const sweep = () => sweepStalledRuns(database, TRACKED_RUNS, logger);
+    const { sql } = await import('drizzle-orm');
+    await jobs.runDue('exports.restore');
+    const started = await upload(target, archive);
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const id: string = started.body['id'];
+    // Its last run started, then hung; while it is active the sweep leaves it alone.
+    await db.execute(sql`update organization_restores set status = 'RUNNING' where id = ${id}`);
+    await setLastRunState(db, 'exports.restore', 'restoreId', id, 'active');
+    await sweep();
+    expect((await target.client.ok(RESTORE, { id })).organizationRestore.status).toBe('RUNNING');
+    // Its time limit passed: pg-boss fails the job without calling the handler again.
+    await setLastRunState(db, 'exports.restore', 'restoreId', id, 'failed');
+    expect(await sweep()).toBeGreaterThanOrEqual(1);
+    const failed = (await target.client.ok(RESTORE, { id })).organizationRestore;
+    expect(failed).toMatchObject({ status: 'FAILED', tables: [], problems: [expect.stringMatching(/^The restore stopped: it ran longer than its time limit, and nothing was restored/)] });
+    expect((await target.client.ok(`{ leads { totalCount } }`))).toEqual({ leads: { totalCount: 0 } });
+    const chunks = await db.execute(sql`select count(*)::int as n from organization_restore_chunks where restore_id = ${id}`);
+    expect(((Array.isArray(chunks) ? chunks : (chunks as { rows: unknown[] }).rows) as { n: number }[])[0]?.n).toBe(0);
+    expect(await jobs.runDue('exports.restore')).toBe(0);
   });
 
   it('is all or nothing: an archive that passes its checksums but breaks midway leaves the new organisation as it was', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { createProfile, inviteInto, modulesExcept, updateUser } from './factories/access.factory.js';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { defaultPipeline } from './factories/pipelines.factory.js';
 import { createDeal } from './factories/records.factory.js';
@@ -92,6 +93,21 @@ describe('trusted documents', () => {
     } finally {
       await ws.dispose();
     }
+  });
+
+  it('exempts by the ORGANIZATION profile setting (which manages the documents), not by the ADMIN title', async () => {
+    const { admin } = await organizationRequiringTrustedDocuments();
+    const text = { query: `{ me { email } }` };
+    // The ADMIN title with a profile that does not manage the organisation: held to registered documents.
+    const titled = await inviteMember(admin, 'ADMIN');
+    await updateUser(admin, { id: titled.userId, profileId: await createProfile(admin, { modules: modulesExcept('DEALS', []), settings: ['REPORTS'] }) });
+    expect((await send(titled, text)).errors?.[0]?.extensions.code).toBe('TRUSTED_DOCUMENT_REQUIRED');
+    expect((await send(titled, { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(ME) } } })).data?.['me'].id).toBe(titled.userId);
+    // A sales rep by title whose profile manages the organisation (and so could switch the requirement off): exempt.
+    const manager = await inviteInto(admin, { profileId: await createProfile(admin, { modules: modulesExcept('DEALS', []), settings: ['ORGANIZATION'] }) });
+    const answer = await send(manager, text);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.['me'].email).toBe(manager.email);
   });
 
   it('exempts administrators, sign-in and organisations that do not require it; only administrators manage documents', async () => {

@@ -1819,7 +1819,7 @@ export type DashboardComponentInput = {
   builtIn?: InputMaybe<BuiltInAnalyticInput>;
   /** How the tile is drawn. */
   chart: ChartType;
-  /** A saved report you can see (BAD_USER_INPUT otherwise); exactly one of `reportId` and `builtIn`. */
+  /** A saved report you can see (NOT_FOUND naming the field, e.g. `components[2].reportId`, otherwise: another organisation's report is as unknown as a missing one); exactly one of `reportId` and `builtIn`. */
   reportId?: InputMaybe<Scalars['ID']['input']>;
   /** Heading of the tile, 1 to 200 characters. */
   title: Scalars['String']['input'];
@@ -2296,7 +2296,7 @@ export type ExportFile = {
 export type ExportStatus =
   /** The archive is stored; downloadUrl works until expiresAt. */
   | 'COMPLETED'
-  /** The job failed on its first run and on every retry: nothing was kept (see error); start a new export. */
+  /** The job failed on its first run and on every retry, or its last run outlived its time limit: nothing was kept (see error); start a new export. */
   | 'FAILED'
   /** Waiting for the background job. */
   | 'QUEUED'
@@ -2626,7 +2626,8 @@ export type ImportStatus =
   | 'COMPLETED'
   /**
    * Nothing was written: a bad row while keepGoodRows is false, more rows than the plan's importRows limit, the importing
-   * user deactivated, the organisation paused, a rule a write broke, or the job crashing on its last retry (see errors).
+   * user deactivated, the organisation paused, a rule a write broke, or the job crashing on its last retry or outliving its
+   * time limit then (see errors).
    */
   | 'FAILED'
   /** commitImport queued it; the background job has not started. */
@@ -3036,7 +3037,7 @@ export type Mutation = {
   createContact: Contact;
   /** Adds a custom field. No restart and no schema change: the field is usable at once in `customFields`, filters and `orderBy`. CONFLICT when the apiName is taken, PLAN_LIMIT past 300 fields. Needs the FIELDS setting. */
   createCustomField: CustomField;
-  /** Creates a dashboard owned by the caller; BAD_USER_INPUT for a tile with no or two sources. */
+  /** Creates a dashboard owned by the caller; BAD_USER_INPUT for a tile with no or two sources, NOT_FOUND naming the field for a report you cannot see. */
   createDashboard: Dashboard;
   /** Creates a deal at the bottom of its stage's board column. Needs CREATE on DEALS (FORBIDDEN otherwise); NOT_FOUND for an unknown pipeline or stage, BAD_USER_INPUT for a stage of another pipeline. */
   createDeal: Deal;
@@ -3137,9 +3138,9 @@ export type Mutation = {
   pauseOrganization: Organization;
   /** Records a signal (matched like a webhook's) and returns it. Needs CREATE on SIGNALS. */
   recordSalesSignal: SalesSignal;
-  /** Registers operations as trusted documents and returns them with their ids. Administrators only. */
+  /** Registers operations as trusted documents and returns them with their ids. Needs the ORGANIZATION setting (FORBIDDEN otherwise). */
   registerTrustedDocuments: Array<TrustedDocument>;
-  /** Removes a registered operation; false when there was none with this hash. Administrators only. */
+  /** Removes a registered operation; false when there was none with this hash. Needs the ORGANIZATION setting (FORBIDDEN otherwise). */
   removeTrustedDocument: Scalars['Boolean']['output'];
   /** Sets the display order of a module's custom fields; returns them in it. Needs the FIELDS setting. */
   reorderCustomFields: Array<CustomField>;
@@ -3175,7 +3176,7 @@ export type Mutation = {
   setQuota: SalesQuota;
   /** Sets a module's organisation-wide sharing; returns every module's. Needs the ACCESS setting. */
   setSharing: Array<ModuleSharing>;
-  /** Requires (or stops requiring) registered operations for members' requests. Administrators only. */
+  /** Requires (or stops requiring) registered operations for members' requests. Needs the ORGANIZATION setting (FORBIDDEN otherwise). */
   setTrustedDocumentsRequired: Organization;
   /** Creates an organisation with its first (administrator) user and signs them in. Needs no token. */
   signUp: AuthPayload;
@@ -4002,7 +4003,7 @@ export type OrganizationExport = {
   files: Array<ExportFile>;
   /** The export's id; name it in verifyExport and in deleteOrganization's exportId. */
   id: Scalars['ID']['output'];
-  /** Its progress: QUEUED, RUNNING, then COMPLETED, or FAILED once the job's last retry failed. */
+  /** Its progress: QUEUED, RUNNING, then COMPLETED, or FAILED once the job's last retry failed or outlived its time limit. */
   status: ExportStatus;
   /** Tables the export writes, one CSV each; 0 until RUNNING. */
   tableCount: Scalars['Int']['output'];
@@ -4359,7 +4360,7 @@ export type Query = {
   territory: Territory;
   /** Average time in each stage of a pipeline, from stage history (moves in the period). */
   timeInStage: Array<StageDuration>;
-  /** The organisation's registered operations. Administrators only. */
+  /** The organisation's registered operations. Needs the ORGANIZATION setting (FORBIDDEN otherwise). */
   trustedDocuments: Array<TrustedDocument>;
   /** One member of the organisation. */
   user: User;
@@ -5006,7 +5007,7 @@ export type ResultColumn = {
 
 /** A user's title. What a user may do comes from their `profile`; inviting an ADMIN without a profile gives the Administrator profile, anyone else Standard. */
 export type Role =
-  /** A title: inviting an ADMIN without a profileId gives the Administrator profile; exempt from the trusted-documents requirement (what else the user may do comes from the profile). */
+  /** A title: inviting an ADMIN without a profileId gives the Administrator profile; what the user may do (e.g. skip the trusted-documents requirement, with the ORGANIZATION setting) comes from the profile. */
   | 'ADMIN'
   /** A title only: what the user may do (e.g. set quotas, with the REPORTS setting) comes from the profile. */
   | 'MANAGER'
@@ -5346,7 +5347,7 @@ export type SetSharingInput = {
 
 /** Turns the trusted-documents requirement on or off. */
 export type SetTrustedDocumentsRequiredInput = {
-  /** When true, members' requests must name a registered document; arbitrary documents are refused with TRUSTED_DOCUMENT_REQUIRED. Administrators are exempt. */
+  /** When true, members' requests must name a registered document; arbitrary documents are refused with TRUSTED_DOCUMENT_REQUIRED. Users whose profile has the ORGANIZATION setting (the one that manages these documents) are exempt, whatever their title. */
   required: Scalars['Boolean']['input'];
 };
 
@@ -5362,7 +5363,7 @@ export type SettingPermission =
   | 'FORMS'
   /** Change the mapping of, send the file to, commit and undo other users' imports (everyone does so for their own, and reads every import). */
   | 'IMPORTS'
-  /** Organisation settings and plan, forecast settings, trusted documents, organisation export. */
+  /** Organisation settings and plan, forecast settings, trusted documents (and exemption from requiring them), organisation export. */
   | 'ORGANIZATION'
   /** Create and change pipelines and stages. */
   | 'PIPELINES'
@@ -5774,7 +5775,7 @@ export type TimelineEntry = {
 };
 
 /**
- * An operation an administrator registered. When the organisation requires trusted documents,
+ * An operation registered by a user whose profile has the ORGANIZATION setting. When the organisation requires trusted documents,
  * members run only these, by id: `extensions.persistedQuery.sha256Hash` (Apollo's format) or `documentId`.
  */
 export type TrustedDocument = {

@@ -21,7 +21,8 @@ import { buildSchema } from './schema.js';
 import { mountWebRoutes } from './web-routes.js';
 import { startWebSocketServer } from './websocket.js';
 import { JobQueue } from '../jobs/job-queue.js';
-import { defineJobs } from '../jobs/job-definitions.js';
+import { defineJobs, TRACKED_RUNS } from '../jobs/job-definitions.js';
+import { startStalledRunSweep } from '../jobs/stalled-runs.js';
 import { AdjustableClock } from './limits/clock.js';
 import { limitsPlugin } from './limits/limits-plugin.js';
 import { OperationLimits } from './limits/operation-guard.js';
@@ -81,6 +82,8 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
   const httpServer = createServer(app);
   const ws = startWebSocketServer(httpServer, GRAPHQL_PATH, schema, deps, limits);
   const retention = startEventRetention(deps);
+  // Where jobs run (and pg-boss expires them): a run whose last attempt timed out is failed here.
+  const stalledRuns = base.config.jobWorkers ? startStalledRunSweep(base.database, TRACKED_RUNS, base.logger) : null;
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -160,6 +163,7 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
       deps.logger.debug('http and websocket drained', { ms: Date.now() - at });
       at = Date.now();
       await deps.tracking.flush();
+      await stalledRuns?.stop();
       await jobs.stop();
       await hub.stop();
       deps.logger.debug('event hub stopped', { ms: Date.now() - at });

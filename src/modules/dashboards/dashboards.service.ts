@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { CreateDashboardInput, DashboardComponentInput, UpdateDashboardInput } from '../../generated/graphql.js';
-import { badInput, conflict, forbidden, notFound } from '../../shared/errors.js';
+import { badInput, conflict, DomainError, forbidden, notFound } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
 import { canManage } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
@@ -44,8 +44,13 @@ async function componentsOf(db: Db, viewer: Viewer, input: readonly DashboardCom
   const reportIds = [...new Set(components.flatMap((c) => (c.reportId ? [c.reportId] : [])))];
   if (reportIds.length > 0) {
     const found = await db.select({ id: reports.id }).from(reports).where(and(reportScope(viewer), inArray(reports.id, reportIds)));
-    const missing = reportIds.find((id) => !found.some((row) => row.id === id));
-    if (missing) throw badInput('components', `report ${missing} not found`);
+    const index = components.findIndex((c) => c.reportId !== null && !found.some((row) => row.id === c.reportId));
+    // An unknown report (or one the viewer cannot see, another organisation's included) is
+    // NOT_FOUND naming the field, as every module reports an unknown referenced id.
+    if (index >= 0) {
+      const field = `components[${index}].reportId`;
+      throw new DomainError('NOT_FOUND', `${field}: Report not found`, { field });
+    }
   }
   return components;
 }

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { and, asc, desc, eq, gt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray } from 'drizzle-orm';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import type { Config } from '../../config.js';
@@ -8,6 +8,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
 import type { JobInfo, JobQueue } from '../../jobs/job-queue.js';
+import type { TrackedRun } from '../../jobs/stalled-runs.js';
 import { badInput, conflict, notFound } from '../../shared/errors.js';
 import { assertManages, readScope, recordScope } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
@@ -105,21 +106,38 @@ export async function runExport(db: Db, config: Config, job: { organizationId: s
     await writeExport(db, config, row);
   } catch (error) {
     // Retries left: the next run starts over. None: the export ends FAILED rather than RUNNING forever.
-    if (run.lastAttempt) await failExport(db, row);
+    if (run.lastAttempt) await failExport(db, row, EXPORT_FAILED);
     throw error;
   }
 }
 
 /** The reason a failed export shows: the details (a driver's message, a stack) stay in the server's log. */
 export const EXPORT_FAILED = 'The export could not be written, and its retries failed too; nothing was kept. Start a new export; if it fails again, the server log has the details.';
+/** The reason when its job ended without it (its last run outlived the time limit, and pg-boss gave up on it). */
+export const EXPORT_STOPPED = 'The export stopped: it ran longer than its time limit, and nothing was kept. Start a new export; if it stops again, the server log has the details.';
 
-async function failExport(db: Db, row: OrganizationExportRow): Promise<void> {
-  const where = and(eq(organizationExports.organizationId, row.organizationId), eq(organizationExports.id, row.id));
-  await inTransaction(db, async (tx) => {
+/** FAILED with the reason and without its partial archive, if it is still QUEUED or RUNNING; whether it was. */
+async function failExport(db: Db, row: { readonly organizationId: string; readonly id: string }, reason: string): Promise<boolean> {
+  const where = and(eq(organizationExports.organizationId, row.organizationId), eq(organizationExports.id, row.id), inArray(organizationExports.status, ['QUEUED', 'RUNNING']));
+  return inTransaction(db, async (tx) => {
+    const failed = await tx
+      .update(organizationExports)
+      .set({ status: 'FAILED', error: reason, files: [], archiveBytes: 0, archiveSha256: null, completedAt: null, expiresAt: null })
+      .where(where)
+      .returning({ id: organizationExports.id });
+    if (failed.length === 0) return false;
     await tx.delete(organizationExportChunks).where(and(eq(organizationExportChunks.organizationId, row.organizationId), eq(organizationExportChunks.exportId, row.id)));
-    await tx.update(organizationExports).set({ status: 'FAILED', error: EXPORT_FAILED, files: [], archiveBytes: 0, archiveSha256: null, completedAt: null, expiresAt: null }).where(where);
+    return true;
   });
 }
+
+/** Exports for the stalled-run sweep (src/jobs/stalled-runs.ts). */
+export const EXPORT_RUNS: TrackedRun = {
+  job: EXPORT_JOB,
+  table: 'organization_exports',
+  idKey: 'exportId',
+  failStalled: (db, row) => failExport(db, row, EXPORT_STOPPED),
+};
 
 async function writeExport(db: Db, config: Config, row: OrganizationExportRow): Promise<void> {
   await db.delete(organizationExportChunks).where(and(eq(organizationExportChunks.organizationId, row.organizationId), eq(organizationExportChunks.exportId, row.id)));
@@ -146,10 +164,14 @@ async function writeExport(db: Db, config: Config, row: OrganizationExportRow): 
   zip.end();
   const archive = await stored;
   const completedAt = new Date();
-  await db
+  // Only a RUNNING export completes: a run that outlived its time limit may have been failed by
+  // the stalled-run sweep meanwhile, and its late archive is not kept.
+  const completed = await db
     .update(organizationExports)
     .set({ status: 'COMPLETED', files, archiveBytes: archive.bytes, archiveSha256: archive.sha256, completedAt, expiresAt: new Date(completedAt.getTime() + config.exportLinkHours * 3600 * 1000) })
-    .where(and(eq(organizationExports.organizationId, row.organizationId), eq(organizationExports.id, row.id)));
+    .where(and(eq(organizationExports.organizationId, row.organizationId), eq(organizationExports.id, row.id), eq(organizationExports.status, 'RUNNING')))
+    .returning({ id: organizationExports.id });
+  if (completed.length === 0) await db.delete(organizationExportChunks).where(and(eq(organizationExportChunks.organizationId, row.organizationId), eq(organizationExportChunks.exportId, row.id)));
 }
 
 /** The stored archive, chunk by chunk. */

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { CsvError } from 'csv-parse';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
 import type { JobInfo, JobQueue } from '../../jobs/job-queue.js';
+import type { TrackedRun } from '../../jobs/stalled-runs.js';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
 import { recordAudit } from '../access-control/audit.service.js';
 import { assertManages, assertWritable, readScope, recordScope } from '../auth/access.js';
@@ -94,18 +95,33 @@ export async function uploadRestoreArchive(s: Session, id: string, file: AsyncIt
 /** The problem a crashed restore reports once its job's retries are used up (the details are logged). */
 const RESTORE_CRASHED = 'The restore could not be finished, and its retries failed too; nothing was restored. Start a new restore with the archive; if it fails again, the server log has the details.';
 
-/** FAILED with the reason; the archive goes too (a failed restore is not run again), as when it was refused. */
-async function fail(db: Db, job: RestoreJob, problem: string): Promise<void> {
-  await inTransaction(db, async (tx) => {
+/** The problem when its job ended without it (its last run outlived the time limit, and pg-boss gave up on it). */
+const RESTORE_STOPPED = 'The restore stopped: it ran longer than its time limit, and nothing was restored. Start a new restore with the archive; if it stops again, the server log has the details.';
+
+/**
+ * FAILED with the reason, if still QUEUED or RUNNING; the archive goes too (a failed restore is
+ * not run again), as when it was refused. Whether it failed it.
+ */
+async function fail(db: Db, job: RestoreJob, problem: string): Promise<boolean> {
+  return inTransaction(db, async (tx) => {
     const failed = await tx
       .update(organizationRestores)
       .set({ status: 'FAILED', problems: [problem], completedAt: new Date() })
-      .where(and(whereRestore(job.organizationId, job.restoreId), eq(organizationRestores.status, 'RUNNING')))
+      .where(and(whereRestore(job.organizationId, job.restoreId), inArray(organizationRestores.status, ['QUEUED', 'RUNNING'])))
       .returning({ id: organizationRestores.id });
-    if (failed.length === 0) return;
+    if (failed.length === 0) return false;
     await tx.delete(organizationRestoreChunks).where(and(eq(organizationRestoreChunks.organizationId, job.organizationId), eq(organizationRestoreChunks.restoreId, job.restoreId)));
+    return true;
   });
 }
+
+/** Restores for the stalled-run sweep (src/jobs/stalled-runs.ts). */
+export const RESTORE_RUNS: TrackedRun = {
+  job: RESTORE_JOB,
+  table: 'organization_restores',
+  idKey: 'restoreId',
+  failStalled: (db, row) => fail(db, { organizationId: row.organizationId, restoreId: row.id }, RESTORE_STOPPED),
+};
 
 /**
  * The restore job: one transaction writes every table and marks the restore COMPLETED, so a
@@ -150,12 +166,16 @@ export async function runRestore(db: Db, job: RestoreJob, run: Pick<JobInfo, 'la
       await tx.delete(organizationRestoreChunks).where(and(eq(organizationRestoreChunks.organizationId, row.organizationId), eq(organizationRestoreChunks.restoreId, row.id)));
     });
   } catch (error) {
-    if (error instanceof DomainError) return fail(db, job, error.message);
-    if (error instanceof CsvError) return fail(db, job, `A file of the archive is not valid CSV (${error.code}); nothing was restored`);
+    // A rule the archive breaks fails the restore, and the job ends there (no retry).
+    const failWith = async (problem: string): Promise<void> => {
+      await fail(db, job, problem);
+    };
+    if (error instanceof DomainError) return failWith(error.message);
+    if (error instanceof CsvError) return failWith(`A file of the archive is not valid CSV (${error.code}); nothing was restored`);
     const dataError = sqlStateOf(error);
     // Rows the database refuses (a constraint, a value of the wrong type) fail alike, without the driver's text; anything else is retried,
     // and fails the restore after the last retry.
-    if (dataError?.startsWith('22') || dataError?.startsWith('23')) return fail(db, job, `The archive's rows break a rule of this database (SQLSTATE ${dataError}); nothing was restored`);
+    if (dataError?.startsWith('22') || dataError?.startsWith('23')) return failWith(`The archive's rows break a rule of this database (SQLSTATE ${dataError}); nothing was restored`);
     if (run.lastAttempt) await fail(db, job, RESTORE_CRASHED);
     throw error;
   }

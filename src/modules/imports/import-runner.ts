@@ -3,6 +3,7 @@ import { hasConcurrentConnections, type Db } from '../../db/database.js';
 import { batchRecordEvents, inTransaction, publish } from '../../db/transaction.js';
 import { tenantJob, type JobDeps } from '../../jobs/job-deps.js';
 import type { JobInfo, JobQueue } from '../../jobs/job-queue.js';
+import type { TrackedRun } from '../../jobs/stalled-runs.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { organizationById } from '../organizations/organizations.service.js';
@@ -19,6 +20,9 @@ interface ImportJob {
 
 /** The error a crashed import reports once its job's retries are used up. */
 const IMPORT_CRASHED = 'The import could not be finished, and its retries failed too; nothing was written. Start a new import of the file; if it fails again, the server log has the details.';
+
+/** The error when its job ended without it (its last run outlived the time limit, and pg-boss gave up on it). */
+const IMPORT_STOPPED = 'The import stopped: it ran longer than its time limit, and nothing was written. Start a new import of the file; if it stops again, the server log has the details.';
 
 /** Errors kept on the import row itself (the rest are in import_errors / errors.csv). */
 const ERRORS_ON_ROW = 100;
@@ -66,6 +70,28 @@ async function finish(tx: Db, row: ImportRow, status: 'COMPLETED' | 'FAILED', re
   });
 }
 
+/**
+ * FAILED with one error (and its FAILED progress event), if it is still QUEUED or RUNNING under
+ * its row's lock; whether it was.
+ */
+async function failImport(db: Db, job: ImportJob, message: string, field: string | null = null): Promise<boolean> {
+  const empty: ProcessResult = { counts: { rowsRead: 0, rowsValid: 0, rowsFailed: 0, created: 0, updated: 0, skipped: 0 }, errors: [], errorCount: 0 };
+  return inTransaction(db, async (tx) => {
+    const locked = await loadImport(tx, job, true);
+    if (!locked || (locked.status !== 'QUEUED' && locked.status !== 'RUNNING')) return false;
+    await finish(tx, locked, 'FAILED', empty, [{ row: 0, column: null, field, message }]);
+    return true;
+  });
+}
+
+/** Imports for the stalled-run sweep (src/jobs/stalled-runs.ts). */
+export const IMPORT_RUNS: TrackedRun = {
+  job: IMPORT_JOB,
+  table: 'imports',
+  idKey: 'importId',
+  failStalled: (db, row) => failImport(db, { organizationId: row.organizationId, importId: row.id }, IMPORT_STOPPED),
+};
+
 /** What a failed run reports: the rows read and refused; nothing was written. */
 const nothingWritten = (result: ProcessResult): ProcessResult => ({ ...result, counts: { ...result.counts, created: 0, updated: 0, skipped: 0 } });
 
@@ -91,12 +117,7 @@ export async function runImport(db: Db, job: ImportJob, run: Pick<JobInfo, 'last
   if (!row || (row.status !== 'QUEUED' && row.status !== 'RUNNING')) return;
   const viewer = await viewerOf(db, row);
   const fail = async (message: string, field: string | null = null): Promise<void> => {
-    const empty: ProcessResult = { counts: { rowsRead: 0, rowsValid: 0, rowsFailed: 0, created: 0, updated: 0, skipped: 0 }, errors: [], errorCount: 0 };
-    await inTransaction(db, async (tx) => {
-      const locked = await loadImport(tx, job, true);
-      if (!locked || (locked.status !== 'QUEUED' && locked.status !== 'RUNNING')) return;
-      await finish(tx, locked, 'FAILED', empty, [{ row: 0, column: null, field, message }]);
-    });
+    await failImport(db, job, message, field);
   };
   const failWith = (result: ProcessResult): Promise<void> =>
     inTransaction(db, async (tx) => {

@@ -4,7 +4,7 @@ import { GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
 import type { Db } from '../../db/database.js';
 import { badInput } from '../../shared/errors.js';
 import { requiredText } from '../../shared/validation.js';
-import { assertManages } from '../auth/access.js';
+import { assertManages, canManage } from '../auth/access.js';
 import type { Session } from '../auth/session.js';
 import type { Viewer } from '../auth/viewer.js';
 import { organizations, type OrganizationRow } from '../organizations/organizations.table.js';
@@ -68,13 +68,17 @@ export interface SentDocument {
 
 const requestError = (code: string, message: string): GraphQLError => new GraphQLError(message, { extensions: { code } });
 
-const mustBeTrusted = (viewer: Viewer | null): boolean => viewer?.trustedDocumentsOnly === true && viewer.role !== 'ADMIN';
+/**
+ * Exempt: profiles with the ORGANIZATION setting, the one that manages the documents and the
+ * requirement (they could switch it off anyway). The ADMIN title grants nothing by itself.
+ */
+const mustBeTrusted = (viewer: Viewer | null): boolean => viewer?.trustedDocumentsOnly === true && !canManage(viewer, 'organization');
 
 /**
  * The document text to run, or the error refusing the request. A hash always names one of the
  * organisation's registered documents; text alone is refused when the organisation requires
- * trusted documents, except for administrators (who may switch the requirement off anyway) and
- * callers not signed in (sign-in itself).
+ * trusted documents, except for profiles that manage the organisation (who may switch the
+ * requirement off anyway) and callers not signed in (sign-in itself).
  */
 export async function chooseDocument(db: Db, viewer: Viewer | null, sent: SentDocument): Promise<{ readonly query: string } | { readonly error: GraphQLError }> {
   if (sent.hash !== undefined) {
