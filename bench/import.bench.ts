@@ -6,6 +6,9 @@
  * Environment (all optional):
  *   BENCH_DATABASE_URL  postgres://... on this machine (default postgres://postgres@127.0.0.1:5432/pulse_bench_import)
  *   BENCH_ROWS          leads in the file (default 100000)
+ *   BENCH_RULES         1: the importing organisation has the automation benchmark's rules (10 scoring
+ *                       rules, an assignment rule of 3 entries, 5 workflow rules), which apply to
+ *                       every imported lead as to any other (default: none)
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { benchDatabase, machineInfo, positiveEnv, sourceLine, writeResult } from
 import { freshTenant } from './live-data.js';
 import { benchConfig, startServerChild } from './server-child.js';
 import { databaseCpuMs, processCpuMs } from './live-stats.js';
+import { createAutomationRules } from './automation-rules.js';
 
 const TARGET = { minRatio: 0.2, maxRssGrowthMb: 200 } as const;
 const log = (line: string): void => {
@@ -54,7 +58,9 @@ async function main(): Promise<void> {
   await migrateDatabase(database);
   const sql = postgres(url, { max: 2, onnotice: () => undefined });
   const info = await machineInfo(sql, url);
-  const tenant = await freshTenant(database.db, config, 'Import bench');
+  const withRules = process.env['BENCH_RULES'] === '1';
+  // The assignment rule rotates over four users.
+  const tenant = await freshTenant(database.db, config, 'Import bench', withRules ? 4 : 1);
   // The free plan caps an import at 5,000 rows.
   await database.db.update(organizations).set({ plan: 'PROFESSIONAL' }).where(eq(organizations.id, tenant.organizationId));
   const stamp = Date.now().toString(36);
@@ -85,6 +91,10 @@ async function main(): Promise<void> {
 
   const server = await startServerChild({ kind: 'pulse', databaseUrl: url, poolSize: 10, publication: true, recordOpens: true }, 15 * 60_000);
   try {
+    if (withRules) {
+      await createAutomationRules(`${server.url}/graphql`, tenant);
+      log('rules on: 10 scoring rules, an assignment rule of 3 entries, 5 workflow rules');
+    }
     // Peak RSS two ways, neither of which slows the import much: live memory (VmRSS after one
     // forced collection every 5 s; the target applies to it: the import streams) and raw VmRSS
     // read from /proc every 0.1 s by this process (garbage V8 has not collected yet included).
@@ -137,7 +147,7 @@ async function main(): Promise<void> {
     const perK = (ms: number): string => `${((ms / rows) * 1000).toFixed(0)} ms`;
     log(`CPU per 1,000 rows: COPY ${perK(copyCpu.postgresMs)} PostgreSQL + ${perK(copyCpu.clientMs)} client; Pulse ${perK(pulseCpu.postgresMs)} PostgreSQL + ${perK(pulseCpu.serverMs)} server (CPU ratio ${((copyCpu.postgresMs + copyCpu.clientMs) / (pulseCpu.postgresMs + pulseCpu.serverMs)).toFixed(3)}x)`);
     log(sourceLine(info));
-    writeResult('import', { info, rows, copySeconds, floorRowsPerSecond: floorRate, seconds, uploadSeconds, rowsPerSecond: rate, ratio: rate / floorRate, baselineRssKb: baseline.rssKb, peakRssKb: peakKb, rawPeakRssKb: rawPeakKb, copyCpu, pulseCpu, status, counts, stored: stored?.n });
+    writeResult('import', { info, rows, withRules, copySeconds, floorRowsPerSecond: floorRate, seconds, uploadSeconds, rowsPerSecond: rate, ratio: rate / floorRate, baselineRssKb: baseline.rssKb, peakRssKb: peakKb, rawPeakRssKb: rawPeakKb, copyCpu, pulseCpu, status, counts, stored: stored?.n });
   } finally {
     await server.stop();
     await database.db.execute(dsql`delete from leads where organization_id = ${floorTenant.organizationId}`);
