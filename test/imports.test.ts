@@ -5,6 +5,7 @@ import { leadsCsv, sample, uploadImport } from './factories/imports.factory.js';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { defaultPipeline } from './factories/pipelines.factory.js';
 import { uniqueEmail } from './factories/unique.js';
+import { createRule, createTemplate, notificationsOf, runsOf } from './factories/workflows.factory.js';
 import { useTestServer } from './helpers/test-server.js';
 import { connectWs } from './helpers/ws-client.js';
 import { runImport } from '../src/modules/imports/import-runner.js';
@@ -390,6 +391,43 @@ describe('automation on imported records', () => {
     expect(await lead(emails[0]!)).toEqual({ score: 30, tags: [] });
     expect(await lead(emails[1]!)).toEqual({ score: 0, tags: ['twitter'] });
     expect(await lead(emails[1497]!)).toEqual({ score: 30, tags: ['twitter'] });
+  });
+  it('writes the workflow runs an import fires a batch at a time, delayed actions and all', async () => {
+    const admin = await signUpOrganization(server().client);
+    const template = await createTemplate(admin.client, { subject: 'Hello {{lead.lastName}}', body: 'Following up' });
+    const rule = await createRule(admin.client, {
+      module: 'LEADS',
+      trigger: { type: 'ON_CREATE' },
+      criteria: [{ field: 'email', operator: 'IS_NOT_EMPTY' }],
+      actions: [{ type: 'NOTIFY', message: 'Imported {{lead.lastName}}' }, { type: 'SEND_EMAIL', templateId: template.id, delay: { amount: 2, unit: 'DAYS' } }],
+    });
+    await server().server.deps.jobs.runDue();
+    // 1,200 rows: two batches, the first of two chunks of 500 runs.
+    const rows = Array.from({ length: 1200 }, (_, index) => ({ last: `W${index}`, email: uniqueEmail(`wf${index}`) }));
+    const { body } = await uploadImport(server().url, admin, 'leads', leadsCsv(rows));
+    let committed: any;
+    const { statements } = await server().countStatements(async () => {
+      committed = await commit(admin, body.id);
+    });
+    expect(committed.counts).toMatchObject({ created: 1200, rowsFailed: 0 });
+    // One statement per 500 runs for the runs and their actions, one for their delayed jobs, one for their notifications.
+    expect(statements.filter((q) => /^with run as \(insert into "workflow_runs"/.test(q))).toHaveLength(3);
+    // (pg-boss' many-jobs insert; the import's own job is a single send)
+    expect(statements.filter((q) => /with defaults as[\s\S]*insert into pgboss\.job/i.test(q))).toHaveLength(3);
+    expect(statements.filter((q) => /^insert into "notifications"/.test(q))).toHaveLength(3);
+    const { workflowRuns } = await admin.client.ok(`query($f: WorkflowRunFilter) { workflowRuns(filter: $f, first: 1) { totalCount } }`, { f: { ruleId: rule.id } });
+    expect(workflowRuns.totalCount).toBe(1200);
+    expect((await notificationsOf(admin.client)).totalCount).toBe(1200);
+    const [run] = await runsOf(admin.client, { ruleId: rule.id });
+    expect(run?.actions.map((action) => [action.type, action.status])).toEqual([
+      ['NOTIFY', 'DONE'],
+      ['SEND_EMAIL', 'SCHEDULED'],
+    ]);
+    // Two days later each scheduled email goes out once.
+    await server().server.deps.jobs.advanceTime(2 * 24 * 3600 * 1000 + 1000);
+    expect(await server().server.deps.jobs.runDue('workflows.action')).toBe(1200);
+    const [sent] = await runsOf(admin.client, { ruleId: rule.id });
+    expect(sent?.actions[1]?.status).toBe('DONE');
   });
 });
 

@@ -69,11 +69,12 @@ async function withCurrentScore(tx: Db, spec: ModuleSpec, write: RecordWrite): P
 
 const specOf = (module: string): ModuleSpec | undefined => Object.values(MODULES).find((spec) => spec.module === module);
 
-async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<void> {
+/** The rules a write fires (date rules' jobs are scheduled on the way). */
+async function firedFor(tx: Db, viewer: Viewer, write: RecordWrite): Promise<StartRun[]> {
   const spec = specOf(write.module);
-  if (!spec) return;
+  if (!spec) return [];
   const rules = await activeRules(tx, viewer, spec.module);
-  if (rules.length === 0) return;
+  if (rules.length === 0) return [];
   const current = rules.some((rule) => rule.trigger.type === 'SCORE_ABOVE') ? await withCurrentScore(tx, spec, write) : write;
   const fired: StartRun[] = [];
   for (const rule of rules) {
@@ -86,7 +87,34 @@ async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<v
     // Emails queued here are sent by their delivery job (a minute later): SMTP has no place inside the writer's transaction.
     fired.push({ tx, viewer, runtime: workflowRuntime(), rule, spec, record: write.after, trigger: rule.trigger.type });
   }
-  await saveRuns(tx, viewer, await prepareRuns(tx, fired));
+  return fired;
+}
+
+async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<void> {
+  await saveRuns(tx, viewer, await prepareRuns(tx, await firedFor(tx, viewer, write)));
+}
+
+/** Runs written per statement by a batch: well under PostgreSQL's 65,535 parameters with their actions. */
+const RUNS_PER_BATCH = 500;
+
+/**
+ * Many writes (an import's batch): the runs they fire are prepared and saved together, so their
+ * runs and actions are one statement and their delayed actions' jobs another, per 500 runs,
+ * instead of a round trip each per record. Each record's own actions still write that record.
+ */
+async function afterWriteMany(tx: Db, viewer: Viewer, writes: readonly RecordWrite[]): Promise<void> {
+  let fired: StartRun[] = [];
+  const flush = async (): Promise<void> => {
+    if (fired.length === 0) return;
+    const batch = fired;
+    fired = [];
+    await saveRuns(tx, viewer, await prepareRuns(tx, batch));
+  };
+  for (const write of writes) {
+    fired.push(...(await firedFor(tx, viewer, write)));
+    if (fired.length >= RUNS_PER_BATCH) await flush();
+  }
+  await flush();
 }
 
 /** A created record matters to workflows when its module has active rules (of any trigger). */
@@ -95,4 +123,4 @@ async function wantsCreated(tx: Db, viewer: Viewer, module: string): Promise<boo
   return spec !== undefined && (await activeRules(tx, viewer, spec.module)).length > 0;
 }
 
-registerRecordHooks({ order: 40, name: 'workflows', afterWrite, wantsCreated });
+registerRecordHooks({ order: 40, name: 'workflows', afterWrite, afterWriteMany, wantsCreated });

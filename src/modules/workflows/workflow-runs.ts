@@ -95,7 +95,15 @@ export interface PreparedRun {
   readonly run: typeof workflowRuns.$inferInsert;
   readonly actions: (typeof workflowRunActions.$inferInsert)[];
   readonly withRun: readonly (() => Promise<unknown>)[];
+  /** The delayed actions' jobs, sent with the run (all runs' in one statement). */
+  readonly delayed: readonly DelayedAction[];
+  readonly runtime: WorkflowRuntime;
   readonly collected: Collected;
+}
+
+interface DelayedAction {
+  readonly data: ActionJob;
+  readonly startAfter: Date;
 }
 
 type ActionRow = typeof workflowRunActions.$inferInsert;
@@ -107,8 +115,9 @@ interface Plan {
   /** By action index; the immediate actions' rows are filled in when they ran. */
   readonly rows: (ActionRow | undefined)[];
   readonly immediate: { readonly index: number; readonly action: WorkflowActionSpec; readonly ctx: ActionContext }[];
-  /** Statements sent with the run (`saveRuns`): the delayed actions' jobs, the actions' savepoint release. */
+  /** Statements sent with the run (`saveRuns`): the actions' savepoint release. */
   readonly withRun: (() => Promise<unknown>)[];
+  readonly delayed: DelayedAction[];
   readonly collected: Collected;
 }
 
@@ -116,7 +125,7 @@ function planRun(run: StartRun): Plan {
   const { tx, viewer, rule } = run;
   const runId = randomUUID();
   const now = Date.now();
-  const result: Plan = { start: run, runId, rows: [], immediate: [], withRun: [], collected: { notifications: [], emailIds: [] } };
+  const result: Plan = { start: run, runId, rows: [], immediate: [], withRun: [], delayed: [], collected: { notifications: [], emailIds: [] } };
   for (const [index, action] of rule.actions.entries()) {
     const at = dueTime(action, run.record, now);
     if (action.delay && at === null) {
@@ -124,8 +133,7 @@ function planRun(run: StartRun): Plan {
       continue;
     }
     if (at && at.getTime() > now) {
-      const job: ActionJob = { organizationId: viewer.organizationId, runId, actionIndex: index };
-      result.withRun.push(() => run.runtime.jobs.send(ACTION_JOB, job, { tx, startAfter: at }));
+      result.delayed.push({ data: { organizationId: viewer.organizationId, runId, actionIndex: index }, startAfter: at });
       result.rows[index] = { organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'SCHEDULED', scheduledFor: at };
       continue;
     }
@@ -235,6 +243,8 @@ function prepared(plan: Plan): PreparedRun {
     },
     actions: rows,
     withRun: plan.withRun,
+    delayed: plan.delayed,
+    runtime: plan.start.runtime,
     collected: plan.collected,
   };
 }
@@ -268,9 +278,13 @@ export async function prepareRuns(tx: Db, runs: readonly StartRun[]): Promise<Pr
 export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRun[]): Promise<string[]> {
   if (runs.length === 0) return [];
   const insertRuns = tx.insert(workflowRuns).values(runs.map((prepared) => prepared.run));
-  // The delayed actions' jobs and the actions' savepoint release go with it: independent statements, sent to the server in one write.
+  const delayed = runs.flatMap((prepared) => prepared.delayed);
+  const jobs = runs[0]?.runtime.jobs;
+  // The delayed actions' jobs (one statement for all runs) and the actions' savepoint release go
+  // with it: independent statements, sent to the server in one write.
   await Promise.all([
     tx.execute(sql`with run as (${insertRuns.getSQL()}) ${tx.insert(workflowRunActions).values(runs.flatMap((prepared) => prepared.actions)).getSQL()}`),
+    ...(jobs && delayed.length > 0 ? [jobs.sendMany(ACTION_JOB, delayed, { tx })] : []),
     ...runs.flatMap((prepared) => prepared.withRun.map((send) => send())),
   ]);
   publishNotifications(
