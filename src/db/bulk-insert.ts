@@ -29,19 +29,12 @@ export async function insertRows<T extends PgTable>(db: Db, table: T, rows: read
 }
 
 /**
- * `insertRows`, and in the same statement `follow`: a statement reading the new rows as `created`
- * (their `id` at least), e.g. the records' timeline entries. `followed` is false when the rows had
- * to be inserted by Drizzle (a default only the database knows, for some rows only): the caller
- * then runs its follow-up itself.
+ * The insert `insertRows` sends, unexecuted: the rows as one jsonb parameter read by the table's
+ * row type, so a writer can make it part of a statement of its own (a CTE, an ON CONFLICT). Null
+ * when some rows leave out a column whose default only the database knows (Drizzle's insert,
+ * which writes DEFAULT per cell, is then the way). `rows` must not be empty.
  */
-export async function insertRowsThen<T extends PgTable>(
-  db: Db,
-  table: T,
-  rows: readonly Record<string, unknown>[],
-  returning: boolean | readonly (keyof T['$inferSelect'] & string)[],
-  follow: SQL | null,
-): Promise<{ rows: T['$inferSelect'][]; followed: boolean }> {
-  if (rows.length === 0) return { rows: [], followed: true };
+export function jsonInsert(table: PgTable, rows: readonly Record<string, unknown>[]): SQL | null {
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const seen = new Set<string>();
   for (const row of rows) for (const key in row) if (row[key] !== undefined) seen.add(key);
@@ -52,13 +45,7 @@ export async function insertRowsThen<T extends PgTable>(
     if (!column) throw new Error(`${getTableName(table)} has no column ${key}`);
     if (rows.every((row) => row[key] !== undefined)) continue;
     const value = defaultOf(column);
-    // A default only the database computes, for some rows only: Drizzle writes DEFAULT per cell.
-    if (value === undefined) {
-      const insert = db.insert(table).values(rows as never);
-      if (returning === false) return (await insert, { rows: [], followed: false });
-      const selected = returning === true ? columns : Object.fromEntries(returning.map((key) => [key, columns[key] as PgColumn]));
-      return { rows: (await insert.returning(selected as never)) as T['$inferSelect'][], followed: false };
-    }
+    if (value === undefined) return null;
     defaults.set(key, value);
   }
   const targets = keys.map((key) => {
@@ -79,6 +66,32 @@ export async function insertRowsThen<T extends PgTable>(
     keys.map((key) => sql.identifier((columns[key] as PgColumn).name)),
     sql`, `,
   );
+  return sql`insert into ${table} (${names}) select ${names} from jsonb_populate_recordset(null::${sql.identifier(getTableName(table))}, ${JSON.stringify(json)}::jsonb)`;
+}
+
+/**
+ * `insertRows`, and in the same statement `follow`: a statement reading the new rows as `created`
+ * (their `id` at least), e.g. the records' timeline entries. `followed` is false when the rows had
+ * to be inserted by Drizzle (a default only the database knows, for some rows only): the caller
+ * then runs its follow-up itself.
+ */
+export async function insertRowsThen<T extends PgTable>(
+  db: Db,
+  table: T,
+  rows: readonly Record<string, unknown>[],
+  returning: boolean | readonly (keyof T['$inferSelect'] & string)[],
+  follow: SQL | null,
+): Promise<{ rows: T['$inferSelect'][]; followed: boolean }> {
+  if (rows.length === 0) return { rows: [], followed: true };
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  const insert = jsonInsert(table, rows);
+  // A default only the database computes, for some rows only: Drizzle writes DEFAULT per cell.
+  if (insert === null) {
+    const drizzleInsert = db.insert(table).values(rows as never);
+    if (returning === false) return (await drizzleInsert, { rows: [], followed: false });
+    const selected = returning === true ? columns : Object.fromEntries(returning.map((key) => [key, columns[key] as PgColumn]));
+    return { rows: (await drizzleInsert.returning(selected as never)) as T['$inferSelect'][], followed: false };
+  }
   const entries = returning === true ? Object.entries(columns) : returning === false ? [] : returning.map((key) => [key, columns[key] as PgColumn] as const);
   const returned =
     returning === true
@@ -89,7 +102,6 @@ export async function insertRowsThen<T extends PgTable>(
             entries.map(([, column]) => sql.identifier(column.name)),
             sql`, `,
           )}`;
-  const insert = sql`insert into ${table} (${names}) select ${names} from jsonb_populate_recordset(null::${sql.identifier(getTableName(table))}, ${JSON.stringify(json)}::jsonb)`;
   const result = await db.execute(
     follow === null
       ? sql`${insert} ${returned}`

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
 import { publishInWrite } from '../records/savepoint-events.js';
-import { timelineInsert } from '../timeline/timeline.service.js';
+import { JSON_BATCH_ROWS, timelineInsertSql } from '../timeline/timeline.service.js';
+import { jsonInsert } from '../../db/bulk-insert.js';
 import { computeScore, type ScoreResult } from './score-compute.js';
 import { SCORED } from './scored-modules.js';
 import { recordScores, scoreHistory, scoringRules, type ScoredModule, type ScoringRuleRow } from './scoring.table.js';
@@ -102,26 +103,25 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
   }
   if (changed.length === 0) return 0;
   const now = new Date();
-  const upsert = tx
-    .insert(recordScores)
-    .values(changed.map(({ row, result }) => ({ organizationId, recordId: row.id, module, score: result.score, breakdown: result.breakdown, updatedAt: now })))
-    .onConflictDoUpdate({
-      target: [recordScores.organizationId, recordScores.recordId],
-      set: { score: sql`excluded.score`, breakdown: sql`excluded.breakdown`, updatedAt: sql`excluded.updated_at` },
-    });
+  // A batch (an import's records, a rescore) travels as one jsonb parameter per table: binding
+  // thousands of parameters cost the database more than the writes.
+  const batch = changed.length > JSON_BATCH_ROWS;
+  const scoreRows = changed.map(({ row, result }) => ({ organizationId, recordId: row.id, module, score: result.score, breakdown: result.breakdown, updatedAt: now }));
+  const upsert = sql`${(batch ? jsonInsert(recordScores, scoreRows) : null) ?? tx.insert(recordScores).values(scoreRows).getSQL()}
+    on conflict (${sql.identifier(recordScores.organizationId.name)}, ${sql.identifier(recordScores.recordId.name)}) do update
+    set ${sql.identifier(recordScores.score.name)} = excluded.${sql.identifier(recordScores.score.name)}, ${sql.identifier(recordScores.breakdown.name)} = excluded.${sql.identifier(recordScores.breakdown.name)}, ${sql.identifier(recordScores.updatedAt.name)} = excluded.${sql.identifier(recordScores.updatedAt.name)}`;
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
   // The score column is written where it does not hold the new score yet: a record inserted with its score is not written again.
   const stale = changed.filter(({ row, result, previous }) => (columnScore(row) ?? previous) !== result.score);
   if (moved.length === 0 && stale.length === 0) {
-    await upsert;
+    await tx.execute(upsert);
     return 0;
   }
-  const parts = [sql`stored as (${upsert.getSQL()})`];
+  const parts = [sql`stored as (${upsert})`];
   if (moved.length > 0) {
-    const history = tx.insert(scoreHistory).values(
-      moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now })),
-    );
-    const timeline = timelineInsert(
+    const historyRows = moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now }));
+    const history = (batch ? jsonInsert(scoreHistory, historyRows) : null) ?? tx.insert(scoreHistory).values(historyRows).getSQL();
+    const timeline = timelineInsertSql(
       tx,
       organizationId,
       options.actorId,
@@ -133,7 +133,7 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
         data: { previousScore: previous, score: result.score, reason: options.reason },
       })),
     );
-    parts.push(sql`history as (${history.getSQL()})`, sql`timeline as (${timeline.getSQL()})`);
+    parts.push(sql`history as (${history})`, sql`timeline as (${timeline})`);
   }
   const values = sql.join(stale.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
   // The stored breakdown, the history, the timeline entries and the record's score column in one statement (one round trip per write).
