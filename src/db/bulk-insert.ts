@@ -28,6 +28,9 @@ export async function insertRows<T extends PgTable>(db: Db, table: T, rows: read
   return (await insertRowsThen(db, table, rows, returning, null)).rows;
 }
 
+/** Rows past which a batch goes as one jsonb parameter (`jsonInsert`): binding a parameter per cell costs more. */
+export const JSON_BATCH_ROWS = 20;
+
 /**
  * The insert `insertRows` sends, unexecuted: the rows as one jsonb parameter read by the table's
  * row type, so a writer can make it part of a statement of its own (a CTE, an ON CONFLICT). Null

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, count, eq, sql, type SQL } from 'drizzle-orm';
-import { insertRows, jsonInsert } from '../../db/bulk-insert.js';
+import { insertRows, jsonInsert, JSON_BATCH_ROWS } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { afterCursor, orderBy, pageSize, toConnection, type Connection, type SortKey } from '../../shared/pagination.js';
 import { topPerParent } from '../../shared/top-per-parent.js';
@@ -55,9 +55,6 @@ function timelineRows(organizationId: string, actorId: string | null, entries: r
 export function timelineInsert(tx: Db, organizationId: string, actorId: string | null, entries: readonly TimelineEntryInput[]) {
   return tx.insert(timelineEntries).values(timelineRows(organizationId, actorId, entries));
 }
-
-/** Rows past which a batch travels as one jsonb parameter: binding a parameter per cell costs more. */
-export const JSON_BATCH_ROWS = 20;
 
 /** `timelineInsert` as SQL for a writer's own statement; a batch as one jsonb parameter. Entries must not be empty. */
 export function timelineInsertSql(tx: Db, organizationId: string, actorId: string | null, entries: readonly TimelineEntryInput[]): SQL {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
+import { jsonInsert, JSON_BATCH_ROWS } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { DomainError } from '../../shared/errors.js';
@@ -277,13 +278,19 @@ export async function prepareRuns(tx: Db, runs: readonly StartRun[]): Promise<Pr
  */
 export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRun[]): Promise<string[]> {
   if (runs.length === 0) return [];
-  const insertRuns = tx.insert(workflowRuns).values(runs.map((prepared) => prepared.run));
+  const runRows = runs.map((prepared) => prepared.run);
+  const actionRows = runs.flatMap((prepared) => prepared.actions);
+  // A batch (an import's records) as one jsonb parameter per table: building and binding a
+  // parameter per cell of hundreds of runs costs more than writing them.
+  const batch = runRows.length > JSON_BATCH_ROWS;
+  const insertRuns = (batch ? jsonInsert(workflowRuns, runRows) : null) ?? tx.insert(workflowRuns).values(runRows).getSQL();
+  const insertActions = (batch ? jsonInsert(workflowRunActions, actionRows) : null) ?? tx.insert(workflowRunActions).values(actionRows).getSQL();
   const delayed = runs.flatMap((prepared) => prepared.delayed);
   const jobs = runs[0]?.runtime.jobs;
   // The delayed actions' jobs (one statement for all runs) and the actions' savepoint release go
   // with it: independent statements, sent to the server in one write.
   await Promise.all([
-    tx.execute(sql`with run as (${insertRuns.getSQL()}) ${tx.insert(workflowRunActions).values(runs.flatMap((prepared) => prepared.actions)).getSQL()}`),
+    tx.execute(sql`with run as (${insertRuns}) ${insertActions}`),
     ...(jobs && delayed.length > 0 ? [jobs.sendMany(ACTION_JOB, delayed, { tx })] : []),
     ...runs.flatMap((prepared) => prepared.withRun.map((send) => send())),
   ]);
