@@ -4,12 +4,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
 import { checkAppLogin } from '../src/db/app-login.js';
-import { hasConcurrentConnections, openDatabase, rowsOf, type Db } from '../src/db/database.js';
+import { hasConcurrentConnections, openDatabase, type Db } from '../src/db/database.js';
 import { leadsCsv, uploadImport } from './factories/imports.factory.js';
 import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { createAccount, createDeal, createLead } from './factories/records.factory.js';
 import { uniqueEmail } from './factories/unique.js';
 import { TEST_DATABASE_URL, usesPostgres, withAdmin } from './helpers/test-database.js';
+import { failure, rows, sqlState } from './helpers/sql-probes.js';
 import { startTestServer, useTestServer } from './helpers/test-server.js';
 
 // Roles belong to the whole cluster: unique names, dropped at the end.
@@ -26,25 +27,6 @@ function as(url: string, role: string, password: string | null = PASSWORD): stri
   parsed.username = role;
   parsed.password = password ?? '';
   return parsed.toString();
-}
-
-async function rows<T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> {
-  return rowsOf<T>(await db.execute(query));
-}
-
-/** The SQLSTATE of a failed statement (drizzle wraps the driver's error). */
-function sqlState(error: unknown): string | undefined {
-  const withCause = error as { code?: string; cause?: { code?: string } };
-  return withCause.cause?.code ?? withCause.code;
-}
-
-async function failure(work: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await work();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected it to fail');
 }
 
 /** `src/main.ts` as an operator starts it; resolves with its exit code and output. */

@@ -1,35 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { migrateDatabase, rowsOf, type Db } from '../src/db/database.js';
+import { migrateDatabase, type Db } from '../src/db/database.js';
 import { accounts } from '../src/modules/accounts/accounts.table.js';
 import { signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { createAccount } from './factories/records.factory.js';
+import { failure, rows, sqlState } from './helpers/sql-probes.js';
 import { useTestServer } from './helpers/test-server.js';
 
 const server = useTestServer();
 
 /** The server's own database: `forOrganization` is the handle every signed-in request uses. */
 const database = () => server().testDatabase.database;
-
-async function rows<T>(db: Db, query: ReturnType<typeof sql>): Promise<T[]> {
-  return rowsOf<T>(await db.execute(query));
-}
-
-/** The SQLSTATE of a failed statement (drizzle wraps the driver's error). */
-function sqlState(error: unknown): string | undefined {
-  const withCause = error as { code?: string; cause?: { code?: string } };
-  return withCause.cause?.code ?? withCause.code;
-}
-
-async function failure(work: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await work();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the statement to fail');
-}
 
 interface Tenant {
   admin: SignedInUser;
