@@ -29,7 +29,16 @@ export async function insertRows<T extends PgTable>(db: Db, table: T, rows: read
 }
 
 /** Rows past which a batch goes as one jsonb parameter (`jsonInsert`): binding a parameter per cell costs more. */
-export const JSON_BATCH_ROWS = 20;
+const JSON_BATCH_ROWS = 20;
+
+/**
+ * The insert of `rows` into `table`, unexecuted, for a writer's own statement (a CTE, an ON
+ * CONFLICT): a batch as one jsonb parameter (`jsonInsert`), a few rows (or rows `jsonInsert`
+ * cannot take) as Drizzle's insert. `rows` must not be empty.
+ */
+export function rowsInsert(db: Db, table: PgTable, rows: readonly Record<string, unknown>[]): SQL {
+  return (rows.length > JSON_BATCH_ROWS ? jsonInsert(table, rows) : null) ?? db.insert(table).values(rows as never).getSQL();
+}
 
 /**
  * The insert `insertRows` sends, unexecuted: the rows as one jsonb parameter read by the table's

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
 import { publishInWrite } from '../records/savepoint-events.js';
-import { timelineInsertSql } from '../timeline/timeline.service.js';
-import { jsonInsert, JSON_BATCH_ROWS } from '../../db/bulk-insert.js';
+import { timelineInsert } from '../timeline/timeline.service.js';
+import { rowsInsert } from '../../db/bulk-insert.js';
 import { computeScore, type ScoreResult } from './score-compute.js';
 import { SCORED } from './scored-modules.js';
 import { recordScores, scoreHistory, scoringRules, type ScoredModule, type ScoringRuleRow } from './scoring.table.js';
@@ -103,13 +103,13 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
   }
   if (changed.length === 0) return 0;
   const now = new Date();
-  // A batch (an import's records, a rescore) travels as one jsonb parameter per table: binding
-  // thousands of parameters cost the database more than the writes.
-  const batch = changed.length > JSON_BATCH_ROWS;
+  // A batch (an import's records, a rescore) goes as one jsonb parameter per table (rowsInsert).
   const scoreRows = changed.map(({ row, result }) => ({ organizationId, recordId: row.id, module, score: result.score, breakdown: result.breakdown, updatedAt: now }));
-  const upsert = sql`${(batch ? jsonInsert(recordScores, scoreRows) : null) ?? tx.insert(recordScores).values(scoreRows).getSQL()}
-    on conflict (${sql.identifier(recordScores.organizationId.name)}, ${sql.identifier(recordScores.recordId.name)}) do update
-    set ${sql.identifier(recordScores.score.name)} = excluded.${sql.identifier(recordScores.score.name)}, ${sql.identifier(recordScores.breakdown.name)} = excluded.${sql.identifier(recordScores.breakdown.name)}, ${sql.identifier(recordScores.updatedAt.name)} = excluded.${sql.identifier(recordScores.updatedAt.name)}`;
+  const column = (c: { readonly name: string }) => sql.identifier(c.name);
+  const { score, breakdown, updatedAt } = recordScores;
+  const upsert = sql`${rowsInsert(tx, recordScores, scoreRows)}
+    on conflict (${column(recordScores.organizationId)}, ${column(recordScores.recordId)}) do update
+    set ${column(score)} = excluded.${column(score)}, ${column(breakdown)} = excluded.${column(breakdown)}, ${column(updatedAt)} = excluded.${column(updatedAt)}`;
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
   // The score column is written where it does not hold the new score yet: a record inserted with its score is not written again.
   const stale = changed.filter(({ row, result, previous }) => (columnScore(row) ?? previous) !== result.score);
@@ -120,8 +120,8 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
   const parts = [sql`stored as (${upsert})`];
   if (moved.length > 0) {
     const historyRows = moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now }));
-    const history = (batch ? jsonInsert(scoreHistory, historyRows) : null) ?? tx.insert(scoreHistory).values(historyRows).getSQL();
-    const timeline = timelineInsertSql(
+    const history = rowsInsert(tx, scoreHistory, historyRows);
+    const timeline = timelineInsert(
       tx,
       organizationId,
       options.actorId,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, count, eq, sql, type SQL } from 'drizzle-orm';
-import { insertRows, jsonInsert, JSON_BATCH_ROWS } from '../../db/bulk-insert.js';
+import { rowsInsert } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { afterCursor, orderBy, pageSize, toConnection, type Connection, type SortKey } from '../../shared/pagination.js';
 import { topPerParent } from '../../shared/top-per-parent.js';
@@ -33,9 +33,7 @@ export async function appendTimeline(
   entries: readonly TimelineEntryInput[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  // A batch (an import's records) as one parameter: statement building would cost more than the insert.
-  if (entries.length > JSON_BATCH_ROWS) await insertRows(tx, timelineEntries, timelineRows(organizationId, actorId, entries), false);
-  else await timelineInsert(tx, organizationId, actorId, entries);
+  await tx.execute(timelineInsert(tx, organizationId, actorId, entries));
 }
 
 function timelineRows(organizationId: string, actorId: string | null, entries: readonly TimelineEntryInput[]) {
@@ -51,15 +49,12 @@ function timelineRows(organizationId: string, actorId: string | null, entries: r
   }));
 }
 
-/** The insert `appendTimeline` runs, unexecuted: a writer can make it part of its own statement (a CTE). Entries must not be empty. */
-export function timelineInsert(tx: Db, organizationId: string, actorId: string | null, entries: readonly TimelineEntryInput[]) {
-  return tx.insert(timelineEntries).values(timelineRows(organizationId, actorId, entries));
-}
-
-/** `timelineInsert` as SQL for a writer's own statement; a batch as one jsonb parameter. Entries must not be empty. */
-export function timelineInsertSql(tx: Db, organizationId: string, actorId: string | null, entries: readonly TimelineEntryInput[]): SQL {
-  const rows = timelineRows(organizationId, actorId, entries);
-  return (rows.length > JSON_BATCH_ROWS ? jsonInsert(timelineEntries, rows) : null) ?? tx.insert(timelineEntries).values(rows).getSQL();
+/**
+ * The insert `appendTimeline` runs, unexecuted: a writer can make it part of its own statement (a
+ * CTE). A batch (an import's records) goes as one parameter. Entries must not be empty.
+ */
+export function timelineInsert(tx: Db, organizationId: string, actorId: string | null, entries: readonly TimelineEntryInput[]): SQL {
+  return rowsInsert(tx, timelineEntries, timelineRows(organizationId, actorId, entries));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { jsonInsert, JSON_BATCH_ROWS } from '../../db/bulk-insert.js';
+import { rowsInsert } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { DomainError } from '../../shared/errors.js';
@@ -280,11 +280,9 @@ export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRu
   if (runs.length === 0) return [];
   const runRows = runs.map((prepared) => prepared.run);
   const actionRows = runs.flatMap((prepared) => prepared.actions);
-  // A batch (an import's records) as one jsonb parameter per table: building and binding a
-  // parameter per cell of hundreds of runs costs more than writing them.
-  const batch = runRows.length > JSON_BATCH_ROWS;
-  const insertRuns = (batch ? jsonInsert(workflowRuns, runRows) : null) ?? tx.insert(workflowRuns).values(runRows).getSQL();
-  const insertActions = (batch ? jsonInsert(workflowRunActions, actionRows) : null) ?? tx.insert(workflowRunActions).values(actionRows).getSQL();
+  // A batch (an import's records) goes as one jsonb parameter per table (rowsInsert).
+  const insertRuns = rowsInsert(tx, workflowRuns, runRows);
+  const insertActions = rowsInsert(tx, workflowRunActions, actionRows);
   const delayed = runs.flatMap((prepared) => prepared.delayed);
   const jobs = runs[0]?.runtime.jobs;
   // The delayed actions' jobs (one statement for all runs) and the actions' savepoint release go
