@@ -128,6 +128,29 @@ describe('the seed example: a lead from Twitter', () => {
     await jobs().runDue(DELIVER_EMAILS_JOB);
     expect(received.filter((m) => m.to.includes(lead.email!))).toHaveLength(1);
   });
+
+  it("answers the create with the lead as stored, the rule's tag and status included, at the version to edit it with", async () => {
+    const admin = await signUpOrganization(pulse.client);
+    await createRule(admin.client, {
+      module: 'LEADS',
+      trigger: { type: 'ON_CREATE' },
+      criteria: [{ field: 'leadSource', operator: 'EQUALS', value: 'Twitter' }],
+      actions: [
+        { type: 'ADD_TAGS', tags: ['twitter'] },
+        { type: 'UPDATE_FIELDS', fields: { status: 'Contact in Future' } },
+      ],
+    });
+    const { createLead: answered } = await admin.client.ok(`mutation($input: CreateLeadInput!) { createLead(input: $input) { id status tags version } }`, {
+      input: { lastName: 'Answered', leadSource: 'Twitter' },
+    });
+    expect(answered).toMatchObject({ status: 'Contact in Future', tags: ['twitter'], version: 1 });
+    const { updateLead } = await admin.client.ok(`mutation($input: UpdateLeadInput!) { updateLead(input: $input) { title version } }`, {
+      input: { id: answered.id, expectedVersion: answered.version, title: 'CTO' },
+    });
+    expect(updateLead).toEqual({ title: 'CTO', version: 2 });
+    const { lead } = await admin.client.ok(`query($id: ID!) { lead(id: $id) { timeline { nodes { kind summary } } } }`, { id: answered.id });
+    expect(lead.timeline.nodes.map((node: { kind: string }) => node.kind).sort()).toEqual(['CREATED', 'UPDATED', 'UPDATED']);
+  });
 });
 
 describe('module labels in emails', () => {
@@ -169,7 +192,8 @@ describe('loop prevention', () => {
     expect(await runsOf(admin.client, { ruleId: touch.id })).toHaveLength(2);
     expect(await runsOf(admin.client, { ruleId: watcher.id })).toHaveLength(0);
     const { lead: row } = await admin.client.ok(`query($id: ID!) { lead(id: $id) { description version } }`, { id: lead.id });
-    expect(row).toEqual({ description: 'touched by a workflow', version: 3 });
+    // The create was inserted as the rule left it (version 1); the edit wrote version 2 and the rule then had nothing to change.
+    expect(row).toEqual({ description: 'touched by a workflow', version: 2 });
 
     // The watcher itself works: a user's change of the description fires it.
     await updateLead(admin, lead.id, { description: 'by hand' });
@@ -496,13 +520,13 @@ describe('runs, failures and administration', () => {
     const other = await createRule(admin.client, { module: 'LEADS', trigger: { type: 'ON_CREATE' }, actions: [{ type: 'NOTIFY', message: 'Other rule', userIds: [seller.userId] }, { type: 'ASSIGN_OWNER', ownerId: seller.userId }] });
     const LEAD_READ = `query($id: ID!) { lead(id: $id) { version tags status owner { id } activities { subject } timeline { nodes { kind data } } } }`;
 
-    // All succeed: the busy rule's tags and status are one UPDATED entry and one version, applied in action order.
+    // All succeed: each rule's changes are one UPDATED entry, applied in action order before the insert (one version in all).
     const ok = await createLead(admin.client);
     const { lead: done } = await admin.client.ok(LEAD_READ, { id: ok.id });
     expect(done).toMatchObject({ tags: ['first', 'second'], status: 'Contact in Future', owner: { id: seller.userId }, activities: [{ subject: 'Follow up' }] });
     const updates = done.timeline.nodes.filter((node: { kind: string }) => node.kind === 'UPDATED');
     expect(updates.map((node: { data: { workflowRuleId: string } }) => node.data.workflowRuleId).sort()).toEqual([busy.id, other.id].sort());
-    expect(done.version).toBe(3);
+    expect(done.version).toBe(1);
     expect((await runsOf(admin.client, { recordId: ok.id })).map((run) => run.status)).toEqual(['COMPLETED', 'COMPLETED']);
 
     // The email fails (no address): every other action of both rules still happens, and the lead is created.

@@ -30,6 +30,9 @@ export function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<
   });
 }
 
+/** Whether `db` is a transaction opened by `inTransaction` (not a pool or a savepoint of one). */
+export const isOpenTransaction = (db: Db): boolean => openTransactions.has(db);
+
 const batchedTopics = new WeakMap<Db, { readonly except: string; readonly counts: Map<string, number> }>();
 
 /**

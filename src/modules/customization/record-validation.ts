@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
+import { isOpenTransaction } from '../../db/transaction.js';
 import { badInput, conflict, DomainError, labelled } from '../../shared/errors.js';
 import { ACCOUNT } from '../accounts/accounts.kind.js';
 import { ACTIVITY } from '../activities/activities.kind.js';
@@ -246,6 +247,28 @@ function touchesConfiguration(module: CustomizableModule, write: RecordWrite): b
   return Object.entries(write.values).some(([apiName, value]) => missing(value) || (typeof value === 'string' && picklistFields.includes(apiName)));
 }
 
+const configs = new WeakMap<Db, Map<CustomizableModule, Promise<ModuleConfig>>>();
+
+/**
+ * The module's configuration, read once per transaction: a create and the field updates its
+ * workflow rules apply (or an import's rows) validate against the same reading. Record writes
+ * never change the configuration, so the transaction cannot outdate it.
+ */
+function configOf(tx: Db, organizationId: string, module: CustomizableModule): Promise<ModuleConfig> {
+  if (!isOpenTransaction(tx)) return loadModuleConfig(tx, organizationId, module);
+  let known = configs.get(tx);
+  if (!known) {
+    known = new Map();
+    configs.set(tx, known);
+  }
+  let config = known.get(module);
+  if (!config) {
+    config = loadModuleConfig(tx, organizationId, module);
+    known.set(module, config);
+  }
+  return config;
+}
+
 /** Validates one write of a record of `module` (see the file comment). */
 export async function validateRecordWrite(
   tx: Db,
@@ -255,7 +278,7 @@ export async function validateRecordWrite(
   existing?: ExistingRecord,
 ): Promise<ValidatedWrite> {
   if (existing && !touchesConfiguration(module, write)) return { values: write.values, customFields: undefined, config: null };
-  const config = await loadModuleConfig(tx, viewer.organizationId, module);
+  const config = await configOf(tx, viewer.organizationId, module);
   const values = checkStandardPicklists(config, write.values, existing, write.inheritedFrom);
   checkRequiredStandard(config, values, existing ? 'update' : 'create');
   const customFields = await validateCustomFieldValues(tx, viewer, config, write.customFields, existing?.customFields);

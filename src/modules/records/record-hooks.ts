@@ -12,13 +12,32 @@ import type { FieldChange } from '../timeline/timeline.service.js';
 /** Who caused a write: automation uses it to avoid re-triggering itself in a loop. */
 export type WriteSource = 'user' | 'workflow' | 'import' | 'system';
 
+/** A timeline entry a hook adds to a new record's, written with its CREATED entry. */
+export interface DraftTimelineEntry {
+  readonly kind: string;
+  readonly summary: string;
+  readonly data: Record<string, unknown>;
+}
+
 export interface CreateDraft {
   readonly module: CrmModule;
+  /** The id the record will be inserted with. */
+  readonly id: string;
   /** The column values about to be inserted; a hook may change them (e.g. the owner). */
   values: Record<string, unknown>;
   readonly source: WriteSource;
   /** Whether the writer named the owner: an explicit owner wins over assignment rules. */
   readonly ownerGiven: boolean;
+  /** Entries written after the CREATED one (a workflow's field updates applied before the insert). */
+  readonly timeline: DraftTimelineEntry[];
+  /** What a hook's `beforeCreate` leaves for its own `afterWrite` of the same record, by hook name. */
+  readonly state: Map<string, unknown>;
+}
+
+/** A draft for a new record of `module` with these values (the owner defaults to the writer). */
+export function newDraft(viewer: Viewer, module: CrmModule, id: string, values: Record<string, unknown>, source: WriteSource): CreateDraft {
+  const ownerGiven = values['ownerId'] !== undefined && values['ownerId'] !== null;
+  return { module, id, values: { createdById: viewer.userId, ...values, ownerId: ownerGiven ? values['ownerId'] : viewer.userId }, source, ownerGiven, timeline: [], state: new Map() };
 }
 
 export interface RecordWrite {
@@ -30,10 +49,12 @@ export interface RecordWrite {
   /** The changed fields on update; every set field on create. */
   readonly changes: readonly FieldChange[];
   readonly source: WriteSource;
+  /** On create: the draft's hook state (`CreateDraft.state`). */
+  readonly state?: ReadonlyMap<string, unknown>;
 }
 
 export interface RecordHooks {
-  /** Lower runs first (assignment 10, territories 20, scoring 30, workflows 40). */
+  /** Lower runs first (assignment 10, territories 20, scoring 30, workflows 40, scoring's final draft score 45). */
   readonly order: number;
   readonly name: string;
   beforeCreate?(tx: Db, viewer: Viewer, draft: CreateDraft): Promise<void>;

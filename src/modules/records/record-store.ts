@@ -9,7 +9,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { recordAudit } from '../access-control/audit.service.js';
 import { appendTimeline, timelineForCreated, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
 import { describeChanges } from '../timeline/change-summary.js';
-import { createdRowsWanted, runAfterWrite, runAfterWriteMany, runBeforeCreate, runBeforeCreateMany, type RecordWrite, type WriteSource } from './record-hooks.js';
+import { createdRowsWanted, newDraft, runAfterWrite, runAfterWriteMany, runBeforeCreate, runBeforeCreateMany, type RecordWrite, type WriteSource } from './record-hooks.js';
 
 /**
  * The write mechanics every CRM record shares: lock, optimistic version check, diff, update with
@@ -184,6 +184,16 @@ export async function setDeleted<T extends RecordTable>(tx: Db, viewer: Viewer, 
   return row as RowOf<T>;
 }
 
+/** A new record's changes: every field it was inserted with. */
+function createdChanges(values: Readonly<Record<string, unknown>>): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field in values) {
+    const value = values[field];
+    if (value !== undefined && value !== null) changes.push({ field, oldValue: null, newValue: value });
+  }
+  return changes;
+}
+
 /** Inserts a record owned by `ownerId` (already checked) with a CREATED timeline entry. */
 export async function insertRecord<T extends RecordTable>(
   tx: Db,
@@ -195,21 +205,21 @@ export async function insertRecord<T extends RecordTable>(
   source: WriteSource = 'user',
 ): Promise<RowOf<T>> {
   assertCan(viewer, 'create', kind.module);
-  const ownerGiven = values['ownerId'] !== undefined && values['ownerId'] !== null;
-  const draft = { module: kind.module, values: { createdById: viewer.userId, ...values, ownerId: ownerGiven ? values['ownerId'] : viewer.userId }, source, ownerGiven };
+  const draft = newDraft(viewer, kind.module, randomUUID(), values, source);
   await runBeforeCreate(tx, viewer, draft);
   const [row] = await tx
     .insert(kind.table as PgTable)
-    .values({ ...draft.values, organizationId: viewer.organizationId, id: randomUUID() } as never)
+    .values({ ...draft.values, organizationId: viewer.organizationId, id: draft.id } as never)
     .returning();
   const created = row as RowOf<T>;
   if (kind.timelineType) {
+    const recordType = kind.timelineType;
     await appendTimeline(tx, viewer.organizationId, viewer.userId, [
-      { recordType: kind.timelineType, recordId: created.id, kind: 'CREATED', summary, data: timelineData },
+      { recordType, recordId: created.id, kind: 'CREATED', summary, data: timelineData },
+      ...draft.timeline.map((entry) => ({ recordType, recordId: created.id, ...entry })),
     ]);
   }
-  const changes = Object.entries(draft.values).flatMap(([field, value]) => (value === undefined || value === null ? [] : [{ field, oldValue: null, newValue: value }]));
-  await runAfterWrite(tx, viewer, { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes, source });
+  await runAfterWrite(tx, viewer, { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes: createdChanges(draft.values), source, state: draft.state });
   return created;
 }
 
@@ -236,10 +246,7 @@ export async function insertRecords<T extends RecordTable>(
 ): Promise<CreatedRecord[]> {
   if (valuesList.length === 0) return [];
   assertCan(viewer, 'create', kind.module);
-  const drafts = valuesList.map((values) => {
-    const ownerGiven = values['ownerId'] !== undefined && values['ownerId'] !== null;
-    return { module: kind.module, values: { createdById: viewer.userId, ...values, ownerId: ownerGiven ? values['ownerId'] : viewer.userId }, source, ownerGiven };
-  });
+  const drafts = valuesList.map((values) => newDraft(viewer, kind.module, randomUUID(), values, source));
   await runBeforeCreateMany(tx, viewer, drafts);
   const wanted = await createdRowsWanted(tx, viewer, kind.module);
   const timelineType = kind.timelineType;
@@ -247,27 +254,22 @@ export async function insertRecords<T extends RecordTable>(
   const { rows, followed } = (await insertRowsThen(
     tx,
     kind.table as PgTable,
-    drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: randomUUID() })),
+    drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: draft.id })),
     wanted ? true : ['id', 'customFields'],
     timelineType ? timelineForCreated(viewer.organizationId, viewer.userId, timelineType, 'CREATED', summary, timelineData) : null,
   )) as { rows: (RowOf<T> & CreatedRecord)[]; followed: boolean };
+  const added = timelineType ? drafts.flatMap((draft) => draft.timeline.map((entry) => ({ recordType: timelineType, recordId: draft.id, ...entry }))) : [];
   if (timelineType && !followed) {
-    await appendTimeline(
-      tx,
-      viewer.organizationId,
-      viewer.userId,
-      rows.map((row) => ({ recordType: timelineType, recordId: row.id, kind: 'CREATED', summary, data: timelineData })),
-    );
+    const created = rows.map((row) => ({ recordType: timelineType, recordId: row.id, kind: 'CREATED', summary, data: timelineData }));
+    await appendTimeline(tx, viewer.organizationId, viewer.userId, [...created, ...added]);
+  } else if (added.length > 0) {
+    await appendTimeline(tx, viewer.organizationId, viewer.userId, added);
   }
   if (wanted) {
+    // Rows come back in the order of their values.
     const writes: RecordWrite[] = rows.map((created, index) => {
-      const values: Record<string, unknown> = drafts[index]?.values ?? {};
-      const changes: FieldChange[] = [];
-      for (const field in values) {
-        const value = values[field];
-        if (value !== undefined && value !== null) changes.push({ field, oldValue: null, newValue: value });
-      }
-      return { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes, source };
+      const draft = drafts[index];
+      return { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes: createdChanges(draft?.values ?? {}), source, ...(draft ? { state: draft.state } : {}) };
     });
     await runAfterWriteMany(tx, viewer, writes);
   }

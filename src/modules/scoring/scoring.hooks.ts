@@ -4,6 +4,20 @@ import { describeChangedFields } from '../timeline/change-summary.js';
 import { computeScore } from './score-compute.js';
 import { isScoredModule } from './scored-modules.js';
 import { activeRules, scoreRecords } from './scoring.service.js';
+import type { Db } from '../../db/database.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { CreateDraft } from '../records/record-hooks.js';
+
+async function scoreDraft(tx: Db, viewer: Viewer, draft: CreateDraft): Promise<void> {
+  if (!isScoredModule(draft.module)) return;
+  // Hooks replace `values` when they change it: the same object was scored already.
+  if (draft.state.get('scoring') === draft.values) return;
+  const module = draft.module;
+  const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
+  if (rules.length === 0) return;
+  draft.values = { ...draft.values, score: computeScore(rules, draft.values, new Map()).score };
+  draft.state.set('scoring', draft.values);
+}
 
 /**
  * Scores a lead, contact or deal in the transaction that writes it, whatever the path (API, form,
@@ -20,13 +34,7 @@ registerRecordHooks({
   // A new record is inserted with its score (a record has no signals before it exists), so the
   // score written after the insert rarely has to update the row again: it does only when the
   // inserted row scores otherwise (a column default, a date criterion).
-  async beforeCreate(tx, viewer, draft) {
-    if (!isScoredModule(draft.module)) return;
-    const module = draft.module;
-    const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
-    if (rules.length === 0) return;
-    draft.values = { ...draft.values, score: computeScore(rules, draft.values, new Map()).score };
-  },
+  beforeCreate: scoreDraft,
   async afterWrite(tx, viewer, write) {
     if (!isScoredModule(write.module)) return;
     const module = write.module;
@@ -60,3 +68,9 @@ registerRecordHooks({
     }
   },
 });
+
+/**
+ * Workflow rules (order 40) see the new record's score in their criteria and apply their field
+ * updates before the insert: the draft is scored again on what will be inserted.
+ */
+registerRecordHooks({ order: 45, name: 'scoring-after-workflows', beforeCreate: scoreDraft });

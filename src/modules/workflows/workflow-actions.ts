@@ -146,10 +146,10 @@ export async function notificationsOf(ctx: ActionContext, action: WorkflowAction
 /** Actions that change the triggering record itself. */
 export const RECORD_ACTIONS: ReadonlySet<WorkflowActionSpec['type']> = new Set(['UPDATE_FIELDS', 'ADD_TAGS', 'ASSIGN_OWNER']);
 
-type Changes = (row: Record<string, unknown>) => Record<string, unknown>;
+export type Changes = (row: Record<string, unknown>) => Record<string, unknown>;
 
 /** What a record action changes, checked now (picklists, required fields, the new owner); throws when it cannot. */
-async function changesOf(ctx: ActionContext, action: WorkflowActionSpec): Promise<Changes> {
+export async function changesOf(ctx: ActionContext, action: WorkflowActionSpec): Promise<Changes> {
   switch (action.type) {
     case 'UPDATE_FIELDS': {
       const values = normaliseFields(ctx.spec.editable, action.fields ?? {}, ctx.viewer, 'update');

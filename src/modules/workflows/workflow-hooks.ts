@@ -1,13 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
+import { DomainError } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
-import { registerRecordHooks, type RecordWrite } from '../records/record-hooks.js';
-import type { RecordTable } from '../records/record-store.js';
+import { registerRecordHooks, type CreateDraft, type RecordWrite } from '../records/record-hooks.js';
+import { diff, type RecordTable } from '../records/record-store.js';
 import { allMatch, criterionMatches } from '../records/criteria.js';
+import { describeChanges } from '../timeline/change-summary.js';
 import { dateJobFor } from './date-schedules.js';
+import { changesOf, RECORD_ACTIONS, type Changes } from './workflow-actions.js';
 import { MODULES, type ModuleSpec, type WorkflowTriggerSpec } from './workflow-definition.js';
-import { DATE_JOB, prepareRuns, saveRuns, type StartRun } from './workflow-runs.js';
+import { DATE_JOB, messageOf, prepareRuns, runsNow, saveRuns, type SettledAction, type StartRun } from './workflow-runs.js';
 import { workflowRuntime } from './workflow-runtime.js';
 import { activeRules } from './active-rules.js';
 import type { WorkflowRuleRow } from './workflows.table.js';
@@ -16,6 +20,11 @@ import type { WorkflowRuleRow } from './workflows.table.js';
  * The loop rule: writes made by a workflow's own actions (source 'workflow') fire no rule, so
  * rules never cascade into each other or themselves. (Date-relative schedules still follow a
  * date a workflow changed: that only moves when a rule fires, it fires nothing now.)
+ *
+ * A new record's rules are decided before its insert, on the values about to be inserted (with
+ * their owner and score), and their immediate field updates, tags and owner changes are applied
+ * to those values: the record is inserted once, as the rules leave it, with each rule's changes
+ * as an UPDATED entry of its timeline. Their other actions run after the insert.
  */
 
 const numberOf = (value: unknown): number | null => (value === null || value === undefined || value === '' ? null : Number.isFinite(Number(value)) ? Number(value) : null);
@@ -69,12 +78,95 @@ async function withCurrentScore(tx: Db, spec: ModuleSpec, write: RecordWrite): P
 
 const specOf = (module: string): ModuleSpec | undefined => Object.values(MODULES).find((spec) => spec.module === module);
 
+/** The rules a new record fired before its insert, left for the writes after it (`CreateDraft.state`). */
+interface FiredOnCreate {
+  readonly fired: readonly { readonly rule: WorkflowRuleRow; readonly runId: string; readonly settled: ReadonlyMap<number, SettledAction> }[];
+  /** The values the rules' own changes replaced: their other actions see the record as it fired them. */
+  readonly original: Readonly<Record<string, unknown>>;
+}
+
+const STATE = 'workflows';
+
+/** One rule's immediate record actions on a new record's values; each failing one is settled FAILED and changes nothing. */
+async function applyRecordActions(
+  tx: Db,
+  viewer: Viewer,
+  spec: ModuleSpec,
+  rule: WorkflowRuleRow,
+  runId: string,
+  record: Record<string, unknown>,
+  settled: Map<number, SettledAction>,
+): Promise<Record<string, unknown>> {
+  const now = Date.now();
+  const steps: Changes[] = [];
+  for (const [index, action] of rule.actions.entries()) {
+    if (!RECORD_ACTIONS.has(action.type) || !runsNow(action, record, now)) continue;
+    try {
+      steps.push(await changesOf({ tx, viewer, runtime: workflowRuntime(), rule, spec, record, runId, actionIndex: index, trigger: rule.trigger.type }, action));
+      settled.set(index, { status: 'DONE', error: null });
+    } catch (error) {
+      // Only a rule's own refusal (a value the picklist lost, an owner deactivated) is the rule's failure.
+      if (!(error instanceof DomainError)) throw error;
+      settled.set(index, { status: 'FAILED', error: messageOf(error) });
+    }
+  }
+  // Each applied on what the previous ones changed, as when written one after the other.
+  return steps.reduce<Record<string, unknown>>((changes, step) => ({ ...changes, ...step({ ...record, ...changes }) }), {});
+}
+
+async function beforeCreate(tx: Db, viewer: Viewer, draft: CreateDraft): Promise<void> {
+  if (draft.source === 'workflow') return;
+  const spec = specOf(draft.module);
+  if (!spec) return;
+  const rules = await activeRules(tx, viewer, spec.module);
+  if (rules.length === 0) return;
+  const now = new Date();
+  // What the insert will store (the columns the database fills in, as it will fill them).
+  const seen: Record<string, unknown> = { organizationId: viewer.organizationId, id: draft.id, version: 1, createdAt: now, updatedAt: now, deletedAt: null, ...draft.values };
+  const write: RecordWrite = { module: spec.module, kind: 'created', before: null, after: seen, changes: [], source: draft.source };
+  let record = seen;
+  const original: Record<string, unknown> = {};
+  const fired: FiredOnCreate['fired'][number][] = [];
+  for (const rule of rules) {
+    if (rule.trigger.type === 'DATE_FIELD' || !triggerFires(rule.trigger, write) || !allMatch(rule.criteria, seen)) continue;
+    const runId = randomUUID();
+    const settled = new Map<number, SettledAction>();
+    const changes = await applyRecordActions(tx, viewer, spec, rule, runId, record, settled);
+    const changed = diff(record, changes);
+    fired.push({ rule, runId, settled });
+    if (changed.length === 0) continue;
+    const next = { ...record };
+    for (const change of changed) {
+      const column = change.field.startsWith('customFields.') ? 'customFields' : change.field;
+      if (!(column in original)) original[column] = record[column] ?? null;
+      next[column] = changes[column];
+    }
+    record = next;
+    draft.timeline.push({ kind: 'UPDATED', summary: describeChanges(changed), data: { changes: changed, workflowRuleId: rule.id } });
+  }
+  if (record !== seen) {
+    // The score the rules saw, before their changes rescore the record.
+    if ('score' in seen) original['score'] = seen['score'];
+    const values = { ...draft.values };
+    for (const column of Object.keys(original)) if (column !== 'score') values[column] = record[column];
+    draft.values = values;
+  }
+  draft.state.set(STATE, { fired, original } satisfies FiredOnCreate);
+}
+
 /** The rules a write fires (date rules' jobs are scheduled on the way). */
 async function firedFor(tx: Db, viewer: Viewer, write: RecordWrite): Promise<StartRun[]> {
   const spec = specOf(write.module);
   if (!spec) return [];
   const rules = await activeRules(tx, viewer, spec.module);
   if (rules.length === 0) return [];
+  const decided = write.kind === 'created' ? (write.state?.get(STATE) as FiredOnCreate | undefined) : undefined;
+  if (decided) {
+    for (const rule of rules) if (rule.trigger.type === 'DATE_FIELD') await scheduleDate(tx, rule, write);
+    const record = { ...write.after, ...decided.original };
+    const runtime = workflowRuntime();
+    return decided.fired.map(({ rule, runId, settled }) => ({ tx, viewer, runtime, rule, spec, record, trigger: rule.trigger.type, runId, settled }));
+  }
   const current = rules.some((rule) => rule.trigger.type === 'SCORE_ABOVE') ? await withCurrentScore(tx, spec, write) : write;
   const fired: StartRun[] = [];
   for (const rule of rules) {
@@ -123,4 +215,8 @@ async function wantsCreated(tx: Db, viewer: Viewer, module: string): Promise<boo
   return spec !== undefined && (await activeRules(tx, viewer, spec.module)).length > 0;
 }
 
-registerRecordHooks({ order: 40, name: 'workflows', afterWrite, afterWriteMany, wantsCreated });
+async function beforeCreateMany(tx: Db, viewer: Viewer, drafts: readonly CreateDraft[]): Promise<void> {
+  for (const draft of drafts) await beforeCreate(tx, viewer, draft);
+}
+
+registerRecordHooks({ order: 40, name: 'workflows', beforeCreate, beforeCreateMany, afterWrite, afterWriteMany, wantsCreated });

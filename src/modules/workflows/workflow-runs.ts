@@ -45,7 +45,7 @@ interface Collected {
   readonly emailIds: string[];
 }
 
-const messageOf = (error: unknown): string => (error instanceof DomainError ? error.message : error instanceof Error ? `Unexpected error: ${error.message}` : 'Unexpected error').slice(0, 1000);
+export const messageOf = (error: unknown): string => (error instanceof DomainError ? error.message : error instanceof Error ? `Unexpected error: ${error.message}` : 'Unexpected error').slice(0, 1000);
 
 /**
  * Runs one action in a savepoint: a failing action is recorded as FAILED and rolls back only its
@@ -80,6 +80,19 @@ function dueTime(action: WorkflowActionSpec, record: Readonly<Record<string, unk
   return base ? new Date(base.getTime() + step) : null;
 }
 
+/** Whether an action runs when its rule fires (not delayed, or due already). */
+export function runsNow(action: WorkflowActionSpec, record: Readonly<Record<string, unknown>>, now: number): boolean {
+  if (!action.delay) return true;
+  const at = dueTime(action, record, now);
+  return at !== null && at.getTime() <= now;
+}
+
+/** An action done before its run was written (a new record's field updates, applied before its insert). */
+export interface SettledAction {
+  readonly status: ActionStatus;
+  readonly error: string | null;
+}
+
 export interface StartRun {
   readonly tx: Db;
   readonly viewer: Viewer;
@@ -89,6 +102,10 @@ export interface StartRun {
   readonly record: Readonly<Record<string, unknown>>;
   readonly trigger: string;
   readonly triggerKey?: string;
+  /** The run's id when decided before (actions settled with it); a new one otherwise. */
+  readonly runId?: string;
+  /** Actions already done, by index: recorded as they ended, not run again. */
+  readonly settled?: ReadonlyMap<number, SettledAction>;
 }
 
 /** A fired rule's run, its actions done or scheduled, not yet written. */
@@ -122,12 +139,27 @@ interface Plan {
   readonly collected: Collected;
 }
 
+const actionRow = (plan: Plan, index: number, type: string, status: ActionStatus, error: string | null): ActionRow => ({
+  organizationId: plan.start.viewer.organizationId,
+  runId: plan.runId,
+  actionIndex: index,
+  type,
+  status,
+  error,
+  completedAt: status === 'QUEUED' ? null : new Date(),
+});
+
 function planRun(run: StartRun): Plan {
   const { tx, viewer, rule } = run;
-  const runId = randomUUID();
+  const runId = run.runId ?? randomUUID();
   const now = Date.now();
   const result: Plan = { start: run, runId, rows: [], immediate: [], withRun: [], delayed: [], collected: { notifications: [], emailIds: [] } };
   for (const [index, action] of rule.actions.entries()) {
+    const settled = run.settled?.get(index);
+    if (settled) {
+      result.rows[index] = actionRow(result, index, action.type, settled.status, settled.error);
+      continue;
+    }
     const at = dueTime(action, run.record, now);
     if (action.delay && at === null) {
       result.rows[index] = { organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'CANCELLED', error: `The record has no ${action.delay.relativeTo ?? 'date'}` };
@@ -143,16 +175,6 @@ function planRun(run: StartRun): Plan {
   }
   return result;
 }
-
-const actionRow = (plan: Plan, index: number, type: string, status: ActionStatus, error: string | null): ActionRow => ({
-  organizationId: plan.start.viewer.organizationId,
-  runId: plan.runId,
-  actionIndex: index,
-  type,
-  status,
-  error,
-  completedAt: status === 'QUEUED' ? null : new Date(),
-});
 
 let savepoints = 0;
 
