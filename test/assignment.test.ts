@@ -101,6 +101,34 @@ describe('assignment rules', () => {
     expect(await ownerOf(admin, 'contact', buyer.id)).toBe(other!.userId);
   });
 
+  it('drops a deactivated user from a rotation at once, and gives a territory\'s new member turns at once', async () => {
+    const admin = await signUpOrganization(server().client);
+    const [a, b, c] = await team(admin, 3);
+    await admin.client.ok(CREATE_RULE, { input: { module: 'LEADS', name: 'In turn', entries: [{ strategy: 'ROUND_ROBIN', userIds: [a!.userId, b!.userId, c!.userId] }] } });
+    const first = [];
+    for (let i = 0; i < 3; i += 1) first.push(await ownerOf(admin, 'lead', (await createLead(admin.client)).id));
+    expect(first.sort()).toEqual([a!.userId, b!.userId, c!.userId].sort());
+    // The rotation's active users are kept with the rules: a deactivation must reach them.
+    await admin.client.ok(`mutation($id: ID!) { deactivateUser(id: $id) { id } }`, { id: b!.userId });
+    const later = [];
+    for (let i = 0; i < 4; i += 1) later.push(await ownerOf(admin, 'lead', (await createLead(admin.client)).id));
+    expect(new Set(later)).toEqual(new Set([a!.userId, c!.userId]));
+
+    const { createTerritory } = await admin.client.ok(`mutation($input: CreateTerritoryInput!) { createTerritory(input: $input) { id } }`, {
+      input: { name: unique('DACH'), criteria: [{ field: 'country', operator: 'EQUALS', value: 'Austria' }], users: [{ userId: a!.userId }] },
+    });
+    await admin.client.ok(CREATE_RULE, { input: { module: 'ACCOUNTS', name: 'By territory', entries: [{ strategy: 'TERRITORY' }] } });
+    expect(await ownerOf(admin, 'account', (await createAccount(admin.client, { address: { country: 'Austria' } })).id)).toBe(a!.userId);
+    // A user invited after the rules were read, then added to the territory, takes the next turns.
+    const [newcomer] = await team(admin, 1);
+    await admin.client.ok(`mutation($input: AssignTerritoryUsersInput!) { assignTerritoryUsers(input: $input) { id } }`, {
+      input: { territoryId: createTerritory.id, users: [{ userId: a!.userId }, { userId: newcomer!.userId }] },
+    });
+    const owners = [];
+    for (let i = 0; i < 2; i += 1) owners.push(await ownerOf(admin, 'account', (await createAccount(admin.client, { address: { country: 'Austria' } })).id));
+    expect(owners.sort()).toEqual([a!.userId, newcomer!.userId].sort());
+  });
+
   it('lets only administrators manage rules and checks their entries', async () => {
     const admin = await signUpOrganization(server().client);
     const [rep] = await team(admin, 1);

@@ -203,9 +203,9 @@ describe('organisation restore', () => {
       rowsOf(first.files, 'users.csv').map(strip).sort(byId),
     );
     expect(usersAfter.filter((row) => row['id'] !== target.userId).map((row) => row['active'])).toEqual(['false', 'false']);
-    // Organisation: settings restored; name, plan, seats, dates (a scheduled deletion too) are the new organisation's own.
+    // Organisation: settings restored; name, plan, seats, dates (a scheduled deletion too) and cache versions are the new organisation's own.
     const settings = (files: Files) => {
-      const { id: _id, name: _name, plan: _plan, seats: _seats, created_at: _created, paused_at: _paused, period_ends_at: _period, pending_subscription: _pending, deletion_scheduled_at: _deletion, access_version: _access, ...rest } = rowsOf(files, 'organizations.csv')[0] ?? {};
+      const { id: _id, name: _name, plan: _plan, seats: _seats, created_at: _created, paused_at: _paused, period_ends_at: _period, pending_subscription: _pending, deletion_scheduled_at: _deletion, access_version: _access, automation_version: _automation, ...rest } = rowsOf(files, 'organizations.csv')[0] ?? {};
       return rest;
     };
     expect(settings(second.files)).toEqual(settings(first.files));

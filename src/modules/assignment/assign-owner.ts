@@ -45,7 +45,16 @@ interface Reads {
   members(territoryId: string): Promise<string[]>;
 }
 
-function readsOnce(tx: Db, organizationId: string): Reads {
+/** The organisation's active users, where the caller keeps them (see `assignOwners`). */
+export type ActiveUsers = () => Promise<ReadonlySet<string>>;
+
+/** Every active user of the organisation: what a cached `ActiveUsers` loads. */
+export async function activeUserIds(tx: Db, organizationId: string): Promise<ReadonlySet<string>> {
+  const rows = await tx.select({ id: users.id }).from(users).where(and(eq(users.organizationId, organizationId), eq(users.active, true)));
+  return new Set(rows.map((row) => row.id));
+}
+
+function readsOnce(tx: Db, organizationId: string, active?: ActiveUsers): Reads {
   const cache = new Map<string, Promise<unknown>>();
   const once = <T>(key: string, load: () => Promise<T>): Promise<T> => {
     let value = cache.get(key);
@@ -56,7 +65,10 @@ function readsOnce(tx: Db, organizationId: string): Reads {
     return value as Promise<T>;
   };
   return {
-    activeUsers: (ids) => once(`users:${ids.join(',')}`, () => activeUsers(tx, organizationId, ids)),
+    activeUsers: (ids) =>
+      active
+        ? active().then((known) => ids.filter((id) => known.has(id)))
+        : once(`users:${ids.join(',')}`, () => activeUsers(tx, organizationId, ids)),
     tree: () => once('tree', () => territoryTree(tx, organizationId)),
     accountTerritories: (accountId) => once(`account:${accountId ?? ''}`, () => accountTerritories(tx, organizationId, accountId)),
     members: (territoryId) =>
@@ -128,7 +140,9 @@ async function pickFor(reads: Reads, rules: readonly AssignmentRuleRow[], values
 /**
  * The owners the module's active rules give new records, in order, or null to keep the default
  * (the creator). Many records (an import) cost the reads of one, and one statement per rotation
- * for their turns: record n of a rotation gets the turn after record n-1's.
+ * for their turns: record n of a rotation gets the turn after record n-1's. `active` gives the
+ * organisation's active users when the caller keeps them (the rule cache: adding or deactivating
+ * a user moves the automation version); without it they are read.
  */
 export async function assignOwners(
   tx: Db,
@@ -136,10 +150,11 @@ export async function assignOwners(
   module: AssignedModule,
   valuesList: readonly Readonly<Record<string, unknown>>[],
   cached?: readonly AssignmentRuleRow[],
+  active?: ActiveUsers,
 ): Promise<(string | null)[]> {
   const rules = cached ?? (await activeAssignmentRules(tx, organizationId, module));
   if (rules.length === 0) return valuesList.map(() => null);
-  const reads = readsOnce(tx, organizationId);
+  const reads = readsOnce(tx, organizationId, active);
   const picks: (Pick | null)[] = [];
   for (const values of valuesList) picks.push(await pickFor(reads, rules, values));
   const rotations = new Map<string, { ruleId: string; slot: string; count: number; next: number }>();
@@ -169,7 +184,8 @@ export async function assignOwner(
   module: AssignedModule,
   values: Readonly<Record<string, unknown>>,
   rules?: readonly AssignmentRuleRow[],
+  active?: ActiveUsers,
 ): Promise<string | null> {
-  const [owner] = await assignOwners(tx, organizationId, module, [values], rules);
+  const [owner] = await assignOwners(tx, organizationId, module, [values], rules, active);
   return owner ?? null;
 }

@@ -1,7 +1,12 @@
 import { registerRecordHooks } from '../records/record-hooks.js';
 import { cachedRules } from '../records/automation-cache.js';
-import { activeAssignmentRules, assignOwner, assignOwners } from './assign-owner.js';
+import type { Db } from '../../db/database.js';
+import type { Viewer } from '../auth/viewer.js';
+import { activeAssignmentRules, activeUserIds, assignOwner, assignOwners, type ActiveUsers } from './assign-owner.js';
 import type { AssignedModule } from './assignment.table.js';
+
+/** Active users kept with the rules: adding or deactivating a user moves the organisation's automation version. */
+const activeUsers = (tx: Db, viewer: Viewer): ActiveUsers => () => cachedRules(tx, viewer, 'users:active', (db) => activeUserIds(db, viewer.organizationId));
 
 const ASSIGNED = new Set<string>(['leads', 'contacts', 'accounts', 'deals']);
 
@@ -17,7 +22,7 @@ registerRecordHooks({
     const module = draft.module as AssignedModule;
     const rules = await cachedRules(tx, viewer, `assignment:${module}`, (db) => activeAssignmentRules(db, viewer.organizationId, module));
     if (rules.length === 0) return;
-    const owner = await assignOwner(tx, viewer.organizationId, module, draft.values, rules);
+    const owner = await assignOwner(tx, viewer.organizationId, module, draft.values, rules, activeUsers(tx, viewer));
     if (owner) draft.values['ownerId'] = owner;
   },
   async beforeCreateMany(tx, viewer, drafts) {
@@ -32,6 +37,7 @@ registerRecordHooks({
         module as AssignedModule,
         same.map((draft) => draft.values),
         rules,
+        activeUsers(tx, viewer),
       );
       same.forEach((draft, index) => {
         const owner = owners[index];

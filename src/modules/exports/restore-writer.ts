@@ -27,7 +27,7 @@ const KEEP_OWN_ROWS = new Set(['audit_log', 'notifications']);
 /** An organisation holding any of these is not new: a restore would mix two organisations. */
 const RECORD_TABLES = ['leads', 'contacts', 'accounts', 'deals', 'activities', 'notes', 'email_messages', 'sales_signals', 'api_keys'] as const;
 /** The new organisation's identity and subscription: kept, not taken from the backup. */
-const OWN_ORGANIZATION_COLUMNS = new Set(['id', 'name', 'plan', 'seats', 'created_at', 'paused_at', 'period_ends_at', 'pending_subscription', 'deletion_scheduled_at', 'access_version', 'webhook_secret']);
+const OWN_ORGANIZATION_COLUMNS = new Set(['id', 'name', 'plan', 'seats', 'created_at', 'paused_at', 'period_ends_at', 'pending_subscription', 'deletion_scheduled_at', 'access_version', 'automation_version', 'webhook_secret']);
 const BATCH_ROWS = 500;
 
 type Cell = string | null;
@@ -307,7 +307,7 @@ export async function restoreArchive(tx: Db, archive: OpenArchive, manifest: Arc
       await tx.execute(sql`update organizations set ${assignments} from json_to_record(${JSON.stringify(row)}::json) as x(${textRecord(settings)}) where organizations.id = ${target.organizationId}`);
     }
   }
-  // Access summaries are cached by this version: everyone's access is read again.
-  await tx.execute(sql`update organizations set access_version = access_version + 1 where id = ${target.organizationId}`);
+  // Access summaries and automation rules (with the active users) are cached by these versions: every process reads them again.
+  await tx.execute(sql`update organizations set access_version = access_version + 1, automation_version = automation_version + 1 where id = ${target.organizationId}`);
   return { tables: counts, placeholderUsers, matchedUserId };
 }

@@ -83,7 +83,8 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
       .orderBy(asc(scored.table.id))
       // Locked (in id order, as the rescore takes its batches), so a concurrent edit or signal waits and its own rescore sees this one's result.
       .for('update')) as unknown as ScoredRow[]);
-  const needsSignals = scored.signalColumn !== null && rules.some((rule) => rule.signalScores.length > 0);
+  // A record inserted a moment ago (its write's own hook) has had no signal yet.
+  const needsSignals = !options.created && scored.signalColumn !== null && rules.some((rule) => rule.signalScores.length > 0);
   const counts = needsSignals && scored.signalColumn ? await signalCounts(tx, organizationId, scored.signalColumn, unique) : new Map<string, Map<string, number>>();
   // Records created in this transaction have no stored score yet: nothing to read.
   const stored = options.created

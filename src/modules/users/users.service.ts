@@ -15,6 +15,7 @@ import { recordAudit } from '../access-control/audit.service.js';
 import { builtInProfileId, getProfileRow, lockActiveAdministrators } from '../access-control/profiles.service.js';
 import { getRoleRow } from '../access-control/roles.service.js';
 import { assertSeatAvailable } from '../organizations/seats.js';
+import { automationChanged } from '../organizations/automation-version.js';
 
 const INVITATION_DAYS = 7;
 
@@ -67,6 +68,8 @@ export async function insertUser(
     .returning({ email: loginIdentities.email });
   // The caller's transaction rolls the user back with this error.
   if (claimed.length === 0) throw taken;
+  // Assignment rotations keep the active users with the rules (a territory's new member takes turns at once).
+  await automationChanged(tx, values.organizationId);
   return user;
 }
 
@@ -92,6 +95,8 @@ export async function deactivateForSeats(tx: Db, viewer: Viewer, ids: readonly s
     if (!target) throw new DomainError('NOT_FOUND', 'usersToDeactivate: User not found', { field: 'usersToDeactivate' });
     await tx.update(users).set({ active: false, deactivatedAt: new Date() }).where(and(recordScope(viewer, 'users', users, id), eq(users.active, true)));
   }
+  // They drop out of assignment rotations, which keep the active users with the rules.
+  if (ids.length > 0) await automationChanged(tx, viewer.organizationId);
 }
 
 export interface InviteUserInput {
@@ -202,6 +207,8 @@ export async function deactivateUser(s: Session, id: string): Promise<UserRow> {
     await recordAudit(tx, s.viewer, { action: 'USER_DEACTIVATED', summary: `${updated.name} deactivated`, targetType: 'USER', targetId: updated.id });
     // Their live subscriptions stop before the next event, and their API keys with them.
     await accessChanged(tx, s.viewer.organizationId, s.viewer.userId);
+    // They drop out of assignment rotations, which keep the active users with the rules.
+    await automationChanged(tx, s.viewer.organizationId);
     return updated;
   });
 }
