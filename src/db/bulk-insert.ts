@@ -25,7 +25,7 @@ function defaultOf(column: PgColumn): unknown {
  * lists them); columns no row sets get their database defaults.
  */
 export async function insertRows<T extends PgTable>(db: Db, table: T, rows: readonly Record<string, unknown>[], returning: boolean | readonly (keyof T['$inferSelect'] & string)[] = true): Promise<T['$inferSelect'][]> {
-  return (await insertRowsThen(db, table, rows, returning, null)).rows;
+  return insertRowsThen(db, table, rows, returning, []);
 }
 
 /** Rows past which a batch goes as one jsonb parameter (`jsonInsert`): binding a parameter per cell costs more. */
@@ -82,28 +82,21 @@ export function jsonInsert(table: PgTable, rows: readonly Record<string, unknown
 }
 
 /**
- * `insertRows`, and in the same statement `follow`: a statement reading the new rows as `created`
- * (their `id` at least), e.g. the records' timeline entries. `followed` is false when the rows had
- * to be inserted by Drizzle (a default only the database knows, for some rows only): the caller
- * then runs its follow-up itself.
+ * `insertRows`, and in the same statement the `follow` statements (CTEs): writes that go with the
+ * new rows, which may read them as `created` (their `id` at least), e.g. the records' timeline
+ * entries. A few rows go as Drizzle's insert (a placeholder per cell), a batch as one jsonb
+ * parameter (`jsonInsert`).
  */
 export async function insertRowsThen<T extends PgTable>(
   db: Db,
   table: T,
   rows: readonly Record<string, unknown>[],
   returning: boolean | readonly (keyof T['$inferSelect'] & string)[],
-  follow: SQL | null,
-): Promise<{ rows: T['$inferSelect'][]; followed: boolean }> {
-  if (rows.length === 0) return { rows: [], followed: true };
+  follow: readonly SQL[],
+): Promise<T['$inferSelect'][]> {
+  if (rows.length === 0) return [];
   const columns = getTableColumns(table) as Record<string, PgColumn>;
-  const insert = jsonInsert(table, rows);
-  // A default only the database computes, for some rows only: Drizzle writes DEFAULT per cell.
-  if (insert === null) {
-    const drizzleInsert = db.insert(table).values(rows as never);
-    if (returning === false) return (await drizzleInsert, { rows: [], followed: false });
-    const selected = returning === true ? columns : Object.fromEntries(returning.map((key) => [key, columns[key] as PgColumn]));
-    return { rows: (await drizzleInsert.returning(selected as never)) as T['$inferSelect'][], followed: false };
-  }
+  const insert = rowsInsert(db, table, rows);
   const entries = returning === true ? Object.entries(columns) : returning === false ? [] : returning.map((key) => [key, columns[key] as PgColumn] as const);
   const returned =
     returning === true
@@ -115,12 +108,16 @@ export async function insertRowsThen<T extends PgTable>(
             sql`, `,
           )}`;
   const result = await db.execute(
-    follow === null
+    follow.length === 0
       ? sql`${insert} ${returned}`
-      : // The follow-up needs the ids whatever the caller asked back.
-        sql`with created as (${insert} ${returning === false ? sql`returning ${sql.identifier((columns['id'] as PgColumn).name)}` : returned}), followed as (${follow}) select * from created`,
+      : // The follow-ups may need the ids whatever the caller asked back.
+        sql`with created as (${insert} ${returning === false ? sql`returning ${sql.identifier((columns['id'] as PgColumn).name)}` : returned}), ${sql.join(
+          follow.map((statement, index) => sql`${sql.raw(`followed_${index}`)} as (${statement})`),
+          sql`, `,
+        )} select * from created`,
   );
-  const out = rowsOf<Record<string, unknown>>(result).map((raw) => {
+  if (returning === false) return [];
+  return rowsOf<Record<string, unknown>>(result).map((raw) => {
     const row: Record<string, unknown> = {};
     for (const [key, column] of entries) {
       const value = raw[column.name];
@@ -128,5 +125,4 @@ export async function insertRowsThen<T extends PgTable>(
     }
     return row as T['$inferSelect'];
   });
-  return { rows: returning === false ? [] : out, followed: true };
 }

@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { CrmModule } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -30,6 +31,11 @@ export interface CreateDraft {
   readonly ownerGiven: boolean;
   /** Entries written after the CREATED one (a workflow's field updates applied before the insert). */
   readonly timeline: DraftTimelineEntry[];
+  /**
+   * Writes that go with the record in its insert's statement (one round trip): e.g. its stored
+   * score. They must not read the new row; they run whatever the insert's outcome would be.
+   */
+  readonly companions: SQL[];
   /** What a hook's `beforeCreate` leaves for its own `afterWrite` of the same record, by hook name. */
   readonly state: Map<string, unknown>;
 }
@@ -37,7 +43,7 @@ export interface CreateDraft {
 /** A draft for a new record of `module` with these values (the owner defaults to the writer). */
 export function newDraft(viewer: Viewer, module: CrmModule, id: string, values: Record<string, unknown>, source: WriteSource): CreateDraft {
   const ownerGiven = values['ownerId'] !== undefined && values['ownerId'] !== null;
-  return { module, id, values: { createdById: viewer.userId, ...values, ownerId: ownerGiven ? values['ownerId'] : viewer.userId }, source, ownerGiven, timeline: [], state: new Map() };
+  return { module, id, values: { createdById: viewer.userId, ...values, ownerId: ownerGiven ? values['ownerId'] : viewer.userId }, source, ownerGiven, timeline: [], companions: [], state: new Map() };
 }
 
 export interface RecordWrite {
@@ -61,7 +67,8 @@ export interface RecordHooks {
   afterWrite?(tx: Db, viewer: Viewer, write: RecordWrite): Promise<void>;
   /**
    * Many creates at once (imports): the effect of `beforeCreate` on each draft in order, with the
-   * hook's reads and writes batched. Without it, `beforeCreate` runs draft by draft.
+   * hook's reads and writes batched. Without it, `beforeCreate` runs draft by draft. Batch
+   * writers do not send `companions`: a hook with companions batches its writes in `afterWriteMany`.
    */
   beforeCreateMany?(tx: Db, viewer: Viewer, drafts: readonly CreateDraft[]): Promise<void>;
   /** Many writes at once: the effect of `afterWrite` on each in order. Without it, `afterWrite` runs write by write. */

@@ -7,7 +7,7 @@ import { conflict, DomainError, labelled, mention, notFound, type ModuleMention 
 import { assertCan, recordScope, type CrmModule } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import { recordAudit } from '../access-control/audit.service.js';
-import { appendTimeline, timelineForCreated, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
+import { appendTimeline, timelineForCreated, timelineInsert, type FieldChange, type TimelineRecordType } from '../timeline/timeline.service.js';
 import { describeChanges } from '../timeline/change-summary.js';
 import { createdRowsWanted, newDraft, runAfterWrite, runAfterWriteMany, runBeforeCreate, runBeforeCreateMany, type RecordWrite, type WriteSource } from './record-hooks.js';
 
@@ -207,18 +207,16 @@ export async function insertRecord<T extends RecordTable>(
   assertCan(viewer, 'create', kind.module);
   const draft = newDraft(viewer, kind.module, randomUUID(), values, source);
   await runBeforeCreate(tx, viewer, draft);
-  const [row] = await tx
-    .insert(kind.table as PgTable)
-    .values({ ...draft.values, organizationId: viewer.organizationId, id: draft.id } as never)
-    .returning();
+  const recordType = kind.timelineType;
+  const timeline = recordType
+    ? [timelineInsert(tx, viewer.organizationId, viewer.userId, [
+        { recordType, recordId: draft.id, kind: 'CREATED', summary, data: timelineData },
+        ...draft.timeline.map((entry) => ({ recordType, recordId: draft.id, ...entry })),
+      ])]
+    : [];
+  // The record, its timeline entries and its hooks' companions (its stored score): one statement.
+  const [row] = await insertRowsThen(tx, kind.table as PgTable, [{ ...draft.values, organizationId: viewer.organizationId, id: draft.id }], true, [...timeline, ...draft.companions]);
   const created = row as RowOf<T>;
-  if (kind.timelineType) {
-    const recordType = kind.timelineType;
-    await appendTimeline(tx, viewer.organizationId, viewer.userId, [
-      { recordType, recordId: created.id, kind: 'CREATED', summary, data: timelineData },
-      ...draft.timeline.map((entry) => ({ recordType, recordId: created.id, ...entry })),
-    ]);
-  }
   await runAfterWrite(tx, viewer, { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes: createdChanges(draft.values), source, state: draft.state });
   return created;
 }
@@ -250,21 +248,17 @@ export async function insertRecords<T extends RecordTable>(
   await runBeforeCreateMany(tx, viewer, drafts);
   const wanted = await createdRowsWanted(tx, viewer, kind.module);
   const timelineType = kind.timelineType;
+  const added = timelineType ? drafts.flatMap((draft) => draft.timeline.map((entry) => ({ recordType: timelineType, recordId: draft.id, ...entry }))) : [];
   // The timeline entries in the same statement as the records.
-  const { rows, followed } = (await insertRowsThen(
+  const rows = (await insertRowsThen(
     tx,
     kind.table as PgTable,
     drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: draft.id })),
     wanted ? true : ['id', 'customFields'],
-    timelineType ? timelineForCreated(viewer.organizationId, viewer.userId, timelineType, 'CREATED', summary, timelineData) : null,
-  )) as { rows: (RowOf<T> & CreatedRecord)[]; followed: boolean };
-  const added = timelineType ? drafts.flatMap((draft) => draft.timeline.map((entry) => ({ recordType: timelineType, recordId: draft.id, ...entry }))) : [];
-  if (timelineType && !followed) {
-    const created = rows.map((row) => ({ recordType: timelineType, recordId: row.id, kind: 'CREATED', summary, data: timelineData }));
-    await appendTimeline(tx, viewer.organizationId, viewer.userId, [...created, ...added]);
-  } else if (added.length > 0) {
-    await appendTimeline(tx, viewer.organizationId, viewer.userId, added);
-  }
+    timelineType
+      ? [timelineForCreated(viewer.organizationId, viewer.userId, timelineType, 'CREATED', summary, timelineData), ...(added.length > 0 ? [timelineInsert(tx, viewer.organizationId, viewer.userId, added)] : [])]
+      : [],
+  )) as (RowOf<T> & CreatedRecord)[];
   if (wanted) {
     // Rows come back in the order of their values.
     const writes: RecordWrite[] = rows.map((created, index) => {

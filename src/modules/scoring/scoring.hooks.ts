@@ -3,7 +3,7 @@ import { registerRecordHooks } from '../records/record-hooks.js';
 import { describeChangedFields } from '../timeline/change-summary.js';
 import { computeScore } from './score-compute.js';
 import { isScoredModule } from './scored-modules.js';
-import { activeRules, scoreRecords } from './scoring.service.js';
+import { activeRules, newRecordScore, publishNewRecordScore, scoreRecords, type NewRecordScore } from './scoring.service.js';
 import type { Db } from '../../db/database.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { CreateDraft } from '../records/record-hooks.js';
@@ -40,6 +40,14 @@ registerRecordHooks({
     const module = write.module;
     const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
     if (rules.length === 0) return;
+    const written = write.kind === 'created' ? (write.state?.get(NEW_SCORE) as NewRecordScore | undefined) : undefined;
+    if (written) {
+      const row = write.after as Readonly<Record<string, unknown>> & { id: string; ownerId: string };
+      if (publishNewRecordScore(tx, viewer.organizationId, module, row, rules, written, viewer.userId)) return;
+      // The inserted row scores otherwise than its values did: rescored against what was stored with it.
+      await scoreRecords(tx, viewer.organizationId, module, [row.id], { actorId: viewer.userId, reason: 'Record created', rows: [row], rules });
+      return;
+    }
     if (write.kind === 'updated') {
       const tested = new Set(rules.flatMap((rule) => rule.fieldScores.map((score) => score.field)));
       if (!write.changes.some((change) => tested.has(change.field))) return;
@@ -69,8 +77,29 @@ registerRecordHooks({
   },
 });
 
+/** A single create's score, written with its insert (`CreateDraft.companions`): its event follows in `afterWrite`. */
+const NEW_SCORE = 'scoring:new';
+
 /**
  * Workflow rules (order 40) see the new record's score in their criteria and apply their field
- * updates before the insert: the draft is scored again on what will be inserted.
+ * updates before the insert: the draft is scored again on what will be inserted. A single create
+ * writes its stored score in its insert's statement; a batch (imports) scores its records together
+ * after their insert (`afterWriteMany`).
  */
-registerRecordHooks({ order: 45, name: 'scoring-after-workflows', beforeCreate: scoreDraft });
+registerRecordHooks({
+  order: 45,
+  name: 'scoring-after-workflows',
+  async beforeCreate(tx, viewer, draft) {
+    if (!isScoredModule(draft.module)) return;
+    const module = draft.module;
+    const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
+    if (rules.length === 0) return;
+    const written = newRecordScore(tx, viewer.organizationId, module, draft.id, draft.values, rules, viewer.userId);
+    draft.values = { ...draft.values, score: written.result.score };
+    draft.companions.push(...written.writes);
+    draft.state.set(NEW_SCORE, written);
+  },
+  async beforeCreateMany(tx, viewer, drafts) {
+    for (const draft of drafts) await scoreDraft(tx, viewer, draft);
+  },
+});

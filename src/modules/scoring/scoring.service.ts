@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
 import { publishInWrite } from '../records/savepoint-events.js';
 import { timelineInsert } from '../timeline/timeline.service.js';
@@ -103,6 +103,32 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
     changed.push({ row, result, previous: previous?.score ?? 0 });
   }
   if (changed.length === 0) return 0;
+  const parts = scoreWrites(tx, organizationId, module, changed, options);
+  const moved = changed.filter(({ result, previous }) => result.score !== previous);
+  // The score column is written where it does not hold the new score yet: a record inserted with its score is not written again.
+  const stale = changed.filter(({ row, result, previous }) => (columnScore(row) ?? previous) !== result.score);
+  const named = parts.map((part, index) => sql`${sql.raw(`score_${index}`)} as (${part})`);
+  const values = sql.join(stale.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
+  // The stored breakdown, the history, the timeline entries and the record's score column in one statement (one round trip per write).
+  await tx.execute(
+    stale.length === 0
+      ? sql`with ${sql.join(named, sql`, `)} select 1`
+      : sql`with ${sql.join(named, sql`, `)}
+    update ${SCORED[module].table} set score = v.score from (values ${values}) as v(id, score)
+    where ${SCORED[module].table.organizationId} = ${organizationId} and ${SCORED[module].table.id} = v.id`,
+  );
+  publishScores(tx, organizationId, module, moved, options);
+  return moved.length;
+}
+
+interface ScoreChange {
+  readonly row: ScoredRow;
+  readonly result: ScoreResult;
+  readonly previous: number;
+}
+
+/** The writes of changed scores: the stored breakdowns, and for each score that moved its history row and timeline entry. */
+function scoreWrites(tx: Db, organizationId: string, module: ScoredModule, changed: readonly ScoreChange[], options: ScoreOptions): SQL[] {
   const now = new Date();
   // A batch (an import's records, a rescore) goes as one jsonb parameter per table (rowsInsert).
   const scoreRows = changed.map(({ row, result }) => ({ organizationId, recordId: row.id, module, score: result.score, breakdown: result.breakdown, updatedAt: now }));
@@ -112,39 +138,25 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
     on conflict (${column(recordScores.organizationId)}, ${column(recordScores.recordId)}) do update
     set ${column(score)} = excluded.${column(score)}, ${column(breakdown)} = excluded.${column(breakdown)}, ${column(updatedAt)} = excluded.${column(updatedAt)}`;
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
-  // The score column is written where it does not hold the new score yet: a record inserted with its score is not written again.
-  const stale = changed.filter(({ row, result, previous }) => (columnScore(row) ?? previous) !== result.score);
-  if (moved.length === 0 && stale.length === 0) {
-    await tx.execute(upsert);
-    return 0;
-  }
-  const parts = [sql`stored as (${upsert})`];
-  if (moved.length > 0) {
-    const historyRows = moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now }));
-    const history = rowsInsert(tx, scoreHistory, historyRows);
-    const timeline = timelineInsert(
-      tx,
-      organizationId,
-      options.actorId,
-      moved.map(({ row, result, previous }) => ({
-        recordType: scored.timelineType,
-        recordId: row.id,
-        kind: 'SCORE_CHANGED',
-        summary: `Score ${result.score > previous ? 'rose' : 'fell'} from ${previous} to ${result.score} (${options.reason})`,
-        data: { previousScore: previous, score: result.score, reason: options.reason },
-      })),
-    );
-    parts.push(sql`history as (${history})`, sql`timeline as (${timeline})`);
-  }
-  const values = sql.join(stale.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
-  // The stored breakdown, the history, the timeline entries and the record's score column in one statement (one round trip per write).
-  await tx.execute(
-    stale.length === 0
-      ? sql`with ${sql.join(parts, sql`, `)} select 1`
-      : sql`with ${sql.join(parts, sql`, `)}
-    update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
-    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`,
+  if (moved.length === 0) return [upsert];
+  const historyRows = moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now }));
+  const timeline = timelineInsert(
+    tx,
+    organizationId,
+    options.actorId,
+    moved.map(({ row, result, previous }) => ({
+      recordType: SCORED[module].timelineType,
+      recordId: row.id,
+      kind: 'SCORE_CHANGED',
+      summary: `Score ${result.score > previous ? 'rose' : 'fell'} from ${previous} to ${result.score} (${options.reason})`,
+      data: { previousScore: previous, score: result.score, reason: options.reason },
+    })),
   );
+  return [upsert, rowsInsert(tx, scoreHistory, historyRows), timeline];
+}
+
+/** The score events of scores that moved, on the one event path. */
+function publishScores(tx: Db, organizationId: string, module: ScoredModule, moved: readonly ScoreChange[], options: Pick<ScoreOptions, 'actorId' | 'reason'>): void {
   for (const { row, result, previous } of moved) {
     const territoryIds = row['territoryIds'];
     const data: ScoreEventData = {
@@ -157,7 +169,38 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
     };
     publishInWrite(tx, organizationId, options.actorId, { topic: SCORE_TOPIC, kind: 'SCORE_CHANGED', recordId: row.id, scopeId: row.id, data: { ...data } });
   }
-  return moved.length;
+}
+
+/** A new record's score as its insert will store it, computed before the insert. */
+export interface NewRecordScore {
+  readonly result: ScoreResult;
+  /** The writes that go with the insert (`CreateDraft.companions`); none when the record scores nothing. */
+  readonly writes: SQL[];
+}
+
+const REASON_CREATED = 'Record created';
+
+/**
+ * The stored score of a record about to be inserted (one of a single create): written in the
+ * insert's statement. `publishNewRecordScore` sends its event once the row exists.
+ */
+export function newRecordScore(tx: Db, organizationId: string, module: ScoredModule, id: string, values: Readonly<Record<string, unknown>>, rules: readonly ScoringRuleRow[], actorId: string | null): NewRecordScore {
+  const result = computeScore(rules, values, new Map());
+  if (result.score === 0 && result.breakdown.length === 0) return { result, writes: [] };
+  const row = { ...values, id } as ScoredRow;
+  return { result, writes: scoreWrites(tx, organizationId, module, [{ row, result, previous: 0 }], { actorId, reason: REASON_CREATED }) };
+}
+
+/**
+ * After the insert: the event of a score `newRecordScore` wrote. True when the inserted row
+ * scores as computed; false when it scores otherwise (a default only the database knew): the
+ * caller then rescores it as any other write.
+ */
+export function publishNewRecordScore(tx: Db, organizationId: string, module: ScoredModule, row: ScoredRow, rules: readonly ScoringRuleRow[], written: NewRecordScore, actorId: string | null): boolean {
+  const result = computeScore(rules, row, new Map());
+  if (result.score !== written.result.score || JSON.stringify(result.breakdown) !== JSON.stringify(written.result.breakdown)) return false;
+  if (result.score !== 0) publishScores(tx, organizationId, module, [{ row, result, previous: 0 }], { actorId, reason: REASON_CREATED });
+  return true;
 }
 
 /**
