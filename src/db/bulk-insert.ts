@@ -34,10 +34,11 @@ const JSON_BATCH_ROWS = 20;
 /**
  * The insert of `rows` into `table`, unexecuted, for a writer's own statement (a CTE, an ON
  * CONFLICT): a batch as one jsonb parameter (`jsonInsert`), a few rows (or rows `jsonInsert`
- * cannot take) as Drizzle's insert. `rows` must not be empty.
+ * cannot take) as Drizzle's insert. `rows` must not be empty. `asJsonFrom` lowers the batch size:
+ * a writer on every create's path (automation) saves Drizzle's per-cell building with 1.
  */
-export function rowsInsert(db: Db, table: PgTable, rows: readonly Record<string, unknown>[]): SQL {
-  return (rows.length > JSON_BATCH_ROWS ? jsonInsert(table, rows) : null) ?? db.insert(table).values(rows as never).getSQL();
+export function rowsInsert(db: Db, table: PgTable, rows: readonly Record<string, unknown>[], asJsonFrom = JSON_BATCH_ROWS + 1): SQL {
+  return (rows.length >= asJsonFrom ? jsonInsert(table, rows) : null) ?? db.insert(table).values(rows as never).getSQL();
 }
 
 /**
@@ -93,10 +94,11 @@ export async function insertRowsThen<T extends PgTable>(
   rows: readonly Record<string, unknown>[],
   returning: boolean | readonly (keyof T['$inferSelect'] & string)[],
   follow: readonly SQL[],
+  asJsonFrom?: number,
 ): Promise<T['$inferSelect'][]> {
   if (rows.length === 0) return [];
   const columns = getTableColumns(table) as Record<string, PgColumn>;
-  const insert = rowsInsert(db, table, rows);
+  const insert = rowsInsert(db, table, rows, asJsonFrom);
   const entries = returning === true ? Object.entries(columns) : returning === false ? [] : returning.map((key) => [key, columns[key] as PgColumn] as const);
   const returned =
     returning === true

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, count, eq, inArray, isNull, type SQL } from 'drizzle-orm';
+import { insertRowsThen } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { publish } from '../../db/transaction.js';
 import type { EventStream } from '../../events/event-stream.js';
@@ -31,10 +32,15 @@ interface NotificationEventData {
 /** Stores notifications in the caller's transaction (a savepoint is fine); publish them with `publishNotifications`. */
 export async function insertNotifications(tx: Db, organizationId: string, items: readonly NewNotification[]): Promise<NotificationRow[]> {
   if (items.length === 0) return [];
-  return tx
-    .insert(notifications)
-    .values(items.map((item) => ({ ...item, organizationId, id: randomUUID() })))
-    .returning();
+  // Written by workflow rules on every create they fire on: one jsonb parameter, not Drizzle's per-cell insert.
+  return insertRowsThen(
+    tx,
+    notifications,
+    items.map((item) => ({ ...item, organizationId, id: randomUUID() })),
+    true,
+    [],
+    1,
+  );
 }
 
 /** Puts stored notifications on the one event path; `tx` must be the `inTransaction` one. */

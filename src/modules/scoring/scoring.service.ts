@@ -130,11 +130,11 @@ interface ScoreChange {
 /** The writes of changed scores: the stored breakdowns, and for each score that moved its history row and timeline entry. */
 function scoreWrites(tx: Db, organizationId: string, module: ScoredModule, changed: readonly ScoreChange[], options: ScoreOptions): SQL[] {
   const now = new Date();
-  // A batch (an import's records, a rescore) goes as one jsonb parameter per table (rowsInsert).
+  // One jsonb parameter per table (rowsInsert), for a batch (an import's records, a rescore) or a single record: the cheapest to build.
   const scoreRows = changed.map(({ row, result }) => ({ organizationId, recordId: row.id, module, score: result.score, breakdown: result.breakdown, updatedAt: now }));
   const column = (c: { readonly name: string }) => sql.identifier(c.name);
   const { score, breakdown, updatedAt } = recordScores;
-  const upsert = sql`${rowsInsert(tx, recordScores, scoreRows)}
+  const upsert = sql`${rowsInsert(tx, recordScores, scoreRows, 1)}
     on conflict (${column(recordScores.organizationId)}, ${column(recordScores.recordId)}) do update
     set ${column(score)} = excluded.${column(score)}, ${column(breakdown)} = excluded.${column(breakdown)}, ${column(updatedAt)} = excluded.${column(updatedAt)}`;
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
@@ -152,7 +152,7 @@ function scoreWrites(tx: Db, organizationId: string, module: ScoredModule, chang
       data: { previousScore: previous, score: result.score, reason: options.reason },
     })),
   );
-  return [upsert, rowsInsert(tx, scoreHistory, historyRows), timeline];
+  return [upsert, rowsInsert(tx, scoreHistory, historyRows, 1), timeline];
 }
 
 /** The score events of scores that moved, on the one event path. */

@@ -302,9 +302,9 @@ export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRu
   if (runs.length === 0) return [];
   const runRows = runs.map((prepared) => prepared.run);
   const actionRows = runs.flatMap((prepared) => prepared.actions);
-  // A batch (an import's records) goes as one jsonb parameter per table (rowsInsert).
-  const insertRuns = rowsInsert(tx, workflowRuns, runRows);
-  const insertActions = rowsInsert(tx, workflowRunActions, actionRows);
+  // One jsonb parameter per table, a batch (an import's records) or a single create's runs alike: the cheapest to build.
+  const insertRuns = rowsInsert(tx, workflowRuns, runRows, 1);
+  const insertActions = rowsInsert(tx, workflowRunActions, actionRows, 1);
   const delayed = runs.flatMap((prepared) => prepared.delayed);
   const jobs = runs[0]?.runtime.jobs;
   // The delayed actions' jobs (one statement for all runs) and the actions' savepoint release go
