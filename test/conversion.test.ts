@@ -141,7 +141,7 @@ describe('lead conversion', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
         const rows = await sql`
           select pg_terminate_backend(pid) as done from pg_stat_activity
-          where datname = current_database() and pid <> pg_backend_pid() and query ilike 'insert into "deals"%' and state = 'active'`;
+          where datname = current_database() and pid <> pg_backend_pid() and query ilike '%insert into "deals"%' and query not ilike '%pg_stat_activity%' and state = 'active'`;
         killed = rows.filter((row) => row['done']).length;
       }
       expect(killed).toBe(1);

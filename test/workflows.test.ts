@@ -153,6 +153,29 @@ describe('the seed example: a lead from Twitter', () => {
   });
 });
 
+describe('several records in one transaction', () => {
+  it("runs each record's rules when a conversion creates a contact, an account and a deal at once, every run, task and notification written", async () => {
+    const admin = await signUpOrganization(pulse.client);
+    // Tasks need a savepoint each (kept open to the end of the transaction); notifications and runs are written with its events.
+    for (const module of ['CONTACTS', 'ACCOUNTS', 'DEALS']) {
+      await createRule(admin.client, { module, trigger: { type: 'ON_CREATE' }, actions: [{ type: 'CREATE_TASK', subject: `Welcome ${module}` }, { type: 'NOTIFY', message: `New ${module}` }] });
+    }
+    const lead = await createLead(admin.client, { company: unique('Converted Co') });
+    const { convertLead } = await admin.client.ok(
+      `mutation($input: ConvertLeadInput!) { convertLead(input: $input) { contact { id activities { subject } } account { id activities { subject } } deal { id activities { subject } } } }`,
+      { input: { id: lead.id, createDeal: { name: unique('Deal') } } },
+    );
+    expect(convertLead.contact.activities.map((a: { subject: string }) => a.subject)).toContain('Welcome CONTACTS');
+    expect(convertLead.account.activities.map((a: { subject: string }) => a.subject)).toContain('Welcome ACCOUNTS');
+    expect(convertLead.deal.activities.map((a: { subject: string }) => a.subject)).toContain('Welcome DEALS');
+    for (const id of [convertLead.contact.id, convertLead.account.id, convertLead.deal.id]) {
+      expect((await runsOf(admin.client, { recordId: id })).map((run) => run.status)).toEqual(['COMPLETED']);
+    }
+    const titles = (await notificationsOf(admin.client)).nodes.map((node) => node.title).sort();
+    expect(titles).toEqual(['New ACCOUNTS', 'New CONTACTS', 'New DEALS']);
+  });
+});
+
 describe('module labels in emails', () => {
   it("names the record's module as the organisation calls it in workflow emails", async () => {
     const admin = await signUpOrganization(pulse.client);

@@ -1,3 +1,4 @@
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { emitEvents, type OutboxEvent } from '../events/outbox.js';
 
@@ -25,9 +26,47 @@ export function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<
     openTransactions.add(tx as Db);
     const result = await work(tx as Db);
     const pending = pendingEvents.get(tx as Db);
-    if (pending && publicationEnabled) await emitEvents(tx as Db, pending.organizationId, pending.actorId, pending.events);
+    const kept = keptForEnd.get(tx as Db);
+    const writes = kept?.writes ?? [];
+    // One round trip: the kept statements, then the events with the kept writes in their statement.
+    // Newest first: a kept savepoint release must come before the release of one opened earlier.
+    await Promise.all([
+      ...[...(kept?.sends ?? [])].reverse().map((send) => send()),
+      pending && publicationEnabled
+        ? emitEvents(tx as Db, pending.organizationId, pending.actorId, pending.events, writes)
+        : writes.length > 0
+          ? tx.execute(sql`with ${sql.join(writes.map((write, index) => sql`${sql.raw(`kept_${index}`)} as (${write})`), sql`, `)} select 1`)
+          : undefined,
+    ]);
     return result;
   });
+}
+
+interface Kept {
+  readonly writes: SQL[];
+  readonly sends: (() => PromiseLike<unknown>)[];
+}
+
+const keptForEnd = new WeakMap<Db, Kept>();
+
+/**
+ * Writes nothing later in the transaction reads (a create's workflow runs and notifications),
+ * kept for its end: `writes` go in the events' statement, `sends` (statements of their own, e.g. a
+ * job queue's insert) are pipelined with it, so they cost no round trip of their own. False when
+ * `tx` is not an `inTransaction` transaction (a savepoint, a pool): the caller writes them itself.
+ * A kept write that fails fails the transaction, as it would have where it was made. Sends run
+ * newest first (a savepoint's release, kept, must precede the release of an enclosing one).
+ */
+export function writeAtEnd(tx: Db, writes: readonly SQL[], sends: readonly (() => PromiseLike<unknown>)[] = []): boolean {
+  if (!openTransactions.has(tx)) return false;
+  let kept = keptForEnd.get(tx);
+  if (!kept) {
+    kept = { writes: [], sends: [] };
+    keptForEnd.set(tx, kept);
+  }
+  kept.writes.push(...writes);
+  kept.sends.push(...sends);
+  return true;
 }
 
 /** Whether `db` is a transaction opened by `inTransaction` (not a pool or a savepoint of one). */

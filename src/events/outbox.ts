@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/database.js';
 import { events, eventStreams } from './events.table.js';
 
@@ -20,7 +20,7 @@ export interface OutboxEvent {
  * gap-free and follow commit order, and a reader can never pass an event that commits later.
  * Call it last in the transaction: the lock is held from here to the commit.
  */
-export async function emitEvents(tx: Db, organizationId: string, actorId: string | null, batch: readonly OutboxEvent[]): Promise<number[]> {
+export async function emitEvents(tx: Db, organizationId: string, actorId: string | null, batch: readonly OutboxEvent[], companions: readonly SQL[] = []): Promise<number[]> {
   if (batch.length === 0) return [];
   const rows = sql.join(
     batch.map(
@@ -31,8 +31,10 @@ export async function emitEvents(tx: Db, organizationId: string, actorId: string
   );
   // One statement, so the stream lock is held for a single round trip before the commit:
   // take the numbers, write the events, and ask for the wake-up (NOTIFY is sent at commit).
+  // Writes the transaction kept for its end (`writeAtEnd`) ride in the same statement.
+  const others = companions.map((companion, index) => sql`${sql.raw(`kept_${index}`)} as (${companion}), `);
   const result = await tx.execute<{ last_seq: number | string }>(sql`
-    with stream as (
+    with ${sql.join(others, sql``)}stream as (
       insert into ${eventStreams} (organization_id, last_seq) values (${organizationId}, ${batch.length})
       on conflict (organization_id) do update set last_seq = ${eventStreams}.last_seq + ${batch.length}
       returning last_seq

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, count, eq, inArray, isNull, type SQL } from 'drizzle-orm';
-import { insertRowsThen } from '../../db/bulk-insert.js';
+import { insertRowsThen, rowsInsert } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { publish } from '../../db/transaction.js';
 import type { EventStream } from '../../events/event-stream.js';
@@ -30,6 +30,15 @@ interface NotificationEventData {
 }
 
 /** Stores notifications in the caller's transaction (a savepoint is fine); publish them with `publishNotifications`. */
+/** The rows `items` become, complete (id and time set here): for a writer that sends the insert later (`notificationsInsert`). */
+export function notificationRows(organizationId: string, items: readonly NewNotification[]): NotificationRow[] {
+  const createdAt = new Date();
+  return items.map((item) => ({ ...item, organizationId, id: randomUUID(), readAt: null, createdAt }));
+}
+
+/** The insert of complete rows, unexecuted (one jsonb parameter). `rows` must not be empty. */
+export const notificationsInsert = (tx: Db, rows: readonly NotificationRow[]): SQL => rowsInsert(tx, notifications, rows, 1);
+
 export async function insertNotifications(tx: Db, organizationId: string, items: readonly NewNotification[]): Promise<NotificationRow[]> {
   if (items.length === 0) return [];
   // Written by workflow rules on every create they fire on: one jsonb parameter, not Drizzle's per-cell insert.

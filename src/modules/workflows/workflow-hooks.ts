@@ -182,8 +182,9 @@ async function firedFor(tx: Db, viewer: Viewer, write: RecordWrite): Promise<Sta
   return fired;
 }
 
+/** A single write's runs and notifications are kept for its transaction's end (`writeAtEnd`): one statement with its events. */
 async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<void> {
-  await saveRuns(tx, viewer, await prepareRuns(tx, await firedFor(tx, viewer, write)));
+  await saveRuns(tx, viewer, await prepareRuns(tx, await firedFor(tx, viewer, write), true), true);
 }
 
 /** Runs written per statement by a batch: well under PostgreSQL's 65,535 parameters with their actions. */

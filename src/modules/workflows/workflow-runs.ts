@@ -3,11 +3,11 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { rowsInsert } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
-import { inTransaction } from '../../db/transaction.js';
+import { inTransaction, isOpenTransaction, writeAtEnd } from '../../db/transaction.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { deliverMessages } from '../emails/email-delivery.js';
-import { insertNotifications, publishNotifications, type NewNotification } from '../notifications/notifications.service.js';
+import { insertNotifications, notificationRows, notificationsInsert, publishNotifications, type NewNotification } from '../notifications/notifications.service.js';
 import type { NotificationRow } from '../notifications/notifications.table.js';
 import { organizationById } from '../organizations/organizations.service.js';
 import { getUserRow, systemViewer } from '../users/users.service.js';
@@ -178,62 +178,73 @@ function planRun(run: StartRun): Plan {
 
 let savepoints = 0;
 
+type Outcome = { plan: Plan; index: number; type: string; effects: ActionEffects };
+
 /**
  * Every immediate action of the fired rules in ONE savepoint (not one per action), each rule's
  * record actions as one write of the record and the notifications in one insert. The savepoint's
  * release goes with the run's insert (`saveRuns`): one round trip less. Any failure rolls the
  * savepoint back and returns false: the caller then runs the actions one savepoint each, so a
  * failing action still undoes only its own effect.
+ *
+ * `atEnd` (a single write's runs, in an `inTransaction` transaction): the notifications are
+ * complete rows kept for the transaction's end (`writeAtEnd`), written with its events; they
+ * need no savepoint, so rules that only notify open none.
  */
-async function runTogether(tx: Db, plans: readonly Plan[]): Promise<boolean> {
+async function runTogether(tx: Db, plans: readonly Plan[], atEnd: boolean): Promise<boolean> {
   const first = plans[0];
   if (!first) return true;
   const organizationId = first.start.viewer.organizationId;
+  const needsSavepoint = !atEnd || plans.some((plan) => plan.immediate.some((item) => item.action.type !== 'NOTIFY'));
   savepoints = (savepoints % 1_000_000) + 1;
   const name = `workflow_actions_${savepoints}`;
-  await tx.execute(sql.raw(`savepoint ${name}`));
+  if (needsSavepoint) await tx.execute(sql.raw(`savepoint ${name}`));
   // The same transaction under a name of its own: events and shared reads are kept per Db, and
   // the savepoint's events must wait for its release.
   const sp = Object.create(tx) as Db;
   shareActiveRules(tx, sp);
   openSavepoint(tx, sp);
-  let outcomes: { plan: Plan; index: number; type: string; effects: ActionEffects }[];
+  let outcomes: Outcome[];
+  let kept: NotificationRow[] = [];
   try {
-    outcomes = await (async () => {
-      const done: { plan: Plan; index: number; type: string; effects: ActionEffects }[] = [];
-      const notify: { plan: Plan; index: number; type: string; items: NewNotification[] }[] = [];
-      for (const plan of plans) {
-        const writes = plan.immediate.filter((item) => RECORD_ACTIONS.has(item.action.type));
-        const first = writes[0];
-        if (first) {
-          await saveRecordActions({ ...first.ctx, tx: sp }, writes.map((item) => item.action));
-          for (const item of writes) done.push({ plan, index: item.index, type: item.action.type, effects: { status: 'DONE' } });
-        }
-        for (const item of plan.immediate) {
-          if (RECORD_ACTIONS.has(item.action.type)) continue;
-          const ctx = { ...item.ctx, tx: sp };
-          if (item.action.type === 'NOTIFY') notify.push({ plan, index: item.index, type: item.action.type, items: await notificationsOf(ctx, item.action) });
-          else done.push({ plan, index: item.index, type: item.action.type, effects: await executeAction(ctx, item.action) });
-        }
+    const done: Outcome[] = [];
+    const notify: { plan: Plan; index: number; type: string; items: NewNotification[] }[] = [];
+    for (const plan of plans) {
+      const writes = plan.immediate.filter((item) => RECORD_ACTIONS.has(item.action.type));
+      const first = writes[0];
+      if (first) {
+        await saveRecordActions({ ...first.ctx, tx: sp }, writes.map((item) => item.action));
+        for (const item of writes) done.push({ plan, index: item.index, type: item.action.type, effects: { status: 'DONE' } });
       }
-      // One insert for every notification; its rows come back in the order of its values.
-      const rows = await insertNotifications(sp, organizationId, notify.flatMap((entry) => entry.items));
-      let at = 0;
-      for (const entry of notify) {
-        done.push({ plan: entry.plan, index: entry.index, type: entry.type, effects: { status: 'DONE', notifications: rows.slice(at, at + entry.items.length) } });
-        at += entry.items.length;
+      for (const item of plan.immediate) {
+        if (RECORD_ACTIONS.has(item.action.type)) continue;
+        const ctx = { ...item.ctx, tx: sp };
+        if (item.action.type === 'NOTIFY') notify.push({ plan, index: item.index, type: item.action.type, items: await notificationsOf(ctx, item.action) });
+        else done.push({ plan, index: item.index, type: item.action.type, effects: await executeAction(ctx, item.action) });
       }
-      return done;
-    })();
+    }
+    // One insert for every notification; its rows come back in the order of its values.
+    const items = notify.flatMap((entry) => entry.items);
+    const rows = atEnd ? notificationRows(organizationId, items) : await insertNotifications(sp, organizationId, items);
+    if (atEnd) kept = rows;
+    let at = 0;
+    for (const entry of notify) {
+      done.push({ plan: entry.plan, index: entry.index, type: entry.type, effects: { status: 'DONE', notifications: rows.slice(at, at + entry.items.length) } });
+      at += entry.items.length;
+    }
+    outcomes = done;
   } catch {
-    await tx.execute(sql.raw(`rollback to savepoint ${name}`));
-    await tx.execute(sql.raw(`release savepoint ${name}`));
+    if (needsSavepoint) {
+      await tx.execute(sql.raw(`rollback to savepoint ${name}`));
+      await tx.execute(sql.raw(`release savepoint ${name}`));
+    }
     return false;
   }
   // Released: the events of its writes (a rescored record) join the transaction's.
   releaseSavepoint(sp);
-  first.withRun.push(() => tx.execute(sql.raw(`release savepoint ${name}`)));
-  const byRun = new Map<Plan, typeof outcomes>();
+  if (needsSavepoint) first.withRun.push(() => tx.execute(sql.raw(`release savepoint ${name}`)));
+  if (kept.length > 0 && !writeAtEnd(tx, [notificationsInsert(tx, kept)])) throw new Error('notifications kept for the end of a transaction that has none');
+  const byRun = new Map<Plan, Outcome[]>();
   for (const outcome of outcomes) byRun.set(outcome.plan, [...(byRun.get(outcome.plan) ?? []), outcome]);
   for (const [plan, list] of byRun) {
     // Effects in action order, as if run one by one.
@@ -278,10 +289,10 @@ function prepared(plan: Plan): PreparedRun {
  * exist only if the transaction commits. The runs are written by `saveRuns`, with the other runs of
  * the same write.
  */
-export async function prepareRuns(tx: Db, runs: readonly StartRun[]): Promise<PreparedRun[]> {
+export async function prepareRuns(tx: Db, runs: readonly StartRun[], atEnd = false): Promise<PreparedRun[]> {
   const plans = runs.map(planRun);
   const waiting = plans.filter((entry) => entry.immediate.length > 0);
-  if (waiting.length > 0 && !(await runTogether(tx, waiting))) {
+  if (waiting.length > 0 && !(await runTogether(tx, waiting, atEnd && isOpenTransaction(tx)))) {
     for (const entry of waiting) {
       for (const item of entry.immediate) {
         const outcome = await runAction(item.ctx, item.action, entry.collected);
@@ -298,7 +309,7 @@ export async function prepareRuns(tx: Db, runs: readonly StartRun[]): Promise<Pr
  * savepoint of their immediate actions) and queues their notifications; returns the emails they
  * queued (the caller may deliver them after commit).
  */
-export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRun[]): Promise<string[]> {
+export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRun[], atEnd = false): Promise<string[]> {
   if (runs.length === 0) return [];
   const runRows = runs.map((prepared) => prepared.run);
   const actionRows = runs.flatMap((prepared) => prepared.actions);
@@ -309,11 +320,11 @@ export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRu
   const jobs = runs[0]?.runtime.jobs;
   // The delayed actions' jobs (one statement for all runs) and the actions' savepoint release go
   // with it: independent statements, sent to the server in one write.
-  await Promise.all([
-    tx.execute(sql`with run as (${insertRuns}) ${insertActions}`),
-    ...(jobs && delayed.length > 0 ? [jobs.sendMany(ACTION_JOB, delayed, { tx })] : []),
-    ...runs.flatMap((prepared) => prepared.withRun.map((send) => send())),
-  ]);
+  const sends: (() => PromiseLike<unknown>)[] = [...(jobs && delayed.length > 0 ? [() => jobs.sendMany(ACTION_JOB, delayed, { tx })] : []), ...runs.flatMap((prepared) => prepared.withRun)];
+  // A single write's runs wait for the transaction's end, in its events' statement: nothing reads them before.
+  if (!(atEnd && writeAtEnd(tx, [insertRuns, insertActions], sends))) {
+    await Promise.all([tx.execute(sql`with run as (${insertRuns}) ${insertActions}`), ...sends.map((send) => send())]);
+  }
   publishNotifications(
     tx,
     viewer.organizationId,
