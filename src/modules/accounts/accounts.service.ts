@@ -36,8 +36,8 @@ export function accountValues(viewer: Viewer, input: CreateAccountInput): Record
 }
 
 /** Accounts an import creates, already validated by `accountValues` and checked against its duplicate policy. */
-export function insertImportedAccounts(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>): Promise<CreatedRecord[]> {
-  return insertRecords(tx, viewer, ACCOUNT, valuesList, 'Account imported', timelineData, 'import');
+export function insertImportedAccounts(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>, follow: readonly SQL[] = []): Promise<CreatedRecord[]> {
+  return insertRecords(tx, viewer, ACCOUNT, valuesList, 'Account imported', timelineData, 'import', follow);
 }
 
 /** Creates an account inside the caller's transaction (used by lead conversion too). */

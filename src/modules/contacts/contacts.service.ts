@@ -74,8 +74,8 @@ export function contactValues(viewer: Viewer, input: CreateContactInput): Record
 }
 
 /** Contacts an import creates, already validated by `contactValues` and checked against its duplicate policy. */
-export function insertImportedContacts(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>): Promise<CreatedRecord[]> {
-  return insertRecords(tx, viewer, CONTACT, valuesList.map((values) => ({ accountId: null, ...values })), 'Contact imported', timelineData, 'import');
+export function insertImportedContacts(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>, follow: readonly SQL[] = []): Promise<CreatedRecord[]> {
+  return insertRecords(tx, viewer, CONTACT, valuesList.map((values) => ({ accountId: null, ...values })), 'Contact imported', timelineData, 'import', follow);
 }
 
 /** Creates a contact inside the caller's transaction (used by lead conversion too). */

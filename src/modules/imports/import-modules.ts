@@ -1,3 +1,4 @@
+import type { SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { CreateAccountInput, CreateActivityInput, CreateContactInput, CreateDealInput, CreateLeadInput } from '../../generated/graphql.js';
 import { DateScalar, DateTimeScalar } from '../../server/scalars.js';
@@ -51,8 +52,12 @@ export interface ImportModule {
   readonly matchFields: readonly string[];
   /** The module's create validation: normalised column values, or a DomainError naming the field. */
   validate(viewer: Viewer, input: Record<string, unknown>): Record<string, unknown>;
-  /** Writes validated rows (their custom values too); returns the new records' ids in order. */
-  insert(tx: Db, viewer: Viewer, rows: readonly ImportedRow[], timelineData: Record<string, unknown>, config: ModuleConfig): Promise<string[]>;
+  /**
+   * Writes validated rows (their custom values too); returns the new records' ids in order, and
+   * whether `follow` (writes reading the new rows as `created`) went in the records' statement; if
+   * not, the caller writes what it stands for itself.
+   */
+  insert(tx: Db, viewer: Viewer, rows: readonly ImportedRow[], timelineData: Record<string, unknown>, config: ModuleConfig, follow: readonly SQL[]): Promise<{ ids: string[]; followed: boolean }>;
 }
 
 // The field's own name is the last resort: "title" must not beat Outlook's "Job Title".
@@ -83,7 +88,7 @@ const REVENUE = field('annualRevenue', 'text', 'annual revenue', 'revenue');
 const EMPLOYEES = field('employees', 'int', 'no. of employees', 'no of employees', 'number of employees', 'employees', 'employee count');
 const WEBSITE = field('website', 'text', 'website', 'web page', 'website url', 'website 1 - value', 'web site', 'homepage');
 
-type BulkInsert = (tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>) => Promise<CreatedRecord[]>;
+type BulkInsert = (tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>, follow: readonly SQL[]) => Promise<CreatedRecord[]>;
 
 /**
  * Modules whose imports write rows in one statement per batch: the records, then their custom
@@ -91,12 +96,13 @@ type BulkInsert = (tx: Db, viewer: Viewer, valuesList: readonly Record<string, u
  */
 const bulkInsert =
   (insert: BulkInsert): ImportModule['insert'] =>
-  async (tx, viewer, rows, timelineData, config) => {
+  async (tx, viewer, rows, timelineData, config, follow) => {
     const created = await insert(
       tx,
       viewer,
       rows.map((row) => row.values),
       timelineData,
+      follow,
     );
     await syncManyCustomFieldValues(
       tx,
@@ -104,7 +110,7 @@ const bulkInsert =
       config,
       created.map((record) => ({ recordId: record.id, before: {}, after: record.customFields })),
     );
-    return created.map((record) => record.id);
+    return { ids: created.map((record) => record.id), followed: true };
   };
 
 export const IMPORT_MODULE: Readonly<Record<ImportModuleName, ImportModule>> = {
@@ -172,7 +178,7 @@ export const IMPORT_MODULE: Readonly<Record<ImportModuleName, ImportModule>> = {
     insert: async (tx, viewer, rows, timelineData) => {
       const created: string[] = [];
       for (const row of rows) created.push((await insertDeal(tx, viewer, row.input as CreateDealInput, timelineData, undefined, 'import')).id);
-      return created;
+      return { ids: created, followed: false };
     },
   },
   activities: {
@@ -198,7 +204,7 @@ export const IMPORT_MODULE: Readonly<Record<ImportModuleName, ImportModule>> = {
     insert: async (tx, viewer, rows) => {
       const created: string[] = [];
       for (const row of rows) created.push((await insertActivity(tx, viewer, row.input as CreateActivityInput, 'import')).id);
-      return created;
+      return { ids: created, followed: false };
     },
   },
 };

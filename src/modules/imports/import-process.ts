@@ -1,4 +1,4 @@
-import { isNull } from 'drizzle-orm';
+import { isNull, sql } from 'drizzle-orm';
 import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { DomainError } from '../../shared/errors.js';
@@ -227,13 +227,17 @@ async function applyBatch(run: Run, batch: Valid[]): Promise<void> {
   const writeCreates = async (): Promise<void> => {
     if (creates.length === 0) return;
     if (run.mode === 'write') {
-      const ids = await mapping.module.insert(run.db, run.viewer, creates, { importId: row.id }, mapping.config);
-      await insertRows(
-        run.db,
-        importRecords,
-        ids.map((recordId) => ({ organizationId: row.organizationId, importId: row.id, recordId, action: 'CREATED' })),
-        false,
-      );
+      // The undo log of the created records, in their statement where the module writes a batch in one.
+      const undoLog = sql`insert into ${importRecords} (organization_id, import_id, record_id, action) select ${row.organizationId}::uuid, ${row.id}::uuid, created.id, 'CREATED' from created`;
+      const { ids, followed } = await mapping.module.insert(run.db, run.viewer, creates, { importId: row.id }, mapping.config, [undoLog]);
+      if (!followed) {
+        await insertRows(
+          run.db,
+          importRecords,
+          ids.map((recordId) => ({ organizationId: row.organizationId, importId: row.id, recordId, action: 'CREATED' })),
+          false,
+        );
+      }
       ids.forEach((id, index) => {
         const key = createKeys[index];
         if (key) seen.set(key, { id, existing: false });

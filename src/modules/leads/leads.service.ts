@@ -92,8 +92,8 @@ export function leadValues(viewer: Viewer, input: CreateLeadInput): Record<strin
 }
 
 /** Leads an import creates, already validated by `leadValues` and checked against its duplicate policy. */
-export function insertImportedLeads(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>): Promise<CreatedRecord[]> {
-  return insertRecords(tx, viewer, LEAD, valuesList, 'Lead imported', timelineData, 'import');
+export function insertImportedLeads(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>, follow: readonly SQL[] = []): Promise<CreatedRecord[]> {
+  return insertRecords(tx, viewer, LEAD, valuesList, 'Lead imported', timelineData, 'import', follow);
 }
 
 export async function insertLead(tx: Db, viewer: Viewer, input: CreateLeadInput): Promise<LeadRow> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { insertRowsThen } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
@@ -231,7 +231,8 @@ export interface CreatedRecord {
  * Inserts many records in one statement (imports): the same hooks, timeline entries and
  * permission check as `insertRecord`, per record, with the row and timeline writes batched. The
  * created rows are read back (and the after-write hooks run) only when a hook has work for them
- * (rules for the module); otherwise only their ids and custom values return.
+ * (rules for the module); otherwise only their ids and custom values return. `follow` are the
+ * caller's own writes reading the new rows as `created` (an import's undo log), in the same statement.
  */
 export async function insertRecords<T extends RecordTable>(
   tx: Db,
@@ -241,6 +242,7 @@ export async function insertRecords<T extends RecordTable>(
   summary: string,
   timelineData: Record<string, unknown>,
   source: WriteSource,
+  follow: readonly SQL[] = [],
 ): Promise<CreatedRecord[]> {
   if (valuesList.length === 0) return [];
   assertCan(viewer, 'create', kind.module);
@@ -256,8 +258,8 @@ export async function insertRecords<T extends RecordTable>(
     drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: draft.id })),
     wanted ? true : ['id', 'customFields'],
     timelineType
-      ? [timelineForCreated(viewer.organizationId, viewer.userId, timelineType, 'CREATED', summary, timelineData), ...(added.length > 0 ? [timelineInsert(tx, viewer.organizationId, viewer.userId, added)] : [])]
-      : [],
+      ? [timelineForCreated(viewer.organizationId, viewer.userId, timelineType, 'CREATED', summary, timelineData), ...(added.length > 0 ? [timelineInsert(tx, viewer.organizationId, viewer.userId, added)] : []), ...follow]
+      : follow,
   )) as (RowOf<T> & CreatedRecord)[];
   if (wanted) {
     // Rows come back in the order of their values.
