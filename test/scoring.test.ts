@@ -20,6 +20,16 @@ async function createRule(admin: SignedInUser, input: Record<string, unknown>): 
 const leadScore = async (admin: SignedInUser, id: string) => (await admin.client.ok(SCORE, { id })).lead;
 
 describe('lead scoring', () => {
+  it("scores a new record on what its insert stores, the columns the database fills in included, with one history entry", async () => {
+    const admin = await signUpOrganization(server().client);
+    await createRule(admin, { name: 'Recent', fieldScores: [{ field: 'createdAt', operator: 'GREATER_THAN', value: '2020-01-01T00:00:00.000Z', points: 7 }] });
+    await createRule(admin, { name: 'Tagless', fieldScores: [{ field: 'tags', operator: 'IS_EMPTY', points: 2 }] });
+    const lead = await createLead(admin.client);
+    const scored = await leadScore(admin, lead.id);
+    expect(scored.score).toBe(9);
+    expect(scored.scoreHistory).toEqual([{ previousScore: 0, score: 9, reason: 'Record created' }]);
+  });
+
   it('explains a score rule by rule and criterion by criterion, and records its history and timeline', async () => {
     const admin = await signUpOrganization(server().client);
     await createRule(admin, {

@@ -40,6 +40,14 @@ export interface CreateDraft {
   readonly state: Map<string, unknown>;
 }
 
+/**
+ * The row a draft will be inserted as, for rules that judge it before the insert: its values with
+ * the columns the database fills in as it will fill them (id, version, times).
+ */
+export function asInserted(viewer: Viewer, draft: CreateDraft, now = new Date()): Record<string, unknown> {
+  return { organizationId: viewer.organizationId, id: draft.id, version: 1, createdAt: now, updatedAt: now, deletedAt: null, ...draft.values };
+}
+
 /** A draft for a new record of `module` with these values (the owner defaults to the writer). */
 export function newDraft(viewer: Viewer, module: CrmModule, id: string, values: Record<string, unknown>, source: WriteSource): CreateDraft {
   const ownerGiven = values['ownerId'] !== undefined && values['ownerId'] !== null;

@@ -6,7 +6,7 @@ import { isScoredModule } from './scored-modules.js';
 import { activeRules, newRecordScore, publishNewRecordScore, scoreRecords, type NewRecordScore } from './scoring.service.js';
 import type { Db } from '../../db/database.js';
 import type { Viewer } from '../auth/viewer.js';
-import type { CreateDraft } from '../records/record-hooks.js';
+import { asInserted, type CreateDraft } from '../records/record-hooks.js';
 
 async function scoreDraft(tx: Db, viewer: Viewer, draft: CreateDraft): Promise<void> {
   if (!isScoredModule(draft.module)) return;
@@ -15,7 +15,7 @@ async function scoreDraft(tx: Db, viewer: Viewer, draft: CreateDraft): Promise<v
   const module = draft.module;
   const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
   if (rules.length === 0) return;
-  draft.values = { ...draft.values, score: computeScore(rules, draft.values, new Map()).score };
+  draft.values = { ...draft.values, score: computeScore(rules, asInserted(viewer, draft), new Map()).score };
   draft.state.set('scoring', draft.values);
 }
 
@@ -94,7 +94,7 @@ registerRecordHooks({
     const module = draft.module;
     const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
     if (rules.length === 0) return;
-    const written = newRecordScore(tx, viewer.organizationId, module, draft.id, draft.values, rules, viewer.userId);
+    const written = newRecordScore(tx, viewer.organizationId, module, draft.id, asInserted(viewer, draft), rules, viewer.userId);
     draft.values = { ...draft.values, score: written.result.score };
     draft.companions.push(...written.writes);
     draft.state.set(NEW_SCORE, written);

@@ -4,7 +4,7 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
-import { registerRecordHooks, type CreateDraft, type RecordWrite } from '../records/record-hooks.js';
+import { asInserted, registerRecordHooks, type CreateDraft, type RecordWrite } from '../records/record-hooks.js';
 import { diff, type RecordTable } from '../records/record-store.js';
 import { allMatch, criterionMatches } from '../records/criteria.js';
 import { describeChanges } from '../timeline/change-summary.js';
@@ -120,9 +120,7 @@ async function beforeCreate(tx: Db, viewer: Viewer, draft: CreateDraft): Promise
   if (!spec) return;
   const rules = await activeRules(tx, viewer, spec.module);
   if (rules.length === 0) return;
-  const now = new Date();
-  // What the insert will store (the columns the database fills in, as it will fill them).
-  const seen: Record<string, unknown> = { organizationId: viewer.organizationId, id: draft.id, version: 1, createdAt: now, updatedAt: now, deletedAt: null, ...draft.values };
+  const seen = asInserted(viewer, draft);
   const write: RecordWrite = { module: spec.module, kind: 'created', before: null, after: seen, changes: [], source: draft.source };
   let record = seen;
   const original: Record<string, unknown> = {};
