@@ -46,6 +46,20 @@ interface Registered {
 }
 
 /**
+ * The time a sweep works to: `now` in ms, and `shift`, how far the queue's clock runs ahead of the
+ * real one (tests advance it): a job the sweep sends to start at `t` is sent for `t - shift`.
+ */
+export interface SweepClock {
+  readonly now: number;
+  readonly shift: number;
+}
+
+/** Work a job-running process does every minute (e.g. sending the jobs of actions soon due). */
+export type Sweep = (clock: SweepClock) => Promise<unknown>;
+
+const SWEEP_EVERY_MS = 60_000;
+
+/**
  * The durable job queue: pg-boss over the application's own database (PostgreSQL or PGlite, through
  * its `db` adapter). Jobs survive restarts; pg-boss hands each job to one worker at a time across
  * processes (SKIP LOCKED), retries failures with backoff and retries runs that expired.
@@ -55,6 +69,11 @@ export class JobQueue {
   private readonly handlers = new Map<string, Registered>();
   /** This process's pg-boss worker per job name (only when it runs jobs). */
   private readonly workers = new Map<string, string>();
+  private readonly sweeps = new Map<string, Sweep>();
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<unknown> | null = null;
+  /** How far `advanceTime` moved this queue's clock (tests). */
+  private shiftMs = 0;
   private started = false;
 
   constructor(
@@ -77,6 +96,25 @@ export class JobQueue {
     if (this.started) throw new Error(`job ${name} defined after the queue started`);
     if (this.handlers.has(name)) throw new Error(`job ${name} defined twice`);
     this.handlers.set(name, { handler: handler as JobHandler<unknown>, definition });
+  }
+
+  /** Registers a sweep, run every minute where jobs run and by `runDue`; call before `start`. */
+  defineSweep(name: string, sweep: Sweep): void {
+    if (this.started) throw new Error(`sweep ${name} defined after the queue started`);
+    if (this.sweeps.has(name)) throw new Error(`sweep ${name} defined twice`);
+    this.sweeps.set(name, sweep);
+  }
+
+  /** Runs every sweep once, one after the other; a failing sweep is logged and the others still run. Tests call it directly too. */
+  async runSweeps(): Promise<void> {
+    const clock = { now: Date.now() + this.shiftMs, shift: this.shiftMs };
+    for (const [name, sweep] of this.sweeps) {
+      try {
+        await sweep(clock);
+      } catch (error) {
+        this.logger.warn('sweep failed; it runs again within a minute', { sweep: name, error });
+      }
+    }
   }
 
   async start(): Promise<void> {
@@ -105,6 +143,16 @@ export class JobQueue {
     }
     this.started = true;
     if (!this.options.work) return;
+    if (this.sweeps.size > 0) {
+      this.sweepTimer = setInterval(() => {
+        // One sweep at a time: ticks do not pile up behind a slow one.
+        if (this.sweeping) return;
+        this.sweeping = this.runSweeps().finally(() => {
+          this.sweeping = null;
+        });
+      }, SWEEP_EVERY_MS);
+      this.sweepTimer.unref();
+    }
     const pollingIntervalSeconds = Math.max(0.5, this.options.pollIntervalMs / 1000);
     for (const name of this.handlers.keys()) {
       const worker = await this.boss.work<unknown>(name, { pollingIntervalSeconds, batchSize: 1, includeMetadata: true }, async (jobs) => {
@@ -117,6 +165,9 @@ export class JobQueue {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+    await this.sweeping;
     this.workers.clear();
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
@@ -158,6 +209,8 @@ export class JobQueue {
    * scripts use it instead of waiting for a worker's next poll.
    */
   async runDue(...names: string[]): Promise<number> {
+    // The sweeps first: they send the jobs of work that has come due (at this queue's clock).
+    await this.runSweeps();
     let ran = 0;
     for (const name of names.length > 0 ? names : [...this.handlers.keys()]) {
       for (;;) {
@@ -174,9 +227,10 @@ export class JobQueue {
 
   /**
    * Moves every waiting job `ms` closer to its start: tests advance time this way rather than
-   * sleep. Jobs hold their start time in the database, so this is the one clock to move.
+   * sleep. Jobs hold their start time in the database; sweeps see the moved clock (`SweepClock`).
    */
   async advanceTime(ms: number): Promise<void> {
+    this.shiftMs += Math.round(ms);
     await databaseExecutor(this.database).executeSql(
       `update ${JOB_SCHEMA}.job set start_after = start_after - ($1::bigint * interval '1 millisecond') where state in ('created', 'retry')`,
       [Math.round(ms)],

@@ -23,6 +23,7 @@ import { startWebSocketServer } from './websocket.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import { defineJobs, TRACKED_RUNS } from '../jobs/job-definitions.js';
 import { startStalledRunSweep } from '../jobs/stalled-runs.js';
+import { promoteDueActions } from '../modules/workflows/scheduled-actions.js';
 import { AdjustableClock } from './limits/clock.js';
 import { limitsPlugin } from './limits/limits-plugin.js';
 import { OperationLimits } from './limits/operation-guard.js';
@@ -63,6 +64,8 @@ export async function startServer(base: ServerDeps, listen: ListenOptions): Prom
   const jobs = new JobQueue(base.database, base.logger, { work: base.config.jobWorkers, pollIntervalMs: base.config.jobPollIntervalMs });
   // Handlers get tenant handles only: each acts for the organisation its job names (src/jobs/job-deps.ts).
   defineJobs(jobs, { forOrganization: (organizationId) => base.database.forOrganization(organizationId), config: base.config, logger: base.logger });
+  // Needs the privileged handle for its search across organisations (job handlers have none).
+  jobs.defineSweep('workflows.promote-scheduled-actions', (clock) => promoteDueActions(base.database, jobs, clock));
   await jobs.start();
   const deps: AppDeps = {
     ...base,

@@ -80,6 +80,18 @@ function dueTime(action: WorkflowActionSpec, record: Readonly<Record<string, unk
   return base ? new Date(base.getTime() + step) : null;
 }
 
+/**
+ * Delayed actions are durable as their SCHEDULED row (`scheduled_for`). One due within the horizon
+ * gets its job when its run is written; one due later (a follow-up email two days on) is written
+ * without one, and the promoter (`scheduled-actions.ts`, a sweep every minute) sends its job
+ * shortly before it is due: a create costs no job insert for its far-off actions, and their jobs
+ * go out a batch per statement.
+ */
+export const PROMOTE_AHEAD_MS = 10 * 60_000;
+
+/** Whether an action due at `at` waits for the promoter rather than getting its job now. */
+export const waitsForPromoter = (at: Date, now: number): boolean => at.getTime() > now + PROMOTE_AHEAD_MS;
+
 /** Whether an action runs when its rule fires (not delayed, or due already). */
 export function runsNow(action: WorkflowActionSpec, record: Readonly<Record<string, unknown>>, now: number): boolean {
   if (!action.delay) return true;
@@ -166,8 +178,10 @@ function planRun(run: StartRun): Plan {
       continue;
     }
     if (at && at.getTime() > now) {
-      result.delayed.push({ data: { organizationId: viewer.organizationId, runId, actionIndex: index }, startAfter: at });
-      result.rows[index] = { organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'SCHEDULED', scheduledFor: at };
+      // Due beyond the promoter's horizon: the row alone holds it, and the promoter sends its job in time.
+      const later = waitsForPromoter(at, now);
+      if (!later) result.delayed.push({ data: { organizationId: viewer.organizationId, runId, actionIndex: index }, startAfter: at });
+      result.rows[index] = { organizationId: viewer.organizationId, runId, actionIndex: index, type: action.type, status: 'SCHEDULED', scheduledFor: at, jobQueued: !later };
       continue;
     }
     result.rows[index] = undefined;

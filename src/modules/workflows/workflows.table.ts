@@ -82,12 +82,19 @@ export const workflowRunActions = pgTable(
     /** DONE, FAILED, SCHEDULED (delayed job), QUEUED (webhook being delivered) or CANCELLED. */
     status: text('status').notNull(),
     scheduledFor: timestampMs('scheduled_for'),
+    /**
+     * Whether a SCHEDULED action's job has been sent. An action due later than the promoter's
+     * horizon is written without one; the promoter sends it shortly before it is due.
+     */
+    jobQueued: boolean('job_queued').notNull().default(true),
     error: text('error'),
     completedAt: timestampMs('completed_at'),
   },
   (t) => [
     primaryKey({ columns: [t.organizationId, t.runId, t.actionIndex] }),
     foreignKey({ name: 'workflow_run_actions_run_fk', columns: [t.organizationId, t.runId], foreignColumns: [workflowRuns.organizationId, workflowRuns.id] }).onDelete('cascade'),
+    // The promoter's search: scheduled actions still waiting for their job, soonest first.
+    index('workflow_run_actions_unqueued_idx').on(t.scheduledFor).where(sql`${t.status} = 'SCHEDULED' and not ${t.jobQueued}`),
   ],
 );
 

@@ -1,0 +1,2 @@
+ALTER TABLE "workflow_run_actions" ADD COLUMN "job_queued" boolean DEFAULT true NOT NULL;--> statement-breakpoint
+CREATE INDEX "workflow_run_actions_unqueued_idx" ON "workflow_run_actions" USING btree ("scheduled_for") WHERE "workflow_run_actions"."status" = 'SCHEDULED' and not "workflow_run_actions"."job_queued";
