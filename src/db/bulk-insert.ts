@@ -1,6 +1,7 @@
 import { getTableColumns, getTableName, is, SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { rowsOf, type Db } from './database.js';
+import { namedStatements } from './named-statements.js';
 
 /** Columns whose JS value is already the JSON the row type reads (Drizzle would turn them into text first). */
 const AS_JSON = new Set(['PgJson', 'PgJsonb', 'PgArray']);
@@ -113,10 +114,7 @@ export async function insertRowsThen<T extends PgTable>(
     follow.length === 0
       ? sql`${insert} ${returned}`
       : // The follow-ups may need the ids whatever the caller asked back.
-        sql`with created as (${insert} ${returning === false ? sql`returning ${sql.identifier((columns['id'] as PgColumn).name)}` : returned}), ${sql.join(
-          follow.map((statement, index) => sql`${sql.raw(`followed_${index}`)} as (${statement})`),
-          sql`, `,
-        )} select * from created`,
+        sql`with created as (${insert} ${returning === false ? sql`returning ${sql.identifier((columns['id'] as PgColumn).name)}` : returned}), ${namedStatements('followed', follow)} select * from created`,
   );
   if (returning === false) return [];
   return rowsOf<Record<string, unknown>>(result).map((raw) => {

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/database.js';
+import { namedStatements } from '../db/named-statements.js';
 import { events, eventStreams } from './events.table.js';
 
 /** The channel every Pulse process LISTENs on; the payload is the organisation id. */
@@ -32,9 +33,9 @@ export async function emitEvents(tx: Db, organizationId: string, actorId: string
   // One statement, so the stream lock is held for a single round trip before the commit:
   // take the numbers, write the events, and ask for the wake-up (NOTIFY is sent at commit).
   // Writes the transaction kept for its end (`writeAtEnd`) ride in the same statement.
-  const others = companions.map((companion, index) => sql`${sql.raw(`kept_${index}`)} as (${companion}), `);
+  const kept = companions.length > 0 ? sql`${namedStatements('kept', companions)}, ` : sql``;
   const result = await tx.execute<{ last_seq: number | string }>(sql`
-    with ${sql.join(others, sql``)}stream as (
+    with ${kept}stream as (
       insert into ${eventStreams} (organization_id, last_seq) values (${organizationId}, ${batch.length})
       on conflict (organization_id) do update set last_seq = ${eventStreams}.last_seq + ${batch.length}
       returning last_seq

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
+import { namedStatements } from '../../db/named-statements.js';
 import { publishInWrite } from '../records/savepoint-events.js';
 import { timelineInsert } from '../timeline/timeline.service.js';
 import { rowsInsert } from '../../db/bulk-insert.js';
@@ -107,15 +108,14 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
   // The score column is written where it does not hold the new score yet: a record inserted with its score is not written again.
   const stale = changed.filter(({ row, result, previous }) => (columnScore(row) ?? previous) !== result.score);
-  const named = parts.map((part, index) => sql`${sql.raw(`score_${index}`)} as (${part})`);
   const values = sql.join(stale.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
   // The stored breakdown, the history, the timeline entries and the record's score column in one statement (one round trip per write).
   await tx.execute(
     stale.length === 0
-      ? sql`with ${sql.join(named, sql`, `)} select 1`
-      : sql`with ${sql.join(named, sql`, `)}
-    update ${SCORED[module].table} set score = v.score from (values ${values}) as v(id, score)
-    where ${SCORED[module].table.organizationId} = ${organizationId} and ${SCORED[module].table.id} = v.id`,
+      ? sql`with ${namedStatements('score', parts)} select 1`
+      : sql`with ${namedStatements('score', parts)}
+    update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
+    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`,
   );
   publishScores(tx, organizationId, module, moved, options);
   return moved.length;

@@ -143,11 +143,11 @@ async function beforeCreate(tx: Db, viewer: Viewer, draft: CreateDraft): Promise
     draft.timeline.push({ kind: 'UPDATED', summary: describeChanges(changed), data: { changes: changed, workflowRuleId: rule.id } });
   }
   if (record !== seen) {
+    const values = { ...draft.values };
+    for (const column of Object.keys(original)) values[column] = record[column];
+    draft.values = values;
     // The score the rules saw, before their changes rescore the record.
     if ('score' in seen) original['score'] = seen['score'];
-    const values = { ...draft.values };
-    for (const column of Object.keys(original)) if (column !== 'score') values[column] = record[column];
-    draft.values = values;
   }
   draft.state.set(STATE, { fired, original } satisfies FiredOnCreate);
 }
@@ -214,8 +214,5 @@ async function wantsCreated(tx: Db, viewer: Viewer, module: string): Promise<boo
   return spec !== undefined && (await activeRules(tx, viewer, spec.module)).length > 0;
 }
 
-async function beforeCreateMany(tx: Db, viewer: Viewer, drafts: readonly CreateDraft[]): Promise<void> {
-  for (const draft of drafts) await beforeCreate(tx, viewer, draft);
-}
-
-registerRecordHooks({ order: 40, name: 'workflows', beforeCreate, beforeCreateMany, afterWrite, afterWriteMany, wantsCreated });
+// Without a beforeCreateMany, a batch (an import) runs beforeCreate draft by draft: the rules are cached, the reads are per transaction.
+registerRecordHooks({ order: 40, name: 'workflows', beforeCreate, afterWrite, afterWriteMany, wantsCreated });
