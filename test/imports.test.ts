@@ -5,7 +5,7 @@ import { createCustomField } from './factories/custom-fields.factory.js';
 import { leadsCsv, sample, uploadImport } from './factories/imports.factory.js';
 import { inviteMember, signUpOrganization, type SignedInUser } from './factories/organizations.factory.js';
 import { defaultPipeline } from './factories/pipelines.factory.js';
-import { uniqueEmail } from './factories/unique.js';
+import { unique, uniqueEmail } from './factories/unique.js';
 import { createRule, createTemplate, notificationsOf, runsOf } from './factories/workflows.factory.js';
 import { rows as sqlRows } from './helpers/sql-probes.js';
 import { useTestServer } from './helpers/test-server.js';
@@ -229,6 +229,16 @@ describe('commit', () => {
     await configure(admin, { id: anyway.body.id, duplicatePolicy: 'CREATE_ANYWAY' });
     expect((await commit(admin, anyway.body.id)).counts).toMatchObject({ created: 3 });
     expect((await byEmail(fresh)).totalCount).toBe(3);
+  });
+
+  it('matches duplicates whose values hold commas, quotes, backslashes, braces or the word NULL', async () => {
+    const admin = await signUpOrganization(server().client);
+    const names = [`Smith, Jones & "Partners" ${unique('a')}`, `Back\\slash {Ltd} ${unique('b')}`, `NULL`, `  spaced ${unique('c')}  `];
+    for (const name of names) await admin.client.ok(`mutation($name: String!) { createAccount(input: {name: $name}) { id } }`, { name });
+    const quoted = (value: string): string => `"${value.replace(/"/g, '""')}"`;
+    const file = `Account Name,Website\n${names.map((name) => `${quoted(name.toUpperCase())},https://example.com`).join('\n')}\n${quoted(`Fresh ${unique('d')}`)},\n`;
+    const { body } = await uploadImport(server().url, admin, 'accounts', file);
+    expect((await commit(admin, body.id)).counts).toMatchObject({ rowsRead: 5, created: 1, skipped: 4 });
   });
 
   it('imports once per import id, however often it is committed or its job runs', async () => {

@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { anyOf } from '../../db/any-of.js';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
@@ -166,7 +167,7 @@ export async function missingLookups(tx: Db, viewer: Viewer, references: readonl
     const rows = await tx
       .select({ id: kind.table.id })
       .from(kind.table as PgTable)
-      .where(and(readScope(viewer, kind.module, kind.table), inArray(kind.table.id, [...ids]), isNull(kind.table.deletedAt)));
+      .where(and(readScope(viewer, kind.module, kind.table), anyOf(kind.table.id, ids, 'uuid'), isNull(kind.table.deletedAt)));
     for (const row of rows) found.add(`${module}:${String(row.id)}`);
   }
   return references.filter((reference) => !found.has(`${reference.field.lookupModule}:${reference.id}`));
@@ -305,7 +306,7 @@ export async function uniqueHolders(tx: Db, viewer: Viewer, field: CustomFieldRo
   const rows = await tx
     .select({ key: customFieldValues.uniqueKey, recordId: customFieldValues.recordId })
     .from(customFieldValues)
-    .where(and(eq(customFieldValues.organizationId, viewer.organizationId), eq(customFieldValues.fieldId, field.id), inArray(customFieldValues.uniqueKey, [...new Set(keys)])));
+    .where(and(eq(customFieldValues.organizationId, viewer.organizationId), eq(customFieldValues.fieldId, field.id), anyOf(customFieldValues.uniqueKey, new Set(keys))));
   for (const row of rows) if (row.key !== null) holders.set(row.key, row.recordId);
   return holders;
 }

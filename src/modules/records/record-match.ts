@@ -1,4 +1,5 @@
-import { and, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, isNull, sql, type SQL } from 'drizzle-orm';
+import { anyOf } from '../../db/any-of.js';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
 import { readScope } from '../auth/access.js';
@@ -26,7 +27,7 @@ export async function findLiveByKeys(
   const rows = await db
     .select({ id: kind.table.id, key })
     .from(kind.table as PgTable)
-    .where(and(readScope(viewer, kind.module, kind.table), inArray(key, [...keys]), isNull(kind.table.deletedAt), extra));
+    .where(and(readScope(viewer, kind.module, kind.table), anyOf(key, keys), isNull(kind.table.deletedAt), extra));
   for (const row of rows) if (!found.has(row.key)) found.set(row.key, row.id as string);
   return found;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { withGenericPlans } from '../../db/generic-plans.js';
 import { insertRowsThen } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { conflict, DomainError, labelled, mention, notFound, type ModuleMention } from '../../shared/errors.js';
@@ -252,14 +253,17 @@ export async function insertRecords<T extends RecordTable>(
   const timelineType = kind.timelineType;
   const added = timelineType ? drafts.flatMap((draft) => draft.timeline.map((entry) => ({ recordType: timelineType, recordId: draft.id, ...entry }))) : [];
   // The timeline entries in the same statement as the records.
-  const rows = (await insertRowsThen(
-    tx,
-    kind.table as PgTable,
-    drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: draft.id })),
-    wanted ? true : ['id', 'customFields'],
-    timelineType
-      ? [timelineForCreated(viewer.organizationId, viewer.userId, timelineType, 'CREATED', summary, timelineData), ...(added.length > 0 ? [timelineInsert(tx, viewer.organizationId, viewer.userId, added)] : []), ...follow]
-      : follow,
+  // Inserts only, with keys to users and organisations: its foreign-key checks may keep their plans.
+  const rows = (await withGenericPlans(tx, () =>
+    insertRowsThen(
+      tx,
+      kind.table as PgTable,
+      drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: draft.id })),
+      wanted ? true : ['id', 'customFields'],
+      timelineType
+        ? [timelineForCreated(viewer.organizationId, viewer.userId, timelineType, 'CREATED', summary, timelineData), ...(added.length > 0 ? [timelineInsert(tx, viewer.organizationId, viewer.userId, added)] : []), ...follow]
+        : follow,
+    ),
   )) as (RowOf<T> & CreatedRecord)[];
   if (wanted) {
     // Rows come back in the order of their values.

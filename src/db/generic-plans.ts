@@ -1,0 +1,21 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from './database.js';
+
+/**
+ * Runs `work` (inside a transaction) with PostgreSQL free to reuse generic plans, then goes back
+ * to the connection's setting. Connections force custom plans (src/db/database.ts), and that holds
+ * for the queries PostgreSQL runs itself: the foreign-key check of each row an insert writes is
+ * planned again, row by row; in an import's batch insert that was a third of the database's time.
+ *
+ * Only for statements whose plans have no choice to get wrong: a batch insert of new rows whose
+ * foreign keys point at tables the transaction does not grow (organisations, users, the import).
+ * A query run inside would get a generic plan made from the statistics of the moment; in a long
+ * transaction that fills a table, such a plan (made while the table looked empty) reads the whole
+ * organisation for every lookup.
+ */
+export async function withGenericPlans<T>(tx: Db, work: () => Promise<T>): Promise<T> {
+  await tx.execute(sql`set local plan_cache_mode = auto`);
+  const result = await work();
+  await tx.execute(sql`set local plan_cache_mode to default`);
+  return result;
+}
