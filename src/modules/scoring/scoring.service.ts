@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
 import { namedStatements } from '../../db/named-statements.js';
+import { withGenericPlans } from '../../db/generic-plans.js';
 import { publishInWrite } from '../records/savepoint-events.js';
 import { timelineInsert } from '../timeline/timeline.service.js';
 import { rowsInsert } from '../../db/bulk-insert.js';
@@ -110,13 +111,15 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
   const stale = changed.filter(({ row, result, previous }) => (columnScore(row) ?? previous) !== result.score);
   const values = sql.join(stale.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
   // The stored breakdown, the history, the timeline entries and the record's score column in one statement (one round trip per write).
-  await tx.execute(
-    stale.length === 0
-      ? sql`with ${namedStatements('score', parts)} select 1`
-      : sql`with ${namedStatements('score', parts)}
+  if (stale.length === 0) {
+    // Inserts and an upsert on its key only (an import's batch): their foreign-key checks may keep their plans.
+    const write = () => tx.execute(sql`with ${namedStatements('score', parts)} select 1`);
+    await (options.created ? withGenericPlans(tx, write) : write());
+  } else {
+    await tx.execute(sql`with ${namedStatements('score', parts)}
     update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
-    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`,
-  );
+    where ${scored.table.organizationId} = ${organizationId} and ${scored.table.id} = v.id`);
+  }
   publishScores(tx, organizationId, module, moved, options);
   return moved.length;
 }
