@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { namedStatements } from './named-statements.js';
-import { emitEvents, type OutboxEvent } from '../events/outbox.js';
+import { emitEvents, LAST_STATEMENT_PLANS, type OutboxEvent } from '../events/outbox.js';
 
 interface Pending {
   readonly organizationId: string;
@@ -36,7 +36,7 @@ export function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<
       pending && publicationEnabled
         ? emitEvents(tx as Db, pending.organizationId, pending.actorId, pending.events, writes)
         : writes.length > 0
-          ? tx.execute(sql`with ${namedStatements('kept', writes)} select 1`)
+          ? tx.execute(sql`with ${namedStatements('kept', writes)} select 1${LAST_STATEMENT_PLANS}`)
           : undefined,
     ]);
     return result;

@@ -15,6 +15,13 @@ export interface OutboxEvent {
 }
 
 /**
+ * Set by the last statement of a transaction that carries kept writes, before the foreign-key
+ * checks of its rows run (they run when the statement ends): they may keep their plans
+ * (src/db/generic-plans.ts); nothing of the transaction but its commit comes after.
+ */
+export const LAST_STATEMENT_PLANS = sql`, set_config('plan_cache_mode', 'auto', true) as plans`;
+
+/**
  * Writes events in the caller's transaction. Numbers come from the organisation's stream row,
  * whose lock is held until commit: a second writer of the same organisation gets the next
  * numbers only after the first commits (or rolls back, returning its numbers), so numbers are
@@ -45,7 +52,7 @@ export async function emitEvents(tx: Db, organizationId: string, actorId: string
       from stream, (values ${rows}) as batch(ord, topic, kind, record_id, scope_id, data)
       returning seq
     )
-    select (select last_seq from stream) as last_seq, pg_notify(${EVENTS_CHANNEL}, ${organizationId}), (select count(*) from written) as written`);
+    select (select last_seq from stream) as last_seq, pg_notify(${EVENTS_CHANNEL}, ${organizationId}), (select count(*) from written) as written${companions.length > 0 ? LAST_STATEMENT_PLANS : sql``}`);
   const [row] = rowsOf<{ last_seq: number | string }>(result);
   if (!row) throw new Error('event stream row missing');
   const last = Number(row.last_seq);
