@@ -19,3 +19,11 @@ export async function withGenericPlans<T>(tx: Db, work: () => Promise<T>): Promi
   await tx.execute(sql`set local plan_cache_mode to default`);
   return result;
 }
+
+/**
+ * The same freedom for the last statement of a transaction, as a column of its final select: set
+ * while the statement runs, before the foreign-key checks of its rows (they run when it ends), and
+ * gone at the commit that follows, so nothing needs setting back. For the statement that writes a
+ * create's kept writes (its workflow runs, actions and notifications) with its events.
+ */
+export const LAST_STATEMENT_PLANS = sql`, set_config('plan_cache_mode', 'auto', true) as plans`;

@@ -1,7 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { namedStatements } from './named-statements.js';
-import { emitEvents, LAST_STATEMENT_PLANS, type OutboxEvent } from '../events/outbox.js';
+import { LAST_STATEMENT_PLANS } from './generic-plans.js';
+import { emitEvents, type OutboxEvent } from '../events/outbox.js';
 
 interface Pending {
   readonly organizationId: string;

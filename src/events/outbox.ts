@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../db/database.js';
+import { LAST_STATEMENT_PLANS } from '../db/generic-plans.js';
 import { namedStatements } from '../db/named-statements.js';
 import { events, eventStreams } from './events.table.js';
 
@@ -13,13 +14,6 @@ export interface OutboxEvent {
   readonly scopeId?: string | null;
   readonly data: Record<string, unknown>;
 }
-
-/**
- * Set by the last statement of a transaction that carries kept writes, before the foreign-key
- * checks of its rows run (they run when the statement ends): they may keep their plans
- * (src/db/generic-plans.ts); nothing of the transaction but its commit comes after.
- */
-export const LAST_STATEMENT_PLANS = sql`, set_config('plan_cache_mode', 'auto', true) as plans`;
 
 /**
  * Writes events in the caller's transaction. Numbers come from the organisation's stream row,

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { anyOf } from '../../db/any-of.js';
 import type { PgTable } from 'drizzle-orm/pg-core';
+import { anyOf } from '../../db/any-of.js';
 import { insertRows } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { isOpenTransaction } from '../../db/transaction.js';

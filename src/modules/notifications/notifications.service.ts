@@ -29,7 +29,6 @@ interface NotificationEventData {
   readonly notification: NotificationRow;
 }
 
-/** Stores notifications in the caller's transaction (a savepoint is fine); publish them with `publishNotifications`. */
 /** The rows `items` become, complete (id and time set here): for a writer that sends the insert later (`notificationsInsert`). */
 export function notificationRows(organizationId: string, items: readonly NewNotification[]): NotificationRow[] {
   const createdAt = new Date();
@@ -39,6 +38,7 @@ export function notificationRows(organizationId: string, items: readonly NewNoti
 /** The insert of complete rows, unexecuted (one jsonb parameter). `rows` must not be empty. */
 export const notificationsInsert = (tx: Db, rows: readonly NotificationRow[]): SQL => rowsInsert(tx, notifications, rows, 1);
 
+/** Stores notifications in the caller's transaction (a savepoint is fine); publish them with `publishNotifications`. */
 export async function insertNotifications(tx: Db, organizationId: string, items: readonly NewNotification[]): Promise<NotificationRow[]> {
   if (items.length === 0) return [];
   // Written by workflow rules on every create they fire on: one jsonb parameter, not Drizzle's per-cell insert.

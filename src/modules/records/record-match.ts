@@ -1,6 +1,6 @@
 import { and, isNull, sql, type SQL } from 'drizzle-orm';
-import { anyOf } from '../../db/any-of.js';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { anyOf } from '../../db/any-of.js';
 import type { Db } from '../../db/database.js';
 import { readScope } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';

@@ -3,17 +3,22 @@ import { registerRecordHooks } from '../records/record-hooks.js';
 import { describeChangedFields } from '../timeline/change-summary.js';
 import { computeScore } from './score-compute.js';
 import { isScoredModule } from './scored-modules.js';
+import type { ScoredModule, ScoringRuleRow } from './scoring.table.js';
 import { activeRules, newRecordScore, publishNewRecordScore, scoreRecords, type NewRecordScore } from './scoring.service.js';
 import type { Db } from '../../db/database.js';
 import type { Viewer } from '../auth/viewer.js';
 import { asInserted, type CreateDraft } from '../records/record-hooks.js';
+
+/** The module's active scoring rules, from the rule cache. */
+const rulesOf = (tx: Db, viewer: Viewer, module: ScoredModule): Promise<readonly ScoringRuleRow[]> =>
+  cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
 
 async function scoreDraft(tx: Db, viewer: Viewer, draft: CreateDraft): Promise<void> {
   if (!isScoredModule(draft.module)) return;
   // Hooks replace `values` when they change it: the same object was scored already.
   if (draft.state.get('scoring') === draft.values) return;
   const module = draft.module;
-  const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
+  const rules = await rulesOf(tx, viewer, module);
   if (rules.length === 0) return;
   draft.values = { ...draft.values, score: computeScore(rules, asInserted(viewer, draft), new Map()).score };
   draft.state.set('scoring', draft.values);
@@ -29,7 +34,7 @@ registerRecordHooks({
   name: 'scoring',
   async wantsCreated(tx, viewer, module) {
     if (!isScoredModule(module)) return false;
-    return (await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module))).length > 0;
+    return (await rulesOf(tx, viewer, module)).length > 0;
   },
   // A new record is inserted with its score (a record has no signals before it exists), so the
   // score written after the insert rarely has to update the row again: it does only when the
@@ -38,7 +43,7 @@ registerRecordHooks({
   async afterWrite(tx, viewer, write) {
     if (!isScoredModule(write.module)) return;
     const module = write.module;
-    const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
+    const rules = await rulesOf(tx, viewer, module);
     if (rules.length === 0) return;
     const written = write.kind === 'created' ? (write.state?.get(NEW_SCORE) as NewRecordScore | undefined) : undefined;
     if (written) {
@@ -60,7 +65,7 @@ registerRecordHooks({
   async afterWriteMany(tx, viewer, writes) {
     for (const module of new Set(writes.map((write) => write.module))) {
       if (!isScoredModule(module)) continue;
-      const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
+      const rules = await rulesOf(tx, viewer, module);
       if (rules.length === 0) continue;
       const tested = new Set(rules.flatMap((rule) => rule.fieldScores.map((score) => score.field)));
       const created: (Readonly<Record<string, unknown>> & { id: string; ownerId: string })[] = [];
@@ -92,7 +97,7 @@ registerRecordHooks({
   async beforeCreate(tx, viewer, draft) {
     if (!isScoredModule(draft.module)) return;
     const module = draft.module;
-    const rules = await cachedRules(tx, viewer, `scoring:${module}`, (db) => activeRules(db, viewer.organizationId, module));
+    const rules = await rulesOf(tx, viewer, module);
     if (rules.length === 0) return;
     const written = newRecordScore(tx, viewer.organizationId, module, draft.id, asInserted(viewer, draft), rules, viewer.userId);
     draft.values = { ...draft.values, score: written.result.score };

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { arrayLiteral } from '../../db/any-of.js';
 import type { Db } from '../../db/database.js';
 import { accounts } from '../accounts/accounts.table.js';
 import { contacts } from '../contacts/contacts.table.js';
@@ -71,7 +72,7 @@ export async function placeAllAccounts(tx: Db, organizationId: string): Promise<
     });
     if (changed.length > 0) {
       const values = sql.join(
-        changed.map((change) => sql`(${change.id}::uuid, ${`{${change.ids.join(',')}}`}::uuid[])`),
+        changed.map((change) => sql`(${change.id}::uuid, ${arrayLiteral(change.ids)}::uuid[])`),
         sql`, `,
       );
       await tx.execute(sql`update ${accounts} set territory_ids = v.ids from (values ${values}) as v(id, ids)

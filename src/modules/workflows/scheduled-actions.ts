@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { arrayLiteral } from '../../db/any-of.js';
 import { rowsOf, type Database } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { JobQueue, SweepClock } from '../../jobs/job-queue.js';
@@ -49,7 +50,7 @@ async function promoteBatch(database: Pick<Database, 'db' | 'forOrganization'>, 
       const marked = rowsOf<{ run_id: string; action_index: number; due_ms: number | string }>(
         await tx.execute(sql`
           update ${t} set ${sql.identifier(t.jobQueued.name)} = true
-          from unnest(${`{${runIds.join(',')}}`}::uuid[], ${`{${indexes.join(',')}}`}::int[]) as due(run_id, action_index)
+          from unnest(${arrayLiteral(runIds)}::uuid[], ${arrayLiteral(indexes)}::int[]) as due(run_id, action_index)
           where ${t.organizationId} = ${organizationId} and ${t.runId} = due.run_id and ${t.actionIndex} = due.action_index
             and ${t.status} = 'SCHEDULED' and not ${t.jobQueued}
           returning ${t.runId}, ${t.actionIndex}, (extract(epoch from ${t.scheduledFor}) * 1000)::float8 as due_ms`),
