@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../src/config.js';
 import { startChild, type Child } from './child-ipc.js';
@@ -61,6 +62,12 @@ export interface ServerChild {
 
 const ENTRY = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 
+/** The V8 heap flags of `npm start` (package.json), so a benchmark measures the server as users run it. */
+const START_FLAGS: string[] = (() => {
+  const scripts = (JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  return (scripts['start'] ?? '').split(/\s+/).filter((flag) => flag.startsWith('--max-'));
+})();
+
 /** BENCH_PROFILE=1 writes a CPU profile of every Pulse server process to bench/results/profiles. */
 const profileFlags = (job: ServerJob): string[] =>
   job.kind === 'pulse' && process.env['BENCH_PROFILE'] === '1'
@@ -68,7 +75,7 @@ const profileFlags = (job: ServerJob): string[] =>
     : [];
 
 export async function startServerChild(job: ServerJob, lifetimeMs: number): Promise<ServerChild> {
-  const child: Child = startChild(ENTRY, { nodeFlags: ['--expose-gc', ...profileFlags(job)], lifetimeMs });
+  const child: Child = startChild(ENTRY, { nodeFlags: ['--expose-gc', ...(job.kind === 'pulse' ? START_FLAGS : []), ...profileFlags(job)], lifetimeMs });
   let url: string;
   try {
     url = (await child.call<{ url: string }>('start', job, 60_000)).url;
