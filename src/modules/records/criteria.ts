@@ -259,8 +259,20 @@ export function criterionMatches(criterion: Criterion, row: Readonly<Record<stri
 export const allMatch = (criteria: readonly Criterion[], row: Readonly<Record<string, unknown>>, fieldValue: FieldValue = ownProperty): boolean =>
   criteria.every((criterion) => criterionMatches(criterion, row, fieldValue));
 
+/** Descriptions of the criteria of cached rules: a score's breakdown names each matching one, record after record. */
+const descriptions = new WeakMap<Criterion, string>();
+
 /** "title contains "Director"", for explanations. */
 export function describeCriterion(criterion: Criterion): string {
+  let description = descriptions.get(criterion);
+  if (description === undefined) {
+    description = describe(criterion);
+    descriptions.set(criterion, description);
+  }
+  return description;
+}
+
+function describe(criterion: Criterion): string {
   const words = criterion.operator.toLowerCase().replace(/_/g, ' ');
   const show = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : String(value));
   if (criterion.operator === 'BETWEEN') return `${criterion.field} between ${show(criterion.values?.[0])} and ${show(criterion.values?.[1])}`;

@@ -137,7 +137,10 @@ function scoreWrites(tx: Db, organizationId: string, module: ScoredModule, chang
   const scoreRows = changed.map(({ row, result }) => ({ organizationId, recordId: row.id, module, score: result.score, breakdown: result.breakdown, updatedAt: now }));
   const column = (c: { readonly name: string }) => sql.identifier(c.name);
   const { score, breakdown, updatedAt } = recordScores;
-  const upsert = sql`${rowsInsert(tx, recordScores, scoreRows, 1)}
+  // A record inserted in this transaction has no stored score: a plain insert (no conflict to look for).
+  const upsert = options.created
+    ? rowsInsert(tx, recordScores, scoreRows, 1)
+    : sql`${rowsInsert(tx, recordScores, scoreRows, 1)}
     on conflict (${column(recordScores.organizationId)}, ${column(recordScores.recordId)}) do update
     set ${column(score)} = excluded.${column(score)}, ${column(breakdown)} = excluded.${column(breakdown)}, ${column(updatedAt)} = excluded.${column(updatedAt)}`;
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
@@ -191,7 +194,7 @@ export function newRecordScore(tx: Db, organizationId: string, module: ScoredMod
   const result = computeScore(rules, values, new Map());
   if (result.score === 0 && result.breakdown.length === 0) return { result, writes: [] };
   const row = { ...values, id } as ScoredRow;
-  return { result, writes: scoreWrites(tx, organizationId, module, [{ row, result, previous: 0 }], { actorId, reason: REASON_CREATED }) };
+  return { result, writes: scoreWrites(tx, organizationId, module, [{ row, result, previous: 0 }], { actorId, reason: REASON_CREATED, created: true }) };
 }
 
 /**

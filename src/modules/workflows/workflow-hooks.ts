@@ -185,12 +185,12 @@ async function afterWrite(tx: Db, viewer: Viewer, write: RecordWrite): Promise<v
   await saveRuns(tx, viewer, await prepareRuns(tx, await firedFor(tx, viewer, write), true), true);
 }
 
-/** Runs written per statement by a batch: well under PostgreSQL's 65,535 parameters with their actions. */
-const RUNS_PER_BATCH = 500;
+/** Runs written per statement by a batch (an import's batch of records: one statement for its runs, one for their actions). */
+const RUNS_PER_BATCH = 1000;
 
 /**
  * Many writes (an import's batch): the runs they fire are prepared and saved together, so their
- * runs and actions are one statement and their delayed actions' jobs another, per 500 runs,
+ * runs and actions are two statements and their delayed actions' jobs another, per 1,000 runs,
  * instead of a round trip each per record. Each record's own actions still write that record.
  */
 async function afterWriteMany(tx: Db, viewer: Viewer, writes: readonly RecordWrite[]): Promise<void> {

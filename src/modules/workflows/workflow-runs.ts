@@ -4,6 +4,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { rowsInsert } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { inTransaction, isOpenTransaction, writeAtEnd } from '../../db/transaction.js';
+import { withGenericPlans } from '../../db/generic-plans.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { deliverMessages } from '../emails/email-delivery.js';
@@ -317,11 +318,14 @@ export async function prepareRuns(tx: Db, runs: readonly StartRun[], atEnd = fal
   return plans.map(prepared);
 }
 
+/** Runs saved at once from which the runs' statement is worth the two settings around it (`withGenericPlans`). */
+const GENERIC_PLANS_FROM = 50;
+
 /**
  * Writes runs and their actions in one statement (the foreign key is checked at its end: the
- * runs of one write cost one round trip), sends their delayed actions' jobs (and releases the
- * savepoint of their immediate actions) and queues their notifications; returns the emails they
- * queued (the caller may deliver them after commit).
+ * runs of one write cost one round trip; a batch's in two), sends their delayed actions' jobs (and
+ * releases the savepoint of their immediate actions) and queues their notifications; returns the
+ * emails they queued (the caller may deliver them after commit).
  */
 export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRun[], atEnd = false): Promise<string[]> {
   if (runs.length === 0) return [];
@@ -337,7 +341,14 @@ export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRu
   const sends: (() => PromiseLike<unknown>)[] = [...(jobs && delayed.length > 0 ? [() => jobs.sendMany(ACTION_JOB, delayed, { tx })] : []), ...runs.flatMap((prepared) => prepared.withRun)];
   // A single write's runs wait for the transaction's end, in its events' statement: nothing reads them before.
   if (!(atEnd && writeAtEnd(tx, [insertRuns, insertActions], sends))) {
-    await Promise.all([tx.execute(sql`with run as (${insertRuns}) ${insertActions}`), ...sends.map((send) => send())]);
+    if (runs.length >= GENERIC_PLANS_FROM) {
+      // A batch (an import's): the runs' foreign-key checks (their rules, a table the transaction does
+      // not grow) keep their plans. Their actions' checks do not: they look up runs, which the import
+      // is filling; a generic plan made while the table looked empty reads all the organisation's
+      // runs for each action (measured: quadratic on a fresh database).
+      await withGenericPlans(tx, () => tx.execute(insertRuns));
+      await Promise.all([tx.execute(insertActions), ...sends.map((send) => send())]);
+    } else await Promise.all([tx.execute(sql`with run as (${insertRuns}) ${insertActions}`), ...sends.map((send) => send())]);
   }
   publishNotifications(
     tx,
