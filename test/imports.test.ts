@@ -231,6 +231,22 @@ describe('commit', () => {
     expect((await byEmail(fresh)).totalCount).toBe(3);
   });
 
+  it('matches a row with a record an earlier batch of the same file created, and with one the organisation had', async () => {
+    const admin = await signUpOrganization(server().client);
+    const known = uniqueEmail('before');
+    await admin.client.ok(`mutation { createLead(input: {lastName: "Before", email: "${known}"}) { id } }`);
+    // 1,100 rows: row 1,050 repeats row 10's email (another case) and row 1,060 has the known one, both in the second batch.
+    const rows = Array.from({ length: 1100 }, (_, index) => ({ last: `Row${index}`, email: uniqueEmail(`x${index}`) }));
+    rows[1050] = { last: 'Second batch', email: rows[10]!.email.toUpperCase() };
+    rows[1060] = { last: 'Known again', email: known };
+    const { body } = await uploadImport(server().url, admin, 'leads', leadsCsv(rows));
+    await configure(admin, { id: body.id, duplicatePolicy: 'UPDATE', matchField: 'email' });
+    expect((await commit(admin, body.id)).counts).toMatchObject({ rowsRead: 1100, created: 1098, updated: 2, skipped: 0 });
+    const byEmail = async (email: string) => (await admin.client.ok(`query($email: String!) { leads(filter: {email: $email}) { nodes { lastName } } }`, { email })).leads.nodes;
+    expect(await byEmail(rows[10]!.email)).toEqual([{ lastName: 'Second batch' }]);
+    expect(await byEmail(known)).toEqual([{ lastName: 'Known again' }]);
+  });
+
   it('matches duplicates whose values hold commas, quotes, backslashes, braces or the word NULL', async () => {
     const admin = await signUpOrganization(server().client);
     const names = [`Smith, Jones & "Partners" ${unique('a')}`, `Back\\slash {Ltd} ${unique('b')}`, `NULL`, `  spaced ${unique('c')}  `];

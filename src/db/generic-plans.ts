@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from './database.js';
 
 /**
@@ -14,11 +14,17 @@ import type { Db } from './database.js';
  * organisation for every lookup.
  */
 export async function withGenericPlans<T>(tx: Db, work: () => Promise<T>): Promise<T> {
-  await tx.execute(sql`set local plan_cache_mode = auto`);
+  await tx.execute(GENERIC_PLANS);
   const result = await work();
-  await tx.execute(sql`set local plan_cache_mode to default`);
+  await tx.execute(CUSTOM_PLANS);
   return result;
 }
+
+const GENERIC_PLANS = sql`set local plan_cache_mode = auto`;
+const CUSTOM_PLANS = sql`set local plan_cache_mode to default`;
+
+/** `withGenericPlans` for statements sent together (`writeBehind`): the statements between its two settings. */
+export const withGenericPlansAround = (statements: readonly SQL[]): SQL[] => [GENERIC_PLANS, ...statements, CUSTOM_PLANS];
 
 /**
  * The same freedom for the last statement of a transaction, as a column of its final select: set

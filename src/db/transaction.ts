@@ -26,7 +26,16 @@ export function setEventPublication(enabled: boolean): void {
 export function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     openTransactions.add(tx as Db);
-    const result = await work(tx as Db);
+    let result: T;
+    try {
+      result = await work(tx as Db);
+    } catch (error) {
+      // A write sent behind that failed is why what followed it failed ("transaction is aborted").
+      const failure = await failureBehind(tx as Db);
+      throw failure ? failure.error : error;
+    }
+    const failure = await failureBehind(tx as Db);
+    if (failure) throw failure.error;
     const pending = pendingEvents.get(tx as Db);
     const kept = keptForEnd.get(tx as Db);
     const writes = kept?.writes ?? [];
@@ -69,6 +78,46 @@ export function writeAtEnd(tx: Db, writes: readonly SQL[], sends: readonly (() =
   kept.writes.push(...writes);
   kept.sends.push(...sends);
   return true;
+}
+
+/** Writes sent behind in an open transaction, each settled to its failure (or null). */
+const behind = new WeakMap<Db, Promise<{ readonly error: unknown } | null>[]>();
+
+/**
+ * Statements nothing in the transaction waits for (a bulk write's scores, workflow runs and
+ * actions): sent now, in order, and awaited at the transaction's end, so the process goes on with
+ * its next batch while PostgreSQL writes this one. The transaction's later statements run after
+ * them (one connection, in order), so they read what these wrote. A failure fails the transaction
+ * with its own error. Outside an `inTransaction` transaction (a savepoint, a pool), it waits for them.
+ * `send` must start its statements in order, each by calling it (Drizzle's queries start when awaited).
+ */
+export async function writeBehind(tx: Db, send: () => readonly PromiseLike<unknown>[]): Promise<void> {
+  if (!openTransactions.has(tx)) {
+    await Promise.all(send());
+    return;
+  }
+  let list = behind.get(tx);
+  if (!list) {
+    list = [];
+    behind.set(tx, list);
+  }
+  for (const statement of send()) {
+    list.push(
+      new Promise((resolve) => {
+        statement.then(
+          () => resolve(null),
+          (error: unknown) => resolve({ error }),
+        );
+      }),
+    );
+  }
+}
+
+async function failureBehind(tx: Db): Promise<{ readonly error: unknown } | null> {
+  const list = behind.get(tx);
+  if (!list) return null;
+  behind.delete(tx);
+  return (await Promise.all(list)).find((outcome) => outcome !== null) ?? null;
 }
 
 /** Whether `db` is a transaction opened by `inTransaction` (not a pool or a savepoint of one). */

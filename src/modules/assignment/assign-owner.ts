@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
+import { isOpenTransaction, writeBehind } from '../../db/transaction.js';
 import { allMatch } from '../records/criteria.js';
 import { territoryUsers } from '../territories/territories.table.js';
 import { deepestTerritories, matchTerritories } from '../territories/territory-match.js';
@@ -15,15 +16,42 @@ export function activeAssignmentRules(tx: Db, organizationId: string, module: As
     .orderBy(asc(assignmentRules.createdAt), asc(assignmentRules.id));
 }
 
+/**
+ * Turns taken so far by a transaction, per rotation (rule and slot). Its first turn locks the
+ * rotation's row until it ends, so nobody else moves it meanwhile: its next batches (an import's)
+ * know their turns without asking, and write them behind (`writeBehind`).
+ */
+const takenIn = new WeakMap<Db, Map<string, number>>();
+
 /** Takes the next `count` turns of a rotation: the first of them (0, 1, 2...) across processes, restarts and concurrent creates. */
 async function takeTurns(tx: Db, organizationId: string, ruleId: string, slot: string, count: number): Promise<number> {
-  const [row] = rowsOf<{ taken: number | string }>(
-    await tx.execute(sql`
+  const take = sql`
       insert into assignment_turns (organization_id, rule_id, slot, taken) values (${organizationId}, ${ruleId}, ${slot}, ${count})
       on conflict (organization_id, rule_id, slot) do update set taken = assignment_turns.taken + ${count}
-      returning taken`),
-  );
-  return Number(row?.taken ?? count) - count;
+      returning taken`;
+  const key = `${ruleId}\u0000${slot}`;
+  const taken = isOpenTransaction(tx) ? takenIn.get(tx) : undefined;
+  const known = taken?.get(key);
+  if (taken && known !== undefined) {
+    const expected = known + count;
+    taken.set(key, expected);
+    await writeBehind(tx, () => [
+      tx.execute(take).then((result) => {
+        // The row is this transaction's, but a savepoint of it may have taken turns too (none does
+        // today): then the next batch asks again. Its turns may repeat the savepoint's, nothing worse.
+        if (Number(rowsOf<{ taken: number | string }>(result)[0]?.taken) !== expected) taken.delete(key);
+      }),
+    ]);
+    return known;
+  }
+  const [row] = rowsOf<{ taken: number | string }>(await tx.execute(take));
+  const now = Number(row?.taken ?? count);
+  if (isOpenTransaction(tx)) {
+    const map = takenIn.get(tx) ?? new Map<string, number>();
+    map.set(key, now);
+    takenIn.set(tx, map);
+  }
+  return now - count;
 }
 
 /** The active users among `ids`, in the given order (a deactivated user drops out of rotations). */

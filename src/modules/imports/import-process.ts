@@ -44,6 +44,12 @@ export interface ProcessOptions {
   readonly maxRows?: number | undefined;
   /** `write` mode, all or nothing: from the first bad row on, rows are only checked (the caller rolls back). */
   readonly stopWritingOnError?: boolean;
+  /**
+   * Where the duplicate lookups go when not to `db`: another connection (PostgreSQL). They read the
+   * records that existed before the import (those it creates are in `seen`), so they need not wait
+   * in line behind the transaction's writes, nor fall among its statements' plan settings.
+   */
+  readonly lookups?: Db;
 }
 
 type Valid = Extract<RowResult, { ok: true }>;
@@ -67,6 +73,8 @@ interface Run {
   readonly seen: Map<string, Seen>;
   /** Unique custom values the file's accepted rows hold: field and key -> the record they go to. */
   readonly claims: Map<string, string>;
+  /** Where duplicate lookups go (`ProcessOptions.lookups`). */
+  readonly lookups: Db;
 }
 
 export function formatOf(row: ImportRow): CsvFormat {
@@ -91,7 +99,7 @@ function rejectRow(run: Run, valid: Valid, error: DomainError): void {
  * batches, updates record by record with the before-image kept for undo.
  */
 export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: ProcessMode, options: ProcessOptions = {}): Promise<ProcessResult> {
-  const { onProgress, maxRows, stopWritingOnError = false } = options;
+  const { onProgress, maxRows, stopWritingOnError = false, lookups } = options;
   const module = importModule(row.module);
   const mapping = compileMapping(module, row.headers, row.mapping, await loadModuleConfig(db, row.organizationId, module.module as CustomizableModule));
   const run: Run = {
@@ -105,6 +113,7 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     errors: [],
     seen: new Map(),
     claims: new Map(),
+    lookups: lookups ?? db,
   };
   const reader = readFile(db, row.organizationId, row.id, formatOf(row));
   let batch: Valid[] = [];
@@ -113,12 +122,15 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
   let applying: Promise<void> = Promise.resolve();
 
   const flush = async (): Promise<void> => {
-    await applying;
-    if (batch.length === 0) return;
+    if (batch.length === 0) return applying;
     const current = batch;
     batch = [];
+    // Its duplicate lookup goes out now, while the batch ahead is written: answered by the time it applies.
+    const matches = lookUpMatches(run, current);
+    matches.catch(() => undefined);
+    await applying;
     if (stopWritingOnError && run.counts.rowsFailed > 0) run.mode = 'preview';
-    applying = withLiveLookups(run, current).then((live) => applyBatch(run, live));
+    applying = withLiveLookups(run, current).then((live) => applyBatch(run, live, matches));
     // Awaited at the next flush; until then a failure must not count as unhandled.
     applying.catch(() => undefined);
   };
@@ -160,14 +172,28 @@ async function withLiveLookups(run: Run, batch: Valid[]): Promise<Valid[]> {
   });
 }
 
-async function existingMatches(run: Run, keys: string[]) {
+interface Matches {
+  /** Match keys of live records of the module, and their ids. */
+  readonly own: ReadonlyMap<string, string>;
+  /** Match keys of contacts that make a lead a duplicate. */
+  readonly elsewhere: ReadonlyMap<string, string>;
+}
+
+/** The records the batch's match keys find in the database (keys the run has seen already are not looked up). */
+function lookUpMatches(run: Run, batch: readonly Valid[]): Promise<Matches> {
+  if (run.row.duplicatePolicy === 'CREATE_ANYWAY') return Promise.resolve({ own: new Map(), elsewhere: new Map() });
+  const keys = [...new Set(batch.flatMap((valid) => matchKey(valid.values, run.matchField) ?? []))].filter((key) => !run.seen.has(key));
+  return existingMatches(run, keys);
+}
+
+async function existingMatches(run: Run, keys: string[]): Promise<Matches> {
   const kind = run.mapping.module.kind;
   const isLead = run.mapping.module.module === 'leads';
   // The API's own duplicate rule for leads: an open (unconverted) lead, or a contact, with the email.
-  const own = await findLiveByKeys(run.db, run.viewer, kind, run.matchField, keys, isLead ? isNull(leads.convertedAt) : undefined);
+  const own = await findLiveByKeys(run.lookups, run.viewer, kind, run.matchField, keys, isLead ? isNull(leads.convertedAt) : undefined);
   const elsewhere =
     isLead && run.matchField === 'email' && run.row.duplicatePolicy !== 'CREATE_ANYWAY'
-      ? await findLiveByKeys(run.db, run.viewer, CONTACT as unknown as RecordKind<RecordTable>, 'email', keys.filter((key) => !own.has(key)))
+      ? await findLiveByKeys(run.lookups, run.viewer, CONTACT as unknown as RecordKind<RecordTable>, 'email', keys.filter((key) => !own.has(key)))
       : new Map<string, string>();
   return { own, elsewhere };
 }
@@ -213,12 +239,12 @@ async function uniqueChecker(run: Run, batch: readonly Valid[]) {
   };
 }
 
-async function applyBatch(run: Run, batch: Valid[]): Promise<void> {
+async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): Promise<void> {
   const { row, mapping, counts, seen } = run;
   const policy = row.duplicatePolicy;
-  const keys = [...new Set(batch.flatMap((valid) => matchKey(valid.values, run.matchField) ?? []))].filter((key) => !seen.has(key));
-  const { own, elsewhere } = policy === 'CREATE_ANYWAY' ? { own: new Map<string, string>(), elsewhere: new Map<string, string>() } : await existingMatches(run, keys);
-  for (const [key, id] of own) seen.set(key, { id, existing: true });
+  const { own, elsewhere } = await matches;
+  // A key the batch ahead created since the lookup went out keeps that record.
+  for (const [key, id] of own) if (!seen.has(key)) seen.set(key, { id, existing: true });
   for (const key of elsewhere.keys()) if (!seen.has(key)) seen.set(key, { id: null, existing: true });
   const unique = mapping.uniqueFields.length > 0 ? await uniqueChecker(run, batch) : null;
 

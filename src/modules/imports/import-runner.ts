@@ -150,6 +150,7 @@ export async function runImport(db: Db, job: ImportJob, run: Pick<JobInfo, 'last
       const result = await processRows(tx, viewer, locked, 'write', {
         maxRows,
         stopWritingOnError: !locked.keepGoodRows,
+        ...(onePass ? { lookups: db } : {}),
         ...(onePass
           ? {
               onProgress: (progress) =>

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
 import { namedStatements } from '../../db/named-statements.js';
-import { withGenericPlans } from '../../db/generic-plans.js';
+import { withGenericPlansAround } from '../../db/generic-plans.js';
+import { writeBehind } from '../../db/transaction.js';
 import { publishInWrite } from '../records/savepoint-events.js';
 import { timelineInsert } from '../timeline/timeline.service.js';
 import { rowsInsert } from '../../db/bulk-insert.js';
@@ -112,9 +113,11 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
   const values = sql.join(stale.map(({ row, result }) => sql`(${row.id}::uuid, ${result.score}::int)`), sql`, `);
   // The stored breakdown, the history, the timeline entries and the record's score column in one statement (one round trip per write).
   if (stale.length === 0) {
-    // Inserts and an upsert on its key only (an import's batch): their foreign-key checks may keep their plans.
-    const write = () => tx.execute(sql`with ${namedStatements('score', parts)} select 1`);
-    await (options.created ? withGenericPlans(tx, write) : write());
+    const write = sql`with ${namedStatements('score', parts)} select 1`;
+    // New records' scores (an import's batch): inserts only, whose foreign-key checks may keep their
+    // plans, and which nothing waits for: written behind, while the next batch is prepared.
+    if (options.created) await writeBehind(tx, () => withGenericPlansAround([write]).map((statement) => tx.execute(statement)));
+    else await tx.execute(write);
   } else {
     await tx.execute(sql`with ${namedStatements('score', parts)}
     update ${scored.table} set score = v.score from (values ${values}) as v(id, score)
