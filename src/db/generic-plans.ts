@@ -1,6 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from './database.js';
 
+const GENERIC_PLANS = sql`set local plan_cache_mode = auto`;
+const CUSTOM_PLANS = sql`set local plan_cache_mode to default`;
+
 /**
  * Runs `work` (inside a transaction) with PostgreSQL free to reuse generic plans, then goes back
  * to the connection's setting. Connections force custom plans (src/db/database.ts), and that holds
@@ -19,9 +22,6 @@ export async function withGenericPlans<T>(tx: Db, work: () => Promise<T>): Promi
   await tx.execute(CUSTOM_PLANS);
   return result;
 }
-
-const GENERIC_PLANS = sql`set local plan_cache_mode = auto`;
-const CUSTOM_PLANS = sql`set local plan_cache_mode to default`;
 
 /** `withGenericPlans` for statements sent together (`writeBehind`): the statements between its two settings. */
 export const withGenericPlansAround = (statements: readonly SQL[]): SQL[] => [GENERIC_PLANS, ...statements, CUSTOM_PLANS];

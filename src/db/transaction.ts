@@ -89,7 +89,8 @@ const behind = new WeakMap<Db, Promise<{ readonly error: unknown } | null>[]>();
  * its next batch while PostgreSQL writes this one. The transaction's later statements run after
  * them (one connection, in order), so they read what these wrote. A failure fails the transaction
  * with its own error. Outside an `inTransaction` transaction (a savepoint, a pool), it waits for them.
- * `send` must start its statements in order, each by calling it (Drizzle's queries start when awaited).
+ * `send` gives the statements in the order they must run: Drizzle's queries start when awaited,
+ * and these start here, one after the other, before anything else can be sent.
  */
 export async function writeBehind(tx: Db, send: () => readonly PromiseLike<unknown>[]): Promise<void> {
   if (!openTransactions.has(tx)) {
