@@ -1,4 +1,4 @@
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 
 /**
@@ -19,17 +19,4 @@ export function arrayLiteral(values: Iterable<string | number>): string {
 export function anyOf(expression: SQL | PgColumn, values: Iterable<string>, type: 'text' | 'uuid' = 'text'): SQL {
   const literal = arrayLiteral(values);
   return type === 'uuid' ? sql`${expression} = any(${literal}::uuid[])` : sql`${expression} = any(${literal}::text[])`;
-}
-
-/**
- * `select k.key, p.* from unnest(<keys>) as k(key) cross join lateral (<probe of k.key>) as p`:
- * the keys as one array parameter, each looked up on its own by `probe` (a query for at most a row
- * or two per key, with a limit). Each key is then an index probe whatever the planner believes of
- * the table. `expression = any(<keys>)` over a batch's thousand keys is judged to match nearly every
- * row when the column has no statistics yet (a new table, or rows an import is adding), and the
- * planner then reads all of the organisation's rows and filters: once per batch, for a cost that
- * grows with the import (measured: 5 ms a batch at its start, 37 ms after 100,000 leads).
- */
-export function eachKey(keys: Iterable<string>, probe: (key: SQL) => SQLWrapper): SQL {
-  return sql`select k.key, p.* from unnest(${arrayLiteral(keys)}::text[]) as k(key) cross join lateral (${probe(sql`k.key`)}) as p`;
 }

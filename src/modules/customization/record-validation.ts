@@ -1,8 +1,8 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { anyOf, eachKey } from '../../db/any-of.js';
+import { anyOf } from '../../db/any-of.js';
 import { insertRows } from '../../db/bulk-insert.js';
-import { rowsOf, type Db } from '../../db/database.js';
+import type { Db } from '../../db/database.js';
 import { isOpenTransaction } from '../../db/transaction.js';
 import { badInput, conflict, DomainError, labelled } from '../../shared/errors.js';
 import { ACCOUNT } from '../accounts/accounts.kind.js';
@@ -303,18 +303,11 @@ export const uniqueKeyOf = (field: CustomFieldRow, value: unknown): string => st
 export async function uniqueHolders(tx: Db, viewer: Viewer, field: CustomFieldRow, keys: readonly string[]): Promise<Map<string, string>> {
   const holders = new Map<string, string>();
   if (keys.length === 0) return holders;
-  const rows = rowsOf<{ key: string; record_id: string }>(
-    await tx.execute(
-      eachKey(new Set(keys), (probe) =>
-        tx
-          .select({ recordId: customFieldValues.recordId })
-          .from(customFieldValues)
-          .where(and(eq(customFieldValues.organizationId, viewer.organizationId), eq(customFieldValues.fieldId, field.id), sql`${customFieldValues.uniqueKey} = ${probe}`))
-          .limit(1),
-      ),
-    ),
-  );
-  for (const row of rows) holders.set(row.key, row.record_id);
+  const rows = await tx
+    .select({ key: customFieldValues.uniqueKey, recordId: customFieldValues.recordId })
+    .from(customFieldValues)
+    .where(and(eq(customFieldValues.organizationId, viewer.organizationId), eq(customFieldValues.fieldId, field.id), anyOf(customFieldValues.uniqueKey, new Set(keys))));
+  for (const row of rows) if (row.key !== null) holders.set(row.key, row.recordId);
   return holders;
 }
 

@@ -1,7 +1,7 @@
 import { and, isNull, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { eachKey } from '../../db/any-of.js';
-import { rowsOf, type Db } from '../../db/database.js';
+import { anyOf } from '../../db/any-of.js';
+import type { Db } from '../../db/database.js';
 import { readScope } from '../auth/access.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { RecordKind, RecordTable } from './record-store.js';
@@ -24,17 +24,10 @@ export async function findLiveByKeys(
   if (!column) throw new Error(`${kind.label} has no field ${field}`);
   // lower(column) as written in the tables' expression indexes (leads_email_idx...): a cast would miss them.
   const key = column.columnType === 'PgText' ? sql<string>`lower(${column})` : sql<string>`lower(${column}::text)`;
-  const rows = rowsOf<{ key: string; id: string }>(
-    await db.execute(
-      eachKey(keys, (probe) =>
-        db
-          .select({ id: kind.table.id })
-          .from(kind.table as PgTable)
-          .where(and(readScope(viewer, kind.module, kind.table), sql`${key} = ${probe}`, isNull(kind.table.deletedAt), extra))
-          .limit(1),
-      ),
-    ),
-  );
-  for (const row of rows) if (!found.has(row.key)) found.set(row.key, row.id);
+  const rows = await db
+    .select({ id: kind.table.id, key })
+    .from(kind.table as PgTable)
+    .where(and(readScope(viewer, kind.module, kind.table), anyOf(key, keys), isNull(kind.table.deletedAt), extra));
+  for (const row of rows) if (!found.has(row.key)) found.set(row.key, row.id as string);
   return found;
 }
