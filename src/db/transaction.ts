@@ -102,16 +102,8 @@ export async function writeBehind(tx: Db, send: () => readonly PromiseLike<unkno
     list = [];
     behind.set(tx, list);
   }
-  for (const statement of send()) {
-    list.push(
-      new Promise((resolve) => {
-        statement.then(
-          () => resolve(null),
-          (error: unknown) => resolve({ error }),
-        );
-      }),
-    );
-  }
+  // `then` starts each one now, in order; each settles to its failure or null.
+  for (const statement of send()) list.push(Promise.resolve(statement.then(() => null, (error: unknown) => ({ error }))));
 }
 
 async function failureBehind(tx: Db): Promise<{ readonly error: unknown } | null> {
