@@ -105,8 +105,8 @@ describe('the board', () => {
       for (const stage of pipeline.stages) await createDeal(admin.client, { pipelineId: pipeline.id, stageId: stage.id });
     }
     const query = `query($p: ID!) { dealsBoard(pipelineId: $p) { cursor columns { stage { name } count totalAmount deals { nodes { name owner { name } account { name } } } } } }`;
-    const three = await server().countStatements(() => admin.client.ok(query, { p: small.createPipeline.id }));
-    const twelve = await server().countStatements(() => admin.client.ok(query, { p: large.createPipeline.id }));
+    const three = await server().fewestStatements(() => admin.client.ok(query, { p: small.createPipeline.id }));
+    const twelve = await server().fewestStatements(() => admin.client.ok(query, { p: large.createPipeline.id }));
     expect(twelve.count, twelve.statements.join('\n')).toBe(three.count);
   });
 });

@@ -15,6 +15,12 @@ export interface TestServer {
   readonly client: GraphQLClient;
   /** Runs `work` and returns how many SQL statements the server sent meanwhile. */
   countStatements(work: () => Promise<unknown>): Promise<{ count: number; statements: string[] }>;
+  /**
+   * For a read that can run again: the fewest statements of a few runs. The server's own timers
+   * (event polling, job sweeps) send statements too, and one can land in any window; it cannot
+   * land in every one, while a statement per record would show in every run.
+   */
+  fewestStatements(work: () => Promise<unknown>, runs?: number): Promise<{ count: number; statements: string[] }>;
 }
 
 /** Variables the server starts with; a function is given the file's own database URL (absent on PGlite). */
@@ -44,6 +50,15 @@ export async function startTestServer(env: TestEnv = {}): Promise<TestServer> {
     await testDatabase.drop();
     throw error;
   }
+  const countStatements = async (work: () => Promise<unknown>) => {
+    recording = [];
+    try {
+      await work();
+      return { count: recording.length, statements: recording };
+    } finally {
+      recording = null;
+    }
+  };
   return {
     server,
     testDatabase,
@@ -51,14 +66,14 @@ export async function startTestServer(env: TestEnv = {}): Promise<TestServer> {
     url: server.url,
     wsUrl: `${server.url.replace('http', 'ws')}/graphql`,
     client: new GraphQLClient(`${server.url}/graphql`),
-    countStatements: async (work) => {
-      recording = [];
-      try {
-        await work();
-        return { count: recording.length, statements: recording };
-      } finally {
-        recording = null;
+    countStatements,
+    fewestStatements: async (work, runs = 3) => {
+      let fewest = await countStatements(work);
+      for (let run = 1; run < runs; run += 1) {
+        const next = await countStatements(work);
+        if (next.count < fewest.count) fewest = next;
       }
+      return fewest;
     },
   };
 }
