@@ -14,6 +14,7 @@ import type { CsvFormat } from './csv-format.js';
 import { readFile } from './import-file.js';
 import { compileMapping, matchKey, rowError, validateRow, type CompiledMapping, type RowResult } from './import-rows.js';
 import { importModule } from './import-modules.js';
+import { hashKey, KeyHashes, type KeyHash } from './key-hashes.js';
 import { importRecords, type ImportCounts, type ImportErrorEntry, type ImportRow } from './imports.table.js';
 
 /** Rows validated, checked for duplicates and written together. */
@@ -46,8 +47,8 @@ export interface ProcessOptions {
   readonly stopWritingOnError?: boolean;
   /**
    * Where the duplicate lookups go when not to `db`: another connection (PostgreSQL). They read the
-   * records that existed before the import (those it creates are in `seen`), so they need not wait
-   * in line behind the transaction's writes, nor fall among its statements' plan settings.
+   * records that existed before the import (those it creates are in `created`), so they need not
+   * wait in line behind the transaction's writes, nor fall among its statements' plan settings.
    */
   readonly lookups?: Db;
 }
@@ -55,8 +56,8 @@ export interface ProcessOptions {
 type Valid = Extract<RowResult, { ok: true }>;
 
 /**
- * What the import knows about a match key: a record that existed before (id null: a contact
- * that makes a lead a duplicate, never updated), or one it created (id null in a preview).
+ * What a batch knows about a match key: a record that existed before (id null: a contact
+ * that makes a lead a duplicate, never updated), or one the import created (id null in a preview).
  */
 type Seen = { readonly id: string | null; readonly existing: boolean };
 
@@ -70,9 +71,13 @@ interface Run {
   mode: ProcessMode;
   readonly counts: ImportCounts;
   readonly errors: ImportErrorEntry[];
-  readonly seen: Map<string, Seen>;
-  /** Unique custom values the file's accepted rows hold: field and key -> the record they go to. */
-  readonly claims: Map<string, string>;
+  /**
+   * Match keys of the records the import created (would create, in a preview), as hashes: the
+   * memory stays small whatever the file's size, and a batch asks the database for a hit's record.
+   */
+  readonly created: KeyHashes;
+  /** Unique custom values the file's accepted rows hold: field and key -> the record they go to (hashes). */
+  readonly claims: KeyHashes;
   /** Where duplicate lookups go (`ProcessOptions.lookups`). */
   readonly lookups: Db;
 }
@@ -111,8 +116,8 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     mode,
     counts: { rowsRead: 0, rowsValid: 0, rowsFailed: 0, created: 0, updated: 0, skipped: 0 },
     errors: [],
-    seen: new Map(),
-    claims: new Map(),
+    created: KeyHashes.set(),
+    claims: KeyHashes.map(),
     lookups: lookups ?? db,
   };
   const reader = readFile(db, row.organizationId, row.id, formatOf(row));
@@ -179,11 +184,34 @@ interface Matches {
   readonly elsewhere: ReadonlyMap<string, string>;
 }
 
-/** The records the batch's match keys find in the database (keys the run has seen already are not looked up). */
+const batchKeys = (run: Run, batch: readonly Valid[]): string[] => [...new Set(batch.flatMap((valid) => matchKey(valid.values, run.matchField) ?? []))];
+
+/** The records that existed before the import and the batch's match keys find. */
 function lookUpMatches(run: Run, batch: readonly Valid[]): Promise<Matches> {
   if (run.row.duplicatePolicy === 'CREATE_ANYWAY') return Promise.resolve({ own: new Map(), elsewhere: new Map() });
-  const keys = [...new Set(batch.flatMap((valid) => matchKey(valid.values, run.matchField) ?? []))].filter((key) => !run.seen.has(key));
-  return existingMatches(run, keys);
+  return existingMatches(run, batchKeys(run, batch));
+}
+
+/**
+ * What the batch's match keys find: the records that existed before (`matches`), and those earlier
+ * batches created, which that lookup (outside the transaction) cannot see. A key whose hash the
+ * import has met is asked for inside the transaction, where a hash shared by chance finds nothing.
+ */
+async function knownKeys(run: Run, batch: readonly Valid[], { own, elsewhere }: Matches): Promise<Map<string, Seen>> {
+  const known = new Map<string, Seen>();
+  for (const [key, id] of own) known.set(key, { id, existing: true });
+  for (const key of elsewhere.keys()) if (!known.has(key)) known.set(key, { id: null, existing: true });
+  if (run.row.duplicatePolicy === 'CREATE_ANYWAY' || run.created.size === 0) return known;
+  const hits = batchKeys(run, batch).filter((key) => run.created.has(hashKey(key)));
+  if (hits.length === 0) return known;
+  if (run.mode === 'preview') {
+    for (const key of hits) known.set(key, { id: null, existing: false });
+    return known;
+  }
+  const isLead = run.mapping.module.module === 'leads';
+  const found = await findLiveByKeys(run.db, run.viewer, run.mapping.module.kind, run.matchField, hits, isLead ? isNull(leads.convertedAt) : undefined);
+  for (const [key, id] of found) known.set(key, { id, existing: false });
+  return known;
 }
 
 async function existingMatches(run: Run, keys: string[]): Promise<Matches> {
@@ -206,7 +234,7 @@ const givenOf = (valid: Valid): Record<string, unknown> => valid.input['customFi
  * the database, or an earlier row of the file going to another record) refuses the row. A row
  * that updates a record may keep that record's own value.
  */
-async function uniqueChecker(run: Run, batch: readonly Valid[]) {
+async function uniqueChecker(run: Run, batch: readonly Valid[], known: ReadonlyMap<string, Seen>) {
   const { mapping } = run;
   const holders = new Map<string, Map<string, string>>();
   for (const field of mapping.uniqueFields) {
@@ -220,33 +248,34 @@ async function uniqueChecker(run: Run, batch: readonly Valid[]) {
     mapping.uniqueFields.flatMap((field) => {
       // An update writes only the cells it has; a create writes defaults too.
       const value = update && !(field.apiName in givenOf(valid)) ? undefined : customOf(valid)[field.apiName];
-      return value === undefined ? [] : [{ field, value, claim: `${field.id}\u0000${uniqueKeyOf(field, value)}` }];
+      if (value === undefined) return [];
+      const key = uniqueKeyOf(field, value);
+      return [{ field, value, key, claim: hashKey(`${field.id}\u0000${key}`) }];
     });
   return {
     /** The first unique value of the row another record holds, as the API's CONFLICT; else claims the row's values. */
     claim(valid: Valid, key: string | null, update: boolean): DomainError | null {
-      const target = key === null ? null : (run.seen.get(key)?.id ?? null);
-      const ref = key ?? `#${valid.row}`;
+      const target = key === null ? null : (known.get(key)?.id ?? null);
+      const ref = hashKey(key ?? `#${valid.row}`);
       const claims = claimsOf(valid, update);
-      for (const { field, value, claim } of claims) {
-        const holder = holders.get(field.id)?.get(claim.slice(field.id.length + 1));
+      for (const { field, value, key: valueKey, claim } of claims) {
+        const holder = holders.get(field.id)?.get(valueKey);
         const claimed = run.claims.get(claim);
-        if ((holder !== undefined && holder !== target) || (claimed !== undefined && claimed !== ref)) return uniqueConflict(mapping.config, field, value);
+        if ((holder !== undefined && holder !== target) || (claimed !== null && !sameHash(claimed, ref))) return uniqueConflict(mapping.config, field, value);
       }
-      for (const { claim } of claims) run.claims.set(claim, ref);
+      for (const { claim } of claims) run.claims.add(claim, ref);
       return null;
     },
   };
 }
 
+const sameHash = (a: KeyHash, b: KeyHash): boolean => a.high === b.high && a.low === b.low;
+
 async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): Promise<void> {
-  const { row, mapping, counts, seen } = run;
+  const { row, mapping, counts, created } = run;
   const policy = row.duplicatePolicy;
-  const { own, elsewhere } = await matches;
-  // A key the batch ahead created since the lookup went out keeps that record.
-  for (const [key, id] of own) if (!seen.has(key)) seen.set(key, { id, existing: true });
-  for (const key of elsewhere.keys()) if (!seen.has(key)) seen.set(key, { id: null, existing: true });
-  const unique = mapping.uniqueFields.length > 0 ? await uniqueChecker(run, batch) : null;
+  const known = await knownKeys(run, batch, await matches);
+  const unique = mapping.uniqueFields.length > 0 ? await uniqueChecker(run, batch, known) : null;
 
   let creates: Valid[] = [];
   const createKeys: (string | null)[] = [];
@@ -266,11 +295,12 @@ async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): 
       }
       ids.forEach((id, index) => {
         const key = createKeys[index];
-        if (key) seen.set(key, { id, existing: false });
+        if (key) known.set(key, { id, existing: false });
       });
     } else {
-      for (const key of createKeys) if (key) seen.set(key, { id: null, existing: false });
+      for (const key of createKeys) if (key) known.set(key, { id: null, existing: false });
     }
+    for (const key of createKeys) if (key) created.add(hashKey(key));
     counts.created += creates.length;
     creates = [];
     createKeys.length = 0;
@@ -279,7 +309,7 @@ async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): 
   for (const valid of batch) {
     const key = policy === 'CREATE_ANYWAY' ? null : matchKey(valid.values, run.matchField);
     const pendingIndex = key === null ? -1 : createKeys.indexOf(key);
-    const match = key === null ? undefined : seen.get(key);
+    const match = key === null ? undefined : known.get(key);
     if (!match && pendingIndex < 0) {
       const conflict = unique?.claim(valid, key, false);
       if (conflict) {
@@ -301,7 +331,7 @@ async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): 
       continue;
     }
     if (pendingIndex >= 0) await writeCreates();
-    const target = key === null ? undefined : seen.get(key);
+    const target = key === null ? undefined : known.get(key);
     if (run.mode === 'write' && target?.id) await updateRecord(run, target.id, valid);
     counts.updated += 1;
   }

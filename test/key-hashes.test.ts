@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { hashKey, KeyHashes } from '../src/modules/imports/key-hashes.js';
+
+describe('the import’s key hashes', () => {
+  it('holds every key it was given and no other, across its growth', () => {
+    const set = KeyHashes.set();
+    const keys = Array.from({ length: 200_000 }, (_, index) => `person${index}@example.com`);
+    for (const key of keys.slice(0, 100_000)) set.add(hashKey(key));
+    set.add(hashKey(keys[0]!));
+    expect(set.size).toBe(100_000);
+    expect(keys.slice(0, 100_000).every((key) => set.has(hashKey(key)))).toBe(true);
+    expect(keys.slice(100_000).some((key) => set.has(hashKey(key)))).toBe(false);
+    // 8 bytes a slot, doubled at three quarters full: at most 21 bytes a key.
+    expect(set.bytes / set.size).toBeLessThanOrEqual(21);
+  });
+
+  it('maps a key to another key’s hash, and a key keeps its first value', () => {
+    const map = KeyHashes.map();
+    for (let index = 0; index < 5_000; index += 1) map.add(hashKey(`claim${index}`), hashKey(`ref${index}`));
+    map.add(hashKey('claim7'), hashKey('other'));
+    expect(map.get(hashKey('claim7'))).toEqual(hashKey('ref7'));
+    expect(map.get(hashKey('claim4999'))).toEqual(hashKey('ref4999'));
+    expect(map.get(hashKey('claim5000'))).toBeNull();
+  });
+
+  it('spreads keys that differ in one character, or only in length', () => {
+    const hashes = new Set<string>();
+    const keys = ['', 'a', 'b', 'aa', 'ab', 'ba', '\u0000', '\u0000\u0000', ...Array.from({ length: 10_000 }, (_, index) => `k${index}`)];
+    for (const key of keys) {
+      const { high, low } = hashKey(key);
+      hashes.add(`${high}:${low}`);
+    }
+    expect(hashes.size).toBe(keys.length);
+  });
+});
