@@ -49,7 +49,7 @@ export interface ServerChild {
   readonly url: string;
   memory(): Promise<MemorySample>;
   /** VmRSS after one full collection (a sample every few seconds costs the server little). */
-  rssAfterGcKb(): Promise<number>;
+  rssAfterGcKb(): Promise<{ rssKb: number; heapUsedKb: number }>;
   /** Live subscriptions (Pulse: the event hub's listeners; bare-ws: open sockets). */
   subscribers(): Promise<number>;
   broadcast(message: string): Promise<{ startedAt: number; sent: number }>;
@@ -87,7 +87,7 @@ export async function startServerChild(job: ServerJob, lifetimeMs: number): Prom
     pid: child.pid,
     url,
     memory: () => child.call<MemorySample>('memory'),
-    rssAfterGcKb: () => child.call<number>('rss-after-gc'),
+    rssAfterGcKb: () => child.call<{ rssKb: number; heapUsedKb: number }>('rss-after-gc'),
     subscribers: () => child.call<number>('subscribers'),
     broadcast: (message) => child.call('broadcast', message),
     recordStatements: async (work) => {

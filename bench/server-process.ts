@@ -91,7 +91,7 @@ serveCommands(
     // One collection, then VmRSS: cheap enough to sample every few seconds during a run.
     'rss-after-gc': () => {
       (globalThis as { gc?: () => void }).gc?.();
-      return rssKb();
+      return { rssKb: rssKb(), heapUsedKb: Math.round(process.memoryUsage().heapUsed / 1024) };
     },
     subscribers: () => pulse?.deps.hub.subscriberCount() ?? bare?.clients() ?? 0,
     broadcast: (message: string) => {
