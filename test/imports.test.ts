@@ -248,6 +248,9 @@ describe('commit', () => {
     const byEmail = async (email: string) => (await admin.client.ok(`query($email: String!) { leads(filter: {email: $email}) { nodes { lastName } } }`, { email })).leads.nodes;
     expect(await byEmail(rows[10]!.email)).toEqual([{ lastName: 'Second batch' }]);
     expect(await byEmail(known)).toEqual([{ lastName: 'Known again' }]);
+    // A batch's records and their CREATED entries (made in SQL) get time-ordered ids (UUID v7).
+    const imported = (await admin.client.ok(`query($email: String!) { leads(filter: {email: $email}) { nodes { id timeline { nodes { id kind } } } } }`, { email: rows[20]!.email })).leads.nodes[0];
+    expect([imported.id, ...imported.timeline.nodes.map((node: { id: string }) => node.id)]).toEqual([expect.stringMatching(/^[0-9a-f-]{14}7/), expect.stringMatching(/^[0-9a-f-]{14}7/)]);
   });
 
   it('matches duplicates whose values hold commas, quotes, backslashes, braces or the word NULL', async () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../db/row-id.js';
 import type { accounts } from '../modules/accounts/accounts.table.js';
 import type { contacts } from '../modules/contacts/contacts.table.js';
 import { ACCOUNT_TYPES, LEAD_SOURCES } from '../shared/picklists.js';
@@ -66,7 +66,7 @@ export function generateAccounts(context: DemoContext, takenCompanies: Set<strin
     const createdAt = between(random, addDays(now, -400), addDays(now, -200));
     const accountType = random.weighted(ACCOUNT_TYPE_WEIGHTS);
     const place = address(random);
-    const id = randomUUID();
+    const id = newRowId();
     addresses.push(place);
     result.accounts.push({
       organizationId,
@@ -100,7 +100,7 @@ export function generateAccounts(context: DemoContext, takenCompanies: Set<strin
     const ownerId = random.chance(0.8) ? account.ownerId : pickOwner(context);
     const createdById = pickCreator(context, ownerId);
     const createdAt = between(random, addDays(account.createdAt, 1), addDays(now, -1));
-    const id = randomUUID();
+    const id = newRowId();
     result.contacts.push({
       organizationId,
       id,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../db/row-id.js';
 import type { activities } from '../modules/activities/activities.table.js';
 import type { notes } from '../modules/notes/notes.table.js';
 import type { TimelineRecordType } from '../modules/timeline/timeline.service.js';
@@ -73,7 +73,7 @@ function activity(context: DemoContext, record: RecordRef, timeline: NewTimeline
     status === 'CANCELLED' ? latest(createdAt, new Date(at.getTime() - random.int(1, 48) * HOUR))
     : endAt ?? new Date(at.getTime() + (callSeconds ?? random.int(0, 30) * 3600) * 1000);
   const completedAt = done ? latest(createdAt, earliest(now, finishedAt)) : null;
-  const id = randomUUID();
+  const id = newRowId();
   const subject = subjectFor(context, type, record);
   timeline.push(timelineEntry(context, record, { kind: 'ACTIVITY_ADDED', actorId: record.ownerId, at: createdAt, summary: `${capitalised(type)} scheduled: ${subject}`, data: { activityId: id } }));
   if (status === 'COMPLETED' && completedAt) {
@@ -111,7 +111,7 @@ function note(context: DemoContext, record: RecordRef, timeline: NewTimelineEntr
   const title = random.pick(NOTE_TITLES);
   const body = random.pick(NOTE_BODIES);
   const createdAt = between(random, record.createdAt, now);
-  const id = randomUUID();
+  const id = newRowId();
   const text = title ?? body;
   const preview = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   timeline.push(timelineEntry(context, record, { kind: 'NOTE_ADDED', actorId: record.ownerId, at: createdAt, summary: `Note added: ${preview}`, data: { noteId: id } }));

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../db/row-id.js';
 import { generateNKeysBetween } from 'fractional-indexing';
 import type { deals } from '../modules/deals/deals.table.js';
 import type { dealStageHistory } from '../modules/deals/stage-history.table.js';
@@ -112,7 +112,7 @@ export function generateDeals(context: DemoContext, accountRefs: readonly Accoun
       const { createdAt, closingDate, movedAt } = dates(context, account, stage);
       const moved = stage.id !== first.id;
       const closing = isoDate(closingDate);
-      const id = randomUUID();
+      const id = newRowId();
       const name = plan.name(account, closing);
       result.deals.push({
         organizationId,
@@ -138,11 +138,11 @@ export function generateDeals(context: DemoContext, accountRefs: readonly Accoun
         stageEnteredAt: moved ? movedAt : createdAt,
         closedAt: stage.kind === 'OPEN' ? null : moved ? movedAt : createdAt,
       });
-      result.stageHistory.push({ organizationId, id: randomUUID(), dealId: id, fromStageId: null, toStageId: first.id, movedById: createdById, movedAt: createdAt, secondsInPreviousStage: null });
+      result.stageHistory.push({ organizationId, id: newRowId(), dealId: id, fromStageId: null, toStageId: first.id, movedById: createdById, movedAt: createdAt, secondsInPreviousStage: null });
       if (moved) {
         result.stageHistory.push({
           organizationId,
-          id: randomUUID(),
+          id: newRowId(),
           dealId: id,
           fromStageId: first.id,
           toStageId: stage.id,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../db/row-id.js';
 import type { leads } from '../modules/leads/leads.table.js';
 import { LEAD_SOURCES, LEAD_STATUSES } from '../shared/picklists.js';
 import { FIRST_NAMES, LAST_NAMES, TITLES } from './demo-names.js';
@@ -65,7 +65,7 @@ export function generateLeads(context: DemoContext, takenCompanies: Set<string>,
     const ownerId = pickOwner(context);
     const createdById = pickCreator(context, ownerId);
     const createdAt = between(random, addDays(now, -180), addDays(now, -1));
-    const id = randomUUID();
+    const id = newRowId();
     const rich = random.chance(0.6);
     result.leads.push({
       organizationId,

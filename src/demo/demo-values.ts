@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../db/row-id.js';
 import type { Role } from '../modules/auth/viewer.js';
 import type { StageRow } from '../modules/pipelines/pipelines.table.js';
 import type { TimelineRecordType } from '../modules/timeline/timeline.service.js';
@@ -48,7 +48,7 @@ export function timelineEntry(
 ): NewTimelineEntry {
   return {
     organizationId: context.organizationId,
-    id: randomUUID(),
+    id: newRowId(),
     recordType: record.type,
     recordId: record.id,
     kind: entry.kind,

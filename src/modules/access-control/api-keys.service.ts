@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
+import { createHash, randomBytes } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -48,7 +49,7 @@ export async function createApiKey(s: Session, input: { name: string; profileId:
       .insert(apiKeys)
       .values({
         organizationId: s.viewer.organizationId,
-        id: randomUUID(),
+        id: newRowId(),
         name,
         profileId: input.profileId,
         createdById: s.viewer.userId,

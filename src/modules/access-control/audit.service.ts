@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { afterCursor, orderBy, pageSize, toConnection, type Connection, type SortKey } from '../../shared/pagination.js';
@@ -49,7 +49,7 @@ export type AuditActor = Viewer | { readonly organizationId: string; readonly us
 export async function recordAudit(tx: Db, actor: AuditActor, entry: AuditEntry): Promise<void> {
   await tx.insert(auditLog).values({
     organizationId: actor.organizationId,
-    id: randomUUID(),
+    id: newRowId(),
     action: entry.action,
     actorUserId: actor.userId,
     actorApiKeyId: actor.apiKeyId ?? null,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, arrayContains, asc, eq, isNull, or } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -23,7 +23,7 @@ export interface DefaultAccess {
 
 /** The built-in Administrator and Standard profiles and a top (CEO) role of a new organisation. */
 export async function createDefaultAccess(tx: Db, organizationId: string): Promise<DefaultAccess> {
-  const access = { administratorProfileId: randomUUID(), standardProfileId: randomUUID(), topRoleId: randomUUID() };
+  const access = { administratorProfileId: newRowId(), standardProfileId: newRowId(), topRoleId: newRowId() };
   await tx.insert(profiles).values([
     {
       organizationId,
@@ -115,7 +115,7 @@ export async function createProfile(s: Session, input: ProfileInput & { name: st
   assertManages(s.viewer, 'access');
   const values = {
     organizationId: s.viewer.organizationId,
-    id: randomUUID(),
+    id: newRowId(),
     name: requiredText('name', input.name, 120),
     description: input.description ?? null,
     modulePermissions: modulePermissions(input.modules ?? []),

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -43,7 +43,7 @@ export async function createRole(s: Session, input: { name: string; parentId?: s
   const name = requiredText('name', input.name, 120);
   return inTransaction(s.db, async (tx) => {
     if (input.parentId) await assertParent(tx, s.viewer, null, input.parentId);
-    const [row] = await tx.insert(roles).values({ organizationId: s.viewer.organizationId, id: randomUUID(), name, parentId: input.parentId ?? null }).returning();
+    const [row] = await tx.insert(roles).values({ organizationId: s.viewer.organizationId, id: newRowId(), name, parentId: input.parentId ?? null }).returning();
     if (!row) throw new Error('insert returned no role');
     await recordAudit(tx, s.viewer, { action: 'ROLE_CREATED', summary: `Role "${name}" created`, targetType: 'ROLE', targetId: row.id, detail: { parentId: row.parentId } });
     await accessChanged(tx, s.viewer.organizationId, s.viewer.userId);
@@ -149,7 +149,7 @@ export async function createSharingRule(s: Session, input: SharingRuleInput): Pr
       .insert(sharingRules)
       .values({
         organizationId: s.viewer.organizationId,
-        id: randomUUID(),
+        id: newRowId(),
         module,
         ownerRoleId: input.ownerRoleId,
         ownerSubordinates: input.ownerSubordinates ?? false,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
@@ -38,7 +38,7 @@ async function entriesOf(tx: Db, viewer: Viewer, module: AssignedModule, input: 
     if (entry.strategy === 'TERRITORY' && userIds.length > 0) throw badInput(`entries.${index}.userIds`, "TERRITORY takes the territory's users; list none");
     for (const [at, userId] of userIds.entries()) await assertAssignableOwner(tx, viewer, userId, `entries.${index}.userIds.${at}`);
     entries.push({
-      id: randomUUID(),
+      id: newRowId(),
       criteria: (entry.criteria ?? []).map((criterion, at) => validateCriterion(catalog, criterion, `entries.${index}.criteria.${at}`)),
       strategy: entry.strategy,
       userIds,
@@ -62,7 +62,7 @@ export async function createAssignmentRule(s: Session, input: CreateAssignmentRu
     if (entries.length === 0 && !fallbackOwnerId) throw badInput('entries', 'A rule needs entries or a fallback owner');
     const [row] = await tx
       .insert(assignmentRules)
-      .values({ organizationId: s.viewer.organizationId, id: randomUUID(), module, name, active: input.active ?? true, entries, fallbackOwnerId })
+      .values({ organizationId: s.viewer.organizationId, id: newRowId(), module, name, active: input.active ?? true, entries, fallbackOwnerId })
       .returning();
     if (!row) throw new Error('insert returned no assignment rule');
     return row;

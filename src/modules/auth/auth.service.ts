@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Db } from '../../db/database.js';
@@ -59,7 +59,7 @@ export async function signUp(deps: AuthDeps, input: SignUpInput): Promise<AuthRe
   const email = normaliseEmail('email', input.email);
   const passwordHash = await hashPassword(validPassword('password', input.password));
   const { user, organization } = await inTransaction(deps.db, async (tx) => {
-    const [org] = await tx.insert(organizations).values({ id: randomUUID(), name: organizationName }).returning();
+    const [org] = await tx.insert(organizations).values({ id: newRowId(), name: organizationName }).returning();
     if (!org) throw new Error('insert returned no organisation');
     const access = await createDefaultAccess(tx, org.id);
     const admin = await insertUser(tx, {

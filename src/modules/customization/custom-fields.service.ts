@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
@@ -86,7 +86,7 @@ export async function insertCustomField(tx: Db, viewer: Viewer, input: NewCustom
     .insert(customFields)
     .values({
       organizationId: viewer.organizationId,
-      id: randomUUID(),
+      id: newRowId(),
       module: input.module,
       apiName,
       label,

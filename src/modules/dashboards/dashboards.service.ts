@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, asc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { CreateDashboardInput, DashboardComponentInput, UpdateDashboardInput } from '../../generated/graphql.js';
@@ -34,7 +34,7 @@ async function componentsOf(db: Db, viewer: Viewer, input: readonly DashboardCom
     const params = storedParams(component.builtIn?.params as Record<string, unknown> | null | undefined);
     if (component.builtIn) parseAnalyticsParams(params);
     return {
-      id: randomUUID(),
+      id: newRowId(),
       title: requiredText(`${path}.title`, component.title, 200),
       chart: component.chart,
       reportId: component.reportId ?? null,
@@ -60,7 +60,7 @@ export async function createDashboard(s: Session, input: CreateDashboardInput): 
   const components = await componentsOf(s.db, s.viewer, input.components);
   const [row] = await s.db
     .insert(dashboards)
-    .values({ organizationId: s.viewer.organizationId, id: randomUUID(), name, components, visibility: input.visibility ?? 'PRIVATE', ownerId: s.viewer.userId })
+    .values({ organizationId: s.viewer.organizationId, id: newRowId(), name, components, visibility: input.visibility ?? 'PRIVATE', ownerId: s.viewer.userId })
     .returning();
   if (!row) throw new Error('insert returned no dashboard');
   return row;

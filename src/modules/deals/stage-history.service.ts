@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, asc, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { readScope } from '../auth/access.js';
@@ -16,7 +16,7 @@ export async function recordStageEntry(
 ): Promise<void> {
   await tx.insert(dealStageHistory).values({
     organizationId: viewer.organizationId,
-    id: randomUUID(),
+    id: newRowId(),
     dealId: deal.id,
     fromStageId: from?.stageId ?? null,
     toStageId: deal.stageId,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, count, eq, gte, isNotNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
@@ -71,7 +71,7 @@ async function storeMessages(tx: Db, viewer: Viewer, publicUrl: string, recipien
   const now = new Date();
   const prepared = recipients.map((recipient) => {
     const openToken = newTrackingToken(viewer.organizationId);
-    return { recipient, openToken, id: randomUUID(), rendered: renderTracked(mail.html, viewer.organizationId, publicUrl, openToken) };
+    return { recipient, openToken, id: newRowId(), rendered: renderTracked(mail.html, viewer.organizationId, publicUrl, openToken) };
   });
   const rows = await tx
     .insert(emailMessages)
@@ -93,7 +93,7 @@ async function storeMessages(tx: Db, viewer: Viewer, publicUrl: string, recipien
       })),
     )
     .returning();
-  const links = prepared.flatMap(({ id, rendered }) => rendered.links.map((link) => ({ organizationId: viewer.organizationId, id: randomUUID(), messageId: id, ...link })));
+  const links = prepared.flatMap(({ id, rendered }) => rendered.links.map((link) => ({ organizationId: viewer.organizationId, id: newRowId(), messageId: id, ...link })));
   if (links.length > 0) await tx.insert(emailLinks).values(links);
   await appendTimeline(
     tx,
@@ -202,7 +202,7 @@ export async function sendMassEmail(s: Session, input: SendMassEmailInput): Prom
         requested: recipients.length,
       });
     }
-    return { rows: await storeAndQueue(s, tx, recipients, mail, randomUUID()), remaining: remaining - recipients.length };
+    return { rows: await storeAndQueue(s, tx, recipients, mail, newRowId()), remaining: remaining - recipients.length };
   });
   const messages = await deliver(s, stored.rows);
   return { count: messages.length, messages, remainingToday: stored.remaining };

@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { and, asc, desc, eq, gt, inArray } from 'drizzle-orm';
 import yauzl from 'yauzl';
@@ -51,7 +52,7 @@ export async function exportOrganization(s: Session): Promise<OrganizationExport
   return inTransaction(s.db, async (tx) => {
     const [row] = await tx
       .insert(organizationExports)
-      .values({ organizationId: s.viewer.organizationId, id: randomUUID(), status: 'QUEUED', requestedById: s.viewer.userId })
+      .values({ organizationId: s.viewer.organizationId, id: newRowId(), status: 'QUEUED', requestedById: s.viewer.userId })
       .returning();
     if (!row) throw new Error('insert returned no export');
     await s.jobs.send(EXPORT_JOB, { organizationId: row.organizationId, exportId: row.id }, { tx });

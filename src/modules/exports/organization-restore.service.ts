@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { CsvError } from 'csv-parse';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
@@ -46,7 +46,7 @@ export async function startRestore(s: Session): Promise<OrganizationRestoreRow> 
   assertManages(s.viewer, 'organization');
   assertWritable(s.viewer);
   await assertFreshOrganization(s.db, s.viewer.organizationId, s.viewer.userId);
-  const [row] = await s.db.insert(organizationRestores).values({ organizationId: s.viewer.organizationId, id: randomUUID(), status: 'UPLOADING', requestedById: s.viewer.userId }).returning();
+  const [row] = await s.db.insert(organizationRestores).values({ organizationId: s.viewer.organizationId, id: newRowId(), status: 'UPLOADING', requestedById: s.viewer.userId }).returning();
   if (!row) throw new Error('insert returned no restore');
   return row;
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -48,7 +48,7 @@ export async function createWebForm(s: Session, input: CreateWebFormInput): Prom
       .insert(webForms)
       .values({
         organizationId: s.viewer.organizationId,
-        id: randomUUID(),
+        id: newRowId(),
         name,
         publicKey: newTrackingToken(s.viewer.organizationId),
         fields,

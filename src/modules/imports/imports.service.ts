@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction, publish } from '../../db/transaction.js';
@@ -46,7 +46,7 @@ export async function createImport(s: Session, input: { module: string; fileName
   assertCan(s.viewer, 'create', module.module);
   const [row] = await s.db
     .insert(imports)
-    .values({ organizationId: s.viewer.organizationId, id: randomUUID(), module: module.module, status: 'UPLOADING', createdById: s.viewer.userId, fileName: input.fileName ?? null })
+    .values({ organizationId: s.viewer.organizationId, id: newRowId(), module: module.module, status: 'UPLOADING', createdById: s.viewer.userId, fileName: input.fileName ?? null })
     .returning();
   if (!row) throw new Error('insert returned no import');
   return row;
@@ -159,7 +159,7 @@ export async function updateImportMapping(s: Session, input: UpdateMappingInput)
     const [updated] = await tx.update(imports).set(changes).where(recordScope(s.viewer, 'imports', imports, input.id)).returning();
     if (!updated) throw notFound('Import');
     if (saveAs) {
-      await tx.insert(savedImportMappings).values({ organizationId: s.viewer.organizationId, id: randomUUID(), module: row.module, name: saveAs, mapping: updated.mapping });
+      await tx.insert(savedImportMappings).values({ organizationId: s.viewer.organizationId, id: newRowId(), module: row.module, name: saveAs, mapping: updated.mapping });
     }
     return updated;
   });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { CreateNoteInput, UpdateNoteInput } from '../../generated/graphql.js';
@@ -23,7 +23,7 @@ export async function createNote(s: Session, input: CreateNoteInput): Promise<No
     const related = await relatedColumnsFor(tx, s.viewer, input.relatedTo);
     const [row] = await tx
       .insert(notes)
-      .values({ organizationId: s.viewer.organizationId, id: randomUUID(), ...related, title, body, authorId: s.viewer.userId })
+      .values({ organizationId: s.viewer.organizationId, id: newRowId(), ...related, title, body, authorId: s.viewer.userId })
       .returning();
     if (!row) throw new Error('insert returned no note');
     await appendTimeline(tx, s.viewer.organizationId, s.viewer.userId, [

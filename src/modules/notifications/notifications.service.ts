@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, count, eq, inArray, isNull, type SQL } from 'drizzle-orm';
 import { insertRowsThen, rowsInsert } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
@@ -32,7 +32,7 @@ interface NotificationEventData {
 /** The rows `items` become, complete (id and time set here): for a writer that sends the insert later (`notificationsInsert`). */
 export function notificationRows(organizationId: string, items: readonly NewNotification[]): NotificationRow[] {
   const createdAt = new Date();
-  return items.map((item) => ({ ...item, organizationId, id: randomUUID(), readAt: null, createdAt }));
+  return items.map((item) => ({ ...item, organizationId, id: newRowId(), readAt: null, createdAt }));
 }
 
 /** The insert of complete rows, unexecuted (one jsonb parameter). `rows` must not be empty. */
@@ -45,7 +45,7 @@ export async function insertNotifications(tx: Db, organizationId: string, items:
   return insertRowsThen(
     tx,
     notifications,
-    items.map((item) => ({ ...item, organizationId, id: randomUUID() })),
+    items.map((item) => ({ ...item, organizationId, id: newRowId() })),
     true,
     [],
     1,

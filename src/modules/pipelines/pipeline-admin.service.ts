@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -94,7 +94,7 @@ export async function createStage(s: Session, input: CreateStageInput): Promise<
     if (!Number.isInteger(position) || position < 0 || position > current.length) throw badInput('position', `position must be from 0 to ${current.length}`);
     const [stage] = await tx
       .insert(stages)
-      .values({ organizationId: s.viewer.organizationId, id: randomUUID(), pipelineId: pipeline.id, position, ...values })
+      .values({ organizationId: s.viewer.organizationId, id: newRowId(), pipelineId: pipeline.id, position, ...values })
       .returning();
     if (!stage) throw new Error('insert returned no stage');
     const ordered = [...current];

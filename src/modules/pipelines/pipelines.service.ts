@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { DomainError, notFound } from '../../shared/errors.js';
@@ -26,10 +26,10 @@ export async function insertPipeline(
   stageList: ReadonlyArray<{ name: string; probability: number; kind: string }>,
   isDefault: boolean,
 ): Promise<PipelineRow> {
-  const [pipeline] = await tx.insert(pipelines).values({ organizationId, id: randomUUID(), name, isDefault }).returning();
+  const [pipeline] = await tx.insert(pipelines).values({ organizationId, id: newRowId(), name, isDefault }).returning();
   if (!pipeline) throw new Error('insert returned no pipeline');
   await tx.insert(stages).values(
-    stageList.map((stage, position) => ({ organizationId, id: randomUUID(), pipelineId: pipeline.id, position, ...stage })),
+    stageList.map((stage, position) => ({ organizationId, id: newRowId(), pipelineId: pipeline.id, position, ...stage })),
   );
   return pipeline;
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { withGenericPlans } from '../../db/generic-plans.js';
@@ -206,7 +206,7 @@ export async function insertRecord<T extends RecordTable>(
   source: WriteSource = 'user',
 ): Promise<RowOf<T>> {
   assertCan(viewer, 'create', kind.module);
-  const draft = newDraft(viewer, kind.module, randomUUID(), values, source);
+  const draft = newDraft(viewer, kind.module, newRowId(), values, source);
   await runBeforeCreate(tx, viewer, draft);
   const recordType = kind.timelineType;
   const timeline = recordType
@@ -247,7 +247,7 @@ export async function insertRecords<T extends RecordTable>(
 ): Promise<CreatedRecord[]> {
   if (valuesList.length === 0) return [];
   assertCan(viewer, 'create', kind.module);
-  const drafts = valuesList.map((values) => newDraft(viewer, kind.module, randomUUID(), values, source));
+  const drafts = valuesList.map((values) => newDraft(viewer, kind.module, newRowId(), values, source));
   await runBeforeCreateMany(tx, viewer, drafts);
   const wanted = await createdRowsWanted(tx, viewer, kind.module);
   const timelineType = kind.timelineType;

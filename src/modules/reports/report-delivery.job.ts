@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -96,7 +96,7 @@ export async function deliverOccurrence(db: Db, deps: Pick<JobDeps, 'config' | '
   const claim = await inTransaction(db, async (tx) => {
     const [row] = await tx
       .insert(reportDeliveries)
-      .values({ organizationId: schedule.organizationId, id: randomUUID(), scheduleId: schedule.id, occurrence, status: 'PENDING', recipients: schedule.recipients })
+      .values({ organizationId: schedule.organizationId, id: newRowId(), scheduleId: schedule.id, occurrence, status: 'PENDING', recipients: schedule.recipients })
       .onConflictDoUpdate({
         target: [reportDeliveries.organizationId, reportDeliveries.scheduleId, reportDeliveries.occurrence],
         set: { claimedAt: sql`now()` },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { CronExpressionParser } from 'cron-parser';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { inTransaction } from '../../db/transaction.js';
@@ -50,7 +50,7 @@ export async function createReportSchedule(s: Session, input: CreateReportSchedu
       .insert(reportSchedules)
       .values({
         organizationId: s.viewer.organizationId,
-        id: randomUUID(),
+        id: newRowId(),
         reportId: input.reportId ?? null,
         dashboardId: input.dashboardId ?? null,
         cron,

@@ -1,6 +1,6 @@
+import { newRowId } from '../../db/row-id.js';
 import { loadModuleConfig } from '../customization/module-config.js';
 import type { CustomizableModule } from '../customization/standard-fields.js';
-import { randomUUID } from 'node:crypto';
 import { and, asc, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { rowsOf } from '../../db/database.js';
@@ -49,7 +49,7 @@ export async function createReport(s: Session, input: CreateReportInput): Promis
   compileReport(s.viewer, input.module, definition, null, await customFieldsFor(s.db, s.viewer, input.module));
   const [row] = await s.db
     .insert(reports)
-    .values({ organizationId: s.viewer.organizationId, id: randomUUID(), name, module: input.module, definition, visibility: input.visibility ?? 'PRIVATE', ownerId: s.viewer.userId })
+    .values({ organizationId: s.viewer.organizationId, id: newRowId(), name, module: input.module, definition, visibility: input.visibility ?? 'PRIVATE', ownerId: s.viewer.userId })
     .returning();
   if (!row) throw new Error('insert returned no report');
   return row;

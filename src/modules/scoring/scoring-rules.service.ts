@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -84,7 +84,7 @@ export async function createScoringRule(s: Session, input: CreateScoringRuleInpu
     const run = await startRescore(tx, s.jobs, s.viewer.organizationId, module);
     const [row] = await tx
       .insert(scoringRules)
-      .values({ organizationId: s.viewer.organizationId, id: randomUUID(), module, ...values, lastRunId: run.id })
+      .values({ organizationId: s.viewer.organizationId, id: newRowId(), module, ...values, lastRunId: run.id })
       .returning();
     if (!row) throw new Error('insert returned no scoring rule');
     return row;

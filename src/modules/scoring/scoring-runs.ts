@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -35,7 +35,7 @@ export async function startRescore(tx: Db, jobs: JobQueue, organizationId: strin
   const [total] = await tx.select({ n: count() }).from(table).where(eq(table.organizationId, organizationId));
   const [run] = await tx
     .insert(scoringRuns)
-    .values({ organizationId, id: randomUUID(), module, status: total?.n ? 'RUNNING' : 'DONE', total: total?.n ?? 0, finishedAt: total?.n ? null : new Date() })
+    .values({ organizationId, id: newRowId(), module, status: total?.n ? 'RUNNING' : 'DONE', total: total?.n ?? 0, finishedAt: total?.n ? null : new Date() })
     .returning();
   if (!run) throw new Error('insert returned no scoring run');
   if (run.status === 'RUNNING') await jobs.send<RescoreJob>(RESCORE_JOB, { organizationId, runId: run.id, module, afterId: null }, { tx });

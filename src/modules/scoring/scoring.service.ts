@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/database.js';
 import { namedStatements } from '../../db/named-statements.js';
@@ -148,7 +148,7 @@ function scoreWrites(tx: Db, organizationId: string, module: ScoredModule, chang
     set ${column(score)} = excluded.${column(score)}, ${column(breakdown)} = excluded.${column(breakdown)}, ${column(updatedAt)} = excluded.${column(updatedAt)}`;
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
   if (moved.length === 0) return [upsert];
-  const historyRows = moved.map(({ row, result, previous }) => ({ organizationId, id: randomUUID(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now }));
+  const historyRows = moved.map(({ row, result, previous }) => ({ organizationId, id: newRowId(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now }));
   const timeline = timelineInsert(
     tx,
     organizationId,

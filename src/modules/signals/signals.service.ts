@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import type { Db } from '../../db/database.js';
 import { publish } from '../../db/transaction.js';
 import type { Viewer } from '../auth/viewer.js';
@@ -46,7 +46,7 @@ export async function writeSignals(tx: Db, organizationId: string, actorId: stri
     .values(
       batch.map((signal) => ({
         organizationId,
-        id: randomUUID(),
+        id: newRowId(),
         kind: signal.kind,
         customName: signal.customName ?? null,
         occurredAt: signal.occurredAt,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -63,7 +63,7 @@ export async function createTerritory(s: Session, input: CreateTerritoryInput): 
     await checkParent(tx, s.viewer, input.parentId ?? null, null);
     const [row] = await tx
       .insert(territories)
-      .values({ organizationId: s.viewer.organizationId, id: randomUUID(), name, parentId: input.parentId ?? null, criteria })
+      .values({ organizationId: s.viewer.organizationId, id: newRowId(), name, parentId: input.parentId ?? null, criteria })
       .returning();
     if (!row) throw new Error('insert returned no territory');
     await setUsers(tx, s.viewer, row.id, input.users ?? []);

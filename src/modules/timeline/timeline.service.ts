@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId, sqlRowId } from '../../db/row-id.js';
 import { and, count, eq, sql, type SQL } from 'drizzle-orm';
 import { rowsInsert } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
@@ -39,7 +39,7 @@ export async function appendTimeline(
 function timelineRows(organizationId: string, actorId: string | null, entries: readonly TimelineEntryInput[]) {
   return entries.map((entry) => ({
     organizationId,
-    id: randomUUID(),
+    id: newRowId(),
     recordType: entry.recordType,
     recordId: entry.recordId,
     kind: entry.kind,
@@ -64,7 +64,7 @@ export function timelineInsert(tx: Db, organizationId: string, actorId: string |
 export function timelineForCreated(organizationId: string, actorId: string | null, recordType: TimelineRecordType, kind: string, summary: string, data: Record<string, unknown>): SQL {
   const t = timelineEntries;
   return sql`insert into ${t} (${sql.identifier(t.organizationId.name)}, ${sql.identifier(t.id.name)}, ${sql.identifier(t.recordType.name)}, ${sql.identifier(t.recordId.name)}, ${sql.identifier(t.kind.name)}, ${sql.identifier(t.actorId.name)}, ${sql.identifier(t.summary.name)}, ${sql.identifier(t.data.name)})
-    select ${organizationId}::uuid, gen_random_uuid(), ${recordType}, created.id, ${kind}, ${actorId}::uuid, ${summary}, ${JSON.stringify(data)}::jsonb from created`;
+    select ${organizationId}::uuid, ${sqlRowId()}, ${recordType}, created.id, ${kind}, ${actorId}::uuid, ${summary}, ${JSON.stringify(data)}::jsonb from created`;
 }
 
 const NEWEST_FIRST: SortKey = { column: timelineEntries.at, direction: 'DESC', nullable: false, decode: (v) => new Date(v) };

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
+import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { badInput, conflict, DomainError, notFound } from '../../shared/errors.js';
@@ -56,7 +57,7 @@ export async function insertUser(
   const profileId = values.profileId ?? (await builtInProfileId(tx, values.organizationId, values.role === 'ADMIN' ? 'ADMINISTRATOR' : 'STANDARD'));
   const [user] = await tx
     .insert(users)
-    .values({ ...values, profileId, roleId: values.roleId ?? null, id: randomUUID() })
+    .values({ ...values, profileId, roleId: values.roleId ?? null, id: newRowId() })
     .onConflictDoNothing()
     .returning();
   const taken = conflict(`A user with email ${values.email} already exists`, { field: 'email' });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, eq } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/database.js';
@@ -127,7 +127,7 @@ async function beforeCreate(tx: Db, viewer: Viewer, draft: CreateDraft): Promise
   const fired: FiredOnCreate['fired'][number][] = [];
   for (const rule of rules) {
     if (rule.trigger.type === 'DATE_FIELD' || !triggerFires(rule.trigger, write) || !allMatch(rule.criteria, seen)) continue;
-    const runId = randomUUID();
+    const runId = newRowId();
     const settled = new Map<number, SettledAction>();
     const changes = await applyRecordActions(tx, viewer, spec, rule, runId, record, settled);
     const changed = diff(record, changes);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
 import { and, eq, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { rowsInsert } from '../../db/bulk-insert.js';
@@ -164,7 +164,7 @@ const actionRow = (plan: Plan, index: number, type: string, status: ActionStatus
 
 function planRun(run: StartRun): Plan {
   const { tx, viewer, rule } = run;
-  const runId = run.runId ?? randomUUID();
+  const runId = run.runId ?? newRowId();
   const now = Date.now();
   const result: Plan = { start: run, runId, rows: [], immediate: [], withRun: [], delayed: [], collected: { notifications: [], emailIds: [] } };
   for (const [index, action] of rule.actions.entries()) {

@@ -1,4 +1,5 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
+import { createHmac } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { JobInfo } from '../../jobs/job-queue.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -65,7 +66,7 @@ export async function deliverWebhook(runtime: WorkflowRuntime, job: WebhookJob, 
   const result = rule ? await post(job.url, job.body, rule.webhookSecret) : { statusCode: null, error: 'The rule was deleted' };
   await db.insert(webhookAttempts).values({
     organizationId: job.organizationId,
-    id: randomUUID(),
+    id: newRowId(),
     runId: job.runId,
     actionIndex: job.actionIndex,
     attempt: info.retryCount + 1,

@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { newRowId } from '../../db/row-id.js';
+import { randomBytes } from 'node:crypto';
 import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -57,7 +58,7 @@ export async function createWorkflowRule(s: Session, input: CreateWorkflowRuleIn
       .values({
         ...values,
         organizationId: s.viewer.organizationId,
-        id: randomUUID(),
+        id: newRowId(),
         active: input.active ?? true,
         webhookSecret: randomBytes(32).toString('hex'),
         createdById: s.viewer.userId,
@@ -174,7 +175,7 @@ export async function createEmailTemplate(s: Session, input: CreateEmailTemplate
     .insert(emailTemplates)
     .values({
       organizationId: s.viewer.organizationId,
-      id: randomUUID(),
+      id: newRowId(),
       name: requiredText('name', input.name, 200),
       subject: requiredText('subject', input.subject, 250),
       body: requiredText('body', input.body, 100_000),
