@@ -385,6 +385,35 @@ describe('commit', () => {
 });
 
 describe('automation on imported records', () => {
+  it('updates, from a later batch, a record an earlier batch created and scored', async () => {
+    const admin = await signUpOrganization(server().client);
+    await admin.client.ok(`mutation($input: CreateScoringRuleInput!) { createScoringRule(input: $input) { id } }`, {
+      input: { module: 'LEADS', name: 'VPs', fieldScores: [{ field: 'title', operator: 'CONTAINS', value: 'VP', points: 30 }] },
+    });
+    await server().server.deps.jobs.runDue();
+    // Row 10 is created a VP in the first batch (its score written after its insert, while the
+    // second batch is prepared); row 1,050, in the second batch, makes it a buyer.
+    const emails = Array.from({ length: 1100 }, (_, index) => uniqueEmail(`later${index}`));
+    emails[1050] = emails[10]!;
+    const lines = emails.map((email, index) => `Row${index},${email},${index === 10 ? 'VP Sales' : 'Buyer'}`);
+    const { body } = await uploadImport(server().url, admin, 'leads', `Last Name,Email,Title\n${lines.join('\n')}\n`);
+    await configure(admin, { id: body.id, duplicatePolicy: 'UPDATE', matchField: 'email' });
+    const done = await commit(admin, body.id);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.counts).toMatchObject({ created: 1099, updated: 1, rowsFailed: 0 });
+    const { leads } = await admin.client.ok(`query($email: String!) { leads(filter: {email: $email}) { nodes { title score scoreHistory { previousScore score reason } } } }`, { email: emails[10] });
+    expect(leads.nodes).toEqual([
+      {
+        title: 'Buyer',
+        score: 0,
+        scoreHistory: [
+          { previousScore: 30, score: 0, reason: expect.stringContaining('title') },
+          { previousScore: 0, score: 30, reason: 'Record created' },
+        ],
+      },
+    ]);
+  });
+
   it('applies assignment, scoring and workflow rules to every imported record, batch after batch', async () => {
     const admin = await signUpOrganization(server().client);
     const [a, b, c] = [await inviteMember(admin), await inviteMember(admin), await inviteMember(admin)];
