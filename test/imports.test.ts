@@ -423,6 +423,9 @@ describe('automation on imported records', () => {
     await admin.client.ok(`mutation($input: CreateScoringRuleInput!) { createScoringRule(input: $input) { id } }`, {
       input: { module: 'LEADS', name: 'VPs', fieldScores: [{ field: 'title', operator: 'CONTAINS', value: 'VP', points: 30 }] },
     });
+    await admin.client.ok(`mutation($input: CreateScoringRuleInput!) { createScoringRule(input: $input) { id } }`, {
+      input: { module: 'LEADS', name: 'From the web', fieldScores: [{ field: 'leadSource', operator: 'EQUALS', value: 'Web', points: 5 }] },
+    });
     await admin.client.ok(`mutation($input: CreateWorkflowRuleInput!) { createWorkflowRule(input: $input) { id } }`, {
       input: { name: 'Tag Twitter', module: 'LEADS', trigger: { type: 'ON_CREATE' }, criteria: [{ field: 'leadSource', operator: 'EQUALS', value: 'Twitter' }], actions: [{ type: 'ADD_TAGS', tags: ['twitter'] }] },
     });
@@ -446,11 +449,16 @@ describe('automation on imported records', () => {
     expect(await count({ leadSource: ['Twitter'], ownerId: admin.userId })).toBe(750);
     const next = (await admin.client.ok(`mutation { createLead(input: {lastName: "Next", leadSource: "Web"}) { owner { id } } }`)).createLead;
     expect(next.owner.id).toBe(a.userId);
-    const lead = async (email: string) => (await admin.client.ok(`query($filter: LeadFilter) { leads(filter: $filter) { nodes { score tags } } }`, { filter: { email } })).leads.nodes[0];
-    // Row 0: web, VP; row 1: Twitter, not a VP; row 1,497: Twitter, VP, in the second batch.
-    expect(await lead(emails[0]!)).toEqual({ score: 30, tags: [] });
-    expect(await lead(emails[1]!)).toEqual({ score: 0, tags: ['twitter'] });
-    expect(await lead(emails[1497]!)).toEqual({ score: 30, tags: ['twitter'] });
+    const lead = async (email: string) => {
+      const node = (await admin.client.ok(`query($filter: LeadFilter) { leads(filter: $filter) { nodes { score tags scoreBreakdown { rules { ruleName } } } } }`, { filter: { email } })).leads.nodes[0];
+      return { score: node.score, tags: node.tags, rules: node.scoreBreakdown.rules.map((rule: { ruleName: string }) => rule.ruleName) };
+    };
+    // Each record keeps its own breakdown (a batch sends each distinct one once). Row 0: web, VP;
+    // row 1: Twitter, not a VP; row 2: web, not a VP; row 1,497: Twitter, VP, in the second batch.
+    expect(await lead(emails[0]!)).toEqual({ score: 35, tags: [], rules: ['VPs', 'From the web'] });
+    expect(await lead(emails[1]!)).toEqual({ score: 0, tags: ['twitter'], rules: [] });
+    expect(await lead(emails[2]!)).toEqual({ score: 5, tags: [], rules: ['From the web'] });
+    expect(await lead(emails[1497]!)).toEqual({ score: 30, tags: ['twitter'], rules: ['VPs'] });
   });
   it('writes the workflow runs an import fires a batch at a time, delayed actions and all', async () => {
     const admin = await signUpOrganization(server().client);
