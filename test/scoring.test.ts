@@ -72,11 +72,11 @@ describe('lead scoring', () => {
       [25, 40],
       [0, 25],
     ]);
-    const { lead: withTimeline } = await admin.client.ok(`{ lead(id: "${lead.id}") { timeline { nodes { kind summary } } } }`);
-    expect(withTimeline.timeline.nodes.filter((entry: { kind: string }) => entry.kind === 'SCORE_CHANGED').map((entry: { summary: string }) => entry.summary)).toEqual([
-      expect.stringMatching(/^Score rose from 25 to 40/),
-      'Score rose from 0 to 25 (Record created)',
-    ]);
+    const { lead: withTimeline } = await admin.client.ok(`{ lead(id: "${lead.id}") { timeline { nodes { kind summary data } } } }`);
+    const scoreEntries = withTimeline.timeline.nodes.filter((entry: { kind: string }) => entry.kind === 'SCORE_CHANGED');
+    expect(scoreEntries.map((entry: { summary: string }) => entry.summary)).toEqual([expect.stringMatching(/^Score rose from 25 to 40/), 'Score rose from 0 to 25 (Record created)']);
+    expect(scoreEntries[1].data).toEqual({ previousScore: 0, score: 25, reason: 'Record created' });
+    expect(scoreEntries[0].data).toEqual({ previousScore: 25, score: 40, reason: expect.any(String) });
   });
 
   it('moves a lead\'s score the moment it opens a tracked email, capped per signal kind, and publishes the change', async () => {

@@ -5,8 +5,7 @@ import { namedStatements } from '../../db/named-statements.js';
 import { withGenericPlansAround } from '../../db/generic-plans.js';
 import { writeBehind } from '../../db/transaction.js';
 import { publishInWrite } from '../records/savepoint-events.js';
-import { timelineInsert } from '../timeline/timeline.service.js';
-import { rowsInsert } from '../../db/bulk-insert.js';
+import { timelineFromRows } from '../timeline/timeline.service.js';
 import { arrayLiteral } from '../../db/any-of.js';
 import { computeScore, type ScoreResult } from './score-compute.js';
 import { SCORED } from './scored-modules.js';
@@ -107,7 +106,7 @@ export async function scoreRecords(tx: Db, organizationId: string, module: Score
     changed.push({ row, result, previous: previous?.score ?? 0 });
   }
   if (changed.length === 0) return 0;
-  const parts = scoreWrites(tx, organizationId, module, changed, options);
+  const parts = scoreWrites(organizationId, module, changed, options);
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
   // The score column is written where it does not hold the new score yet: a record inserted with its score is not written again.
   const stale = changed.filter(({ row, result, previous }) => (columnScore(row) ?? previous) !== result.score);
@@ -135,7 +134,7 @@ interface ScoreChange {
 }
 
 /** The writes of changed scores: the stored breakdowns, and for each score that moved its history row and timeline entry. */
-function scoreWrites(tx: Db, organizationId: string, module: ScoredModule, changed: readonly ScoreChange[], options: ScoreOptions): SQL[] {
+function scoreWrites(organizationId: string, module: ScoredModule, changed: readonly ScoreChange[], options: ScoreOptions): SQL[] {
   const now = new Date();
   const column = (c: { readonly name: string }) => sql.identifier(c.name);
   const { score, breakdown, updatedAt } = recordScores;
@@ -148,20 +147,27 @@ function scoreWrites(tx: Db, organizationId: string, module: ScoredModule, chang
     set ${column(score)} = excluded.${column(score)}, ${column(breakdown)} = excluded.${column(breakdown)}, ${column(updatedAt)} = excluded.${column(updatedAt)}`;
   const moved = changed.filter(({ result, previous }) => result.score !== previous);
   if (moved.length === 0) return [upsert];
-  const historyRows = moved.map(({ row, result, previous }) => ({ organizationId, id: newRowId(), recordId: row.id, module, previousScore: previous, score: result.score, reason: options.reason, at: now }));
-  const timeline = timelineInsert(
-    tx,
-    organizationId,
-    options.actorId,
-    moved.map(({ row, result, previous }) => ({
-      recordType: SCORED[module].timelineType,
-      recordId: row.id,
-      kind: 'SCORE_CHANGED',
-      summary: `Score ${result.score > previous ? 'rose' : 'fell'} from ${previous} to ${result.score} (${options.reason})`,
-      data: { previousScore: previous, score: result.score, reason: options.reason },
-    })),
-  );
-  return [upsert, rowsInsert(tx, scoreHistory, historyRows, 1), timeline];
+  return [upsert, ...movesWrites(organizationId, module, moved, options, now)];
+}
+
+/**
+ * The history rows and SCORE_CHANGED timeline entries of scores that moved, from arrays of their
+ * ids, records and scores (`unnest`): the summary ("Score rose from 0 to 35 (Record created)") and
+ * the entry's data are made in SQL, so a batch sends a few arrays instead of a row of JSON each.
+ */
+function movesWrites(organizationId: string, module: ScoredModule, moved: readonly ScoreChange[], options: ScoreOptions, now: Date): SQL[] {
+  const h = scoreHistory;
+  const column = (c: { readonly name: string }) => sql.identifier(c.name);
+  const moves = (ids: readonly string[]) =>
+    sql`unnest(${arrayLiteral(ids)}::uuid[], ${arrayLiteral(moved.map(({ row }) => row.id))}::uuid[], ${arrayLiteral(moved.map(({ previous }) => previous))}::int[], ${arrayLiteral(moved.map(({ result }) => result.score))}::int[]) as m(id, record_id, previous, score)`;
+  const reason = sql`${options.reason}::text`;
+  const history = sql`insert into ${h} (${column(h.organizationId)}, ${column(h.id)}, ${column(h.recordId)}, ${column(h.module)}, ${column(h.previousScore)}, ${column(h.score)}, ${column(h.reason)}, ${column(h.at)})
+    select ${organizationId}::uuid, m.id, m.record_id, ${module}, m.previous, m.score, ${reason}, ${now.toISOString()}::timestamptz from ${moves(moved.map(() => newRowId()))}`;
+  const entries = sql`select m.id, m.record_id,
+      format('Score %s from %s to %s (%s)', case when m.score > m.previous then 'rose' else 'fell' end, m.previous, m.score, ${reason}) as summary,
+      jsonb_build_object('previousScore', m.previous, 'score', m.score, 'reason', ${reason}) as data
+    from ${moves(moved.map(() => newRowId()))}`;
+  return [history, timelineFromRows(organizationId, options.actorId, SCORED[module].timelineType, 'SCORE_CHANGED', entries)];
 }
 
 /**
@@ -221,7 +227,7 @@ export function newRecordScore(tx: Db, organizationId: string, module: ScoredMod
   const result = computeScore(rules, values, new Map());
   if (result.score === 0 && result.breakdown.length === 0) return { result, writes: [] };
   const row = { ...values, id } as ScoredRow;
-  return { result, writes: scoreWrites(tx, organizationId, module, [{ row, result, previous: 0 }], { actorId, reason: REASON_CREATED, created: true }) };
+  return { result, writes: scoreWrites(organizationId, module, [{ row, result, previous: 0 }], { actorId, reason: REASON_CREATED, created: true }) };
 }
 
 /**

@@ -67,6 +67,17 @@ export function timelineForCreated(organizationId: string, actorId: string | nul
     select ${organizationId}::uuid, ${sqlRowId()}, ${recordType}, created.id, ${kind}, ${actorId}::uuid, ${summary}, ${JSON.stringify(data)}::jsonb from created`;
 }
 
+/**
+ * Entries of `kind` made from the rows of `source`, a query giving `id`, `record_id`, `summary`
+ * and `data` for each: for a writer that holds its entries' values as arrays (`unnest`), so no
+ * row travels as JSON.
+ */
+export function timelineFromRows(organizationId: string, actorId: string | null, recordType: TimelineRecordType, kind: string, source: SQL): SQL {
+  const t = timelineEntries;
+  return sql`insert into ${t} (${sql.identifier(t.organizationId.name)}, ${sql.identifier(t.id.name)}, ${sql.identifier(t.recordType.name)}, ${sql.identifier(t.recordId.name)}, ${sql.identifier(t.kind.name)}, ${sql.identifier(t.actorId.name)}, ${sql.identifier(t.summary.name)}, ${sql.identifier(t.data.name)})
+    select ${organizationId}::uuid, s.id, ${recordType}, s.record_id, ${kind}, ${actorId}::uuid, s.summary, s.data from (${source}) as s`;
+}
+
 const NEWEST_FIRST: SortKey = { column: timelineEntries.at, direction: 'DESC', nullable: false, decode: (v) => new Date(v) };
 
 /** One page of the timeline of each of several records, in one statement (for the per-request loader). */
