@@ -9,7 +9,7 @@ import { lookupNotFound, missingLookups, syncCustomFieldValues, uniqueConflict, 
 import type { CustomizableModule } from '../customization/standard-fields.js';
 import { leads } from '../leads/leads.table.js';
 import { findLiveByKeys } from '../records/record-match.js';
-import { lockRecord, saveChanges, type AfterWritesQueue, type RecordKind, type RecordTable } from '../records/record-store.js';
+import { lockRecord, saveChanges, type RecordKind, type RecordTable } from '../records/record-store.js';
 import type { CsvFormat } from './csv-format.js';
 import { readFile } from './import-file.js';
 import { compileMapping, matchKey, rowError, validateRow, type CompiledMapping, type RowResult } from './import-rows.js';
@@ -80,46 +80,6 @@ interface Run {
   readonly claims: KeyHashes;
   /** Where duplicate lookups go (`ProcessOptions.lookups`). */
   readonly lookups: Db;
-  /** The created batches' after-write hooks (`AfterWritesQueue`), one batch after the other. */
-  readonly afterWrites: AfterWrites;
-}
-
-/**
- * A batch's after-write hooks (scores, workflow runs) run once its insert is back, while the next
- * batch is validated and inserted; batches' hooks still run in file order. An update waits for
- * them all: it may rescore or fire rules on a record an earlier batch created.
- */
-class AfterWrites {
-  private tail: Promise<void> = Promise.resolve();
-  /** The hooks of every batch but the latest. */
-  private older: Promise<void> = Promise.resolve();
-  private failure: { readonly error: unknown } | null = null;
-
-  readonly queue: AfterWritesQueue = (work) => {
-    this.older = this.tail;
-    this.tail = this.tail.then(work);
-    this.tail.catch((error: unknown) => {
-      this.failure ??= { error };
-    });
-  };
-
-  /** Throws what failed so far (the transaction is lost: nothing more is worth sending). */
-  check(): void {
-    if (this.failure) throw this.failure.error;
-  }
-
-  /** Waits for every batch's hooks so far. */
-  async settle(): Promise<void> {
-    await this.tail;
-  }
-
-  /**
-   * Waits for the hooks of every batch but the latest: one batch's hooks at most wait while the
-   * next is prepared, else reading would run ahead of them, holding batches in memory.
-   */
-  async settleOlder(): Promise<void> {
-    await this.older;
-  }
 }
 
 export function formatOf(row: ImportRow): CsvFormat {
@@ -159,7 +119,6 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     created: KeyHashes.set(),
     claims: KeyHashes.map(),
     lookups: lookups ?? db,
-    afterWrites: new AfterWrites(),
   };
   const reader = readFile(db, row.organizationId, row.id, formatOf(row));
   let batch: Valid[] = [];
@@ -175,8 +134,6 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     const matches = lookUpMatches(run, current);
     matches.catch(() => undefined);
     await applying;
-    await run.afterWrites.settleOlder();
-    run.afterWrites.check();
     if (stopWritingOnError && run.counts.rowsFailed > 0) run.mode = 'preview';
     applying = withLiveLookups(run, current).then((live) => applyBatch(run, live, matches));
     // Awaited at the next flush; until then a failure must not count as unhandled.
@@ -202,7 +159,6 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
   }
   await flush();
   await applying;
-  await run.afterWrites.settle();
   // Batch checks report after the rows' own checks: back in row order.
   run.errors.sort((a, b) => a.row - b.row);
   return { counts: run.counts, errors: run.errors, errorCount: run.counts.rowsFailed };
@@ -328,7 +284,7 @@ async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): 
     if (run.mode === 'write') {
       // The undo log of the created records, in their statement where the module writes a batch in one.
       const undoLog = sql`insert into ${importRecords} (organization_id, import_id, record_id, action) select ${row.organizationId}::uuid, ${row.id}::uuid, created.id, 'CREATED' from created`;
-      const { ids, followed } = await mapping.module.insert(run.db, run.viewer, creates, { importId: row.id }, mapping.config, [undoLog], run.afterWrites.queue);
+      const { ids, followed } = await mapping.module.insert(run.db, run.viewer, creates, { importId: row.id }, mapping.config, [undoLog]);
       if (!followed) {
         await insertRows(
           run.db,
@@ -376,10 +332,7 @@ async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): 
     }
     if (pendingIndex >= 0) await writeCreates();
     const target = key === null ? undefined : known.get(key);
-    if (run.mode === 'write' && target?.id) {
-      await run.afterWrites.settle();
-      await updateRecord(run, target.id, valid);
-    }
+    if (run.mode === 'write' && target?.id) await updateRecord(run, target.id, valid);
     counts.updated += 1;
   }
   await writeCreates();
