@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { rowsOf } from '../src/db/database.js';
 import { inTransaction, writeBehind } from '../src/db/transaction.js';
 import { signUpOrganization } from './factories/organizations.factory.js';
 import { failure, rows, sqlState } from './helpers/sql-probes.js';
-import { usesPostgres } from './helpers/test-database.js';
 import { useTestServer } from './helpers/test-server.js';
 
 const server = useTestServer({ JOB_WORKERS: 'false' });
@@ -46,28 +44,4 @@ describe('writes sent behind (src/db/transaction.ts)', () => {
     expect(sqlState(error)).toBe('23505');
     expect(await importsNamed(admin.organizationId, [kept, twice])).toEqual([]);
   });
-
-  // postgres.js sends a transaction's queued statements one per round trip once a new statement's
-  // describe has filled its connection; src/db/patch-postgres-driver.mjs sends the queue on.
-  it.skipIf(!usesPostgres)('keeps a transaction\'s queued statements pipelined after a new statement', async () => {
-    const admin = await signUpOrganization(server().client);
-    const db = server().server.deps.database.forOrganization(admin.organizationId);
-    const ran = await inTransaction(db, async (tx) => {
-      // A statement text this connection has not prepared: its describe fills the connection.
-      // Drizzle's queries start when awaited: each is started here, in order.
-      const first = Promise.resolve(tx.execute(sql`select ${0}::int as ${sql.identifier(`first_${randomUUID()}`)}`));
-      const queued = Array.from({ length: 20 }, () => Promise.resolve(tx.execute(sql`select clock_timestamp()::text as at`)).then((result) => rowsOf<{ at: string }>(result)));
-      await first;
-      // Lets the driver flush what it sent when the first came back, then holds the event loop:
-      // only statements already sent can run meanwhile.
-      await new Promise((resolve) => setImmediate(resolve));
-      const heldUntil = Date.now() + 300;
-      while (Date.now() < heldUntil) {
-        // busy: the event loop is held
-      }
-      return { heldUntil, at: (await Promise.all(queued)).map(([row]) => Date.parse(row?.at ?? '')) };
-    });
-    expect(ran.at.filter((at) => at < ran.heldUntil)).toHaveLength(20);
-  });
 });
-
