@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hashKey, KeyHashes } from '../src/modules/imports/key-hashes.js';
 
@@ -21,6 +22,17 @@ describe('the import’s key hashes', () => {
     expect(map.get(hashKey('claim7'))).toEqual(hashKey('ref7'));
     expect(map.get(hashKey('claim4999'))).toEqual(hashKey('ref4999'));
     expect(map.get(hashKey('claim5000'))).toBeNull();
+  });
+
+  it('keeps each key\'s record id through its growth, and a key keeps its first record', () => {
+    const records = KeyHashes.records();
+    const ids = Array.from({ length: 20_000 }, () => randomUUID());
+    ids.forEach((id, index) => records.addRecord(hashKey(`lead${index}@example.com`), id));
+    records.addRecord(hashKey('lead7@example.com'), randomUUID());
+    expect(ids.every((id, index) => records.record(hashKey(`lead${index}@example.com`)) === id)).toBe(true);
+    expect(records.record(hashKey('nobody@example.com'))).toBeNull();
+    // 24 bytes a slot, doubled at three quarters full: at most 64 bytes a key.
+    expect(records.bytes / records.size).toBeLessThanOrEqual(64);
   });
 
   it('spreads keys that differ in one character, or only in length', () => {

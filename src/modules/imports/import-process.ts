@@ -72,8 +72,8 @@ interface Run {
   readonly counts: ImportCounts;
   readonly errors: ImportErrorEntry[];
   /**
-   * Match keys of the records the import created (would create, in a preview), as hashes: the
-   * memory stays small whatever the file's size, and a batch asks the database for a hit's record.
+   * Match keys of the records the import created (would create, in a preview), as hashes with
+   * each record's id: the memory stays small whatever the file's size.
    */
   readonly created: KeyHashes;
   /** Unique custom values the file's accepted rows hold: field and key -> the record they go to (hashes). */
@@ -116,7 +116,7 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     mode,
     counts: { rowsRead: 0, rowsValid: 0, rowsFailed: 0, created: 0, updated: 0, skipped: 0 },
     errors: [],
-    created: KeyHashes.set(),
+    created: KeyHashes.records(),
     claims: KeyHashes.map(),
     lookups: lookups ?? db,
   };
@@ -194,23 +194,19 @@ function lookUpMatches(run: Run, batch: readonly Valid[]): Promise<Matches> {
 
 /**
  * What the batch's match keys find: the records that existed before (`matches`), and those earlier
- * batches created, which that lookup (outside the transaction) cannot see. A key whose hash the
- * import has met is asked for inside the transaction, where a hash shared by chance finds nothing.
+ * batches created (by the key's hash, with the record's id), which that lookup, outside the
+ * transaction, cannot see; they come first, as the import's own records.
  */
-async function knownKeys(run: Run, batch: readonly Valid[], { own, elsewhere }: Matches): Promise<Map<string, Seen>> {
+function knownKeys(run: Run, batch: readonly Valid[], { own, elsewhere }: Matches): Map<string, Seen> {
   const known = new Map<string, Seen>();
   for (const [key, id] of own) known.set(key, { id, existing: true });
   for (const key of elsewhere.keys()) if (!known.has(key)) known.set(key, { id: null, existing: true });
   if (run.row.duplicatePolicy === 'CREATE_ANYWAY' || run.created.size === 0) return known;
-  const hits = batchKeys(run, batch).filter((key) => run.created.has(hashKey(key)));
-  if (hits.length === 0) return known;
-  if (run.mode === 'preview') {
-    for (const key of hits) known.set(key, { id: null, existing: false });
-    return known;
+  for (const key of batchKeys(run, batch)) {
+    const hash = hashKey(key);
+    // A preview writes nothing: its keys hold no record.
+    if (run.created.has(hash)) known.set(key, { id: run.mode === 'preview' ? null : run.created.record(hash), existing: false });
   }
-  const isLead = run.mapping.module.module === 'leads';
-  const found = await findLiveByKeys(run.db, run.viewer, run.mapping.module.kind, run.matchField, hits, isLead ? isNull(leads.convertedAt) : undefined);
-  for (const [key, id] of found) known.set(key, { id, existing: false });
   return known;
 }
 
@@ -274,7 +270,7 @@ const sameHash = (a: KeyHash, b: KeyHash): boolean => a.high === b.high && a.low
 async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): Promise<void> {
   const { row, mapping, counts, created } = run;
   const policy = row.duplicatePolicy;
-  const known = await knownKeys(run, batch, await matches);
+  const known = knownKeys(run, batch, await matches);
   const unique = mapping.uniqueFields.length > 0 ? await uniqueChecker(run, batch, known) : null;
 
   let creates: Valid[] = [];
@@ -295,12 +291,17 @@ async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): 
       }
       ids.forEach((id, index) => {
         const key = createKeys[index];
-        if (key) known.set(key, { id, existing: false });
+        if (!key) return;
+        known.set(key, { id, existing: false });
+        created.addRecord(hashKey(key), id);
       });
     } else {
-      for (const key of createKeys) if (key) known.set(key, { id: null, existing: false });
+      for (const key of createKeys) {
+        if (!key) continue;
+        known.set(key, { id: null, existing: false });
+        created.add(hashKey(key));
+      }
     }
-    for (const key of createKeys) if (key) created.add(hashKey(key));
     counts.created += creates.length;
     creates = [];
     createKeys.length = 0;

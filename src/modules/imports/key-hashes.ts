@@ -1,8 +1,8 @@
 /**
  * Match keys an import has met, kept as 64-bit hashes in typed arrays instead of strings in a Map:
- * 11 to 21 bytes per key in a set (43 at most in a map) instead of about 200, so a file of the
- * largest plan's size (2,000,000 rows) stays within tens of megabytes. Two keys share a hash with a chance of about n²/2⁶⁵
- * (one in 10⁷ for two million keys); where a record id is needed, a hit is confirmed in the database.
+ * 11 to 21 bytes per key in a set, 32 to 64 with a record id beside it (`KeyHashes.records`),
+ * instead of about 200, so a file of the largest plan's size (2,000,000 rows) stays within tens of
+ * megabytes. Two keys share a hash with a chance of about n²/2⁶⁵ (one in 10⁷ for two million keys).
  */
 
 /** Two 32-bit lanes over the UTF-16 units, each with its own multiplier, then murmur3's finaliser mixing both. */
@@ -39,15 +39,16 @@ const FIRST_SLOTS = 1024;
 
 /**
  * An open-addressing table of key hashes (linear probing, doubled at three quarters full), with an
- * optional hash beside each: a set of keys, or a map from a key to another key's hash.
+ * optional value beside each: a set of keys, a map from a key to another key's hash, or a map from
+ * a key to a record's id (a UUID, as four words).
  */
 export class KeyHashes {
   private slots: Uint32Array;
   private mask: number;
   private used = 0;
 
-  /** `stride` 2: a set; 4: each key holds another hash. */
-  private constructor(private readonly stride: 2 | 4) {
+  /** `stride` 2: a set; 4: each key holds another hash; 6: each key holds a UUID. */
+  private constructor(private readonly stride: 2 | 4 | 6) {
     this.slots = new Uint32Array(FIRST_SLOTS * stride);
     this.mask = FIRST_SLOTS - 1;
   }
@@ -58,6 +59,11 @@ export class KeyHashes {
 
   static map(): KeyHashes {
     return new KeyHashes(4);
+  }
+
+  /** Keys with the id of the record each stands for (`addRecord`, `record`). */
+  static records(): KeyHashes {
+    return new KeyHashes(6);
   }
 
   get size(): number {
@@ -84,15 +90,38 @@ export class KeyHashes {
 
   /** Adds `key` (with `value` in a map); an existing key keeps its value. */
   add(key: KeyHash, value?: KeyHash): void {
-    let at = this.find(key);
+    const at = this.slotFor(key);
+    if (at !== null) this.write(at, key, value);
+  }
+
+  /** Adds `key` with the record id `id` (a UUID; `records()` tables); an existing key keeps its record. */
+  addRecord(key: KeyHash, id: string): void {
+    const at = this.slotFor(key);
+    if (at === null) return;
+    this.write(at, key, undefined);
+    const hex = id.replaceAll('-', '');
+    for (let word = 0; word < 4; word += 1) this.slots[at + 2 + word] = Number.parseInt(hex.slice(word * 8, word * 8 + 8), 16) >>> 0;
+  }
+
+  /** The record id held for `key` (`records()` tables), or null. */
+  record(key: KeyHash): string | null {
+    const at = this.find(key);
     const { slots } = this;
-    if (slots[at] !== 0 || slots[at + 1] !== 0) return;
-    if ((this.used + 1) * 4 > (this.mask + 1) * 3) {
-      this.grow();
-      at = this.find(key);
-    }
-    this.write(at, key, value);
+    if (slots[at] === 0 && slots[at + 1] === 0) return null;
+    const hex = [0, 1, 2, 3].map((word) => (slots[at + 2 + word] ?? 0).toString(16).padStart(8, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  /** The free slot `key` takes (the table grown first if it must), or null when `key` is there already. */
+  private slotFor(key: KeyHash): number | null {
+    const at = this.find(key);
+    if (this.slots[at] !== 0 || this.slots[at + 1] !== 0) return null;
     this.used += 1;
+    if (this.used * 4 > (this.mask + 1) * 3) {
+      this.grow();
+      return this.find(key);
+    }
+    return at;
   }
 
   /** The slot's offset that holds `key`, or the free one where it would go. */
@@ -127,8 +156,9 @@ export class KeyHashes {
       const high = old[at] ?? 0;
       const low = old[at + 1] ?? 0;
       if (high === 0 && low === 0) continue;
-      const key = { high, low };
-      this.write(this.find(key), key, stride === 4 ? { high: old[at + 2] ?? 0, low: old[at + 3] ?? 0 } : undefined);
+      const to = this.find({ high, low });
+      // The whole slot moves: the key and whatever it holds.
+      this.slots.set(old.subarray(at, at + stride), to);
     }
   }
 }
