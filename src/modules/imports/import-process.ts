@@ -140,25 +140,33 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     applying.catch(() => undefined);
   };
 
-  for await (const parsed of reader.rows) {
-    run.counts.rowsRead += 1;
-    if (maxRows !== undefined && run.counts.rowsRead > maxRows) {
-      throw new DomainError('PLAN_LIMIT', `PLAN_LIMIT: the ${viewer.plan} plan imports at most ${maxRows} rows per file (importRows)`, { limit: 'importRows' });
+  try {
+    for await (const parsed of reader.rows) {
+      run.counts.rowsRead += 1;
+      if (maxRows !== undefined && run.counts.rowsRead > maxRows) {
+        throw new DomainError('PLAN_LIMIT', `PLAN_LIMIT: the ${viewer.plan} plan imports at most ${maxRows} rows per file (importRows)`, { limit: 'importRows' });
+      }
+      const result = validateRow(viewer, mapping, parsed.row, parsed.cells);
+      if (result.ok) {
+        run.counts.rowsValid += 1;
+        batch.push(result);
+        if (batch.length >= BATCH_ROWS) await flush();
+      } else {
+        failRow(run, result.error);
+      }
+      if (onProgress && run.counts.rowsRead % 2000 === 0) {
+        await onProgress({ rowsRead: run.counts.rowsRead, rowsWritten: run.counts.created + run.counts.updated, rowsFailed: run.counts.rowsFailed, bytesRead: reader.bytesRead() });
+      }
     }
-    const result = validateRow(viewer, mapping, parsed.row, parsed.cells);
-    if (result.ok) {
-      run.counts.rowsValid += 1;
-      batch.push(result);
-      if (batch.length >= BATCH_ROWS) await flush();
-    } else {
-      failRow(run, result.error);
-    }
-    if (onProgress && run.counts.rowsRead % 2000 === 0) {
-      await onProgress({ rowsRead: run.counts.rowsRead, rowsWritten: run.counts.created + run.counts.updated, rowsFailed: run.counts.rowsFailed, bytesRead: reader.bytesRead() });
-    }
+    await flush();
+    await applying;
+  } catch (error) {
+    // The batch being written must finish before the caller ends the transaction: a statement it
+    // sent after the rollback would run outside it (and, once the connection is back in the pool,
+    // in whatever uses it next).
+    await applying.catch(() => undefined);
+    throw error;
   }
-  await flush();
-  await applying;
   // Batch checks report after the rows' own checks: back in row order.
   run.errors.sort((a, b) => a.row - b.row);
   return { counts: run.counts, errors: run.errors, errorCount: run.counts.rowsFailed };
