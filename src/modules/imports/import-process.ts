@@ -186,6 +186,8 @@ async function withLiveLookups(run: Run, batch: Valid[]): Promise<Valid[]> {
 }
 
 interface Matches {
+  /** The batch's match keys (none under CREATE_ANYWAY). */
+  readonly keys: readonly string[];
   /** Match keys of live records of the module, and their ids. */
   readonly own: ReadonlyMap<string, string>;
   /** Match keys of contacts that make a lead a duplicate. */
@@ -196,7 +198,7 @@ const batchKeys = (run: Run, batch: readonly Valid[]): string[] => [...new Set(b
 
 /** The records that existed before the import and the batch's match keys find. */
 function lookUpMatches(run: Run, batch: readonly Valid[]): Promise<Matches> {
-  if (run.row.duplicatePolicy === 'CREATE_ANYWAY') return Promise.resolve({ own: new Map(), elsewhere: new Map() });
+  if (run.row.duplicatePolicy === 'CREATE_ANYWAY') return Promise.resolve({ keys: [], own: new Map(), elsewhere: new Map() });
   return existingMatches(run, batchKeys(run, batch));
 }
 
@@ -205,12 +207,12 @@ function lookUpMatches(run: Run, batch: readonly Valid[]): Promise<Matches> {
  * batches created (by the key's hash, with the record's id), which that lookup, outside the
  * transaction, cannot see; they come first, as the import's own records.
  */
-function knownKeys(run: Run, batch: readonly Valid[], { own, elsewhere }: Matches): Map<string, Seen> {
+function knownKeys(run: Run, { keys, own, elsewhere }: Matches): Map<string, Seen> {
   const known = new Map<string, Seen>();
   for (const [key, id] of own) known.set(key, { id, existing: true });
   for (const key of elsewhere.keys()) if (!known.has(key)) known.set(key, { id: null, existing: true });
-  if (run.row.duplicatePolicy === 'CREATE_ANYWAY' || run.created.size === 0) return known;
-  for (const key of batchKeys(run, batch)) {
+  if (run.created.size === 0) return known;
+  for (const key of keys) {
     const hash = hashKey(key);
     // A preview writes nothing: its keys hold no record.
     if (run.created.has(hash)) known.set(key, { id: run.mode === 'preview' ? null : run.created.record(hash), existing: false });
@@ -227,7 +229,7 @@ async function existingMatches(run: Run, keys: string[]): Promise<Matches> {
     isLead && run.matchField === 'email' && run.row.duplicatePolicy !== 'CREATE_ANYWAY'
       ? await findLiveByKeys(run.lookups, run.viewer, CONTACT as unknown as RecordKind<RecordTable>, 'email', keys.filter((key) => !own.has(key)))
       : new Map<string, string>();
-  return { own, elsewhere };
+  return { keys, own, elsewhere };
 }
 
 const customOf = (valid: Valid): Record<string, unknown> => valid.values['customFields'] as Record<string, unknown>;
@@ -278,7 +280,7 @@ const sameHash = (a: KeyHash, b: KeyHash): boolean => a.high === b.high && a.low
 async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): Promise<void> {
   const { row, mapping, counts, created } = run;
   const policy = row.duplicatePolicy;
-  const known = knownKeys(run, batch, await matches);
+  const known = knownKeys(run, await matches);
   const unique = mapping.uniqueFields.length > 0 ? await uniqueChecker(run, batch, known) : null;
 
   let creates: Valid[] = [];

@@ -1,8 +1,8 @@
 /**
  * Match keys an import has met, kept as 64-bit hashes in typed arrays instead of strings in a Map:
  * 11 to 21 bytes per key in a set, 32 to 64 with a record id beside it (`KeyHashes.records`),
- * instead of about 200, so a file of the largest plan's size (2,000,000 rows) stays within tens of
- * megabytes. Two keys share a hash with a chance of about n²/2⁶⁵ (one in 10⁷ for two million keys).
+ * instead of about 200: about 100 MB for a file of the largest plan's size (2,000,000 rows) instead
+ * of 400. Two keys share a hash with a chance of about n²/2⁶⁵ (one in 10⁷ for two million keys).
  */
 
 /** Two 32-bit lanes over the UTF-16 units, each with its own multiplier, then murmur3's finaliser mixing both. */

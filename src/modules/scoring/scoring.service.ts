@@ -133,10 +133,11 @@ interface ScoreChange {
   readonly previous: number;
 }
 
+const column = (c: { readonly name: string }) => sql.identifier(c.name);
+
 /** The writes of changed scores: the stored breakdowns, and for each score that moved its history row and timeline entry. */
 function scoreWrites(organizationId: string, module: ScoredModule, changed: readonly ScoreChange[], options: ScoreOptions): SQL[] {
   const now = new Date();
-  const column = (c: { readonly name: string }) => sql.identifier(c.name);
   const { score, breakdown, updatedAt } = recordScores;
   const insert = scoresInsert(organizationId, module, changed, now);
   // A record inserted in this transaction has no stored score: a plain insert (no conflict to look for).
@@ -157,9 +158,8 @@ function scoreWrites(organizationId: string, module: ScoredModule, changed: read
  */
 function movesWrites(organizationId: string, module: ScoredModule, moved: readonly ScoreChange[], options: ScoreOptions, now: Date): SQL[] {
   const h = scoreHistory;
-  const column = (c: { readonly name: string }) => sql.identifier(c.name);
-  const moves = (ids: readonly string[]) =>
-    sql`unnest(${arrayLiteral(ids)}::uuid[], ${arrayLiteral(moved.map(({ row }) => row.id))}::uuid[], ${arrayLiteral(moved.map(({ previous }) => previous))}::int[], ${arrayLiteral(moved.map(({ result }) => result.score))}::int[]) as m(id, record_id, previous, score)`;
+  const [records, previous, scores] = [arrayLiteral(moved.map(({ row }) => row.id)), arrayLiteral(moved.map((move) => move.previous)), arrayLiteral(moved.map(({ result }) => result.score))];
+  const moves = (ids: readonly string[]) => sql`unnest(${arrayLiteral(ids)}::uuid[], ${records}::uuid[], ${previous}::int[], ${scores}::int[]) as m(id, record_id, previous, score)`;
   const reason = sql`${options.reason}::text`;
   const history = sql`insert into ${h} (${column(h.organizationId)}, ${column(h.id)}, ${column(h.recordId)}, ${column(h.module)}, ${column(h.previousScore)}, ${column(h.score)}, ${column(h.reason)}, ${column(h.at)})
     select ${organizationId}::uuid, m.id, m.record_id, ${module}, m.previous, m.score, ${reason}, ${now.toISOString()}::timestamptz from ${moves(moved.map(() => newRowId()))}`;
@@ -188,7 +188,6 @@ function scoresInsert(organizationId: string, module: ScoredModule, changed: rea
     return index;
   });
   const t = recordScores;
-  const column = (c: { readonly name: string }) => sql.identifier(c.name);
   return sql`insert into ${t} (${column(t.organizationId)}, ${column(t.recordId)}, ${column(t.module)}, ${column(t.score)}, ${column(t.breakdown)}, ${column(t.updatedAt)})
     select ${organizationId}::uuid, r.id, ${module}, r.score, ${`[${[...distinct.keys()].join(',')}]`}::jsonb -> r.breakdown, ${now.toISOString()}::timestamptz
     from unnest(${arrayLiteral(changed.map(({ row }) => row.id))}::uuid[], ${arrayLiteral(changed.map(({ result }) => result.score))}::int[], ${arrayLiteral(indexes)}::int[]) as r(id, score, breakdown)`;

@@ -62,9 +62,13 @@ export function timelineInsert(tx: Db, organizationId: string, actorId: string |
  * (`insertRowsThen`): the new records are read from its `created` (their `id`).
  */
 export function timelineForCreated(organizationId: string, actorId: string | null, recordType: TimelineRecordType, kind: string, summary: string, data: Record<string, unknown>): SQL {
-  const t = timelineEntries;
-  return sql`insert into ${t} (${sql.identifier(t.organizationId.name)}, ${sql.identifier(t.id.name)}, ${sql.identifier(t.recordType.name)}, ${sql.identifier(t.recordId.name)}, ${sql.identifier(t.kind.name)}, ${sql.identifier(t.actorId.name)}, ${sql.identifier(t.summary.name)}, ${sql.identifier(t.data.name)})
-    select ${organizationId}::uuid, ${sqlRowId()}, ${recordType}, created.id, ${kind}, ${actorId}::uuid, ${summary}, ${JSON.stringify(data)}::jsonb from created`;
+  return timelineFromRows(
+    organizationId,
+    actorId,
+    recordType,
+    kind,
+    sql`select ${sqlRowId()} as id, created.id as record_id, ${summary}::text as summary, ${JSON.stringify(data)}::jsonb as data from created`,
+  );
 }
 
 /**
