@@ -26,17 +26,45 @@ const replacements = [
   ['    clearImmediate(nextWriteTimer)\n    socket.removeListener', '    clearImmediate(nextWriteTimer)\n    chunk = nextWriteTimer = null\n    socket.removeListener'],
 ];
 
-for (const file of ['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js']) {
-  const path = join(root, file);
-  if (!existsSync(path)) continue;
-  let source = readFileSync(path, 'utf8');
-  if (source.includes(MARK)) continue;
-  for (const [from, to] of replacements) {
-    if (!source.includes(from)) {
-      console.error(`patch-postgres-driver: postgres@${version} ${file} no longer matches; check whether the nextWrite fix was released and drop this patch.`);
-      process.exit(1);
+// Second patch, in index.js: a transaction's queued statements go out one per round trip.
+// postgres.js queues a transaction's statements once its connection is "full" (a statement that
+// needs describing first, e.g. the first run of a text on that connection), and then, each time
+// the connection falls idle, sends ONE of them (`c.reserved`), for as long as the queue is not
+// empty (related: porsager/postgres#951). A writer that sends several statements without waiting
+// (an import's writes behind) then pays a round trip and an event-loop turn for each. The patch
+// sends the queue on as far as the pipeline takes it, and stops after a statement that ends the
+// transaction (COMMIT, ROLLBACK, PREPARE TRANSACTION): what was queued behind it must never run
+// (as the driver's own code guarantees, by leaving the connection once it is idle), least of all
+// outside the transaction.
+const QUEUE_MARK = '/* pulse: pipelined transaction queue */';
+const queueReplacements = [
+  [
+    '      c.reserved = () => queries.length\n        ? c.execute(queries.shift())\n        : move(c, reserved)\n',
+    `      c.reserved = () => {\n        ${QUEUE_MARK}\n        while (queries.length) {\n          const q = queries.shift()\n          if (!c.execute(q) || endsTransaction(q)) return\n        }\n        move(c, reserved)\n      }\n`,
+  ],
+  [
+    '  function move(c, queue) {\n',
+    `  function endsTransaction(q) {\n    const text = (q.strings || []).join(' ').trim().toLowerCase()\n    return /^(commit|end|abort|prepare\\s+transaction)\\b/.test(text) || (/^rollback\\b/.test(text) && !/^rollback\\s+to\\b/.test(text))\n  }\n\n  function move(c, queue) {\n`,
+  ],
+];
+
+/** Applies `replacements` to each of `files` that lacks `mark`; exits non-zero when a file no longer matches. */
+function patch(files, mark, replacements, what) {
+  for (const file of files) {
+    const path = join(root, file);
+    if (!existsSync(path)) continue;
+    let source = readFileSync(path, 'utf8');
+    if (source.includes(mark)) continue;
+    for (const [from, to] of replacements) {
+      if (!source.includes(from)) {
+        console.error(`patch-postgres-driver: postgres@${version} ${file} no longer matches (${what}); check whether the fix was released and drop this patch.`);
+        process.exit(1);
+      }
+      source = source.replace(from, to);
     }
-    source = source.replace(from, to);
+    writeFileSync(path, source);
   }
-  writeFileSync(path, source);
 }
+
+patch(['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'], MARK, replacements, 'the nextWrite guard');
+patch(['src/index.js', 'cjs/src/index.js', 'cf/src/index.js'], QUEUE_MARK, queueReplacements, 'the transaction queue');
