@@ -98,6 +98,22 @@ export async function insertRowsThen<T extends PgTable>(
   asJsonFrom?: number,
 ): Promise<T['$inferSelect'][]> {
   if (rows.length === 0) return [];
+  const { query, read } = insertRowsThenQuery(db, table, rows, returning, follow, asJsonFrom);
+  return read(await db.execute(query));
+}
+
+/**
+ * `insertRowsThen`, unsent: its statement, and what reads the rows back from its result (for a
+ * writer that sends it behind, `readBehind`). `rows` must not be empty.
+ */
+export function insertRowsThenQuery<T extends PgTable>(
+  db: Db,
+  table: T,
+  rows: readonly Record<string, unknown>[],
+  returning: boolean | readonly (keyof T['$inferSelect'] & string)[],
+  follow: readonly SQL[],
+  asJsonFrom?: number,
+): { readonly query: SQL; read(result: unknown): T['$inferSelect'][] } {
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const insert = rowsInsert(db, table, rows, asJsonFrom);
   const entries = returning === true ? Object.entries(columns) : returning === false ? [] : returning.map((key) => [key, columns[key] as PgColumn] as const);
@@ -110,19 +126,21 @@ export async function insertRowsThen<T extends PgTable>(
             entries.map(([, column]) => sql.identifier(column.name)),
             sql`, `,
           )}`;
-  const result = await db.execute(
+  const query =
     follow.length === 0
       ? sql`${insert} ${returned}`
       : // The follow-ups may need the ids whatever the caller asked back.
-        sql`with created as (${insert} ${returning === false ? sql`returning ${sql.identifier((columns['id'] as PgColumn).name)}` : returned}), ${namedStatements('followed', follow)} select * from created`,
-  );
-  if (returning === false) return [];
-  return rowsOf<Record<string, unknown>>(result).map((raw) => {
-    const row: Record<string, unknown> = {};
-    for (const [key, column] of entries) {
-      const value = raw[column.name];
-      row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-    }
-    return row as T['$inferSelect'];
-  });
+        sql`with created as (${insert} ${returning === false ? sql`returning ${sql.identifier((columns['id'] as PgColumn).name)}` : returned}), ${namedStatements('followed', follow)} select * from created`;
+  const read = (result: unknown): T['$inferSelect'][] => {
+    if (returning === false) return [];
+    return rowsOf<Record<string, unknown>>(result).map((raw) => {
+      const row: Record<string, unknown> = {};
+      for (const [key, column] of entries) {
+        const value = raw[column.name];
+        row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+      }
+      return row as T['$inferSelect'];
+    });
+  };
+  return { query, read };
 }

@@ -106,6 +106,28 @@ export async function writeBehind(tx: Db, send: () => readonly PromiseLike<unkno
   for (const statement of send()) list.push(Promise.resolve(statement.then(() => null, (error: unknown) => ({ error }))));
 }
 
+/**
+ * `writeBehind` for statements whose results the caller reads later (an import's batch insert,
+ * whose rows its after-write hooks take when they come back): each starts now, in order; their
+ * results are returned, and a failure still fails the transaction with its own error. Only in an
+ * `inTransaction` transaction (`isOpenTransaction`).
+ */
+export function readBehind(tx: Db, send: () => readonly PromiseLike<unknown>[]): Promise<unknown>[] {
+  if (!openTransactions.has(tx)) throw new Error('readBehind needs a transaction opened by inTransaction');
+  let list = behind.get(tx);
+  if (!list) {
+    list = [];
+    behind.set(tx, list);
+  }
+  const results: Promise<unknown>[] = [];
+  for (const statement of send()) {
+    const result = Promise.resolve(statement.then((value) => value));
+    list.push(result.then(() => null, (error: unknown) => ({ error })));
+    results.push(result);
+  }
+  return results;
+}
+
 async function failureBehind(tx: Db): Promise<{ readonly error: unknown } | null> {
   const list = behind.get(tx);
   if (!list) return null;

@@ -9,7 +9,7 @@ import type { Viewer } from '../auth/viewer.js';
 import { normaliseFields, rules, type FieldRules } from '../records/field-rules.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
-import { insertRecord, insertRecords, lockForUpdate, saveChanges, setDeleted, type CreatedRecord } from '../records/record-store.js';
+import { insertRecord, insertRecords, lockForUpdate, saveChanges, setDeleted, type AfterWritesQueue, type CreatedRecord } from '../records/record-store.js';
 import { ACCOUNT } from './accounts.kind.js';
 import { accounts, type AccountRow } from './accounts.table.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -36,8 +36,8 @@ export function accountValues(viewer: Viewer, input: CreateAccountInput): Record
 }
 
 /** Accounts an import creates, already validated by `accountValues` and checked against its duplicate policy. */
-export function insertImportedAccounts(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>, follow: readonly SQL[] = []): Promise<CreatedRecord[]> {
-  return insertRecords(tx, viewer, ACCOUNT, valuesList, 'Account imported', timelineData, 'import', follow);
+export function insertImportedAccounts(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>, follow: readonly SQL[] = [], afterWrites?: AfterWritesQueue): Promise<CreatedRecord[]> {
+  return insertRecords(tx, viewer, ACCOUNT, valuesList, 'Account imported', timelineData, 'import', follow, afterWrites);
 }
 
 /** Creates an account inside the caller's transaction (used by lead conversion too). */

@@ -15,7 +15,7 @@ import { markActivity } from '../records/last-activity.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
 import { scoreListing } from '../scoring/score-sql.js';
-import { assertReference, insertRecord, insertRecords, lockForUpdate, saveChanges, setDeleted, type CreatedRecord } from '../records/record-store.js';
+import { assertReference, insertRecord, insertRecords, lockForUpdate, saveChanges, setDeleted, type AfterWritesQueue, type CreatedRecord } from '../records/record-store.js';
 import { CONTACT } from './contacts.kind.js';
 import { contacts, type ContactRow } from './contacts.table.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -74,8 +74,8 @@ export function contactValues(viewer: Viewer, input: CreateContactInput): Record
 }
 
 /** Contacts an import creates, already validated by `contactValues` and checked against its duplicate policy. */
-export function insertImportedContacts(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>, follow: readonly SQL[] = []): Promise<CreatedRecord[]> {
-  return insertRecords(tx, viewer, CONTACT, valuesList.map((values) => ({ accountId: null, ...values })), 'Contact imported', timelineData, 'import', follow);
+export function insertImportedContacts(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>, follow: readonly SQL[] = [], afterWrites?: AfterWritesQueue): Promise<CreatedRecord[]> {
+  return insertRecords(tx, viewer, CONTACT, valuesList.map((values) => ({ accountId: null, ...values })), 'Contact imported', timelineData, 'import', follow, afterWrites);
 }
 
 /** Creates a contact inside the caller's transaction (used by lead conversion too). */

@@ -15,7 +15,7 @@ import { DEAL } from '../deals/deals.kind.js';
 import { dealValues, insertDeal } from '../deals/deals.service.js';
 import { LEAD } from '../leads/leads.kind.js';
 import { insertImportedLeads, leadValues } from '../leads/leads.service.js';
-import type { CreatedRecord, RecordKind, RecordTable } from '../records/record-store.js';
+import type { AfterWritesQueue, CreatedRecord, RecordKind, RecordTable } from '../records/record-store.js';
 import type { ModuleConfig } from '../customization/module-config.js';
 import { syncManyCustomFieldValues } from '../customization/record-validation.js';
 
@@ -55,9 +55,19 @@ export interface ImportModule {
   /**
    * Writes validated rows (their custom values too); returns the new records' ids in order, and
    * whether `follow` (writes reading the new rows as `created`) went in the records' statement; if
-   * not, the caller writes what it stands for itself.
+   * not, the caller writes what it stands for itself. A module that writes a batch in one
+   * statement may hand its after-write hooks to `afterWrites` and return before its insert is
+   * done (`insertRecords`); the others run theirs before they return.
    */
-  insert(tx: Db, viewer: Viewer, rows: readonly ImportedRow[], timelineData: Record<string, unknown>, config: ModuleConfig, follow: readonly SQL[]): Promise<{ ids: string[]; followed: boolean }>;
+  insert(
+    tx: Db,
+    viewer: Viewer,
+    rows: readonly ImportedRow[],
+    timelineData: Record<string, unknown>,
+    config: ModuleConfig,
+    follow: readonly SQL[],
+    afterWrites?: AfterWritesQueue,
+  ): Promise<{ ids: string[]; followed: boolean }>;
 }
 
 // The field's own name is the last resort: "title" must not beat Outlook's "Job Title".
@@ -88,7 +98,14 @@ const REVENUE = field('annualRevenue', 'text', 'annual revenue', 'revenue');
 const EMPLOYEES = field('employees', 'int', 'no. of employees', 'no of employees', 'number of employees', 'employees', 'employee count');
 const WEBSITE = field('website', 'text', 'website', 'web page', 'website url', 'website 1 - value', 'web site', 'homepage');
 
-type BulkInsert = (tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>, follow: readonly SQL[]) => Promise<CreatedRecord[]>;
+type BulkInsert = (
+  tx: Db,
+  viewer: Viewer,
+  valuesList: readonly Record<string, unknown>[],
+  timelineData: Record<string, unknown>,
+  follow: readonly SQL[],
+  afterWrites?: AfterWritesQueue,
+) => Promise<CreatedRecord[]>;
 
 /**
  * Modules whose imports write rows in one statement per batch: the records, then their custom
@@ -96,13 +113,14 @@ type BulkInsert = (tx: Db, viewer: Viewer, valuesList: readonly Record<string, u
  */
 const bulkInsert =
   (insert: BulkInsert): ImportModule['insert'] =>
-  async (tx, viewer, rows, timelineData, config, follow) => {
+  async (tx, viewer, rows, timelineData, config, follow, afterWrites) => {
     const created = await insert(
       tx,
       viewer,
       rows.map((row) => row.values),
       timelineData,
       follow,
+      afterWrites,
     );
     await syncManyCustomFieldValues(
       tx,

@@ -9,7 +9,7 @@ import { lookupNotFound, missingLookups, syncCustomFieldValues, uniqueConflict, 
 import type { CustomizableModule } from '../customization/standard-fields.js';
 import { leads } from '../leads/leads.table.js';
 import { findLiveByKeys } from '../records/record-match.js';
-import { lockRecord, saveChanges, type RecordKind, type RecordTable } from '../records/record-store.js';
+import { lockRecord, saveChanges, type AfterWritesQueue, type RecordKind, type RecordTable } from '../records/record-store.js';
 import type { CsvFormat } from './csv-format.js';
 import { readFile } from './import-file.js';
 import { compileMapping, matchKey, rowError, validateRow, type CompiledMapping, type RowResult } from './import-rows.js';
@@ -80,6 +80,33 @@ interface Run {
   readonly claims: KeyHashes;
   /** Where duplicate lookups go (`ProcessOptions.lookups`). */
   readonly lookups: Db;
+  /** The created batches' after-write hooks (`AfterWritesQueue`), one batch after the other. */
+  readonly afterWrites: AfterWrites;
+}
+
+/**
+ * The created batches' after-write hooks (scores, workflow runs), one batch behind: a batch's
+ * hooks run right after the NEXT batch's insert is sent, so PostgreSQL writes that batch while
+ * the hooks compute. Nothing else of the import sends a statement while they run: their
+ * savepoints (a workflow's immediate actions) hold only their own statements, never another
+ * batch's, which a rollback to one would silently undo. An update, and the run's end, run the
+ * hooks still held first: an update may rescore or fire rules on a record a batch created.
+ */
+class AfterWrites {
+  private held: (() => Promise<void>) | null = null;
+
+  readonly queue: AfterWritesQueue = async (work) => {
+    const previous = this.held;
+    this.held = work;
+    if (previous) await previous();
+  };
+
+  /** Runs the hooks still held. */
+  async drain(): Promise<void> {
+    const held = this.held;
+    this.held = null;
+    if (held) await held();
+  }
 }
 
 export function formatOf(row: ImportRow): CsvFormat {
@@ -119,6 +146,7 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     created: KeyHashes.records(),
     claims: KeyHashes.map(),
     lookups: lookups ?? db,
+    afterWrites: new AfterWrites(),
   };
   const reader = readFile(db, row.organizationId, row.id, formatOf(row));
   let batch: Valid[] = [];
@@ -130,12 +158,14 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     if (batch.length === 0) return applying;
     const current = batch;
     batch = [];
-    // Its duplicate lookup goes out now, while the batch ahead is written: answered by the time it applies.
-    const matches = lookUpMatches(run, current);
-    matches.catch(() => undefined);
+    // On another connection, its duplicate lookup goes out now, while the batch ahead is written:
+    // answered by the time it applies. On the transaction's own, it waits its turn: sent now, it
+    // could fall inside a savepoint of the batch ahead's hooks, and fail with it.
+    const early = run.lookups !== run.db ? lookUpMatches(run, current) : null;
+    early?.catch(() => undefined);
     await applying;
     if (stopWritingOnError && run.counts.rowsFailed > 0) run.mode = 'preview';
-    applying = withLiveLookups(run, current).then((live) => applyBatch(run, live, matches));
+    applying = withLiveLookups(run, current).then((live) => applyBatch(run, live, early ?? lookUpMatches(run, current)));
     // Awaited at the next flush; until then a failure must not count as unhandled.
     applying.catch(() => undefined);
   };
@@ -160,6 +190,7 @@ export async function processRows(db: Db, viewer: Viewer, row: ImportRow, mode: 
     }
     await flush();
     await applying;
+    await run.afterWrites.drain();
   } catch (error) {
     // The batch being written must finish before the caller ends the transaction: a statement it
     // sent after the rollback would run outside it (and, once the connection is back in the pool,
@@ -290,7 +321,7 @@ async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): 
     if (run.mode === 'write') {
       // The undo log of the created records, in their statement where the module writes a batch in one.
       const undoLog = sql`insert into ${importRecords} (organization_id, import_id, record_id, action) select ${row.organizationId}::uuid, ${row.id}::uuid, created.id, 'CREATED' from created`;
-      const { ids, followed } = await mapping.module.insert(run.db, run.viewer, creates, { importId: row.id }, mapping.config, [undoLog]);
+      const { ids, followed } = await mapping.module.insert(run.db, run.viewer, creates, { importId: row.id }, mapping.config, [undoLog], run.afterWrites.queue);
       if (!followed) {
         await insertRows(
           run.db,
@@ -343,7 +374,10 @@ async function applyBatch(run: Run, batch: Valid[], matches: Promise<Matches>): 
     }
     if (pendingIndex >= 0) await writeCreates();
     const target = key === null ? undefined : known.get(key);
-    if (run.mode === 'write' && target?.id) await updateRecord(run, target.id, valid);
+    if (run.mode === 'write' && target?.id) {
+      await run.afterWrites.drain();
+      await updateRecord(run, target.id, valid);
+    }
     counts.updated += 1;
   }
   await writeCreates();

@@ -16,7 +16,7 @@ import { markActivity } from '../records/last-activity.js';
 import { commonConditions, listRecords, searchAny } from '../records/record-list.js';
 import { ownerFor } from '../records/record-owner.js';
 import { scoreListing } from '../scoring/score-sql.js';
-import { insertRecord, insertRecords, lockForUpdate, saveChanges, setDeleted, type CreatedRecord } from '../records/record-store.js';
+import { insertRecord, insertRecords, lockForUpdate, saveChanges, setDeleted, type AfterWritesQueue, type CreatedRecord } from '../records/record-store.js';
 import { LEAD } from './leads.kind.js';
 import { leads, type LeadRow } from './leads.table.js';
 import { inTransaction } from '../../db/transaction.js';
@@ -92,8 +92,8 @@ export function leadValues(viewer: Viewer, input: CreateLeadInput): Record<strin
 }
 
 /** Leads an import creates, already validated by `leadValues` and checked against its duplicate policy. */
-export function insertImportedLeads(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>, follow: readonly SQL[] = []): Promise<CreatedRecord[]> {
-  return insertRecords(tx, viewer, LEAD, valuesList, 'Lead imported', timelineData, 'import', follow);
+export function insertImportedLeads(tx: Db, viewer: Viewer, valuesList: readonly Record<string, unknown>[], timelineData: Record<string, unknown>, follow: readonly SQL[] = [], afterWrites?: AfterWritesQueue): Promise<CreatedRecord[]> {
+  return insertRecords(tx, viewer, LEAD, valuesList, 'Lead imported', timelineData, 'import', follow, afterWrites);
 }
 
 export async function insertLead(tx: Db, viewer: Viewer, input: CreateLeadInput): Promise<LeadRow> {

@@ -1,8 +1,9 @@
 import { newRowId } from '../../db/row-id.js';
 import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import { withGenericPlans } from '../../db/generic-plans.js';
-import { insertRowsThen } from '../../db/bulk-insert.js';
+import { withGenericPlans, withGenericPlansAround } from '../../db/generic-plans.js';
+import { insertRowsThen, insertRowsThenQuery } from '../../db/bulk-insert.js';
+import { isOpenTransaction, readBehind } from '../../db/transaction.js';
 import type { Db } from '../../db/database.js';
 import { conflict, DomainError, labelled, mention, notFound, type ModuleMention } from '../../shared/errors.js';
 import { assertCan, recordScope, type CrmModule } from '../auth/access.js';
@@ -229,11 +230,25 @@ export interface CreatedRecord {
 }
 
 /**
+ * Where a batch writer (an import) hands a batch's after-write hooks when it does not wait for its
+ * insert (`insertRecords`). Called right after the batch's insert is sent, with the hooks to run
+ * once its rows are back (null: none): the writer may run an earlier batch's hooks now, whose
+ * statements then follow this insert on the connection, and keep these for later. It must run the
+ * hooks it keeps before anything else reads what they write, and before it returns.
+ */
+export type AfterWritesQueue = (work: (() => Promise<void>) | null) => Promise<void>;
+
+/**
  * Inserts many records in one statement (imports): the same hooks, timeline entries and
  * permission check as `insertRecord`, per record, with the row and timeline writes batched. The
  * created rows are read back (and the after-write hooks run) only when a hook has work for them
  * (rules for the module); otherwise only their ids and custom values return. `follow` are the
  * caller's own writes reading the new rows as `created` (an import's undo log), in the same statement.
+ *
+ * With `afterWrites` (in an `inTransaction` transaction), the insert is sent behind (`readBehind`)
+ * and the call does not wait for it: it hands its after-write hooks (which take the rows when they
+ * come back) to `afterWrites`, and returns each record's id and custom values as its draft holds
+ * them. The caller prepares its next batch while PostgreSQL writes this one.
  */
 export async function insertRecords<T extends RecordTable>(
   tx: Db,
@@ -244,6 +259,7 @@ export async function insertRecords<T extends RecordTable>(
   timelineData: Record<string, unknown>,
   source: WriteSource,
   follow: readonly SQL[] = [],
+  afterWrites?: AfterWritesQueue,
 ): Promise<CreatedRecord[]> {
   if (valuesList.length === 0) return [];
   assertCan(viewer, 'create', kind.module);
@@ -253,26 +269,28 @@ export async function insertRecords<T extends RecordTable>(
   const timelineType = kind.timelineType;
   const added = timelineType ? drafts.flatMap((draft) => draft.timeline.map((entry) => ({ recordType: timelineType, recordId: draft.id, ...entry }))) : [];
   // The timeline entries in the same statement as the records.
-  // Inserts only, with keys to users and organisations: its foreign-key checks may keep their plans.
-  const rows = (await withGenericPlans(tx, () =>
-    insertRowsThen(
-      tx,
-      kind.table as PgTable,
-      drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: draft.id })),
-      wanted ? true : ['id', 'customFields'],
-      timelineType
-        ? [timelineForCreated(viewer.organizationId, viewer.userId, timelineType, 'CREATED', summary, timelineData), ...(added.length > 0 ? [timelineInsert(tx, viewer.organizationId, viewer.userId, added)] : []), ...follow]
-        : follow,
-    ),
-  )) as (RowOf<T> & CreatedRecord)[];
-  if (wanted) {
-    // Rows come back in the order of their values.
-    const writes: RecordWrite[] = rows.map((created, index) => {
+  const rowValues = drafts.map((draft) => ({ ...draft.values, organizationId: viewer.organizationId, id: draft.id }));
+  const follows = timelineType
+    ? [timelineForCreated(viewer.organizationId, viewer.userId, timelineType, 'CREATED', summary, timelineData), ...(added.length > 0 ? [timelineInsert(tx, viewer.organizationId, viewer.userId, added)] : []), ...follow]
+    : follow;
+  const returning = wanted ? true : (['id', 'customFields'] as const);
+  // Rows come back in the order of their values.
+  const writesOf = (rows: readonly Record<string, unknown>[]): RecordWrite[] =>
+    rows.map((created, index) => {
       const draft = drafts[index];
-      return { module: kind.module, kind: 'created', before: null, after: created as Record<string, unknown>, changes: createdChanges(draft?.values ?? {}), source, ...(draft ? { state: draft.state } : {}) };
+      return { module: kind.module, kind: 'created', before: null, after: created, changes: createdChanges(draft?.values ?? {}), source, ...(draft ? { state: draft.state } : {}) };
     });
-    await runAfterWriteMany(tx, viewer, writes);
+  if (afterWrites && isOpenTransaction(tx)) {
+    const { query, read } = insertRowsThenQuery(tx, kind.table as PgTable, rowValues, returning, follows);
+    // Inserts only, with keys to users and organisations: its foreign-key checks may keep their plans.
+    const [, inserted] = readBehind(tx, () => withGenericPlansAround([query]).map((statement) => tx.execute(statement)));
+    // The rows are read only when the hooks run: a failed insert then has no reader left unhandled.
+    await afterWrites(wanted && inserted ? async () => runAfterWriteMany(tx, viewer, writesOf(read(await inserted))) : null);
+    return drafts.map((draft) => ({ id: draft.id, customFields: (draft.values['customFields'] ?? {}) as Record<string, unknown> }));
   }
+  // Inserts only, with keys to users and organisations: its foreign-key checks may keep their plans.
+  const rows = (await withGenericPlans(tx, () => insertRowsThen(tx, kind.table as PgTable, rowValues, returning, follows))) as (RowOf<T> & CreatedRecord)[];
+  if (wanted) await runAfterWriteMany(tx, viewer, writesOf(rows));
   return rows;
 }
 
