@@ -460,6 +460,34 @@ describe('automation on imported records', () => {
     expect(await lead(emails[2]!)).toEqual({ score: 5, tags: [], rules: ['From the web'] });
     expect(await lead(emails[1497]!)).toEqual({ score: 30, tags: ['twitter'], rules: ['VPs'] });
   });
+  it("rolls back a failing workflow action's savepoint without undoing any batch's records", async () => {
+    const admin = await signUpOrganization(server().client);
+    const template = await createTemplate(admin.client, { subject: 'Hi', body: 'Hello' });
+    // Leads without an email: the tag is added, the email fails (no address), in a savepoint rolled back per batch.
+    const rule = await createRule(admin.client, {
+      module: 'LEADS',
+      trigger: { type: 'ON_CREATE' },
+      criteria: [{ field: 'email', operator: 'IS_EMPTY' }],
+      actions: [{ type: 'ADD_TAGS', tags: ['no-address'] }, { type: 'SEND_EMAIL', templateId: template.id }],
+    });
+    await server().server.deps.jobs.runDue();
+    // 2,500 rows: three batches, each with failing actions while the next batch's insert is under way.
+    const lines = Array.from({ length: 2500 }, (_, index) => `Savepoint${index},${index % 5 === 0 ? '' : uniqueEmail(`sp${index}`)}`);
+    const { body } = await uploadImport(server().url, admin, 'leads', `Last Name,Email\n${lines.join('\n')}\n`);
+    const committed = await commit(admin, body.id);
+    expect(committed.counts).toMatchObject({ rowsRead: 2500, created: 2500, rowsFailed: 0 });
+    const count = async (filter: Record<string, unknown>) => (await admin.client.ok(`query($filter: LeadFilter) { leads(filter: $filter) { totalCount } }`, { filter })).leads.totalCount;
+    expect(await count({})).toBe(2500);
+    expect(await count({ tag: 'no-address' })).toBe(500);
+    const { workflowRuns } = await admin.client.ok(`query($f: WorkflowRunFilter) { workflowRuns(filter: $f, first: 1) { totalCount nodes { status actions { status } } } }`, { f: { ruleId: rule.id } });
+    expect(workflowRuns.totalCount).toBe(500);
+    expect(workflowRuns.nodes[0]).toEqual({ status: 'FAILED', actions: [{ status: 'DONE' }, { status: 'FAILED' }] });
+    // Every record's undo entry is there too: undo removes all 2,500.
+    const undone = (await admin.client.ok(`mutation($id: ID!) { undoImport(id: $id) { id status } }`, { id: body.id })).undoImport;
+    expect(undone.status).toBe('UNDONE');
+    expect(await count({})).toBe(0);
+  }, 120_000);
+
   it('writes the workflow runs an import fires a batch at a time, delayed actions and all', async () => {
     const admin = await signUpOrganization(server().client);
     const template = await createTemplate(admin.client, { subject: 'Hello {{lead.lastName}}', body: 'Following up' });
