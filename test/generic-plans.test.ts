@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { rowsOf, type Db } from '../src/db/database.js';
-import { withGenericPlans } from '../src/db/generic-plans.js';
+import { withGenericPlans, withGenericPlansOnceLarge } from '../src/db/generic-plans.js';
 import { inTransaction } from '../src/db/transaction.js';
 import { signUpOrganization } from './factories/organizations.factory.js';
 import { useTestServer } from './helpers/test-server.js';
@@ -23,5 +23,31 @@ describe('generic plans for batch inserts', () => {
     expect(seen.after).toBe(seen.before);
     // On PostgreSQL the connections force custom plans (src/db/database.ts); PGlite keeps the default.
     expect(seen.before).toBe(server().server.deps.database.kind === 'postgres' ? 'force_custom_plan' : 'auto');
+  });
+
+  it('frees the plans of checks that look up a filling table only once that table is large on disk', async () => {
+    const admin = await signUpOrganization(server().client);
+    const db = server().server.deps.database.forOrganization(admin.organizationId);
+    // The mode a wrapped statement runs under: its setting, the statement, the reset.
+    const wrapped = async (tx: Db): Promise<string> => {
+      const [set, , reset] = withGenericPlansOnceLarge('plan_probe', [sql`select 1`]);
+      await tx.execute(set!);
+      const mode = await planMode(tx);
+      await tx.execute(reset!);
+      return mode;
+    };
+    const seen = await inTransaction(db, async (tx) => {
+      await tx.execute(sql`create temp table plan_probe (n int) on commit drop`);
+      const before = await planMode(tx);
+      await tx.execute(sql`insert into plan_probe select generate_series(1, 1000)`);
+      const small = await wrapped(tx);
+      // About 1.4 MB: past the 1 MB from which the primary key wins every generic plan by far.
+      await tx.execute(sql`insert into plan_probe select generate_series(1, 40000)`);
+      const large = await wrapped(tx);
+      return { before, small, large, after: await planMode(tx) };
+    });
+    expect(seen.small).toBe(seen.before);
+    expect(seen.large).toBe('auto');
+    expect(seen.after).toBe(seen.before);
   });
 });

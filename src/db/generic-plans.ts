@@ -26,10 +26,32 @@ export async function withGenericPlans<T>(tx: Db, work: () => Promise<T>): Promi
 /** `withGenericPlans` for statements sent together (`writeBehind`): the statements between its two settings. */
 export const withGenericPlansAround = (statements: readonly SQL[]): SQL[] => [GENERIC_PLANS, ...statements, CUSTOM_PLANS];
 
+/** 1 MB: see `planModeOnceLarge`. */
+const LARGE_TABLE_BYTES = 128 * 8192;
+
+/**
+ * Generic plans (`auto`) only once `table` is large on disk; until then the transaction's setting
+ * stays. For foreign-key checks that look rows up in a table that is filling: a workflow run's
+ * actions look up its runs. PostgreSQL sizes a table by its pages on disk when it plans; while it
+ * has a few pages, every index that starts with organization_id looks as cheap as the primary
+ * key, and a generic plan made then (kept by the connection until the table's statistics change)
+ * may read all the organisation's runs for each check. Measured on workflow_runs: the primary key
+ * wins from 11 pages on; 128 leaves a wide margin.
+ */
+const planModeOnceLarge = (table: string): SQL =>
+  sql.raw(`set_config('plan_cache_mode', case when pg_relation_size('${table}'::regclass) >= ${LARGE_TABLE_BYTES} then 'auto' else current_setting('plan_cache_mode') end, true)`);
+
+/**
+ * `withGenericPlansAround` for a statement whose foreign-key checks look up `table`, which the
+ * transaction (or the install) may still be filling: generic plans once it is large (`planModeOnceLarge`).
+ */
+export const withGenericPlansOnceLarge = (table: string, statements: readonly SQL[]): SQL[] => [sql`select ${planModeOnceLarge(table)}`, ...statements, CUSTOM_PLANS];
+
 /**
  * The same freedom for the last statement of a transaction, as a column of its final select: set
  * while the statement runs, before the foreign-key checks of its rows (they run when it ends), and
  * gone at the commit that follows, so nothing needs setting back. For the statement that writes a
- * create's kept writes (its workflow runs, actions and notifications) with its events.
+ * create's kept writes (its workflow runs, actions and notifications) with its events: the
+ * actions' checks look up runs, so only once workflow_runs is large (`planModeOnceLarge`).
  */
-export const LAST_STATEMENT_PLANS = sql`, set_config('plan_cache_mode', 'auto', true) as plans`;
+export const LAST_STATEMENT_PLANS = sql`, ${planModeOnceLarge('workflow_runs')} as plans`;

@@ -4,7 +4,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { rowsInsert } from '../../db/bulk-insert.js';
 import type { Db } from '../../db/database.js';
 import { inTransaction, isOpenTransaction, writeAtEnd, writeBehind } from '../../db/transaction.js';
-import { withGenericPlansAround } from '../../db/generic-plans.js';
+import { withGenericPlansAround, withGenericPlansOnceLarge } from '../../db/generic-plans.js';
 import { DomainError } from '../../shared/errors.js';
 import type { Viewer } from '../auth/viewer.js';
 import { deliverMessages } from '../emails/email-delivery.js';
@@ -344,10 +344,13 @@ export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRu
     if (runs.length >= GENERIC_PLANS_FROM) {
       // A batch (an import's), written behind while the next is prepared. The runs' foreign-key
       // checks (their rules, a table the transaction does not grow) keep their plans. Their
-      // actions' checks do not: they look up runs, which the import is filling; a generic plan made
-      // while the table looked empty reads all the organisation's runs for each action (measured:
-      // quadratic on a fresh database).
-      await writeBehind(tx, () => [...[...withGenericPlansAround([insertRuns]), insertActions].map((statement) => tx.execute(statement)), ...sends.map((send) => send())]);
+      // actions' checks look up runs, which the import is filling: a generic plan made while the
+      // table looked empty reads all the organisation's runs for each action (measured: quadratic
+      // on a fresh database), so they keep theirs only once the table is large on disk.
+      await writeBehind(tx, () => [
+        ...[...withGenericPlansAround([insertRuns]), ...withGenericPlansOnceLarge('workflow_runs', [insertActions])].map((statement) => tx.execute(statement)),
+        ...sends.map((send) => send()),
+      ]);
     } else await Promise.all([tx.execute(sql`with run as (${insertRuns}) ${insertActions}`), ...sends.map((send) => send())]);
   }
   publishNotifications(
