@@ -1,4 +1,5 @@
-import { integer, jsonb, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { getTableColumns } from 'drizzle-orm';
+import { integer, jsonb, text, timestamp, uuid, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 
 /** Millisecond precision so that a timestamp survives a round trip through a JS Date (keyset cursors). */
 export const timestampMs = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
@@ -26,3 +27,14 @@ export const recordColumns = () => ({
    */
   customFields: jsonb('custom_fields').$type<Record<string, unknown>>().notNull().default({}),
 });
+
+/**
+ * A table's columns but those PostgreSQL computes (the match keys: leads.email_key...): the fields
+ * a record has, for catalogs of fields (criteria, field security, workflows).
+ */
+export function fieldColumns(table: PgTable): Record<string, PgColumn> {
+  return Object.fromEntries(Object.entries(getTableColumns(table) as Record<string, PgColumn>).filter(([, column]) => !column.generated));
+}
+
+/** The generated match keys (leads.email_key, contacts.email_key, accounts.name_key): lookups use them; nothing shows them. */
+export const MATCH_KEY_FIELDS: ReadonlySet<string> = new Set(['emailKey', 'nameKey']);

@@ -1,4 +1,3 @@
-import { getTableColumns } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { accounts } from '../accounts/accounts.table.js';
 import { activities } from '../activities/activities.table.js';
@@ -6,6 +5,7 @@ import { contacts } from '../contacts/contacts.table.js';
 import { deals } from '../deals/deals.table.js';
 import { leads } from '../leads/leads.table.js';
 import type { SharedModule } from './permissions.js';
+import { fieldColumns } from '../../db/columns.js';
 
 const MODULE_TABLES: Record<SharedModule, PgTable> = { leads, contacts, accounts, deals, activities };
 
@@ -15,7 +15,7 @@ const SYSTEM_FIELDS = new Set(['deletedAt', 'createdById', 'tags']);
 const catalog = new Map<string, readonly string[]>(
   Object.entries(MODULE_TABLES).map(([module, table]) => [
     module,
-    Object.entries(getTableColumns(table))
+    Object.entries(fieldColumns(table))
       .filter(([name, column]) => !column.notNull && !name.endsWith('Id') && !SYSTEM_FIELDS.has(name))
       .map(([name]) => name)
       .sort(),

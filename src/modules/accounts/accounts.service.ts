@@ -1,4 +1,4 @@
-import { and, arrayContains, asc, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, arrayContains, asc, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/database.js';
 import type { AccountOrderField, CreateAccountInput, QueryAccountsArgs, UpdateAccountInput } from '../../generated/graphql.js';
 import { addressChanges } from '../../shared/address.js';
@@ -64,7 +64,7 @@ export async function findAccountByName(tx: Db, viewer: Viewer, name: string): P
   const [row] = await tx
     .select()
     .from(accounts)
-    .where(and(readScope(viewer, 'accounts', accounts), sql`lower(${accounts.name}) = ${name.trim().toLowerCase()}`, isNull(accounts.deletedAt)))
+    .where(and(readScope(viewer, 'accounts', accounts), eq(accounts.nameKey, name.trim().toLowerCase()), isNull(accounts.deletedAt)))
     .orderBy(asc(accounts.createdAt), asc(accounts.id))
     .limit(1);
   return row;

@@ -8,6 +8,8 @@ export const accounts = pgTable(
   {
     ...recordColumns(),
     name: text('name').notNull(),
+    /** lower(name), kept by PostgreSQL, for lookups by name under row-level security (see leads.emailKey). */
+    nameKey: text('name_key').generatedAlwaysAs(sql`lower(name)`),
     website: text('website'),
     phone: text('phone'),
     industry: text('industry'),
@@ -26,7 +28,7 @@ export const accounts = pgTable(
   (t) => [
     ...recordKeys('accounts', t),
     index('accounts_created_idx').on(t.organizationId, t.createdAt, t.id),
-    index('accounts_name_idx').on(t.organizationId, sql`lower(${t.name})`),
+    index('accounts_name_idx').on(t.organizationId, t.nameKey),
     index('accounts_owner_idx').on(t.organizationId, t.ownerId),
     index('accounts_territory_idx').using('gin', t.territoryIds),
   ],

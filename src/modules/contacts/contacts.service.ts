@@ -46,7 +46,7 @@ export async function findContactByEmail(tx: Db, viewer: Viewer, email: string, 
     .where(
       and(
         eq(contacts.organizationId, viewer.organizationId),
-        sql`lower(${contacts.email}) = ${email.toLowerCase()}`,
+        eq(contacts.emailKey, email.toLowerCase()),
         isNull(contacts.deletedAt),
         exceptId ? ne(contacts.id, exceptId) : undefined,
       ),
@@ -140,7 +140,7 @@ export async function listContacts(s: Session, args: QueryContactsArgs): Promise
   if (filter?.accountId) conditions.push(eq(contacts.accountId, filter.accountId));
   if (filter?.territoryId) conditions.push(arrayContains(contacts.territoryIds, [filter.territoryId]));
   if (filter?.leadSource) conditions.push(inArray(contacts.leadSource, [...filter.leadSource]));
-  if (filter?.email) conditions.push(sql`lower(${contacts.email}) = ${filter.email.trim().toLowerCase()}`);
+  if (filter?.email) conditions.push(eq(contacts.emailKey, filter.email.trim().toLowerCase()));
   conditions.push(searchAny(
       s.viewer,
       'contacts',

@@ -11,6 +11,7 @@ import { listActivities } from '../activities/activities.service.js';
 import { listContacts } from '../contacts/contacts.service.js';
 import { listDeals } from '../deals/deals.service.js';
 import { listLeads } from '../leads/leads.service.js';
+import { MATCH_KEY_FIELDS } from '../../db/columns.js';
 
 type Lister = (s: Session, args: { filter?: unknown; first: number; after: string | null }) => Promise<Connection<object>>;
 
@@ -27,7 +28,7 @@ const MODULES: Record<string, { readonly list: Lister; readonly filterType: stri
 };
 
 /** Internal columns a spreadsheet has no use for. */
-const HIDDEN = new Set(['organizationId', 'boardRank']);
+const HIDDEN = new Set(['organizationId', 'boardRank', ...MATCH_KEY_FIELDS]);
 
 /** `?filter=` is the GraphQL filter as JSON, coerced by the schema exactly as a query's variable. */
 export function parseFilter(schema: GraphQLSchema, module: string, raw: string | undefined): unknown {

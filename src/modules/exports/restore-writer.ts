@@ -54,7 +54,7 @@ async function columnsOf(tx: Db, table: string): Promise<Map<string, ColumnInfo>
     await tx.execute(sql`
       select a.attname as name, format_type(a.atttypid, a.atttypmod) as type, t.typcategory = 'A' as is_array
       from pg_attribute a join pg_type t on t.oid = a.atttypid
-      where a.attrelid = ${`public.${table}`}::regclass and a.attnum > 0 and not a.attisdropped`),
+      where a.attrelid = ${`public.${table}`}::regclass and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''`),
   );
   return new Map(rows.map((row) => [row.name, { name: row.name, type: row.type, isArray: row.is_array }]));
 }

@@ -34,7 +34,8 @@ const EXACT_TYPES = new Set(['numeric', 'bigint', 'json', 'jsonb']);
 async function columnsOf(db: Db, table: string): Promise<{ columns: string[]; exactColumns: string[] }> {
   const skipped = SKIPPED_COLUMNS[table] ?? [];
   const rows = rowsOf<{ column_name: string; data_type: string }>(
-    await db.execute(sql`select column_name, data_type from information_schema.columns where table_schema = 'public' and table_name = ${table} order by ordinal_position`),
+    // Columns PostgreSQL computes (the match keys) are derived, not data: a restore could not write them.
+    await db.execute(sql`select column_name, data_type from information_schema.columns where table_schema = 'public' and table_name = ${table} and is_generated = 'NEVER' order by ordinal_position`),
   ).filter((row) => !skipped.includes(row.column_name));
   return { columns: rows.map((row) => row.column_name), exactColumns: rows.filter((row) => EXACT_TYPES.has(row.data_type)).map((row) => row.column_name) };
 }

@@ -51,7 +51,7 @@ async function findLeadByEmail(tx: Db, viewer: Viewer, email: string, exceptId?:
     .where(
       and(
         eq(leads.organizationId, viewer.organizationId),
-        sql`lower(${leads.email}) = ${email.toLowerCase()}`,
+        eq(leads.emailKey, email.toLowerCase()),
         isNull(leads.deletedAt),
         isNull(leads.convertedAt),
         exceptId ? ne(leads.id, exceptId) : undefined,
@@ -143,7 +143,7 @@ export async function listLeads(s: Session, args: QueryLeadsArgs): Promise<Conne
   if (filter?.status) conditions.push(inArray(leads.status, [...filter.status]));
   if (filter?.leadSource) conditions.push(inArray(leads.leadSource, [...filter.leadSource]));
   if (filter?.industry) conditions.push(inArray(leads.industry, [...filter.industry]));
-  if (filter?.email) conditions.push(sql`lower(${leads.email}) = ${filter.email.trim().toLowerCase()}`);
+  if (filter?.email) conditions.push(eq(leads.emailKey, filter.email.trim().toLowerCase()));
   if (filter?.converted != null) conditions.push(filter.converted ? isNotNull(leads.convertedAt) : isNull(leads.convertedAt));
   conditions.push(searchAny(
       s.viewer,

@@ -13,6 +13,12 @@ export const leads = pgTable(
     firstName: text('first_name'),
     lastName: text('last_name').notNull(),
     email: text('email'),
+    /**
+     * lower(email), kept by PostgreSQL: lookups by email compare it with plain text equality, which
+     * row-level security lets an index serve (lower() is not leakproof, so an index on lower(email)
+     * is never used under the tenant role: each lookup read the whole organisation).
+     */
+    emailKey: text('email_key').generatedAlwaysAs(sql`lower(email)`),
     phone: text('phone'),
     mobile: text('mobile'),
     company: text('company'),
@@ -63,7 +69,7 @@ export const leads = pgTable(
     index('leads_social_idx').using('gin', t.socialHandles),
     index('leads_score_idx').on(t.organizationId, t.score),
     index('leads_status_idx').on(t.organizationId, t.status),
-    index('leads_email_idx').on(t.organizationId, sql`lower(${t.email})`),
+    index('leads_email_idx').on(t.organizationId, t.emailKey),
   ],
 );
 

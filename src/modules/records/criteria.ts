@@ -1,8 +1,9 @@
-import { and, getTableColumns, gt, ilike, isNotNull, isNull, lt, not, or, sql, type SQL } from 'drizzle-orm';
+import { and, gt, ilike, isNotNull, isNull, lt, not, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { badInput } from '../../shared/errors.js';
 import { storageOf, type FieldType as CustomFieldType } from '../customization/field-types.js';
 import { containsPattern } from './record-list.js';
+import { fieldColumns } from '../../db/columns.js';
 
 /**
  * The one criteria language of automation: scoring rules, assignment entries, territories (and
@@ -127,7 +128,7 @@ export function customFieldEntries(json: PgColumn | undefined, fields: readonly 
 /** A module's standard fields from its table, plus `extra` (custom fields: `customFieldEntries`). */
 export function tableCatalog(table: PgTable, extra: Iterable<readonly [string, FieldInfo]> = []): FieldCatalog {
   const catalog = new Map<string, FieldInfo>();
-  for (const [field, column] of Object.entries(getTableColumns(table))) {
+  for (const [field, column] of Object.entries(fieldColumns(table))) {
     if (!HIDDEN.has(field) && field !== 'customFields') catalog.set(field, { type: typeOf(column), column });
   }
   for (const [field, info] of extra) catalog.set(field, info);

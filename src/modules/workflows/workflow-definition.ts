@@ -19,6 +19,8 @@ import type { RecordKind, RecordTable } from '../records/record-store.js';
 import type { Db } from '../../db/database.js';
 import { validateCriterion, type Criterion, type FieldCatalog, type FieldInfo } from '../records/criteria.js';
 import { recordCatalog } from '../records/criteria-catalog.js';
+import { fieldColumns } from '../../db/columns.js';
+import type { PgTable } from 'drizzle-orm/pg-core';
 
 export type WorkflowCriterion = Criterion;
 export type TriggerType = WorkflowTriggerInput['type'];
@@ -70,7 +72,7 @@ export interface ModuleSpec {
 }
 
 function moduleSpec(graphql: WorkflowModule, kind: RecordKind<RecordTable>, editable: FieldRules, mergeName: string): ModuleSpec {
-  const columns = getTableColumns(kind.table);
+  const columns = fieldColumns(kind.table as PgTable);
   const fields = new Set(Object.keys(columns).filter((field) => field !== 'organizationId'));
   const dateFields = new Set(Object.entries(columns).flatMap(([field, column]) => (column.dataType === 'date' || column.columnType === 'PgDateString' ? [field] : [])));
   return { module: kind.module, graphql, kind, fields, dateFields, editable, mergeName };

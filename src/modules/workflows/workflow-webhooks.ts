@@ -6,6 +6,7 @@ import { inTransaction } from '../../db/transaction.js';
 import type { WorkflowRuntime } from './workflow-runtime.js';
 import { settleAction, settleRun } from './workflow-run-status.js';
 import { webhookAttempts, workflowRules, type WorkflowRuleRow } from './workflows.table.js';
+import { MATCH_KEY_FIELDS } from '../../db/columns.js';
 
 export const WEBHOOK_JOB = 'workflows.webhook';
 /** Retries after the first attempt; pg-boss doubles the delay each time (30 s, 1 min, 2 min, ...). */
@@ -23,7 +24,9 @@ export interface WebhookJob {
 }
 
 export function signedWebhookBody(input: { rule: WorkflowRuleRow; module: string; trigger: string; runId: string; record: Readonly<Record<string, unknown>> }): string {
-  const { organizationId: _organizationId, ...record } = input.record;
+  const { organizationId: _organizationId, ...fields } = input.record;
+  // The payload is the record's fields, as documented: not the match keys PostgreSQL keeps.
+  const record = Object.fromEntries(Object.entries(fields).filter(([key]) => !MATCH_KEY_FIELDS.has(key)));
   return JSON.stringify({
     event: 'workflow.action',
     ruleId: input.rule.id,
