@@ -41,7 +41,7 @@ describe('generic plans for batch inserts', () => {
       const before = await planMode(tx);
       await tx.execute(sql`insert into plan_probe select generate_series(1, 1000)`);
       const small = await wrapped(tx);
-      // About 1.4 MB: past the 1 MB from which the primary key wins every generic plan by far.
+      // About 1.4 MB: past the 256 KB from which the primary key wins every generic plan.
       await tx.execute(sql`insert into plan_probe select generate_series(1, 40000)`);
       const large = await wrapped(tx);
       return { before, small, large, after: await planMode(tx) };

@@ -26,8 +26,8 @@ export async function withGenericPlans<T>(tx: Db, work: () => Promise<T>): Promi
 /** `withGenericPlans` for statements sent together (`writeBehind`): the statements between its two settings. */
 export const withGenericPlansAround = (statements: readonly SQL[]): SQL[] => [GENERIC_PLANS, ...statements, CUSTOM_PLANS];
 
-/** 1 MB: see `planModeOnceLarge`. */
-const LARGE_TABLE_BYTES = 128 * 8192;
+/** 256 KB: see `planModeOnceLarge`. */
+const LARGE_TABLE_BYTES = 32 * 8192;
 
 /**
  * Generic plans (`auto`) only once `table` is large on disk; until then the transaction's setting
@@ -35,8 +35,10 @@ const LARGE_TABLE_BYTES = 128 * 8192;
  * actions look up its runs. PostgreSQL sizes a table by its pages on disk when it plans; while it
  * has a few pages, every index that starts with organization_id looks as cheap as the primary
  * key, and a generic plan made then (kept by the connection until the table's statistics change)
- * may read all the organisation's runs for each check. Measured on workflow_runs: the primary key
- * wins from 11 pages on; 128 leaves a wide margin.
+ * may read all the organisation's runs for each check. Measured on workflow_runs without
+ * statistics: the primary key wins from 11 pages on (about 600 runs), so 32 leaves a margin of
+ * three; with statistics it wins sooner. Below it, a create's kept writes pay custom plans (about
+ * 20 µs a check): on a fresh install that is a few thousand runs' worth.
  */
 const planModeOnceLarge = (table: string): SQL =>
   sql.raw(`set_config('plan_cache_mode', case when pg_relation_size('${table}'::regclass) >= ${LARGE_TABLE_BYTES} then 'auto' else current_setting('plan_cache_mode') end, true)`);
