@@ -30,7 +30,7 @@ describe('generic plans for batch inserts', () => {
     const db = server().server.deps.database.forOrganization(admin.organizationId);
     // The mode a wrapped statement runs under: its setting, the statement, the reset.
     const wrapped = async (tx: Db): Promise<string> => {
-      const [set, , reset] = withGenericPlansOnceLarge('plan_probe', [sql`select 1`]);
+      const [set, , reset] = withGenericPlansOnceLarge('pg_temp.plan_probe', [sql`select 1`]);
       await tx.execute(set!);
       const mode = await planMode(tx);
       await tx.execute(reset!);

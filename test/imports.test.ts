@@ -517,7 +517,7 @@ describe('automation on imported records', () => {
     const planMode = (index: number): string => statements.slice(0, index).findLast((q) => /plan_cache_mode/.test(q)) ?? '';
     statements.forEach((q, index) => {
       if (/^insert into "workflow_runs"/.test(q)) expect(planMode(index)).toMatch(/plan_cache_mode = auto/);
-      if (/^insert into "workflow_run_actions"/.test(q)) expect(planMode(index)).toMatch(/case when pg_relation_size\('workflow_runs'::regclass\) >= 262144 then 'auto' else current_setting/);
+      if (/^insert into "workflow_run_actions"/.test(q)) expect(planMode(index)).toMatch(/case when pg_relation_size\('public.workflow_runs'::regclass\) >= 262144 then 'auto' else current_setting/);
     });
     expect(statements.filter((q) => /with defaults as[\s\S]*insert into pgboss\.job/i.test(q))).toHaveLength(0);
     expect(statements.filter((q) => /^insert into "notifications"/.test(q))).toHaveLength(2);

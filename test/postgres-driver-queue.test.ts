@@ -69,4 +69,26 @@ describe.skipIf(!usesPostgres)('postgres.js transaction queue (patched)', () => 
     const rows = await sql.unsafe(`select label from queue_probe_${suffix}`);
     expect(rows.map((row) => row['label'])).toEqual([]);
   });
+
+  it('fails alone a statement that cannot be built while others are in flight; they get their own results', { timeout: 5000 }, async () => {
+    const results: unknown[] = [];
+    const outcome = await sql
+      .begin(async (tx) => {
+        const first = tx.unsafe('select pg_sleep(0.02), 1 as n').execute();
+        // An undefined parameter fails while the statement is built, with the first one in flight.
+        const unbuildable = tx.unsafe('select $1::int as n', [undefined as unknown as number]).execute();
+        const third = tx.unsafe('select 3 as n').execute();
+        results.push(await first.then((rows) => rows[0]?.['n']));
+        results.push(await unbuildable.then(() => 'resolved', (error: { code?: string }) => error.code));
+        results.push(await third.then((rows) => rows[0]?.['n']));
+      })
+      .then(
+        () => 'committed',
+        (error: { code?: string }) => error.code,
+      );
+    // Unpatched, the first statement got the build error and the third's reply went to the unbuilt one.
+    expect(results).toEqual([1, 'UNDEFINED_VALUE', 3]);
+    // The failed statement still fails the transaction.
+    expect(outcome).toBe('UNDEFINED_VALUE');
+  });
 });

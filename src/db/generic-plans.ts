@@ -44,7 +44,7 @@ const planModeOnceLarge = (table: string): SQL =>
   sql.raw(`set_config('plan_cache_mode', case when pg_relation_size('${table}'::regclass) >= ${LARGE_TABLE_BYTES} then 'auto' else current_setting('plan_cache_mode') end, true)`);
 
 /**
- * `withGenericPlansAround` for a statement whose foreign-key checks look up `table`, which the
+ * `withGenericPlansAround` for a statement whose foreign-key checks look up `table` (schema-qualified), which the
  * transaction (or the install) may still be filling: generic plans once it is large (`planModeOnceLarge`).
  */
 export const withGenericPlansOnceLarge = (table: string, statements: readonly SQL[]): SQL[] => [sql`select ${planModeOnceLarge(table)}`, ...statements, CUSTOM_PLANS];
@@ -56,4 +56,4 @@ export const withGenericPlansOnceLarge = (table: string, statements: readonly SQ
  * create's kept writes (its workflow runs, actions and notifications) with its events: the
  * actions' checks look up runs, so only once workflow_runs is large (`planModeOnceLarge`).
  */
-export const LAST_STATEMENT_PLANS = sql`, ${planModeOnceLarge('workflow_runs')} as plans`;
+export const LAST_STATEMENT_PLANS = sql`, ${planModeOnceLarge('public.workflow_runs')} as plans`;

@@ -40,11 +40,24 @@ const QUEUE_MARK = '/* pulse: pipelined transaction queue */';
 const queueReplacements = [
   [
     '      c.reserved = () => queries.length\n        ? c.execute(queries.shift())\n        : move(c, reserved)\n',
-    `      c.reserved = () => {\n        ${QUEUE_MARK}\n        while (queries.length) {\n          const q = queries.shift()\n          if (!c.execute(q) || endsTransaction(q)) return\n        }\n        move(c, reserved)\n      }\n`,
+    `      c.reserved = () => {\n        ${QUEUE_MARK}\n        while (queries.length) {\n          const q = queries.shift()\n          // A cancelled statement is not sent (execute returns nothing): the next one may go.\n          const sent = c.execute(q)\n          if (q.cancelled && !sent) continue\n          if (!sent || endsTransaction(q)) return\n        }\n        move(c, reserved)\n      }\n`,
   ],
   [
     '  function move(c, queue) {\n',
     `  function endsTransaction(q) {\n    const text = (q.strings || []).join(' ').trim().toLowerCase()\n    return /^(commit|end|abort|prepare\\s+transaction)\\b/.test(text) || (/^rollback\\b/.test(text) && !/^rollback\\s+to\\b/.test(text))\n  }\n\n  function move(c, queue) {\n`,
+  ],
+];
+
+// Third patch, in connection.js: a statement that cannot be built (an undefined parameter, too
+// many parameters) while another is in flight failed that OTHER statement, and stayed in the
+// pipeline unsent, so every later reply went to the statement before its own and the last one
+// never settled. The second patch sends a transaction's queue while statements are in flight, so
+// it must fail alone: it leaves the pipeline and is rejected itself.
+const BUILD_MARK = '/* pulse: a statement that cannot be built fails alone */';
+const buildReplacements = [
+  [
+    '    } catch (error) {\n      sent.length === 0 && write(Sync)\n      errored(error)\n      return true\n    }\n',
+    `    } catch (error) {\n      ${BUILD_MARK}\n      if (query !== q) {\n        sent.remove(q)\n        q.reject(error)\n        return true\n      }\n      sent.length === 0 && write(Sync)\n      errored(error)\n      return true\n    }\n`,
   ],
 ];
 
@@ -68,3 +81,4 @@ function patch(files, mark, replacements, what) {
 
 patch(['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'], MARK, replacements, 'the nextWrite guard');
 patch(['src/index.js', 'cjs/src/index.js', 'cf/src/index.js'], QUEUE_MARK, queueReplacements, 'the transaction queue');
+patch(['src/connection.js', 'cjs/src/connection.js', 'cf/src/connection.js'], BUILD_MARK, buildReplacements, 'a statement that cannot be built');

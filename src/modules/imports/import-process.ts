@@ -87,10 +87,11 @@ interface Run {
 /**
  * The created batches' after-write hooks (scores, workflow runs), one batch behind: a batch's
  * hooks run right after the NEXT batch's insert is sent, so PostgreSQL writes that batch while
- * the hooks compute. Nothing else of the import sends a statement while they run: their
- * savepoints (a workflow's immediate actions) hold only their own statements, never another
- * batch's, which a rollback to one would silently undo. An update, and the run's end, run the
- * hooks still held first: an update may rescore or fire rules on a record a batch created.
+ * the hooks compute. Nothing else of the import writes while they run: their savepoints (a
+ * workflow's immediate actions) hold no other batch's writes, which a rollback to one would
+ * silently undo. (The file's chunks, read on the transaction, may be read meanwhile: a read is
+ * not undone by a rollback.) An update, and the run's end, run the hooks still held first: an
+ * update may rescore or fire rules on a record a batch created.
  */
 class AfterWrites {
   private held: (() => Promise<void>) | null = null;

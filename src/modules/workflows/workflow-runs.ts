@@ -348,7 +348,7 @@ export async function saveRuns(tx: Db, viewer: Viewer, runs: readonly PreparedRu
       // table looked empty reads all the organisation's runs for each action (measured: quadratic
       // on a fresh database), so they keep theirs only once the table is large on disk.
       await writeBehind(tx, () => [
-        ...[...withGenericPlansAround([insertRuns]), ...withGenericPlansOnceLarge('workflow_runs', [insertActions])].map((statement) => tx.execute(statement)),
+        ...[...withGenericPlansAround([insertRuns]), ...withGenericPlansOnceLarge('public.workflow_runs', [insertActions])].map((statement) => tx.execute(statement)),
         ...sends.map((send) => send()),
       ]);
     } else await Promise.all([tx.execute(sql`with run as (${insertRuns}) ${insertActions}`), ...sends.map((send) => send())]);
