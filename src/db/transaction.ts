@@ -97,13 +97,7 @@ export async function writeBehind(tx: Db, send: () => readonly PromiseLike<unkno
     await Promise.all(send());
     return;
   }
-  let list = behind.get(tx);
-  if (!list) {
-    list = [];
-    behind.set(tx, list);
-  }
-  // `then` starts each one now, in order; each settles to its failure or null.
-  for (const statement of send()) list.push(Promise.resolve(statement.then(() => null, (error: unknown) => ({ error }))));
+  readBehind(tx, send);
 }
 
 /**
@@ -119,12 +113,10 @@ export function readBehind(tx: Db, send: () => readonly PromiseLike<unknown>[]):
     list = [];
     behind.set(tx, list);
   }
-  const results: Promise<unknown>[] = [];
-  for (const statement of send()) {
-    const result = Promise.resolve(statement.then((value) => value));
-    list.push(result.then(() => null, (error: unknown) => ({ error })));
-    results.push(result);
-  }
+  // `then` starts each one now, in order; the list holds each settled to its failure or null,
+  // which also keeps a failure no caller reads from counting as unhandled.
+  const results = send().map((statement) => Promise.resolve(statement.then((value) => value)));
+  for (const result of results) list.push(result.then(() => null, (error: unknown) => ({ error })));
   return results;
 }
 
